@@ -1,0 +1,141 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Deployment is one deployment attempt, from whichever source the repo uses.
+type Deployment struct {
+	ID              int64
+	RepoID          int64
+	Source          string // deployments, workflow, releases, merges
+	ProviderID      string
+	Environment     string
+	EnvironmentTier string
+	SHA             string
+	Ref             string
+	Status          string // pending, success, failure, error, canceled
+	Creator         string
+	URL             string
+	CreatedAt       time.Time
+	FinishedAt      time.Time
+	UpdatedAt       time.Time
+	RangeFetched    bool     // the compare range is stored
+	RangeSHAs       []string // filled only by RepoHistory
+
+	// Derived.
+	Production   bool
+	Failed       bool
+	FailureCause string
+	Rollback     bool
+	Rework       bool
+	RecoveredAt  time.Time
+	RecoveredBy  string
+}
+
+var deploymentCols = []string{
+	"environment", "environment_tier", "sha", "ref", "status", "creator", "url",
+	"created_at", "finished_at", "updated_at",
+}
+
+// UpsertDeployment records a deployment, keyed by repo, source and provider id.
+func (tx *Tx) UpsertDeployment(ctx context.Context, d Deployment) (int64, Result, error) {
+	id, res, err := tx.upsert(ctx, "deployments",
+		[]string{"repo_id", "source", "provider_id"}, []any{d.RepoID, d.Source, d.ProviderID},
+		deploymentCols, []any{
+			d.Environment, d.EnvironmentTier, d.SHA, d.Ref, d.Status, d.Creator, d.URL,
+			unix(d.CreatedAt), unix(d.FinishedAt), unix(d.UpdatedAt),
+		})
+	if err != nil {
+		return 0, res, fmt.Errorf("upsert deployment %s: %w", d.ProviderID, err)
+	}
+	return id, res, nil
+}
+
+// SetDeploymentRange stores the commit range of a deployment (the compare
+// API's answer), once: a deployment whose range is stored is never asked
+// for again.
+func (tx *Tx) SetDeploymentRange(ctx context.Context, deploymentID int64, shas []string) error {
+	for _, sha := range shas {
+		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO deployment_commits (deployment_id, sha) VALUES (?, ?)`, deploymentID, sha); err != nil {
+			return fmt.Errorf("store deployment range: %w", err)
+		}
+	}
+	if _, err := tx.exec(ctx, `UPDATE deployments SET range_fetched = 1 WHERE id = ?`, deploymentID); err != nil {
+		return fmt.Errorf("store deployment range: %w", err)
+	}
+	return nil
+}
+
+const deploymentSelect = `SELECT id, repo_id, source, provider_id, environment, environment_tier, sha, ref, status, creator, url,
+	created_at, finished_at, updated_at, range_fetched,
+	production, failed, failure_cause, rollback, rework, recovered_at, recovered_by
+	FROM deployments`
+
+func scanDeployment(sc interface{ Scan(...any) error }) (Deployment, error) {
+	var d Deployment
+	var created, finished, updated, recovered sql.NullInt64
+	var fetched, prod, failed, rollback, rework int
+	err := sc.Scan(&d.ID, &d.RepoID, &d.Source, &d.ProviderID, &d.Environment, &d.EnvironmentTier, &d.SHA, &d.Ref, &d.Status, &d.Creator, &d.URL,
+		&created, &finished, &updated, &fetched,
+		&prod, &failed, &d.FailureCause, &rollback, &rework, &recovered, &d.RecoveredBy)
+	d.CreatedAt, d.FinishedAt, d.UpdatedAt, d.RecoveredAt = fromUnix(created), fromUnix(finished), fromUnix(updated), fromUnix(recovered)
+	d.RangeFetched, d.Production, d.Failed, d.Rollback, d.Rework = fetched != 0, prod != 0, failed != 0, rollback != 0, rework != 0
+	return d, err
+}
+
+func (s *Store) queryDeployments(ctx context.Context, op, where string, args ...any) ([]Deployment, error) {
+	rows, err := s.read.QueryContext(ctx, deploymentSelect+" WHERE "+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	defer rows.Close()
+	var out []Deployment
+	for rows.Next() {
+		d, err := scanDeployment(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+// DeploymentsForWindow returns the deployments a report over [from, to)
+// needs in the given repos: finished in the window (successes and failed
+// attempts) or recovered in it.
+func (s *Store) DeploymentsForWindow(ctx context.Context, repoIDs []int64, from, to time.Time) ([]Deployment, error) {
+	if len(repoIDs) == 0 {
+		return nil, nil
+	}
+	in := placeholders(len(repoIDs))
+	args := int64Args(repoIDs)
+	where := `repo_id IN (` + in + `) AND ((finished_at >= ? AND finished_at < ?) OR (recovered_at >= ? AND recovered_at < ?))
+		ORDER BY finished_at, id`
+	return s.queryDeployments(ctx, "load deployments for window", where, append(args, from.Unix(), to.Unix(), from.Unix(), to.Unix())...)
+}
+
+// DeploymentsNeedingRange lists a repo's deployments of a source whose
+// commit range has not been fetched yet, oldest first.
+func (s *Store) DeploymentsNeedingRange(ctx context.Context, repoID int64, source string) ([]Deployment, error) {
+	return s.queryDeployments(ctx, "list deployments needing a range",
+		`repo_id = ? AND source = ? AND range_fetched = 0 AND status = 'success' ORDER BY finished_at, id`, repoID, source)
+}
+
+// DeploymentByID finds one deployment.
+func (s *Store) DeploymentByID(ctx context.Context, id int64) (Deployment, error) {
+	ds, err := s.queryDeployments(ctx, "find deployment", "id = ?", id)
+	if err != nil {
+		return Deployment{}, err
+	}
+	if len(ds) == 0 {
+		return Deployment{}, fmt.Errorf("deployment %d: %w", id, ErrNotFound)
+	}
+	return ds[0], nil
+}

@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Providers.
+const (
+	GitHub = "github"
+	GitLab = "gitlab"
+)
+
+// Repo is a GitHub repository or GitLab project.
+type Repo struct {
+	ID            int64
+	Provider      string // github or gitlab
+	Name          string // owner/name or group/sub/project
+	ProviderID    string
+	DefaultBranch string
+	URL           string
+	CreatedAt     time.Time
+	Archived      bool
+}
+
+// UpsertRepo records a repository, keyed by provider and name.
+func (tx *Tx) UpsertRepo(ctx context.Context, r Repo) (int64, Result, error) {
+	if r.DefaultBranch == "" {
+		r.DefaultBranch = "main"
+	}
+	id, res, err := tx.upsert(ctx, "repos",
+		[]string{"provider", "name"}, []any{r.Provider, r.Name},
+		[]string{"provider_id", "default_branch", "url", "created_at", "archived"},
+		[]any{r.ProviderID, r.DefaultBranch, r.URL, unix(r.CreatedAt), boolInt(r.Archived)})
+	if err != nil {
+		return 0, res, fmt.Errorf("upsert repo %s: %w", r.Name, err)
+	}
+	return id, res, nil
+}
+
+const repoCols = `id, provider, name, provider_id, default_branch, url, created_at, archived`
+
+func scanRepo(sc interface{ Scan(...any) error }) (Repo, error) {
+	var r Repo
+	var created sql.NullInt64
+	var archived int
+	err := sc.Scan(&r.ID, &r.Provider, &r.Name, &r.ProviderID, &r.DefaultBranch, &r.URL, &created, &archived)
+	r.CreatedAt, r.Archived = fromUnix(created), archived != 0
+	return r, err
+}
+
+// Repos lists every repository, by name.
+func (s *Store) Repos(ctx context.Context) ([]Repo, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+repoCols+` FROM repos ORDER BY name, provider`)
+	if err != nil {
+		return nil, fmt.Errorf("list repos: %w", err)
+	}
+	defer rows.Close()
+	var out []Repo
+	for rows.Next() {
+		r, err := scanRepo(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list repos: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list repos: %w", err)
+	}
+	return out, nil
+}
+
+// RepoByName finds a repository by its name (owner/name or group/project).
+func (s *Store) RepoByName(ctx context.Context, name string) (Repo, error) {
+	r, err := scanRepo(s.read.QueryRowContext(ctx, `SELECT `+repoCols+` FROM repos WHERE name = ? ORDER BY provider LIMIT 1`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Repo{}, fmt.Errorf("repo %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Repo{}, fmt.Errorf("find repo %s: %w", name, err)
+	}
+	return r, nil
+}
