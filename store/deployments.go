@@ -27,13 +27,14 @@ type Deployment struct {
 	RangeSHAs       []string // filled only by RepoHistory
 
 	// Derived.
-	Production   bool
-	Failed       bool
-	FailureCause string
-	Rollback     bool
-	Rework       bool
-	RecoveredAt  time.Time
-	RecoveredBy  string
+	Production    bool
+	FailedAttempt bool
+	Failed        bool
+	FailureCause  string
+	Rollback      bool
+	Rework        bool
+	RecoveredAt   time.Time
+	RecoveredBy   string
 }
 
 var deploymentCols = []string{
@@ -72,18 +73,18 @@ func (tx *Tx) SetDeploymentRange(ctx context.Context, deploymentID int64, shas [
 
 const deploymentSelect = `SELECT id, repo_id, source, provider_id, environment, environment_tier, sha, ref, status, creator, url,
 	created_at, finished_at, updated_at, range_fetched,
-	production, failed, failure_cause, rollback, rework, recovered_at, recovered_by
+	production, failed_attempt, failed, failure_cause, rollback, rework, recovered_at, recovered_by
 	FROM deployments`
 
 func scanDeployment(sc interface{ Scan(...any) error }) (Deployment, error) {
 	var d Deployment
 	var created, finished, updated, recovered sql.NullInt64
-	var fetched, prod, failed, rollback, rework int
+	var fetched, prod, attempt, failed, rollback, rework int
 	err := sc.Scan(&d.ID, &d.RepoID, &d.Source, &d.ProviderID, &d.Environment, &d.EnvironmentTier, &d.SHA, &d.Ref, &d.Status, &d.Creator, &d.URL,
 		&created, &finished, &updated, &fetched,
-		&prod, &failed, &d.FailureCause, &rollback, &rework, &recovered, &d.RecoveredBy)
+		&prod, &attempt, &failed, &d.FailureCause, &rollback, &rework, &recovered, &d.RecoveredBy)
 	d.CreatedAt, d.FinishedAt, d.UpdatedAt, d.RecoveredAt = fromUnix(created), fromUnix(finished), fromUnix(updated), fromUnix(recovered)
-	d.RangeFetched, d.Production, d.Failed, d.Rollback, d.Rework = fetched != 0, prod != 0, failed != 0, rollback != 0, rework != 0
+	d.RangeFetched, d.Production, d.FailedAttempt, d.Failed, d.Rollback, d.Rework = fetched != 0, prod != 0, attempt != 0, failed != 0, rollback != 0, rework != 0
 	return d, err
 }
 

@@ -93,10 +93,10 @@ func (s *Store) SaveDerived(ctx context.Context, repoID int64, changes []Change,
 			}
 		}
 		for _, d := range deps {
-			vals := []any{boolInt(d.Production), boolInt(d.Failed), d.FailureCause, boolInt(d.Rollback), boolInt(d.Rework), unix(d.RecoveredAt), d.RecoveredBy}
+			vals := []any{boolInt(d.Production), boolInt(d.FailedAttempt), boolInt(d.Failed), d.FailureCause, boolInt(d.Rollback), boolInt(d.Rework), unix(d.RecoveredAt), d.RecoveredBy}
 			args := append(append(append([]any{}, vals...), d.ID, repoID), vals...)
-			if _, err := tx.exec(ctx, `UPDATE deployments SET production = ?, failed = ?, failure_cause = ?, rollback = ?, rework = ?, recovered_at = ?, recovered_by = ?
-				WHERE id = ? AND repo_id = ? AND (production IS NOT ? OR failed IS NOT ? OR failure_cause IS NOT ? OR rollback IS NOT ?
+			if _, err := tx.exec(ctx, `UPDATE deployments SET production = ?, failed_attempt = ?, failed = ?, failure_cause = ?, rollback = ?, rework = ?, recovered_at = ?, recovered_by = ?
+				WHERE id = ? AND repo_id = ? AND (production IS NOT ? OR failed_attempt IS NOT ? OR failed IS NOT ? OR failure_cause IS NOT ? OR rollback IS NOT ?
 				OR rework IS NOT ? OR recovered_at IS NOT ? OR recovered_by IS NOT ?)`, args...); err != nil {
 				return err
 			}

@@ -84,3 +84,20 @@ func (s *Store) RepoByName(ctx context.Context, name string) (Repo, error) {
 	}
 	return r, nil
 }
+
+// UpsertRepoName makes sure a repo row exists for provider and name and
+// returns its id, leaving its other columns as they are.
+func (tx *Tx) UpsertRepoName(ctx context.Context, provider, name string) (int64, Result, error) {
+	var id int64
+	err := tx.queryRow(ctx, `SELECT id FROM repos WHERE provider = ? AND name = ?`, provider, name).Scan(&id)
+	if err == nil {
+		return id, Unchanged, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, Unchanged, fmt.Errorf("find repo %s: %w", name, err)
+	}
+	if err := tx.queryRow(ctx, `INSERT INTO repos (provider, name) VALUES (?, ?) RETURNING id`, provider, name).Scan(&id); err != nil {
+		return 0, Unchanged, fmt.Errorf("insert repo %s: %w", name, err)
+	}
+	return id, Inserted, nil
+}

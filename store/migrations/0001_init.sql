@@ -75,7 +75,8 @@ CREATE TABLE deployments (
     finished_at      INTEGER,                  -- the first terminal status
     updated_at       INTEGER NOT NULL,
     range_fetched    INTEGER NOT NULL DEFAULT 0, -- the compare range is in deployment_commits
-    production       INTEGER NOT NULL DEFAULT 0, -- derived
+    production       INTEGER NOT NULL DEFAULT 0, -- derived: succeeded in a production environment
+    failed_attempt   INTEGER NOT NULL DEFAULT 0, -- derived: failed or errored in a production environment
     failed           INTEGER NOT NULL DEFAULT 0, -- derived: change failure
     failure_cause    TEXT    NOT NULL DEFAULT '', -- derived: incident, rollback, incident+rollback
     rollback         INTEGER NOT NULL DEFAULT 0, -- derived

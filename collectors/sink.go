@@ -1,0 +1,202 @@
+package collectors
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tach-dev/tach/store"
+)
+
+// Sink is where a provider writes one repo's rows. Every Commit writes a
+// batch of rows and the resource's sync state (its watermark) in one
+// transaction, so a sync killed at any moment resumes from the last batch
+// it committed and ends with exactly the rows of one clean sync.
+type Sink struct {
+	st      *store.Store
+	repo    Repo
+	repoID  int64
+	opts    Options
+	summary *RepoSummary
+	tracker *Tracker
+	mu      sync.Mutex
+}
+
+// RepoID is the store's id of the repo being synced.
+func (s *Sink) RepoID() int64 { return s.repoID }
+
+// Options are the run's options.
+func (s *Sink) Options() Options { return s.opts }
+
+// Store is the store, for the reads a provider needs (the sync state, the
+// deployments still needing a commit range).
+func (s *Sink) Store() *store.Store { return s.st }
+
+// State reads the sync state of one resource of the repo.
+func (s *Sink) State(ctx context.Context, resource string) (store.SyncState, error) {
+	return s.st.SyncState(ctx, s.repoID, resource)
+}
+
+// Batch is one transaction's worth of rows of one resource. Its methods
+// write through the transaction and count what they did.
+type Batch struct {
+	tx     *store.Tx
+	repoID int64
+	counts ResourceSummary
+}
+
+// Tx is the batch's transaction, for writes the helpers below do not cover.
+func (b *Batch) Tx() *store.Tx { return b.tx }
+
+func (b *Batch) count(res store.Result) {
+	switch res {
+	case store.Inserted:
+		b.counts.New++
+	case store.Updated:
+		b.counts.Updated++
+	default:
+		b.counts.Unchanged++
+	}
+}
+
+// Change writes a change of the repo.
+func (b *Batch) Change(ctx context.Context, c store.Change) (int64, error) {
+	c.RepoID = b.repoID
+	id, res, err := b.tx.UpsertChange(ctx, c)
+	b.count(res)
+	return id, err
+}
+
+// Deployment writes a deployment of the repo.
+func (b *Batch) Deployment(ctx context.Context, d store.Deployment) (int64, error) {
+	d.RepoID = b.repoID
+	id, res, err := b.tx.UpsertDeployment(ctx, d)
+	b.count(res)
+	return id, err
+}
+
+// Incident writes an incident of the repo.
+func (b *Batch) Incident(ctx context.Context, in store.Incident) (int64, error) {
+	in.RepoID = b.repoID
+	id, res, err := b.tx.UpsertIncident(ctx, in)
+	b.count(res)
+	return id, err
+}
+
+// CIRun writes a CI run of the repo.
+func (b *Batch) CIRun(ctx context.Context, r store.CIRun) (int64, error) {
+	r.RepoID = b.repoID
+	id, res, err := b.tx.UpsertCIRun(ctx, r)
+	b.count(res)
+	return id, err
+}
+
+// DeploymentRange stores a deployment's commit range.
+func (b *Batch) DeploymentRange(ctx context.Context, deploymentID int64, shas []string) error {
+	b.counts.New++
+	return b.tx.SetDeploymentRange(ctx, deploymentID, shas)
+}
+
+// Repo updates the repo's own row (default branch, url, ...).
+func (b *Batch) Repo(ctx context.Context, r store.Repo) error {
+	r.ID = b.repoID
+	_, res, err := b.tx.UpsertRepo(ctx, r)
+	b.count(res)
+	return err
+}
+
+// Commit writes a batch of one resource and that resource's new state in
+// one transaction. state.LastSuccessAt is set when done is true (the
+// resource is fully synced); a partial batch keeps the watermark it covers.
+func (s *Sink) Commit(ctx context.Context, resource string, state store.SyncState, done bool, write func(b *Batch) error) error {
+	b := &Batch{repoID: s.repoID}
+	state.RepoID, state.Resource = s.repoID, resource
+	if done {
+		state.LastSuccessAt = time.Now().UTC()
+		state.LastError = ""
+		state.LastErrorAt = time.Time{}
+	}
+	s.mu.Lock()
+	if rs := s.summary.Resources[resource]; rs != nil {
+		state.Requests = rs.Requests
+		state.Rows = rs.New + rs.Updated + rs.Unchanged
+	}
+	state.RateLimitRemaining = s.summary.RateLimitRemaining
+	if s.summary.Requests == 0 {
+		state.RateLimitRemaining = -1
+	}
+	state.RateLimitResetAt = s.summary.RateLimitReset
+	s.mu.Unlock()
+	err := s.st.Write(ctx, func(tx *store.Tx) error {
+		b.tx = tx
+		if write != nil {
+			if err := write(b); err != nil {
+				return err
+			}
+		}
+		state.Rows += b.counts.New + b.counts.Updated + b.counts.Unchanged
+		return tx.SaveSyncState(ctx, state)
+	})
+	if err != nil {
+		return fmt.Errorf("sync %s: write %s: %w", s.repo.Name, resource, err)
+	}
+	s.mu.Lock()
+	rs := s.resource(resource)
+	rs.New += b.counts.New
+	rs.Updated += b.counts.Updated
+	rs.Unchanged += b.counts.Unchanged
+	items := rs.New + rs.Updated + rs.Unchanged
+	s.mu.Unlock()
+	s.tracker.items(s.repo.Name, resource, items)
+	return nil
+}
+
+// resource returns the summary of a resource; s.mu must be held.
+func (s *Sink) resource(name string) *ResourceSummary {
+	rs := s.summary.Resources[name]
+	if rs == nil {
+		rs = &ResourceSummary{}
+		s.summary.Resources[name] = rs
+	}
+	return rs
+}
+
+// Request counts one API request for a resource, with the rate limit the
+// response reported (remaining < 0 when it said nothing).
+func (s *Sink) Request(resource string, remaining int, reset time.Time) {
+	s.mu.Lock()
+	s.resource(resource).Requests++
+	s.summary.Requests++
+	if remaining >= 0 {
+		s.summary.RateLimitRemaining = remaining
+		s.summary.RateLimitReset = reset
+	}
+	reqs := s.summary.Requests
+	s.mu.Unlock()
+	s.tracker.requests(s.repo.Name, resource, reqs, remaining)
+}
+
+// recordError keeps a failed repo's error in the sync state of every
+// resource it had, so the status page shows it.
+func (s *Sink) recordError(ctx context.Context, err error) {
+	msg := err.Error()
+	now := time.Now().UTC()
+	// A cancelled context cannot write; the error is still in the summary.
+	if ctx.Err() != nil {
+		return
+	}
+	_ = s.st.Write(ctx, func(tx *store.Tx) error {
+		for _, res := range []string{ResourceRepo} {
+			st, err := s.st.SyncState(ctx, s.repoID, res)
+			if err != nil {
+				return err
+			}
+			st.LastError, st.LastErrorAt = msg, now
+			if err := tx.SaveSyncState(ctx, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

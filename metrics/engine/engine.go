@@ -1,0 +1,326 @@
+// Package engine is where the store meets the metrics: it loads the rows a
+// scope and window need, runs the pure rules of package metrics on them, and
+// writes back what the derive step finds (which deployment shipped each
+// change, which incidents belong to which deployment, failures, rollbacks,
+// rework). The web server and the CLI both ask it for reports.
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/store"
+)
+
+// Engine answers report queries over one store.
+type Engine struct {
+	st    *store.Store
+	rules metrics.Rules
+	// repoRules gives a repo's deployment settings by name; the config's
+	// repos[].deployments, or defaults.
+	repoRules map[string]metrics.RepoRules
+	// Teams, when set, replace the teams recorded in the database (the
+	// config's teams, resolved against the repos synced so far).
+	Teams []store.Team
+}
+
+// New returns an engine over st. repoRules may be nil (every repo takes the
+// defaults: deployments API, production environments, linked by commits).
+func New(st *store.Store, rules metrics.Rules, repoRules map[string]metrics.RepoRules) *Engine {
+	if rules.Location == nil {
+		rules.Location = time.UTC
+	}
+	return &Engine{st: st, rules: rules, repoRules: repoRules}
+}
+
+// Rules are the organisation-wide rules the engine applies.
+func (e *Engine) Rules() metrics.Rules { return e.rules }
+
+// Store is the engine's store, for read-only listings beside a report.
+func (e *Engine) Store() *store.Store { return e.st }
+
+// Scope is what a report covers: every repo, one team, or some repos.
+type Scope struct {
+	Repos []string // names; empty with no team means every repo
+	Team  string
+}
+
+// ErrUnknownScope is wrapped by errors about a repo or team that is not in
+// the database.
+var ErrUnknownScope = errors.New("unknown scope")
+
+// Resolved is a scope turned into repo ids and names.
+type Resolved struct {
+	Scope
+	IDs   []int64
+	Names []string
+}
+
+// Resolve turns a scope into the repos it names, or says which name is
+// unknown.
+func (e *Engine) Resolve(ctx context.Context, sc Scope) (Resolved, error) {
+	repos, err := e.st.Repos(ctx)
+	if err != nil {
+		return Resolved{}, err
+	}
+	byName := map[string]store.Repo{}
+	for _, r := range repos {
+		byName[r.Name] = r
+	}
+	want := sc.Repos
+	if sc.Team != "" {
+		teams := e.Teams
+		if teams == nil {
+			if teams, err = e.st.Teams(ctx); err != nil {
+				return Resolved{}, err
+			}
+		}
+		i := slices.IndexFunc(teams, func(t store.Team) bool { return t.Name == sc.Team })
+		if i < 0 {
+			names := make([]string, len(teams))
+			for j, t := range teams {
+				names[j] = t.Name
+			}
+			return Resolved{}, fmt.Errorf("%w: team %q is not configured (teams: %s)", ErrUnknownScope, sc.Team, orNone(names))
+		}
+		if len(want) == 0 {
+			want = teams[i].Repos
+		} else {
+			// --team and --repo together: the team's repos among those named.
+			want = slices.DeleteFunc(slices.Clone(want), func(n string) bool { return !slices.Contains(teams[i].Repos, n) })
+		}
+	}
+	if len(want) == 0 && sc.Team == "" {
+		for _, r := range repos {
+			want = append(want, r.Name)
+		}
+	}
+	res := Resolved{Scope: sc}
+	for _, n := range want {
+		r, ok := byName[n]
+		if !ok {
+			names := make([]string, 0, len(repos))
+			for _, r := range repos {
+				names = append(names, r.Name)
+			}
+			return Resolved{}, fmt.Errorf("%w: repo %q is not in the database (repos: %s)", ErrUnknownScope, n, orNone(names))
+		}
+		if !slices.Contains(res.IDs, r.ID) {
+			res.IDs = append(res.IDs, r.ID)
+			res.Names = append(res.Names, r.Name)
+		}
+	}
+	sort.Strings(res.Names)
+	return res, nil
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none yet"
+	}
+	return strings.Join(names, ", ")
+}
+
+// Dataset loads the rows a report over w needs for the resolved repos.
+func (e *Engine) Dataset(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
+	var ds metrics.Dataset
+	changes, err := e.st.ChangesForWindow(ctx, r.IDs, w.From, w.To)
+	if err != nil {
+		return ds, err
+	}
+	deps, err := e.st.DeploymentsForWindow(ctx, r.IDs, w.From, w.To)
+	if err != nil {
+		return ds, err
+	}
+	incidents, err := e.st.IncidentsForWindow(ctx, r.IDs, w.From, w.To)
+	if err != nil {
+		return ds, err
+	}
+	runs, err := e.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To)
+	if err != nil {
+		return ds, err
+	}
+	ds.Changes = mapSlice(changes, toChange)
+	ds.Deployments = mapSlice(deps, toDeployment)
+	ds.Incidents = mapSlice(incidents, toIncident)
+	ds.CIRuns = mapSlice(runs, toCIRun)
+	// Give each deployment the changes it shipped and the incidents pinned
+	// on it, so rows can be shown beside the numbers they make.
+	idx := make(map[int64]int, len(ds.Deployments))
+	for i, d := range ds.Deployments {
+		idx[d.ID] = i
+	}
+	for _, c := range ds.Changes {
+		if i, ok := idx[c.DeploymentID]; ok && c.DeploymentID != 0 {
+			ds.Deployments[i].ChangeIDs = append(ds.Deployments[i].ChangeIDs, c.ID)
+		}
+	}
+	for _, in := range ds.Incidents {
+		if i, ok := idx[in.DeploymentID]; ok && in.DeploymentID != 0 {
+			ds.Deployments[i].IncidentIDs = append(ds.Deployments[i].IncidentIDs, in.ID)
+		}
+	}
+	return ds, nil
+}
+
+// Report computes every measure for a scope and window.
+func (e *Engine) Report(ctx context.Context, sc Scope, w metrics.Window, now time.Time) (metrics.Report, error) {
+	r, err := e.Resolve(ctx, sc)
+	if err != nil {
+		return metrics.Report{}, err
+	}
+	ds, err := e.Dataset(ctx, r, w)
+	if err != nil {
+		return metrics.Report{}, fmt.Errorf("report: %w", err)
+	}
+	rep := metrics.Compute(ds, w, e.rules, now)
+	rep.Scope.Repos = r.Names
+	if rep.Scope.Repos == nil {
+		rep.Scope.Repos = []string{}
+	}
+	if sc.Team != "" {
+		team := sc.Team
+		rep.Scope.Team = &team
+	}
+	return rep, nil
+}
+
+// Weekly computes every measure for each whole week of w.
+func (e *Engine) Weekly(ctx context.Context, sc Scope, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
+	r, err := e.Resolve(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	ds, err := e.Dataset(ctx, r, w)
+	if err != nil {
+		return nil, fmt.Errorf("weekly report: %w", err)
+	}
+	return metrics.Weekly(ds, w, e.rules, now), nil
+}
+
+// RulesHash identifies the rules the derived columns depend on, so a
+// changed config (a new incident window, other rework labels) re-derives.
+func (e *Engine) RulesHash() string {
+	var b strings.Builder
+	str := func(v any) { fmt.Fprintf(&b, "%v\x00", v) }
+	if e.rules.Bots != nil {
+		str(e.rules.Bots.String())
+	}
+	str(e.rules.IncidentWindow)
+	str(strings.Join(e.rules.ReworkLabels, ","))
+	if e.rules.ReworkTitle != nil {
+		str(e.rules.ReworkTitle.String())
+	}
+	names := make([]string, 0, len(e.repoRules))
+	for n := range e.repoRules {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		rr := e.repoRules[n]
+		env := ""
+		if rr.Environments != nil {
+			env = rr.Environments.String()
+		}
+		str(n + "|" + rr.Source + "|" + rr.Link + "|" + env)
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:8])
+}
+
+// RepoRules returns the deployment settings of a repo.
+func (e *Engine) RepoRules(r store.Repo) metrics.RepoRules {
+	rr, ok := e.repoRules[r.Name]
+	if !ok {
+		rr = metrics.DefaultRepoRules()
+	}
+	if rr.Environments == nil {
+		rr.Environments = metrics.DefaultRepoRules().Environments
+	}
+	if rr.Source == "" {
+		rr.Source = metrics.SourceDeployments
+	}
+	if rr.Link == "" {
+		rr.Link = metrics.LinkCommits
+	}
+	rr.DefaultBranch = r.DefaultBranch
+	return rr
+}
+
+// Derive recomputes the derived values of the given repos (all when none
+// are given) and records the rules they were computed with.
+func (e *Engine) Derive(ctx context.Context, repoIDs ...int64) error {
+	if len(repoIDs) == 0 {
+		repos, err := e.st.Repos(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range repos {
+			repoIDs = append(repoIDs, r.ID)
+		}
+	}
+	for _, id := range repoIDs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := e.deriveRepo(ctx, id); err != nil {
+			return err
+		}
+	}
+	return e.st.Write(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, store.MetaRulesHash, e.RulesHash()) })
+}
+
+// DeriveIfRulesChanged re-derives every repo when the database was derived
+// with other rules than the engine's.
+func (e *Engine) DeriveIfRulesChanged(ctx context.Context) (bool, error) {
+	h, err := e.st.Meta(ctx, store.MetaRulesHash)
+	if err != nil {
+		return false, err
+	}
+	if h == e.RulesHash() {
+		return false, nil
+	}
+	return true, e.Derive(ctx)
+}
+
+func (e *Engine) deriveRepo(ctx context.Context, repoID int64) error {
+	h, err := e.st.RepoHistory(ctx, repoID)
+	if err != nil {
+		return err
+	}
+	in := metrics.RepoHistory{
+		RepoID:      repoID,
+		Rules:       e.RepoRules(h.Repo),
+		Changes:     mapSlice(h.Changes, toChange),
+		Deployments: mapSlice(h.Deployments, toDeployment),
+		Incidents:   mapSlice(h.Incidents, toIncident),
+	}
+	out := metrics.Derive(in, e.rules)
+
+	changes := make([]store.Change, len(out.Changes))
+	var links []store.Link
+	for i, c := range out.Changes {
+		changes[i] = store.Change{ID: c.ID, FirstReviewAt: c.FirstReviewAt, FirstApprovalAt: c.FirstApprovalAt}
+		if c.DeploymentID != 0 {
+			links = append(links, store.Link{DeploymentID: c.DeploymentID, ChangeID: c.ID})
+		}
+	}
+	deps := make([]store.Deployment, len(out.Deployments))
+	for i, d := range out.Deployments {
+		deps[i] = store.Deployment{ID: d.ID, Production: d.Production, FailedAttempt: d.FailedAttempt, Failed: d.Failed, FailureCause: d.FailureCause,
+			Rollback: d.Rollback, Rework: d.Rework, RecoveredAt: d.RecoveredAt, RecoveredBy: d.RecoveredBy}
+	}
+	incidents := make([]store.Incident, len(out.Incidents))
+	for i, in := range out.Incidents {
+		incidents[i] = store.Incident{ID: in.ID, DeploymentID: in.DeploymentID}
+	}
+	return e.st.SaveDerived(ctx, repoID, changes, deps, incidents, links)
+}

@@ -1,0 +1,119 @@
+package metrics
+
+// Report is every measure of docs/metrics.md for one scope and window. Its
+// JSON is the machine output of `tach report metrics --format json` and of
+// /api/v1/metrics: fields may be added, never renamed. A pointer is nil
+// (JSON null) when the value cannot be computed, never 0.
+type Report struct {
+	Scope               Scope               `json:"scope"`
+	DeploymentFrequency DeploymentFrequency `json:"deployment_frequency"`
+	LeadTime            LeadTime            `json:"lead_time"`
+	ChangeFailureRate   ChangeFailureRate   `json:"change_failure_rate"`
+	RecoveryTime        RecoveryTime        `json:"recovery_time"`
+	TimeToRestore       TimeToRestore       `json:"time_to_restore"`
+	ReworkRate          ReworkRate          `json:"rework_rate"`
+	CycleTime           CycleTime           `json:"cycle_time"`
+	Throughput          Throughput          `json:"throughput"`
+	PRSize              PRSize              `json:"pr_size"`
+	CI                  CI                  `json:"ci"`
+	OpenWork            OpenWork            `json:"open_work"`
+}
+
+// Scope says what a report covers.
+type Scope struct {
+	Repos    []string `json:"repos"`
+	Team     *string  `json:"team"`
+	From     string   `json:"from"` // YYYY-MM-DD, inclusive
+	To       string   `json:"to"`   // YYYY-MM-DD, exclusive
+	Timezone string   `json:"timezone"`
+}
+
+// Tier names. Rework rate has none.
+const (
+	TierElite  = "elite"
+	TierHigh   = "high"
+	TierMedium = "medium"
+	TierLow    = "low"
+)
+
+type DeploymentFrequency struct {
+	Deployments              int      `json:"deployments"`
+	PerWeek                  *float64 `json:"per_week"`
+	DeployDaysPerWeekMedian  *float64 `json:"deploy_days_per_week_median"`
+	DeployDaysPerMonthMedian *float64 `json:"deploy_days_per_month_median"`
+	Tier                     *string  `json:"tier"`
+	FailedAttempts           int      `json:"failed_attempts"`
+	SuccessRate              *float64 `json:"deploy_success_rate"` // success ÷ (success + failed attempts)
+}
+
+type LeadTime struct {
+	Count         int      `json:"count"`
+	MedianSeconds *float64 `json:"median_seconds"`
+	P75Seconds    *float64 `json:"p75_seconds"`
+	P90Seconds    *float64 `json:"p90_seconds"`
+	MeanSeconds   *float64 `json:"mean_seconds"`
+	Tier          *string  `json:"tier"`
+}
+
+type ChangeFailureRate struct {
+	Failed      int      `json:"failed"`
+	Deployments int      `json:"deployments"`
+	Rate        *float64 `json:"rate"`
+	Tier        *string  `json:"tier"`
+}
+
+type RecoveryTime struct {
+	Count         int      `json:"count"`
+	MedianSeconds *float64 `json:"median_seconds"`
+	P75Seconds    *float64 `json:"p75_seconds"`
+	P90Seconds    *float64 `json:"p90_seconds"`
+	Tier          *string  `json:"tier"`
+	OpenIncidents int      `json:"open_incidents"`
+}
+
+type TimeToRestore struct {
+	Count         int      `json:"count"`
+	MedianSeconds *float64 `json:"median_seconds"`
+}
+
+type ReworkRate struct {
+	Rework      int      `json:"rework"`
+	Deployments int      `json:"deployments"`
+	Rate        *float64 `json:"rate"`
+}
+
+type CyclePart struct {
+	Count         int      `json:"count"`
+	MedianSeconds *float64 `json:"median_seconds"`
+	P75Seconds    *float64 `json:"p75_seconds"`
+}
+
+type CycleTime struct {
+	Coding CyclePart `json:"coding"`
+	Pickup CyclePart `json:"pickup"`
+	Review CyclePart `json:"review"`
+	Deploy CyclePart `json:"deploy"`
+}
+
+type Throughput struct {
+	Merged  int      `json:"merged"`
+	PerWeek *float64 `json:"per_week"`
+}
+
+type PRSize struct {
+	Count       int      `json:"count"`
+	MedianLines *float64 `json:"median_lines"`
+	P75Lines    *float64 `json:"p75_lines"`
+}
+
+type CI struct {
+	Runs          int      `json:"runs"`
+	MedianSeconds *float64 `json:"median_seconds"`
+	P90Seconds    *float64 `json:"p90_seconds"`
+	SuccessRate   *float64 `json:"success_rate"`
+}
+
+type OpenWork struct {
+	Open        int `json:"open"`
+	StaleReview int `json:"stale_review"` // waiting for a first review longer than stale_review
+}
