@@ -32,10 +32,13 @@ func (tx *Tx) InsertDecision(ctx context.Context, d Decision) (int64, error) {
 	if d.CreatedAt.IsZero() {
 		d.CreatedAt = now
 	}
+	if d.UpdatedAt.IsZero() {
+		d.UpdatedAt = d.CreatedAt
+	}
 	var id int64
 	err := tx.queryRow(ctx, `INSERT INTO decisions (decided_on, title, kind, scope_team, scope_repos, note, link, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.DecidedOn, d.Title, d.Kind, d.ScopeTeam, encodeLabels(d.ScopeRepos), d.Note, d.Link, d.CreatedAt.Unix(), now.Unix()).Scan(&id)
+		d.DecidedOn, d.Title, d.Kind, d.ScopeTeam, encodeLabels(d.ScopeRepos), d.Note, d.Link, d.CreatedAt.Unix(), d.UpdatedAt.Unix()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert decision %q: %w", d.Title, err)
 	}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"time"
+
+	"github.com/tach-dev/tach/collectors/demo"
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/store"
+)
+
+func init() {
+	register("demo", "write a demo organisation's data and serve it (no network, no token)", runDemo)
+}
+
+func runDemo(ctx context.Context, env *cli, args []string) error {
+	fs := newFlags(env, "demo", "[--db FILE] [--listen ADDR] [--no-serve]")
+	db := fs.String("db", "tach-demo.db", "database `file` to write (replaced if it is an earlier demo)")
+	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on")
+	noServe := fs.Bool("no-serve", false, "only write the database")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := checkListen(*listen); err != nil {
+		return err
+	}
+	if err := writeDemo(ctx, env, *db); err != nil {
+		return err
+	}
+	if *noServe {
+		fmt.Fprintf(env.stdout, "Try: tach report metrics --db %s\n", *db)
+		return nil
+	}
+	st, err := store.OpenExisting(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return serve(ctx, env, serveOptions{listen: *listen, engine: engine.New(st, metrics.DefaultRules(), demoRepoRules())})
+}
+
+// writeDemo generates the demo into a temporary file beside path and moves
+// it into place only when it is complete, so an interrupted demo never
+// leaves half a database behind.
+func writeDemo(ctx context.Context, env *cli, path string) error {
+	if err := refuseNonDemo(ctx, path); err != nil {
+		return err
+	}
+	tmp := path + ".writing"
+	removeDB(tmp)
+	start := time.Now()
+	st, err := store.Open(ctx, tmp)
+	if err != nil {
+		return err
+	}
+	end := metrics.WeekStart(time.Now(), time.UTC)
+	sum, err := demo.Generate(ctx, st, demo.Options{End: end})
+	if err == nil {
+		err = engine.New(st, metrics.DefaultRules(), demoRepoRules()).Derive(ctx)
+	}
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		removeDB(tmp)
+		return fmt.Errorf("write demo: %w", err)
+	}
+	removeDB(path)
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("write demo: %w", err)
+	}
+	fmt.Fprintln(env.stdout, demo.Describe())
+	fmt.Fprintf(env.stdout, "\nWrote %s in %s: %s.\n", path, time.Since(start).Round(time.Millisecond), sum)
+	return nil
+}
+
+// refuseNonDemo keeps `tach demo --db` from replacing a real database.
+func refuseNonDemo(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return fmt.Errorf("write demo: %s exists and is not a tach database; choose another --db", path)
+	}
+	defer st.Close()
+	if v, err := st.Meta(ctx, store.MetaDemo); err != nil || v == "" {
+		return fmt.Errorf("write demo: %s holds synced data, not a demo; choose another --db", path)
+	}
+	return nil
+}
+
+func removeDB(path string) {
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		os.Remove(path + suffix)
+	}
+}
+
+// demoRepoRules are the demo repos' deployment settings as metric rules.
+func demoRepoRules() map[string]metrics.RepoRules {
+	out := map[string]metrics.RepoRules{}
+	for name, s := range demo.RepoSettings() {
+		out[name] = metrics.RepoRules{Source: s.Source, Link: s.Link, Environments: regexp.MustCompile(metrics.DefaultProductionEnvironments)}
+	}
+	return out
+}

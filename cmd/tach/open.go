@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"regexp"
+
+	"github.com/tach-dev/tach/cmd/tach/config"
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/store"
+)
+
+// defaultConfigFile is read when neither --config nor --db is given.
+const defaultConfigFile = "tach.yaml"
+
+// sourceFlags are the --config and --db flags every reading command takes.
+type sourceFlags struct {
+	config string
+	db     string
+}
+
+func (f *sourceFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.config, "config", "", "configuration `file` (default ./tach.yaml when it exists)")
+	fs.StringVar(&f.db, "db", "", "database `file`; overrides the config's database, or stands alone with default rules")
+}
+
+// workspace is an open database with the rules to read it by.
+type workspace struct {
+	cfg *config.Config
+	st  *store.Store
+	eng *engine.Engine
+}
+
+func (w *workspace) Close() error { return w.st.Close() }
+
+// loadConfig reads --config, or ./tach.yaml, or gives the defaults when
+// only --db was given.
+func (f *sourceFlags) loadConfig() (*config.Config, error) {
+	path := f.config
+	if path == "" && f.db == "" {
+		if _, err := os.Stat(defaultConfigFile); err != nil {
+			return nil, usagef("no configuration: give --config FILE (see config.example.yaml) or --db FILE (for example the demo's, from `tach demo --no-serve --db FILE`)")
+		}
+		path = defaultConfigFile
+	}
+	if path == "" {
+		return config.Default(), nil
+	}
+	return config.Load(path)
+}
+
+// open opens the database named by the flags. A reading command
+// (mustExist) refuses to create a new, empty file.
+func (f *sourceFlags) open(ctx context.Context, mustExist bool) (*workspace, error) {
+	cfg, err := f.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	path := cfg.Database
+	if f.db != "" {
+		path = f.db
+	}
+	var st *store.Store
+	if mustExist {
+		st, err = store.OpenExisting(ctx, path)
+	} else {
+		st, err = store.Open(ctx, path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ws := &workspace{cfg: cfg, st: st}
+	if ws.eng, err = newEngine(ctx, cfg, st, f.config != "" || f.db == ""); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return ws, nil
+}
+
+// rulesOf turns the configuration into the rules of docs/metrics.md.
+func rulesOf(cfg *config.Config) metrics.Rules {
+	return metrics.Rules{
+		Bots:              cfg.Bots,
+		IncludeBotChanges: cfg.IncludeBotChanges,
+		IncidentWindow:    cfg.Incidents.Window,
+		ReworkLabels:      cfg.Rework.Labels,
+		ReworkTitle:       cfg.Rework.Title,
+		StaleReview:       cfg.StaleReview,
+		Location:          cfg.Location,
+	}
+}
+
+// newEngine builds the metric engine for cfg over st. With a real config
+// (fromConfig) the repos' deployment settings and the teams come from it,
+// and the derived values are recomputed when the rules changed since they
+// were last derived; a database given alone is read as it was derived.
+func newEngine(ctx context.Context, cfg *config.Config, st *store.Store, fromConfig bool) (*engine.Engine, error) {
+	if !fromConfig {
+		return engine.New(st, rulesOf(cfg), nil), nil
+	}
+	repos, err := st.Repos(ctx)
+	if err != nil {
+		return nil, err
+	}
+	repoRules := map[string]metrics.RepoRules{}
+	for _, r := range repos {
+		entry, ok := cfg.Match(config.Provider(r.Provider), r.Name)
+		if !ok {
+			continue
+		}
+		repoRules[r.Name] = repoRulesOf(entry.Deployments)
+	}
+	eng := engine.New(st, rulesOf(cfg), repoRules)
+	eng.Teams = teamsOf(cfg, repos)
+	if _, err := eng.DeriveIfRulesChanged(ctx); err != nil {
+		return nil, err
+	}
+	return eng, nil
+}
+
+func repoRulesOf(d config.Deployments) metrics.RepoRules {
+	env := d.Environments
+	if env == nil {
+		env = regexp.MustCompile(metrics.DefaultProductionEnvironments)
+	}
+	return metrics.RepoRules{Source: string(d.Source), Link: string(d.Link), Environments: env}
+}
+
+// teamsOf resolves the config's teams against the repos in the database
+// (a team may name a GitLab group, meaning every project in it).
+func teamsOf(cfg *config.Config, repos []store.Repo) []store.Team {
+	teams := make([]store.Team, 0, len(cfg.Teams))
+	for _, t := range cfg.Teams {
+		team := store.Team{Name: t.Name}
+		for _, r := range repos {
+			if t.Includes(r.Name) {
+				team.Repos = append(team.Repos, r.Name)
+			}
+		}
+		teams = append(teams, team)
+	}
+	return teams
+}

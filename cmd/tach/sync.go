@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tach-dev/tach/cmd/tach/config"
+	"github.com/tach-dev/tach/collectors"
+	"github.com/tach-dev/tach/store"
+)
+
+func init() {
+	register("sync", "bring the database up to date from GitHub and GitLab", runSync)
+}
+
+// providerFactories build a collector for a provider from the config; each
+// provider registers itself from its own file (sync_github.go, ...).
+var providerFactories = map[config.Provider]func(cfg *config.Config, log *slog.Logger) (collectors.Provider, error){}
+
+func runSync(ctx context.Context, env *cli, args []string) error {
+	fs := newFlags(env, "sync", "[--config F] [--db F] [--repo R]... [--workers N]")
+	var src sourceFlags
+	src.register(fs)
+	var only repeated
+	fs.Var(&only, "repo", "sync only this repo (as named in the config); repeat for several")
+	workers := fs.Int("workers", 0, "repos to sync at once (default: the config's sync.workers)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if src.config == "" && src.db != "" {
+		return usagef("sync needs a configuration: give --config FILE (see config.example.yaml)")
+	}
+	cfg, err := src.loadConfig()
+	if err != nil {
+		return err
+	}
+	if len(cfg.Repos) == 0 {
+		return fmt.Errorf("%s: repos: nothing to sync; add a github or gitlab entry (see config.example.yaml)", cfg.File)
+	}
+	if err := cfg.CheckSync(); err != nil {
+		return err
+	}
+	log := newLogger(env.stderr, cfg)
+	ws, err := src.open(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer ws.Close()
+
+	providers := map[string]collectors.Provider{}
+	for _, r := range cfg.Repos {
+		if _, ok := providers[string(r.Provider)]; ok {
+			continue
+		}
+		build, ok := providerFactories[r.Provider]
+		if !ok {
+			return fmt.Errorf("sync: this tach has no %s collector", r.Provider.Title())
+		}
+		p, err := build(cfg, log)
+		if err != nil {
+			return err
+		}
+		providers[string(r.Provider)] = p
+	}
+	repos, err := reposToSync(ctx, cfg, providers, only)
+	if err != nil {
+		return err
+	}
+	opts := collectors.Options{History: cfg.Sync.History, IncidentLabels: cfg.Incidents.Labels, Workers: cfg.Sync.Workers}
+	if *workers > 0 {
+		opts.Workers = *workers
+	}
+
+	tracker := collectors.NewTracker()
+	stopProgress := showProgress(env, log, tracker)
+	sum, runErr := collectors.Run(ctx, ws.st, providers, repos, opts, tracker)
+	stopProgress()
+
+	// Teams and derived values are brought up to date even after a partial
+	// run: what was committed is consistent.
+	derr := ws.st.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
+		all, err := ws.st.Repos(ctx)
+		if err != nil {
+			return err
+		}
+		return tx.ReplaceTeams(ctx, teamsOf(cfg, all))
+	})
+	if derr == nil {
+		if ws.eng, derr = newEngine(context.WithoutCancel(ctx), cfg, ws.st, true); derr == nil {
+			derr = ws.eng.Derive(context.WithoutCancel(ctx), sum.Touched()...)
+		}
+	}
+	writeSyncSummary(env.stdout, sum)
+	if runErr != nil {
+		return runErr
+	}
+	if derr != nil {
+		return fmt.Errorf("sync: derive: %w", derr)
+	}
+	if failed := sum.Failed(); len(failed) > 0 {
+		names := make([]string, len(failed))
+		for i, f := range failed {
+			names[i] = f.Repo
+		}
+		return exitError{fmt.Errorf("sync failed for %d of %d repos (%s); the others are up to date", len(failed), len(sum.Repos), strings.Join(names, ", ")), 1}
+	}
+	return nil
+}
+
+// reposToSync turns the config's entries into repos, expanding GitLab
+// groups into their projects and keeping only --repo when given.
+func reposToSync(ctx context.Context, cfg *config.Config, providers map[string]collectors.Provider, only []string) ([]collectors.Repo, error) {
+	var out []collectors.Repo
+	seen := map[string]bool{}
+	add := func(entry config.Repo, name string) {
+		key := string(entry.Provider) + ":" + strings.ToLower(name)
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		out = append(out, collectors.Repo{
+			Provider: string(entry.Provider), Name: name, Source: string(entry.Deployments.Source),
+			Environments: entry.Deployments.Environments, Workflow: entry.Deployments.Workflow, Link: string(entry.Deployments.Link),
+		})
+	}
+	// Own entries first: their settings win over a group's.
+	for _, r := range cfg.Repos {
+		if !r.Group {
+			add(r, r.Name)
+		}
+	}
+	for _, r := range cfg.Repos {
+		if !r.Group {
+			continue
+		}
+		exp, ok := providers[string(r.Provider)].(collectors.Expander)
+		if !ok {
+			return nil, fmt.Errorf("sync: %s cannot list the projects of group %s", r.Provider.Title(), r.Name)
+		}
+		names, err := exp.ExpandGroup(ctx, r.Name, r.IncludeArchived)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range names {
+			if entry, ok := cfg.Match(r.Provider, n); ok {
+				add(entry, n)
+			}
+		}
+	}
+	if len(only) > 0 {
+		var kept []collectors.Repo
+		for _, name := range only {
+			i := slices.IndexFunc(out, func(r collectors.Repo) bool { return strings.EqualFold(r.Name, name) })
+			if i < 0 {
+				return nil, usagef("--repo %s is not in the config's repos", name)
+			}
+			kept = append(kept, out[i])
+		}
+		out = kept
+	}
+	return out, nil
+}
+
+func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.Log.Level}
+	if cfg.Log.Format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// writeSyncSummary prints rows new and updated per resource, requests, the
+// rate limit left and each repo's error.
+func writeSyncSummary(w io.Writer, sum *collectors.Summary) {
+	if sum == nil {
+		return
+	}
+	resources := sum.ResourceNames()
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	head := []string{"REPO"}
+	for _, r := range resources {
+		head = append(head, strings.ToUpper(r)+" new/upd")
+	}
+	head = append(head, "REQUESTS", "RATE LEFT", "RESULT")
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, r := range sum.Repos {
+		row := []string{r.Repo}
+		for _, name := range resources {
+			if rs := r.Resources[name]; rs != nil {
+				row = append(row, fmt.Sprintf("%d/%d", rs.New, rs.Updated))
+			} else {
+				row = append(row, "–")
+			}
+		}
+		left := "–"
+		if r.RateLimitRemaining >= 0 && r.Requests > 0 {
+			left = fmt.Sprint(r.RateLimitRemaining)
+		}
+		result := "ok"
+		if r.Err != nil {
+			result = "FAILED: " + r.Err.Error()
+		}
+		row = append(row, fmt.Sprint(r.Requests), left, result)
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d repos, %d requests, %s.\n", len(sum.Repos), sum.Requests(), sum.Duration.Round(time.Millisecond))
+}
+
+// showProgress draws live progress on a terminal, or logs each repo as it
+// finishes otherwise. It returns a function that stops it.
+func showProgress(env *cli, log *slog.Logger, t *collectors.Tracker) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		if env.isTTY {
+			drawProgress(env.stderr, t, done)
+			return
+		}
+		logged := map[string]bool{}
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		report := func() {
+			for _, p := range t.Snapshot() {
+				if !p.Done || logged[p.Repo] {
+					continue
+				}
+				logged[p.Repo] = true
+				attrs := []any{"repo", p.Repo, "requests", p.Requests, "duration", time.Since(p.Started).Round(time.Millisecond)}
+				keys := make([]string, 0, len(p.Items))
+				for k := range p.Items {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					attrs = append(attrs, k, p.Items[k])
+				}
+				if p.RateRemaining >= 0 {
+					attrs = append(attrs, "rate_limit_left", p.RateRemaining)
+				}
+				if p.Err != nil {
+					log.Error("repo sync failed", append(attrs, "err", p.Err)...)
+				} else {
+					log.Info("repo synced", attrs...)
+				}
+			}
+		}
+		for {
+			select {
+			case <-tick.C:
+				report()
+			case <-done:
+				report()
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
