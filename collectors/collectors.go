@@ -123,7 +123,7 @@ feed:
 }
 
 func syncOne(ctx context.Context, st *store.Store, providers map[string]Provider, repo Repo, opts Options, tracker *Tracker) RepoSummary {
-	rs := RepoSummary{Repo: repo.Name, Provider: repo.Provider, Resources: map[string]*ResourceSummary{}}
+	rs := RepoSummary{Repo: repo.Name, Provider: repo.Provider, Resources: map[string]*ResourceSummary{}, RateLimitRemaining: -1}
 	p, ok := providers[repo.Provider]
 	if !ok {
 		rs.Err = fmt.Errorf("sync %s: no %s collector configured", repo.Name, repo.Provider)

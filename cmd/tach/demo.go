@@ -19,17 +19,21 @@ func init() {
 }
 
 func runDemo(ctx context.Context, env *cli, args []string) error {
-	fs := newFlags(env, "demo", "[--db FILE] [--listen ADDR] [--no-serve]")
+	fs := newFlags(env, "demo", "[--db FILE] [--listen ADDR] [--no-serve] [--scale N]")
 	db := fs.String("db", "tach-demo.db", "database `file` to write (replaced if it is an earlier demo)")
 	listen := fs.String("listen", "127.0.0.1:8080", "`address` to serve on")
 	noServe := fs.Bool("no-serve", false, "only write the database")
+	scale := fs.Int("scale", 0, "about this many changes in all, everything else in proportion (default: the demo organisation, about 2,500)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := checkListen(*listen); err != nil {
 		return err
 	}
-	if err := writeDemo(ctx, env, *db); err != nil {
+	if *scale < 0 {
+		return usagef("--scale %d is negative; give a number of changes such as 1000000", *scale)
+	}
+	if err := writeDemo(ctx, env, *db, *scale); err != nil {
 		return err
 	}
 	if *noServe {
@@ -47,7 +51,7 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 // writeDemo generates the demo into a temporary file beside path and moves
 // it into place only when it is complete, so an interrupted demo never
 // leaves half a database behind.
-func writeDemo(ctx context.Context, env *cli, path string) error {
+func writeDemo(ctx context.Context, env *cli, path string, scale int) error {
 	if err := refuseNonDemo(ctx, path); err != nil {
 		return err
 	}
@@ -59,7 +63,7 @@ func writeDemo(ctx context.Context, env *cli, path string) error {
 		return err
 	}
 	end := metrics.WeekStart(time.Now(), time.UTC)
-	sum, err := demo.Generate(ctx, st, demo.Options{End: end})
+	sum, err := demo.Generate(ctx, st, demo.Options{End: end, Scale: scale})
 	if err == nil {
 		err = engine.New(st, metrics.DefaultRules(), demoRepoRules()).Derive(ctx)
 	}
@@ -75,7 +79,8 @@ func writeDemo(ctx context.Context, env *cli, path string) error {
 		return fmt.Errorf("write demo: %w", err)
 	}
 	fmt.Fprintln(env.stdout, demo.Describe())
-	fmt.Fprintf(env.stdout, "\nWrote %s in %s: %s.\n", path, time.Since(start).Round(time.Millisecond), sum)
+	took := time.Since(start)
+	fmt.Fprintf(env.stdout, "\nWrote %s in %s (%.0f rows/s): %s.\n", path, took.Round(time.Millisecond), float64(sum.Rows())/took.Seconds(), sum)
 	return nil
 }
 

@@ -134,3 +134,8 @@ func Generate(ctx context.Context, st *store.Store, opt Options) (Summary, error
 	}
 	return sum, nil
 }
+
+// Rows is the number of rows written in all tables.
+func (s Summary) Rows() int {
+	return s.Repos + s.Teams + s.Changes + s.Reviews + s.Deployments + s.DeploymentCommits + s.Incidents + s.CIRuns + s.Decisions
+}

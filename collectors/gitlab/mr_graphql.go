@@ -1,0 +1,307 @@
+package gitlab
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tach-dev/tach/collectors"
+	"github.com/tach-dev/tach/store"
+)
+
+// mergeRequestsQuery asks for a page of MRs updated since a time, oldest
+// update first, with all the change row needs: REST would take a list
+// request plus commits, notes and diffs requests per MR. Notes bring
+// comments, approvals (system notes: the approvals API has no times) and
+// draft/ready toggles. The cursor is a keyset on (updated_at, id), so an
+// MR updated while the sync pages moves behind it without shifting others.
+const mergeRequestsQuery = `query TachMergeRequests($fullPath: ID!, $updatedAfter: Time, $first: Int!, $after: String) {
+  project(fullPath: $fullPath) {
+    mergeRequests(updatedAfter: $updatedAfter, sort: UPDATED_ASC, first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        id iid title state draft
+        createdAt updatedAt mergedAt CLOSED_AT
+        targetBranch webUrl mergeCommitSha squashCommitSha diffHeadSha
+        author { username bot }
+        labels(first: 100) { nodes { title } }
+        diffStatsSummary { additions deletions fileCount }
+        commits(first: 100) { pageInfo { hasNextPage endCursor } nodes { authoredDate } }
+        notes(first: 100) { pageInfo { hasNextPage endCursor } nodes { id body system createdAt author { username bot } } }
+      }
+    }
+  }
+}`
+
+// closedAtField is the one field GitLab added late (17.4); on an older
+// GitLab the query is sent without it, and a closed MR's close time is its
+// last update.
+const closedAtField = "closedAt"
+
+// mergeRequestsQueryFor returns the MR query with or without closedAt.
+func mergeRequestsQueryFor(withClosedAt bool) string {
+	if withClosedAt {
+		return strings.Replace(mergeRequestsQuery, "CLOSED_AT", closedAtField, 1)
+	}
+	return strings.Replace(mergeRequestsQuery, " CLOSED_AT", "", 1)
+}
+
+// minGraphQLPageSize is as small as a page of MRs gets before a query
+// that is too big falls back to REST.
+const minGraphQLPageSize = 5
+
+// tooBig reports GitLab's answers to a query over its complexity limit or
+// its time limit.
+func tooBig(err error) bool {
+	msg := strings.ToLower(err.Error())
+	return strings.Contains(msg, "complexity") || strings.Contains(msg, "timeout") || strings.Contains(msg, "timed out")
+}
+
+// mergeRequestNotesQuery and mergeRequestCommitsQuery page on through an
+// MR with more than 100 notes or commits (rare).
+const mergeRequestNotesQuery = `query TachMergeRequestNotes($fullPath: ID!, $iid: String!, $after: String) {
+  project(fullPath: $fullPath) {
+    mergeRequest(iid: $iid) {
+      notes(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { id body system createdAt author { username bot } } }
+    }
+  }
+}`
+
+const mergeRequestCommitsQuery = `query TachMergeRequestCommits($fullPath: ID!, $iid: String!, $after: String) {
+  project(fullPath: $fullPath) {
+    mergeRequest(iid: $iid) {
+      commits(first: 100, after: $after) { pageInfo { hasNextPage endCursor } nodes { authoredDate } }
+    }
+  }
+}`
+
+type gqlPageInfo struct {
+	HasNextPage bool   `json:"hasNextPage"`
+	EndCursor   string `json:"endCursor"`
+}
+
+type gqlUser struct {
+	Username string `json:"username"`
+	Bot      bool   `json:"bot"`
+}
+
+type gqlNote struct {
+	ID        string     `json:"id"`
+	Body      string     `json:"body"`
+	System    bool       `json:"system"`
+	CreatedAt *time.Time `json:"createdAt"`
+	Author    *gqlUser   `json:"author"`
+}
+
+type gqlNotes struct {
+	PageInfo gqlPageInfo `json:"pageInfo"`
+	Nodes    []gqlNote   `json:"nodes"`
+}
+
+type gqlCommits struct {
+	PageInfo gqlPageInfo `json:"pageInfo"`
+	Nodes    []struct {
+		AuthoredDate *time.Time `json:"authoredDate"`
+	} `json:"nodes"`
+}
+
+type gqlMergeRequest struct {
+	ID              string     `json:"id"`
+	IID             string     `json:"iid"`
+	Title           string     `json:"title"`
+	State           string     `json:"state"`
+	Draft           bool       `json:"draft"`
+	CreatedAt       *time.Time `json:"createdAt"`
+	UpdatedAt       *time.Time `json:"updatedAt"`
+	MergedAt        *time.Time `json:"mergedAt"`
+	ClosedAt        *time.Time `json:"closedAt"`
+	TargetBranch    string     `json:"targetBranch"`
+	WebURL          string     `json:"webUrl"`
+	MergeCommitSha  string     `json:"mergeCommitSha"`
+	SquashCommitSha string     `json:"squashCommitSha"`
+	DiffHeadSha     string     `json:"diffHeadSha"`
+	Author          *gqlUser   `json:"author"`
+	Labels          struct {
+		Nodes []struct {
+			Title string `json:"title"`
+		} `json:"nodes"`
+	} `json:"labels"`
+	DiffStatsSummary *struct {
+		Additions int `json:"additions"`
+		Deletions int `json:"deletions"`
+		FileCount int `json:"fileCount"`
+	} `json:"diffStatsSummary"`
+	Commits gqlCommits `json:"commits"`
+	Notes   gqlNotes   `json:"notes"`
+}
+
+// model turns a GraphQL MR into the shared model (notes and commits of the
+// first page only; the caller pages on).
+func (g gqlMergeRequest) model() (mergeRequest, error) {
+	iid, err := strconv.ParseInt(g.IID, 10, 64)
+	if err != nil {
+		return mergeRequest{}, fmt.Errorf("merge request iid %q: %w", g.IID, err)
+	}
+	m := mergeRequest{
+		ID: numericID(g.ID), IID: iid, Title: g.Title, State: g.State, Draft: g.Draft,
+		CreatedAt: tm(g.CreatedAt), UpdatedAt: tm(g.UpdatedAt), MergedAt: tm(g.MergedAt), ClosedAt: tm(g.ClosedAt),
+		TargetBranch: g.TargetBranch, WebURL: g.WebURL,
+		MergeSHA: g.MergeCommitSha, SquashSHA: g.SquashCommitSha, HeadSHA: g.DiffHeadSha,
+	}
+	if m.ClosedAt.IsZero() && m.State == "closed" {
+		m.ClosedAt = m.UpdatedAt // a GitLab without closedAt
+	}
+	if g.Author != nil {
+		m.Author, m.AuthorBot = g.Author.Username, g.Author.Bot
+	}
+	for _, l := range g.Labels.Nodes {
+		m.Labels = append(m.Labels, l.Title)
+	}
+	if s := g.DiffStatsSummary; s != nil {
+		m.Size = &diffStats{Additions: s.Additions, Deletions: s.Deletions, Files: s.FileCount}
+	}
+	m.addCommits(g.Commits)
+	m.addNotes(g.Notes)
+	return m, nil
+}
+
+func (m *mergeRequest) addCommits(c gqlCommits) {
+	for _, n := range c.Nodes {
+		m.FirstCommitAt = earliest(m.FirstCommitAt, tm(n.AuthoredDate))
+	}
+}
+
+func (m *mergeRequest) addNotes(ns gqlNotes) {
+	for _, n := range ns.Nodes {
+		nt := note{ID: numericID(n.ID), Body: n.Body, System: n.System, CreatedAt: tm(n.CreatedAt)}
+		if n.Author != nil {
+			nt.Author, nt.AuthorBot = n.Author.Username, n.Author.Bot
+		}
+		m.Notes = append(m.Notes, nt)
+	}
+}
+
+// mergeRequestsGraphQL syncs MRs page by page, each page committed with
+// the watermark it reaches.
+func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st store.SyncState) error {
+	from := since(st, proj.sink).UTC().Truncate(time.Second)
+	watermark := from
+	var after any // nil: the first page
+	pageSize := p.opts.GraphQLPageSize
+	for {
+		var data struct {
+			Project *struct {
+				MergeRequests struct {
+					PageInfo gqlPageInfo       `json:"pageInfo"`
+					Nodes    []gqlMergeRequest `json:"nodes"`
+				} `json:"mergeRequests"`
+			} `json:"project"`
+		}
+		vars := map[string]any{"fullPath": proj.repo.Name, "updatedAfter": from.Format(time.RFC3339),
+			"first": pageSize, "after": after}
+		withClosedAt := !p.noClosedAt.Load()
+		err := p.graphql(ctx, proj, collectors.ResourceChanges, "list merge requests", mergeRequestsQueryFor(withClosedAt), vars, &data)
+		if withClosedAt && isGraphQLUnavailable(err) && strings.Contains(err.Error(), "'"+closedAtField+"'") {
+			p.noClosedAt.Store(true)
+			continue // the same page again, without the field this GitLab lacks
+		}
+		if isGraphQLUnavailable(err) && tooBig(err) && pageSize > minGraphQLPageSize {
+			// Over this GitLab's complexity limit or its query timeout:
+			// the same page again, half as big.
+			pageSize = max(minGraphQLPageSize, pageSize/2)
+			p.opts.Logger.Warn("GitLab GraphQL query too big; asking for fewer merge requests at a time",
+				"repo", proj.repo.Name, "page_size", pageSize, "err", err)
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if data.Project == nil {
+			return fmt.Errorf("sync %s: list merge requests: GraphQL sees no project %s: %w", proj.repo.Name, proj.repo.Name, collectors.ErrRepoNotFound)
+		}
+		conn := data.Project.MergeRequests
+		mrs := make([]mergeRequest, 0, len(conn.Nodes))
+		for _, n := range conn.Nodes {
+			m, err := n.model()
+			if err != nil {
+				return fmt.Errorf("sync %s: list merge requests: malformed response: %w", proj.repo.Name, err)
+			}
+			if n.Notes.PageInfo.HasNextPage {
+				if err := p.moreNotes(ctx, proj, &m, n.Notes.PageInfo.EndCursor); err != nil {
+					return err
+				}
+			}
+			if n.Commits.PageInfo.HasNextPage {
+				if err := p.moreCommits(ctx, proj, &m, n.Commits.PageInfo.EndCursor); err != nil {
+					return err
+				}
+			}
+			watermark = later(watermark, m.UpdatedAt)
+			mrs = append(mrs, m)
+		}
+		last := !conn.PageInfo.HasNextPage || len(conn.Nodes) == 0
+		if err := proj.commitMergeRequests(ctx, &st, mrs, watermark, last); err != nil {
+			return err
+		}
+		if last {
+			return nil
+		}
+		after = conn.PageInfo.EndCursor
+	}
+}
+
+// moreNotes pages through the rest of an MR's notes.
+func (p *Provider) moreNotes(ctx context.Context, proj *project, m *mergeRequest, cursor string) error {
+	for {
+		var data struct {
+			Project *struct {
+				MergeRequest *struct {
+					Notes gqlNotes `json:"notes"`
+				} `json:"mergeRequest"`
+			} `json:"project"`
+		}
+		vars := map[string]any{"fullPath": proj.repo.Name, "iid": strconv.FormatInt(m.IID, 10), "after": cursor}
+		op := fmt.Sprintf("list notes of merge request !%d", m.IID)
+		if err := p.graphql(ctx, proj, collectors.ResourceChanges, op, mergeRequestNotesQuery, vars, &data); err != nil {
+			return err
+		}
+		if data.Project == nil || data.Project.MergeRequest == nil {
+			return nil // gone since the list: nothing more to read
+		}
+		ns := data.Project.MergeRequest.Notes
+		m.addNotes(ns)
+		if !ns.PageInfo.HasNextPage || len(ns.Nodes) == 0 {
+			return nil
+		}
+		cursor = ns.PageInfo.EndCursor
+	}
+}
+
+// moreCommits pages through the rest of an MR's commits.
+func (p *Provider) moreCommits(ctx context.Context, proj *project, m *mergeRequest, cursor string) error {
+	for {
+		var data struct {
+			Project *struct {
+				MergeRequest *struct {
+					Commits gqlCommits `json:"commits"`
+				} `json:"mergeRequest"`
+			} `json:"project"`
+		}
+		vars := map[string]any{"fullPath": proj.repo.Name, "iid": strconv.FormatInt(m.IID, 10), "after": cursor}
+		op := fmt.Sprintf("list commits of merge request !%d", m.IID)
+		if err := p.graphql(ctx, proj, collectors.ResourceChanges, op, mergeRequestCommitsQuery, vars, &data); err != nil {
+			return err
+		}
+		if data.Project == nil || data.Project.MergeRequest == nil {
+			return nil
+		}
+		cs := data.Project.MergeRequest.Commits
+		m.addCommits(cs)
+		if !cs.PageInfo.HasNextPage || len(cs.Nodes) == 0 {
+			return nil
+		}
+		cursor = cs.PageInfo.EndCursor
+	}
+}

@@ -1,0 +1,270 @@
+// Package gitlab collects merge requests, deployments, pipelines and
+// incidents from gitlab.com or a self-managed GitLab into the store.
+//
+// REST goes through gitlab.com/gitlab-org/api/client-go (the maintained
+// continuation of github.com/xanzy/go-gitlab); merge requests, with their
+// notes, commits and diff stats, come from the GraphQL API, 50 per request,
+// falling back to REST on a GitLab whose GraphQL cannot answer. Every
+// resource is incremental (updated_after, ascending updated_at, the
+// watermark committed with the rows it covers), so a sync killed at any
+// moment and run again ends with the rows of one clean sync.
+package gitlab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/tach-dev/tach/collectors"
+	"github.com/tach-dev/tach/store"
+)
+
+// Defaults of Options.
+const (
+	DefaultBaseURL          = "https://gitlab.com/api/v4"
+	DefaultPageSize         = 100
+	DefaultGraphQLPageSize  = 50
+	DefaultMaxRetries       = 4
+	DefaultRetryWaitMin     = time.Second
+	DefaultRetryWaitMax     = 30 * time.Second
+	DefaultMaxRateLimitWait = 5 * time.Minute
+)
+
+// Options configure a Provider.
+type Options struct {
+	// BaseURL is the REST API root, such as https://gitlab.example.com/api/v4
+	// (DefaultBaseURL when empty). GraphQL is at <host>/api/graphql beside it.
+	BaseURL string
+	// Token is a personal, group or project access token with read_api.
+	Token string
+	// HTTPClient sends the requests (a pooled client when nil); tests
+	// inject one.
+	HTTPClient *http.Client
+	// Logger gets warnings (retries, waits for a rate limit, a GraphQL
+	// fallback, a range that cannot be fetched); discarded when nil. The
+	// token is never logged.
+	Logger *slog.Logger
+
+	// PageSize is the per_page of REST lists (at most 100).
+	PageSize int
+	// GraphQLPageSize is how many merge requests one GraphQL request asks
+	// for (at most 100).
+	GraphQLPageSize int
+	// DisableGraphQL makes merge requests come from REST only.
+	DisableGraphQL bool
+
+	// MaxRetries bounds the retries of one request (5xx, 429, network
+	// errors); 0 means DefaultMaxRetries, a negative value none.
+	MaxRetries int
+	// RetryWaitMin and RetryWaitMax bound the exponential backoff between
+	// retries of a 5xx or a network error.
+	RetryWaitMin, RetryWaitMax time.Duration
+	// MaxRateLimitWait is the longest the collector waits for a spent rate
+	// limit to reset (or for a 429's Retry-After); a longer wait stops the
+	// repo with an error wrapping collectors.ErrRateLimited.
+	MaxRateLimitWait time.Duration
+	// Backoff, when set, gets every retry wait the policy computed (from
+	// Retry-After, RateLimit-Reset or the exponential backoff) and returns
+	// the wait to use. Tests record the waits and return 0.
+	Backoff func(wait time.Duration) time.Duration
+	// Now and Sleep are the clock of the rate-limit pacing (time.Now and a
+	// timer when nil); tests inject both.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+func (o Options) withDefaults() Options {
+	if o.BaseURL == "" {
+		o.BaseURL = DefaultBaseURL
+	}
+	if o.PageSize <= 0 || o.PageSize > 100 {
+		o.PageSize = DefaultPageSize
+	}
+	if o.GraphQLPageSize <= 0 || o.GraphQLPageSize > 100 {
+		o.GraphQLPageSize = DefaultGraphQLPageSize
+	}
+	switch {
+	case o.MaxRetries == 0:
+		o.MaxRetries = DefaultMaxRetries
+	case o.MaxRetries < 0:
+		o.MaxRetries = 0
+	}
+	if o.RetryWaitMin <= 0 {
+		o.RetryWaitMin = DefaultRetryWaitMin
+	}
+	if o.RetryWaitMax < o.RetryWaitMin {
+		o.RetryWaitMax = max(DefaultRetryWaitMax, o.RetryWaitMin)
+	}
+	if o.MaxRateLimitWait <= 0 {
+		o.MaxRateLimitWait = DefaultMaxRateLimitWait
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleepCtx
+	}
+	return o
+}
+
+// Provider is the GitLab collector. One Provider serves every repo of a
+// sync run, concurrently; they share its client and rate-limit budget.
+type Provider struct {
+	opts       Options
+	client     *gl.Client
+	graphqlURL string
+	budget     *budget
+	// graphqlOff is set once GraphQL failed for a reason that will not go
+	// away (an old GitLab, a schema without a field); MRs then come from REST.
+	graphqlOff atomic.Bool
+	// noClosedAt is set once GitLab said MergeRequest has no closedAt
+	// (before 17.4).
+	noClosedAt atomic.Bool
+}
+
+var (
+	_ collectors.Provider = (*Provider)(nil)
+	_ collectors.Expander = (*Provider)(nil)
+)
+
+// New returns a GitLab collector.
+func New(opts Options) (*Provider, error) {
+	opts = opts.withDefaults()
+	if u, err := url.Parse(opts.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("gitlab: base_url %q is not an http(s) URL like https://gitlab.example.com/api/v4", opts.BaseURL)
+	}
+	p := &Provider{opts: opts}
+	p.budget = newBudget(opts.Now, opts.Sleep, opts.MaxRateLimitWait, opts.Logger)
+	p.graphqlOff.Store(opts.DisableGraphQL)
+
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: 2 * time.Minute}
+	}
+	// A copy, so the caller's client keeps its transport; ours counts every
+	// attempt (retries included) and reads the rate-limit headers.
+	counted := *hc
+	counted.Transport = &countingTransport{next: transportOf(hc), budget: p.budget}
+
+	client, err := gl.NewClient(opts.Token,
+		gl.WithBaseURL(opts.BaseURL),
+		gl.WithHTTPClient(&counted),
+		gl.WithCustomLimiter(p.budget),
+		gl.WithCustomRetry(p.checkRetry),
+		gl.WithCustomBackoff(p.backoff),
+		gl.WithCustomRetryMax(opts.MaxRetries),
+		gl.WithCustomRetryWaitMinMax(opts.RetryWaitMin, opts.RetryWaitMax),
+		gl.WithErrorHandler(closingErrorHandler),
+		gl.WithUserAgent("tach"),
+		gl.WithURLWarningLogger(opts.Logger),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("gitlab: base_url %s: %w", opts.BaseURL, err)
+	}
+	p.client = client
+	p.graphqlURL = graphqlEndpoint(client.BaseURL().String())
+	return p, nil
+}
+
+func transportOf(hc *http.Client) http.RoundTripper {
+	if hc.Transport != nil {
+		return hc.Transport
+	}
+	return http.DefaultTransport
+}
+
+// graphqlEndpoint turns the REST root (…/api/v4/) into the GraphQL
+// endpoint beside it (…/api/graphql), keeping a relative URL root such as
+// https://example.com/gitlab/ (client-go's own GraphQL drops it).
+func graphqlEndpoint(restRoot string) string {
+	root := strings.TrimSuffix(strings.TrimSuffix(restRoot, "/"), "/api/v4")
+	return root + "/api/graphql"
+}
+
+// Name is store.GitLab.
+func (p *Provider) Name() string { return store.GitLab }
+
+// project is what the sync of one project carries between resources.
+type project struct {
+	repo          collectors.Repo
+	sink          *collectors.Sink
+	id            int64 // numeric id, used after the first request: proxies that decode %2F cannot break it
+	defaultBranch string
+	webURL        string
+}
+
+// SyncRepo brings one project's rows up to date: the project itself, merge
+// requests, deployments (by the repo's source), pipelines, incidents and
+// the commit ranges of new deployments, in that order. It stops at the
+// first error it cannot recover from; what was committed before stays.
+func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *collectors.Sink) error {
+	proj, err := p.syncProject(ctx, repo, sink)
+	if err != nil {
+		return err
+	}
+	steps := []func(context.Context, *project) error{p.syncMergeRequests}
+	switch repo.Source {
+	case "", string(sourceDeployments):
+		steps = append(steps, p.syncDeployments)
+	case string(sourceReleases):
+		steps = append(steps, p.syncReleases)
+	}
+	// Pipelines are CI runs for every source; with source workflow the
+	// same pass writes the deploying pipelines as deployments.
+	steps = append(steps, p.syncPipelines, p.syncIncidents)
+	if repo.Source != string(sourceMerges) && repo.Link != "time" {
+		steps = append(steps, p.syncRanges)
+	}
+	for _, step := range steps {
+		if err := step(ctx, proj); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type source string
+
+const (
+	sourceDeployments source = "deployments"
+	sourceWorkflow    source = "workflow"
+	sourceReleases    source = "releases"
+	sourceMerges      source = "merges"
+)
+
+// since is where a resource's list starts: its watermark, or the history
+// the first sync goes back.
+func since(st store.SyncState, sink *collectors.Sink) time.Time {
+	if !st.Watermark.IsZero() {
+		return st.Watermark
+	}
+	return sink.Options().Since()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// errGraphQLUnavailable marks a GraphQL failure that REST can make up for.
+var errGraphQLUnavailable = errors.New("GraphQL API unavailable")

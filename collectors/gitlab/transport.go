@@ -1,0 +1,87 @@
+package gitlab
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	gl "gitlab.com/gitlab-org/api/client-go"
+
+	"github.com/tach-dev/tach/collectors"
+)
+
+// countingTransport sits under client-go's retrying client, so it sees
+// every attempt: it counts each one against the repo and resource in the
+// request's context, and feeds the rate-limit headers to the budget.
+type countingTransport struct {
+	next   http.RoundTripper
+	budget *budget
+}
+
+func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	remaining, reset := -1, time.Time{}
+	if resp != nil {
+		remaining, reset = t.budget.observe(resp.Header)
+	}
+	if c, ok := req.Context().Value(counterKey{}).(counter); ok {
+		c.sink.Request(c.resource, remaining, reset)
+	}
+	return resp, err
+}
+
+// counter names where a request is counted: the repo's sink and the
+// resource being synced.
+type counter struct {
+	sink     *collectors.Sink
+	resource string
+}
+
+type counterKey struct{}
+
+// countAs returns ctx carrying where its requests are counted.
+func countAs(ctx context.Context, sink *collectors.Sink, resource string) context.Context {
+	if sink == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, counterKey{}, counter{sink: sink, resource: resource})
+}
+
+// reqCtx is the request option that runs a client-go call with ctx,
+// counted against the project's resource.
+func (proj *project) reqCtx(ctx context.Context, resource string) gl.RequestOptionFunc {
+	return gl.WithContext(countAs(ctx, proj.sink, resource))
+}
+
+// closingErrorHandler is retryablehttp's pass-through error handler, but
+// it closes the body of a response it drops (client-go returns only the
+// error then, and the connection would leak).
+func closingErrorHandler(resp *http.Response, err error, _ int) (*http.Response, error) {
+	if err != nil && resp != nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+		resp.Body.Close()
+		return nil, err
+	}
+	return resp, err
+}
+
+// header helpers for GitLab's rate-limit headers.
+
+func headerInt(h http.Header, name string) (int, bool) {
+	v := h.Get(name)
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
+}
+
+func headerUnix(h http.Header, name string) time.Time {
+	n, ok := headerInt(h, name)
+	if !ok || n <= 0 {
+		return time.Time{}
+	}
+	return time.Unix(int64(n), 0).UTC()
+}
