@@ -1,0 +1,77 @@
+package github
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/tach-dev/tach/collectors/github/githubtest"
+	"github.com/tach-dev/tach/store/storetest"
+)
+
+// BenchmarkSyncRequests counts the requests a full sync and a re-sync with
+// nothing changed make for a repo with N pull requests (and, in
+// proportion, deployments, CI runs and incidents), against the issue's
+// targets: pull-request data of a full sync ≤ ⌈N/50⌉ + 5 requests; a
+// re-sync ≤ 2 requests per resource. The figures are in
+// docs/performance.md; reproduce them with
+//
+//	go test ./collectors/github -run '^$' -bench BenchmarkSyncRequests -benchtime 1x
+func BenchmarkSyncRequests(b *testing.B) {
+	for _, n := range []int{100, 1000, 5000} {
+		b.Run(fmt.Sprintf("prs=%d", n), func(b *testing.B) {
+			srv := githubtest.New(b)
+			srv.AddRepo("acme/big").Generate(githubtest.History{
+				PRs: n, Deployments: n / 10, Runs: n / 2, Incidents: n / 50, Issues: n / 20,
+				End: now, Span: 170 * day,
+			})
+			entry := repoEntry("acme/big", "deployments")
+			var full, fullPR, fullCompare, fullPoints, fullCore, resync, resyncMax, resyncPoints, resyncCore, resync304 int
+			worst := ""
+			b.ResetTimer()
+			for range b.N {
+				st := storetest.New(b)
+				p, _, _ := newProvider(b, srv)
+				srv.ResetCounts()
+				mustSync(b, st, p, entry)
+				full += srv.TotalRequests()
+				fullPR += srv.Requests("graphql.pullRequests")
+				fullCompare += srv.Requests("compare")
+				fullPoints += srv.RateLimitUsed("graphql")
+				fullCore += srv.RateLimitUsed("core")
+
+				srv.ResetCounts()
+				sum := mustSync(b, st, p, entry)
+				resync += srv.TotalRequests()
+				resyncPoints += srv.RateLimitUsed("graphql")
+				resyncCore += srv.RateLimitUsed("core")
+				resync304 += srv.NotModified()
+				for name, res := range repoSummary(b, sum, "acme/big").Resources {
+					if res.Requests > resyncMax {
+						resyncMax, worst = res.Requests, name
+					}
+				}
+				if got := len(history(b, st, "acme/big").Changes); got != n {
+					b.Fatalf("changes = %d, want %d", got, n)
+				}
+			}
+			per := float64(b.N)
+			b.ReportMetric(float64(fullPR)/per, "pr-requests/full-sync")
+			b.ReportMetric(float64((n+49)/50+5), "pr-target/full-sync")
+			b.ReportMetric(float64(fullCompare)/per, "compare-requests/full-sync")
+			b.ReportMetric(float64(full)/per, "requests/full-sync")
+			b.ReportMetric(float64(fullPoints)/per, "graphql-points/full-sync")
+			b.ReportMetric(float64(fullCore)/per, "core-budget/full-sync")
+			b.ReportMetric(float64(resync)/per, "requests/re-sync")
+			b.ReportMetric(float64(resync304)/per, "free-304s/re-sync")
+			b.ReportMetric(float64(resyncPoints)/per, "graphql-points/re-sync")
+			b.ReportMetric(float64(resyncCore)/per, "core-budget/re-sync")
+			b.ReportMetric(float64(resyncMax), "max-requests-per-resource/re-sync")
+			if fullPR/b.N > (n+49)/50+5 {
+				b.Errorf("pull-request requests of a full sync = %d, target ≤ %d", fullPR/b.N, (n+49)/50+5)
+			}
+			if resyncMax > 2 {
+				b.Errorf("a re-sync made %d requests for %s, target ≤ 2", resyncMax, worst)
+			}
+		})
+	}
+}

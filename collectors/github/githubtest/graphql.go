@@ -1,0 +1,476 @@
+package githubtest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The GraphQL endpoint: parse, validate against GitHub's schema, compute
+// the cost as GitHub documents it, and execute against the dataset.
+
+type gqlError struct {
+	Type       string         `json:"type,omitempty"`
+	Path       []any          `json:"path,omitempty"`
+	Locations  []any          `json:"locations,omitempty"`
+	Message    string         `json:"message"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// gqlRequest is a parsed GraphQL request body.
+type gqlRequest struct {
+	vars       map[string]any
+	op         *operation
+	err        error
+	repoName   string // owner/name of Query.repository, when asked
+	connection string // the first connection asked of the repository
+	cost       int
+}
+
+func parseGraphQLRequest(body []byte) *gqlRequest {
+	g := &gqlRequest{cost: 1}
+	var in struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables"`
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		g.err = fmt.Errorf("Problems parsing JSON")
+		return g
+	}
+	g.vars = in.Variables
+	if g.vars == nil {
+		g.vars = map[string]any{}
+	}
+	op, err := parseQuery(in.Query)
+	if err != nil {
+		g.err = fmt.Errorf("Parse error on query: %v", err)
+		return g
+	}
+	g.op = op
+	for _, sel := range op.sels {
+		if sel.name != "repository" {
+			continue
+		}
+		owner, _ := evalValue(sel.args["owner"], g.vars).(string)
+		name, _ := evalValue(sel.args["name"], g.vars).(string)
+		g.repoName = owner + "/" + name
+		for _, sub := range sel.sels {
+			if _, ok := sub.args["first"]; ok {
+				g.connection = sub.name
+				break
+			}
+		}
+	}
+	if sch, err := githubSchema(); err == nil {
+		g.cost = queryCost(sch, op, g.vars)
+	}
+	return g
+}
+
+// queryCost is GitHub's documented formula: the number of requests needed
+// to fulfil each connection (its parents' first values multiplied), summed,
+// divided by 100 and rounded, at least 1.
+func queryCost(sch *schema, op *operation, vars map[string]any) int {
+	calls := 0
+	var walk func(typeName string, sels []*selection, mult int)
+	walk = func(typeName string, sels []*selection, mult int) {
+		td := sch.types[typeName]
+		for _, sel := range sels {
+			if sel.fragment {
+				cond := sel.on
+				if cond == "" {
+					cond = typeName
+				}
+				walk(cond, sel.sels, mult)
+				continue
+			}
+			if td == nil || td.fields[sel.name] == nil {
+				continue
+			}
+			ft := td.fields[sel.name].typ.named()
+			m := mult
+			if strings.HasSuffix(ft, "Connection") {
+				calls += mult
+				if n, ok := toInt(evalValue(sel.args["first"], vars)); ok {
+					m = mult * n
+				}
+			}
+			walk(ft, sel.sels, m)
+		}
+	}
+	walk("Query", op.sels, 1)
+	return max(1, int(math.Round(float64(calls)/100)))
+}
+
+func (s *Server) answerGraphQL(req *request) (int, http.Header, []byte) {
+	g := req.gql
+	if g.err != nil {
+		return jsonBody(http.StatusOK, nil, map[string]any{"errors": []gqlError{{Message: g.err.Error()}}})
+	}
+	sch, err := githubSchema()
+	if err != nil {
+		return jsonBody(http.StatusInternalServerError, nil, map[string]any{"message": err.Error()})
+	}
+	if errs := sch.validate(g.op); len(errs) > 0 {
+		return jsonBody(http.StatusOK, nil, map[string]any{"errors": errs})
+	}
+	e := &executor{s: s, sch: sch, vars: g.vars, cost: g.cost}
+	data := e.selectionSet("Query", queryRoot{}, g.op.sels, nil)
+	out := map[string]any{"data": data}
+	if len(e.errs) > 0 {
+		out["errors"] = e.errs
+	}
+	return jsonBody(http.StatusOK, nil, out)
+}
+
+// gqlObject is a value of an object type: it names its type ("" for the
+// type the schema gives the field) and resolves its fields.
+type gqlObject interface {
+	gqlType() string
+	field(e *executor, name string, args map[string]any) (any, error)
+}
+
+// resolveError is a field error with GitHub's error type.
+type resolveError struct {
+	typ, msg string
+}
+
+func (r *resolveError) Error() string { return r.msg }
+
+type executor struct {
+	s    *Server
+	sch  *schema
+	vars map[string]any
+	errs []gqlError
+	cost int
+}
+
+func (e *executor) selectionSet(typeName string, obj gqlObject, sels []*selection, path []any) map[string]any {
+	out := map[string]any{}
+	e.collect(typeName, obj, sels, path, out)
+	return out
+}
+
+func (e *executor) collect(typeName string, obj gqlObject, sels []*selection, path []any, out map[string]any) {
+	for _, sel := range sels {
+		if sel.fragment {
+			if sel.on == "" || e.sch.implements(typeName, sel.on) {
+				e.collect(typeName, obj, sel.sels, path, out)
+			}
+			continue
+		}
+		key := sel.key()
+		if sel.name == "__typename" {
+			out[key] = typeName
+			continue
+		}
+		fd := e.sch.types[typeName].fields[sel.name]
+		if fd == nil { // an interface's field on a concrete type: validated on the interface
+			for _, iface := range e.sch.types[typeName].interfaces {
+				if f := e.sch.types[iface].fields[sel.name]; f != nil {
+					fd = f
+				}
+			}
+		}
+		p := append(append([]any{}, path...), key)
+		if fd == nil {
+			e.errs = append(e.errs, gqlError{Path: p, Message: fmt.Sprintf("Field '%s' doesn't exist on type '%s'", sel.name, typeName)})
+			out[key] = nil
+			continue
+		}
+		args := map[string]any{}
+		for k, v := range sel.args {
+			args[k] = evalValue(v, e.vars)
+		}
+		v, err := obj.field(e, sel.name, args)
+		if err != nil {
+			ge := gqlError{Path: p, Message: err.Error(), Locations: []any{map[string]any{"line": 1, "column": 1}}}
+			if re, ok := err.(*resolveError); ok {
+				ge.Type = re.typ
+			}
+			e.errs = append(e.errs, ge)
+			out[key] = nil
+			continue
+		}
+		out[key] = e.complete(fd.typ, v, sel.sels, p)
+	}
+}
+
+func (e *executor) complete(t *typeRef, v any, sels []*selection, path []any) any {
+	if isNil(v) {
+		return nil
+	}
+	if t.elem != nil {
+		rv := reflect.ValueOf(v)
+		out := make([]any, rv.Len())
+		for i := range out {
+			out[i] = e.complete(t.elem, rv.Index(i).Interface(), sels, append(append([]any{}, path...), i))
+		}
+		return out
+	}
+	td := e.sch.types[t.name]
+	if td == nil || td.kind == kindScalar || td.kind == kindEnum {
+		switch v := v.(type) {
+		case time.Time:
+			return v.UTC().Format(time.RFC3339)
+		}
+		return v
+	}
+	obj, ok := v.(gqlObject)
+	if !ok {
+		return nil
+	}
+	typeName := obj.gqlType()
+	if typeName == "" {
+		typeName = t.name
+	}
+	return e.selectionSet(typeName, obj, sels, path)
+}
+
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
+}
+
+// evalValue substitutes variables in a parsed argument value.
+func evalValue(v any, vars map[string]any) any {
+	switch v := v.(type) {
+	case varRef:
+		return vars[string(v)]
+	case enumValue:
+		return string(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = evalValue(e, vars)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = evalValue(e, vars)
+		}
+		return out
+	}
+	return v
+}
+
+func toInt(v any) (int, bool) {
+	switch v := v.(type) {
+	case int:
+		return v, true
+	case float64:
+		return int(v), true
+	case json.Number:
+		n, err := v.Int64()
+		return int(n), err == nil
+	}
+	return 0, false
+}
+
+func argString(args map[string]any, name string) string {
+	s, _ := args[name].(string)
+	return s
+}
+
+func argStrings(args map[string]any, name string) []string {
+	var out []string
+	switch v := args[name].(type) {
+	case []any:
+		for _, e := range v {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+	case string: // a single value may stand for a list of one
+		out = append(out, v)
+	}
+	return out
+}
+
+func argTime(args map[string]any, name string) (time.Time, error) {
+	s := argString(args, name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return t, fmt.Errorf("Argument '%s' has an invalid value (%q): expected an ISO-8601 DateTime", name, s)
+	}
+	return t, nil
+}
+
+// order reads an orderBy argument: its field and whether it descends.
+func order(args map[string]any, defField string, defDesc bool) (field string, desc bool) {
+	field, desc = defField, defDesc
+	if o, ok := args["orderBy"].(map[string]any); ok {
+		if f, ok := o["field"].(string); ok {
+			field = f
+		}
+		if d, ok := o["direction"].(string); ok {
+			desc = d == "DESC"
+		}
+	}
+	return field, desc
+}
+
+// ---- Connections ----
+
+// sortKey orders the items of a connection; a cursor encodes one.
+type sortKey struct {
+	t  int64
+	id int64
+}
+
+func (k sortKey) less(o sortKey) bool {
+	if k.t != o.t {
+		return k.t < o.t
+	}
+	return k.id < o.id
+}
+
+func (k sortKey) cursor() string {
+	return base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("cursor:v2:%d:%d", k.t, k.id)))
+}
+
+func parseCursor(c string) (sortKey, error) {
+	b, err := base64.StdEncoding.DecodeString(c)
+	var k sortKey
+	if err == nil {
+		_, err = fmt.Sscanf(string(b), "cursor:v2:%d:%d", &k.t, &k.id)
+	}
+	if err != nil {
+		return k, fmt.Errorf("`%s` does not appear to be a valid cursor.", c)
+	}
+	return k, nil
+}
+
+// connection is one page of a connection.
+type connection struct {
+	nodes   []any
+	keys    []sortKey
+	hasNext bool
+	hasPrev bool
+	total   int
+}
+
+// paginate cuts a page from items (sorted by keys, descending when desc)
+// per first and after, as GitHub's cursor pagination does: after a cursor
+// come the items strictly beyond it in the order, even when the item it
+// named has moved since.
+func paginate(name string, args map[string]any, items []any, keys []sortKey, desc bool) (*connection, error) {
+	first, ok := toInt(args["first"])
+	if !ok {
+		if _, hasLast := args["last"]; hasLast {
+			return nil, fmt.Errorf("githubtest: `last` is not supported by the fake")
+		}
+		return nil, fmt.Errorf("You must provide a `first` or `last` value to properly paginate the `%s` connection.", name)
+	}
+	if first < 0 || first > 100 {
+		return nil, fmt.Errorf("Requesting %d records on the `%s` connection exceeds the `first` limit of 100 records.", first, name)
+	}
+	start := 0
+	if after := argString(args, "after"); after != "" {
+		k, err := parseCursor(after)
+		if err != nil {
+			return nil, err
+		}
+		for start < len(items) {
+			beyond := k.less(keys[start])
+			if desc {
+				beyond = keys[start].less(k)
+			}
+			if beyond {
+				break
+			}
+			start++
+		}
+	}
+	end := min(start+first, len(items))
+	return &connection{nodes: items[start:end], keys: keys[start:end], hasNext: end < len(items), hasPrev: start > 0, total: len(items)}, nil
+}
+
+func (c *connection) gqlType() string { return "" }
+
+func (c *connection) field(e *executor, name string, args map[string]any) (any, error) {
+	switch name {
+	case "nodes":
+		return c.nodes, nil
+	case "edges":
+		edges := make([]any, len(c.nodes))
+		for i, n := range c.nodes {
+			edges[i] = &edge{cursor: c.keys[i].cursor(), node: n}
+		}
+		return edges, nil
+	case "pageInfo":
+		pi := &pageInfo{hasNext: c.hasNext, hasPrev: c.hasPrev}
+		if len(c.keys) > 0 {
+			pi.start, pi.end = c.keys[0].cursor(), c.keys[len(c.keys)-1].cursor()
+		}
+		return pi, nil
+	case "totalCount", "filteredCount":
+		return c.total, nil
+	case "pageCount":
+		return len(c.nodes), nil
+	case "updatedAt":
+		return time.Now().UTC(), nil
+	}
+	return nil, notImplemented("connection", name)
+}
+
+type edge struct {
+	cursor string
+	node   any
+}
+
+func (ed *edge) gqlType() string { return "" }
+func (ed *edge) field(e *executor, name string, args map[string]any) (any, error) {
+	switch name {
+	case "cursor":
+		return ed.cursor, nil
+	case "node":
+		return ed.node, nil
+	}
+	return nil, notImplemented("edge", name)
+}
+
+type pageInfo struct {
+	hasNext, hasPrev bool
+	start, end       string
+}
+
+func (p *pageInfo) gqlType() string { return "PageInfo" }
+func (p *pageInfo) field(e *executor, name string, args map[string]any) (any, error) {
+	switch name {
+	case "hasNextPage":
+		return p.hasNext, nil
+	case "hasPreviousPage":
+		return p.hasPrev, nil
+	case "startCursor":
+		return nilIfEmpty(p.start), nil
+	case "endCursor":
+		return nilIfEmpty(p.end), nil
+	}
+	return nil, notImplemented("PageInfo", name)
+}
+
+func notImplemented(typ, field string) error {
+	return fmt.Errorf("githubtest: %s.%s is not implemented by the fake GitHub", typ, field)
+}
+
+func timeKey(t time.Time, id int64) sortKey { return sortKey{t.UnixNano(), id} }
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,108 @@
+package github
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tach-dev/tach/collectors"
+	"github.com/tach-dev/tach/store"
+)
+
+// Commit ranges (link: commits): a successful deployment D ships the merge
+// commits in the range P...D from the previous successful deployment P of
+// its environment. Each range is asked of the compare API once, when D is
+// new, and stored with the deployment: never again. The first deployment of
+// an environment has no P; it is left without a range and the metric rules
+// link it by time.
+
+// compareAnswer is the part of a compare answer we read.
+type compareAnswer struct {
+	Status       string `json:"status"`
+	TotalCommits int    `json:"total_commits"`
+	Commits      []struct {
+		SHA string `json:"sha"`
+	} `json:"commits"`
+}
+
+func (s *repoSync) syncRanges(ctx context.Context) error {
+	source := s.repo.Source
+	if s.repo.Link == "time" || source == "merges" {
+		return nil
+	}
+	if source == "" {
+		source = "deployments"
+	}
+	ctx = s.ctxFor(ctx, collectors.ResourceRanges)
+	st, err := s.sink.State(ctx, collectors.ResourceRanges)
+	if err != nil {
+		return err
+	}
+	needing, err := s.sink.Store().DeploymentsNeedingRange(ctx, s.sink.RepoID(), source)
+	if err != nil {
+		return err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.p.opts.RangeWorkers)
+	for _, d := range needing {
+		// Ranges matter only where the metrics look: production. Other
+		// environments (previews, staging) would cost a request each.
+		if source == "deployments" && s.repo.Environments != nil && !s.repo.Environments.MatchString(d.Environment) {
+			continue
+		}
+		prev, ok, err := s.sink.Store().PreviousSuccessfulDeployment(gctx, d)
+		if err != nil {
+			g.Go(func() error { return err })
+			break
+		}
+		if !ok {
+			continue
+		}
+		g.Go(func() error {
+			shas, err := s.commitRange(gctx, prev, d)
+			if err != nil {
+				return err
+			}
+			return s.sink.Commit(gctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
+				return b.DeploymentRange(gctx, d.ID, shas)
+			})
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return s.sink.Commit(ctx, collectors.ResourceRanges, st, true, nil)
+}
+
+// commitRange lists the commits in prev.SHA...d.SHA. A redeploy of the same
+// sha, or a range GitHub cannot compare (history rewritten by a force push:
+// 404), is empty.
+func (s *repoSync) commitRange(ctx context.Context, prev, d store.Deployment) ([]string, error) {
+	if prev.SHA == "" || d.SHA == "" || prev.SHA == d.SHA {
+		return []string{}, nil
+	}
+	u := s.p.client.url(s.repoPath("compare", prev.SHA+"..."+d.SHA), url.Values{"per_page": {strconv.Itoa(s.p.opts.PageSize)}})
+	shas := []string{}
+	for u != "" {
+		var cmp compareAnswer
+		ans, err := s.p.client.get(ctx, u, "", &cmp)
+		var ae *APIError
+		if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusUnprocessableEntity) {
+			s.log.Warn("github: cannot compare deployments (history rewritten?); storing an empty range",
+				"deployment", d.ProviderID, "environment", d.Environment, "base", prev.SHA, "head", d.SHA, "status", ae.Status)
+			return []string{}, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cmp.Commits {
+			shas = append(shas, c.SHA)
+		}
+		u = ans.next
+	}
+	return shas, nil
+}
