@@ -55,7 +55,7 @@ func OLS(x [][]float64, y []float64) (fit OLSFit, ok bool) {
 			}
 		}
 	}
-	inv, invertible := invert(xtx)
+	inv, invertible := invertMatrix(xtx)
 	if !invertible {
 		return fit, false
 	}
@@ -108,9 +108,9 @@ func (f OLSFit) P(j int) float64 {
 	return StudentTTwoSidedP(f.Coef[j]/f.SE[j], float64(f.DF))
 }
 
-// invert inverts a symmetric positive (semi)definite matrix by Gauss–Jordan
+// invertMatrix inverts a symmetric positive (semi)definite matrix by Gauss–Jordan
 // elimination with partial pivoting; false when it is singular.
-func invert(m [][]float64) ([][]float64, bool) {
+func invertMatrix(m [][]float64) ([][]float64, bool) {
 	k := len(m)
 	a := make([][]float64, k)
 	for i := range m {

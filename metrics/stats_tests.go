@@ -22,9 +22,10 @@ func (iv Interval) Excludes(v float64) bool { return v < iv.Low || v > iv.High }
 
 // MannWhitneyResult is the two-sided Mann–Whitney U test of two samples.
 type MannWhitneyResult struct {
-	U float64 // U of the first sample: the number of pairs (x, y) with x > y, ties counting ½
-	Z float64 // the continuity-corrected normal deviate, signed like U − n₁n₂/2
-	P float64 // two-sided p-value
+	U            float64 // U of the first sample: the number of pairs (x, y) with x > y, ties counting ½
+	Z            float64 // the continuity-corrected normal deviate, signed like U − n₁n₂/2
+	P            float64 // two-sided p-value
+	DesignEffect float64 // the variance inflation for clustering applied (1: independent observations)
 }
 
 // MannWhitney is the two-sided Mann–Whitney U (Wilcoxon rank-sum) test of x
@@ -43,40 +44,93 @@ type MannWhitneyResult struct {
 // null distribution, on the conservative side. ok is false when either
 // sample is empty or every value is tied (σ = 0).
 func MannWhitney(x, y []float64) (res MannWhitneyResult, ok bool) {
-	n1, n2 := len(x), len(y)
+	return MannWhitneyClustered(singletons(x), singletons(y))
+}
+
+func singletons(xs []float64) [][]float64 {
+	out := make([][]float64, len(xs))
+	for i, v := range xs {
+		out[i] = []float64{v}
+	}
+	return out
+}
+
+// MannWhitneyClustered is MannWhitney for observations that come in
+// clusters (the changes of one week share that week's circumstances: a
+// holiday, an incident, a release crunch), so they are not independent.
+// The variance of U is multiplied by the design effect
+//
+//	deff = 1 + (m − 1)·ρ
+//
+// (Donner & Klar, Design and Analysis of Cluster Randomization Trials in
+// Health Research, 2000, §6.2; with m = Σmᵢ²/N, the size-weighted mean
+// cluster size, for clusters of unequal size: Kerry & Bland, Stat Med
+// 20:377, 2001), where ρ is the intra-cluster correlation of the pooled
+// ranks from a one-way analysis of variance of clusters within each sample
+// (ρ = (MSB − MSW)/(MSB + (m₀ − 1)MSW), m₀ the ANOVA's adjusted mean size;
+// taken as 0 when negative). With one observation per cluster deff = 1 and
+// the result is exactly MannWhitney's.
+func MannWhitneyClustered(x, y [][]float64) (res MannWhitneyResult, ok bool) {
+	type obs struct {
+		v       float64
+		first   bool
+		cluster int
+	}
+	var all []obs
+	cluster := 0
+	for _, c := range x {
+		for _, v := range c {
+			all = append(all, obs{v, true, cluster})
+		}
+		if len(c) > 0 {
+			cluster++
+		}
+	}
+	clustersX := cluster
+	for _, c := range y {
+		for _, v := range c {
+			all = append(all, obs{v, false, cluster})
+		}
+		if len(c) > 0 {
+			cluster++
+		}
+	}
+	var n1, n2 int
+	for _, o := range all {
+		if o.first {
+			n1++
+		} else {
+			n2++
+		}
+	}
 	if n1 == 0 || n2 == 0 {
 		return res, false
 	}
-	type obs struct {
-		v     float64
-		first bool
+	order := make([]int, len(all))
+	for i := range order {
+		order[i] = i
 	}
-	all := make([]obs, 0, n1+n2)
-	for _, v := range x {
-		all = append(all, obs{v, true})
-	}
-	for _, v := range y {
-		all = append(all, obs{v, false})
-	}
-	slices.SortFunc(all, func(a, b obs) int {
+	slices.SortStableFunc(order, func(a, b int) int {
 		switch {
-		case a.v < b.v:
+		case all[a].v < all[b].v:
 			return -1
-		case a.v > b.v:
+		case all[a].v > all[b].v:
 			return 1
 		}
 		return 0
 	})
+	ranks := make([]float64, len(all))
 	n := float64(n1 + n2)
 	var r1, ties float64
-	for i := 0; i < len(all); {
+	for i := 0; i < len(order); {
 		j := i
-		for j < len(all) && all[j].v == all[i].v {
+		for j < len(order) && all[order[j]].v == all[order[i]].v {
 			j++
 		}
 		rank := float64(i+j+1) / 2 // mid-rank of positions i..j-1 (1-based)
 		for k := i; k < j; k++ {
-			if all[k].first {
+			ranks[order[k]] = rank
+			if all[order[k]].first {
 				r1 += rank
 			}
 		}
@@ -91,11 +145,94 @@ func MannWhitney(x, y []float64) (res MannWhitneyResult, ok bool) {
 	if variance <= 0 {
 		return res, false
 	}
+	res.DesignEffect = designEffectOf(ranks, func(i int) (int, bool) { return all[i].cluster, all[i].cluster < clustersX }, cluster)
+	variance *= res.DesignEffect
 	diff := res.U - fn1*fn2/2
 	corrected := math.Max(math.Abs(diff)-0.5, 0)
 	res.Z = math.Copysign(corrected/math.Sqrt(variance), diff)
 	res.P = math.Min(1, 2*NormalCDF(-corrected/math.Sqrt(variance)))
 	return res, true
+}
+
+// DesignEffect is the design effect 1 + (m − 1)ρ of values that come in
+// clusters, the clusters nested in two samples: ρ is the intra-cluster
+// correlation from a one-way analysis of variance of the clusters within
+// each sample, ρ = (MSB − MSW)/(MSB + (m₀ − 1)MSW) with m₀ = (N − Σmᵢ²/N)/(K − 1)
+// (taken as 0 when negative), and m = Σmᵢ²/N (Kerry & Bland 2001). It is 1
+// with one value per cluster, and with fewer than 3 clusters. Empty clusters
+// are ignored.
+func DesignEffect(sample1, sample2 [][]float64) float64 {
+	var values []float64
+	var cluster []int
+	var first []bool
+	k := 0
+	for s, sample := range [][][]float64{sample1, sample2} {
+		for _, c := range sample {
+			if len(c) == 0 {
+				continue
+			}
+			for _, v := range c {
+				values = append(values, v)
+				cluster = append(cluster, k)
+				first = append(first, s == 0)
+			}
+			k++
+		}
+	}
+	return designEffectOf(values, func(i int) (int, bool) { return cluster[i], first[i] }, k)
+}
+
+// designEffectOf is 1 + (m − 1)ρ for values grouped in clusters nested in
+// two samples (of(i) gives observation i's cluster and sample).
+func designEffectOf(values []float64, of func(int) (cluster int, first bool), clusters int) float64 {
+	n := len(values)
+	if clusters >= n || clusters < 3 {
+		return 1
+	}
+	size := make([]float64, clusters)
+	sum := make([]float64, clusters)
+	firstOf := make([]bool, clusters)
+	var sampleSum, sampleN [2]float64
+	for i, v := range values {
+		c, first := of(i)
+		size[c]++
+		sum[c] += v
+		firstOf[c] = first
+		s := 0
+		if !first {
+			s = 1
+		}
+		sampleSum[s] += v
+		sampleN[s]++
+	}
+	var ssb, ssw, sumSq float64
+	for c := range clusters {
+		s := 0
+		if !firstOf[c] {
+			s = 1
+		}
+		mean := sum[c] / size[c]
+		d := mean - sampleSum[s]/sampleN[s]
+		ssb += size[c] * d * d
+		sumSq += size[c] * size[c]
+	}
+	for i, v := range values {
+		c, _ := of(i)
+		d := v - sum[c]/size[c]
+		ssw += d * d
+	}
+	dfB, dfW := float64(clusters-2), float64(n-clusters)
+	if dfB <= 0 || dfW <= 0 {
+		return 1
+	}
+	msb, msw := ssb/dfB, ssw/dfW
+	m0 := (float64(n) - sumSq/float64(n)) / float64(clusters-1)
+	if msb+(m0-1)*msw <= 0 {
+		return 1
+	}
+	rho := math.Max(0, (msb-msw)/(msb+(m0-1)*msw))
+	m := sumSq / float64(n)
+	return 1 + (m-1)*rho
 }
 
 // FisherExactTwoSided is the two-sided p-value of Fisher's exact test of the
@@ -128,12 +265,16 @@ func FisherExactTwoSided(a, b, c, d int) float64 {
 // Newcombe, Stat Med 17:857, 1998) for x successes in n trials at the
 // normal deviate z.
 func WilsonInterval(x, n int, z float64) Interval {
+	return wilson(float64(x), float64(n), z)
+}
+
+func wilson(x, n, z float64) Interval {
 	if n <= 0 {
 		return Interval{math.NaN(), math.NaN()}
 	}
-	fn, p := float64(n), float64(x)/float64(n)
-	centre := (p + z*z/(2*fn)) / (1 + z*z/fn)
-	half := z / (1 + z*z/fn) * math.Sqrt(p*(1-p)/fn+z*z/(4*fn*fn))
+	p := x / n
+	centre := (p + z*z/(2*n)) / (1 + z*z/n)
+	half := z / (1 + z*z/n) * math.Sqrt(p*(1-p)/n+z*z/(4*n*n))
 	return Interval{math.Max(0, centre-half), math.Min(1, centre+half)}
 }
 
@@ -152,12 +293,30 @@ func NewcombeDifference(x1, n1, x2, n2 int) (diff float64, iv Interval, ok bool)
 	if n1 <= 0 || n2 <= 0 || x1 < 0 || x2 < 0 || x1 > n1 || x2 > n2 {
 		return 0, Interval{}, false
 	}
-	p1, p2 := float64(x1)/float64(n1), float64(x2)/float64(n2)
-	w1, w2 := WilsonInterval(x1, n1, z975), WilsonInterval(x2, n2, z975)
-	diff = p1 - p2
-	iv.Low = diff - math.Sqrt((p1-w1.Low)*(p1-w1.Low)+(w2.High-p2)*(w2.High-p2))
-	iv.High = diff + math.Sqrt((w1.High-p1)*(w1.High-p1)+(p2-w2.Low)*(p2-w2.Low))
+	diff, iv = newcombe(float64(x1), float64(n1), float64(x2), float64(n2))
 	return diff, iv, true
+}
+
+// NewcombeDifferenceClustered is NewcombeDifference for outcomes that come
+// in clusters with design effect deff ≥ 1: the Wilson intervals are taken
+// at the effective sample sizes n/deff with the same proportions (Kish's
+// effective sample size; Donner & Klar 2000, §6.2).
+func NewcombeDifferenceClustered(x1, n1, x2, n2 int, deff float64) (diff float64, iv Interval, ok bool) {
+	if n1 <= 0 || n2 <= 0 || x1 < 0 || x2 < 0 || x1 > n1 || x2 > n2 || !(deff >= 1) {
+		return 0, Interval{}, false
+	}
+	diff, iv = newcombe(float64(x1)/deff, float64(n1)/deff, float64(x2)/deff, float64(n2)/deff)
+	return diff, iv, true
+}
+
+func newcombe(x1, n1, x2, n2 float64) (float64, Interval) {
+	p1, p2 := x1/n1, x2/n2
+	w1, w2 := wilson(x1, n1, z975), wilson(x2, n2, z975)
+	diff := p1 - p2
+	return diff, Interval{
+		Low:  diff - math.Sqrt((p1-w1.Low)*(p1-w1.Low)+(w2.High-p2)*(w2.High-p2)),
+		High: diff + math.Sqrt((w1.High-p1)*(w1.High-p1)+(p2-w2.Low)*(p2-w2.Low)),
+	}
 }
 
 // RateRatioResult compares two Poisson rates: count1 events over exposure1
@@ -255,6 +414,7 @@ type BootstrapResult struct {
 	Interval      Interval // of the difference
 	RatioInterval Interval // of median(after) ÷ median(before); NaN when a resampled before median is 0
 	Resamples     int
+	Tail          float64 // the percentile of each end: 0.025 for large samples, less for small ones (expandedTail)
 }
 
 // DefaultResamples and DefaultSeed are the bootstrap's fixed settings: the
@@ -269,30 +429,41 @@ const (
 // Bootstrap, 1993, §13.3): each of the resamples draws len(before) values
 // from before and len(after) from after, with replacement, independently;
 // the interval is the 2.5th and 97.5th percentiles (type 7) of the
-// resampled differences. The same resamples give the interval of the ratio
+// resampled differences, widened for small samples as Hesterberg's
+// expanded percentile interval does (expandedTail). The same resamples give the interval of the ratio
 // of the medians. Randomness comes from a PCG generator seeded with seed, so
 // the result is the same on every run. ok is false when a sample is empty.
 func BootstrapMedianDifference(before, after []float64, resamples int, seed uint64) (res BootstrapResult, ok bool) {
-	if len(before) == 0 || len(after) == 0 {
+	return BootstrapMedianDifferenceClustered(singletons(before), singletons(after), resamples, seed)
+}
+
+// BootstrapMedianDifferenceClustered is the same interval for observations
+// that come in clusters (weeks): each resample draws whole clusters with
+// replacement, as many as each side has, and takes the median of the values
+// they hold — the cluster bootstrap for hierarchical data (Davison &
+// Hinkley, Bootstrap Methods and their Application, 1997, §3.8). When the
+// observations of one week move together (a holiday week is slow for every
+// change), resampling single observations would understate the
+// uncertainty; resampling weeks keeps it. Empty clusters are ignored. With
+// one value per cluster it is BootstrapMedianDifference.
+func BootstrapMedianDifferenceClustered(before, after [][]float64, resamples int, seed uint64) (res BootstrapResult, ok bool) {
+	b, a := newClusteredSample(before), newClusteredSample(after)
+	if len(b.sorted) == 0 || len(a.sorted) == 0 {
 		return res, false
 	}
 	if resamples <= 0 {
 		resamples = DefaultResamples
 	}
-	b, a := slices.Clone(before), slices.Clone(after)
-	slices.Sort(b)
-	slices.Sort(a)
-	mb, _ := Median(b)
-	ma, _ := Median(a)
+	mb, _ := Median(b.sorted)
+	ma, _ := Median(a.sorted)
 	res.Difference, res.Resamples = ma-mb, resamples
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	diffs := make([]float64, resamples)
 	ratios := make([]float64, resamples)
-	countsB, countsA := make([]int, len(b)), make([]int, len(a))
 	ratioOK := true
 	for i := range resamples {
-		rb := resampledMedian(rng, b, countsB)
-		ra := resampledMedian(rng, a, countsA)
+		rb := b.resampledMedian(rng)
+		ra := a.resampledMedian(rng)
 		diffs[i] = ra - rb
 		if rb == 0 {
 			ratioOK = false
@@ -300,32 +471,117 @@ func BootstrapMedianDifference(before, after []float64, resamples int, seed uint
 			ratios[i] = ra / rb
 		}
 	}
-	lo, _ := Percentile(diffs, 0.025)
-	hi, _ := Percentile(diffs, 0.975)
+	tail := expandedTail(len(b.clusters), len(a.clusters))
+	res.Tail = tail
+	lo, _ := Percentile(diffs, tail)
+	hi, _ := Percentile(diffs, 1-tail)
 	res.Interval = Interval{lo, hi}
 	res.RatioInterval = Interval{math.NaN(), math.NaN()}
 	if ratioOK {
-		rlo, _ := Percentile(ratios, 0.025)
-		rhi, _ := Percentile(ratios, 0.975)
+		rlo, _ := Percentile(ratios, tail)
+		rhi, _ := Percentile(ratios, 1-tail)
 		res.RatioInterval = Interval{rlo, rhi}
 	}
 	return res, true
 }
 
+// expandedTail is the tail probability of Hesterberg's expanded percentile
+// interval ("What teachers should know about the bootstrap", The American
+// Statistician 69:371, 2015, §4.4): the plain percentile interval is too
+// narrow for small samples, since the bootstrap spread estimates the
+// standard error with a factor √((n−1)/n) and a normal quantile stands in
+// for a t. The 95 % interval uses the percentiles α′/2 and 1 − α′/2 with
+//
+//	α′/2 = Φ(−√(n/(n−1)) · t(0.975, n₁ + n₂ − 2))
+//
+// where n is the fewer of the two samples' clusters (observations, for
+// independent values). For 8 weeks a side that is the 1.1th and 98.9th
+// percentiles; for a hundred independent observations it is within 0.1 of
+// the 2.5th and 97.5th.
+func expandedTail(n1, n2 int) float64 {
+	n := min(n1, n2)
+	if n < 2 {
+		return 0
+	}
+	z := math.Sqrt(float64(n)/float64(n-1)) * StudentTQuantile(0.975, float64(n1+n2-2))
+	return NormalCDF(-z)
+}
+
+// clusteredSample is a sample sorted once, with each cluster as the
+// positions of its values in the sorted order.
+type clusteredSample struct {
+	sorted   []float64
+	clusters [][]int
+	counts   []int
+}
+
+func newClusteredSample(clusters [][]float64) clusteredSample {
+	type item struct {
+		v       float64
+		cluster int
+	}
+	var items []item
+	k := 0
+	for _, c := range clusters {
+		if len(c) == 0 {
+			continue
+		}
+		for _, v := range c {
+			items = append(items, item{v, k})
+		}
+		k++
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		switch {
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
+		}
+		return a.cluster - b.cluster
+	})
+	s := clusteredSample{sorted: make([]float64, len(items)), clusters: make([][]int, k), counts: make([]int, len(items))}
+	for i, it := range items {
+		s.sorted[i] = it.v
+		s.clusters[it.cluster] = append(s.clusters[it.cluster], i)
+	}
+	return s
+}
+
+// resampledMedian draws as many clusters as the sample has, with
+// replacement, and returns the type-7 median of the values they hold.
+// Because the values are sorted, counting how often each position is drawn
+// finds the middle ones in O(n), with no sort.
+func (s clusteredSample) resampledMedian(rng *rand.Rand) float64 {
+	clear(s.counts)
+	total := 0
+	for range len(s.clusters) {
+		for _, i := range s.clusters[rng.IntN(len(s.clusters))] {
+			s.counts[i]++
+			total++
+		}
+	}
+	return medianOfCounts(s.sorted, s.counts, total)
+}
+
 // resampledMedian draws len(sorted) indices with replacement and returns the
-// type-7 median of the values they pick. Because sorted is in order, the
-// k-th smallest resampled value is sorted[k-th smallest index]: counting the
-// drawn indices finds the middle ones in O(n), with no sort.
+// type-7 median of the values they pick.
 func resampledMedian(rng *rand.Rand, sorted []float64, counts []int) float64 {
 	n := len(sorted)
 	clear(counts)
 	for range n {
 		counts[rng.IntN(n)]++
 	}
-	h := float64(n-1) / 2
+	return medianOfCounts(sorted, counts, n)
+}
+
+// medianOfCounts is the type-7 median of a multiset of sorted's values,
+// counts[i] copies of sorted[i] (total in all): the k-th smallest value of
+// the multiset is sorted at the position where the running count passes k.
+func medianOfCounts(sorted []float64, counts []int, total int) float64 {
+	h := float64(total-1) / 2
 	lo := int(math.Floor(h))
 	frac := h - float64(lo)
-	// Walk to the lo-th and (lo+1)-th order statistics (0-based).
 	seen := 0
 	vLo, haveLo := 0.0, false
 	for i, c := range counts {

@@ -24,12 +24,17 @@ type Incident struct {
 	DeploymentID int64
 }
 
+var incidentCols = []string{"provider_id", "title", "labels", "url", "created_at", "resolved_at", "updated_at"}
+
+func incidentVals(in Incident) []any {
+	return []any{in.ProviderID, in.Title, encodeLabels(in.Labels), in.URL, unix(in.CreatedAt), unix(in.ResolvedAt), unix(in.UpdatedAt)}
+}
+
 // UpsertIncident records an incident, keyed by repo and issue number.
 func (tx *Tx) UpsertIncident(ctx context.Context, in Incident) (int64, Result, error) {
 	id, res, err := tx.upsert(ctx, "incidents",
 		[]string{"repo_id", "number"}, []any{in.RepoID, in.Number},
-		[]string{"provider_id", "title", "labels", "url", "created_at", "resolved_at", "updated_at"},
-		[]any{in.ProviderID, in.Title, encodeLabels(in.Labels), in.URL, unix(in.CreatedAt), unix(in.ResolvedAt), unix(in.UpdatedAt)})
+		incidentCols, incidentVals(in))
 	if err != nil {
 		return 0, res, fmt.Errorf("upsert incident %d: %w", in.Number, err)
 	}
@@ -86,12 +91,16 @@ func (s *Store) IncidentsForWindow(ctx context.Context, repoIDs []int64, from, t
 	}
 	in := placeholders(len(repoIDs))
 	args := int64Args(repoIDs)
-	where := `repo_id IN (` + in + `) AND (
-		(created_at >= ? AND created_at < ?) OR (resolved_at >= ? AND resolved_at < ?) OR resolved_at IS NULL
-		OR deployment_id IN (SELECT id FROM deployments WHERE repo_id IN (` + in + `) AND finished_at >= ? AND finished_at < ?))
+	where := `id IN (
+		SELECT id FROM incidents WHERE repo_id IN (` + in + `) AND created_at >= ? AND created_at < ?
+		UNION SELECT id FROM incidents WHERE repo_id IN (` + in + `) AND resolved_at >= ? AND resolved_at < ?
+		UNION SELECT id FROM incidents WHERE repo_id IN (` + in + `) AND resolved_at IS NULL
+		UNION SELECT i.id FROM deployments d JOIN incidents i ON i.deployment_id = d.id
+			WHERE d.repo_id IN (` + in + `) AND d.finished_at >= ? AND d.finished_at < ?)
 		ORDER BY created_at, id`
-	args = append(args, from.Unix(), to.Unix(), from.Unix(), to.Unix())
-	args = append(args, int64Args(repoIDs)...)
 	args = append(args, from.Unix(), to.Unix())
+	args = append(append(args, int64Args(repoIDs)...), from.Unix(), to.Unix())
+	args = append(args, int64Args(repoIDs)...)
+	args = append(append(args, int64Args(repoIDs)...), from.Unix(), to.Unix())
 	return s.queryIncidents(ctx, "load incidents for window", where, args...)
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,7 +16,7 @@ import (
 )
 
 func init() {
-	register("report", "print a report: metrics (the DORA keys and more)", runReport)
+	register("report", "print a report: metrics, weekly, compare", runReport)
 }
 
 // reportKinds are the reports `tach report` prints; later issues add more.
@@ -24,16 +25,22 @@ var reportKinds = map[string]func(ctx context.Context, env *cli, args []string) 
 }
 
 func runReport(ctx context.Context, env *cli, args []string) error {
+	kinds := make([]string, 0, len(reportKinds))
+	for k := range reportKinds {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	list := strings.Join(kinds, "|")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
-			fmt.Fprintln(env.stdout, "Usage: tach report <metrics> [flags]   (tach report metrics --help)")
+			fmt.Fprintf(env.stdout, "Usage: tach report <%s> [flags]   (tach report metrics --help)\n", list)
 			return nil
 		}
-		return usagef("which report? `tach report metrics`")
+		return usagef("which report? one of %s, e.g. `tach report metrics`", strings.ReplaceAll(list, "|", ", "))
 	}
 	run, ok := reportKinds[args[0]]
 	if !ok {
-		return usagef("unknown report %q; try `tach report metrics`", args[0])
+		return usagef("unknown report %q; the reports are %s", args[0], strings.ReplaceAll(list, "|", ", "))
 	}
 	return run(ctx, env, args[1:])
 }

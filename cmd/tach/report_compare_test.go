@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/tach-dev/tach/metrics"
+)
+
+// compareJSON runs `tach report compare … --format json` on the demo.
+func compareJSON(t *testing.T, args ...string) metrics.Comparison {
+	t.Helper()
+	code, out, errOut := tach(t, append([]string{"report", "compare", "--db", demoDB, "--format", "json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var c metrics.Comparison
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	return c
+}
+
+func verdicts(c metrics.Comparison) map[string]string {
+	out := map[string]string{}
+	for _, m := range c.Measures {
+		out[m.Key] = m.Verdict
+	}
+	return out
+}
+
+// The demo's decisions carry built-in effects (collectors/demo/org.go); the
+// comparison must find them, and no change where none was built in.
+func TestReportCompareFindsTheDemoEffects(t *testing.T) {
+	cases := []struct {
+		decision string
+		scope    string
+		want     map[string]string
+	}{
+		{"1", "checkout", map[string]string{ // split payments out of the monolith
+			"lead_time":            metrics.VerdictImproved,
+			"deployment_frequency": metrics.VerdictImproved,
+			"change_failure_rate":  metrics.VerdictNoClearChange,
+			"pr_size":              metrics.VerdictNoClearChange,
+			"throughput":           metrics.VerdictNoClearChange,
+		}},
+		{"2", "acme/catalog", map[string]string{ // cache catalog reads in Redis
+			"change_failure_rate":  metrics.VerdictImproved,
+			"time_to_restore":      metrics.VerdictImproved,
+			"lead_time":            metrics.VerdictNoClearChange,
+			"deployment_frequency": metrics.VerdictNoClearChange,
+		}},
+		{"3", "acme/shop-monolith", map[string]string{ // hand-written SQL replaces the ORM
+			"pr_size":              metrics.VerdictWorsened,
+			"review_time":          metrics.VerdictWorsened,
+			"deployment_frequency": metrics.VerdictNoClearChange,
+		}},
+	}
+	for _, tc := range cases {
+		c := compareJSON(t, "--decision", tc.decision)
+		if c.Kind != metrics.CompareDecision || c.Decision == nil || c.Settings.Resamples != 2000 || c.Settings.WindowDays != 56 {
+			t.Fatalf("decision %s: %+v", tc.decision, c.Decision)
+		}
+		scope := strings.Join(c.Before.Repos, ",")
+		if c.Before.Team != nil {
+			scope = *c.Before.Team
+		}
+		if scope != tc.scope {
+			t.Errorf("decision %s: scope %q, want its own scope %q", tc.decision, scope, tc.scope)
+		}
+		got := verdicts(c)
+		for key, want := range tc.want {
+			if got[key] != want {
+				t.Errorf("decision %s (%s): %s is %q, want %q", tc.decision, c.Decision.Title, key, got[key], want)
+			}
+		}
+		if len(c.Measures) != len(metrics.CompareMeasures) || c.Summary == "" {
+			t.Errorf("decision %s: %d measures, summary %q", tc.decision, len(c.Measures), c.Summary)
+		}
+	}
+}
+
+func TestReportCompareJSONFieldsAndNulls(t *testing.T) {
+	code, out, errOut := tach(t, "report", "compare", "--db", demoDB, "--format", "json", "--decision", "3")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"kind", "decision", "at", "before", "after", "partial", "settings", "measures", "summary", "notes"} {
+		if _, ok := doc[key]; !ok {
+			t.Errorf("no %q", key)
+		}
+	}
+	fields := []string{"key", "name", "unit", "statistic", "better", "method", "before", "after", "difference", "relative_change",
+		"interval", "relative_interval", "p_value", "n_before", "n_after", "verdict", "pre_trend", "its", "weekly", "summary"}
+	for _, m := range doc["measures"].([]any) {
+		m := m.(map[string]any)
+		for _, f := range fields {
+			if _, ok := m[f]; !ok {
+				t.Errorf("%v: no %q", m["key"], f)
+			}
+		}
+		// The monolith's recovery time has too few recoveries after the
+		// decision: its numbers are null, never 0.
+		if m["key"] == "recovery_time" && (m["interval"] != nil || m["p_value"] != nil || m["verdict"] != "not enough data") {
+			t.Errorf("recovery_time: %v", m)
+		}
+	}
+	// Stable: the same command gives the same bytes.
+	_, again, _ := tach(t, "report", "compare", "--db", demoDB, "--format", "json", "--decision", "3")
+	if again != out {
+		t.Error("two runs differ")
+	}
+}
+
+func TestReportCompareTextAndMarkdown(t *testing.T) {
+	code, out, errOut := tach(t, "report", "compare", "--db", demoDB, "--decision", "2")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, want := range []string{`tach compare — decision #2 "Cache catalog reads in Redis" (caching), 2026-07-27 · acme/catalog`,
+		"before: 2026-06-01 to 2026-07-27 (8 weeks)", "Change failure rate fell from ", "MEASURE", "95 % INTERVAL", "VERDICT",
+		"Interrupted time series", "docs/decision-impact.md"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text: no %q in\n%s", want, out)
+		}
+	}
+	code, out, errOut = tach(t, "report", "compare", "--db", demoDB, "--decision", "2", "--format", "markdown")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	for _, want := range []string{"## tach compare — decision #2", "| Measure | Before | After | Change | 95 % interval | p | n | Verdict | Pre-trend |",
+		"| Change failure rate |", "**Interrupted time series**"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown: no %q in\n%s", want, out)
+		}
+	}
+}
+
+func TestReportCompareOtherAnchors(t *testing.T) {
+	c := compareJSON(t, "--at", "2026-04-27", "--team", "checkout", "--window", "6w", "--gap", "1w")
+	if c.Kind != metrics.CompareDate || c.Decision != nil || c.Before.From != "2026-03-16" || c.After.From != "2026-05-04" ||
+		c.After.To != "2026-06-15" || c.Settings.GapDays != 7 {
+		t.Errorf("--at: %+v / %+v", c.Before, c.After)
+	}
+	c = compareJSON(t, "--period-a", "2026-01-05..2026-03-02", "--period-b", "2026-09-07..2026-11-02", "--repo", "acme/shop-monolith")
+	if c.Kind != metrics.ComparePeriods || c.Before.To != "2026-03-02" || c.After.From != "2026-09-07" {
+		t.Errorf("periods: %+v / %+v", c.Before, c.After)
+	}
+	c = compareJSON(t, "--repo", "acme/shop-monolith", "--vs-repo", "acme/payments", "--period", "2026-06-01..2026-08-24")
+	if c.Kind != metrics.CompareScopes || c.Before.Label != "acme/shop-monolith" || c.After.Label != "acme/payments" || c.At != nil {
+		t.Errorf("scopes: %+v / %+v", c.Before, c.After)
+	}
+	c = compareJSON(t, "--team", "checkout", "--vs-team", "platform")
+	if c.Kind != metrics.CompareScopes || c.Before.Label != "team checkout" || c.After.Label != "team platform" || c.Before.Weeks != 8 {
+		t.Errorf("teams: %+v / %+v", c.Before, c.After)
+	}
+}
+
+func TestReportCompareBadInput(t *testing.T) {
+	cases := []struct {
+		args    []string
+		mention string
+	}{
+		{nil, "what to compare"},
+		{[]string{"--decision", "1", "--at", "2026-01-01"}, "only one of"},
+		{[]string{"--decision", "x"}, "not a decision id"},
+		{[]string{"--decision", "99"}, "decision 99"},
+		{[]string{"--at", "2026-02-30"}, "--at"},
+		{[]string{"--at", "2026-04-27", "--window", "3d"}, "shorter than a week"},
+		{[]string{"--at", "2026-04-27", "--window", "eight"}, "--window"},
+		{[]string{"--at", "2026-04-27", "--gap", "-1w"}, "--gap"},
+		{[]string{"--period-a", "2026-01-05..2026-03-02"}, "both --period-a and --period-b"},
+		{[]string{"--period-a", "2026-01-05", "--period-b", "2026-03-02..2026-04-01"}, "FROM..TO"},
+		{[]string{"--period-a", "2026-03-05..2026-03-02", "--period-b", "2026-03-02..2026-04-01"}, "empty"},
+		{[]string{"--vs-team", "platform", "--vs-repo", "acme/web"}, "not both"},
+		{[]string{"--at", "2026-04-27", "--period", "2026-01-05..2026-03-02"}, "--period goes with"},
+		{[]string{"--at", "2026-04-27", "--team", "nobody"}, "nobody"},
+		{[]string{"--at", "2026-04-27", "--format", "xml"}, "--format"},
+		{[]string{"--at", "2026-04-27", "stray"}, "unexpected argument"},
+	}
+	for _, tc := range cases {
+		code, out, errOut := tach(t, append([]string{"report", "compare", "--db", demoDB}, tc.args...)...)
+		lines := strings.Split(strings.TrimSpace(errOut), "\n")
+		if code == 0 || len(lines) != 1 || !strings.Contains(errOut, tc.mention) || out != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want one line mentioning %q", tc.args, code, errOut, out, tc.mention)
+		}
+	}
+}

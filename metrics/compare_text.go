@@ -1,0 +1,293 @@
+package metrics
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The plain-language sentences of a comparison: one per measure, and one for
+// the whole comparison ("Lead time fell from 2.1 d to 1.3 d (−38 %,
+// interval −52 % to −21 %); deployment frequency rose …; no clear change in
+// change failure rate").
+
+const minusSign = "−"
+
+func formatFloat(v float64, decimals int) string {
+	return strings.Replace(strconv.FormatFloat(v, 'f', decimals, 64), "-", minusSign, 1)
+}
+
+// FormatMeasureValue shows a value of a measure in its unit: 2.1 d, 115
+// lines, 4.2 a week, 7.1 %.
+func FormatMeasureValue(unit string, v *float64) string {
+	if v == nil {
+		return Dash
+	}
+	switch unit {
+	case "seconds":
+		return HumanDuration(v)
+	case "lines":
+		return formatFloat(math.Round(*v), 0) + " lines"
+	case "per_week":
+		return formatFloat(*v, 1) + " a week"
+	case "share":
+		return HumanPercent(v)
+	}
+	return HumanNumber(v)
+}
+
+// FormatMeasureDifference shows a signed difference in a measure's unit:
+// +3h 20m, −55 lines, +1.2 a week, −13.9 points.
+func FormatMeasureDifference(unit string, v *float64) string {
+	if v == nil {
+		return Dash
+	}
+	sign := "+"
+	if *v < 0 {
+		sign = minusSign
+	}
+	abs := math.Abs(*v)
+	switch unit {
+	case "seconds":
+		return sign + HumanDuration(&abs)
+	case "lines":
+		return sign + strconv.FormatFloat(math.Round(abs), 'f', 0, 64) + " lines"
+	case "per_week":
+		return sign + strconv.FormatFloat(abs, 'f', 1, 64) + " a week"
+	case "share":
+		return sign + strconv.FormatFloat(abs*100, 'f', 1, 64) + " points"
+	}
+	return sign + strconv.FormatFloat(abs, 'f', 2, 64)
+}
+
+// FormatPercentChange shows a relative change: +12 %, −38 %, −4.5 %.
+func FormatPercentChange(rel *float64) string {
+	if rel == nil {
+		return Dash
+	}
+	pct := *rel * 100
+	decimals := 0
+	if math.Abs(pct) < 10 && math.Round(pct) != pct {
+		decimals = 1
+	}
+	s := strconv.FormatFloat(math.Abs(pct), 'f', decimals, 64)
+	if pct < 0 && s != "0" && s != "0.0" {
+		return minusSign + s + " %"
+	}
+	return "+" + s + " %"
+}
+
+// FormatP shows a p-value: p < 0.001, p = 0.012, p = 0.43.
+func FormatP(p *float64) string {
+	switch {
+	case p == nil:
+		return Dash
+	case *p < 0.001:
+		return "p < 0.001"
+	case *p < 0.1:
+		return "p = " + strconv.FormatFloat(*p, 'f', 3, 64)
+	}
+	return "p = " + strconv.FormatFloat(*p, 'f', 2, 64)
+}
+
+// FormatInterval shows a measure's 95 % interval the way the summary reads
+// it: relative for medians and rates (−52 % to −21 %), in points for
+// proportions (−22.0 to −6.6 points), in the unit when no relative interval
+// exists.
+func FormatInterval(m MeasureComparison) string {
+	end := func(v *float64, relative bool) string {
+		if v == nil {
+			return "∞"
+		}
+		if relative {
+			return FormatPercentChange(v)
+		}
+		return FormatMeasureDifference(m.Unit, v)
+	}
+	switch {
+	case m.Interval == nil:
+		return Dash
+	case m.Statistic == StatProportion:
+		lo, hi := end(m.Interval.Low, false), end(m.Interval.High, false)
+		return strings.TrimSuffix(lo, " points") + " to " + hi
+	case m.RelativeInterval != nil:
+		return end(m.RelativeInterval.Low, true) + " to " + end(m.RelativeInterval.High, true)
+	}
+	return end(m.Interval.Low, false) + " to " + end(m.Interval.High, false)
+}
+
+// changeText is the parenthesis of a sentence: the change and its interval.
+func changeText(m MeasureComparison) string {
+	if m.Interval == nil {
+		return ""
+	}
+	var change string
+	switch {
+	case m.Statistic == StatProportion:
+		change = FormatMeasureDifference(m.Unit, m.Difference)
+	case m.RelativeChange != nil:
+		change = FormatPercentChange(m.RelativeChange)
+	default:
+		change = FormatMeasureDifference(m.Unit, m.Difference)
+	}
+	return change + ", interval " + FormatInterval(m)
+}
+
+func measureSentence(m MeasureComparison, kind, beforeLabel, afterLabel string) string {
+	b, a := FormatMeasureValue(m.Unit, m.Before), FormatMeasureValue(m.Unit, m.After)
+	var s string
+	switch m.Verdict {
+	case VerdictNotEnoughData:
+		s = fmt.Sprintf("%s: not enough data (%d %s %s, %d %s; %d needed on each side)",
+			m.Name, m.NBefore, m.NUnit, sideWord(kind, beforeLabel, true), m.NAfter, sideWord(kind, afterLabel, false), MinObservations)
+	case VerdictNoClearChange:
+		s = fmt.Sprintf("%s: no clear change (%s → %s", m.Name, b, a)
+		if ct := changeText(m); ct != "" {
+			s += ", " + ct
+		}
+		s += ")"
+	default:
+		up := m.Difference != nil && *m.Difference > 0 || m.Difference == nil && m.Interval != nil && m.Interval.Low != nil && *m.Interval.Low > 1
+		if kind == CompareScopes {
+			dir := "lower"
+			if up {
+				dir = "higher"
+			}
+			s = fmt.Sprintf("%s is %s in %s than in %s: %s against %s (%s)", m.Name, dir, afterLabel, beforeLabel, a, b, changeText(m))
+		} else {
+			verb := "fell"
+			if up {
+				verb = "rose"
+			}
+			s = fmt.Sprintf("%s %s from %s to %s (%s)", m.Name, verb, b, a, changeText(m))
+		}
+	}
+	if m.PreTrend != nil && m.PreTrend.Significant {
+		s += " — " + m.PreTrend.Note
+	}
+	return s
+}
+
+func sideWord(kind, label string, before bool) string {
+	if kind == CompareScopes || kind == ComparePeriods {
+		return "in " + label
+	}
+	if before {
+		return "before"
+	}
+	return "after"
+}
+
+func trendNote(m MeasureComparison, g TrendGuard) string {
+	dir := "falling"
+	if g.SlopePerWeek > 0 {
+		dir = "rising"
+	}
+	p := g.PValue
+	note := fmt.Sprintf("but it was already %s before (%s a week, %s)", dir, FormatMeasureDifference(m.Unit, &g.SlopePerWeek), FormatP(&p))
+	if g.SameDirection && (m.Verdict == VerdictImproved || m.Verdict == VerdictWorsened) {
+		note += ", so part of this change may be that trend"
+	}
+	return note
+}
+
+func overallSummary(c Comparison) string {
+	var changed, same, missing []string
+	for _, m := range c.Measures {
+		switch m.Verdict {
+		case VerdictImproved, VerdictWorsened:
+			changed = append(changed, m.Summary)
+		case VerdictNoClearChange:
+			same = append(same, lowerName(m.Name))
+		default:
+			missing = append(missing, lowerName(m.Name))
+		}
+	}
+	parts := make([]string, 0, len(changed)+2)
+	for i, s := range changed {
+		if i > 0 {
+			s = lowerName(s)
+		}
+		parts = append(parts, s)
+	}
+	if len(same) > 0 {
+		parts = append(parts, "no clear change in "+joinAnd(same))
+	}
+	if len(missing) > 0 {
+		parts = append(parts, "not enough data for "+joinAnd(missing))
+	}
+	s := upperFirst(strings.Join(parts, "; ")) + "."
+	if c.After.Partial {
+		s = fmt.Sprintf("The %s side is partial (%s of %s days so far). ", afterWord(c.Kind), formatFloat(c.After.Days, 0), formatFloat(c.After.Planned, 0)) + s
+	}
+	return s
+}
+
+func afterWord(kind string) string {
+	if kind == ComparePeriods || kind == CompareScopes {
+		return "second"
+	}
+	return "after"
+}
+
+func compareNotes(c Comparison) []string {
+	notes := []string{}
+	if c.After.Partial && c.After.CutAt != nil {
+		notes = append(notes, fmt.Sprintf("The %s window is cut at the present (%s): %s days measured, and the weekly series leave out the week in progress.",
+			afterWord(c.Kind), *c.After.CutAt, formatFloat(c.After.Days, 1)))
+	}
+	var trending []string
+	for _, m := range c.Measures {
+		if m.PreTrend != nil && m.PreTrend.Significant {
+			trending = append(trending, lowerName(m.Name))
+		}
+	}
+	if len(trending) > 0 {
+		notes = append(notes, fmt.Sprintf("Already trending before the %s: %s. For these, the interrupted time series (level and slope change) is the better estimate of what the %s did.",
+			breakWord(c.Kind), joinAnd(trending), breakWord(c.Kind)))
+	}
+	notes = append(notes, fmt.Sprintf("Each verdict alone says \"improved\" or \"worsened\" by chance about 1 time in 20 when nothing changed; across %d measures an odd one is expected now and then. Trust the pattern the decision predicts, not one stray line.", len(c.Measures)))
+	return notes
+}
+
+func breakWord(kind string) string {
+	if kind == CompareDecision {
+		return "decision"
+	}
+	return "date"
+}
+
+// lowerName lower-cases a measure name's first letter unless it is an
+// acronym (PR size, CI duration stay).
+func lowerName(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 || len(s) <= n {
+		return s
+	}
+	next, _ := utf8.DecodeRuneInString(s[n:])
+	if unicode.IsUpper(next) {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
+}
+
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+func joinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}

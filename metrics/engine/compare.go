@@ -1,0 +1,290 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/store"
+)
+
+// Before/after comparisons: the glue between the store and metrics.Compare.
+// A page renders the metrics.Comparison it returns directly: every measure
+// carries its values, interval, verdict, sentence and weekly series.
+
+// DefaultWindowDays is the default length of each side of a comparison:
+// 8 weeks (METRICS.md, "Decision impact").
+const DefaultWindowDays = 56
+
+// ErrBadCompare is wrapped by errors about a comparison that cannot be made
+// as asked (nothing to compare, two anchors, an empty period).
+var ErrBadCompare = errors.New("bad comparison")
+
+// CompareRequest says what to compare. Give exactly one anchor: a decision,
+// a date, two periods, or a second scope.
+type CompareRequest struct {
+	// DecisionID compares before and after a recorded decision, in the
+	// decision's own scope unless Scope is given.
+	DecisionID int64
+	// At compares before and after a day (00:00 in the rules' timezone).
+	At time.Time
+	// WindowDays is each side's length (default 56, 8 weeks); GapDays the
+	// settling time left out after the date (default 0).
+	WindowDays int
+	GapDays    int
+	// Scope is what is compared (every repo when empty); with ScopeB, the
+	// first of the two scopes.
+	Scope Scope
+	// PeriodA and PeriodB compare two arbitrary periods of Scope. With
+	// ScopeB, PeriodA alone is the period both scopes are compared over
+	// (default: the last WindowDays of whole weeks).
+	PeriodA, PeriodB metrics.Window
+	// ScopeB compares Scope with another scope over one period.
+	ScopeB *Scope
+	// Resamples and Seed override the bootstrap's fixed settings (tests).
+	Resamples int
+	Seed      uint64
+}
+
+// Compare runs a comparison. now cuts a window that reaches into the future
+// (the result says the after side is partial).
+func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time) (metrics.Comparison, error) {
+	loc := e.rules.Location
+	window, gap := req.WindowDays, req.GapDays
+	if window == 0 {
+		window = DefaultWindowDays
+	}
+	switch {
+	case window < 7:
+		return metrics.Comparison{}, fmt.Errorf("%w: the window must be at least a week, not %d days", ErrBadCompare, window)
+	case gap < 0:
+		return metrics.Comparison{}, fmt.Errorf("%w: the gap cannot be negative (%d days)", ErrBadCompare, gap)
+	}
+	periodA, periodB := !req.PeriodA.From.IsZero() || !req.PeriodA.To.IsZero(), !req.PeriodB.From.IsZero() || !req.PeriodB.To.IsZero()
+	anchors := 0
+	for _, set := range []bool{req.DecisionID != 0, !req.At.IsZero(), periodB || (periodA && req.ScopeB == nil), req.ScopeB != nil} {
+		if set {
+			anchors++
+		}
+	}
+	switch {
+	case anchors == 0:
+		return metrics.Comparison{}, fmt.Errorf("%w: nothing to compare: give a decision, a date, two periods, or two scopes", ErrBadCompare)
+	case anchors > 1:
+		return metrics.Comparison{}, fmt.Errorf("%w: give one of a decision, a date, two periods, or two scopes", ErrBadCompare)
+	case periodB && !periodA:
+		return metrics.Comparison{}, fmt.Errorf("%w: period B needs a period A", ErrBadCompare)
+	case periodA && req.ScopeB == nil && !periodB:
+		return metrics.Comparison{}, fmt.Errorf("%w: period A needs a period B (or a second scope)", ErrBadCompare)
+	}
+	for _, p := range []metrics.Window{req.PeriodA, req.PeriodB} {
+		if (p.From.IsZero() != p.To.IsZero()) || (!p.From.IsZero() && !p.From.Before(p.To)) {
+			return metrics.Comparison{}, fmt.Errorf("%w: the period %s to %s is empty", ErrBadCompare, formatDay(p.From, loc), formatDay(p.To, loc))
+		}
+	}
+	opt := metrics.CompareOptions{Rules: e.rules, Resamples: req.Resamples, Seed: req.Seed}
+
+	var c metrics.Comparison
+	switch {
+	case req.ScopeB != nil:
+		period := req.PeriodA
+		if !periodA {
+			period = metrics.LastWholeWeeks(now, window/7, loc)
+		}
+		opt.Kind = metrics.CompareScopes
+		ra, err := e.Resolve(ctx, req.Scope)
+		if err != nil {
+			return c, err
+		}
+		rb, err := e.Resolve(ctx, *req.ScopeB)
+		if err != nil {
+			return c, err
+		}
+		measured := cutAtNow(period, now)
+		dsA, err := e.Dataset(ctx, ra, measured)
+		if err != nil {
+			return c, fmt.Errorf("compare: %w", err)
+		}
+		dsB, err := e.Dataset(ctx, rb, measured)
+		if err != nil {
+			return c, fmt.Errorf("compare: %w", err)
+		}
+		c = metrics.Compare(
+			metrics.CompareSide{Label: scopeLabel(ra), Dataset: dsA, Window: measured, Planned: period},
+			metrics.CompareSide{Label: scopeLabel(rb), Dataset: dsB, Window: measured, Planned: period},
+			opt)
+		fillScope(&c.Before, ra)
+		fillScope(&c.After, rb)
+		c.Settings.WindowDays = int(metrics.WindowDays(period, loc))
+		return c, nil
+
+	case periodB:
+		opt.Kind = metrics.ComparePeriods
+		a, b := req.PeriodA, req.PeriodB
+		if !a.To.After(b.From) {
+			opt.Break = b.From
+		}
+		r, err := e.Resolve(ctx, req.Scope)
+		if err != nil {
+			return c, err
+		}
+		ma, mb := cutAtNow(a, now), cutAtNow(b, now)
+		ds, err := e.Dataset(ctx, r, metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)})
+		if err != nil {
+			return c, fmt.Errorf("compare: %w", err)
+		}
+		c = metrics.Compare(
+			metrics.CompareSide{Label: "period A", Dataset: ds, Window: ma, Planned: a},
+			metrics.CompareSide{Label: "period B", Dataset: ds, Window: mb, Planned: b},
+			opt)
+		fillScope(&c.Before, r)
+		fillScope(&c.After, r)
+		return c, nil
+	}
+
+	// Before and after a date or a decision.
+	at, scope := req.At, req.Scope
+	opt.Kind = metrics.CompareDate
+	var decision *metrics.ComparedDecision
+	if req.DecisionID != 0 {
+		d, err := e.st.DecisionByID(ctx, req.DecisionID)
+		if err != nil {
+			return c, err
+		}
+		if at, err = time.ParseInLocation(time.DateOnly, d.DecidedOn, loc); err != nil {
+			return c, fmt.Errorf("decision %d: its date %q is not a date", d.ID, d.DecidedOn)
+		}
+		if scope.Team == "" && len(scope.Repos) == 0 {
+			scope = DecisionScope(d)
+		}
+		opt.Kind = metrics.CompareDecision
+		decision = comparedDecision(d)
+	}
+	at = dayStart(at, loc)
+	opt.Break = at
+	r, err := e.Resolve(ctx, scope)
+	if err != nil {
+		return c, err
+	}
+	before := metrics.Window{From: addCalendarDays(at, -window), To: at}
+	after := metrics.Window{From: addCalendarDays(at, gap), To: addCalendarDays(at, gap+window)}
+	mb, ma := cutAtNow(before, now), cutAtNow(after, now)
+	ds, err := e.Dataset(ctx, r, metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)})
+	if err != nil {
+		return c, fmt.Errorf("compare: %w", err)
+	}
+	c = metrics.Compare(
+		metrics.CompareSide{Label: "before", Dataset: ds, Window: mb, Planned: before},
+		metrics.CompareSide{Label: "after", Dataset: ds, Window: ma, Planned: after},
+		opt)
+	c.Decision = decision
+	fillScope(&c.Before, r)
+	fillScope(&c.After, r)
+	c.Settings.WindowDays, c.Settings.GapDays = window, gap
+	return c, nil
+}
+
+// DecisionScope is a decision's own scope: its team, its repos, or
+// everything.
+func DecisionScope(d store.Decision) Scope {
+	if d.ScopeTeam != "" {
+		return Scope{Team: d.ScopeTeam}
+	}
+	return Scope{Repos: d.ScopeRepos}
+}
+
+func comparedDecision(d store.Decision) *metrics.ComparedDecision {
+	cd := &metrics.ComparedDecision{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Repos: d.ScopeRepos, Note: d.Note, Link: d.Link}
+	if cd.Repos == nil {
+		cd.Repos = []string{}
+	}
+	if d.ScopeTeam != "" {
+		team := d.ScopeTeam
+		cd.Team = &team
+	}
+	return cd
+}
+
+func fillScope(s *metrics.SideSummary, r Resolved) {
+	s.Repos = append([]string{}, r.Names...)
+	if r.Team != "" {
+		team := r.Team
+		s.Team = &team
+	}
+}
+
+// scopeLabel names a scope in a sentence: team checkout, acme/catalog,
+// 4 repos, all repos.
+func scopeLabel(r Resolved) string {
+	switch {
+	case r.Team != "":
+		return "team " + r.Team
+	case len(r.Scope.Repos) == 0:
+		return "all repos"
+	case len(r.Names) <= 2:
+		return strings.Join(r.Names, " and ")
+	}
+	return fmt.Sprintf("%d repos", len(r.Names))
+}
+
+// cutAtNow ends w at now when it reaches past it (never before w.From).
+func cutAtNow(w metrics.Window, now time.Time) metrics.Window {
+	if w.To.After(now) {
+		w.To = laterOf(now, w.From)
+	}
+	return w
+}
+
+func earlierOf(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func laterOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// addCalendarDays moves t by n calendar days in its location (across a
+// daylight-saving change a day is not 24 hours).
+func addCalendarDays(t time.Time, n int) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day()+n, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+}
+
+func dayStart(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
+}
+
+func formatDay(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "…"
+	}
+	return t.In(loc).Format(time.DateOnly)
+}
+
+// ParseSpan reads a window or gap length: "8w" (weeks), "10d" (days), or a
+// bare number of weeks. It returns days.
+func ParseSpan(span string) (int, error) {
+	s := strings.TrimSpace(strings.ToLower(span))
+	unit := 7
+	switch {
+	case strings.HasSuffix(s, "w"):
+		s = strings.TrimSuffix(s, "w")
+	case strings.HasSuffix(s, "d"):
+		s, unit = strings.TrimSuffix(s, "d"), 1
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > 520*7/unit {
+		return 0, fmt.Errorf("%q is not a length: want weeks like 8w or days like 10d", span)
+	}
+	return n * unit, nil
+}

@@ -1,0 +1,140 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/tach-dev/tach/store"
+)
+
+// The decision log: checking a decision as a user gives it (CLI flags, a
+// form) and writing it. The CLI and the web share these, so both refuse the
+// same mistakes with the same words.
+
+// ErrInvalidDecision is wrapped by every error about a decision's fields.
+var ErrInvalidDecision = errors.New("invalid decision")
+
+// Limits of a decision's text.
+const (
+	MaxDecisionTitle = 200
+	MaxDecisionNote  = 10000
+)
+
+// DecisionInput is a decision as a user gives it.
+type DecisionInput struct {
+	Date  string // YYYY-MM-DD, a day in the configured timezone
+	Title string
+	Kind  string // one of store.DecisionKinds
+	Team  string // a team; or
+	Repos []string
+	Note  string
+	Link  string // an http(s) URL, or empty
+}
+
+// InputOf turns a recorded decision back into input, for editing.
+func InputOf(d store.Decision) DecisionInput {
+	return DecisionInput{Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Team: d.ScopeTeam,
+		Repos: slices.Clone(d.ScopeRepos), Note: d.Note, Link: d.Link}
+}
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrInvalidDecision, fmt.Sprintf(format, args...))
+}
+
+// CheckDecision checks a decision's fields, the team and repos against the
+// database, and returns it ready to store. Every error wraps
+// ErrInvalidDecision or ErrUnknownScope and fits on one line.
+func (e *Engine) CheckDecision(ctx context.Context, in DecisionInput) (store.Decision, error) {
+	var d store.Decision
+	title := strings.TrimSpace(in.Title)
+	switch {
+	case title == "":
+		return d, invalid("the title is empty")
+	case len([]rune(title)) > MaxDecisionTitle:
+		return d, invalid("the title is longer than %d characters", MaxDecisionTitle)
+	case strings.ContainsFunc(title, unicode.IsControl):
+		return d, invalid("the title must be one line")
+	case len([]rune(in.Note)) > MaxDecisionNote:
+		return d, invalid("the note is longer than %d characters", MaxDecisionNote)
+	}
+	date := strings.TrimSpace(in.Date)
+	if _, err := time.ParseInLocation(time.DateOnly, date, e.rules.Location); err != nil {
+		return d, invalid("the date %q is not a date: want YYYY-MM-DD", in.Date)
+	}
+	kind := strings.ToLower(strings.TrimSpace(in.Kind))
+	if !slices.Contains(store.DecisionKinds, kind) {
+		return d, invalid("the kind %q is not one of %s", in.Kind, strings.Join(store.DecisionKinds, ", "))
+	}
+	link := strings.TrimSpace(in.Link)
+	if link != "" {
+		u, err := url.Parse(link)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return d, invalid("the link %q is not an http(s) URL", in.Link)
+		}
+	}
+	team := strings.TrimSpace(in.Team)
+	var repos []string
+	for _, r := range in.Repos {
+		if r = strings.TrimSpace(r); r != "" && !slices.Contains(repos, r) {
+			repos = append(repos, r)
+		}
+	}
+	if team != "" && len(repos) > 0 {
+		return d, invalid("give a team or repos as the scope, not both")
+	}
+	if team != "" || len(repos) > 0 {
+		if _, err := e.Resolve(ctx, Scope{Team: team, Repos: repos}); err != nil {
+			return d, err
+		}
+	}
+	return store.Decision{DecidedOn: date, Title: title, Kind: kind, ScopeTeam: team, ScopeRepos: repos,
+		Note: strings.TrimSpace(in.Note), Link: link}, nil
+}
+
+// AddDecision checks and records a decision.
+func (e *Engine) AddDecision(ctx context.Context, in DecisionInput) (store.Decision, error) {
+	d, err := e.CheckDecision(ctx, in)
+	if err != nil {
+		return d, err
+	}
+	err = e.st.Write(ctx, func(tx *store.Tx) error {
+		d.ID, err = tx.InsertDecision(ctx, d)
+		return err
+	})
+	if err != nil {
+		return d, err
+	}
+	return e.st.DecisionByID(ctx, d.ID)
+}
+
+// UpdateDecision checks and rewrites decision id.
+func (e *Engine) UpdateDecision(ctx context.Context, id int64, in DecisionInput) (store.Decision, error) {
+	if _, err := e.st.DecisionByID(ctx, id); err != nil {
+		return store.Decision{}, err
+	}
+	d, err := e.CheckDecision(ctx, in)
+	if err != nil {
+		return d, err
+	}
+	d.ID = id
+	if err := e.st.Write(ctx, func(tx *store.Tx) error { return tx.UpdateDecision(ctx, d) }); err != nil {
+		return d, err
+	}
+	return e.st.DecisionByID(ctx, id)
+}
+
+// DeleteDecision removes decision id.
+func (e *Engine) DeleteDecision(ctx context.Context, id int64) error {
+	return e.st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteDecision(ctx, id) })
+}
+
+// Decisions lists the decision log, oldest first.
+func (e *Engine) Decisions(ctx context.Context) ([]store.Decision, error) {
+	return e.st.Decisions(ctx)
+}

@@ -1,0 +1,17 @@
+-- Suggested decisions (`tach decisions candidates`) the user has dismissed
+-- or accepted, so they are not suggested again. A candidate is found from
+-- the data each time; this table only remembers the answers. The id is the
+-- candidate's id as shown; source, day and scope let a suggestion that moved
+-- a little (a change point found a week later once more data came in) still
+-- match the answer given.
+CREATE TABLE decision_candidates (
+    id           TEXT    PRIMARY KEY,
+    status       TEXT    NOT NULL CHECK (status IN ('dismissed', 'accepted')),
+    source       TEXT    NOT NULL,              -- new-repo, large-change, shift
+    suggested_on TEXT    NOT NULL,              -- YYYY-MM-DD, a day in the configured timezone
+    scope_team   TEXT    NOT NULL DEFAULT '',
+    scope_repos  TEXT    NOT NULL DEFAULT '[]', -- JSON array of repo names
+    title        TEXT    NOT NULL DEFAULT '',
+    decision_id  INTEGER REFERENCES decisions (id) ON DELETE SET NULL, -- the decision an accepted candidate became
+    created_at   INTEGER NOT NULL
+);
