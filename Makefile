@@ -4,20 +4,23 @@ BIN     ?= bin/tach
 DEMO_DB ?= tach-demo.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all build demo test lint vet fmt-check unit clean
+.PHONY: all build demo test lint vet fmt-check unit assets templ templ-check browser screenshots bench bench-web bench-sync clean
 
 all: build
 
+# ECharts comes from the npm registry at a pinned, sha256-checked version and
+# is embedded by go build; without it (offline), pages show tables instead.
 build:
+	@./web/tools/fetch-echarts.sh || echo "make: building without charts (pages show tables); run make assets when online"
 	$(GO) build -o $(BIN) ./cmd/tach
 
 # Write the demo organisation and serve it on $(LISTEN).
 demo: build
 	./$(BIN) demo --db $(DEMO_DB) --listen $(LISTEN)
 
-# Everything CI checks: formatting, vet, and the whole test suite with the
-# race detector.
-test: lint unit
+# Everything CI checks: formatting, vet, stale templ output, the whole test
+# suite with the race detector, and the browser tests in headless Chromium.
+test: lint templ-check unit browser
 
 lint: fmt-check vet
 
@@ -30,6 +33,36 @@ vet:
 
 unit:
 	$(GO) test -race -count=1 ./...
+
+assets:
+	./web/tools/fetch-echarts.sh
+
+templ:
+	$(GO) tool templ generate -path templates
+
+# Fails when the committed *_templ.go are stale.
+templ-check:
+	@before=$$(cat templates/*_templ.go | cksum); $(GO) tool templ generate -path templates >/dev/null 2>&1; \
+	after=$$(cat templates/*_templ.go | cksum); \
+	if [ "$$before" != "$$after" ]; then echo "templates/*_templ.go were stale (regenerated now): commit them"; exit 1; fi
+
+# Headless Chromium; skipped with a message when it is missing (and under
+# -race in make unit, where it would be slow).
+browser:
+	@./web/tools/fetch-echarts.sh || true
+	$(GO) test -count=1 -run TestBrowser ./web
+
+screenshots: assets
+	TACH_SCREENSHOTS=$(CURDIR)/docs/screenshots TACH_REQUIRE_CHARTS=1 $(GO) test -count=1 -run TestBrowser ./web
+
+bench: bench-sync bench-web
+
+bench-web:
+	$(GO) test ./web -run '^$$' -bench . -benchtime 50x
+
+bench-sync:
+	$(GO) test ./collectors/github -run '^$$' -bench BenchmarkSyncRequests -benchtime 1x
+	$(GO) test ./collectors/gitlab -run '^$$' -bench BenchmarkSyncRequests -benchtime 1x
 
 clean:
 	rm -rf bin $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

@@ -1,102 +1,112 @@
-// Package web serves tach's dashboard and its JSON API.
+// Package web serves tach's dashboard and its JSON API: server-rendered
+// templ pages (package templates), charts as go-echarts option JSON started
+// by one static script, and /api/v1 beside every page.
 //
-// This first version serves the metrics report as a plain page and as JSON;
-// the dashboard proper replaces it.
+// Layering: a handler parses the query (params.go), asks a service for the
+// data (the metric engine's View, WeeklyReview; the store's lists), turns
+// it into a view model and renders it. Handlers return errors; one
+// renderer (errors.go) turns them into an HTML page or JSON.
 package web
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"html"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/store"
 )
+
+// Metrics is what the pages ask the metric engine (*engine.Engine).
+type Metrics interface {
+	Rules() metrics.Rules
+	Resolve(ctx context.Context, sc engine.Scope) (engine.Resolved, error)
+	View(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time, opts ...engine.ViewOption) (*engine.View, error)
+	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (engine.WeeklyReview, error)
+	TeamList(ctx context.Context) ([]store.Team, error)
+}
+
+// Store is the read side of the store that lists and status pages use
+// (*store.Store).
+type Store interface {
+	Repos(ctx context.Context) ([]store.Repo, error)
+	Decisions(ctx context.Context) ([]store.Decision, error)
+	SyncStates(ctx context.Context) ([]store.SyncState, error)
+	ListChanges(ctx context.Context, f store.ChangeFilter) (store.ChangePage, error)
+	ListDeployments(ctx context.Context, f store.DeploymentFilter) (store.DeploymentPage, error)
+	ListIncidents(ctx context.Context, f store.IncidentFilter) (store.IncidentPage, error)
+}
+
+// SyncStatus is the hook for a server that runs syncs itself (scheduled
+// sync, "sync now"): the sync page shows its live progress and, once
+// writes are allowed, offers to start one. Nil while `tach serve` only
+// reads; then the page shows the state the last `tach sync` left.
+type SyncStatus interface {
+	// Snapshot is the progress of the sync in flight (or the last one), per
+	// repo; running says whether one is in flight.
+	Snapshot() (progress []collectors.RepoProgress, running bool)
+	// Trigger starts a sync now unless one is running.
+	Trigger(ctx context.Context) error
+}
 
 // Options configure the server.
 type Options struct {
-	Engine *engine.Engine
-	Logger *slog.Logger
+	Engine *engine.Engine   // the metric engine; Metrics and Store default to it
+	Logger *slog.Logger     // slog.Default() when nil
 	Now    func() time.Time // the clock; time.Now when nil
+	Sync   SyncStatus       // nil: no sync runs in this process
+
+	// For tests: override the services the engine provides.
+	Metrics Metrics
+	Store   Store
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	eng *engine.Engine
-	log *slog.Logger
-	now func() time.Time
+	metrics Metrics
+	store   Store
+	sync    SyncStatus
+	log     *slog.Logger
+	now     func() time.Time
+	assets  *assets
 }
 
-// New returns the dashboard's handler.
+// New returns the dashboard's handler, with the security headers on every
+// response.
 func New(opt Options) http.Handler {
-	s := &Server{eng: opt.Engine, log: opt.Logger, now: opt.Now}
+	return NewServer(opt).Handler()
+}
+
+// NewServer returns the server, for callers that add routes (later: auth,
+// webhooks, /metrics) before taking its Handler.
+func NewServer(opt Options) *Server {
+	s := &Server{metrics: opt.Metrics, store: opt.Store, sync: opt.Sync, log: opt.Logger, now: opt.Now, assets: loadAssets()}
+	if s.metrics == nil && opt.Engine != nil {
+		s.metrics = opt.Engine
+	}
+	if s.store == nil && opt.Engine != nil {
+		s.store = opt.Engine.Store()
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.handle(s.overview))
-	mux.HandleFunc("GET /api/v1/metrics", s.handle(s.apiMetrics))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-	return mux
+	return s
 }
 
-// handle turns a handler that returns an error into an http.HandlerFunc;
-// errors are rendered in one place.
-func (s *Server) handle(h func(w http.ResponseWriter, r *http.Request) error) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.renderError(w, r, err)
-		}
-	}
+// Handler is the server's routes behind the security headers.
+func (s *Server) Handler() http.Handler {
+	return securityHeaders(s.routes())
 }
 
-func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
-	status := http.StatusInternalServerError
-	if errors.Is(err, engine.ErrUnknownScope) {
-		status = http.StatusNotFound
-	}
-	if status >= 500 {
-		s.log.Error("request failed", "path", r.URL.Path, "err", err)
-	}
-	http.Error(w, err.Error(), status)
-}
-
-func (s *Server) report(r *http.Request) (metrics.Report, error) {
-	q := r.URL.Query()
-	sc := engine.Scope{Repos: q["repo"], Team: q.Get("team")}
-	now := s.now()
-	w := metrics.LastWholeWeeks(now, 12, s.eng.Rules().Location)
-	return s.eng.Report(r.Context(), sc, w, now)
-}
-
-func (s *Server) overview(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.report(r)
-	if err != nil {
-		return err
-	}
-	b, _ := json.MarshalIndent(rep, "", "  ")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'self'")
-	fmt.Fprintf(w, "<!doctype html><title>tach</title><h1>tach</h1><pre>%s</pre>", html.EscapeString(string(b)))
-	return nil
-}
-
-func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) error {
-	rep, err := s.report(r)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json")
-	return json.NewEncoder(w).Encode(rep)
-}
+// ChartsAvailable reports whether this build embeds ECharts.
+func (s *Server) ChartsAvailable() bool { return s.assets.echarts != "" }
 
 // ListenAndServe serves h on addr until ctx ends, then shuts down
 // gracefully, letting requests in flight finish.
@@ -108,6 +118,8 @@ func ListenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/tach-dev/tach/cmd/tach/config"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/web"
 )
@@ -18,6 +19,7 @@ func init() {
 type serveOptions struct {
 	listen string
 	engine *engine.Engine
+	log    *slog.Logger // from the config's log section
 }
 
 func runServe(ctx context.Context, env *cli, args []string) error {
@@ -40,7 +42,7 @@ func runServe(ctx context.Context, env *cli, args []string) error {
 	if err := checkListen(addr); err != nil {
 		return err
 	}
-	return serve(ctx, env, serveOptions{listen: addr, engine: ws.eng})
+	return serve(ctx, env, serveOptions{listen: addr, engine: ws.eng, log: newLogger(env.stderr, ws.cfg)})
 }
 
 func checkListen(addr string) error {
@@ -51,12 +53,20 @@ func checkListen(addr string) error {
 }
 
 func serve(ctx context.Context, env *cli, opt serveOptions) error {
-	log := slog.New(slog.NewTextHandler(env.stderr, nil))
-	h := web.New(web.Options{Engine: opt.engine, Logger: log})
+	log := opt.log
+	if log == nil {
+		log = newLogger(env.stderr, config.Default())
+	}
+	srv := web.NewServer(web.Options{Engine: opt.engine, Logger: log})
 	url := "http://" + opt.listen
 	if strings.HasPrefix(opt.listen, ":") {
 		url = "http://localhost" + opt.listen
 	}
 	fmt.Fprintf(env.stdout, "Serving on %s (Ctrl-C to stop)\n", url)
-	return web.ListenAndServe(ctx, opt.listen, h, log)
+	if !srv.ChartsAvailable() {
+		// Every page still works, with tables; the build step fetches the
+		// chart library (pinned, checked) from the npm registry.
+		fmt.Fprintln(env.stderr, "tach: charts are not in this build; run `make assets` and rebuild to get them (pages show tables meanwhile)")
+	}
+	return web.ListenAndServe(ctx, opt.listen, srv.Handler(), log)
 }

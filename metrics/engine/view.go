@@ -1,0 +1,279 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/store"
+)
+
+// View is one scope over one window, as a page shows it: the rows are
+// loaded once, and every report, weekly series and list of rows a page's
+// widgets ask for is computed from them. Loading is the costly part of a
+// page; computing from loaded rows is cheap and pure.
+//
+// With WithPrevious the rows of the period of the same length before the
+// window are loaded too, in the same queries, so a page can compare the
+// DORA keys, throughput and PR size. CI runs are loaded for the window only:
+// the previous period's CI figures are null.
+type View struct {
+	Scope       Resolved
+	Window      metrics.Window
+	Previous    metrics.Window // the period of the same length just before Window
+	HasPrevious bool           // the rows of Previous are loaded (WithPrevious)
+	Now         time.Time
+	Rules       metrics.Rules
+	// Data holds the rows Compute needs for Window (and Previous, with
+	// WithPrevious); it may hold more, and Compute filters.
+	Data      metrics.Dataset
+	Repos     map[int64]store.Repo // every repo in the database, by id
+	Decisions []store.Decision     // the decisions that concern the scope, oldest first
+	Teams     []store.Team         // every team, for filters
+
+	reportOnce, previousOnce, weeklyOnce, indexOnce sync.Once
+	report, previous                                metrics.Report
+	weekly                                          []metrics.WeekReport
+	changes                                         map[int64]metrics.Change
+	incidents                                       map[int64]metrics.Incident
+}
+
+// ViewOption changes what View loads.
+type ViewOption func(*viewOptions)
+
+type viewOptions struct{ previous bool }
+
+// WithPrevious loads the previous period as well, for PreviousReport.
+func WithPrevious() ViewOption { return func(o *viewOptions) { o.previous = true } }
+
+// View loads what a page needs for a scope and window. An unknown repo or
+// team is an error wrapping ErrUnknownScope.
+func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.Time, opts ...ViewOption) (*View, error) {
+	var o viewOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	r, err := e.Resolve(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, e.rules.Location), HasPrevious: o.previous, Now: now, Rules: e.rules}
+	rows := w
+	if o.previous {
+		rows.From = v.Previous.From
+	}
+	// Two goroutines on the read pool: CI runs, the largest table (read for
+	// the window alone), beside everything else. More parallel queries cost
+	// more CPU in SQLite than they save.
+	var (
+		wg        sync.WaitGroup
+		changes   []store.Change
+		deps      []store.Deployment
+		incidents []store.Incident
+		runs      []store.CIRun
+		ciErr     error
+	)
+	wg.Go(func() { runs, ciErr = e.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To) })
+	err = func() error {
+		var err error
+		if changes, err = e.st.ChangesForWindow(ctx, r.IDs, rows.From, rows.To); err != nil {
+			return err
+		}
+		if deps, err = e.st.DeploymentsForWindow(ctx, r.IDs, rows.From, rows.To); err != nil {
+			return err
+		}
+		if incidents, err = e.st.IncidentsForWindow(ctx, r.IDs, rows.From, rows.To); err != nil {
+			return err
+		}
+		return e.loadViewMeta(ctx, v)
+	}()
+	wg.Wait()
+	if err := errors.Join(err, ciErr); err != nil {
+		return nil, fmt.Errorf("load view: %w", err)
+	}
+	v.Data = assembleDataset(changes, deps, incidents, runs)
+	return v, nil
+}
+
+// assembleDataset turns store rows into a Dataset, as Dataset does: each
+// deployment gets the changes it shipped and the incidents pinned on it, so
+// rows can be shown beside the numbers they make.
+func assembleDataset(changes []store.Change, deps []store.Deployment, incidents []store.Incident, runs []store.CIRun) metrics.Dataset {
+	ds := metrics.Dataset{
+		Changes:     mapSlice(changes, toChange),
+		Deployments: mapSlice(deps, toDeployment),
+		Incidents:   mapSlice(incidents, toIncident),
+		CIRuns:      mapSlice(runs, toCIRun),
+	}
+	idx := make(map[int64]int, len(ds.Deployments))
+	for i, d := range ds.Deployments {
+		idx[d.ID] = i
+	}
+	for _, c := range ds.Changes {
+		if i, ok := idx[c.DeploymentID]; ok && c.DeploymentID != 0 {
+			ds.Deployments[i].ChangeIDs = append(ds.Deployments[i].ChangeIDs, c.ID)
+		}
+	}
+	for _, in := range ds.Incidents {
+		if i, ok := idx[in.DeploymentID]; ok && in.DeploymentID != 0 {
+			ds.Deployments[i].IncidentIDs = append(ds.Deployments[i].IncidentIDs, in.ID)
+		}
+	}
+	return ds
+}
+
+// loadViewMeta loads the repos, teams and decisions of a view.
+func (e *Engine) loadViewMeta(ctx context.Context, v *View) error {
+	repos, err := e.st.Repos(ctx)
+	if err != nil {
+		return err
+	}
+	v.Repos = make(map[int64]store.Repo, len(repos))
+	for _, repo := range repos {
+		v.Repos[repo.ID] = repo
+	}
+	if v.Teams, err = e.TeamList(ctx); err != nil {
+		return err
+	}
+	v.Decisions, err = e.decisionsFor(ctx, v.Scope, v.Teams)
+	return err
+}
+
+// PreviousWindow is the period of the same length that ends where w
+// starts: whole calendar days back in loc when w is whole days (so 12 weeks
+// stay 12 weeks across a daylight-saving change), the same duration
+// otherwise.
+func PreviousWindow(w metrics.Window, loc *time.Location) metrics.Window {
+	if loc == nil {
+		loc = time.UTC
+	}
+	from, to := w.From.In(loc), w.To.In(loc)
+	if isMidnight(from) && isMidnight(to) {
+		days := int(metrics.WindowDays(w, loc) + 0.5)
+		return metrics.Window{From: time.Date(from.Year(), from.Month(), from.Day()-days, 0, 0, 0, 0, loc), To: w.From}
+	}
+	return metrics.Window{From: w.From.Add(-w.To.Sub(w.From)), To: w.From}
+}
+
+func isMidnight(t time.Time) bool {
+	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+}
+
+// Report is every measure over the window.
+func (v *View) Report() metrics.Report {
+	v.reportOnce.Do(func() { v.report = v.compute(v.Window) })
+	return v.report
+}
+
+// PreviousReport is every measure over the previous period but CI (whose
+// runs are not loaded for it: its figures are null); ok is false when the
+// view was loaded without WithPrevious.
+func (v *View) PreviousReport() (rep metrics.Report, ok bool) {
+	if !v.HasPrevious {
+		return metrics.Report{}, false
+	}
+	v.previousOnce.Do(func() { v.previous = v.compute(v.Previous) })
+	return v.previous, true
+}
+
+// Weekly is every measure for each whole week of the window: what
+// metrics.Weekly computes, but each week from the rows that week needs
+// (weekRows), not from all of them, with the weeks shared among the CPUs.
+func (v *View) Weekly() []metrics.WeekReport {
+	v.weeklyOnce.Do(func() {
+		weeks := metrics.Weeks(v.Window, v.Rules.Location)
+		v.weekly = make([]metrics.WeekReport, len(weeks))
+		next := make(chan int, len(weeks))
+		for i := range weeks {
+			next <- i
+		}
+		close(next)
+		var wg sync.WaitGroup
+		for range min(runtime.GOMAXPROCS(0), len(weeks)) {
+			wg.Go(func() {
+				for i := range next {
+					ds := weekRows(v.Data, weeks[i])
+					v.weekly[i] = metrics.WeekReport{Start: weeks[i].From, Report: metrics.Compute(ds, weeks[i], v.Rules, v.Now)}
+				}
+			})
+		}
+		wg.Wait()
+	})
+	return v.weekly
+}
+
+// weekRows keeps the rows of ds that a report over w needs, by the rules
+// the store loads a window's rows with (ChangesForWindow and the others):
+// changes merged in w, shipped in w or open; deployments finished or
+// recovered in w; incidents created or resolved in w, open, or attributed
+// to a deployment that finished in w; CI runs finished in w. A report over
+// w from these rows is the report from all of them (TestWeeklyFromWeekRows
+// checks it), at a twelfth of the cost for a 12-week window.
+func weekRows(ds metrics.Dataset, w metrics.Window) metrics.Dataset {
+	var out metrics.Dataset
+	finished := map[int64]bool{}
+	for _, d := range ds.Deployments {
+		if w.Contains(d.FinishedAt) || w.Contains(d.RecoveredAt) {
+			out.Deployments = append(out.Deployments, d)
+		}
+		if w.Contains(d.FinishedAt) {
+			finished[d.ID] = true
+		}
+	}
+	for _, c := range ds.Changes {
+		if w.Contains(c.MergedAt) || (c.DeploymentID != 0 && w.Contains(c.DeployedAt)) || c.State == store.StateOpen {
+			out.Changes = append(out.Changes, c)
+		}
+	}
+	for _, in := range ds.Incidents {
+		if w.Contains(in.CreatedAt) || w.Contains(in.ResolvedAt) || in.ResolvedAt.IsZero() || finished[in.DeploymentID] {
+			out.Incidents = append(out.Incidents, in)
+		}
+	}
+	for _, r := range ds.CIRuns {
+		if w.Contains(r.FinishedAt) {
+			out.CIRuns = append(out.CIRuns, r)
+		}
+	}
+	return out
+}
+
+// Prepare computes the report, the previous report (when loaded) and the
+// weekly reports concurrently, so a page that shows all three waits for the
+// slowest rather than their sum.
+func (v *View) Prepare() {
+	var wg sync.WaitGroup
+	wg.Go(func() { v.Report() })
+	wg.Go(func() { v.PreviousReport() })
+	wg.Go(func() { v.Weekly() })
+	wg.Wait()
+}
+
+func (v *View) compute(w metrics.Window) metrics.Report {
+	rep := metrics.Compute(v.Data, w, v.Rules, v.Now)
+	rep.Scope.Repos = v.Scope.Names
+	if rep.Scope.Repos == nil {
+		rep.Scope.Repos = []string{}
+	}
+	if v.Scope.Team != "" {
+		team := v.Scope.Team
+		rep.Scope.Team = &team
+	}
+	return rep
+}
+
+// RepoName is the name of a repo by id ("" when unknown).
+func (v *View) RepoName(id int64) string { return v.Repos[id].Name }
+
+// TeamList returns the teams: the config's when the engine has them, else
+// the ones recorded in the database.
+func (e *Engine) TeamList(ctx context.Context) ([]store.Team, error) {
+	if e.Teams != nil {
+		return e.Teams, nil
+	}
+	return e.st.Teams(ctx)
+}

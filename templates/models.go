@@ -1,0 +1,294 @@
+// Package templates holds tach's templ components: the layout, the pages
+// and the small pieces they are built from. Components take plain view
+// models (this file), already humanised by package web, so they stay free
+// of metric rules and can be tested by rendering alone.
+//
+// Every piece of text here reaches the page through templ's escaping; no
+// component writes raw HTML, and chart options travel as JSON data blocks
+// that only the static tach.js reads.
+package templates
+
+import "encoding/json"
+
+// Page is what every page's layout needs.
+type Page struct {
+	Title  string    // the page's heading and <title>
+	Nav    []NavItem // the top navigation, with scope and window kept in each link
+	Filter *Filter   // nil on pages without scope filters
+	Assets Assets
+	Scope  string // one line: which repos, which window
+	// Notice is shown above the content (for example: charts are not
+	// available in this build).
+	Notice string
+}
+
+// NavItem is one entry of the navigation.
+type NavItem struct {
+	Label  string
+	Href   string
+	Active bool
+}
+
+// Assets are the URLs of the static files, with their content hash.
+type Assets struct {
+	CSS     string
+	JS      string
+	ECharts string // "" when the build has no ECharts: pages show tables only
+}
+
+// Filter is the scope and window form at the top of a page.
+type Filter struct {
+	Action  string   // the page's path
+	Teams   []Option // "" = every repo
+	Repos   []Option // multi-select
+	From    string   // YYYY-MM-DD
+	To      string   // YYYY-MM-DD, exclusive
+	Presets []Link   // last 4, 12, 26, 52 weeks
+	Selects []Select // page-specific (state, kind, ...)
+	Search  *Search  // a text search, on lists
+	Keep    []Param  // hidden parameters to keep (sort, direction)
+	// NoWindow hides the window fields (the weekly review has a week).
+	NoWindow bool
+}
+
+// Option is one choice of a select.
+type Option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// Select is a named select of a filter form.
+type Select struct {
+	Name    string
+	Label   string
+	Options []Option
+}
+
+// Search is a text field of a filter form.
+type Search struct {
+	Name        string
+	Label       string
+	Value       string
+	Placeholder string
+}
+
+// Param is a query parameter.
+type Param struct {
+	Name  string
+	Value string
+}
+
+// Link is a link with a label.
+type Link struct {
+	Label  string
+	Href   string
+	Active bool
+	Title  string
+}
+
+// Value is a number as people read it, with the exact value on hover. A
+// null value shows "–" and says why in its title.
+type Value struct {
+	Text  string // "2.4 d", "7.1 %", "–"
+	Exact string // "207360 s", "3 of 42 deployments"; or why it is null
+	Null  bool
+}
+
+// Fact is a labelled value.
+type Fact struct {
+	Label string
+	Value Value
+	Href  string // where the rows behind it are; optional
+}
+
+// Chart is one chart: the option JSON that tach.js hands to ECharts, and
+// the same numbers as a table for readers who want them (or have no
+// JavaScript). A chart with nothing to draw says why in Empty.
+type Chart struct {
+	ID     string          // fixed, so pages are stable: "chart-lead-time-trend"
+	Title  string          // what the chart shows, also its accessible name
+	Size   string          // "" (normal), "spark" or "tall"
+	Option json.RawMessage // nil when there is nothing to draw
+	Empty  string          // why there is nothing to draw
+	Note   string          // a line under the chart: units, what the band is
+	Table  Table
+}
+
+// Table is a table of cells.
+type Table struct {
+	Caption string
+	Columns []Column
+	Rows    [][]Cell
+	Empty   string // shown instead of the table when there are no rows
+	TestID  string
+}
+
+// Column is a table column; SortHref makes its header a sort link.
+type Column struct {
+	Label    string
+	Num      bool   // right-aligned numbers
+	Title    string // a longer explanation on hover
+	SortHref string
+	Sorted   string // "asc" or "desc" when the table is sorted by it
+}
+
+// Cell is one table cell: text, optionally a link, with a hover title.
+type Cell struct {
+	Text   string
+	Title  string
+	Href   string
+	Num    bool
+	Tags   []string // small badges after the text (bot, draft, fix, failed...)
+	Muted  bool
+	NoWrap bool // dates and times stay on one line
+}
+
+// Delta is the change of a value against a baseline period.
+type Delta struct {
+	Text      string // "−18 %", "+2.1 pp", "–"
+	Title     string // "previous 12 weeks: 2.6 d"
+	Direction string // better, worse, same, or "" when unknown
+}
+
+// TierRow is one line of a tier table.
+type TierRow struct {
+	Tier    string
+	Rule    string
+	Current bool
+}
+
+// KeyCard is one DORA key on the overview.
+type KeyCard struct {
+	Key      string // report JSON name, used in test ids
+	Title    string
+	Href     string // the measure page
+	Value    Value
+	Unit     string // "/ week" after the value
+	Detail   string // "median of 467 changes"
+	Tier     string // "" when the measure has no tier or it cannot be rated
+	TierNote string // why there is no tier
+	TierRows []TierRow
+	Delta    Delta
+	Spark    Chart
+}
+
+// Panel is a titled chart with the facts that sum it up.
+type Panel struct {
+	ID    string
+	Title string
+	Href  string // the measure page
+	Lead  string
+	Facts []Fact
+	Chart Chart
+}
+
+// Section is a titled table of rows under a measure.
+type Section struct {
+	ID    string
+	Title string
+	Lead  string
+	Table Table
+	More  Link // where the complete list is; optional
+}
+
+// OverviewPage is the overview: the DORA keys and the velocity panels, each
+// a widget that rendered itself.
+type OverviewPage struct {
+	Page
+	Empty *Empty // the whole scope has no data
+}
+
+// Empty explains a page or block with nothing to show, and what to do.
+type Empty struct {
+	Title string
+	Why   string
+	Fix   string
+}
+
+// MeasurePage is the page of one measure.
+type MeasurePage struct {
+	Page
+	Key          string
+	Definition   string
+	RulesHref    string
+	Facts        []Fact
+	Tier         string
+	TierRows     []TierRow
+	Trend        Chart
+	Distribution Chart
+	Sections     []Section
+	Measures     []Link // every measure page, for moving between them
+	JSONHref     string
+}
+
+// WeeklyPage is the weekly review.
+type WeeklyPage struct {
+	Page
+	Week         string // "week of Mon 16 Nov 2026"
+	Baseline     string // "against 19 Oct – 16 Nov"
+	Prev, Next   Link   // neighbouring weeks; Href "" when there is none
+	MarkdownHref string
+	JSONHref     string
+	Keys         Table
+	Shipped      []ShippedItem
+	ShippedNote  string
+	Opened       Table
+	Resolved     Table
+	Waiting      Table
+	LargestOpen  Table
+	Outliers     Table
+	OutliersLead string
+}
+
+// ShippedItem is one deployment of the weekly review with what it carried.
+type ShippedItem struct {
+	When      Value
+	Repo      string
+	Env       string
+	SHA       Link
+	Tags      []string
+	Changes   []Cell
+	Incidents []Cell
+}
+
+// ListPage is a sortable, paged list of changes, deployments or incidents.
+type ListPage struct {
+	Page
+	Kind     string // changes, deployments, incidents
+	Lead     string
+	Table    Table
+	Pager    Pager
+	JSONHref string
+}
+
+// Pager moves between the pages of a list.
+type Pager struct {
+	Summary string // "101–150 of 463"
+	Prev    Link
+	Next    Link
+	Pages   []Link
+}
+
+// SyncPage shows the state of each repo's sync.
+type SyncPage struct {
+	Page
+	Table Table
+	Live  *Table // a sync in progress, when the server runs syncs
+	Note  string
+}
+
+// DecisionsPage lists the recorded decisions.
+type DecisionsPage struct {
+	Page
+	Table Table
+	Note  string
+}
+
+// ErrorPage explains what went wrong.
+type ErrorPage struct {
+	Page
+	Status  int
+	Message string
+	Hint    string
+}

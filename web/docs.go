@@ -1,0 +1,36 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/templates"
+)
+
+// rulesURL is the complete rules, in the repository.
+const rulesURL = "https://github.com/tach-dev/tach/blob/main/docs/metrics.md"
+
+// definitionsPage is every measure's definition and tier table, served by
+// tach itself so the dashboard explains its numbers without the internet;
+// each measure page's "full rules" link lands on its section here.
+func (s *Server) definitionsPage(w http.ResponseWriter, r *http.Request) error {
+	q, err := s.parse(r)
+	if err != nil {
+		return err
+	}
+	var sections []templates.Section
+	for _, m := range measures {
+		sec := templates.Section{ID: m.slug, Title: m.title, Lead: m.definition}
+		if rows := metrics.TierTables[m.key]; len(rows) > 0 {
+			sec.Table = templates.Table{Caption: "Tiers (DORA)", Columns: []templates.Column{{Label: "Tier"}, {Label: "Rule"}}}
+			for _, row := range rows {
+				sec.Table.Rows = append(sec.Table.Rows, []templates.Cell{{Text: row.Tier}, {Text: row.Rule}})
+			}
+		}
+		sections = append(sections, sec)
+	}
+	sections = append(sections, templates.Section{ID: "conventions", Title: "Conventions",
+		Lead: "Windows are half-open, [from, to), with week boundaries on Monday 00:00 in the configured timezone. Percentiles interpolate linearly between closest ranks (numpy's default); the median is p50. A value that cannot be computed is – (null in JSON), never 0. Bot authors are left out of lead time, cycle time, throughput and PR size unless include_bot_changes is set; a bot's review never counts as the first review."})
+	page := templates.Page{Title: "How tach measures", Nav: nav(q, ""), Assets: s.assetURLs()}
+	return s.render(w, r, templates.Definitions(page, sections, "Every number on the dashboard follows these rules; the complete rules, with the reasons behind them, are in", rulesURL))
+}

@@ -1,0 +1,205 @@
+package web
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/templates"
+)
+
+// Numbers as people read them, with the exact value on hover: every shown
+// figure goes through one of these, so "–" always comes with its reason.
+
+// nullValue is "–" with the reason on hover.
+func nullValue(why string) templates.Value {
+	return templates.Value{Text: metrics.Dash, Exact: why, Null: true}
+}
+
+// secondsValue shows a duration ("2.4 d") with its seconds on hover.
+func secondsValue(s *float64, why string) templates.Value {
+	if s == nil {
+		return nullValue(why)
+	}
+	return templates.Value{Text: metrics.HumanDuration(s), Exact: exactSeconds(*s)}
+}
+
+func exactSeconds(s float64) string {
+	switch {
+	case s >= 86400:
+		return fmt.Sprintf("%.0f s = %.2f days", s, s/86400)
+	case s >= 3600:
+		return fmt.Sprintf("%.0f s = %.2f hours", s, s/3600)
+	default:
+		return fmt.Sprintf("%.0f s", s)
+	}
+}
+
+// rateValue shows a share ("7.1 %") with its parts on hover.
+func rateValue(rate *float64, part, whole int, of string, why string) templates.Value {
+	if rate == nil {
+		return nullValue(why)
+	}
+	return templates.Value{Text: metrics.HumanPercent(rate), Exact: fmt.Sprintf("%d of %d %s = %.4f", part, whole, of, *rate)}
+}
+
+// numberValue shows a count or rate with one decimal, the exact value on
+// hover with what it is.
+func numberValue(v *float64, exact, why string) templates.Value {
+	if v == nil {
+		return nullValue(why)
+	}
+	if exact == "" {
+		exact = fmt.Sprintf("%g", *v)
+	}
+	return templates.Value{Text: metrics.HumanNumber(v), Exact: exact}
+}
+
+func countValue(n int, exact string) templates.Value {
+	return templates.Value{Text: fmt.Sprint(n), Exact: exact}
+}
+
+// keyValue formats a KeyComparison's value in its unit, for tables.
+func keyValue(unit string, v *float64) templates.Value {
+	if v == nil {
+		return nullValue("cannot be computed: nothing to compute it from in this period")
+	}
+	text := engine.HumanValue(unit, v)
+	switch unit {
+	case engine.UnitSeconds:
+		return templates.Value{Text: text, Exact: exactSeconds(*v)}
+	case engine.UnitRate:
+		return templates.Value{Text: text, Exact: fmt.Sprintf("%.4f", *v)}
+	}
+	return templates.Value{Text: text, Exact: fmt.Sprintf("%.3f", *v)}
+}
+
+// delta is a KeyComparison as a card's change badge.
+func delta(c engine.KeyComparison, baselineLabel string) templates.Delta {
+	d := templates.Delta{Text: engine.HumanChange(c), Direction: c.Direction}
+	d.Title = fmt.Sprintf("%s: %s", baselineLabel, engine.HumanValue(c.Unit, c.Baseline))
+	if c.Diff == nil {
+		d.Title += " — no change can be computed when either period has no value"
+	}
+	return d
+}
+
+// timeValue shows an instant in the rules' timezone, exact UTC on hover.
+func timeValue(t time.Time, loc *time.Location) templates.Value {
+	if t.IsZero() {
+		return nullValue("not yet")
+	}
+	return templates.Value{Text: t.In(loc).Format("Mon 2 Jan 15:04"), Exact: t.UTC().Format(time.RFC3339)}
+}
+
+// timeCell is a table cell of an instant.
+func timeCell(t time.Time, loc *time.Location) templates.Cell {
+	if t.IsZero() {
+		return templates.Cell{Text: metrics.Dash, Muted: true}
+	}
+	return templates.Cell{Text: t.In(loc).Format("2006-01-02 15:04"), Title: t.UTC().Format(time.RFC3339), NoWrap: true}
+}
+
+// dateCell is a table cell of an instant's day, the exact time on hover.
+func dateCell(t time.Time, loc *time.Location) templates.Cell {
+	if t.IsZero() {
+		return templates.Cell{Text: metrics.Dash, Muted: true}
+	}
+	return templates.Cell{Text: t.In(loc).Format(time.DateOnly), Title: t.In(loc).Format("2006-01-02 15:04 MST"), NoWrap: true}
+}
+
+// durationCell is a table cell of a duration.
+func durationCell(d time.Duration, known bool, why string) templates.Cell {
+	if !known {
+		return templates.Cell{Text: metrics.Dash, Title: why, Num: true, Muted: true}
+	}
+	s := d.Seconds()
+	return templates.Cell{Text: metrics.HumanDuration(&s), Title: exactSeconds(s), Num: true}
+}
+
+func secondsCell(s *float64, why string) templates.Cell {
+	if s == nil {
+		return templates.Cell{Text: metrics.Dash, Title: why, Num: true, Muted: true}
+	}
+	return templates.Cell{Text: metrics.HumanDuration(s), Title: exactSeconds(*s), Num: true}
+}
+
+func intCell(n int) templates.Cell { return templates.Cell{Text: fmt.Sprint(n), Num: true} }
+
+// sizeCell is a change's size: lines changed, with the split on hover.
+func sizeCell(c metrics.Change) templates.Cell {
+	if !c.SizeKnown {
+		return templates.Cell{Text: metrics.Dash, Title: "the provider gave no size", Num: true, Muted: true}
+	}
+	return templates.Cell{Text: fmt.Sprint(c.Additions + c.Deletions), Title: fmt.Sprintf("+%d −%d in %d files", c.Additions, c.Deletions, c.ChangedFiles), Num: true}
+}
+
+// changeCell is a change's number and title, linking out to the provider.
+func changeCell(c metrics.Change, r metrics.Rules) templates.Cell {
+	cell := templates.Cell{Text: fmt.Sprintf("#%d %s", c.Number, c.Title), Href: c.URL, Title: "opened by " + c.Author}
+	if r.IsBotChange(c) {
+		cell.Tags = append(cell.Tags, "bot")
+	}
+	if c.Draft {
+		cell.Tags = append(cell.Tags, "draft")
+	}
+	if r.IsFix(c) && !r.IsBotChange(c) {
+		cell.Tags = append(cell.Tags, "fix")
+	}
+	return cell
+}
+
+// incidentCell is an incident's number and title, linking out.
+func incidentCell(in metrics.Incident) templates.Cell {
+	cell := templates.Cell{Text: fmt.Sprintf("#%d %s", in.Number, in.Title), Href: in.URL}
+	if in.ResolvedAt.IsZero() {
+		cell.Tags = append(cell.Tags, "open")
+	}
+	return cell
+}
+
+// shaCell is a deployment's commit, linking to the deployment.
+func shaCell(sha, url string) templates.Cell {
+	short := sha
+	if len(short) > 7 {
+		short = short[:7]
+	}
+	return templates.Cell{Text: short, Title: sha, Href: url}
+}
+
+// deploymentTags are the badges of a deployment.
+func deploymentTags(d metrics.Deployment) []string {
+	var tags []string
+	if d.Failed {
+		tags = append(tags, "failed: "+d.FailureCause)
+	}
+	if d.Rollback {
+		tags = append(tags, "rollback")
+	}
+	if d.Rework {
+		tags = append(tags, "rework")
+	}
+	if d.FailedAttempt {
+		tags = append(tags, "failed attempt")
+	}
+	return tags
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, sep)
+}

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// handlerFunc is a handler that returns its error to the one error
+// renderer instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// routes is every route of the server, in one place. Pages and their JSON
+// twins take the same query parameters (params.go).
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	handle := func(pattern string, h handlerFunc) { mux.Handle(pattern, s.handle(h)) }
+
+	// Pages.
+	handle("GET /{$}", s.overviewPage)
+	handle("GET /measures/{measure}", s.measurePage)
+	handle("GET /weekly", s.weeklyPage)
+	handle("GET /weekly.md", s.weeklyMarkdown)
+	handle("GET /changes", s.changesPage)
+	handle("GET /deployments", s.deploymentsPage)
+	handle("GET /incidents", s.incidentsPage)
+	handle("GET /sync", s.syncPage)
+	handle("GET /decisions", s.decisionsPage)
+	handle("GET /docs/metrics", s.definitionsPage)
+
+	// The JSON API: the data of every page, same filters.
+	handle("GET /api/v1/metrics", s.apiMetrics)
+	handle("GET /api/v1/overview", s.apiOverview)
+	handle("GET /api/v1/measures/{measure}", s.apiMeasure)
+	handle("GET /api/v1/weekly", s.apiWeekly)
+	handle("GET /api/v1/changes", s.apiChanges)
+	handle("GET /api/v1/deployments", s.apiDeployments)
+	handle("GET /api/v1/incidents", s.apiIncidents)
+	handle("GET /api/v1/sync", s.apiSync)
+	handle("GET /api/v1/decisions", s.apiDecisions)
+	handle("GET /api/v1/scopes", s.apiScopes)
+
+	// Assets and health.
+	mux.Handle("GET /static/", s.assets)
+	mux.Handle("GET /favicon.ico", http.RedirectHandler("/static/favicon.svg", http.StatusMovedPermanently))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+
+	// Anything else is our 404, as a page or JSON.
+	handle("GET /", func(w http.ResponseWriter, r *http.Request) error {
+		return notFoundf("there is no page at %s", r.URL.Path)
+	})
+	return mux
+}
+
+// handle turns a handlerFunc into an http.Handler: errors go to renderError.
+func (s *Server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.renderError(w, r, err)
+		}
+	})
+}

@@ -1,0 +1,122 @@
+// tach.js starts every chart of a page. Pages carry no inline script (the
+// Content-Security-Policy allows only tach's own files): each chart is a
+// container with data-chart="ID" and a <script type="application/json"
+// id="ID"> block holding its ECharts option, built server-side by
+// go-echarts. The ECharts theme is made from the page's CSS variables, so
+// charts follow light and dark mode.
+(function () {
+  "use strict";
+
+  var instances = [];
+
+  function cssVar(name) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  }
+
+  function theme() {
+    var palette = [];
+    for (var i = 1; i <= 7; i++) {
+      var c = cssVar("--series-" + i);
+      if (c) palette.push(c);
+    }
+    var fg = cssVar("--fg"), muted = cssVar("--muted"), grid = cssVar("--grid"), line = cssVar("--line"), surface = cssVar("--surface");
+    var axis = {
+      axisLine: { lineStyle: { color: line } },
+      axisTick: { lineStyle: { color: line } },
+      axisLabel: { color: muted },
+      splitLine: { lineStyle: { color: grid } },
+      nameTextStyle: { color: muted }
+    };
+    return {
+      color: palette,
+      backgroundColor: "transparent",
+      textStyle: { color: fg, fontFamily: getComputedStyle(document.body).fontFamily },
+      legend: { textStyle: { color: muted } },
+      tooltip: { backgroundColor: surface, borderColor: line, textStyle: { color: fg } },
+      categoryAxis: axis,
+      valueAxis: axis,
+      timeAxis: axis
+    };
+  }
+
+  // Colours that depend on the page: decision lines take the decision
+  // colour (their labels sit on the page's background, so they stay
+  // readable over bars), and a trend's p75, p90 and band take the median's
+  // hue, told apart by dashes and shading rather than colour.
+  function style(option) {
+    var decision = cssVar("--decision"), surface = cssVar("--surface"), first = cssVar("--series-1");
+    (option.series || []).forEach(function (s) {
+      if (s.markLine) {
+        s.markLine.lineStyle = Object.assign({}, s.markLine.lineStyle, { color: decision });
+        s.markLine.label = Object.assign({}, s.markLine.label, { color: decision, backgroundColor: surface, padding: [1, 3], width: 170, overflow: "truncate" });
+      }
+      if (s.id === "p75" || s.id === "p90" || s.id === "band") {
+        s.itemStyle = Object.assign({}, s.itemStyle, { color: first });
+        s.lineStyle = Object.assign({}, s.lineStyle, { color: first });
+      }
+      if (s.id === "band") {
+        s.areaStyle = Object.assign({}, s.areaStyle, { color: first });
+      }
+    });
+    return option;
+  }
+
+  function start() {
+    var containers = document.querySelectorAll("[data-chart]");
+    if (!containers.length) return;
+    if (typeof window.echarts === "undefined") {
+      containers.forEach(function (el) {
+        var p = el.querySelector(".chart-fallback");
+        if (p) p.textContent = "Charts are not in this build (run `make assets` and rebuild); the table below has the same numbers.";
+      });
+      return;
+    }
+    window.echarts.registerTheme("tach", theme());
+    containers.forEach(function (el) {
+      var data = document.getElementById(el.getAttribute("data-chart"));
+      if (!data) return;
+      var option;
+      try {
+        option = JSON.parse(data.textContent);
+      } catch (e) {
+        return;
+      }
+      el.textContent = "";
+      var chart = window.echarts.init(el, "tach", { renderer: "canvas" });
+      chart.setOption(style(option));
+      instances.push({ el: el, option: option, chart: chart });
+    });
+  }
+
+  function restart() {
+    instances.forEach(function (i) { i.chart.dispose(); });
+    var old = instances;
+    instances = [];
+    window.echarts.registerTheme("tach", theme());
+    old.forEach(function (i) {
+      var chart = window.echarts.init(i.el, "tach", { renderer: "canvas" });
+      chart.setOption(style(i.option));
+      instances.push({ el: i.el, option: i.option, chart: chart });
+    });
+  }
+
+  var resizeTimer = 0;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(function () {
+      instances.forEach(function (i) { i.chart.resize(); });
+    }, 100);
+  });
+
+  if (window.matchMedia) {
+    var dark = window.matchMedia("(prefers-color-scheme: dark)");
+    var onChange = function () { if (instances.length) restart(); };
+    if (dark.addEventListener) dark.addEventListener("change", onChange);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+})();

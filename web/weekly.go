@@ -1,0 +1,239 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/templates"
+)
+
+// The weekly review: /weekly (the page), /weekly.md (Markdown, for notes
+// and chat) and /api/v1/weekly. The data comes from the engine's
+// WeeklyReview and the Markdown from its WriteMarkdown, the same as
+// `tach report weekly`.
+
+// weeklyReview parses the week and loads its review.
+func (s *Server) weeklyReview(r *http.Request) (Query, engine.WeeklyReview, error) {
+	q, err := s.parse(r)
+	if err != nil {
+		return q, engine.WeeklyReview{}, err
+	}
+	now := s.now()
+	loc := s.metrics.Rules().Location
+	week := engine.LastCompleteWeek(now, loc)
+	if q.HasWeek {
+		if week, err = engine.WeekOf(q.Week, now, loc); err != nil {
+			return q, engine.WeeklyReview{}, err
+		}
+	}
+	rev, err := s.metrics.WeeklyReview(r.Context(), q.Scope, week, now)
+	return q, rev, err
+}
+
+func (s *Server) apiWeekly(w http.ResponseWriter, r *http.Request) error {
+	_, rev, err := s.weeklyReview(r)
+	if err != nil {
+		return err
+	}
+	return s.serveJSON(w, rev)
+}
+
+func (s *Server) weeklyMarkdown(w http.ResponseWriter, r *http.Request) error {
+	q, rev, err := s.weeklyReview(r)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := rev.WriteMarkdown(&buf, s.metrics.Rules().Location); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/markdown; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Cache-Control", "no-cache")
+	if q.Download {
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tach-weekly-%s.md"`, rev.Week.From))
+	}
+	w.Write(buf.Bytes())
+	return nil
+}
+
+func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
+	q, rev, err := s.weeklyReview(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.choices(r.Context())
+	if err != nil {
+		return err
+	}
+	loc := s.metrics.Rules().Location
+	page := templates.WeeklyPage{Page: s.page(q, "/weekly", "weekly", "Weekly review", c, false)}
+	page.Scope = fmt.Sprintf("%s · the week %s to %s (exclusive) against the %d weeks before · %s",
+		scopeWords(rev.Scope), rev.Week.From, rev.Week.To, engine.BaselineWeeks, loc)
+	// The weekly review has its week, not a window.
+	page.Filter.NoWindow = true
+	page.Filter.Keep = append(page.Filter.Keep, templates.Param{Name: "week", Value: rev.Week.From})
+
+	weekStart, _ := time.ParseInLocation(time.DateOnly, rev.Week.From, loc)
+	page.Week = "Week of " + weekStart.Format("Mon 2 Jan 2006")
+	page.Baseline = fmt.Sprintf("against %s – %s", rev.Baseline.From, rev.Baseline.To)
+	scope := url.Values{}
+	if q.Scope.Team != "" {
+		scope.Set("team", q.Scope.Team)
+	}
+	for _, repo := range q.Scope.Repos {
+		scope.Add("repo", repo)
+	}
+	prev := weekStart.AddDate(0, 0, -7)
+	page.Prev = templates.Link{Label: "week of " + prev.Format("2 Jan"), Href: link("/weekly", withValues(scope, "week", prev.Format(time.DateOnly)))}
+	if next := weekStart.AddDate(0, 0, 7); !next.AddDate(0, 0, 7).After(s.now()) {
+		page.Next = templates.Link{Label: "week of " + next.Format("2 Jan"), Href: link("/weekly", withValues(scope, "week", next.Format(time.DateOnly)))}
+	}
+	exportValues := withValues(scope, "week", rev.Week.From)
+	page.MarkdownHref = link("/weekly.md", exportValues)
+	page.JSONHref = link("/api/v1/weekly", exportValues)
+
+	page.Keys = templates.Table{TestID: "weekly-keys-table", Columns: []templates.Column{
+		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", engine.BaselineWeeks), Num: true}, {Label: "Change", Num: true},
+	}}
+	for _, k := range rev.Keys {
+		this, before := keyValue(k.Unit, k.Value), keyValue(k.Unit, k.Baseline)
+		change := templates.Cell{Text: engine.HumanChange(k), Num: true}
+		if k.Direction == "better" || k.Direction == "worse" {
+			change.Tags = []string{k.Direction}
+		}
+		page.Keys.Rows = append(page.Keys.Rows, []templates.Cell{
+			{Text: k.Name}, {Text: this.Text, Title: this.Exact, Num: true}, {Text: before.Text, Title: before.Exact, Num: true}, change,
+		})
+	}
+
+	changes := 0
+	for _, d := range rev.Shipped {
+		changes += len(d.Changes)
+		item := templates.ShippedItem{When: timeValue(d.FinishedAt, loc), Repo: d.Repo, Env: d.Environment, SHA: templates.Link{Label: shortSHA(d.SHA), Href: d.URL}}
+		if d.Failed {
+			item.Tags = append(item.Tags, "failed: "+d.FailureCause)
+		}
+		if d.Rollback {
+			item.Tags = append(item.Tags, "rollback")
+		}
+		if d.Rework {
+			item.Tags = append(item.Tags, "rework")
+		}
+		for _, c := range d.Changes {
+			item.Changes = append(item.Changes, reviewChangeCell(c, "lead time"))
+		}
+		for _, in := range d.Incidents {
+			item.Incidents = append(item.Incidents, reviewIncidentCell(in))
+		}
+		page.Shipped = append(page.Shipped, item)
+	}
+	page.ShippedNote = fmt.Sprintf("%s carrying %s.", plural(len(rev.Shipped), "production deployment", "production deployments"), plural(changes, "change", "changes"))
+	if len(rev.Shipped) == 0 {
+		page.ShippedNote = "No production deployment this week. " + whyNoDeployments
+	}
+
+	page.Opened = incidentTable(rev.IncidentsOpened, loc, "No incident was opened this week.")
+	page.Resolved = incidentTable(rev.IncidentsResolved, loc, "No incident was resolved this week.")
+	stale := metrics.HumanDuration(&rev.StaleReviewSeconds)
+	page.Waiting = reviewChangeTable(rev.WaitingForReview, "Waiting", func(c engine.ReviewChange) templates.Cell { return secondsCell(c.WaitingSeconds, "") },
+		fmt.Sprintf("No open change has waited longer than %s (stale_review) for a first review.", stale))
+	page.Waiting.Caption = fmt.Sprintf("Open now, ready for review, no review by anyone but the author or a bot for longer than %s (stale_review).", stale)
+	page.LargestOpen = reviewChangeTable(rev.LargestOpen, "Lines", func(c engine.ReviewChange) templates.Cell { return linesCell(c.SizeLines) }, "No change is open.")
+	page.Outliers = reviewChangeTable(rev.Outliers, "Lead time", func(c engine.ReviewChange) templates.Cell { return secondsCell(c.LeadTimeSeconds, "") }, "No change shipped this week took longer than the p90 of the weeks before.")
+	if rev.OutlierThresholdSeconds == nil {
+		page.OutliersLead = fmt.Sprintf("No change was shipped in the %d weeks before, so there is no p90 to compare with.", engine.BaselineWeeks)
+	} else {
+		page.OutliersLead = fmt.Sprintf("Changes shipped this week whose lead time is above %s, the p90 of the %d weeks before.", metrics.HumanDuration(rev.OutlierThresholdSeconds), engine.BaselineWeeks)
+	}
+	return s.render(w, r, templates.Weekly(page))
+}
+
+func scopeWords(sc metrics.Scope) string {
+	switch {
+	case sc.Team != nil:
+		return "Team " + *sc.Team
+	case len(sc.Repos) == 1:
+		return sc.Repos[0]
+	}
+	return fmt.Sprintf("%d repos", len(sc.Repos))
+}
+
+func shortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+func reviewChangeCell(c engine.ReviewChange, detail string) templates.Cell {
+	cell := templates.Cell{Text: fmt.Sprintf("%s #%d %s", c.Repo, c.Number, c.Title), Href: c.URL, Title: "by " + c.Author}
+	if detail == "lead time" && c.LeadTimeSeconds != nil {
+		cell.Title += " · lead time " + metrics.HumanDuration(c.LeadTimeSeconds)
+	}
+	cell.Tags = reviewTags(c)
+	return cell
+}
+
+func reviewTags(c engine.ReviewChange) []string {
+	var tags []string
+	if c.Bot {
+		tags = append(tags, "bot")
+	}
+	if c.Fix {
+		tags = append(tags, "fix")
+	}
+	if c.Draft {
+		tags = append(tags, "draft")
+	}
+	return tags
+}
+
+func reviewIncidentCell(in engine.ReviewIncident) templates.Cell {
+	cell := templates.Cell{Text: fmt.Sprintf("incident %s #%d %s", in.Repo, in.Number, in.Title), Href: in.URL}
+	if in.ResolvedAt == nil {
+		cell.Tags = []string{"open"}
+	}
+	return cell
+}
+
+func incidentTable(ins []engine.ReviewIncident, loc *time.Location, empty string) templates.Table {
+	t := templates.Table{TestID: "incidents", Empty: empty, Columns: []templates.Column{
+		{Label: "Repo"}, {Label: "Incident"}, {Label: "Opened"}, {Label: "Open for", Num: true},
+	}}
+	for _, in := range ins {
+		cell := templates.Cell{Text: fmt.Sprintf("#%d %s", in.Number, in.Title), Href: in.URL}
+		if !in.Attributed {
+			cell.Title = "not attributed to a production deployment"
+		}
+		t.Rows = append(t.Rows, []templates.Cell{
+			{Text: in.Repo}, cell, timeCell(in.CreatedAt, loc), secondsCell(in.OpenSeconds, "still open"),
+		})
+	}
+	return t
+}
+
+func reviewChangeTable(cs []engine.ReviewChange, label string, value func(engine.ReviewChange) templates.Cell, empty string) templates.Table {
+	t := templates.Table{TestID: "changes", Empty: empty, Columns: []templates.Column{
+		{Label: "Repo"}, {Label: "Change"}, {Label: "Author"}, {Label: label, Num: true},
+	}}
+	for _, c := range cs {
+		cell := templates.Cell{Text: fmt.Sprintf("#%d %s", c.Number, c.Title), Href: c.URL, Tags: reviewTags(c)}
+		t.Rows = append(t.Rows, []templates.Cell{{Text: c.Repo}, cell, {Text: c.Author}, value(c)})
+	}
+	return t
+}
+
+func linesCell(n *int) templates.Cell {
+	if n == nil {
+		return templates.Cell{Text: metrics.Dash, Title: "the provider gave no size", Num: true, Muted: true}
+	}
+	return templates.Cell{Text: strconv.Itoa(*n), Num: true}
+}
