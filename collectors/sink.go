@@ -92,6 +92,16 @@ func (b *Batch) CIRun(ctx context.Context, r store.CIRun) (int64, error) {
 	return id, err
 }
 
+// DeleteIncident removes an issue of the repo that is no longer an
+// incident; a row removed counts as updated.
+func (b *Batch) DeleteIncident(ctx context.Context, number int64) error {
+	deleted, err := b.tx.DeleteIncident(ctx, b.repoID, number)
+	if deleted {
+		b.counts.Updated++
+	}
+	return err
+}
+
 // DeploymentRange stores a deployment's commit range.
 func (b *Batch) DeploymentRange(ctx context.Context, deploymentID int64, shas []string) error {
 	b.counts.New++
@@ -136,6 +146,13 @@ func (s *Sink) Commit(ctx context.Context, resource string, state store.SyncStat
 			}
 		}
 		state.Rows += b.counts.New + b.counts.Updated + b.counts.Unchanged
+		if b.counts.New+b.counts.Updated > 0 {
+			// In the rows' transaction: a crash before the derive step
+			// leaves the repo marked, and the next sync derives it.
+			if err := tx.MarkDerivePending(ctx, s.repoID); err != nil {
+				return err
+			}
+		}
 		return tx.SaveSyncState(ctx, state)
 	})
 	if err != nil {

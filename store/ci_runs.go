@@ -25,12 +25,17 @@ type CIRun struct {
 	UpdatedAt  time.Time
 }
 
+var ciRunCols = []string{"name", "branch", "event", "sha", "status", "conclusion", "url", "created_at", "started_at", "finished_at", "updated_at"}
+
+func ciRunVals(r CIRun) []any {
+	return []any{r.Name, r.Branch, r.Event, r.SHA, r.Status, r.Conclusion, r.URL, unix(r.CreatedAt), unix(r.StartedAt), unix(r.FinishedAt), unix(r.UpdatedAt)}
+}
+
 // UpsertCIRun records a CI run, keyed by repo and provider id.
 func (tx *Tx) UpsertCIRun(ctx context.Context, r CIRun) (int64, Result, error) {
 	id, res, err := tx.upsert(ctx, "ci_runs",
 		[]string{"repo_id", "provider_id"}, []any{r.RepoID, r.ProviderID},
-		[]string{"name", "branch", "event", "sha", "status", "conclusion", "url", "created_at", "started_at", "finished_at", "updated_at"},
-		[]any{r.Name, r.Branch, r.Event, r.SHA, r.Status, r.Conclusion, r.URL, unix(r.CreatedAt), unix(r.StartedAt), unix(r.FinishedAt), unix(r.UpdatedAt)})
+		ciRunCols, ciRunVals(r))
 	if err != nil {
 		return 0, res, fmt.Errorf("upsert CI run %s: %w", r.ProviderID, err)
 	}

@@ -42,14 +42,19 @@ var deploymentCols = []string{
 	"created_at", "finished_at", "updated_at",
 }
 
+// deploymentVals are d's values of deploymentCols.
+func deploymentVals(d Deployment) []any {
+	return []any{
+		d.Environment, d.EnvironmentTier, d.SHA, d.Ref, d.Status, d.Creator, d.URL,
+		unix(d.CreatedAt), unix(d.FinishedAt), unix(d.UpdatedAt),
+	}
+}
+
 // UpsertDeployment records a deployment, keyed by repo, source and provider id.
 func (tx *Tx) UpsertDeployment(ctx context.Context, d Deployment) (int64, Result, error) {
 	id, res, err := tx.upsert(ctx, "deployments",
 		[]string{"repo_id", "source", "provider_id"}, []any{d.RepoID, d.Source, d.ProviderID},
-		deploymentCols, []any{
-			d.Environment, d.EnvironmentTier, d.SHA, d.Ref, d.Status, d.Creator, d.URL,
-			unix(d.CreatedAt), unix(d.FinishedAt), unix(d.UpdatedAt),
-		})
+		deploymentCols, deploymentVals(d))
 	if err != nil {
 		return 0, res, fmt.Errorf("upsert deployment %s: %w", d.ProviderID, err)
 	}

@@ -42,12 +42,14 @@ func (tx *Tx) UpsertIncident(ctx context.Context, in Incident) (int64, Result, e
 }
 
 // DeleteIncident removes an issue that is no longer an incident (its label
-// was taken off).
-func (tx *Tx) DeleteIncident(ctx context.Context, repoID, number int64) error {
-	if _, err := tx.exec(ctx, `DELETE FROM incidents WHERE repo_id = ? AND number = ?`, repoID, number); err != nil {
-		return fmt.Errorf("delete incident %d: %w", number, err)
+// was taken off) and reports whether there was one.
+func (tx *Tx) DeleteIncident(ctx context.Context, repoID, number int64) (bool, error) {
+	res, err := tx.exec(ctx, `DELETE FROM incidents WHERE repo_id = ? AND number = ?`, repoID, number)
+	if err != nil {
+		return false, fmt.Errorf("delete incident %d: %w", number, err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
 
 const incidentSelect = `SELECT id, repo_id, number, provider_id, title, labels, url, created_at, resolved_at, updated_at, deployment_id FROM incidents`

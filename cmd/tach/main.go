@@ -22,10 +22,11 @@ type command struct {
 	run     func(ctx context.Context, env *cli, args []string) error
 }
 
-// cli carries what every command writes to.
+// cli carries what every command writes to, and reads from.
 type cli struct {
 	stdout, stderr io.Writer
 	isTTY          bool
+	stdin          io.Reader // nil: nothing to read
 }
 
 var commands = map[string]command{}
@@ -43,7 +44,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	env := &cli{stdout: os.Stdout, stderr: os.Stderr, isTTY: isTerminal(os.Stderr)}
+	env := &cli{stdout: os.Stdout, stderr: os.Stderr, isTTY: isTerminal(os.Stderr), stdin: os.Stdin}
 	code := run(ctx, env, os.Args[1:])
 	stop()
 	os.Exit(code)
@@ -147,6 +148,48 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return usagef("unexpected argument %q; see `%s --help`", fs.Arg(0), fs.Name())
 	}
 	return nil
+}
+
+// parseFlagsAndArgs parses flags given before, between or after the n
+// positional arguments a command takes (tach users add LOGIN --role
+// write), and returns those arguments; want names them for the messages.
+func parseFlagsAndArgs(fs *flag.FlagSet, args []string, want ...string) ([]string, error) {
+	var pos, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			pos = append(pos, args[i+1:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "-") && a != "-":
+			rest = append(rest, a)
+			// A flag's value may be the next argument (--role write).
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") {
+				if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
+					rest = append(rest, args[i+1])
+					i++
+				}
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	if err := parseFlags(fs, rest); err != nil {
+		return nil, err
+	}
+	if len(pos) < len(want) {
+		return nil, usagef("%s needs %s; see `%s --help`", fs.Name(), strings.Join(want, " "), fs.Name())
+	}
+	if len(pos) > len(want) {
+		return nil, usagef("unexpected argument %q; see `%s --help`", pos[len(want)], fs.Name())
+	}
+	return pos, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 func isTerminal(f *os.File) bool {

@@ -79,6 +79,23 @@ func (f *sourceFlags) open(ctx context.Context, mustExist bool) (*workspace, err
 	return ws, nil
 }
 
+// openStore opens only the database named by the flags (no metric
+// engine), for commands that manage it: users, backup.
+func (f *sourceFlags) openStore(ctx context.Context, mustExist bool) (*store.Store, error) {
+	cfg, err := f.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	path := cfg.Database
+	if f.db != "" {
+		path = f.db
+	}
+	if mustExist {
+		return store.OpenExisting(ctx, path)
+	}
+	return store.Open(ctx, path)
+}
+
 // rulesOf turns the configuration into the rules of docs/metrics.md.
 func rulesOf(cfg *config.Config) metrics.Rules {
 	return metrics.Rules{

@@ -13,7 +13,6 @@ import (
 
 	"github.com/tach-dev/tach/cmd/tach/config"
 	"github.com/tach-dev/tach/collectors"
-	"github.com/tach-dev/tach/store"
 )
 
 func init() {
@@ -53,56 +52,19 @@ func runSync(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-
-	providers := map[string]collectors.Provider{}
-	for _, r := range cfg.Repos {
-		if _, ok := providers[string(r.Provider)]; ok {
-			continue
-		}
-		build, ok := providerFactories[r.Provider]
-		if !ok {
-			return fmt.Errorf("sync: this tach has no %s collector", r.Provider.Title())
-		}
-		p, err := build(cfg, log)
-		if err != nil {
-			return err
-		}
-		providers[string(r.Provider)] = p
-	}
-	repos, err := reposToSync(ctx, cfg, providers, only)
+	s, err := newSyncer(cfg, ws.st, log)
 	if err != nil {
 		return err
 	}
-	opts := collectors.Options{History: cfg.Sync.History, IncidentLabels: cfg.Incidents.Labels, Workers: cfg.Sync.Workers}
-	if *workers > 0 {
-		opts.Workers = *workers
-	}
+	s.Workers = *workers
 
 	tracker := collectors.NewTracker()
 	stopProgress := showProgress(env, log, tracker)
-	sum, runErr := collectors.Run(ctx, ws.st, providers, repos, opts, tracker)
+	sum, err := s.Run(ctx, only, tracker)
 	stopProgress()
-
-	// Teams and derived values are brought up to date even after a partial
-	// run: what was committed is consistent.
-	derr := ws.st.Write(context.WithoutCancel(ctx), func(tx *store.Tx) error {
-		all, err := ws.st.Repos(ctx)
-		if err != nil {
-			return err
-		}
-		return tx.ReplaceTeams(ctx, teamsOf(cfg, all))
-	})
-	if derr == nil {
-		if ws.eng, derr = newEngine(context.WithoutCancel(ctx), cfg, ws.st, true); derr == nil {
-			derr = ws.eng.Derive(context.WithoutCancel(ctx), sum.Touched()...)
-		}
-	}
 	writeSyncSummary(env.stdout, sum)
-	if runErr != nil {
-		return runErr
-	}
-	if derr != nil {
-		return fmt.Errorf("sync: derive: %w", derr)
+	if err != nil {
+		return err
 	}
 	if failed := sum.Failed(); len(failed) > 0 {
 		names := make([]string, len(failed))
@@ -125,10 +87,7 @@ func reposToSync(ctx context.Context, cfg *config.Config, providers map[string]c
 			return
 		}
 		seen[key] = true
-		out = append(out, collectors.Repo{
-			Provider: string(entry.Provider), Name: name, Source: string(entry.Deployments.Source),
-			Environments: entry.Deployments.Environments, Workflow: entry.Deployments.Workflow, Link: string(entry.Deployments.Link),
-		})
+		out = append(out, repoOf(entry, name))
 	}
 	// Own entries first: their settings win over a group's.
 	for _, r := range cfg.Repos {

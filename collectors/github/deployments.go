@@ -49,11 +49,13 @@ type deploymentNode struct {
 	// deployment rarely has more than four (queued, in_progress, success,
 	// inactive).
 	Statuses *struct {
-		Nodes []struct {
-			State     string
-			CreatedAt time.Time
-		}
+		Nodes []statusNode
 	} `graphql:"statuses(first: 20)"`
+}
+
+type statusNode struct {
+	State     string
+	CreatedAt time.Time
 }
 
 type deploymentsQuery struct {
@@ -176,12 +178,7 @@ func toDeployment(n deploymentNode) store.Deployment {
 		return d
 	}
 	sts := slices.Clone(n.Statuses.Nodes)
-	slices.SortStableFunc(sts, func(a, b struct {
-		State     string
-		CreatedAt time.Time
-	}) int {
-		return a.CreatedAt.Compare(b.CreatedAt)
-	})
+	slices.SortStableFunc(sts, func(a, b statusNode) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	for _, st := range sts {
 		switch st.State {
 		case "SUCCESS", "FAILURE", "ERROR":

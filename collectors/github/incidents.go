@@ -118,32 +118,46 @@ func (s *repoSync) incidentRows(ctx context.Context, w *walk, items []restIssue,
 	return func(b *collectors.Batch) error {
 		for _, it := range items {
 			w.saw(it.UpdatedAt)
-			if len(it.PullRequest) > 0 && string(it.PullRequest) != "null" {
+			in, isIncident, isPR := toIncident(it, labels)
+			switch {
+			case isPR:
 				continue
-			}
-			names := make([]string, len(it.Labels))
-			for i, l := range it.Labels {
-				names[i] = l.Name
-			}
-			if !collectors.HasLabel(names, labels) {
-				if err := b.Tx().DeleteIncident(ctx, s.sink.RepoID(), it.Number); err != nil {
+			case !isIncident:
+				if err := b.DeleteIncident(ctx, it.Number); err != nil {
 					return err
 				}
-				continue
-			}
-			in := store.Incident{
-				Number: it.Number, ProviderID: strconv.FormatInt(it.ID, 10), Title: it.Title, Labels: names,
-				URL: it.HTMLURL, CreatedAt: it.CreatedAt.UTC(), UpdatedAt: it.UpdatedAt.UTC(),
-			}
-			if it.State == "closed" && it.ClosedAt != nil {
-				in.ResolvedAt = it.ClosedAt.UTC()
-			}
-			if _, err := b.Incident(ctx, in); err != nil {
-				return err
+			default:
+				if _, err := b.Incident(ctx, in); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	}
+}
+
+// toIncident maps an issue (from the issues list or an issues webhook,
+// which share its shape) to an incident. isPR reports a pull request,
+// which is never an incident; isIncident an issue carrying one of labels.
+func toIncident(it restIssue, labels []string) (in store.Incident, isIncident, isPR bool) {
+	if len(it.PullRequest) > 0 && string(it.PullRequest) != "null" {
+		return store.Incident{}, false, true
+	}
+	names := make([]string, len(it.Labels))
+	for i, l := range it.Labels {
+		names[i] = l.Name
+	}
+	if !collectors.HasLabel(names, labels) {
+		return store.Incident{}, false, false
+	}
+	in = store.Incident{
+		Number: it.Number, ProviderID: strconv.FormatInt(it.ID, 10), Title: it.Title, Labels: names,
+		URL: it.HTMLURL, CreatedAt: it.CreatedAt.UTC(), UpdatedAt: it.UpdatedAt.UTC(),
+	}
+	if it.State == "closed" && it.ClosedAt != nil {
+		in.ResolvedAt = it.ClosedAt.UTC()
+	}
+	return in, true, false
 }
 
 // newestIssueUpdate is the updated_at of the repo's most recently updated

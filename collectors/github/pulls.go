@@ -91,24 +91,28 @@ type prNode struct {
 		}
 	} `graphql:"commits(first: 10)"`
 	Reviews struct {
-		Nodes []struct {
-			FullDatabaseID string `graphql:"fullDatabaseId"`
-			Author         *actor
-			State          string
-			SubmittedAt    *time.Time
-		}
+		Nodes []reviewNode
 	} `graphql:"reviews(first: 20)"`
 	// The first draft/ready toggle says how the pull request was opened: a
 	// ready-for-review event first means it was opened as a draft (ready
 	// then); a convert-to-draft event first means it was opened ready.
 	TimelineItems struct {
-		Nodes []struct {
-			Typename            string `graphql:"__typename"`
-			ReadyForReviewEvent struct {
-				CreatedAt time.Time
-			} `graphql:"... on ReadyForReviewEvent"`
-		}
+		Nodes []timelineNode
 	} `graphql:"timelineItems(first: 1, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT])"`
+}
+
+type reviewNode struct {
+	FullDatabaseID string `graphql:"fullDatabaseId"`
+	Author         *actor
+	State          string
+	SubmittedAt    *time.Time
+}
+
+type timelineNode struct {
+	Typename            string `graphql:"__typename"`
+	ReadyForReviewEvent struct {
+		CreatedAt time.Time
+	} `graphql:"... on ReadyForReviewEvent"`
 }
 
 type pullRequestsQuery struct {

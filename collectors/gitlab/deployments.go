@@ -76,23 +76,35 @@ func (p *Provider) deploymentRow(ctx context.Context, proj *project, tiers *envi
 	if d.Environment == nil {
 		return store.Deployment{}, false, nil
 	}
-	env, tier := d.Environment.Name, d.Environment.Tier
-	envs := proj.repo.Environments
-	if envs == nil {
-		envs = defaultEnvironments
-	}
+	tier := d.Environment.Tier
 	if tier == "" {
 		// The deployments list leaves the tier out; the environments list
 		// has it (read once per sync, so a row never depends on whether a
 		// sync happened to read it).
-		t, err := tiers.tier(ctx, env)
+		t, err := tiers.tier(ctx, d.Environment.Name)
 		if err != nil {
 			return store.Deployment{}, false, err
 		}
 		tier = t
 	}
+	row, ok := deploymentOf(proj.repo, proj.webURL, d, tier)
+	return row, ok, nil
+}
+
+// deploymentOf turns a GitLab deployment of an environment of tier into
+// the store's, or reports it is not in a production environment (by the
+// repo's regex, or tier production).
+func deploymentOf(repo collectors.Repo, webURL string, d *gl.Deployment, tier string) (store.Deployment, bool) {
+	if d.Environment == nil {
+		return store.Deployment{}, false
+	}
+	env := d.Environment.Name
+	envs := repo.Environments
+	if envs == nil {
+		envs = defaultEnvironments
+	}
 	if !envs.MatchString(env) && !strings.EqualFold(tier, "production") {
-		return store.Deployment{}, false, nil
+		return store.Deployment{}, false
 	}
 	status := deploymentStatus(d.Status)
 	row := store.Deployment{
@@ -103,8 +115,8 @@ func (p *Provider) deploymentRow(ctx context.Context, proj *project, tiers *envi
 	if d.User != nil {
 		row.Creator = d.User.Username
 	}
-	if proj.webURL != "" && d.IID != 0 {
-		row.URL = fmt.Sprintf("%s/-/environments/%d/deployments/%d", proj.webURL, d.Environment.ID, d.IID)
+	if webURL != "" && d.IID != 0 {
+		row.URL = fmt.Sprintf("%s/-/environments/%d/deployments/%d", webURL, d.Environment.ID, d.IID)
 	}
 	if status != "pending" {
 		// The terminal status's time: the deploying job's end, else the
@@ -115,7 +127,7 @@ func (p *Provider) deploymentRow(ctx context.Context, proj *project, tiers *envi
 			row.FinishedAt = row.UpdatedAt
 		}
 	}
-	return row, true, nil
+	return row, true
 }
 
 // deploymentStatus maps GitLab's deployment statuses to the store's.

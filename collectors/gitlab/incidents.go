@@ -45,17 +45,12 @@ func (p *Provider) syncIncidents(ctx context.Context, proj *project) error {
 			for _, is := range items {
 				if !isIncident(is, labels) {
 					// Not (or no longer) an incident: a label taken off.
-					if err := b.Tx().DeleteIncident(ctx, proj.sink.RepoID(), is.IID); err != nil {
+					if err := b.DeleteIncident(ctx, is.IID); err != nil {
 						return err
 					}
 					continue
 				}
-				_, err := b.Incident(ctx, store.Incident{
-					Number: is.IID, ProviderID: strconv.FormatInt(is.ID, 10), Title: is.Title,
-					Labels: []string(is.Labels), URL: is.WebURL,
-					CreatedAt: tm(is.CreatedAt), ResolvedAt: tm(is.ClosedAt), UpdatedAt: tm(is.UpdatedAt),
-				})
-				if err != nil {
+				if _, err := b.Incident(ctx, incidentOf(is)); err != nil {
 					return err
 				}
 			}
@@ -75,4 +70,14 @@ func isIncident(is *gl.Issue, labels []string) bool {
 		return true
 	}
 	return collectors.HasLabel([]string(is.Labels), labels)
+}
+
+// incidentOf turns an incident issue into the store's incident: resolved
+// when closed.
+func incidentOf(is *gl.Issue) store.Incident {
+	return store.Incident{
+		Number: is.IID, ProviderID: strconv.FormatInt(is.ID, 10), Title: is.Title,
+		Labels: []string(is.Labels), URL: is.WebURL,
+		CreatedAt: tm(is.CreatedAt), ResolvedAt: tm(is.ClosedAt), UpdatedAt: tm(is.UpdatedAt),
+	}
 }

@@ -105,12 +105,8 @@ func (p *Provider) syncPipelines(ctx context.Context, proj *project) error {
 // pipeline (and its jobs) only when it finished since the last sync.
 func (p *Provider) pipelineRows(ctx context.Context, proj *project, known *knownRuns, pi *gl.PipelineInfo) (store.CIRun, *store.Deployment, error) {
 	id := strconv.FormatInt(pi.ID, 10)
-	runStatus, conclusion := ciStatus(pi.Status)
-	run := store.CIRun{
-		ProviderID: id, Name: pi.Name, Branch: pi.Ref, Event: pi.Source, SHA: pi.SHA,
-		Status: runStatus, Conclusion: conclusion, URL: pi.WebURL,
-		CreatedAt: tm(pi.CreatedAt), UpdatedAt: tm(pi.UpdatedAt),
-	}
+	run := ciRunOf(pi)
+	conclusion := run.Conclusion
 	if conclusion == "" {
 		return run, nil, nil // not finished: no times to read yet
 	}
@@ -141,15 +137,33 @@ func (p *Provider) pipelineRows(ctx context.Context, proj *project, known *known
 	if full.Name != "" {
 		run.Name = full.Name
 	}
-	run.StartedAt, run.FinishedAt = tm(full.StartedAt), tm(full.FinishedAt)
-	if run.FinishedAt.IsZero() {
-		run.FinishedAt = run.UpdatedAt
-	}
+	run = finishedRun(run, tm(full.StartedAt), tm(full.FinishedAt))
 	if !deploys {
 		return run, nil, nil
 	}
 	dep, err := p.workflowDeployment(ctx, proj, full, run)
 	return run, dep, err
+}
+
+// ciRunOf is a listed pipeline's CI run, without the times only the
+// pipeline itself has.
+func ciRunOf(pi *gl.PipelineInfo) store.CIRun {
+	runStatus, conclusion := ciStatus(pi.Status)
+	return store.CIRun{
+		ProviderID: strconv.FormatInt(pi.ID, 10), Name: pi.Name, Branch: pi.Ref, Event: pi.Source, SHA: pi.SHA,
+		Status: runStatus, Conclusion: conclusion, URL: pi.WebURL,
+		CreatedAt: tm(pi.CreatedAt), UpdatedAt: tm(pi.UpdatedAt),
+	}
+}
+
+// finishedRun gives a finished run its start and end (its last update
+// when the end is unknown).
+func finishedRun(run store.CIRun, started, finished time.Time) store.CIRun {
+	run.StartedAt, run.FinishedAt = started, finished
+	if run.FinishedAt.IsZero() {
+		run.FinishedAt = run.UpdatedAt
+	}
+	return run
 }
 
 // ciStatus maps a pipeline status to the run's status and, once it

@@ -17,8 +17,34 @@ import (
 // default-branch pipeline deploys. A job is read from the pipeline's jobs
 // (one request, once per pipeline).
 func (p *Provider) workflowDeployment(ctx context.Context, proj *project, full *gl.Pipeline, run store.CIRun) (*store.Deployment, error) {
+	w := proj.repo.Workflow
+	var jobs []*gl.Job
+	if !full.Tag && !wholePipeline(w, full) {
+		op := fmt.Sprintf("list jobs of pipeline %d (GET /projects/:id/pipelines/%d/jobs)", full.ID, full.ID)
+		var err error
+		jobs, err = listAll(ctx, func(page gl.RequestOptionFunc) ([]*gl.Job, *gl.Response, error) {
+			return p.client.Jobs.ListPipelineJobs(proj.id, full.ID, &gl.ListJobsOptions{
+				ListOptions: gl.ListOptions{PerPage: 100}, IncludeRetried: ptr(false),
+			}, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceCIRuns)}, page)...)
+		})
+		if err != nil {
+			return nil, p.apiError(proj.repo.Name, op, nil, err)
+		}
+	}
+	return workflowDeploymentOf(w, full, run, jobs), nil
+}
+
+// wholePipeline reports whether deployments.workflow w takes a pipeline
+// whole (no word, or the pipeline's name or source), not one of its jobs.
+func wholePipeline(w string, full *gl.Pipeline) bool {
+	return w == "" || w == full.Name || w == string(full.Source)
+}
+
+// workflowDeploymentOf is the deployment a finished pipeline makes, given
+// its jobs (needed only when deployments.workflow names a job), or nil.
+func workflowDeploymentOf(w string, full *gl.Pipeline, run store.CIRun, jobs []*gl.Job) *store.Deployment {
 	if full.Tag {
-		return nil, nil
+		return nil
 	}
 	d := store.Deployment{
 		Source: string(sourceWorkflow), ProviderID: run.ProviderID, Environment: "production",
@@ -28,24 +54,13 @@ func (p *Provider) workflowDeployment(ctx context.Context, proj *project, full *
 	if full.User != nil {
 		d.Creator = full.User.Username
 	}
-	w := proj.repo.Workflow
-	if w == "" || w == full.Name || w == string(full.Source) {
+	if wholePipeline(w, full) {
 		status, ok := workflowStatus(full.Status)
 		if !ok {
-			return nil, nil
+			return nil
 		}
 		d.Status, d.FinishedAt = status, run.FinishedAt
-		return &d, nil
-	}
-
-	op := fmt.Sprintf("list jobs of pipeline %d (GET /projects/:id/pipelines/%d/jobs)", full.ID, full.ID)
-	jobs, err := listAll(ctx, func(page gl.RequestOptionFunc) ([]*gl.Job, *gl.Response, error) {
-		return p.client.Jobs.ListPipelineJobs(proj.id, full.ID, &gl.ListJobsOptions{
-			ListOptions: gl.ListOptions{PerPage: 100}, IncludeRetried: ptr(false),
-		}, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceCIRuns)}, page)...)
-	})
-	if err != nil {
-		return nil, p.apiError(proj.repo.Name, op, nil, err)
+		return &d
 	}
 	var job *gl.Job
 	for _, j := range jobs {
@@ -54,11 +69,11 @@ func (p *Provider) workflowDeployment(ctx context.Context, proj *project, full *
 		}
 	}
 	if job == nil {
-		return nil, nil
+		return nil
 	}
 	status, ok := workflowStatus(job.Status)
 	if !ok {
-		return nil, nil // skipped, or a manual job nobody started: no attempt
+		return nil // skipped, or a manual job nobody started: no attempt
 	}
 	d.Status, d.URL = status, job.WebURL
 	if c := tm(job.CreatedAt); !c.IsZero() {
@@ -68,7 +83,7 @@ func (p *Provider) workflowDeployment(ctx context.Context, proj *project, full *
 	if d.FinishedAt.IsZero() {
 		d.FinishedAt = run.FinishedAt
 	}
-	return &d, nil
+	return &d
 }
 
 // workflowStatus maps a finished pipeline's or job's status to a

@@ -51,18 +51,19 @@ type Server struct {
 
 	hs *httptest.Server
 
-	mu        sync.Mutex
-	token     string
-	repos     map[string]*Repo
-	ids       int64
-	counts    map[string]int
-	total     int
-	not304    int // 304 Not Modified answers
-	faults    []*Fault
-	latency   time.Duration
-	limits    map[string]*rateWindow
-	now       func() time.Time
-	onRequest func(endpoint string)
+	mu         sync.Mutex
+	token      string
+	repos      map[string]*Repo
+	ids        int64
+	counts     map[string]int
+	total      int
+	not304     int // 304 Not Modified answers
+	faults     []*Fault
+	faultsDone int // applied by faults since cleared
+	latency    time.Duration
+	limits     map[string]*rateWindow
+	now        func() time.Time
+	onRequest  func(endpoint string)
 }
 
 // rateWindow is one primary rate-limit budget (core or graphql).
@@ -169,7 +170,26 @@ func (s *Server) SetRateLimit(resource string, limit, remaining int, resetIn tim
 func (s *Server) Inject(f Fault) { s.Edit(func() { s.faults = append(s.faults, &f) }) }
 
 // ClearFaults removes every fault.
-func (s *Server) ClearFaults() { s.Edit(func() { s.faults = nil }) }
+func (s *Server) ClearFaults() {
+	s.Edit(func() {
+		for _, f := range s.faults {
+			s.faultsDone += f.applied
+		}
+		s.faults = nil
+	})
+}
+
+// FaultsInjected is how many requests a fault answered (or delayed) since
+// the server started, cleared faults included.
+func (s *Server) FaultsInjected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.faultsDone
+	for _, f := range s.faults {
+		n += f.applied
+	}
+	return n
+}
 
 // OnRequest calls fn, outside the server's lock, when a request arrives,
 // before it is answered (a test cancels its sync after k requests with it).

@@ -88,3 +88,49 @@ func GenerateMergeRequests(n int, o GenOptions) []*MergeRequest {
 	}
 	return out
 }
+
+// GenerateProject makes a project with a history ending at end: n merge
+// requests (GenerateMergeRequests), a production deployment and a
+// pipeline on the default branch for each merge (one in five failed),
+// and six issues: incidents by label and by type, and a plain one.
+func GenerateProject(path string, n int, end time.Time) *Project {
+	start := end.Add(-time.Duration(n)*7*time.Hour - 10*24*time.Hour)
+	p := &Project{Path: path, MergeRequests: GenerateMergeRequests(n, GenOptions{Start: start, Every: 7 * time.Hour, Prefix: path})}
+	p.History = []Commit{{SHA: SHA(path + "-base"), AuthoredAt: start.Add(-time.Hour)}}
+	for _, m := range p.MergeRequests {
+		if m.State != "merged" {
+			continue
+		}
+		sha := m.MergeCommitSHA
+		if m.SquashCommitSHA != "" {
+			sha = m.SquashCommitSHA
+		}
+		p.History = append(p.History, Commit{SHA: sha, AuthoredAt: m.MergedAt})
+	}
+	for i, c := range p.History[1:] {
+		status := "success"
+		if i%5 == 3 {
+			status = "failed"
+		}
+		at := c.AuthoredAt.Add(time.Hour)
+		p.Deployments = append(p.Deployments, &Deployment{Environment: "production", Status: status, SHA: c.SHA, User: "alice",
+			CreatedAt: at, FinishedAt: at.Add(10 * time.Minute)})
+		p.Pipelines = append(p.Pipelines, &Pipeline{Status: status, Ref: "main", SHA: c.SHA, Source: "push", User: "alice",
+			CreatedAt: at.Add(-30 * time.Minute), StartedAt: at.Add(-29 * time.Minute), FinishedAt: at.Add(-20 * time.Minute)})
+	}
+	for i := range 6 {
+		at := start.Add(time.Duration(i*5+2) * 24 * time.Hour)
+		is := &Issue{Title: fmt.Sprint("Issue ", i), Author: "carol", CreatedAt: at}
+		switch i % 3 {
+		case 0:
+			is.Labels = []string{"incident"}
+			is.ClosedAt = at.Add(2 * time.Hour)
+		case 1:
+			is.Type = "incident"
+		default:
+			is.Labels = []string{"docs"}
+		}
+		p.Issues = append(p.Issues, is)
+	}
+	return p
+}

@@ -59,6 +59,8 @@ type Server struct {
 	counts   map[string]int
 	faults   []*Fault
 	rate     *RateLimit
+	// faultsDone counts what cleared faults applied.
+	faultsDone int
 }
 
 // New starts a fake GitLab, closed when the test ends.
@@ -340,6 +342,9 @@ type Fault struct {
 	RetryAfter string
 	// Truncate sends the real answer cut in half instead of Status.
 	Truncate bool
+	// Latency delays the answer (a timeout when the client gives up
+	// first); with neither Status nor Truncate it is then served normally.
+	Latency time.Duration
 
 	seen, fired int
 }
@@ -356,7 +361,22 @@ func (s *Server) AddFault(f Fault) *Fault {
 func (s *Server) ClearFaults() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for _, f := range s.faults {
+		s.faultsDone += f.fired
+	}
 	s.faults = nil
+}
+
+// FaultsInjected is how many requests a fault answered (or delayed) since
+// the server started, cleared faults included.
+func (s *Server) FaultsInjected() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.faultsDone
+	for _, f := range s.faults {
+		n += f.fired
+	}
+	return n
 }
 
 func (s *Server) now() time.Time {
@@ -390,7 +410,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "429 Too Many Requests"})
 		return
 	}
-	if fault != nil && !fault.Truncate {
+	if fault != nil && fault.Latency > 0 {
+		t := time.NewTimer(fault.Latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
+	if fault != nil && !fault.Truncate && fault.Status != 0 {
 		if fault.RetryAfter != "" {
 			w.Header().Set("Retry-After", fault.RetryAfter)
 		}
