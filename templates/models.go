@@ -276,13 +276,16 @@ type SyncPage struct {
 	Table Table
 	Live  *Table // a sync in progress, when the server runs syncs
 	Note  string
+	// SyncNow, when set, offers to start a sync: the server runs syncs and
+	// the reader may write.
+	SyncNow *SyncNow
 }
 
-// DecisionsPage lists the recorded decisions.
-type DecisionsPage struct {
-	Page
-	Table Table
-	Note  string
+// SyncNow is the "sync now" button of the sync page.
+type SyncNow struct {
+	Action   string // where the form posts
+	Running  bool   // a sync is running: the button is disabled
+	Schedule string // when syncs run, in a sentence
 }
 
 // ErrorPage explains what went wrong.

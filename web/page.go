@@ -26,6 +26,7 @@ var navPages = []struct {
 	{"Deployments", "/deployments", "deployments"},
 	{"Incidents", "/incidents", "incidents"},
 	{"Decisions", "/decisions", "decisions"},
+	{"Compare", "/compare", "compare"},
 	{"Sync", "/sync", "sync"},
 }
 

@@ -32,6 +32,12 @@ type Query struct {
 	Status   string            // incidents: open, resolved
 	Search   string            // q: a substring of a title or author
 	Download bool              // download=1 on exports: attachment
+
+	Compare CompareQuery // the compare page's parameters (compare_params.go)
+	Done    string       // done: what a form just did (created, updated, deleted, ...), for a notice
+	// Candidate is a suggested decision's id (candidate), for the form
+	// that records it.
+	Candidate string
 }
 
 // Limits of the query parameters.
@@ -56,8 +62,8 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 		loc = time.UTC
 	}
 	var q Query
-	for _, name := range queryParams {
-		if name != "repo" && len(v[name]) > 1 {
+	for _, name := range append(queryParams, compareParams...) {
+		if name != "repo" && name != "vs_repo" && len(v[name]) > 1 {
 			return q, badRequestf("%s is given %d times; give it once", name, len(v[name]))
 		}
 	}
@@ -173,6 +179,9 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 		q.Download = true
 	default:
 		return q, badRequestf("download %q is neither 0 nor 1", d)
+	}
+	if err := parseCompare(v, loc, &q); err != nil {
+		return q, err
 	}
 	return q, nil
 }

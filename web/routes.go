@@ -25,6 +25,19 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /incidents", s.incidentsPage)
 	handle("GET /sync", s.syncPage)
 	handle("GET /decisions", s.decisionsPage)
+	handle("GET /compare", s.comparePage)
+	handle("GET /decisions/candidates", s.candidatesPage)
+	// Writes to the decision log, and the forms that lead to them: all
+	// through requireWrite (decision_access.go), the one place that says
+	// who may write.
+	handle("GET /decisions/new", s.requireWrite(s.newDecisionPage))
+	handle("POST /decisions", s.requireWrite(s.createDecision))
+	handle("GET /decisions/{id}/edit", s.requireWrite(s.editDecisionPage))
+	handle("POST /decisions/{id}", s.requireWrite(s.updateDecision))
+	handle("GET /decisions/{id}/delete", s.requireWrite(s.deleteDecisionPage))
+	handle("POST /decisions/{id}/delete", s.requireWrite(s.deleteDecision))
+	handle("POST /decisions/candidates/{id}/accept", s.requireWrite(s.acceptCandidate))
+	handle("POST /decisions/candidates/{id}/dismiss", s.requireWrite(s.dismissCandidate))
 	handle("GET /docs/metrics", s.definitionsPage)
 
 	// The JSON API: the data of every page, same filters.
@@ -37,6 +50,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /api/v1/incidents", s.apiIncidents)
 	handle("GET /api/v1/sync", s.apiSync)
 	handle("GET /api/v1/decisions", s.apiDecisions)
+	handle("GET /api/v1/decisions/candidates", s.apiCandidates)
+	handle("GET /api/v1/compare", s.apiCompare)
 	handle("GET /api/v1/scopes", s.apiScopes)
 
 	// Assets and health.
@@ -46,6 +61,9 @@ func (s *Server) routes() *http.ServeMux {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
+
+	// Sign-in, starting a sync, webhooks, /readyz, /metrics (middleware.go).
+	s.opsRoutes(mux, handle)
 
 	// Anything else is our 404, as a page or JSON.
 	handle("GET /", func(w http.ResponseWriter, r *http.Request) error {

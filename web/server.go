@@ -59,6 +59,9 @@ type Options struct {
 	Logger *slog.Logger     // slog.Default() when nil
 	Now    func() time.Time // the clock; time.Now when nil
 	Sync   SyncStatus       // nil: no sync runs in this process
+	// Ops adds what tach serve needs beyond the dashboard: sign-in,
+	// webhooks, /readyz, /metrics, request logs (ops.go); nil: none.
+	Ops *OpsOptions
 
 	// For tests: override the services the engine provides.
 	Metrics Metrics
@@ -73,6 +76,8 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	assets  *assets
+	ops     *OpsOptions   // ops.go
+	limiter *loginLimiter // login_limit.go
 }
 
 // New returns the dashboard's handler, with the security headers on every
@@ -84,7 +89,8 @@ func New(opt Options) http.Handler {
 // NewServer returns the server, for callers that add routes (later: auth,
 // webhooks, /metrics) before taking its Handler.
 func NewServer(opt Options) *Server {
-	s := &Server{metrics: opt.Metrics, store: opt.Store, sync: opt.Sync, log: opt.Logger, now: opt.Now, assets: loadAssets()}
+	s := &Server{metrics: opt.Metrics, store: opt.Store, sync: opt.Sync, log: opt.Logger, now: opt.Now, assets: loadAssets(),
+		ops: opt.Ops, limiter: newLoginLimiter()}
 	if s.metrics == nil && opt.Engine != nil {
 		s.metrics = opt.Engine
 	}
@@ -100,9 +106,10 @@ func NewServer(opt Options) *Server {
 	return s
 }
 
-// Handler is the server's routes behind the security headers.
+// Handler is the server's routes behind the security headers (and, with
+// Options.Ops, the middleware of middleware.go).
 func (s *Server) Handler() http.Handler {
-	return securityHeaders(s.routes())
+	return securityHeaders(s.withOps(s.routes()))
 }
 
 // ChartsAvailable reports whether this build embeds ECharts.

@@ -74,6 +74,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 			})
 		}
 		p.Live = &live
+		p.SyncNow = s.syncNowForm(r, running) // ops_sync.go
 		if running {
 			p.Note = "A sync is running; reload to follow it."
 		}

@@ -30,6 +30,9 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 	if err := checkListen(*listen); err != nil {
 		return err
 	}
+	if !*noServe && !loopbackListen(*listen) {
+		return errDemoLoopback
+	}
 	if *scale < 0 {
 		return usagef("--scale %d is negative; give a number of changes such as 1000000", *scale)
 	}
@@ -45,7 +48,7 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	return serve(ctx, env, serveOptions{listen: *listen, engine: engine.New(st, metrics.DefaultRules(), demoRepoRules())})
+	return serve(ctx, env, serveOptions{listen: *listen, engine: engine.New(st, metrics.DefaultRules(), demoRepoRules()), st: st, demo: true})
 }
 
 // writeDemo generates the demo into a temporary file beside path and moves
@@ -81,6 +84,7 @@ func writeDemo(ctx context.Context, env *cli, path string, scale int) error {
 	fmt.Fprintln(env.stdout, demo.Describe())
 	took := time.Since(start)
 	fmt.Fprintf(env.stdout, "\nWrote %s in %s (%.0f rows/s): %s.\n", path, took.Round(time.Millisecond), float64(sum.Rows())/took.Seconds(), sum)
+	fmt.Fprintf(env.stdout, "See what a decision did: tach report compare --decision 1 --db %s (in the dashboard: /compare?decision=1; the log is under /decisions).\n", path)
 	return nil
 }
 

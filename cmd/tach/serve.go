@@ -2,24 +2,42 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"os"
+	"os/signal"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/tach-dev/tach/cmd/tach/config"
+	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/web"
 )
 
 func init() {
-	register("serve", "serve the dashboard", runServe)
+	register("serve", "serve the dashboard; with a config, also sync on a schedule and receive webhooks", runServe)
 }
 
+// serveOptions are what serve needs.
 type serveOptions struct {
 	listen string
 	engine *engine.Engine
+	st     *store.Store
 	log    *slog.Logger // from the config's log section
+	// cfg is the configuration when serve was given one (--config, or
+	// ./tach.yaml): then it syncs on a schedule and receives webhooks.
+	// Nil for `tach demo` and `tach serve --db F`: the pages only.
+	cfg *config.Config
+	// how names the source flags, for the messages (--config tach.yaml).
+	how  string
+	demo bool
 }
 
 func runServe(ctx context.Context, env *cli, args []string) error {
@@ -42,7 +60,16 @@ func runServe(ctx context.Context, env *cli, args []string) error {
 	if err := checkListen(addr); err != nil {
 		return err
 	}
-	return serve(ctx, env, serveOptions{listen: addr, engine: ws.eng, log: newLogger(env.stderr, ws.cfg)})
+	opt := serveOptions{listen: addr, engine: ws.eng, st: ws.st, log: newLogger(env.stderr, ws.cfg)}
+	switch {
+	case src.config != "":
+		opt.cfg, opt.how = ws.cfg, "--config "+src.config
+	case src.db == "":
+		opt.cfg, opt.how = ws.cfg, "--config "+defaultConfigFile
+	default:
+		opt.how = "--db " + src.db
+	}
+	return serve(ctx, env, opt)
 }
 
 func checkListen(addr string) error {
@@ -52,15 +79,131 @@ func checkListen(addr string) error {
 	return nil
 }
 
+// loopbackListen reports whether addr listens on a loopback address only
+// (127.0.0.1, ::1, localhost). ":8080" listens on every interface.
+func loopbackListen(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || host == "" {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// errDemoLoopback refuses to serve the demo beyond this machine.
+var errDemoLoopback = usagef("tach demo serves on a loopback address only, as it has no sign-in: use --listen 127.0.0.1:8080; " +
+	"to share a dashboard, run tach serve with users (`tach users add`)")
+
+// refuseWithoutAuth is the one-line refusal to serve a non-loopback
+// address with no sign-in configured.
+func refuseWithoutAuth(addr, how string) error {
+	return fmt.Errorf("refusing to serve on %s without sign-in: add a user with `tach users add LOGIN --role write %s`, "+
+		"or set auth.trusted_proxy in the config for a signing-in proxy, or listen on 127.0.0.1", addr, how)
+}
+
+// serve runs the dashboard until ctx ends (SIGINT, SIGTERM), then shuts
+// down gracefully: it stops accepting connections and lets the requests
+// in flight finish, applies the webhooks already accepted, and lets the
+// sync in flight commit its batch (commits are transactional: the next
+// sync goes on from the last one).
 func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	log := opt.log
 	if log == nil {
 		log = newLogger(env.stderr, config.Default())
 	}
-	srv := web.NewServer(web.Options{Engine: opt.engine, Logger: log})
-	url := "http://" + opt.listen
-	if strings.HasPrefix(opt.listen, ":") {
-		url = "http://localhost" + opt.listen
+	cfg := opt.cfg
+	if cfg == nil {
+		cfg = config.Default()
+	}
+	st := opt.st
+	if st == nil {
+		st = opt.engine.Store()
+	}
+
+	// Who may come in.
+	users, err := st.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	var proxy *web.TrustedProxy
+	if tp := cfg.Auth.TrustedProxy; tp != nil && opt.cfg != nil {
+		proxy = &web.TrustedProxy{Header: tp.Header, RoleHeader: tp.RoleHeader, DefaultRole: tp.DefaultRole, Proxies: tp.Proxies}
+	}
+	if !loopbackListen(opt.listen) && users == 0 && proxy == nil {
+		if opt.demo {
+			return errDemoLoopback
+		}
+		return refuseWithoutAuth(opt.listen, opt.how)
+	}
+	auth := web.AuthOptions{Proxy: proxy, SessionTTL: cfg.Auth.SessionTTL, CookieSecure: cfg.Auth.CookieSecure, MetricsToken: cfg.Auth.MetricsToken.Reveal()}
+	if users > 0 {
+		auth.Users = st
+	}
+	if auth.SessionTTL <= 0 {
+		auth.SessionTTL = config.DefaultSessionTTL
+	}
+
+	live := newLiveEngine(opt.engine)
+	telemetry := web.NewTelemetry()
+	dora := newDORARefresher(live, st, telemetry, log)
+
+	// The scheduled sync and the webhooks, with a config that has repos.
+	var sched *collectors.Scheduler
+	var hooks *web.Webhooks
+	noSync := ""
+	if opt.cfg != nil && len(cfg.Repos) == 0 {
+		noSync = "the config has no repos."
+	}
+	if opt.cfg != nil && len(cfg.Repos) > 0 {
+		sy, err := newSyncer(cfg, st, log)
+		if err != nil {
+			return err
+		}
+		if err := cfg.CheckSync(); err != nil {
+			noSync = "a token is missing (the server's log says which)."
+			log.Warn("scheduled sync is off until the config is fixed and tach serve restarted", "why", strings.ReplaceAll(err.Error(), "\n", "; "))
+		} else {
+			sched = newServeScheduler(ctx, cfg, st, sy, live, telemetry, dora, log)
+		}
+		if err := cfg.CheckWebhooks(); err != nil {
+			log.Warn("webhooks of a provider are off: its secret is not set", "why", strings.ReplaceAll(err.Error(), "\n", "; "))
+		}
+		hooks = web.NewWebhooks(web.WebhookOptions{
+			GitHubSecret: cfg.Webhooks.GitHubSecret.Reveal(),
+			GitLabToken:  cfg.Webhooks.GitLabToken.Reveal(),
+			Deliveries:   st,
+			Apply:        sy.ApplyWebhook,
+			KnownRepo: func(provider, name string) bool {
+				_, ok := cfg.Match(config.Provider(provider), name)
+				return ok
+			},
+			OnApplied: func(collectors.Applied) { dora.poke() },
+			Telemetry: telemetry,
+			Logger:    log,
+		})
+	}
+
+	opts := web.Options{Metrics: live, Store: st, Logger: log, Ops: &web.OpsOptions{
+		Auth: auth, Webhooks: hooks, Telemetry: telemetry, LogRequests: true, NoSync: noSync,
+		Ready: func(ctx context.Context) error { _, err := st.SchemaVersion(ctx); return err },
+	}}
+	if sched != nil {
+		opts.Sync = sched
+	}
+	srv := web.NewServer(opts)
+	httpSrv := web.NewHTTPServer(srv.Handler(), log)
+
+	ln, err := net.Listen("tcp", opt.listen)
+	if err != nil {
+		return fmt.Errorf("serve on %s: %w", opt.listen, err)
+	}
+	addr := ln.Addr().String()
+	url := "http://" + addr
+	if host, port, err := net.SplitHostPort(addr); err == nil && (host == "::" || host == "0.0.0.0") {
+		url = "http://localhost:" + port
 	}
 	fmt.Fprintf(env.stdout, "Serving on %s (Ctrl-C to stop)\n", url)
 	if !srv.ChartsAvailable() {
@@ -68,5 +211,191 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 		// chart library (pinned, checked) from the npm registry.
 		fmt.Fprintln(env.stderr, "tach: charts are not in this build; run `make assets` and rebuild to get them (pages show tables meanwhile)")
 	}
-	return web.ListenAndServe(ctx, opt.listen, srv.Handler(), log)
+	signIn := "off (loopback only: everyone who reaches it may write)"
+	switch {
+	case auth.Users != nil && proxy != nil:
+		signIn = plural(users, "local user") + " and a trusted proxy"
+	case auth.Users != nil:
+		signIn = plural(users, "local user")
+	case proxy != nil:
+		signIn = "a trusted proxy (" + proxy.Header + ")"
+	}
+	log.Info("tach serve started", "addr", addr, "sign_in", signIn, "scheduled_sync", sched != nil, "webhooks", hooks != nil)
+
+	// Background work: the schedule, the webhook worker, the gauges, the
+	// pruning of old sessions and deliveries.
+	var bg sync.WaitGroup
+	schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSched()
+	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	if sched != nil {
+		bg.Go(func() { sched.Run(schedCtx) })
+	}
+	if hooks != nil {
+		bg.Go(func() { hooks.Run(bgCtx) })
+	}
+	bg.Go(func() { dora.run(bgCtx) })
+	bg.Go(func() { prune(bgCtx, st, auth.Users != nil, hooks != nil, log) })
+	dora.poke()
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	var serveErr error
+	select {
+	case serveErr = <-errc:
+		serveErr = fmt.Errorf("serve on %s: %w", addr, serveErr)
+	case <-ctx.Done():
+		// A second Ctrl-C during the shutdown ends the process at once.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		fmt.Fprintln(env.stderr, "tach: shutting down: finishing the requests, webhooks and sync batch in flight (Ctrl-C again to quit now)")
+	}
+
+	// Shut down: the sync is told to stop (it commits the batch in hand),
+	// the server stops accepting and finishes its requests, the webhooks
+	// accepted are applied, then the sync is waited for.
+	stopSched()
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("shutdown: requests still running were cut off", "err", err)
+	}
+	if hooks != nil {
+		if err := hooks.Shutdown(shutdown); err != nil {
+			log.Warn("shutdown: webhooks still queued were not applied; the next sync reconciles them", "err", err)
+		}
+	}
+	stopBG()
+	done := make(chan struct{})
+	go func() { bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		log.Warn("shutdown: the sync in flight did not stop within a minute; exiting (the next sync goes on from its last commit)")
+	}
+	log.Info("tach serve stopped")
+	return serveErr
+}
+
+// newServeScheduler is the scheduled sync: every sync.interval (with
+// jitter), the first once the last sync is an interval old (at once for a
+// database never synced). After each run the pages' engine is rebuilt from
+// the config, and the DORA gauges recomputed.
+func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store, sy *syncer, live *liveEngine,
+	telemetry *web.Telemetry, dora *doraRefresher, log *slog.Logger) *collectors.Scheduler {
+	first := 5 * time.Second
+	if states, err := st.SyncStates(ctx); err == nil {
+		var last time.Time
+		for _, s := range states {
+			if s.LastSuccessAt.After(last) {
+				last = s.LastSuccessAt
+			}
+		}
+		if wait := time.Until(last.Add(cfg.Sync.Interval)); !last.IsZero() && wait > first {
+			first = wait
+		}
+	}
+	run := func(ctx context.Context, tracker *collectors.Tracker) (*collectors.Summary, error) {
+		telemetry.SyncStarted()
+		sum, err := sy.Run(ctx, nil, tracker)
+		if eng, eerr := newEngine(context.WithoutCancel(ctx), cfg, st, true); eerr != nil {
+			log.Error("rebuild the metric engine after the sync", "err", eerr)
+		} else {
+			live.replace(eng)
+		}
+		dora.poke()
+		return sum, err
+	}
+	return collectors.NewScheduler(run, collectors.ScheduleOptions{
+		Interval: cfg.Sync.Interval, FirstDelay: first, Logger: log,
+		OnFinish: telemetry.ObserveSync,
+	})
+}
+
+// doraRefresher recomputes the DORA gauges of /metrics when poked (at
+// start, after a sync, after a webhook wrote rows), at most every
+// doraGap: never on a scrape.
+type doraRefresher struct {
+	live      *liveEngine
+	st        *store.Store
+	telemetry *web.Telemetry
+	log       *slog.Logger
+	pokes     chan struct{}
+	now       func() time.Time
+	gap       time.Duration
+}
+
+// doraGap is the least time between two refreshes (tests lower it).
+var doraGap = 30 * time.Second
+
+func newDORARefresher(live *liveEngine, st *store.Store, t *web.Telemetry, log *slog.Logger) *doraRefresher {
+	return &doraRefresher{live: live, st: st, telemetry: t, log: log, pokes: make(chan struct{}, 1), now: time.Now, gap: doraGap}
+}
+
+func (d *doraRefresher) poke() {
+	select {
+	case d.pokes <- struct{}{}:
+	default:
+	}
+}
+
+func (d *doraRefresher) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-d.pokes:
+		}
+		if err := d.refresh(ctx); err != nil && ctx.Err() == nil {
+			d.log.Warn("DORA gauges not refreshed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(d.gap):
+		}
+	}
+}
+
+func (d *doraRefresher) refresh(ctx context.Context) error {
+	repos, err := d.st.Repos(ctx)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(repos))
+	for i, r := range repos {
+		names[i] = r.Name
+	}
+	return d.telemetry.RefreshDORA(ctx, d.live, names, d.now())
+}
+
+// prune deletes expired sessions and deliveries older than 30 days, at
+// start and hourly.
+func prune(ctx context.Context, st *store.Store, sessions, deliveries bool, log *slog.Logger) {
+	for {
+		now := time.Now()
+		if sessions {
+			if _, err := st.PruneSessions(ctx, now); err != nil && ctx.Err() == nil {
+				log.Warn("prune sessions", "err", err)
+			}
+		}
+		if deliveries {
+			if _, err := st.PruneDeliveries(ctx, now.Add(-30*24*time.Hour)); err != nil && ctx.Err() == nil {
+				log.Warn("prune webhook deliveries", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Hour):
+		}
+	}
+}
+
+// plural writes "1 local user", "3 local users".
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -9,6 +9,9 @@
 
   var instances = [];
 
+  // Series of the compare page's charts, by id, and the colour each takes.
+  var compareHues = { "weekly": "--series-1", "levels": "--series-2", "weekly-b": "--series-2", "levels-a": "--series-1", "levels-b": "--series-2" };
+
   function cssVar(name) {
     return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
   }
@@ -56,6 +59,22 @@
       }
       if (s.id === "band") {
         s.areaStyle = Object.assign({}, s.areaStyle, { color: first });
+      }
+      // Compare charts: the weekly values and each side's level keep one
+      // hue per scope, and the compared windows are shaded, first and
+      // second side told apart by their labels as much as by the tint.
+      var hue = compareHues[s.id];
+      if (hue) {
+        var c = cssVar(hue);
+        s.itemStyle = Object.assign({}, s.itemStyle, { color: c });
+        s.lineStyle = Object.assign({}, s.lineStyle, { color: c });
+      }
+      if (s.markArea && s.markArea.data) {
+        var shades = [cssVar("--shade-1"), cssVar("--shade-2")];
+        s.markArea.data.forEach(function (pair, i) {
+          if (pair && pair[0]) pair[0].itemStyle = Object.assign({}, pair[0].itemStyle, { color: shades[i % 2] });
+        });
+        s.markArea.label = Object.assign({}, s.markArea.label, { color: cssVar("--muted") });
       }
     });
     return option;

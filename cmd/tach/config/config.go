@@ -94,6 +94,8 @@ type Config struct {
 	StaleReview time.Duration `json:"stale_review"`
 	Sync        Sync          `json:"sync"`
 	Webhooks    Webhooks      `json:"webhooks"`
+	// Auth configures sign-in to `tach serve` (auth.go).
+	Auth Auth `json:"auth"`
 
 	missing []MissingEnv
 }
@@ -270,6 +272,7 @@ func Default() *Config {
 		Rework:      Rework{Labels: clone(DefaultReworkLabels), Title: regexp.MustCompile(DefaultReworkTitle)},
 		StaleReview: DefaultStaleReview,
 		Sync:        Sync{Interval: DefaultSyncInterval, History: DefaultSyncHistory, Workers: DefaultSyncWorkers},
+		Auth:        defaultAuth(),
 	}
 }
 

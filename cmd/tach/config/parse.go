@@ -15,7 +15,7 @@ import (
 
 // The keys of each mapping, in the order config.example.yaml documents them.
 var (
-	topKeys       = []string{"database", "timezone", "listen", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks"}
+	topKeys       = []string{"database", "timezone", "listen", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth"}
 	logKeys       = []string{"format", "level"}
 	apiKeys       = []string{"token", "base_url"}
 	repoKeys      = []string{"github", "gitlab", "gitlab_group", "deployments", "include_archived"}
@@ -43,6 +43,8 @@ var (
 		"workers":                 "set it as sync.workers",
 		"format":                  "set it as log.format",
 		"level":                   "set it as log.level",
+		"session_ttl":             "set it as auth.session_ttl",
+		"trusted_proxy":           "set it as auth.trusted_proxy",
 	}
 )
 
@@ -82,7 +84,7 @@ func parse(data []byte, name string, lookup func(string) (string, bool)) (*Confi
 	p.implicitSecret(&c.GitLab.Token, "gitlab.token", EnvGitLabToken, cross.gitlab)
 	p.implicitSecret(&c.Webhooks.GitHubSecret, "webhooks.github_secret", EnvGitHubWebhookSecret, cross.webhooks)
 	p.implicitSecret(&c.Webhooks.GitLabToken, "webhooks.gitlab_token", EnvGitLabWebhookToken, cross.webhooks)
-	for _, s := range []Secret{c.GitHub.Token, c.GitLab.Token, c.Webhooks.GitHubSecret, c.Webhooks.GitLabToken} {
+	for _, s := range []Secret{c.GitHub.Token, c.GitLab.Token, c.Webhooks.GitHubSecret, c.Webhooks.GitLabToken, c.Auth.MetricsToken} {
 		if s.value != "" {
 			p.secrets = append(p.secrets, s.value)
 		}
@@ -237,6 +239,9 @@ func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
 				p.secret(e.val, "webhooks.gitlab_token", &c.Webhooks.GitLabToken)
 			}
 		}
+	}
+	if e, ok := f["auth"]; ok {
+		p.auth(e.val, &c.Auth)
 	}
 }
 

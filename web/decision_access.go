@@ -1,0 +1,77 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/store"
+)
+
+// DecisionLog is what the decision and compare pages ask the metric engine
+// (*engine.Engine): comparisons, the decision log with its one validation
+// path (engine.CheckDecision, shared with `tach decisions`), and the
+// suggested decisions.
+type DecisionLog interface {
+	Compare(ctx context.Context, req engine.CompareRequest, now time.Time) (metrics.Comparison, error)
+	Decisions(ctx context.Context) ([]store.Decision, error)
+	CheckDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error)
+	AddDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error)
+	UpdateDecision(ctx context.Context, id int64, in engine.DecisionInput) (store.Decision, error)
+	DeleteDecision(ctx context.Context, id int64) error
+	Candidates(ctx context.Context, now time.Time) ([]metrics.Candidate, error)
+	Candidate(ctx context.Context, id string, now time.Time) (metrics.Candidate, error)
+	AcceptCandidate(ctx context.Context, c metrics.Candidate, in engine.DecisionInput) (store.Decision, error)
+	DismissCandidate(ctx context.Context, c metrics.Candidate) error
+}
+
+var _ DecisionLog = (*engine.Engine)(nil)
+
+// decisionLog is the engine behind the server's Metrics, which serves the
+// decision log too. A server built with a Metrics that has no decision log
+// (a test double) answers these pages with a 500 that says so in its log.
+func (s *Server) decisionLog() (DecisionLog, error) {
+	if d, ok := s.metrics.(DecisionLog); ok {
+		return d, nil
+	}
+	return nil, errors.New("web: the server's Metrics has no decision log (give Options.Engine)")
+}
+
+// Write access. Every handler that changes the decision log (create, edit,
+// delete, accept and dismiss a suggestion) and every form that leads to one
+// goes through requireWrite, and pages show their write buttons only when
+// canWrite says so. canWrite asks the server's sign-in (auth.go): the
+// write role of a local user or a trusted proxy's user; with sign-in off
+// (loopback only), everyone.
+
+// canWrite reports whether the request may change the decision log.
+func (s *Server) canWrite(r *http.Request) bool {
+	return s.userCanWrite(r) // auth.go: the role of the signed-in user
+}
+
+// crossOrigin refuses writes that a page on another site makes a browser
+// send (cross-site request forgery): with no login, nothing else would stop
+// them. Same-origin forms and non-browser clients (no Sec-Fetch-Site or
+// Origin header) pass.
+var crossOrigin = http.NewCrossOriginProtection()
+
+// requireWrite wraps a handler that writes, or serves a form that leads to
+// a write: a reader who may not write gets 403 and is told why.
+func (s *Server) requireWrite(h handlerFunc) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if err := crossOrigin.Check(r); err != nil {
+				return &httpError{status: http.StatusForbidden, msg: "This change was sent from another site, so tach refused it.",
+					hint: "Make the change from tach's own pages."}
+			}
+		}
+		if !s.canWrite(r) {
+			return &httpError{status: http.StatusForbidden, msg: "You may read the decision log but not change it.",
+				hint: "Ask someone who may write to make the change."}
+		}
+		return h(w, r)
+	}
+}
