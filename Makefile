@@ -4,7 +4,7 @@ BIN     ?= bin/tach
 DEMO_DB ?= tach-demo.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all build demo test lint vet fmt-check unit assets templ templ-check browser screenshots bench bench-web bench-sync clean
+.PHONY: all build demo test lint vet fmt-check unit assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz clean
 
 all: build
 
@@ -54,6 +54,21 @@ browser:
 
 screenshots: assets
 	TACH_SCREENSHOTS=$(CURDIR)/docs/screenshots TACH_REQUIRE_CHARTS=1 $(GO) test -count=1 -run TestBrowser ./web
+
+# The slow half of the reliability suite: randomised fault schedules against
+# both fake providers, SIGKILL crash chains of the real binary, and the load
+# test (50 clients while a sync writes) for 20 s.
+reliability:
+	TACH_RELIABILITY=1 $(GO) test -count=1 -v -run Reliability ./collectors/ ./cmd/tach/
+
+# Each fuzz target briefly (go test -fuzz takes one target at a time).
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzApplyWebhook$$' -fuzztime $(FUZZTIME) ./collectors/github
+	$(GO) test -run '^$$' -fuzz '^FuzzApplyWebhook$$' -fuzztime $(FUZZTIME) ./collectors/gitlab
+	$(GO) test -run '^$$' -fuzz '^FuzzWebhookHandler$$' -fuzztime $(FUZZTIME) ./web
+	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./web
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./cmd/tach/config
 
 bench: bench-sync bench-web
 
