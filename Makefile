@@ -4,7 +4,7 @@ BIN     ?= bin/tach
 DEMO_DB ?= tach-demo.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all build demo test lint vet fmt-check unit assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz clean
+.PHONY: all build demo test lint vet fmt-check unit assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz bench-scale clean
 
 all: build
 
@@ -70,7 +70,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./web
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./cmd/tach/config
 
-bench: bench-sync bench-web
+# The scale benchmark (docs/performance.md, ## Scale): one table, at 10k,
+# 100k and 1M changes. The demos it generates are kept under .cache/bench
+# (TACH_BENCH_CACHE) and reused while the sources that shape them are
+# unchanged.
+bench-scale:
+	$(GO) test ./bench -run '^$$' -bench Scale -benchtime 1x -timeout 3h
+
+bench: bench-sync bench-web bench-scale
 
 bench-web:
 	$(GO) test ./web -run '^$$' -bench . -benchtime 50x

@@ -82,47 +82,55 @@ type Link struct {
 // SaveDerived writes what the derive step found for one repository: first
 // reviews, deployment outcomes, incident attribution and the changes each
 // deployment shipped. It replaces the repo's previous derived values in one
-// transaction, and writes only rows whose values changed.
+// transaction, and writes only rows whose values changed. The repo's
+// rollup is stale afterwards (SaveDerivedRollup writes both).
 func (s *Store) SaveDerived(ctx context.Context, repoID int64, changes []Change, deps []Deployment, incidents []Incident, links []Link) error {
 	err := s.Write(ctx, func(tx *Tx) error {
-		for _, c := range changes {
-			if _, err := tx.exec(ctx, `UPDATE changes SET first_review_at = ?, first_approval_at = ?
-				WHERE id = ? AND repo_id = ? AND (first_review_at IS NOT ? OR first_approval_at IS NOT ?)`,
-				unix(c.FirstReviewAt), unix(c.FirstApprovalAt), c.ID, repoID, unix(c.FirstReviewAt), unix(c.FirstApprovalAt)); err != nil {
-				return err
-			}
-		}
-		for _, d := range deps {
-			vals := []any{boolInt(d.Production), boolInt(d.FailedAttempt), boolInt(d.Failed), d.FailureCause, boolInt(d.Rollback), boolInt(d.Rework), unix(d.RecoveredAt), d.RecoveredBy}
-			args := append(append(append([]any{}, vals...), d.ID, repoID), vals...)
-			if _, err := tx.exec(ctx, `UPDATE deployments SET production = ?, failed_attempt = ?, failed = ?, failure_cause = ?, rollback = ?, rework = ?, recovered_at = ?, recovered_by = ?
-				WHERE id = ? AND repo_id = ? AND (production IS NOT ? OR failed_attempt IS NOT ? OR failed IS NOT ? OR failure_cause IS NOT ? OR rollback IS NOT ?
-				OR rework IS NOT ? OR recovered_at IS NOT ? OR recovered_by IS NOT ?)`, args...); err != nil {
-				return err
-			}
-		}
-		for _, in := range incidents {
-			var dep any
-			if in.DeploymentID != 0 {
-				dep = in.DeploymentID
-			}
-			if _, err := tx.exec(ctx, `UPDATE incidents SET deployment_id = ? WHERE id = ? AND repo_id = ? AND deployment_id IS NOT ?`,
-				dep, in.ID, repoID, dep); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.exec(ctx, `DELETE FROM deployment_changes WHERE change_id IN (SELECT id FROM changes WHERE repo_id = ?)`, repoID); err != nil {
+		if err := tx.saveDerived(ctx, repoID, changes, deps, incidents, links); err != nil {
 			return err
 		}
-		for _, l := range links {
-			if _, err := tx.exec(ctx, `INSERT INTO deployment_changes (deployment_id, change_id) VALUES (?, ?)`, l.DeploymentID, l.ChangeID); err != nil {
-				return err
-			}
-		}
-		return nil
+		return tx.markRollupStale(ctx, repoID)
 	})
 	if err != nil {
 		return fmt.Errorf("save derived values of repo %d: %w", repoID, err)
+	}
+	return nil
+}
+
+func (tx *Tx) saveDerived(ctx context.Context, repoID int64, changes []Change, deps []Deployment, incidents []Incident, links []Link) error {
+	for _, c := range changes {
+		if _, err := tx.exec(ctx, `UPDATE changes SET first_review_at = ?, first_approval_at = ?
+			WHERE id = ? AND repo_id = ? AND (first_review_at IS NOT ? OR first_approval_at IS NOT ?)`,
+			unix(c.FirstReviewAt), unix(c.FirstApprovalAt), c.ID, repoID, unix(c.FirstReviewAt), unix(c.FirstApprovalAt)); err != nil {
+			return err
+		}
+	}
+	for _, d := range deps {
+		vals := []any{boolInt(d.Production), boolInt(d.FailedAttempt), boolInt(d.Failed), d.FailureCause, boolInt(d.Rollback), boolInt(d.Rework), unix(d.RecoveredAt), d.RecoveredBy}
+		args := append(append(append([]any{}, vals...), d.ID, repoID), vals...)
+		if _, err := tx.exec(ctx, `UPDATE deployments SET production = ?, failed_attempt = ?, failed = ?, failure_cause = ?, rollback = ?, rework = ?, recovered_at = ?, recovered_by = ?
+			WHERE id = ? AND repo_id = ? AND (production IS NOT ? OR failed_attempt IS NOT ? OR failed IS NOT ? OR failure_cause IS NOT ? OR rollback IS NOT ?
+			OR rework IS NOT ? OR recovered_at IS NOT ? OR recovered_by IS NOT ?)`, args...); err != nil {
+			return err
+		}
+	}
+	for _, in := range incidents {
+		var dep any
+		if in.DeploymentID != 0 {
+			dep = in.DeploymentID
+		}
+		if _, err := tx.exec(ctx, `UPDATE incidents SET deployment_id = ? WHERE id = ? AND repo_id = ? AND deployment_id IS NOT ?`,
+			dep, in.ID, repoID, dep); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM deployment_changes WHERE change_id IN (SELECT id FROM changes WHERE repo_id = ?)`, repoID); err != nil {
+		return err
+	}
+	for _, l := range links {
+		if _, err := tx.exec(ctx, `INSERT INTO deployment_changes (deployment_id, change_id) VALUES (?, ?)`, l.DeploymentID, l.ChangeID); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -36,6 +36,11 @@ type Store struct {
 	read  *sql.DB
 }
 
+// driverName is the database/sql driver the store opens: modernc's
+// SQLite. Tests swap in a wrapper that checks every query's plan
+// (queryplan_test.go).
+var driverName = "sqlite"
+
 // ErrNotFound is returned by lookups of one row that does not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -50,7 +55,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 			return nil, fmt.Errorf("open database %s: directory %s does not exist", path, dir)
 		}
 	}
-	write, err := sql.Open("sqlite", dsn(path, false))
+	write, err := sql.Open(driverName, dsn(path, false))
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -60,7 +65,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		write.Close()
 		return nil, err
 	}
-	read, err := sql.Open("sqlite", dsn(path, true))
+	read, err := sql.Open(driverName, dsn(path, true))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)

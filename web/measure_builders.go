@@ -86,16 +86,12 @@ func buildLeadTime(b *measureBuild) {
 	b.weekly(med, p75, p90)
 	b.res.trend = b.bandTrend("chart-lead-time-trend", "Lead time per week", med, p75, p90)
 
-	rows := metrics.LeadTimeRows(b.v.Data, b.v.Window, b.v.Rules)
-	secs := make([]float64, len(rows))
-	for i, r := range rows {
-		secs[i] = r.LeadTime.Seconds()
-	}
+	secs := b.v.LeadTimeSeconds()
 	bins, counts := histogram(secs, durationBins)
 	b.distribution("changes", bins, counts)
 	b.res.dist = b.histogram("chart-lead-time-distribution", "Changes by lead time", "lead time", bins, counts, "changes")
 
-	b.timingSection("slowest", "Slowest changes", fmt.Sprintf("The %d changes with the longest lead time, of %d.", min(rowLimit, len(rows)), len(rows)),
+	b.timingSection("slowest", "Slowest changes", fmt.Sprintf("The %d changes with the longest lead time, of %d.", min(rowLimit, len(secs)), len(secs)),
 		b.v.SlowestChanges(rowLimit), whyNoShipped, url.Values{"state": {"merged"}, "sort": {"lead_time"}})
 }
 

@@ -39,6 +39,18 @@ type measureDef struct {
 	key        string // its name in the Report JSON and the tier tables
 	definition string // one paragraph, as in docs/metrics.md
 	build      func(b *measureBuild)
+	// noRows: the page lists no rows but the slowest changes, so its view
+	// loads none (engine.WithoutRows): at a thousand repos, loading the
+	// window's rows is most of a page's cost.
+	noRows bool
+}
+
+// viewOptions are what a measure's view loads.
+func (d measureDef) viewOptions() []engine.ViewOption {
+	if d.noRows {
+		return []engine.ViewOption{engine.WithoutRows(), engine.WithSlowestChanges(rowLimit)}
+	}
+	return nil
 }
 
 // measures is every measure page, in the order of the navigation.
@@ -49,31 +61,31 @@ func init() {
 	measures = []measureDef{
 		{measureDeploymentFrequency, "Deployment frequency", "deployment_frequency",
 			"Production deployments that finished in the window: a deployment that succeeded (its first terminal status is success) in an environment matching production_environments, or — by the repo's deployments.source — a successful deploy workflow run, a published release, or every merge to the default branch. Reported per week (count ÷ window days × 7) and as deploy days: for each whole week, the days with at least one deployment. The tier rates the median week's deploy days. Failed attempts never reached production and only lower the deploy success rate.",
-			buildDeploymentFrequency},
+			buildDeploymentFrequency, false},
 		{measureLeadTime, "Lead time for changes", "lead_time",
 			"For each merged change (bots left out) shipped by a production deployment that finished in the window: the deployment's finish minus the change's first commit (its creation when there is no commit data). A change is shipped by the first production deployment that contains its merge commit. Values ≤ 0 are dropped. The median is rated.",
-			buildLeadTime},
+			buildLeadTime, true},
 		{measureChangeFailureRate, "Change failure rate", "change_failure_rate",
 			"Of the production deployments in the window, the share that failed: an incident was attributed to it (an incident belongs to the latest production deployment of its repo that finished before it was opened, within incident_window), or it was rolled back (a later deployment redeployed an earlier sha). Failed attempts are not counted here.",
-			buildChangeFailureRate},
+			buildChangeFailureRate, false},
 		{measureRecoveryTime, "Failed deployment recovery time", "recovery_time",
 			"For each failed deployment whose recovery falls in the window: from its finish to its recovery — the earlier of the last resolution of its incidents (once all are resolved) and the finish of the rollback that replaced it. A failure with an incident still open and no rollback has not recovered yet. Time to restore (incidents resolved in the window: resolved − opened) is shown beside it.",
-			buildRecoveryTime},
+			buildRecoveryTime, false},
 		{measureReworkRate, "Deployment rework rate", "rework_rate",
 			"Of the production deployments in the window, the share that were unplanned fixes: a rollback, or a deployment whose every non-bot change is a fix (a rework label such as hotfix, bug or incident, or a title starting with revert, hotfix or fix). A planned release that carries a fix among features is not rework. No tier: the reports publish none.",
-			buildReworkRate},
+			buildReworkRate, false},
 		{measureCycleTime, "Cycle time", "cycle_time",
 			"The changes counted in lead time, split in four: coding (first commit to ready for review), pickup (ready to the first review by someone other than the author or a bot), review (first review to merge) and deploy (merge to the production deployment that shipped it). Negative parts count as 0; a change never reviewed has no pickup or review part.",
-			buildCycleTime},
+			buildCycleTime, false},
 		{measureThroughput, "Throughput", "throughput",
 			"Non-bot changes merged in the window, in total and per week.",
-			buildThroughput},
+			buildThroughput, false},
 		{measurePRSize, "PR size", "pr_size",
 			"Additions plus deletions of the non-bot changes merged in the window; changes whose size the provider did not give are left out.",
-			buildPRSize},
+			buildPRSize, false},
 		{measureCI, "CI duration", "ci",
 			"Workflow runs (GitHub Actions) and pipelines (GitLab), of any workflow and branch, that finished in the window with success or failure (cancelled, skipped and neutral runs are left out): finish minus the run's start, so queueing is left out. Success rate is success ÷ (success + failure).",
-			buildCI},
+			buildCI, false},
 	}
 }
 
@@ -208,7 +220,7 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now())
+	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
 	if err != nil {
 		return err
 	}
@@ -244,7 +256,7 @@ func (s *Server) apiMeasure(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now())
+	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
 	if err != nil {
 		return err
 	}

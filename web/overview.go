@@ -52,7 +52,8 @@ type overview struct {
 }
 
 func (s *Server) loadOverview(r *http.Request, q Query) (*overview, error) {
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithPrevious())
+	// The overview lists no rows: its view loads none.
+	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithPrevious(), engine.WithoutRows())
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +161,7 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now())
+	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithoutRows())
 	if err != nil {
 		return err
 	}

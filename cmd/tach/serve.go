@@ -110,6 +110,7 @@ func refuseWithoutAuth(addr, how string) error {
 // sync in flight commit its batch (commits are transactional: the next
 // sync goes on from the last one).
 func serve(ctx context.Context, env *cli, opt serveOptions) error {
+	tuneGCForServing()
 	log := opt.log
 	if log == nil {
 		log = newLogger(env.stderr, config.Default())

@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/tach-dev/tach/store"
@@ -43,6 +44,10 @@ type Options struct {
 // baseChanges is about how many changes the default organisation has; Scale
 // divides by it.
 const baseChanges = 2480
+
+// acmeChanges is about how many changes Acme's repos have over a large
+// organisation's three years.
+const acmeChanges = 7400
 
 // Summary counts the rows written, per table.
 type Summary struct {
@@ -74,15 +79,36 @@ func Generate(ctx context.Context, st *store.Store, opt Options) (Summary, error
 	if opt.Scale < 0 {
 		return sum, fmt.Errorf("generate demo: scale %d is negative", opt.Scale)
 	}
-	clk := newClock(opt.End.UTC().Truncate(time.Second))
+	org := opt.Scale >= orgScale
+	weeks := historyWeeks
+	if org {
+		weeks = orgWeeks
+	}
+	clk := newClockWeeks(opt.End.UTC().Truncate(time.Second), weeks)
 	scale := 1.0
-	if opt.Scale > 0 {
+	if opt.Scale > 0 && !org {
 		scale = float64(opt.Scale) / baseChanges
 	}
+	defs := repoDefs
+	var teams []store.Team
+	for _, team := range []string{teamCheckout, teamPlatform} {
+		t := store.Team{Name: team}
+		for _, d := range repoDefs {
+			if d.team == team {
+				t.Repos = append(t.Repos, d.name)
+			}
+		}
+		teams = append(teams, t)
+	}
+	if org {
+		gen, genTeams := orgDefs(opt.Scale, opt.Seed, acmeChanges)
+		defs = append(slices.Clone(defs), gen...)
+		teams = append(teams, genTeams...)
+	}
 
-	ids := make([]int64, len(repoDefs))
+	ids := make([]int64, len(defs))
 	err := st.Write(ctx, func(tx *store.Tx) error {
-		for i, d := range repoDefs {
+		for i, d := range defs {
 			created := clk.start.Add(-d.age).Add(9*time.Hour + time.Duration(i*17)*time.Minute)
 			if d.age == 0 {
 				created = clk.split.Add(9*time.Hour + 47*time.Minute)
@@ -94,25 +120,18 @@ func Generate(ctx context.Context, st *store.Store, opt Options) (Summary, error
 			}
 			ids[i] = id
 		}
-		var teams []store.Team
-		for _, team := range []string{teamCheckout, teamPlatform} {
-			t := store.Team{Name: team}
-			for _, d := range repoDefs {
-				if d.team == team {
-					t.Repos = append(t.Repos, d.name)
-				}
-			}
-			teams = append(teams, t)
-		}
 		return tx.ReplaceTeams(ctx, teams)
 	})
 	if err != nil {
 		return sum, fmt.Errorf("generate demo: %w", err)
 	}
-	sum.Repos, sum.Teams = len(repoDefs), 2
+	sum.Repos, sum.Teams = len(defs), len(teams)
 
-	w := &writer{ctx: ctx, st: st, sum: &sum}
-	for i, d := range repoDefs {
+	w, err := newWriter(ctx, st, &sum)
+	if err != nil {
+		return sum, fmt.Errorf("generate demo: %w", err)
+	}
+	for i, d := range defs {
 		if err := newSim(d, clk, w, ids[i], opt.Seed, scale).run(); err != nil {
 			return sum, fmt.Errorf("generate demo: %w", err)
 		}

@@ -669,3 +669,50 @@ func TestQuota(t *testing.T) {
 		t.Errorf("%d hits in 1000 trials at 0.1, want 100 ± 1", hits)
 	}
 }
+
+// TestLargeOrganisation generates the smallest large organisation: Acme's
+// repos over three years among generated ones, in teams, with about one
+// deployment per five changes and two CI runs per change in the generated
+// repos.
+func TestLargeOrganisation(t *testing.T) {
+	st := storetest.New(t)
+	sum, err := Generate(context.Background(), st, Options{End: testEnd, Scale: orgScale + 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s", sum)
+	db := openRaw(t, st.Path())
+	if sum.Repos < len(repoDefs)+3 || sum.Teams < 3 {
+		t.Errorf("%d repos in %d teams", sum.Repos, sum.Teams)
+	}
+	if sum.Changes < orgScale || sum.Changes > orgScale+4000 {
+		t.Errorf("%d changes, want about %d", sum.Changes, orgScale+2000)
+	}
+	// Three years of history.
+	var first, last int64
+	if err := db.QueryRow(`SELECT MIN(created_at), MAX(created_at) FROM changes`).Scan(&first, &last); err != nil {
+		t.Fatal(err)
+	}
+	if span := time.Duration(last-first) * time.Second; span < 150*week {
+		t.Errorf("history spans %s, want three years", span)
+	}
+	gen := func(q string) float64 {
+		var n float64
+		if err := db.QueryRow(q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	changes := gen(`SELECT count(*) FROM changes c JOIN repos r ON r.id = c.repo_id WHERE r.name LIKE 'globex/%'`)
+	deps := gen(`SELECT count(*) FROM deployments d JOIN repos r ON r.id = d.repo_id WHERE r.name LIKE 'globex/%'`)
+	runs := gen(`SELECT count(*) FROM ci_runs c JOIN repos r ON r.id = c.repo_id WHERE r.name LIKE 'globex/%'`)
+	if r := deps / changes; r < 0.1 || r > 0.35 {
+		t.Errorf("%.2f deployments per change in the generated repos", r)
+	}
+	if r := runs / changes; r < 1.5 || r > 2.5 {
+		t.Errorf("%.2f CI runs per change in the generated repos", r)
+	}
+	if n := gen(`SELECT count(*) FROM team_repos t JOIN repos r ON r.id = t.repo_id WHERE r.name LIKE 'globex/%'`); int(n) != sum.Repos-len(repoDefs) {
+		t.Errorf("%v generated repos in teams, want %d", n, sum.Repos-len(repoDefs))
+	}
+}

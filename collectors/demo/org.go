@@ -53,10 +53,14 @@ type clock struct {
 	freezes                [][2]time.Time
 }
 
-func newClock(end time.Time) clock {
+func newClock(end time.Time) clock { return newClockWeeks(end, historyWeeks) }
+
+// newClockWeeks is a clock whose history starts the given number of weeks
+// before end (a large organisation's demo covers three years).
+func newClockWeeks(end time.Time, weeks int) clock {
 	before := func(weeks int) time.Time { return end.Add(-time.Duration(weeks) * week) }
 	c := clock{
-		start: before(historyWeeks), end: end,
+		start: before(weeks), end: end,
 		split: before(splitWeeks), hot: before(catalogHotWeeks), cache: before(cacheWeeks), orm: before(ormWeeks),
 	}
 	for _, w := range freezeWeeks {
@@ -106,6 +110,14 @@ type repoDef struct {
 	revertShare          float64 // share of rollbacks followed by a revert PR
 	dupShare             float64 // share of outages reported twice
 	botReviews           bool    // github-actions[bot] comments on every PR
+
+	// A repo of a large organisation (Options.Scale above orgScale): its
+	// habits do not change over time, its people's time zones are zones.
+	generated bool
+	rate      period
+	zones     []time.Duration
+	ciLite    bool    // one CI run per change as merged (plus one on main), not two per push
+	lintShare float64 // ciLite: share of changes with a lint run too
 }
 
 func (d repoDef) url() string {

@@ -102,6 +102,9 @@ func newSim(def repoDef, clk clock, w *writer, repoID int64, seed int64, scale f
 	s.tz = make(map[string]time.Duration, len(s.people))
 	for i, p := range s.people {
 		s.tz[p] = timeZones[def.people[i%len(def.people)]]
+		if def.generated {
+			s.tz[p] = def.zones[i%len(def.zones)]
+		}
 	}
 	for _, q := range []*quota{&s.changeQ, &s.slotQ, &s.badQ, &s.rbQ, &s.faQ, &s.hotQ, &s.dupQ} {
 		*q = newQuota(s.rs)
@@ -255,7 +258,7 @@ const dayShareTotal = 5.0
 // scheduleChanges puts the changes opened on local day d on the queue (none
 // before the repo's history starts).
 func (s *sim) scheduleChanges(d time.Time) {
-	p := s.clk.period(s.def.name, d.Add(12*time.Hour))
+	p := s.period(d.Add(12 * time.Hour))
 	wd := weekdayIndex(d)
 	n := s.changeQ.count(s.rs, p.changes*s.scale*dayShare[wd]/dayShareTotal)
 	for i := range n {
@@ -276,7 +279,7 @@ func (s *sim) scheduleChanges(d time.Time) {
 // scheduleDeploys puts the day's bot changes and deployment slots on the
 // queue.
 func (s *sim) scheduleDeploys(d time.Time) {
-	p := s.clk.period(s.def.name, d.Add(12*time.Hour))
+	p := s.period(d.Add(12 * time.Hour))
 	wd := weekdayIndex(d)
 	if wd < 5 {
 		for i, b := range s.def.bots {
@@ -410,7 +413,7 @@ func (s *sim) createChange(sp changeSpec) error {
 }
 
 func (s *sim) humanLife(sp changeSpec) life {
-	r, p := s.r, s.clk.period(s.def.name, sp.at)
+	r, p := s.r, s.period(sp.at)
 	z := s.q.normals()
 	lf := life{created: sp.at, author: sp.author, title: sp.title, labels: sp.labels}
 	if lf.author == "" {
@@ -648,6 +651,22 @@ func (s *sim) finish(lf life) error {
 		updated = latest(updated, at)
 		last := j == len(lf.pushes)-1
 		head := sha(s.def.name, "head", num, j)
+		if s.def.ciLite {
+			// A large organisation's repo: one CI run for the branch as
+			// merged, and a lint run for some.
+			if !last {
+				continue
+			}
+			if err := s.ciRun("ci", branch, head, at, s.prConclusion(true)); err != nil {
+				return err
+			}
+			if s.r.chance(s.def.lintShare) {
+				if err := s.ciRun("lint", branch, head, at, "success"); err != nil {
+					return err
+				}
+			}
+			continue
+		}
 		if err := s.ciRun("ci", branch, head, at, s.prConclusion(last)); err != nil {
 			return err
 		}
@@ -936,7 +955,7 @@ func (s *sim) afterProduction(info deployInfo, pk prodKind) error {
 		s.push(event{at: at, kind: evIncident, open: true, incident: store.Incident{Title: "Refund webhooks delayed for some merchants", CreatedAt: at}})
 		return nil
 	}
-	p := s.clk.period(s.def.name, info.finished)
+	p := s.period(info.finished)
 	if !s.badQ.take(s.rs, p.failP) {
 		if pk == pkRegular && s.def.source == "deployments" && s.rs.chance(0.02) {
 			// Someone re-runs the deploy job: the same sha again.

@@ -7,21 +7,38 @@ import (
 	"github.com/tach-dev/tach/store"
 )
 
-// batchRows is how many rows go into one write transaction.
-const batchRows = 1000
+// batchRows is about how many rows go into one write transaction.
+const batchRows = 20000
 
-// writer queues writes and commits them in transactions of about batchRows
-// rows, so memory stays flat however large the demo is.
+// writer queues rows and commits them in transactions of about batchRows
+// rows with the store's bulk inserts, so memory stays flat however large
+// the demo is. Every row is new, so it takes its id here, in the order the
+// simulation writes it: the rows and ids are what one upsert per row in
+// that order would give.
 type writer struct {
-	ctx  context.Context
-	st   *store.Store
-	ops  []func(tx *store.Tx) error
-	rows int
-	sum  *Summary
+	ctx context.Context
+	st  *store.Store
+	sum *Summary
+	ids store.IDs
+
+	changes   []store.Change
+	deps      []store.Deployment
+	ranges    [][]string
+	incidents []store.Incident
+	runs      []store.CIRun
+	ops       []func(tx *store.Tx) error
+	rows      int
 }
 
-func (w *writer) add(rows int, op func(tx *store.Tx) error) error {
-	w.ops = append(w.ops, op)
+func newWriter(ctx context.Context, st *store.Store, sum *Summary) (*writer, error) {
+	ids, err := st.NextIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &writer{ctx: ctx, st: st, sum: sum, ids: ids}, nil
+}
+
+func (w *writer) added(rows int) error {
 	w.rows += rows
 	if w.rows >= batchRows {
 		return w.flush()
@@ -29,16 +46,33 @@ func (w *writer) add(rows int, op func(tx *store.Tx) error) error {
 	return nil
 }
 
+// add queues a write of anything else (decisions, meta).
+func (w *writer) add(rows int, op func(tx *store.Tx) error) error {
+	w.ops = append(w.ops, op)
+	return w.added(rows)
+}
+
 func (w *writer) flush() error {
-	if len(w.ops) == 0 {
+	if w.rows == 0 && len(w.ops) == 0 {
 		return nil
 	}
 	if err := w.ctx.Err(); err != nil {
 		return err
 	}
-	ops := w.ops
 	err := w.st.Write(w.ctx, func(tx *store.Tx) error {
-		for _, op := range ops {
+		if err := tx.InsertChanges(w.ctx, w.changes); err != nil {
+			return err
+		}
+		if err := tx.InsertDeployments(w.ctx, w.deps, w.ranges); err != nil {
+			return err
+		}
+		if err := tx.InsertIncidents(w.ctx, w.incidents); err != nil {
+			return err
+		}
+		if err := tx.InsertCIRuns(w.ctx, w.runs); err != nil {
+			return err
+		}
+		for _, op := range w.ops {
 			if err := op(tx); err != nil {
 				return err
 			}
@@ -46,7 +80,13 @@ func (w *writer) flush() error {
 		return nil
 	})
 	clear(w.ops)
-	w.ops, w.rows = w.ops[:0], 0
+	clear(w.changes)
+	clear(w.deps)
+	clear(w.ranges)
+	clear(w.incidents)
+	clear(w.runs)
+	w.changes, w.deps, w.ranges, w.incidents, w.runs, w.ops = w.changes[:0], w.deps[:0], w.ranges[:0], w.incidents[:0], w.runs[:0], w.ops[:0]
+	w.rows = 0
 	if err != nil {
 		return fmt.Errorf("write demo rows: %w", err)
 	}
@@ -56,37 +96,35 @@ func (w *writer) flush() error {
 func (w *writer) change(c store.Change) error {
 	w.sum.Changes++
 	w.sum.Reviews += len(c.Reviews)
-	return w.add(1+len(c.Reviews), func(tx *store.Tx) error {
-		_, _, err := tx.UpsertChange(w.ctx, c)
-		return err
-	})
+	c.ID = w.ids.Change
+	w.ids.Change++
+	w.changes = append(w.changes, c)
+	return w.added(1 + len(c.Reviews))
 }
 
 // deployment writes a deployment and, when shas is not nil, its commit range.
 func (w *writer) deployment(d store.Deployment, shas []string) error {
 	w.sum.Deployments++
 	w.sum.DeploymentCommits += len(shas)
-	return w.add(1+len(shas), func(tx *store.Tx) error {
-		id, _, err := tx.UpsertDeployment(w.ctx, d)
-		if err != nil || shas == nil {
-			return err
-		}
-		return tx.SetDeploymentRange(w.ctx, id, shas)
-	})
+	d.ID = w.ids.Deployment
+	w.ids.Deployment++
+	w.deps = append(w.deps, d)
+	w.ranges = append(w.ranges, shas)
+	return w.added(1 + len(shas))
 }
 
 func (w *writer) incident(in store.Incident) error {
 	w.sum.Incidents++
-	return w.add(1, func(tx *store.Tx) error {
-		_, _, err := tx.UpsertIncident(w.ctx, in)
-		return err
-	})
+	in.ID = w.ids.Incident
+	w.ids.Incident++
+	w.incidents = append(w.incidents, in)
+	return w.added(1)
 }
 
 func (w *writer) ciRun(r store.CIRun) error {
 	w.sum.CIRuns++
-	return w.add(1, func(tx *store.Tx) error {
-		_, _, err := tx.UpsertCIRun(w.ctx, r)
-		return err
-	})
+	r.ID = w.ids.CIRun
+	w.ids.CIRun++
+	w.runs = append(w.runs, r)
+	return w.added(1)
 }

@@ -51,8 +51,11 @@ type Options struct {
 	UserAgent string
 
 	// PullRequestPageSize is the pull requests per GraphQL request
-	// (default 50, at most 100). 50 keeps a query with its nested
-	// reviews, commits and labels well inside GitHub's time limit.
+	// (default 100, the most GitHub gives: ⌈N/100⌉ requests for N pull
+	// requests). A page that GitHub cannot answer in its time limit (a
+	// 502 or 504, or a GraphQL timeout, once the retries are spent) is
+	// asked again half as big, down to minPullRequestPage, and the walk
+	// goes on with that size.
 	PullRequestPageSize int
 	// PageSize is the items per page of the other lists (default 100, the
 	// most GitHub gives).
@@ -124,7 +127,7 @@ func New(opts Options) (*Provider, error) {
 		opts.UserAgent = "tach"
 	}
 	if opts.PullRequestPageSize <= 0 {
-		opts.PullRequestPageSize = 50
+		opts.PullRequestPageSize = 100
 	}
 	opts.PullRequestPageSize = min(opts.PullRequestPageSize, 100)
 	if opts.PageSize <= 0 {

@@ -2,6 +2,8 @@ package github
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -125,6 +127,26 @@ type pullRequestsQuery struct {
 	} `graphql:"repository(owner: $owner, name: $name)"`
 }
 
+// minPullRequestPage is the smallest page of pull requests a timed-out
+// page is halved to.
+const minPullRequestPage = 25
+
+// timedOut reports whether a GraphQL request failed because GitHub could
+// not answer it in its time limit: a 502 or 504, or a GraphQL error that
+// says so.
+func timedOut(err error) bool {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status == http.StatusBadGateway || ae.Status == http.StatusGatewayTimeout
+	}
+	var ge *GraphQLError
+	if errors.As(err, &ge) {
+		m := strings.ToLower(ge.Message)
+		return strings.Contains(m, "timeout") || strings.Contains(m, "timed out") || strings.Contains(m, "couldn't respond")
+	}
+	return false
+}
+
 // syncChanges walks pull requests from the most recently updated back to
 // the watermark (the first sync: back to sync.history).
 func (s *repoSync) syncChanges(ctx context.Context) error {
@@ -144,11 +166,17 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 		}
 	}
 	var after *githubv4.String
+	size := s.p.opts.PullRequestPageSize
 	for {
 		var q pullRequestsQuery
 		err := s.p.client.query(ctx, &q, s.vars(map[string]any{
-			"first": githubv4.Int(s.p.opts.PullRequestPageSize), "after": after,
+			"first": githubv4.Int(size), "after": after,
 		}))
+		if err != nil && size > minPullRequestPage && timedOut(err) {
+			size = max(size/2, minPullRequestPage)
+			s.p.log.Warn("github: pull requests page timed out; asking for smaller pages", "repo", s.repo.Name, "page_size", size)
+			continue
+		}
 		if err != nil {
 			return err
 		}

@@ -489,3 +489,21 @@ func TestSeveralReposInParallel(t *testing.T) {
 		t.Errorf("requests: provider %d, summary %d, server %d", p.Requests(), sum.Requests(), srv.TotalRequests())
 	}
 }
+
+// A page of pull requests GitHub cannot answer in time (502 after every
+// retry) is asked again half as big, and the walk goes on with that size.
+func TestPullRequestPageHalvesOnTimeout(t *testing.T) {
+	srv := githubtest.New(t)
+	srv.AddRepo("acme/big").Generate(githubtest.History{PRs: 120, End: now, Span: 60 * day})
+	p, _, _ := newProvider(t, srv)
+	srv.Inject(githubtest.ServerError(http.StatusBadGateway).On("graphql").Repeat(5)) // the first try and its 4 retries
+	st := storetest.New(t)
+	mustSync(t, st, p, repoEntry("acme/big", "deployments"))
+	if n := len(history(t, st, "acme/big").Changes); n != 120 {
+		t.Fatalf("%d changes, want 120", n)
+	}
+	// 5 attempts of a page of 100, then ⌈120/50⌉ pages of 50.
+	if n := srv.Requests("graphql.pullRequests"); n != 5+3 {
+		t.Errorf("pull request requests = %d, want 8", n)
+	}
+}

@@ -11,9 +11,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
@@ -30,6 +32,8 @@ type Engine struct {
 	// Teams, when set, replace the teams recorded in the database (the
 	// config's teams, resolved against the repos synced so far).
 	Teams []store.Team
+
+	cache pageCache // see cache.go
 }
 
 // New returns an engine over st. repoRules may be nil (every repo takes the
@@ -67,22 +71,20 @@ type Resolved struct {
 // Resolve turns a scope into the repos it names, or says which name is
 // unknown.
 func (e *Engine) Resolve(ctx context.Context, sc Scope) (Resolved, error) {
-	repos, err := e.st.Repos(ctx)
+	m, err := e.meta(ctx)
 	if err != nil {
 		return Resolved{}, err
 	}
-	byName := map[string]store.Repo{}
+	return m.resolve(sc)
+}
+
+func resolve(sc Scope, repos []store.Repo, teams []store.Team) (Resolved, error) {
+	byName := make(map[string]store.Repo, len(repos))
 	for _, r := range repos {
 		byName[r.Name] = r
 	}
 	want := sc.Repos
 	if sc.Team != "" {
-		teams := e.Teams
-		if teams == nil {
-			if teams, err = e.st.Teams(ctx); err != nil {
-				return Resolved{}, err
-			}
-		}
 		i := slices.IndexFunc(teams, func(t store.Team) bool { return t.Name == sc.Team })
 		if i < 0 {
 			names := make([]string, len(teams))
@@ -125,6 +127,12 @@ func (e *Engine) Resolve(ctx context.Context, sc Scope) (Resolved, error) {
 func orNone(names []string) string {
 	if len(names) == 0 {
 		return "none yet"
+	}
+	// An organisation of a thousand repos: the first few are enough to
+	// see the spelling.
+	const shown = 20
+	if len(names) > shown {
+		return strings.Join(names[:shown], ", ") + fmt.Sprintf(", … (%d in all)", len(names))
 	}
 	return strings.Join(names, ", ")
 }
@@ -171,17 +179,18 @@ func (e *Engine) Dataset(ctx context.Context, r Resolved, w metrics.Window) (met
 	return ds, nil
 }
 
-// Report computes every measure for a scope and window.
+// Report computes every measure for a scope and window, from the repos'
+// rollups where they are fresh (see rollup.go) and from rows elsewhere:
+// the same report either way.
 func (e *Engine) Report(ctx context.Context, sc Scope, w metrics.Window, now time.Time) (metrics.Report, error) {
 	r, err := e.Resolve(ctx, sc)
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	ds, err := e.Dataset(ctx, r, w)
+	rep, err := e.report(ctx, r, w, now)
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("report: %w", err)
 	}
-	rep := metrics.Compute(ds, w, e.rules, now)
 	rep.Scope.Repos = r.Names
 	if rep.Scope.Repos == nil {
 		rep.Scope.Repos = []string{}
@@ -199,11 +208,11 @@ func (e *Engine) Weekly(ctx context.Context, sc Scope, w metrics.Window, now tim
 	if err != nil {
 		return nil, err
 	}
-	ds, err := e.Dataset(ctx, r, w)
+	weeks, err := e.weekly(ctx, r, w, now)
 	if err != nil {
 		return nil, fmt.Errorf("weekly report: %w", err)
 	}
-	return metrics.Weekly(ds, w, e.rules, now), nil
+	return weeks, nil
 }
 
 // RulesHash identifies the rules the derived columns depend on, so a
@@ -214,6 +223,7 @@ func (e *Engine) RulesHash() string {
 	if e.rules.Bots != nil {
 		str(e.rules.Bots.String())
 	}
+	str(rollupFormat) // a new packing rebuilds the rollups
 	str(e.rules.IncidentWindow)
 	str(strings.Join(e.rules.ReworkLabels, ","))
 	if e.rules.ReworkTitle != nil {
@@ -267,15 +277,70 @@ func (e *Engine) Derive(ctx context.Context, repoIDs ...int64) error {
 			repoIDs = append(repoIDs, r.ID)
 		}
 	}
-	for _, id := range repoIDs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := e.deriveRepo(ctx, id); err != nil {
-			return err
-		}
+	if err := e.deriveRepos(ctx, repoIDs); err != nil {
+		return err
 	}
 	return e.st.Write(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, store.MetaRulesHash, e.RulesHash()) })
+}
+
+// deriveRepos derives repos with a pipeline: workers read a repo's history
+// and compute its derived values and rollup (one repo each at a time, so
+// memory holds a few repos, never the organisation), while the one write
+// connection saves the repos already computed.
+func (e *Engine) deriveRepos(ctx context.Context, repoIDs []int64) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type derived struct {
+		id     int64
+		diff   store.DerivedDiff
+		rollup store.Rollup
+		err    error
+	}
+	jobs := make(chan int64)
+	results := make(chan derived, 1)
+	var wg sync.WaitGroup
+	for range max(1, min(runtime.GOMAXPROCS(0), len(repoIDs))) {
+		wg.Go(func() {
+			for id := range jobs {
+				d := derived{id: id}
+				d.diff, d.rollup, d.err = e.deriveRepo(ctx, id)
+				select {
+				case results <- d:
+				case <-ctx.Done():
+					return
+				}
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		for _, id := range repoIDs {
+			select {
+			case jobs <- id:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+	var err error
+	for d := range results {
+		if err != nil {
+			continue // drain
+		}
+		if d.err != nil {
+			err = d.err
+		} else {
+			err = e.st.SaveDerivedRollup(ctx, d.id, d.diff, d.rollup)
+		}
+		if err != nil {
+			cancel()
+		}
+	}
+	if err == nil {
+		err = ctx.Err()
+	}
+	return err
 }
 
 // DeriveIfRulesChanged re-derives every repo when the database was derived
@@ -291,10 +356,18 @@ func (e *Engine) DeriveIfRulesChanged(ctx context.Context) (bool, error) {
 	return true, e.Derive(ctx)
 }
 
-func (e *Engine) deriveRepo(ctx context.Context, repoID int64) error {
+// deriveRepo reads a repo's history, derives it, and returns what differs
+// from what is stored, and its rollup.
+func (e *Engine) deriveRepo(ctx context.Context, repoID int64) (store.DerivedDiff, store.Rollup, error) {
+	var diff store.DerivedDiff
+	// The rollup is fresh at the end only if no row of the repo is written
+	// from here on.
+	if err := e.st.BeginRollup(ctx, repoID); err != nil {
+		return diff, store.Rollup{}, err
+	}
 	h, err := e.st.RepoHistory(ctx, repoID)
 	if err != nil {
-		return err
+		return diff, store.Rollup{}, err
 	}
 	in := metrics.RepoHistory{
 		RepoID:      repoID,
@@ -303,24 +376,39 @@ func (e *Engine) deriveRepo(ctx context.Context, repoID int64) error {
 		Deployments: mapSlice(h.Deployments, toDeployment),
 		Incidents:   mapSlice(h.Incidents, toIncident),
 	}
+	// The stored derived values are in's (the conversion keeps them): the
+	// store's rows can go before Derive makes its copy.
+	h = store.History{}
 	out := metrics.Derive(in, e.rules)
 
-	changes := make([]store.Change, len(out.Changes))
-	var links []store.Link
+	// Derive keeps the order of the rows it is given: out's row i is in's.
 	for i, c := range out.Changes {
-		changes[i] = store.Change{ID: c.ID, FirstReviewAt: c.FirstReviewAt, FirstApprovalAt: c.FirstApprovalAt}
-		if c.DeploymentID != 0 {
-			links = append(links, store.Link{DeploymentID: c.DeploymentID, ChangeID: c.ID})
+		old := in.Changes[i]
+		if !c.FirstReviewAt.Equal(old.FirstReviewAt) || !c.FirstApprovalAt.Equal(old.FirstApprovalAt) {
+			diff.Changes = append(diff.Changes, store.Change{ID: c.ID, FirstReviewAt: c.FirstReviewAt, FirstApprovalAt: c.FirstApprovalAt})
+		}
+		if c.DeploymentID != old.DeploymentID {
+			if old.DeploymentID != 0 {
+				diff.Unlinked = append(diff.Unlinked, c.ID)
+			}
+			if c.DeploymentID != 0 {
+				diff.Linked = append(diff.Linked, store.Link{DeploymentID: c.DeploymentID, ChangeID: c.ID})
+			}
 		}
 	}
-	deps := make([]store.Deployment, len(out.Deployments))
 	for i, d := range out.Deployments {
-		deps[i] = store.Deployment{ID: d.ID, Production: d.Production, FailedAttempt: d.FailedAttempt, Failed: d.Failed, FailureCause: d.FailureCause,
-			Rollback: d.Rollback, Rework: d.Rework, RecoveredAt: d.RecoveredAt, RecoveredBy: d.RecoveredBy}
+		old := in.Deployments[i]
+		if d.Production != old.Production || d.FailedAttempt != old.FailedAttempt || d.Failed != old.Failed || d.FailureCause != old.FailureCause ||
+			d.Rollback != old.Rollback || d.Rework != old.Rework || !d.RecoveredAt.Equal(old.RecoveredAt) || d.RecoveredBy != old.RecoveredBy {
+			diff.Deployments = append(diff.Deployments, store.Deployment{ID: d.ID, Production: d.Production, FailedAttempt: d.FailedAttempt, Failed: d.Failed,
+				FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework, RecoveredAt: d.RecoveredAt, RecoveredBy: d.RecoveredBy})
+		}
 	}
-	incidents := make([]store.Incident, len(out.Incidents))
-	for i, in := range out.Incidents {
-		incidents[i] = store.Incident{ID: in.ID, DeploymentID: in.DeploymentID}
+	for i, inc := range out.Incidents {
+		if inc.DeploymentID != in.Incidents[i].DeploymentID {
+			diff.Incidents = append(diff.Incidents, store.Incident{ID: inc.ID, DeploymentID: inc.DeploymentID})
+		}
 	}
-	return e.st.SaveDerived(ctx, repoID, changes, deps, incidents, links)
+	rollup, err := e.buildRollup(ctx, repoID, out)
+	return diff, rollup, err
 }

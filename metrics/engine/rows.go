@@ -106,11 +106,19 @@ func (v *View) details(deps []metrics.Deployment, keep func(metrics.Deployment) 
 // SlowestChanges returns the n changes of the window with the longest lead
 // time (all when n ≤ 0).
 func (v *View) SlowestChanges(n int) []metrics.ChangeTiming {
+	if v.slowest != nil && n > 0 && (n <= len(v.slowest) || v.reports.slowestComplete) {
+		return firstN(v.slowest, n)
+	}
 	rows := metrics.LeadTimeRows(v.Data, v.Window, v.Rules)
+	sortSlowest(rows)
+	return firstN(rows, n)
+}
+
+// sortSlowest orders rows by lead time, longest first, then by change id.
+func sortSlowest(rows []metrics.ChangeTiming) {
 	slices.SortStableFunc(rows, func(a, b metrics.ChangeTiming) int {
 		return cmp.Or(cmp.Compare(b.LeadTime, a.LeadTime), cmp.Compare(a.Change.ID, b.Change.ID))
 	})
-	return firstN(rows, n)
 }
 
 // SlowestRecoveries returns the n recoveries of the window that took

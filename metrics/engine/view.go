@@ -40,28 +40,71 @@ type View struct {
 	weekly                                          []metrics.WeekReport
 	changes                                         map[int64]metrics.Change
 	incidents                                       map[int64]metrics.Incident
+
+	// From facts (Engine.View): the reports, and the slowest changes.
+	reports *viewReports
+	open    metrics.OpenWork
+	slowest []metrics.ChangeTiming
 }
 
 // ViewOption changes what View loads.
 type ViewOption func(*viewOptions)
 
-type viewOptions struct{ previous bool }
+type viewOptions struct {
+	previous bool
+	noRows   bool
+	slowest  int
+}
 
 // WithPrevious loads the previous period as well, for PreviousReport.
 func WithPrevious() ViewOption { return func(o *viewOptions) { o.previous = true } }
 
+// WithoutRows loads no rows: Data stays empty, and the view serves its
+// reports (Report, PreviousReport, Weekly), LeadTimeSeconds and
+// SlowestChanges (up to WithSlowestChanges) from the rollups alone. For
+// pages that list no other rows, such as the overview.
+func WithoutRows() ViewOption { return func(o *viewOptions) { o.noRows = true } }
+
+// WithSlowestChanges loads the n slowest changes of the window (by lead
+// time) for SlowestChanges, even without rows.
+func WithSlowestChanges(n int) ViewOption { return func(o *viewOptions) { o.slowest = n } }
+
 // View loads what a page needs for a scope and window. An unknown repo or
 // team is an error wrapping ErrUnknownScope.
+//
+// The reports come from facts (the rollups; see cache.go for how they are
+// kept between requests); the rows, which pages list under their figures,
+// are loaded unless WithoutRows.
 func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.Time, opts ...ViewOption) (*View, error) {
 	var o viewOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	r, err := e.Resolve(ctx, sc)
+	m, err := e.meta(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.resolve(sc)
 	if err != nil {
 		return nil, err
 	}
 	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, e.rules.Location), HasPrevious: o.previous, Now: now, Rules: e.rules}
+	v.Repos, v.Teams = m.byID, m.teams // shared: read only
+	if v.Decisions, err = e.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
+		return nil, fmt.Errorf("load view: %w", err)
+	}
+	if v.reports, err = e.viewReports(ctx, r, w, v.Previous, o.previous); err != nil {
+		return nil, fmt.Errorf("load view: %w", err)
+	}
+	v.open = metrics.OpenWorkOf(v.reports.open, e.rules, now)
+	if o.slowest > 0 && (o.slowest <= len(v.reports.slowest) || v.reports.slowestComplete) {
+		if v.slowest, err = e.slowestChanges(ctx, v, o.slowest); err != nil {
+			return nil, fmt.Errorf("load view: %w", err)
+		}
+	}
+	if o.noRows {
+		return v, nil
+	}
 	rows := w
 	if o.previous {
 		rows.From = v.Previous.From
@@ -86,10 +129,8 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 		if deps, err = e.st.DeploymentsForWindow(ctx, r.IDs, rows.From, rows.To); err != nil {
 			return err
 		}
-		if incidents, err = e.st.IncidentsForWindow(ctx, r.IDs, rows.From, rows.To); err != nil {
-			return err
-		}
-		return e.loadViewMeta(ctx, v)
+		incidents, err = e.st.IncidentsForWindow(ctx, r.IDs, rows.From, rows.To)
+		return err
 	}()
 	wg.Wait()
 	if err := errors.Join(err, ciErr); err != nil {
@@ -97,6 +138,25 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 	}
 	v.Data = assembleDataset(changes, deps, incidents, runs)
 	return v, nil
+}
+
+// slowestChanges loads the n slowest changes of the view's window, as
+// LeadTimeRows gives them, from the ids its facts name.
+func (e *Engine) slowestChanges(ctx context.Context, v *View, n int) ([]metrics.ChangeTiming, error) {
+	top := firstN(v.reports.slowest, n)
+	ids := make([]int64, len(top))
+	for i, s := range top {
+		ids[i] = s.ChangeID
+	}
+	cs, err := e.st.ChangesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	// A change rewritten since the facts were read may have left; the
+	// next view, computed anew, has it right.
+	rows := metrics.LeadTimeRows(metrics.Dataset{Changes: mapSlice(cs, toChange)}, v.Window, v.Rules)
+	sortSlowest(rows)
+	return rows, nil
 }
 
 // assembleDataset turns store rows into a Dataset, as Dataset does: each
@@ -165,8 +225,25 @@ func isMidnight(t time.Time) bool {
 
 // Report is every measure over the window.
 func (v *View) Report() metrics.Report {
+	if v.reports != nil {
+		return withOpenWork(v.reports.report, v.open)
+	}
 	v.reportOnce.Do(func() { v.report = v.compute(v.Window) })
 	return v.report
+}
+
+// LeadTimeSeconds are the lead times of the changes counted in the window's
+// lead time, in no particular order.
+func (v *View) LeadTimeSeconds() []float64 {
+	if v.reports != nil {
+		return v.reports.leadSeconds
+	}
+	rows := metrics.LeadTimeRows(v.Data, v.Window, v.Rules)
+	secs := make([]float64, len(rows))
+	for i, r := range rows {
+		secs[i] = r.LeadTime.Seconds()
+	}
+	return secs
 }
 
 // PreviousReport is every measure over the previous period but CI (whose
@@ -176,6 +253,9 @@ func (v *View) PreviousReport() (rep metrics.Report, ok bool) {
 	if !v.HasPrevious {
 		return metrics.Report{}, false
 	}
+	if v.reports != nil {
+		return withOpenWork(v.reports.previous, v.open), true
+	}
 	v.previousOnce.Do(func() { v.previous = v.compute(v.Previous) })
 	return v.previous, true
 }
@@ -184,6 +264,15 @@ func (v *View) PreviousReport() (rep metrics.Report, ok bool) {
 // metrics.Weekly computes, but each week from the rows that week needs
 // (weekRows), not from all of them, with the weeks shared among the CPUs.
 func (v *View) Weekly() []metrics.WeekReport {
+	if v.reports != nil {
+		v.weeklyOnce.Do(func() {
+			v.weekly = make([]metrics.WeekReport, len(v.reports.weekly))
+			for i, w := range v.reports.weekly {
+				v.weekly[i] = metrics.WeekReport{Start: w.Start, Report: withOpenWork(w.Report, v.open)}
+			}
+		})
+		return v.weekly
+	}
 	v.weeklyOnce.Do(func() {
 		weeks := metrics.Weeks(v.Window, v.Rules.Location)
 		v.weekly = make([]metrics.WeekReport, len(weeks))
@@ -246,6 +335,9 @@ func weekRows(ds metrics.Dataset, w metrics.Window) metrics.Dataset {
 // weekly reports concurrently, so a page that shows all three waits for the
 // slowest rather than their sum.
 func (v *View) Prepare() {
+	if v.reports != nil {
+		return // computed already
+	}
 	var wg sync.WaitGroup
 	wg.Go(func() { v.Report() })
 	wg.Go(func() { v.PreviousReport() })

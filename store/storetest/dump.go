@@ -45,6 +45,12 @@ var dumpQueries = map[string]string{
 	"webhook_deliveries":  `SELECT provider, id, event, outcome FROM webhook_deliveries`,
 	"users":               `SELECT login, role FROM users`,
 	"sessions":            `SELECT COUNT(*) FROM sessions`,
+	// Rollups are a cache of the rows (migration 0004): which repos have
+	// one, fresh or not, and which periods. The packed facts carry row ids,
+	// and the generation counts how often rollups were rebuilt.
+	"rollup_repos":      `SELECT r.name, x.version, x.fresh FROM rollup_repos x JOIN repos r ON r.id = x.repo_id`,
+	"rollup_periods":    `SELECT r.name, p.key & 1048575 FROM rollup_periods p JOIN repos r ON r.id = p.key >> 20`,
+	"rollup_generation": `SELECT COUNT(*) FROM rollup_generation`,
 }
 
 // Dump renders every table of the database at path, one sorted line per

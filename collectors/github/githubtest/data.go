@@ -63,7 +63,8 @@ type Repo struct {
 	Releases     []*Release
 	Issues       []*Issue
 
-	srv *Server
+	srv     *Server
+	prOrder *prOrder // the pull requests in query order, kept between requests
 }
 
 // FullName is owner/name.

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -401,6 +402,40 @@ func paginate(name string, args map[string]any, items []any, keys []sortKey, des
 	}
 	end := min(start+first, len(items))
 	return &connection{nodes: items[start:end], keys: keys[start:end], hasNext: end < len(items), hasPrev: start > 0, total: len(items)}, nil
+}
+
+// paginateSorted is paginate over keys in order (as desc says), building
+// only the page's items: the cursor is found by binary search.
+func paginateSorted(name string, args map[string]any, keys []sortKey, desc bool, item func(i int) any) (*connection, error) {
+	first, ok := toInt(args["first"])
+	if !ok {
+		if _, hasLast := args["last"]; hasLast {
+			return nil, fmt.Errorf("githubtest: `last` is not supported by the fake")
+		}
+		return nil, fmt.Errorf("You must provide a `first` or `last` value to properly paginate the `%s` connection.", name)
+	}
+	if first < 0 || first > 100 {
+		return nil, fmt.Errorf("Requesting %d records on the `%s` connection exceeds the `first` limit of 100 records.", first, name)
+	}
+	start := 0
+	if after := argString(args, "after"); after != "" {
+		k, err := parseCursor(after)
+		if err != nil {
+			return nil, err
+		}
+		start = sort.Search(len(keys), func(i int) bool {
+			if desc {
+				return keys[i].less(k)
+			}
+			return k.less(keys[i])
+		})
+	}
+	end := min(start+first, len(keys))
+	nodes := make([]any, 0, end-start)
+	for i := start; i < end; i++ {
+		nodes = append(nodes, item(i))
+	}
+	return &connection{nodes: nodes, keys: keys[start:end], hasNext: end < len(keys), hasPrev: start > 0, total: len(keys)}, nil
 }
 
 func (c *connection) gqlType() string { return "" }

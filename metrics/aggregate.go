@@ -1,0 +1,708 @@
+package metrics
+
+import (
+	"cmp"
+	"container/heap"
+	"math"
+	"slices"
+	"time"
+)
+
+// FactSink takes facts one at a time: Facts keeps them, an Aggregate keeps
+// only what a report needs of them, Aggregates route them to the
+// aggregates of a window, its weeks and the period before it.
+type FactSink interface {
+	AddShipped(ShippedFact)
+	AddMerged(MergedFact)
+	AddDeploy(DeployFact)
+	AddRecovery(DurationFact)
+	AddRestore(DurationFact)
+	AddCIRun(CIFact)
+	AddOpen(OpenFact)
+	AddOpenIncident(at int64)
+}
+
+func (f *Facts) AddShipped(x ShippedFact)   { f.Shipped = append(f.Shipped, x) }
+func (f *Facts) AddMerged(x MergedFact)     { f.Merged = append(f.Merged, x) }
+func (f *Facts) AddDeploy(x DeployFact)     { f.Deploys = append(f.Deploys, x) }
+func (f *Facts) AddRecovery(x DurationFact) { f.Recoveries = append(f.Recoveries, x) }
+func (f *Facts) AddRestore(x DurationFact)  { f.Restores = append(f.Restores, x) }
+func (f *Facts) AddCIRun(x CIFact)          { f.CIRuns = append(f.CIRuns, x) }
+func (f *Facts) AddOpen(x OpenFact)         { f.Open = append(f.Open, x) }
+func (f *Facts) AddOpenIncident(at int64)   { f.OpenIncidents = append(f.OpenIncidents, at) }
+
+// Feed gives every fact of f to s.
+func (f Facts) Feed(s FactSink) {
+	for _, x := range f.Shipped {
+		s.AddShipped(x)
+	}
+	for _, x := range f.Merged {
+		s.AddMerged(x)
+	}
+	for _, x := range f.Deploys {
+		s.AddDeploy(x)
+	}
+	for _, x := range f.Recoveries {
+		s.AddRecovery(x)
+	}
+	for _, x := range f.Restores {
+		s.AddRestore(x)
+	}
+	for _, x := range f.CIRuns {
+		s.AddCIRun(x)
+	}
+	for _, x := range f.Open {
+		s.AddOpen(x)
+	}
+	for _, at := range f.OpenIncidents {
+		s.AddOpenIncident(at)
+	}
+}
+
+// An Aggregate is one window's report in the making: it keeps, of the
+// facts it is given, only the values and counts the report is made of
+// (4 bytes a value for whole seconds), so that a report over millions of
+// rows holds no row.
+type Aggregate struct {
+	w      Window
+	lo, hi int64
+	r      Rules
+	noCI   bool
+
+	lead, rec, restore, lines, ci bag
+	parts                         [4]bag
+	prodTimes                     []int64
+
+	production, failedAttempts, failed, rework int
+	merged, ciRuns, ciSucceeded, openIncidents int
+	open                                       []OpenFact
+
+	slowest *slowestHeap
+}
+
+// NewAggregate starts the report of w under r.
+func NewAggregate(w Window, r Rules) *Aggregate {
+	a := &Aggregate{w: w, r: r}
+	a.lo, a.hi = secondsIn(w)
+	return a
+}
+
+// WithoutCI makes the aggregate ignore CI runs (a period whose runs are
+// not loaded: its CI figures are null).
+func (a *Aggregate) WithoutCI() *Aggregate { a.noCI = true; return a }
+
+// KeepSlowest makes the aggregate keep the n slowest changes it counts in
+// lead time (Slowest).
+func (a *Aggregate) KeepSlowest(n int) *Aggregate {
+	a.slowest = &slowestHeap{n: n}
+	return a
+}
+
+func (a *Aggregate) in(t int64) bool         { return t >= a.lo && t < a.hi }
+func (a *Aggregate) counts(bot bool) bool    { return a.r.IncludeBotChanges || !bot }
+func (a *Aggregate) AddOpen(o OpenFact)      { a.open = append(a.open, o) }
+func (a *Aggregate) AddOpenIncident(t int64) { a.openIncidents += b2i(a.in(t)) }
+
+func (a *Aggregate) AddShipped(s ShippedFact) {
+	if !a.in(s.At) || !a.counts(s.Bot) {
+		return
+	}
+	a.lead.add(s.Lead)
+	for i := range a.parts {
+		if s.Known&(1<<i) != 0 {
+			a.parts[i].add(s.Parts[i])
+		}
+	}
+	if a.slowest != nil {
+		a.slowest.offer(s)
+	}
+}
+
+func (a *Aggregate) AddMerged(m MergedFact) {
+	if !a.in(m.At) || !a.counts(m.Bot) {
+		return
+	}
+	a.merged++
+	if m.SizeKnown {
+		a.lines.add(float64(m.Lines))
+	}
+}
+
+func (a *Aggregate) AddDeploy(d DeployFact) {
+	if !a.in(d.At) {
+		return
+	}
+	if d.Production {
+		a.production++
+		a.prodTimes = append(a.prodTimes, d.At)
+		a.failed += b2i(d.Failed)
+		a.rework += b2i(d.Rework)
+	}
+	a.failedAttempts += b2i(d.FailedAttempt)
+}
+
+func (a *Aggregate) AddRecovery(d DurationFact) {
+	if a.in(d.At) {
+		a.rec.add(d.Seconds)
+	}
+}
+
+func (a *Aggregate) AddRestore(d DurationFact) {
+	if a.in(d.At) {
+		a.restore.add(d.Seconds)
+	}
+}
+
+func (a *Aggregate) AddCIRun(c CIFact) {
+	if a.noCI || !a.in(c.At) {
+		return
+	}
+	a.ciRuns++
+	a.ciSucceeded += b2i(c.Succeeded)
+	if c.Known {
+		a.ci.add(c.Seconds)
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Merge adds what b was given to a (same window and rules).
+func (a *Aggregate) Merge(b *Aggregate) {
+	a.lead.merge(&b.lead)
+	a.rec.merge(&b.rec)
+	a.restore.merge(&b.restore)
+	a.lines.merge(&b.lines)
+	a.ci.merge(&b.ci)
+	for i := range a.parts {
+		a.parts[i].merge(&b.parts[i])
+	}
+	a.prodTimes = append(a.prodTimes, b.prodTimes...)
+	a.production += b.production
+	a.failedAttempts += b.failedAttempts
+	a.failed += b.failed
+	a.rework += b.rework
+	a.merged += b.merged
+	a.ciRuns += b.ciRuns
+	a.ciSucceeded += b.ciSucceeded
+	a.openIncidents += b.openIncidents
+	a.open = append(a.open, b.open...)
+	if a.slowest != nil && b.slowest != nil {
+		for _, s := range b.slowest.xs {
+			a.slowest.offer(s)
+		}
+	}
+}
+
+// Open are the open changes the aggregate was given.
+func (a *Aggregate) Open() []OpenFact { return a.open }
+
+// LeadSeconds are the lead times counted, in no particular order.
+func (a *Aggregate) LeadSeconds() []float64 { return a.lead.floats() }
+
+// Slowest returns the slowest changes kept (KeepSlowest), slowest first,
+// then by change id.
+func (a *Aggregate) Slowest() []ShippedFact {
+	if a.slowest == nil {
+		return nil
+	}
+	out := slices.Clone(a.slowest.xs)
+	slices.SortFunc(out, slowerFirst)
+	return out
+}
+
+// Report is the report of the window at now. ok is false only when a lead
+// time is not a whole number of seconds (never so for stored rows): its
+// mean then depends on the order of the rows, which an aggregate does not
+// keep, and ComputeFacts must compute it from the facts.
+func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
+	loc := a.r.location()
+	w := a.w
+	rep.Scope = Scope{From: w.From.In(loc).Format(time.DateOnly), To: w.To.In(loc).Format(time.DateOnly), Timezone: loc.String()}
+
+	rep.LeadTime = LeadTime{Count: a.lead.len()}
+	ok = true
+	if n := a.lead.len(); n > 0 {
+		if sum, exact := a.lead.exactSum(); exact {
+			rep.LeadTime.MeanSeconds = FloatOrNil(sum/float64(n), true)
+		} else {
+			ok = false
+		}
+	}
+	rep.LeadTime.MedianSeconds, rep.LeadTime.P75Seconds, rep.LeadTime.P90Seconds = a.lead.percentiles(0.5, 0.75, 0.90)
+	rep.LeadTime.Tier = LeadTimeTier(rep.LeadTime.MedianSeconds)
+	cycle := func(b *bag) CyclePart {
+		p := CyclePart{Count: b.len()}
+		p.MedianSeconds, p.P75Seconds, _ = b.percentiles(0.5, 0.75)
+		return p
+	}
+	rep.CycleTime = CycleTime{Coding: cycle(&a.parts[PartCoding]), Pickup: cycle(&a.parts[PartPickup]), Review: cycle(&a.parts[PartReview]), Deploy: cycle(&a.parts[PartDeploy])}
+
+	production := a.production
+	df := DeploymentFrequency{Deployments: production, FailedAttempts: a.failedAttempts, SuccessRate: RateOrNil(production, production+a.failedAttempts)}
+	if production > 0 {
+		slices.Sort(a.prodTimes)
+		df.PerWeek = perWeek(production, w, loc)
+		df.DeployDaysPerWeekMedian = MedianOrNil(deployDaysOf(a.prodTimes, Weeks(w, loc), loc))
+		df.DeployDaysPerMonthMedian = MedianOrNil(deployDaysOf(a.prodTimes, MonthsOrFourWeekBlocks(w, loc), loc))
+		df.Tier = DeploymentFrequencyTier(df.DeployDaysPerWeekMedian, df.DeployDaysPerMonthMedian)
+	}
+	rep.DeploymentFrequency = df
+	cfr := RateOrNil(a.failed, production)
+	rep.ChangeFailureRate = ChangeFailureRate{Failed: a.failed, Deployments: production, Rate: cfr, Tier: ChangeFailureRateTier(cfr)}
+	rep.ReworkRate = ReworkRate{Rework: a.rework, Deployments: production, Rate: RateOrNil(a.rework, production)}
+
+	rep.RecoveryTime = RecoveryTime{Count: a.rec.len(), OpenIncidents: a.openIncidents}
+	rep.RecoveryTime.MedianSeconds, rep.RecoveryTime.P75Seconds, rep.RecoveryTime.P90Seconds = a.rec.percentiles(0.5, 0.75, 0.90)
+	rep.RecoveryTime.Tier = RecoveryTimeTier(rep.RecoveryTime.MedianSeconds)
+	rep.TimeToRestore = TimeToRestore{Count: a.restore.len()}
+	rep.TimeToRestore.MedianSeconds, _, _ = a.restore.percentiles(0.5)
+
+	rep.Throughput = Throughput{Merged: a.merged, PerWeek: perWeek(a.merged, w, loc)}
+	rep.PRSize = PRSize{Count: a.lines.len()}
+	rep.PRSize.MedianLines, rep.PRSize.P75Lines, _ = a.lines.percentiles(0.5, 0.75)
+
+	rep.CI = CI{Runs: a.ciRuns, SuccessRate: RateOrNil(a.ciSucceeded, a.ciRuns)}
+	rep.CI.MedianSeconds, rep.CI.P90Seconds, _ = a.ci.percentiles(0.5, 0.90)
+
+	rep.OpenWork = OpenWorkOf(a.open, a.r, now)
+	return rep, ok
+}
+
+// Aggregates route facts to the aggregate of a window, of each of its
+// whole weeks and, optionally, of the period before it.
+type Aggregates struct {
+	Window   *Aggregate
+	Weeks    []*Aggregate
+	Previous *Aggregate // nil unless asked for
+	weekLo   []int64
+	weekHi   []int64
+	weeks    []Window
+}
+
+// NewAggregates starts the reports of w and its weeks; with a previous
+// period (prev.To after prev.From), its report too, without CI runs.
+func NewAggregates(w, prev Window, r Rules) *Aggregates {
+	as := &Aggregates{Window: NewAggregate(w, r), weeks: Weeks(w, r.location())}
+	for _, wk := range as.weeks {
+		lo, hi := secondsIn(wk)
+		as.weekLo, as.weekHi = append(as.weekLo, lo), append(as.weekHi, hi)
+		as.Weeks = append(as.Weeks, NewAggregate(wk, r))
+	}
+	if prev.From.Before(prev.To) {
+		as.Previous = NewAggregate(prev, r).WithoutCI()
+	}
+	return as
+}
+
+func (as *Aggregates) week(t int64) *Aggregate {
+	i, found := slices.BinarySearch(as.weekLo, t)
+	if !found {
+		i--
+	}
+	if i >= 0 && t < as.weekHi[i] {
+		return as.Weeks[i]
+	}
+	return nil
+}
+
+func (as *Aggregates) AddShipped(x ShippedFact) {
+	as.Window.AddShipped(x)
+	if wk := as.week(x.At); wk != nil {
+		wk.AddShipped(x)
+	}
+	if as.Previous != nil {
+		as.Previous.AddShipped(x)
+	}
+}
+
+func (as *Aggregates) AddMerged(x MergedFact) {
+	as.Window.AddMerged(x)
+	if wk := as.week(x.At); wk != nil {
+		wk.AddMerged(x)
+	}
+	if as.Previous != nil {
+		as.Previous.AddMerged(x)
+	}
+}
+
+func (as *Aggregates) AddDeploy(x DeployFact) {
+	as.Window.AddDeploy(x)
+	if wk := as.week(x.At); wk != nil {
+		wk.AddDeploy(x)
+	}
+	if as.Previous != nil {
+		as.Previous.AddDeploy(x)
+	}
+}
+
+func (as *Aggregates) AddRecovery(x DurationFact) {
+	as.Window.AddRecovery(x)
+	if wk := as.week(x.At); wk != nil {
+		wk.AddRecovery(x)
+	}
+	if as.Previous != nil {
+		as.Previous.AddRecovery(x)
+	}
+}
+
+func (as *Aggregates) AddRestore(x DurationFact) {
+	as.Window.AddRestore(x)
+	if wk := as.week(x.At); wk != nil {
+		wk.AddRestore(x)
+	}
+	if as.Previous != nil {
+		as.Previous.AddRestore(x)
+	}
+}
+
+func (as *Aggregates) AddCIRun(x CIFact) {
+	as.Window.AddCIRun(x)
+	if wk := as.week(x.At); wk != nil {
+		wk.AddCIRun(x)
+	}
+	if as.Previous != nil {
+		as.Previous.AddCIRun(x)
+	}
+}
+
+// AddOpen keeps an open change once, for every report.
+func (as *Aggregates) AddOpen(x OpenFact) { as.Window.AddOpen(x) }
+
+func (as *Aggregates) AddOpenIncident(at int64) {
+	as.Window.AddOpenIncident(at)
+	if wk := as.week(at); wk != nil {
+		wk.AddOpenIncident(at)
+	}
+	if as.Previous != nil {
+		as.Previous.AddOpenIncident(at)
+	}
+}
+
+// Merge adds what o was given to as (made alike).
+func (as *Aggregates) Merge(o *Aggregates) {
+	as.Window.Merge(o.Window)
+	for i := range as.Weeks {
+		as.Weeks[i].Merge(o.Weeks[i])
+	}
+	if as.Previous != nil {
+		as.Previous.Merge(o.Previous)
+	}
+}
+
+// PreviousReport is the report of the period before, at now; ok as
+// Report's.
+func (as *Aggregates) PreviousReport(now time.Time) (Report, bool) {
+	as.Previous.open = as.Window.open
+	return as.Previous.Report(now)
+}
+
+// WeekReports are the reports of the weeks at now; ok as Report's.
+func (as *Aggregates) WeekReports(now time.Time) ([]WeekReport, bool) {
+	out := make([]WeekReport, len(as.Weeks))
+	allOK := true
+	for i, a := range as.Weeks {
+		a.open = as.Window.open
+		rep, ok := a.Report(now)
+		allOK = allOK && ok
+		out[i] = WeekReport{Start: as.weeks[i].From, Report: rep}
+	}
+	return out, allOK
+}
+
+// bag holds a multiset of values: whole seconds (or lines) as uint32 in
+// chunks (so that it grows without copying), or, once a value is not a
+// whole number in uint32's range, every value as float64.
+type bag struct {
+	chunks [][]uint32
+	n      int
+	max    uint32 // of the uint32 values
+	f      []float64
+}
+
+// bagChunk is how many values a chunk holds.
+const bagChunk = 1 << 14
+
+func (b *bag) add(x float64) {
+	if b.f == nil && x >= 0 && x <= math.MaxUint32 && x == math.Trunc(x) {
+		v := uint32(x)
+		if k := len(b.chunks); k == 0 || len(b.chunks[k-1]) == cap(b.chunks[k-1]) {
+			b.chunks = append(b.chunks, make([]uint32, 0, bagChunk))
+		}
+		c := &b.chunks[len(b.chunks)-1]
+		*c = append(*c, v)
+		b.n++
+		b.max = max(b.max, v)
+		return
+	}
+	if b.f == nil {
+		b.f = b.floats()
+		b.chunks, b.n = nil, 0
+	}
+	b.f = append(b.f, x)
+}
+
+func (b *bag) len() int { return b.n + len(b.f) }
+
+func (b *bag) floats() []float64 {
+	if b.f != nil {
+		return b.f
+	}
+	out := make([]float64, 0, b.n)
+	for _, c := range b.chunks {
+		for _, v := range c {
+			out = append(out, float64(v))
+		}
+	}
+	return out
+}
+
+func (b *bag) uints() []uint32 {
+	if len(b.chunks) == 1 {
+		return b.chunks[0]
+	}
+	out := make([]uint32, 0, b.n)
+	for _, c := range b.chunks {
+		out = append(out, c...)
+	}
+	return out
+}
+
+func (b *bag) merge(o *bag) {
+	if b.f == nil && o.f == nil {
+		b.chunks = append(b.chunks, o.chunks...)
+		b.n += o.n
+		b.max = max(b.max, o.max)
+		return
+	}
+	if b.f == nil {
+		b.f, b.chunks, b.n = b.floats(), nil, 0
+	}
+	b.f = append(b.f, o.floats()...)
+}
+
+// exactSum is the values' sum when it is the same in any order.
+func (b *bag) exactSum() (float64, bool) {
+	if b.f != nil {
+		return exactSum(b.f)
+	}
+	var sum uint64
+	for _, c := range b.chunks {
+		for _, v := range c {
+			sum += uint64(v)
+		}
+	}
+	return float64(sum), sum < 1<<53
+}
+
+// percentiles are PercentileOrNil of the values for each p (up to three).
+// The values are reordered.
+func (b *bag) percentiles(ps ...float64) (x, y, z *float64) {
+	var out [3]*float64
+	switch {
+	case b.f != nil:
+		out = percentilesBySelection(b.f, ps)
+	case b.n < 1<<12:
+		out = percentilesBySelection(b.uints(), ps)
+	default:
+		out = percentilesByHistogram(b.chunks, b.n, b.max, ps)
+	}
+	return out[0], out[1], out[2]
+}
+
+// histBits is the width of percentilesByHistogram's first histogram.
+const histBits = 16
+
+// percentilesByHistogram is percentilesBySelection for whole values up
+// to max, in about two passes without moving them: a histogram of their
+// top histBits bits finds the bucket of each rank needed (for values below
+// 2^histBits, the value itself), and a second pass collects the values of
+// those buckets alone, which are sorted to read the ranks.
+func percentilesByHistogram(chunks [][]uint32, n int, max uint32, ps []float64) [3]*float64 {
+	var out [3]*float64
+	if n == 0 {
+		return out
+	}
+	shift := uint(0)
+	for max>>shift >= 1<<histBits {
+		shift++
+	}
+	counts := make([]int32, (max>>shift)+1)
+	for _, xs := range chunks {
+		for _, v := range xs {
+			counts[v>>shift]++
+		}
+	}
+	type need struct {
+		h      float64
+		lo, hi int
+	}
+	needs := make([]need, len(ps))
+	var ranks []int
+	for i, p := range ps {
+		if math.IsNaN(p) {
+			needs[i].lo = -1
+			continue
+		}
+		h := float64(n-1) * min(math.Max(p, 0), 1)
+		lo := int(math.Floor(h))
+		if lo >= n-1 {
+			needs[i] = need{h: h, lo: n - 1, hi: n - 1}
+			ranks = append(ranks, n-1)
+			continue
+		}
+		needs[i] = need{h: h, lo: lo, hi: lo + 1}
+		ranks = append(ranks, lo, lo+1)
+	}
+	slices.Sort(ranks)
+	ranks = slices.Compact(ranks)
+	// The bucket of each rank, and its place among the bucket's values.
+	type at struct {
+		bucket uint32
+		offset int
+	}
+	where := make(map[int]at, len(ranks))
+	var cum int
+	b := 0
+	for _, k := range ranks {
+		for cum+int(counts[b]) <= k {
+			cum += int(counts[b])
+			b++
+		}
+		where[k] = at{uint32(b), k - cum}
+	}
+	values := make(map[int]uint32, len(ranks))
+	if shift == 0 {
+		for _, k := range ranks {
+			values[k] = where[k].bucket
+		}
+	} else {
+		// slot[bucket] is 1 + the index of the bucket's list, 0 for a
+		// bucket no rank is in.
+		slot := make([]uint8, len(counts))
+		var lists [][]uint32
+		for _, k := range ranks {
+			if bk := where[k].bucket; slot[bk] == 0 {
+				lists = append(lists, make([]uint32, 0, counts[bk]))
+				slot[bk] = uint8(len(lists))
+			}
+		}
+		for _, xs := range chunks {
+			for _, v := range xs {
+				if s := slot[v>>shift]; s != 0 {
+					lists[s-1] = append(lists[s-1], v)
+				}
+			}
+		}
+		for _, l := range lists {
+			slices.Sort(l)
+		}
+		for _, k := range ranks {
+			values[k] = lists[slot[where[k].bucket]-1][where[k].offset]
+		}
+	}
+	for i, nd := range needs {
+		if nd.lo < 0 {
+			continue
+		}
+		x0 := float64(values[nd.lo])
+		if nd.hi == nd.lo {
+			out[i] = FloatOrNil(x0, true)
+			continue
+		}
+		x1 := float64(values[nd.hi])
+		out[i] = FloatOrNil(x0+(nd.h-float64(nd.lo))*(x1-x0), true)
+	}
+	return out
+}
+
+// percentilesBySelection is Percentile of xs for each p (up to three):
+// the ranks each needs are selected in ascending order, each in what is
+// left after the one before, so the whole costs about two passes over xs.
+func percentilesBySelection[T uint32 | float64](xs []T, ps []float64) [3]*float64 {
+	var out [3]*float64
+	n := len(xs)
+	if n == 0 {
+		return out
+	}
+	type need struct {
+		h      float64
+		lo, hi int // ranks: xs[lo] and, when hi > lo, xs[hi]
+	}
+	needs := make([]need, len(ps))
+	var ranks []int
+	for i, p := range ps {
+		if math.IsNaN(p) {
+			needs[i].lo = -1
+			continue
+		}
+		h := float64(n-1) * min(max(p, 0), 1)
+		lo := int(math.Floor(h))
+		if lo >= n-1 {
+			needs[i] = need{h: h, lo: n - 1, hi: n - 1}
+			ranks = append(ranks, n-1)
+			continue
+		}
+		needs[i] = need{h: h, lo: lo, hi: lo + 1}
+		ranks = append(ranks, lo, lo+1)
+	}
+	slices.Sort(ranks)
+	ranks = slices.Compact(ranks)
+	values := make(map[int]T, len(ranks))
+	base := 0
+	for _, k := range ranks {
+		values[k] = nthElement(xs[base:], k-base)
+		base = k + 1
+	}
+	for i, nd := range needs {
+		if nd.lo < 0 {
+			continue
+		}
+		x0 := float64(values[nd.lo])
+		if nd.hi == nd.lo {
+			out[i] = FloatOrNil(x0, true)
+			continue
+		}
+		x1 := float64(values[nd.hi])
+		out[i] = FloatOrNil(x0+(nd.h-float64(nd.lo))*(x1-x0), true)
+	}
+	return out
+}
+
+// slowerFirst orders shipped facts by lead time, longest first, then by
+// change id.
+func slowerFirst(a, b ShippedFact) int {
+	return cmp.Or(cmp.Compare(b.Lead, a.Lead), cmp.Compare(a.ChangeID, b.ChangeID))
+}
+
+// slowestHeap keeps the n slowest facts offered: a heap whose root is the
+// fastest of them.
+type slowestHeap struct {
+	n  int
+	xs []ShippedFact
+}
+
+func (h *slowestHeap) Len() int           { return len(h.xs) }
+func (h *slowestHeap) Less(i, j int) bool { return slowerFirst(h.xs[i], h.xs[j]) > 0 }
+func (h *slowestHeap) Swap(i, j int)      { h.xs[i], h.xs[j] = h.xs[j], h.xs[i] }
+func (h *slowestHeap) Push(x any)         { h.xs = append(h.xs, x.(ShippedFact)) }
+func (h *slowestHeap) Pop() any {
+	x := h.xs[len(h.xs)-1]
+	h.xs = h.xs[:len(h.xs)-1]
+	return x
+}
+
+func (h *slowestHeap) offer(s ShippedFact) {
+	switch {
+	case h.n <= 0:
+	case len(h.xs) < h.n:
+		heap.Push(h, s)
+	case slowerFirst(s, h.xs[0]) < 0:
+		h.xs[0] = s
+		heap.Fix(h, 0)
+	}
+}

@@ -1,0 +1,302 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/store"
+)
+
+// The page cache: what a page's reports are computed from does not change
+// between two syncs, and twenty people opening the overview of a thousand
+// repos should not compute it twenty times. The engine keeps, per scope and
+// window, the reports a view shows (and the lead times its measure page
+// lists), computed once from the rollups, for as long as the store's
+// generation (store.Generation: it moves when a rollup is built or turns
+// stale, and when repos, teams or decisions change) stays where it was.
+// Only scopes whose every repo has a fresh rollup are cached: a stale
+// repo's rows can change without the generation moving. Open work depends
+// on the present, so it is recomputed for each view from the open changes
+// kept in the entry. Concurrent views of one scope and window wait for one
+// computation.
+
+// cacheBudget is about how many bytes the cache keeps (the lead times of
+// measure pages are most of it); beyond it the least recently used
+// entries go.
+const cacheBudget = 32 << 20
+
+// slowestKept is how many of a window's slowest changes an entry keeps.
+const slowestKept = 100
+
+type pageCache struct {
+	mu      sync.Mutex
+	gen     int64
+	meta    *cachedMeta
+	entries map[string]*cacheEntry
+	bytes   int
+	tick    uint64
+}
+
+// cachedMeta is what every view reads of the store beside its rows: the
+// repos and teams, and the scopes resolved against them.
+type cachedMeta struct {
+	repos    []store.Repo
+	byID     map[int64]store.Repo
+	teams    []store.Team
+	resolved sync.Map // scope key → resolvedScope
+}
+
+type resolvedScope struct {
+	r   Resolved
+	err error
+}
+
+// resolve is resolve(sc, m.repos, m.teams), remembered.
+func (m *cachedMeta) resolve(sc Scope) (Resolved, error) {
+	key := sc.Team + "\x00" + strings.Join(sc.Repos, "\x00")
+	if v, ok := m.resolved.Load(key); ok {
+		rs := v.(resolvedScope)
+		return rs.r, rs.err
+	}
+	r, err := resolve(sc, m.repos, m.teams)
+	m.resolved.Store(key, resolvedScope{r, err})
+	return r, err
+}
+
+type cacheEntry struct {
+	ready    chan struct{} // closed once computed
+	err      error
+	reports  *viewReports
+	bytes    int
+	lastUsed uint64
+}
+
+// viewReports are a view's reports but for open work, and what its measure
+// pages list from facts.
+type viewReports struct {
+	report, previous metrics.Report
+	hasPrevious      bool
+	weekly           []metrics.WeekReport
+	open             []metrics.OpenFact
+	leadSeconds      []float64             // every lead time of the window, in no order
+	slowest          []metrics.ShippedFact // the slowest changes of the window, slowest first (then by id)
+	slowestComplete  bool                  // slowest holds every change of the window
+}
+
+// generation reads the store's generation and drops the cache when it
+// moved. ok is false when the store cannot say.
+func (e *Engine) generation(ctx context.Context) (int64, bool) {
+	g, err := e.st.Generation(ctx)
+	if err != nil {
+		return 0, false
+	}
+	c := &e.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != g || c.entries == nil {
+		c.gen, c.meta, c.entries, c.bytes = g, nil, map[string]*cacheEntry{}, 0
+	}
+	return g, true
+}
+
+// meta returns the repos and teams, from the cache while the generation
+// stands.
+func (e *Engine) meta(ctx context.Context) (*cachedMeta, error) {
+	g, ok := e.generation(ctx)
+	if ok {
+		e.cache.mu.Lock()
+		m := e.cache.meta
+		e.cache.mu.Unlock()
+		if m != nil {
+			return m, nil
+		}
+	}
+	m := &cachedMeta{}
+	var err error
+	if m.repos, err = e.st.Repos(ctx); err != nil {
+		return nil, err
+	}
+	if m.teams, err = e.TeamList(ctx); err != nil {
+		return nil, err
+	}
+	m.byID = make(map[int64]store.Repo, len(m.repos))
+	for _, r := range m.repos {
+		m.byID[r.ID] = r
+	}
+	if ok {
+		e.cache.mu.Lock()
+		if e.cache.gen == g {
+			e.cache.meta = m
+		}
+		e.cache.mu.Unlock()
+	}
+	return m, nil
+}
+
+func cacheKey(r Resolved, w metrics.Window, previous bool) string {
+	ids := slices.Clone(r.IDs)
+	slices.Sort(ids)
+	var b strings.Builder
+	for _, id := range ids {
+		b.WriteString(strconv.FormatInt(id, 36))
+		b.WriteByte(',')
+	}
+	fmt.Fprintf(&b, "|%d|%d|%t", w.From.UnixNano(), w.To.UnixNano(), previous)
+	return b.String()
+}
+
+// viewReports returns the reports of a view: from the cache, or computed
+// from facts (and cached when every repo of the scope has a fresh rollup).
+func (e *Engine) viewReports(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
+	g, ok := e.generation(ctx)
+	key := cacheKey(r, w, previous)
+	c := &e.cache
+	if ok {
+		c.mu.Lock()
+		if c.gen == g {
+			if en := c.entries[key]; en != nil {
+				c.tick++
+				en.lastUsed = c.tick
+				c.mu.Unlock()
+				select {
+				case <-en.ready:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				if en.err == nil {
+					return en.reports, nil
+				}
+				// A failed computation (a cancelled request) is not kept:
+				// compute it again below.
+				c.mu.Lock()
+				if c.entries[key] == en {
+					delete(c.entries, key)
+				}
+				c.mu.Unlock()
+				return e.computeViewReports(ctx, r, w, prev, previous)
+			}
+			en := &cacheEntry{ready: make(chan struct{})}
+			c.tick++
+			en.lastUsed = c.tick
+			c.entries[key] = en
+			c.mu.Unlock()
+			vr, cacheable, err := e.computeViewReportsFresh(ctx, r, w, prev, previous)
+			en.reports, en.err = vr, err
+			close(en.ready)
+			c.mu.Lock()
+			if err != nil || !cacheable || c.gen != g {
+				if c.entries[key] == en {
+					delete(c.entries, key)
+				}
+			} else {
+				en.bytes = 8*len(vr.leadSeconds) + 64*len(vr.slowest) + 48*len(vr.open) + 4096*(3+len(vr.weekly))
+				c.bytes += en.bytes
+				c.evict()
+			}
+			c.mu.Unlock()
+			return vr, err
+		}
+		c.mu.Unlock()
+	}
+	return e.computeViewReports(ctx, r, w, prev, previous)
+}
+
+// evict drops the least recently used entries beyond the budget. c.mu is
+// held.
+func (c *pageCache) evict() {
+	for c.bytes > cacheBudget && len(c.entries) > 1 {
+		var oldest string
+		var at uint64
+		for k, en := range c.entries {
+			select {
+			case <-en.ready:
+			default:
+				continue // still computing
+			}
+			if oldest == "" || en.lastUsed < at {
+				oldest, at = k, en.lastUsed
+			}
+		}
+		if oldest == "" {
+			return
+		}
+		c.bytes -= c.entries[oldest].bytes
+		delete(c.entries, oldest)
+	}
+}
+
+func (e *Engine) computeViewReports(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
+	vr, _, err := e.computeViewReportsFresh(ctx, r, w, prev, previous)
+	return vr, err
+}
+
+// computeViewReportsFresh computes a view's reports from facts; cacheable
+// says every repo's facts came from a fresh rollup.
+func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, bool, error) {
+	if !previous {
+		prev = metrics.Window{}
+	}
+	as, stale, err := e.aggregate(ctx, r, w, prev, func(as *metrics.Aggregates) { as.Window.KeepSlowest(slowestKept) })
+	if err != nil {
+		return nil, false, err
+	}
+	// Open work is filled in per view (withOpenWork), so a fixed present
+	// is as good as any here.
+	var now time.Time
+	vr := &viewReports{hasPrevious: previous, open: as.Window.Open()}
+	rep, ok := as.Window.Report(now)
+	vr.report = e.scoped(rep, r)
+	if previous {
+		p, pok := as.PreviousReport(now)
+		vr.previous, ok = e.scoped(p, r), ok && pok
+	}
+	var wok bool
+	vr.weekly, wok = as.WeekReports(now)
+	if !ok || !wok {
+		// A lead time that is not whole seconds (see Aggregate.Report):
+		// from the facts, in the rows' order.
+		f, err := e.facts(ctx, r, w)
+		if err != nil {
+			return nil, false, err
+		}
+		vr.report = e.scoped(metrics.ComputeFacts(f, w, e.rules, now), r)
+		vr.weekly = metrics.WeeklyFacts(f, w, e.rules, now)
+		if previous {
+			pf, err := e.facts(ctx, r, prev)
+			if err != nil {
+				return nil, false, err
+			}
+			pf.CIRuns = nil
+			vr.previous = e.scoped(metrics.ComputeFacts(pf, prev, e.rules, now), r)
+		}
+	}
+	vr.leadSeconds = as.Window.LeadSeconds()
+	vr.slowest = as.Window.Slowest()
+	vr.slowestComplete = len(vr.slowest) == len(vr.leadSeconds)
+	return vr, len(stale) == 0, nil
+}
+
+// scoped fills a report's scope as Report does.
+func (e *Engine) scoped(rep metrics.Report, r Resolved) metrics.Report {
+	rep.Scope.Repos = r.Names
+	if rep.Scope.Repos == nil {
+		rep.Scope.Repos = []string{}
+	}
+	if r.Team != "" {
+		team := r.Team
+		rep.Scope.Team = &team
+	}
+	return rep
+}
+
+// withOpenWork is a cached report with the open work at now.
+func withOpenWork(rep metrics.Report, open metrics.OpenWork) metrics.Report {
+	rep.OpenWork = open
+	return rep
+}

@@ -1,0 +1,216 @@
+package engine_test
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/tach-dev/tach/collectors/demo"
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
+)
+
+var demoEnd = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+
+func demoRules() map[string]metrics.RepoRules {
+	out := map[string]metrics.RepoRules{}
+	for name, s := range demo.RepoSettings() {
+		out[name] = metrics.RepoRules{Source: s.Source, Link: s.Link}
+	}
+	return out
+}
+
+// demoStore is the demo organisation, derived (with its rollups built).
+func demoStore(t *testing.T) (*store.Store, *engine.Engine) {
+	t.Helper()
+	ctx := context.Background()
+	st := storetest.New(t)
+	if _, err := demo.Generate(ctx, st, demo.Options{End: demoEnd}); err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(st, metrics.DefaultRules(), demoRules())
+	if err := eng.Derive(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st, eng
+}
+
+func toJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// rowReport is a report computed from rows, as Report computed it before
+// rollups: the reference a rollup report must equal.
+func rowReport(t *testing.T, eng *engine.Engine, sc engine.Scope, w metrics.Window, now time.Time) metrics.Report {
+	t.Helper()
+	ctx := context.Background()
+	r, err := eng.Resolve(ctx, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := eng.Dataset(ctx, r, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := metrics.Compute(ds, w, eng.Rules(), now)
+	rep.Scope.Repos = r.Names
+	if rep.Scope.Repos == nil {
+		rep.Scope.Repos = []string{}
+	}
+	if sc.Team != "" {
+		team := sc.Team
+		rep.Scope.Team = &team
+	}
+	return rep
+}
+
+// TestRollupReportIsRowReport checks that reports read from rollups are
+// the reports computed from rows, byte for byte, for scopes, windows and
+// time zones; and that a repo whose rows change after its rollup was built
+// is read from its rows until it is derived again.
+func TestRollupReportIsRowReport(t *testing.T) {
+	ctx := context.Background()
+	st, eng := demoStore(t)
+	now := demoEnd.Add(3*24*time.Hour + 5*time.Hour)
+	scopes := []engine.Scope{{}, {Team: "checkout"}, {Repos: []string{"acme/catalog"}}, {Repos: []string{"acme/web", "acme-platform/infra/terraform"}}}
+	windows := []metrics.Window{
+		metrics.LastWholeWeeks(now, 12, time.UTC),
+		{From: demoEnd.AddDate(0, -5, 3), To: demoEnd.AddDate(0, -1, 11)},
+		{From: demoEnd.Add(-40*24*time.Hour + 7*time.Hour + 13*time.Second), To: demoEnd.Add(-2*time.Hour + 500*time.Millisecond)},
+	}
+	// All of the history (and beyond), for the whole organisation only:
+	// from rows, it is the slow one.
+	all := metrics.Window{From: demoEnd.AddDate(-2, 0, 0), To: demoEnd.AddDate(0, 0, 7)}
+	check := func(eng *engine.Engine, what string, scopes ...engine.Scope) {
+		t.Helper()
+		for _, sc := range scopes {
+			ws := windows
+			if sc.Team == "" && len(sc.Repos) == 0 {
+				ws = append(ws, all)
+			}
+			for _, w := range ws {
+				got, err := eng.Report(ctx, sc, w, now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g, want := toJSON(t, got), toJSON(t, rowReport(t, eng, sc, w, now)); g != want {
+					t.Fatalf("%s: %+v %v–%v:\nrollups %s\nrows    %s", what, sc, w.From, w.To, g, want)
+				}
+			}
+			w := windows[0]
+			weeks, err := eng.Weekly(ctx, sc, w, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := eng.Resolve(ctx, sc)
+			ds, _ := eng.Dataset(ctx, r, w)
+			if g, want := toJSON(t, weeks), toJSON(t, metrics.Weekly(ds, w, eng.Rules(), now)); g != want {
+				t.Fatalf("%s: weekly %+v differs", what, sc)
+			}
+		}
+	}
+	check(eng, "fresh", scopes...)
+	fresh := func(want int) {
+		t.Helper()
+		n, err := engine.FreshRollups(ctx, eng)
+		if err != nil || n != want {
+			t.Fatalf("%d repos have a fresh rollup (%v), want %d", n, err, want)
+		}
+	}
+	fresh(5)
+
+	// In another time zone, with bots counted.
+	rules := metrics.DefaultRules()
+	rules.Location, _ = time.LoadLocation("America/New_York")
+	rules.IncludeBotChanges = true
+	check(engine.New(st, rules, demoRules()), "New York, bots included", scopes[1], scopes[2])
+
+	// Other bot rules: the rollups were built with the default ones, so
+	// every repo is read from its rows.
+	other := metrics.DefaultRules()
+	other.Bots = regexp.MustCompile(`^alice`)
+	check(engine.New(st, other, demoRules()), "other bot rules", scopes[1])
+
+	// A CI run written after the derive: catalog's rollup is stale.
+	repos, _ := st.Repos(ctx)
+	var catalog int64
+	for _, r := range repos {
+		if r.Name == "acme/catalog" {
+			catalog = r.ID
+		}
+	}
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		_, _, err := tx.UpsertCIRun(ctx, store.CIRun{RepoID: catalog, ProviderID: "late-1", Name: "ci", Status: "completed", Conclusion: "success",
+			CreatedAt: demoEnd.Add(-50 * time.Hour), StartedAt: demoEnd.Add(-50 * time.Hour), FinishedAt: demoEnd.Add(-49 * time.Hour), UpdatedAt: demoEnd.Add(-49 * time.Hour)})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh(4)
+	check(eng, "a CI run written since", scopes[2], engine.Scope{Team: "platform"})
+	if err := eng.Derive(ctx, catalog); err != nil {
+		t.Fatal(err)
+	}
+	fresh(5)
+	check(eng, "derived again", scopes[2])
+}
+
+// TestViewFromRollupsIsViewFromRows checks that a page's view — its
+// reports, the previous period's, the weeks, the lead times and the
+// slowest changes — computed from rollups (and cached for the next view)
+// is what the same view computes from its rows.
+func TestViewFromRollupsIsViewFromRows(t *testing.T) {
+	ctx := context.Background()
+	_, eng := demoStore(t)
+	now := demoEnd.Add(3*24*time.Hour + 5*time.Hour)
+	w := metrics.LastWholeWeeks(now, 12, time.UTC)
+	for _, sc := range []engine.Scope{{}, {Team: "checkout"}, {Repos: []string{"acme/catalog"}}} {
+		v, err := eng.View(ctx, sc, w, now, engine.WithPrevious())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := &engine.View{Scope: v.Scope, Window: v.Window, Previous: v.Previous, HasPrevious: true, Now: now, Rules: v.Rules, Data: v.Data}
+		lean, err := eng.View(ctx, sc, w, now.Add(time.Hour), engine.WithPrevious(), engine.WithoutRows(), engine.WithSlowestChanges(25))
+		if err != nil {
+			t.Fatal(err)
+		}
+		leanRows := &engine.View{Scope: v.Scope, Window: v.Window, Previous: v.Previous, HasPrevious: true, Now: now.Add(time.Hour), Rules: v.Rules, Data: v.Data}
+		for _, c := range []struct {
+			name      string
+			got, want *engine.View
+		}{{"with rows", v, rows}, {"cached, without rows", lean, leanRows}} {
+			same := func(what string, got, want any) {
+				t.Helper()
+				if g, w := toJSON(t, got), toJSON(t, want); g != w {
+					t.Fatalf("%+v %s: %s differs:\nrollups %s\nrows    %s", sc, c.name, what, g, w)
+				}
+			}
+			same("report", c.got.Report(), c.want.Report())
+			gp, _ := c.got.PreviousReport()
+			wp, _ := c.want.PreviousReport()
+			same("previous report", gp, wp)
+			same("weeks", c.got.Weekly(), c.want.Weekly())
+			lead := func(v *engine.View) []float64 { s := slices.Clone(v.LeadTimeSeconds()); slices.Sort(s); return s }
+			same("lead times", lead(c.got), lead(c.want))
+			ids := func(v *engine.View) []int64 {
+				var out []int64
+				for _, r := range v.SlowestChanges(25) {
+					out = append(out, r.Change.ID, int64(r.LeadTime))
+				}
+				return out
+			}
+			same("slowest changes", ids(c.got), ids(c.want))
+		}
+	}
+}

@@ -1,0 +1,373 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// Bulk loading: rows known to be new (a generated demo, a benchmark's
+// reference load) go in with multi-row INSERT statements of up to
+// bulkRows rows each, with ids the caller assigned (NextIDs), instead of a
+// SELECT and an INSERT per row. The rows written are exactly the ones the
+// upserts would write for the same values on an empty table: the same
+// columns, the same encoding, derived columns left at their defaults.
+
+// bulkRows is how many rows one INSERT statement carries. Beyond about 64
+// rows a statement, binding dominates and bigger statements win nothing.
+const bulkRows = 64
+
+// IDs are the next free row ids of the tables a bulk load writes.
+type IDs struct {
+	Change, Deployment, Incident, CIRun int64
+}
+
+// NextIDs returns the ids the next rows of each table will take (max + 1),
+// for a bulk load that assigns them itself.
+func (s *Store) NextIDs(ctx context.Context) (IDs, error) {
+	var ids IDs
+	for _, t := range []struct {
+		table string
+		id    *int64
+	}{{"changes", &ids.Change}, {"deployments", &ids.Deployment}, {"incidents", &ids.Incident}, {"ci_runs", &ids.CIRun}} {
+		if err := s.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM `+t.table).Scan(t.id); err != nil {
+			return ids, fmt.Errorf("next ids: %w", err)
+		}
+	}
+	return ids, nil
+}
+
+// insertRows writes rows of width cols with one statement per bulkRows rows.
+// conflict is appended to each statement (an ON CONFLICT clause, or "").
+func (tx *Tx) insertRows(ctx context.Context, verb, table string, cols []string, conflict string, rows int, row func(i int, args []any) []any) error {
+	if rows == 0 {
+		return nil
+	}
+	head := verb + ` INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	one := `(` + placeholders(len(cols)) + `)`
+	args := make([]any, 0, bulkRows*len(cols))
+	for start := 0; start < rows; start += bulkRows {
+		n := min(bulkRows, rows-start)
+		args = args[:0]
+		for i := start; i < start+n; i++ {
+			args = row(i, args)
+		}
+		q := head + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + conflict
+		if _, err := tx.exec(ctx, q, args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+var (
+	bulkChangeCols = append([]string{"id", "repo_id", "number"}, changeCols...)
+	bulkReviewCols = []string{"change_id", "provider_id", "author", "author_is_bot", "state", "submitted_at"}
+	bulkDeployCols = append(append([]string{"id", "repo_id", "source", "provider_id"}, deploymentCols...), "range_fetched")
+	bulkIncCols    = append([]string{"id", "repo_id", "number"}, incidentCols...)
+	bulkCIRunCols  = append([]string{"id", "repo_id", "provider_id"}, ciRunCols...)
+)
+
+// reviewConflict makes a bulk review insert behave as upsertReview does.
+const reviewConflict = ` ON CONFLICT (change_id, provider_id) DO UPDATE SET
+	author = excluded.author, author_is_bot = excluded.author_is_bot,
+	state = excluded.state, submitted_at = excluded.submitted_at`
+
+// InsertChanges inserts new changes, with the ids they carry, and their
+// reviews. A change that exists already is an error.
+func (tx *Tx) InsertChanges(ctx context.Context, cs []Change) error {
+	err := tx.insertRows(ctx, "INSERT", "changes", bulkChangeCols, "", len(cs), func(i int, args []any) []any {
+		return append(append(args, cs[i].ID, cs[i].RepoID, cs[i].Number), changeVals(cs[i])...)
+	})
+	if err != nil {
+		return err
+	}
+	type ref struct{ c, r int }
+	var reviews []ref
+	for i, c := range cs {
+		for j := range c.Reviews {
+			reviews = append(reviews, ref{i, j})
+		}
+	}
+	return tx.insertRows(ctx, "INSERT", "reviews", bulkReviewCols, reviewConflict, len(reviews), func(i int, args []any) []any {
+		c := &cs[reviews[i].c]
+		r := &c.Reviews[reviews[i].r]
+		return append(args, c.ID, r.ProviderID, r.Author, boolInt(r.AuthorIsBot), r.State, r.SubmittedAt.Unix())
+	})
+}
+
+// InsertDeployments inserts new deployments with the ids they carry.
+// ranges[i], when not nil, is deployment i's commit range
+// (SetDeploymentRange); ranges may be nil.
+func (tx *Tx) InsertDeployments(ctx context.Context, ds []Deployment, ranges [][]string) error {
+	err := tx.insertRows(ctx, "INSERT", "deployments", bulkDeployCols, "", len(ds), func(i int, args []any) []any {
+		fetched := ranges != nil && ranges[i] != nil
+		args = append(append(args, ds[i].ID, ds[i].RepoID, ds[i].Source, ds[i].ProviderID), deploymentVals(ds[i])...)
+		return append(args, boolInt(fetched))
+	})
+	if err != nil || ranges == nil {
+		return err
+	}
+	type ref struct {
+		dep int64
+		sha string
+	}
+	var shas []ref
+	for i, r := range ranges {
+		for _, sha := range r {
+			shas = append(shas, ref{ds[i].ID, sha})
+		}
+	}
+	return tx.insertRows(ctx, "INSERT OR IGNORE", "deployment_commits", []string{"deployment_id", "sha"}, "", len(shas), func(i int, args []any) []any {
+		return append(args, shas[i].dep, shas[i].sha)
+	})
+}
+
+// InsertIncidents inserts new incidents with the ids they carry.
+func (tx *Tx) InsertIncidents(ctx context.Context, ins []Incident) error {
+	return tx.insertRows(ctx, "INSERT", "incidents", bulkIncCols, "", len(ins), func(i int, args []any) []any {
+		return append(append(args, ins[i].ID, ins[i].RepoID, ins[i].Number), incidentVals(ins[i])...)
+	})
+}
+
+// InsertCIRuns inserts new CI runs with the ids they carry.
+func (tx *Tx) InsertCIRuns(ctx context.Context, runs []CIRun) error {
+	return tx.insertRows(ctx, "INSERT", "ci_runs", bulkCIRunCols, "", len(runs), func(i int, args []any) []any {
+		return append(append(args, runs[i].ID, runs[i].RepoID, runs[i].ProviderID), ciRunVals(runs[i])...)
+	})
+}
+
+// LoadMode tunes the write connection for loading a database that is
+// thrown away if the load fails (a demo written to a temporary file): no
+// fsync, a larger page cache. The returned function restores the defaults.
+func (s *Store) LoadMode(ctx context.Context) (restore func() error, err error) {
+	for _, p := range []string{`PRAGMA synchronous = OFF`, `PRAGMA cache_size = -65536`, `PRAGMA temp_store = MEMORY`} {
+		if _, err := s.write.ExecContext(ctx, p); err != nil {
+			return nil, fmt.Errorf("load mode: %w", err)
+		}
+	}
+	return func() error {
+		for _, p := range []string{`PRAGMA synchronous = NORMAL`, `PRAGMA cache_size = -2000`} {
+			if _, err := s.write.ExecContext(ctx, p); err != nil {
+				return fmt.Errorf("load mode: %w", err)
+			}
+		}
+		return nil
+	}, nil
+}
+
+// Upserted is what an upsert of one row did.
+type Upserted struct {
+	ID     int64
+	Result Result
+}
+
+// UpsertChanges is UpsertChange for a page of changes, with a handful of
+// statements instead of several per change: one SELECT per repo finds the
+// changes stored already (and their values, compared here), one INSERT
+// per bulkRows new changes adds them, an UPDATE is issued only for a change
+// whose values differ, and the reviews of the page go in multi-row upserts
+// that return the changes they altered. The rows written and the results,
+// in the order of cs, are exactly those of UpsertChange called on each.
+func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error) {
+	out := make([]Upserted, len(cs))
+	type key struct{ repo, number int64 }
+	at := make(map[key]int, len(cs))
+	byRepo := map[int64][]any{}
+	var repos []int64
+	for i, c := range cs {
+		k := key{c.RepoID, c.Number}
+		if _, dup := at[k]; dup {
+			// The same change twice in a page: in order, one at a time.
+			return tx.upsertChangesOneByOne(ctx, cs)
+		}
+		at[k] = i
+		if _, ok := byRepo[c.RepoID]; !ok {
+			repos = append(repos, c.RepoID)
+		}
+		byRepo[c.RepoID] = append(byRepo[c.RepoID], c.Number)
+	}
+	// The stored values of the page's changes.
+	stored := make(map[int][]any, len(cs))
+	cols := "id, " + strings.Join(changeCols, ", ")
+	for _, repo := range repos {
+		nums := byRepo[repo]
+		for start := 0; start < len(nums); start += 500 {
+			part := nums[start:min(start+500, len(nums))]
+			st, err := tx.stmt(ctx, `SELECT number, `+cols+` FROM changes WHERE repo_id = ? AND number IN (`+placeholders(len(part))+`)`)
+			if err != nil {
+				return nil, fmt.Errorf("upsert changes: %w", err)
+			}
+			rows, err := st.QueryContext(ctx, append([]any{repo}, part...)...)
+			if err != nil {
+				return nil, fmt.Errorf("upsert changes: %w", err)
+			}
+			for rows.Next() {
+				vals := make([]any, len(changeCols)+2)
+				ptrs := make([]any, len(vals))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					rows.Close()
+					return nil, fmt.Errorf("upsert changes: %w", err)
+				}
+				number, _ := vals[0].(int64)
+				stored[at[key{repo, number}]] = vals[1:]
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, fmt.Errorf("upsert changes: %w", err)
+			}
+		}
+	}
+	// Update what differs; gather what is new.
+	var fresh []int
+	set := make([]string, len(changeCols))
+	for i, c := range changeCols {
+		set[i] = c + " = ?"
+	}
+	update := `UPDATE changes SET ` + strings.Join(set, ", ") + ` WHERE id = ?`
+	for i, c := range cs {
+		old, ok := stored[i]
+		if !ok {
+			fresh = append(fresh, i)
+			continue
+		}
+		id, _ := old[0].(int64)
+		out[i] = Upserted{ID: id, Result: Unchanged}
+		vals := changeVals(c)
+		if sameValues(old[1:], vals) {
+			continue
+		}
+		if _, err := tx.exec(ctx, update, append(vals, id)...); err != nil {
+			return nil, fmt.Errorf("upsert change %d: %w", c.Number, err)
+		}
+		out[i].Result = Updated
+	}
+	// Insert the new ones, learning their ids.
+	insertCols := append([]string{"repo_id", "number"}, changeCols...)
+	head := `INSERT INTO changes (` + strings.Join(insertCols, ", ") + `) VALUES `
+	one := `(` + placeholders(len(insertCols)) + `)`
+	for start := 0; start < len(fresh); start += bulkRows {
+		part := fresh[start:min(start+bulkRows, len(fresh))]
+		args := make([]any, 0, len(part)*len(insertCols))
+		for _, i := range part {
+			args = append(append(args, cs[i].RepoID, cs[i].Number), changeVals(cs[i])...)
+		}
+		st, err := tx.stmt(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", len(part)), ", ")+` RETURNING id, repo_id, number`)
+		if err != nil {
+			return nil, fmt.Errorf("upsert changes: %w", err)
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("upsert changes: %w", err)
+		}
+		for rows.Next() {
+			var id, repo, number int64
+			if err := rows.Scan(&id, &repo, &number); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("upsert changes: %w", err)
+			}
+			out[at[key{repo, number}]] = Upserted{ID: id, Result: Inserted}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("upsert changes: %w", err)
+		}
+	}
+	// Reviews: a change whose reviews changed was updated.
+	type ref struct{ c, r int }
+	var refs []ref
+	for i, c := range cs {
+		for j := range c.Reviews {
+			refs = append(refs, ref{i, j})
+		}
+	}
+	byID := make(map[int64]int, len(cs))
+	for i, u := range out {
+		byID[u.ID] = i
+	}
+	reviewHead := `INSERT INTO reviews (` + strings.Join(bulkReviewCols, ", ") + `) VALUES `
+	reviewOne := `(` + placeholders(len(bulkReviewCols)) + `)`
+	for start := 0; start < len(refs); start += bulkRows {
+		part := refs[start:min(start+bulkRows, len(refs))]
+		args := make([]any, 0, len(part)*len(bulkReviewCols))
+		for _, rf := range part {
+			r := cs[rf.c].Reviews[rf.r]
+			args = append(args, out[rf.c].ID, r.ProviderID, r.Author, boolInt(r.AuthorIsBot), r.State, r.SubmittedAt.Unix())
+		}
+		st, err := tx.stmt(ctx, reviewHead+strings.TrimSuffix(strings.Repeat(reviewOne+", ", len(part)), ", ")+reviewConflict+`
+			WHERE author IS NOT excluded.author OR author_is_bot IS NOT excluded.author_is_bot
+				OR state IS NOT excluded.state OR submitted_at IS NOT excluded.submitted_at
+			RETURNING change_id`)
+		if err != nil {
+			return nil, fmt.Errorf("upsert reviews: %w", err)
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, fmt.Errorf("upsert reviews: %w", err)
+		}
+		for rows.Next() {
+			var changeID int64
+			if err := rows.Scan(&changeID); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("upsert reviews: %w", err)
+			}
+			if i, ok := byID[changeID]; ok && out[i].Result == Unchanged {
+				out[i].Result = Updated
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("upsert reviews: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func (tx *Tx) upsertChangesOneByOne(ctx context.Context, cs []Change) ([]Upserted, error) {
+	out := make([]Upserted, len(cs))
+	for i, c := range cs {
+		id, res, err := tx.UpsertChange(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = Upserted{id, res}
+	}
+	return out, nil
+}
+
+// sameValues reports whether stored column values (as the driver scans
+// them) equal the values an upsert would write, as SQLite's IS compares
+// them.
+func sameValues(stored, vals []any) bool {
+	for i, v := range vals {
+		if !sameValue(stored[i], v) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(stored, v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return stored == nil
+	case string:
+		switch s := stored.(type) {
+		case string:
+			return s == x
+		case []byte:
+			return string(s) == x
+		}
+		return false
+	case int:
+		s, ok := stored.(int64)
+		return ok && s == int64(x)
+	case int64:
+		s, ok := stored.(int64)
+		return ok && s == x
+	}
+	return false
+}

@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Rollups (migration 0004) are a cache of the rows a report reads, per
+// repo and period, packed by the metric engine: the store keeps the bytes
+// and says whether they are still fresh. See 0004_rollups.sql.
+
+// Rollup is a repo's packed facts: one blob per period that has any, and
+// one for what is open.
+type Rollup struct {
+	Version string         // the packing and rules it was built with
+	Periods map[int][]byte // period → facts
+	Open    []byte
+}
+
+// RollupPeriod is one period's packed facts of a repo.
+type RollupPeriod struct {
+	RepoID int64
+	Period int
+	Facts  []byte
+}
+
+// BeginRollup marks a repo's rollup as being built. Call it before reading
+// the rows the rollup is built from: a write to them afterwards marks it
+// stale, and SaveDerivedRollup then keeps it stale.
+func (s *Store) BeginRollup(ctx context.Context, repoID int64) error {
+	err := s.Write(ctx, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO rollup_repos (repo_id, fresh) VALUES (?, 2)
+			ON CONFLICT (repo_id) DO UPDATE SET fresh = 2`, repoID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("begin rollup of repo %d: %w", repoID, err)
+	}
+	return nil
+}
+
+// DerivedDiff is what a derive step found that differs from what the
+// store holds: the rows whose derived values moved, and the links that
+// came or went. Rows not in it keep their values.
+type DerivedDiff struct {
+	Changes     []Change     // first review or approval moved
+	Deployments []Deployment // a derived value moved
+	Incidents   []Incident   // attributed to another deployment, or to none
+	Unlinked    []int64      // changes no longer shipped by the deployment stored (re-linked ones too)
+	Linked      []Link       // changes shipped by a deployment not stored
+}
+
+// SaveDerivedRollup writes a derive step's findings for one repo as a
+// difference (see DerivedDiff), in batches, and the repo's rollup, in one
+// transaction. The rollup is fresh unless a row of the repo was written
+// since BeginRollup.
+func (s *Store) SaveDerivedRollup(ctx context.Context, repoID int64, d DerivedDiff, r Rollup) error {
+	err := s.Write(ctx, func(tx *Tx) error {
+		if err := tx.saveDerivedDiff(ctx, repoID, d); err != nil {
+			return err
+		}
+		return tx.replaceRollup(ctx, repoID, r)
+	})
+	if err != nil {
+		return fmt.Errorf("save derived values of repo %d: %w", repoID, err)
+	}
+	return nil
+}
+
+func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) error {
+	// UPDATE … FROM (VALUES …): a statement per bulkRows rows. Each row is
+	// guarded by the repo, as SaveDerived's are.
+	update := func(table, set string, width, rows int, row func(i int, args []any) []any) error {
+		for start := 0; start < rows; start += bulkRows {
+			n := min(bulkRows, rows-start)
+			args := make([]any, 0, n*width+1)
+			for i := start; i < start+n; i++ {
+				args = row(i, args)
+			}
+			one := "(" + placeholders(width) + ")"
+			q := `UPDATE ` + table + ` SET ` + set + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") +
+				`) AS v WHERE ` + table + `.id = v.column1 AND ` + table + `.repo_id = ?`
+			if _, err := tx.exec(ctx, q, append(args, repoID)...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := update("changes", "first_review_at = v.column2, first_approval_at = v.column3", 3, len(d.Changes), func(i int, args []any) []any {
+		c := d.Changes[i]
+		return append(args, c.ID, unix(c.FirstReviewAt), unix(c.FirstApprovalAt))
+	})
+	if err != nil {
+		return err
+	}
+	err = update("deployments", `production = v.column2, failed_attempt = v.column3, failed = v.column4, failure_cause = v.column5,
+		rollback = v.column6, rework = v.column7, recovered_at = v.column8, recovered_by = v.column9`, 9, len(d.Deployments), func(i int, args []any) []any {
+		x := d.Deployments[i]
+		return append(args, x.ID, boolInt(x.Production), boolInt(x.FailedAttempt), boolInt(x.Failed), x.FailureCause, boolInt(x.Rollback),
+			boolInt(x.Rework), unix(x.RecoveredAt), x.RecoveredBy)
+	})
+	if err != nil {
+		return err
+	}
+	for _, in := range d.Incidents {
+		var dep any
+		if in.DeploymentID != 0 {
+			dep = in.DeploymentID
+		}
+		if _, err := tx.exec(ctx, `UPDATE incidents SET deployment_id = ? WHERE id = ? AND repo_id = ?`, dep, in.ID, repoID); err != nil {
+			return err
+		}
+	}
+	for start := 0; start < len(d.Unlinked); start += 500 {
+		part := d.Unlinked[start:min(start+500, len(d.Unlinked))]
+		if _, err := tx.exec(ctx, `DELETE FROM deployment_changes WHERE change_id IN (`+placeholders(len(part))+`)`, int64Args(part)...); err != nil {
+			return err
+		}
+	}
+	return tx.insertRows(ctx, "INSERT", "deployment_changes", []string{"deployment_id", "change_id"}, "", len(d.Linked), func(i int, args []any) []any {
+		return append(args, d.Linked[i].DeploymentID, d.Linked[i].ChangeID)
+	})
+}
+
+// periodKey is rollup_periods' key of a repo's period.
+func periodKey(repoID int64, period int) int64 { return repoID<<periodBits + int64(period) }
+
+// periodBits is how many low bits of a rollup_periods key are the period.
+const periodBits = 20
+
+// MaxPeriod is the largest period a rollup can hold (periods start at 0).
+const MaxPeriod = 1<<periodBits - 1
+
+func (tx *Tx) replaceRollup(ctx context.Context, repoID int64, r Rollup) error {
+	if _, err := tx.exec(ctx, `DELETE FROM rollup_periods WHERE key BETWEEN ? AND ?`, periodKey(repoID, 0), periodKey(repoID, MaxPeriod)); err != nil {
+		return err
+	}
+	periods := make([]int, 0, len(r.Periods))
+	for p := range r.Periods {
+		if p < 0 || p > MaxPeriod {
+			return fmt.Errorf("rollup period %d out of range", p)
+		}
+		periods = append(periods, p)
+	}
+	slices.Sort(periods)
+	for _, p := range periods {
+		if _, err := tx.exec(ctx, `INSERT INTO rollup_periods (key, facts) VALUES (?, ?)`, periodKey(repoID, p), r.Periods[p]); err != nil {
+			return err
+		}
+	}
+	open := r.Open
+	if open == nil {
+		open = []byte{}
+	}
+	_, err := tx.exec(ctx, `INSERT INTO rollup_repos (repo_id, version, fresh, open) VALUES (?, ?, 0, ?)
+		ON CONFLICT (repo_id) DO UPDATE SET version = excluded.version, open = excluded.open,
+			fresh = CASE WHEN fresh = 2 THEN 1 ELSE 0 END`, repoID, r.Version, open)
+	return err
+}
+
+// markRollupStale says a repo's rollup no longer matches its rows.
+func (tx *Tx) markRollupStale(ctx context.Context, repoID int64) error {
+	_, err := tx.exec(ctx, `UPDATE rollup_repos SET fresh = 0 WHERE repo_id = ? AND fresh != 0`, repoID)
+	return err
+}
+
+// RollupRead is one consistent read of rollups: the state of each repo and
+// the periods of the fresh ones, from one snapshot of the database.
+type RollupRead struct {
+	tx *sql.Tx
+}
+
+// ReadRollups runs fn in a read transaction, so that the freshness it sees
+// and the rollups it reads are of the same moment.
+func (s *Store) ReadRollups(ctx context.Context, fn func(r *RollupRead) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("read rollups: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(&RollupRead{tx: tx}); err != nil {
+		return fmt.Errorf("read rollups: %w", err)
+	}
+	return nil
+}
+
+// Fresh returns, of the given repos, the ones whose rollup is fresh and was
+// built with version, and their open facts.
+func (r *RollupRead) Fresh(ctx context.Context, repoIDs []int64, version string) (map[int64][]byte, error) {
+	out := make(map[int64][]byte, len(repoIDs))
+	if len(repoIDs) == 0 {
+		return out, nil
+	}
+	rows, err := r.tx.QueryContext(ctx, `SELECT repo_id, open FROM rollup_repos WHERE repo_id IN (`+placeholders(len(repoIDs))+`)
+		AND fresh = 1 AND version = ?`, append(int64Args(repoIDs), version)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var open []byte
+		if err := rows.Scan(&id, &open); err != nil {
+			return nil, err
+		}
+		out[id] = open
+	}
+	return out, rows.Err()
+}
+
+// Periods calls fn with each packed period in [from, to] of the given
+// repos. The bytes are valid only during the call.
+func (r *RollupRead) Periods(ctx context.Context, repoIDs []int64, from, to int, fn func(repoID int64, period int, facts []byte) error) error {
+	if len(repoIDs) == 0 {
+		return nil
+	}
+	from, to = max(from, 0), min(to, MaxPeriod)
+	if from > to {
+		return nil
+	}
+	// One range of keys per repo, from a JSON list of the repos.
+	ids := make([]byte, 0, 8*len(repoIDs))
+	ids = append(ids, '[')
+	for i, id := range repoIDs {
+		if i > 0 {
+			ids = append(ids, ',')
+		}
+		ids = strconv.AppendInt(ids, id, 10)
+	}
+	ids = append(ids, ']')
+	rows, err := r.tx.QueryContext(ctx, `SELECT p.key, p.facts FROM json_each(?) j
+		JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + ? AND j.value * 1048576 + ?`, string(ids), from, to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var facts sql.RawBytes
+	for rows.Next() {
+		var key int64
+		if err := rows.Scan(&key, &facts); err != nil {
+			return err
+		}
+		if err := fn(key>>periodBits, int(key&MaxPeriod), facts); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Generation is a number that moves whenever a rollup is built or turns
+// stale: what was computed from fresh rollups stays right while it has
+// not moved.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	var g int64
+	if err := s.read.QueryRowContext(ctx, `SELECT gen FROM rollup_generation`).Scan(&g); err != nil {
+		return 0, fmt.Errorf("read rollup generation: %w", err)
+	}
+	return g, nil
+}
+
+// CIRunTiming is what a report reads of a CI run.
+type CIRunTiming struct {
+	ID         int64
+	RepoID     int64
+	Conclusion string
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// EachCIRunTiming calls fn with the timing of each finished CI run of a
+// repo, reading only the columns a report needs, without holding them.
+func (s *Store) EachCIRunTiming(ctx context.Context, repoID int64, fn func(CIRunTiming) error) error {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, conclusion, started_at, finished_at FROM ci_runs
+		WHERE repo_id = ? AND finished_at IS NOT NULL`, repoID)
+	if err != nil {
+		return fmt.Errorf("read CI timings of repo %d: %w", repoID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := CIRunTiming{RepoID: repoID}
+		var started, finished sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.Conclusion, &started, &finished); err != nil {
+			return fmt.Errorf("read CI timings of repo %d: %w", repoID, err)
+		}
+		r.StartedAt, r.FinishedAt = fromUnix(started), fromUnix(finished)
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// ChangesByID loads changes by id (with the deployment that shipped each),
+// in no particular order; ids not found are left out.
+func (s *Store) ChangesByID(ctx context.Context, ids []int64) ([]Change, error) {
+	var out []Change
+	const batch = 500
+	for start := 0; start < len(ids); start += batch {
+		part := ids[start:min(start+batch, len(ids))]
+		cs, err := s.queryChanges(ctx, "load changes by id", "c.id IN ("+placeholders(len(part))+")", int64Args(part)...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	return out, nil
+}
