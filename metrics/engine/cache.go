@@ -251,10 +251,10 @@ func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, pre
 	var now time.Time
 	vr := &viewReports{hasPrevious: previous, open: as.Window.Open()}
 	rep, ok := as.Window.Report(now)
-	vr.report = e.scoped(rep, r)
+	vr.report = scoped(rep, r)
 	if previous {
 		p, pok := as.PreviousReport(now)
-		vr.previous, ok = e.scoped(p, r), ok && pok
+		vr.previous, ok = scoped(p, r), ok && pok
 	}
 	var wok bool
 	vr.weekly, wok = as.WeekReports(now)
@@ -265,7 +265,7 @@ func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, pre
 		if err != nil {
 			return nil, false, err
 		}
-		vr.report = e.scoped(metrics.ComputeFacts(f, w, e.rules, now), r)
+		vr.report = scoped(metrics.ComputeFacts(f, w, e.rules, now), r)
 		vr.weekly = metrics.WeeklyFacts(f, w, e.rules, now)
 		if previous {
 			pf, err := e.facts(ctx, r, prev)
@@ -273,7 +273,7 @@ func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, pre
 				return nil, false, err
 			}
 			pf.CIRuns = nil
-			vr.previous = e.scoped(metrics.ComputeFacts(pf, prev, e.rules, now), r)
+			vr.previous = scoped(metrics.ComputeFacts(pf, prev, e.rules, now), r)
 		}
 	}
 	vr.leadSeconds = as.Window.LeadSeconds()
@@ -282,8 +282,8 @@ func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, pre
 	return vr, len(stale) == 0, nil
 }
 
-// scoped fills a report's scope as Report does.
-func (e *Engine) scoped(rep metrics.Report, r Resolved) metrics.Report {
+// scoped fills a report's scope with the resolved repos and team.
+func scoped(rep metrics.Report, r Resolved) metrics.Report {
 	rep.Scope.Repos = r.Names
 	if rep.Scope.Repos == nil {
 		rep.Scope.Repos = []string{}

@@ -139,44 +139,23 @@ func orNone(names []string) string {
 
 // Dataset loads the rows a report over w needs for the resolved repos.
 func (e *Engine) Dataset(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
-	var ds metrics.Dataset
 	changes, err := e.st.ChangesForWindow(ctx, r.IDs, w.From, w.To)
 	if err != nil {
-		return ds, err
+		return metrics.Dataset{}, err
 	}
 	deps, err := e.st.DeploymentsForWindow(ctx, r.IDs, w.From, w.To)
 	if err != nil {
-		return ds, err
+		return metrics.Dataset{}, err
 	}
 	incidents, err := e.st.IncidentsForWindow(ctx, r.IDs, w.From, w.To)
 	if err != nil {
-		return ds, err
+		return metrics.Dataset{}, err
 	}
 	runs, err := e.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To)
 	if err != nil {
-		return ds, err
+		return metrics.Dataset{}, err
 	}
-	ds.Changes = mapSlice(changes, toChange)
-	ds.Deployments = mapSlice(deps, toDeployment)
-	ds.Incidents = mapSlice(incidents, toIncident)
-	ds.CIRuns = mapSlice(runs, toCIRun)
-	// Give each deployment the changes it shipped and the incidents pinned
-	// on it, so rows can be shown beside the numbers they make.
-	idx := make(map[int64]int, len(ds.Deployments))
-	for i, d := range ds.Deployments {
-		idx[d.ID] = i
-	}
-	for _, c := range ds.Changes {
-		if i, ok := idx[c.DeploymentID]; ok && c.DeploymentID != 0 {
-			ds.Deployments[i].ChangeIDs = append(ds.Deployments[i].ChangeIDs, c.ID)
-		}
-	}
-	for _, in := range ds.Incidents {
-		if i, ok := idx[in.DeploymentID]; ok && in.DeploymentID != 0 {
-			ds.Deployments[i].IncidentIDs = append(ds.Deployments[i].IncidentIDs, in.ID)
-		}
-	}
-	return ds, nil
+	return assembleDataset(changes, deps, incidents, runs), nil
 }
 
 // Report computes every measure for a scope and window, from the repos'
@@ -191,15 +170,7 @@ func (e *Engine) Report(ctx context.Context, sc Scope, w metrics.Window, now tim
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("report: %w", err)
 	}
-	rep.Scope.Repos = r.Names
-	if rep.Scope.Repos == nil {
-		rep.Scope.Repos = []string{}
-	}
-	if sc.Team != "" {
-		team := sc.Team
-		rep.Scope.Team = &team
-	}
-	return rep, nil
+	return scoped(rep, r), nil
 }
 
 // Weekly computes every measure for each whole week of w.

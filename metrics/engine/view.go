@@ -159,7 +159,7 @@ func (e *Engine) slowestChanges(ctx context.Context, v *View, n int) ([]metrics.
 	return rows, nil
 }
 
-// assembleDataset turns store rows into a Dataset, as Dataset does: each
+// assembleDataset turns store rows into a Dataset (for Dataset and View): each
 // deployment gets the changes it shipped and the incidents pinned on it, so
 // rows can be shown beside the numbers they make.
 func assembleDataset(changes []store.Change, deps []store.Deployment, incidents []store.Incident, runs []store.CIRun) metrics.Dataset {
@@ -184,23 +184,6 @@ func assembleDataset(changes []store.Change, deps []store.Deployment, incidents 
 		}
 	}
 	return ds
-}
-
-// loadViewMeta loads the repos, teams and decisions of a view.
-func (e *Engine) loadViewMeta(ctx context.Context, v *View) error {
-	repos, err := e.st.Repos(ctx)
-	if err != nil {
-		return err
-	}
-	v.Repos = make(map[int64]store.Repo, len(repos))
-	for _, repo := range repos {
-		v.Repos[repo.ID] = repo
-	}
-	if v.Teams, err = e.TeamList(ctx); err != nil {
-		return err
-	}
-	v.Decisions, err = e.decisionsFor(ctx, v.Scope, v.Teams)
-	return err
 }
 
 // PreviousWindow is the period of the same length that ends where w
@@ -346,16 +329,7 @@ func (v *View) Prepare() {
 }
 
 func (v *View) compute(w metrics.Window) metrics.Report {
-	rep := metrics.Compute(v.Data, w, v.Rules, v.Now)
-	rep.Scope.Repos = v.Scope.Names
-	if rep.Scope.Repos == nil {
-		rep.Scope.Repos = []string{}
-	}
-	if v.Scope.Team != "" {
-		team := v.Scope.Team
-		rep.Scope.Team = &team
-	}
-	return rep
+	return scoped(metrics.Compute(v.Data, w, v.Rules, v.Now), v.Scope)
 }
 
 // RepoName is the name of a repo by id ("" when unknown).
