@@ -132,8 +132,8 @@ func readEvent(parsed any, payload []byte) (*event, error) {
 			return nil, err
 		}
 		ev.name, ev.action, repo, ev.issue = "issues", e.GetAction(), e.Repo, body.Issue
-		if ev.issue == nil || ev.issue.Number == 0 || ev.issue.CreatedAt.IsZero() {
-			return nil, errors.New("no issue, or one without number or time")
+		if ev.issue == nil || ev.issue.Number == 0 || ev.issue.CreatedAt.IsZero() || ev.issue.UpdatedAt.IsZero() {
+			return nil, errors.New("no issue, or one without number or times")
 		}
 	default:
 		return nil, fmt.Errorf("unexpected event %T", parsed)
