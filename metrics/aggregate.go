@@ -310,78 +310,33 @@ func (as *Aggregates) week(t int64) *Aggregate {
 	return nil
 }
 
-func (as *Aggregates) AddShipped(x ShippedFact) {
-	as.Window.AddShipped(x)
-	if wk := as.week(x.At); wk != nil {
-		wk.AddShipped(x)
+// add gives a fact dated at to the window, its week and the period before.
+func (as *Aggregates) add(at int64, to func(*Aggregate)) {
+	to(as.Window)
+	if wk := as.week(at); wk != nil {
+		to(wk)
 	}
 	if as.Previous != nil {
-		as.Previous.AddShipped(x)
+		to(as.Previous)
 	}
 }
 
-func (as *Aggregates) AddMerged(x MergedFact) {
-	as.Window.AddMerged(x)
-	if wk := as.week(x.At); wk != nil {
-		wk.AddMerged(x)
-	}
-	if as.Previous != nil {
-		as.Previous.AddMerged(x)
-	}
-}
-
-func (as *Aggregates) AddDeploy(x DeployFact) {
-	as.Window.AddDeploy(x)
-	if wk := as.week(x.At); wk != nil {
-		wk.AddDeploy(x)
-	}
-	if as.Previous != nil {
-		as.Previous.AddDeploy(x)
-	}
-}
-
+func (as *Aggregates) AddShipped(x ShippedFact) { as.add(x.At, func(a *Aggregate) { a.AddShipped(x) }) }
+func (as *Aggregates) AddMerged(x MergedFact)   { as.add(x.At, func(a *Aggregate) { a.AddMerged(x) }) }
+func (as *Aggregates) AddDeploy(x DeployFact)   { as.add(x.At, func(a *Aggregate) { a.AddDeploy(x) }) }
 func (as *Aggregates) AddRecovery(x DurationFact) {
-	as.Window.AddRecovery(x)
-	if wk := as.week(x.At); wk != nil {
-		wk.AddRecovery(x)
-	}
-	if as.Previous != nil {
-		as.Previous.AddRecovery(x)
-	}
+	as.add(x.At, func(a *Aggregate) { a.AddRecovery(x) })
 }
-
 func (as *Aggregates) AddRestore(x DurationFact) {
-	as.Window.AddRestore(x)
-	if wk := as.week(x.At); wk != nil {
-		wk.AddRestore(x)
-	}
-	if as.Previous != nil {
-		as.Previous.AddRestore(x)
-	}
+	as.add(x.At, func(a *Aggregate) { a.AddRestore(x) })
 }
-
-func (as *Aggregates) AddCIRun(x CIFact) {
-	as.Window.AddCIRun(x)
-	if wk := as.week(x.At); wk != nil {
-		wk.AddCIRun(x)
-	}
-	if as.Previous != nil {
-		as.Previous.AddCIRun(x)
-	}
+func (as *Aggregates) AddCIRun(x CIFact) { as.add(x.At, func(a *Aggregate) { a.AddCIRun(x) }) }
+func (as *Aggregates) AddOpenIncident(at int64) {
+	as.add(at, func(a *Aggregate) { a.AddOpenIncident(at) })
 }
 
 // AddOpen keeps an open change once, for every report.
 func (as *Aggregates) AddOpen(x OpenFact) { as.Window.AddOpen(x) }
-
-func (as *Aggregates) AddOpenIncident(at int64) {
-	as.Window.AddOpenIncident(at)
-	if wk := as.week(at); wk != nil {
-		wk.AddOpenIncident(at)
-	}
-	if as.Previous != nil {
-		as.Previous.AddOpenIncident(at)
-	}
-}
 
 // Merge adds what o was given to as (made alike).
 func (as *Aggregates) Merge(o *Aggregates) {

@@ -142,18 +142,27 @@ func decisionID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// findDecision finds a recorded decision, or answers 404.
-func findDecision(ctx context.Context, log DecisionLog, id int64) (store.Decision, error) {
-	ds, err := log.Decisions(ctx)
+// decisionAt is the log and the recorded decision named by the request's
+// {id}, or an error that answers 404.
+func (s *Server) decisionAt(r *http.Request) (DecisionLog, store.Decision, error) {
+	id, err := decisionID(r)
 	if err != nil {
-		return store.Decision{}, err
+		return nil, store.Decision{}, err
+	}
+	log, err := s.decisionLog()
+	if err != nil {
+		return nil, store.Decision{}, err
+	}
+	ds, err := log.Decisions(r.Context())
+	if err != nil {
+		return nil, store.Decision{}, err
 	}
 	i := slices.IndexFunc(ds, func(d store.Decision) bool { return d.ID == id })
 	if i < 0 {
-		return store.Decision{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no decision #%d.", id),
+		return nil, store.Decision{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no decision #%d.", id),
 			hint: "The decisions page lists every recorded decision."}
 	}
-	return ds[i], nil
+	return log, ds[i], nil
 }
 
 // The form.
@@ -186,18 +195,11 @@ func (s *Server) newDecisionPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) editDecisionPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := decisionID(r)
+	_, d, err := s.decisionAt(r)
 	if err != nil {
 		return err
 	}
-	log, err := s.decisionLog()
-	if err != nil {
-		return err
-	}
-	d, err := findDecision(r.Context(), log, id)
-	if err != nil {
-		return err
-	}
+	id := d.ID
 	return s.renderDecisionForm(w, r, http.StatusOK, decisionForm{title: fmt.Sprintf("Edit decision #%d", id), action: decisionPath(id, ""),
 		submit: "Save changes", cancel: "/decisions#decision-" + strconv.FormatInt(id, 10), in: engine.InputOf(d)})
 }
@@ -395,18 +397,11 @@ func (s *Server) createDecision(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateDecision(w http.ResponseWriter, r *http.Request) error {
-	id, err := decisionID(r)
+	log, d, err := s.decisionAt(r)
 	if err != nil {
 		return err
 	}
-	log, err := s.decisionLog()
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	if _, err := findDecision(ctx, log, id); err != nil {
-		return err
-	}
+	ctx, id := r.Context(), d.ID
 	in, _, err := readDecisionForm(w, r)
 	if err != nil {
 		return err
@@ -429,18 +424,11 @@ func (s *Server) updateDecision(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteDecisionPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := decisionID(r)
+	_, d, err := s.decisionAt(r)
 	if err != nil {
 		return err
 	}
-	log, err := s.decisionLog()
-	if err != nil {
-		return err
-	}
-	d, err := findDecision(r.Context(), log, id)
-	if err != nil {
-		return err
-	}
+	id := d.ID
 	p := templates.DecisionDeletePage{
 		Page:     templates.Page{Title: fmt.Sprintf("Delete decision #%d", id), Nav: nav(Query{}, "decisions"), Assets: s.assetURLs()},
 		Decision: decisionRow(d), Action: decisionPath(id, "delete"), Cancel: "/decisions#decision-" + strconv.FormatInt(id, 10),
@@ -449,18 +437,11 @@ func (s *Server) deleteDecisionPage(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) deleteDecision(w http.ResponseWriter, r *http.Request) error {
-	id, err := decisionID(r)
+	log, d, err := s.decisionAt(r)
 	if err != nil {
 		return err
 	}
-	log, err := s.decisionLog()
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	if _, err := findDecision(ctx, log, id); err != nil {
-		return err
-	}
+	ctx, id := r.Context(), d.ID
 	if err := log.DeleteDecision(ctx, id); err != nil {
 		return err
 	}

@@ -211,16 +211,23 @@ func (b *measureBuild) tier(t *string) {
 	b.res.Tier = t
 }
 
-func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
+// measureView is the measure named by the request's path, its query and
+// the view it is computed from.
+func (s *Server) measureView(r *http.Request) (measureDef, Query, *engine.View, error) {
 	def, ok := findMeasure(r.PathValue("measure"))
 	if !ok {
-		return unknownMeasure(r.PathValue("measure"))
+		return measureDef{}, Query{}, nil, unknownMeasure(r.PathValue("measure"))
 	}
 	q, err := s.parse(r)
 	if err != nil {
-		return err
+		return measureDef{}, Query{}, nil, err
 	}
 	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
+	return def, q, v, err
+}
+
+func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
+	def, q, v, err := s.measureView(r)
 	if err != nil {
 		return err
 	}
@@ -248,15 +255,7 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiMeasure(w http.ResponseWriter, r *http.Request) error {
-	def, ok := findMeasure(r.PathValue("measure"))
-	if !ok {
-		return unknownMeasure(r.PathValue("measure"))
-	}
-	q, err := s.parse(r)
-	if err != nil {
-		return err
-	}
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
+	def, q, v, err := s.measureView(r)
 	if err != nil {
 		return err
 	}

@@ -218,32 +218,18 @@ func decisionScopeText(d store.Decision) string {
 
 func runDecisionsEdit(ctx context.Context, env *cli, args []string) error {
 	fs := newFlags(env, "decisions edit", "ID [--date YYYY-MM-DD] [--title T] [--kind K] [--team T | --repo R... | --everything] [--note N] [--link URL] [--config F | --db F]")
-	var src sourceFlags
 	var df decisionFlags
-	src.register(fs)
 	df.register(fs, true)
-	arg, err := splitArgs(fs, args, "decision")
-	if err != nil {
-		return err
-	}
-	id, err := parseDecisionID(arg)
-	if err != nil {
-		return err
-	}
-	ws, err := src.open(ctx, true)
+	ws, old, err := openDecision(ctx, fs, args, "decisions edit")
 	if err != nil {
 		return err
 	}
 	defer ws.Close()
-	old, err := ws.st.DecisionByID(ctx, id)
-	if err != nil {
-		return fmt.Errorf("decisions edit: %w", err)
-	}
 	in := engine.InputOf(old)
 	if err := df.apply(fs, &in); err != nil {
 		return err
 	}
-	d, err := ws.eng.UpdateDecision(ctx, id, in)
+	d, err := ws.eng.UpdateDecision(ctx, old.ID, in)
 	if err != nil {
 		return fmt.Errorf("decisions edit: %w", err)
 	}
@@ -253,30 +239,41 @@ func runDecisionsEdit(ctx context.Context, env *cli, args []string) error {
 
 func runDecisionsRemove(ctx context.Context, env *cli, args []string) error {
 	fs := newFlags(env, "decisions rm", "ID [--config F | --db F]")
-	var src sourceFlags
-	src.register(fs)
-	arg, err := splitArgs(fs, args, "decision")
-	if err != nil {
-		return err
-	}
-	id, err := parseDecisionID(arg)
-	if err != nil {
-		return err
-	}
-	ws, err := src.open(ctx, true)
+	ws, d, err := openDecision(ctx, fs, args, "decisions rm")
 	if err != nil {
 		return err
 	}
 	defer ws.Close()
-	d, err := ws.st.DecisionByID(ctx, id)
-	if err != nil {
-		return fmt.Errorf("decisions rm: %w", err)
-	}
-	if err := ws.eng.DeleteDecision(ctx, id); err != nil {
+	if err := ws.eng.DeleteDecision(ctx, d.ID); err != nil {
 		return fmt.Errorf("decisions rm: %w", err)
 	}
 	fmt.Fprintf(env.stdout, "Removed decision #%d: %s (%s).\n", d.ID, d.Title, d.DecidedOn)
 	return nil
+}
+
+// openDecision parses a command's flags and its ID argument, opens the
+// database and loads that decision. The caller closes the workspace.
+func openDecision(ctx context.Context, fs *flag.FlagSet, args []string, op string) (*workspace, store.Decision, error) {
+	var src sourceFlags
+	src.register(fs)
+	arg, err := splitArgs(fs, args, "decision")
+	if err != nil {
+		return nil, store.Decision{}, err
+	}
+	id, err := parseDecisionID(arg)
+	if err != nil {
+		return nil, store.Decision{}, err
+	}
+	ws, err := src.open(ctx, true)
+	if err != nil {
+		return nil, store.Decision{}, err
+	}
+	d, err := ws.st.DecisionByID(ctx, id)
+	if err != nil {
+		ws.Close()
+		return nil, store.Decision{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return ws, d, nil
 }
 
 // decisionJSON is a decision in `tach decisions list --format json`.
