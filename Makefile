@@ -65,13 +65,16 @@ reliability:
 # A count, not a duration: Go 1.26's fuzz coordinator can fail a clean run
 # with "context deadline exceeded" when a -fuzztime deadline races a busy
 # worker (go.dev/issue/75804, fixed in Go 1.27); a count has no deadline.
+# Minimising each new interesting input is capped by count too (its default
+# is up to 60 s each, which stalls a short run).
 FUZZTIME ?= 20000x
+FUZZMINIMIZE ?= 1000x
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzApplyWebhook$$' -fuzztime $(FUZZTIME) ./collectors/github
-	$(GO) test -run '^$$' -fuzz '^FuzzApplyWebhook$$' -fuzztime $(FUZZTIME) ./collectors/gitlab
-	$(GO) test -run '^$$' -fuzz '^FuzzWebhookHandler$$' -fuzztime $(FUZZTIME) ./web
-	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) ./web
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./cmd/tach/config
+	$(GO) test -run '^$$' -fuzz '^FuzzApplyWebhook$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./collectors/github
+	$(GO) test -run '^$$' -fuzz '^FuzzApplyWebhook$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./collectors/gitlab
+	$(GO) test -run '^$$' -fuzz '^FuzzWebhookHandler$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./web
+	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./web
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./cmd/tach/config
 
 # The scale benchmark (docs/performance.md, ## Scale): one table, at 10k,
 # 100k and 1M changes. The demos it generates are kept under .cache/bench
