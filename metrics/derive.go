@@ -37,15 +37,22 @@ func Derive(h RepoHistory, r Rules) RepoHistory {
 	out.Changes = slices.Clone(h.Changes)
 	out.Deployments = slices.Clone(h.Deployments)
 	out.Incidents = slices.Clone(h.Incidents)
+	return DeriveOwned(out, r)
+}
 
+// DeriveOwned is Derive for a caller that owns out and needs nothing of its
+// rows as they were: it annotates out's slices in place and returns out,
+// which spares a copy of the whole history (the derive step of a repo of
+// 100,000 pull requests holds its history once instead of twice).
+func DeriveOwned(out RepoHistory, r Rules) RepoHistory {
 	for i := range out.Changes {
 		markFirstReviews(&out.Changes[i], r)
 	}
 	for i := range out.Deployments {
-		markProduction(&out.Deployments[i], h.Rules)
+		markProduction(&out.Deployments[i], out.Rules)
 	}
 	tl := newTimeline(out.Deployments)
-	shipped := linkChanges(out.Changes, tl, h.Rules)
+	shipped := linkChanges(out.Changes, tl, out.Rules)
 	attributed := attributeIncidents(out.Incidents, tl, r.incidentWindow())
 	rolledBackAt := markRollbacks(tl)
 	markFailuresAndRecoveries(tl, out.Incidents, attributed, rolledBackAt)

@@ -19,6 +19,24 @@ type History struct {
 // RepoHistory loads a repository's changes (with reviews), deployments (with
 // their commit ranges) and incidents.
 func (s *Store) RepoHistory(ctx context.Context, repoID int64) (History, error) {
+	var changes []Change
+	h, err := s.RepoHistoryPaged(ctx, repoID, func(page []Change) error {
+		changes = append(changes, page...)
+		return nil
+	})
+	h.Changes = changes
+	return h, err
+}
+
+// historyPage is how many changes RepoHistoryPaged reads at a time.
+const historyPage = 2000
+
+// RepoHistoryPaged is RepoHistory for a caller that converts the changes as
+// they come: they are handed to changes a page at a time, in number order,
+// each page with its reviews, and the History it returns has no Changes.
+// The derive step of a repo of 100,000 pull requests then never holds the
+// store's rows of all of them beside its own.
+func (s *Store) RepoHistoryPaged(ctx context.Context, repoID int64, changes func(page []Change) error) (History, error) {
 	var h History
 	var err error
 	h.Repo, err = scanRepo(s.read.QueryRowContext(ctx, `SELECT `+repoCols+` FROM repos WHERE id = ?`, repoID))
@@ -28,11 +46,26 @@ func (s *Store) RepoHistory(ctx context.Context, repoID int64) (History, error) 
 	if err != nil {
 		return h, fmt.Errorf("load history of repo %d: %w", repoID, err)
 	}
-	if h.Changes, err = s.queryChanges(ctx, "load history", "c.repo_id = ? ORDER BY c.number", repoID); err != nil {
-		return h, err
-	}
-	if err := s.attachReviews(ctx, h.Changes); err != nil {
-		return h, err
+	// Pages by number, which the (repo_id, number) key serves.
+	after := int64(-1 << 62)
+	for {
+		page, err := s.queryChanges(ctx, "load history", "c.repo_id = ? AND c.number > ? ORDER BY c.number LIMIT ?", repoID, after, historyPage)
+		if err != nil {
+			return h, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		if err := s.attachReviews(ctx, page); err != nil {
+			return h, err
+		}
+		if err := changes(page); err != nil {
+			return h, err
+		}
+		if len(page) < historyPage {
+			break
+		}
+		after = page[len(page)-1].Number
 	}
 	if h.Deployments, err = s.queryDeployments(ctx, "load history", "repo_id = ? ORDER BY created_at, id", repoID); err != nil {
 		return h, err
@@ -133,4 +166,13 @@ func (tx *Tx) saveDerived(ctx context.Context, repoID int64, changes []Change, d
 		}
 	}
 	return nil
+}
+
+// RepoChangeCount is how many changes a repository has.
+func (s *Store) RepoChangeCount(ctx context.Context, repoID int64) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM changes WHERE repo_id = ?`, repoID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count changes of repo %d: %w", repoID, err)
+	}
+	return n, nil
 }

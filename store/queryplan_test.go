@@ -178,6 +178,9 @@ func TestHotQueriesSearchIndexes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := st.RepoChangeCount(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
 	if err := st.EachCIRunTiming(ctx, ids[0], func(CIRunTiming) error { return nil }); err != nil {
 		t.Fatal(err)
 	}

@@ -327,6 +327,22 @@ func (e *Engine) DeriveIfRulesChanged(ctx context.Context) (bool, error) {
 	return true, e.Derive(ctx)
 }
 
+// deploymentOutcome is what the derive step decides about a deployment.
+type deploymentOutcome struct {
+	production, failedAttempt, failed, rollback, rework bool
+	failureCause, recoveredBy                           string
+	recoveredAt                                         time.Time
+}
+
+func outcomeOf(d metrics.Deployment) deploymentOutcome {
+	return deploymentOutcome{d.Production, d.FailedAttempt, d.Failed, d.Rollback, d.Rework, d.FailureCause, d.RecoveredBy, d.RecoveredAt}
+}
+
+func (o deploymentOutcome) equal(p deploymentOutcome) bool {
+	return o.production == p.production && o.failedAttempt == p.failedAttempt && o.failed == p.failed && o.rollback == p.rollback &&
+		o.rework == p.rework && o.failureCause == p.failureCause && o.recoveredBy == p.recoveredBy && o.recoveredAt.Equal(p.recoveredAt)
+}
+
 // deriveRepo reads a repo's history, derives it, and returns what differs
 // from what is stored, and its rollup.
 func (e *Engine) deriveRepo(ctx context.Context, repoID int64) (store.DerivedDiff, store.Rollup, error) {
@@ -336,30 +352,60 @@ func (e *Engine) deriveRepo(ctx context.Context, repoID int64) (store.DerivedDif
 	if err := e.st.BeginRollup(ctx, repoID); err != nil {
 		return diff, store.Rollup{}, err
 	}
-	h, err := e.st.RepoHistory(ctx, repoID)
+	// The changes are converted a page at a time, so that the store's rows
+	// of a large repo are never all held beside the engine's.
+	n, err := e.st.RepoChangeCount(ctx, repoID)
+	if err != nil {
+		return diff, store.Rollup{}, err
+	}
+	changes := make([]metrics.Change, 0, n)
+	h, err := e.st.RepoHistoryPaged(ctx, repoID, func(page []store.Change) error {
+		for _, c := range page {
+			changes = append(changes, toChange(c))
+		}
+		return nil
+	})
 	if err != nil {
 		return diff, store.Rollup{}, err
 	}
 	in := metrics.RepoHistory{
 		RepoID:      repoID,
 		Rules:       e.RepoRules(h.Repo),
-		Changes:     mapSlice(h.Changes, toChange),
+		Changes:     changes,
 		Deployments: mapSlice(h.Deployments, toDeployment),
 		Incidents:   mapSlice(h.Incidents, toIncident),
 	}
 	// The stored derived values are in's (the conversion keeps them): the
-	// store's rows can go before Derive makes its copy.
+	// store's rows can go now. Only those values are kept aside, to write
+	// what changed, and in is derived in place, so that the history of a
+	// large repo is held once.
 	h = store.History{}
-	out := metrics.Derive(in, e.rules)
+	type changeWas struct {
+		review, approval time.Time
+		deployment       int64
+	}
+	changesWere := make([]changeWas, len(in.Changes))
+	for i, c := range in.Changes {
+		changesWere[i] = changeWas{c.FirstReviewAt, c.FirstApprovalAt, c.DeploymentID}
+	}
+	depsWere := make([]deploymentOutcome, len(in.Deployments))
+	for i, d := range in.Deployments {
+		depsWere[i] = outcomeOf(d)
+	}
+	incidentsWere := make([]int64, len(in.Incidents))
+	for i, inc := range in.Incidents {
+		incidentsWere[i] = inc.DeploymentID
+	}
+	out := metrics.DeriveOwned(in, e.rules)
 
-	// Derive keeps the order of the rows it is given: out's row i is in's.
+	// Derive keeps the order of the rows it is given: out's row i was in's.
 	for i, c := range out.Changes {
-		old := in.Changes[i]
-		if !c.FirstReviewAt.Equal(old.FirstReviewAt) || !c.FirstApprovalAt.Equal(old.FirstApprovalAt) {
+		old := changesWere[i]
+		if !c.FirstReviewAt.Equal(old.review) || !c.FirstApprovalAt.Equal(old.approval) {
 			diff.Changes = append(diff.Changes, store.Change{ID: c.ID, FirstReviewAt: c.FirstReviewAt, FirstApprovalAt: c.FirstApprovalAt})
 		}
-		if c.DeploymentID != old.DeploymentID {
-			if old.DeploymentID != 0 {
+		if c.DeploymentID != old.deployment {
+			if old.deployment != 0 {
 				diff.Unlinked = append(diff.Unlinked, c.ID)
 			}
 			if c.DeploymentID != 0 {
@@ -368,15 +414,13 @@ func (e *Engine) deriveRepo(ctx context.Context, repoID int64) (store.DerivedDif
 		}
 	}
 	for i, d := range out.Deployments {
-		old := in.Deployments[i]
-		if d.Production != old.Production || d.FailedAttempt != old.FailedAttempt || d.Failed != old.Failed || d.FailureCause != old.FailureCause ||
-			d.Rollback != old.Rollback || d.Rework != old.Rework || !d.RecoveredAt.Equal(old.RecoveredAt) || d.RecoveredBy != old.RecoveredBy {
+		if !outcomeOf(d).equal(depsWere[i]) {
 			diff.Deployments = append(diff.Deployments, store.Deployment{ID: d.ID, Production: d.Production, FailedAttempt: d.FailedAttempt, Failed: d.Failed,
 				FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework, RecoveredAt: d.RecoveredAt, RecoveredBy: d.RecoveredBy})
 		}
 	}
 	for i, inc := range out.Incidents {
-		if inc.DeploymentID != in.Incidents[i].DeploymentID {
+		if inc.DeploymentID != incidentsWere[i] {
 			diff.Incidents = append(diff.Incidents, store.Incident{ID: inc.ID, DeploymentID: inc.DeploymentID})
 		}
 	}
