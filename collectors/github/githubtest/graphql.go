@@ -373,39 +373,12 @@ type connection struct {
 // come the items strictly beyond it in the order, even when the item it
 // named has moved since.
 func paginate(name string, args map[string]any, items []any, keys []sortKey, desc bool) (*connection, error) {
-	first, ok := toInt(args["first"])
-	if !ok {
-		if _, hasLast := args["last"]; hasLast {
-			return nil, fmt.Errorf("githubtest: `last` is not supported by the fake")
-		}
-		return nil, fmt.Errorf("You must provide a `first` or `last` value to properly paginate the `%s` connection.", name)
-	}
-	if first < 0 || first > 100 {
-		return nil, fmt.Errorf("Requesting %d records on the `%s` connection exceeds the `first` limit of 100 records.", first, name)
-	}
-	start := 0
-	if after := argString(args, "after"); after != "" {
-		k, err := parseCursor(after)
-		if err != nil {
-			return nil, err
-		}
-		for start < len(items) {
-			beyond := k.less(keys[start])
-			if desc {
-				beyond = keys[start].less(k)
-			}
-			if beyond {
-				break
-			}
-			start++
-		}
-	}
-	end := min(start+first, len(items))
-	return &connection{nodes: items[start:end], keys: keys[start:end], hasNext: end < len(items), hasPrev: start > 0, total: len(items)}, nil
+	return paginateSorted(name, args, keys, desc, func(i int) any { return items[i] })
 }
 
 // paginateSorted is paginate over keys in order (as desc says), building
-// only the page's items: the cursor is found by binary search.
+// only the page's items (item(i) is the item of keys[i]): the cursor is
+// found by binary search.
 func paginateSorted(name string, args map[string]any, keys []sortKey, desc bool, item func(i int) any) (*connection, error) {
 	first, ok := toInt(args["first"])
 	if !ok {

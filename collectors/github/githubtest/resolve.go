@@ -115,18 +115,12 @@ type prOrder struct {
 // desc, with their keys.
 func (o repoObj) sortedPRs(field string, desc bool, key func(*PullRequest) sortKey) ([]*PullRequest, []sortKey) {
 	c := o.r.prOrder
-	valid := c != nil && c.field == field && c.desc == desc && len(c.prs) == len(o.r.PullRequests)
-	if valid {
-		for i, p := range c.prs {
-			k := key(p)
-			if k != c.keys[i] || (i > 0 && (desc && c.keys[i-1].less(k) || !desc && k.less(c.keys[i-1]))) {
-				valid = false
-				break
-			}
-		}
+	// The same pull requests as when sorted (none added or swapped), and
+	// none of their keys moved: the order still holds.
+	valid := c != nil && c.field == field && c.desc == desc && slices.Equal(c.src, o.r.PullRequests)
+	for i := 0; valid && i < len(c.prs); i++ {
+		valid = key(c.prs[i]) == c.keys[i]
 	}
-	// The same pull requests as when sorted (none added or swapped).
-	valid = valid && slices.Equal(c.src, o.r.PullRequests)
 	if !valid {
 		prs := slices.Clone(o.r.PullRequests)
 		sortBy(prs, key, desc)
@@ -145,18 +139,20 @@ func (o repoObj) pullRequests(args map[string]any) (any, error) {
 	labels := argStrings(args, "labels")
 	field, desc := order(args, "CREATED_AT", false)
 	allStates := len(states) == 0 || (len(states) == 3 && slices.Contains(states, "OPEN") && slices.Contains(states, "CLOSED") && slices.Contains(states, "MERGED"))
-	if allStates && len(labels) == 0 && argString(args, "baseRefName") == "" && argString(args, "headRefName") == "" {
-		key := func(p *PullRequest) sortKey {
-			if field == "UPDATED_AT" {
-				return timeKey(p.UpdatedAt, int64(p.Number))
-			}
-			return timeKey(p.CreatedAt, int64(p.Number))
+	key := func(p *PullRequest) sortKey {
+		if field == "UPDATED_AT" {
+			return timeKey(p.UpdatedAt, int64(p.Number))
 		}
-		prs, keys := o.sortedPRs(field, desc, key)
+		return timeKey(p.CreatedAt, int64(p.Number))
+	}
+	prs, keys := o.sortedPRs(field, desc, key)
+	if allStates && len(labels) == 0 && argString(args, "baseRefName") == "" && argString(args, "headRefName") == "" {
 		return paginateSorted("pullRequests", args, keys, desc, func(i int) any { return prObj{o.r, prs[i]} })
 	}
-	var prs []*PullRequest
-	for _, p := range o.r.PullRequests {
+	// Filtering the sorted list keeps its order.
+	var items []any
+	var kept []sortKey
+	for i, p := range prs {
 		if len(states) > 0 && !slices.Contains(states, strings.ToUpper(p.State())) {
 			continue
 		}
@@ -169,20 +165,9 @@ func (o repoObj) pullRequests(args map[string]any) (any, error) {
 		if len(labels) > 0 && !anyLabel(p.Labels, labels) {
 			continue
 		}
-		prs = append(prs, p)
+		items, kept = append(items, prObj{o.r, p}), append(kept, keys[i])
 	}
-	key := func(p *PullRequest) sortKey {
-		if field == "UPDATED_AT" {
-			return timeKey(p.UpdatedAt, int64(p.Number))
-		}
-		return timeKey(p.CreatedAt, int64(p.Number))
-	}
-	sortBy(prs, key, desc)
-	items, keys := make([]any, len(prs)), make([]sortKey, len(prs))
-	for i, p := range prs {
-		items[i], keys[i] = prObj{o.r, p}, key(p)
-	}
-	return paginate("pullRequests", args, items, keys, desc)
+	return paginate("pullRequests", args, items, kept, desc)
 }
 
 func (o repoObj) deployments(args map[string]any) (any, error) {
