@@ -70,7 +70,11 @@ func (t *TrustedProxy) trusts(r *http.Request) bool {
 	if t == nil {
 		return false
 	}
-	addr := peerAddr(r)
+	return t.contains(peerAddr(r))
+}
+
+// contains reports whether addr is one of the proxies.
+func (t *TrustedProxy) contains(addr netip.Addr) bool {
 	if !addr.IsValid() {
 		return false
 	}
@@ -90,8 +94,6 @@ type Principal struct {
 	Login string
 	Role  string // store.RoleRead or store.RoleWrite
 	Via   string // "session", "proxy", or "open" (sign-in is off)
-
-	session string // the session id, for a local session
 }
 
 // How a principal was identified.
@@ -258,7 +260,7 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) (Principal, bo
 			s.setSessionCookie(w, r, id, a.SessionTTL)
 		}
 	}
-	return Principal{Login: sess.User.Login, Role: sess.User.Role, Via: viaSession, session: id}, true
+	return Principal{Login: sess.User.Login, Role: sess.User.Role, Via: viaSession}, true
 }
 
 // cleanProxyUser accepts a user name from a proxy's header: printable, at
@@ -345,15 +347,7 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 		if err != nil {
 			return peer
 		}
-		a = a.Unmap()
-		trusted := false
-		for _, p := range proxy.Proxies {
-			if p.Contains(a) {
-				trusted = true
-				break
-			}
-		}
-		if !trusted {
+		if a = a.Unmap(); !proxy.contains(a) {
 			return a
 		}
 	}

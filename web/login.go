@@ -16,9 +16,6 @@ import (
 // login and password (rate-limited: login_limit.go) and starts a session;
 // POST /logout ends it. Forms are plain HTML; the pages need no script.
 
-// maxLoginForm bounds a sign-in form.
-const maxLoginForm = 64 << 10
-
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.URL.Query().Get("next"))
 	if p, ok := principalOf(r.Context()); ok && p.Via != viaOpen {
@@ -48,7 +45,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return &httpError{status: http.StatusNotFound, msg: "This server has no local users to sign in.",
 			hint: "Add one with `tach users add LOGIN --role read|write`, then restart tach serve."}
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxLoginForm)
+	// The body is bounded by limitBodies, which routes /login.
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
@@ -65,11 +62,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if login == "" || password == "" {
 		return s.renderLogin(w, r, http.StatusUnprocessableEntity, login, next, "Enter your login and your password.")
 	}
-	now := s.now()
-	if ok, retry := s.limiter.allow(s.clientAddr(r).String(), login, now); !ok {
+	now, client := s.now(), s.clientAddr(r).String()
+	if ok, retry := s.limiter.allow(client, login, now); !ok {
 		secs := int(math.Ceil(retry.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		s.log.Warn("sign-in refused: too many attempts", "login", login, "client", s.clientAddr(r).String())
+		s.log.Warn("sign-in refused: too many attempts", "login", login, "client", client)
 		return s.renderLogin(w, r, http.StatusTooManyRequests, login, next,
 			"Too many sign-in attempts. Wait "+waitText(secs)+", then try again.")
 	}
@@ -81,7 +78,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	s.limiter.release()
 	if errors.Is(err, store.ErrBadCredentials) {
 		s.limiter.failed(login, now)
-		s.log.Info("sign-in failed", "login", login, "client", s.clientAddr(r).String())
+		s.log.Info("sign-in failed", "login", login, "client", client)
 		return s.renderLogin(w, r, http.StatusUnauthorized, login, next, "Wrong login or password.")
 	}
 	if err != nil {

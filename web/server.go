@@ -10,7 +10,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -114,31 +113,3 @@ func (s *Server) Handler() http.Handler {
 
 // ChartsAvailable reports whether this build embeds ECharts.
 func (s *Server) ChartsAvailable() bool { return s.assets.echarts != "" }
-
-// ListenAndServe serves h on addr until ctx ends, then shuts down
-// gracefully, letting requests in flight finish.
-func ListenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger) error {
-	srv := &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("serve on %s: %w", addr, err)
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return fmt.Errorf("shut down: %w", err)
-	}
-	return nil
-}

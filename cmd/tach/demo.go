@@ -48,7 +48,7 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	return serve(ctx, env, serveOptions{listen: *listen, engine: engine.New(st, metrics.DefaultRules(), demoRepoRules()), st: st, demo: true})
+	return serve(ctx, env, serveOptions{listen: *listen, engine: engine.New(st, metrics.DefaultRules(), demoRepoRules())})
 }
 
 // writeDemo generates the demo into a temporary file beside path and moves

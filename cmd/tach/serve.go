@@ -29,15 +29,13 @@ func init() {
 type serveOptions struct {
 	listen string
 	engine *engine.Engine
-	st     *store.Store
 	log    *slog.Logger // from the config's log section
 	// cfg is the configuration when serve was given one (--config, or
 	// ./tach.yaml): then it syncs on a schedule and receives webhooks.
 	// Nil for `tach demo` and `tach serve --db F`: the pages only.
 	cfg *config.Config
 	// how names the source flags, for the messages (--config tach.yaml).
-	how  string
-	demo bool
+	how string
 }
 
 func runServe(ctx context.Context, env *cli, args []string) error {
@@ -60,7 +58,7 @@ func runServe(ctx context.Context, env *cli, args []string) error {
 	if err := checkListen(addr); err != nil {
 		return err
 	}
-	opt := serveOptions{listen: addr, engine: ws.eng, st: ws.st, log: newLogger(env.stderr, ws.cfg)}
+	opt := serveOptions{listen: addr, engine: ws.eng, log: newLogger(env.stderr, ws.cfg)}
 	switch {
 	case src.config != "":
 		opt.cfg, opt.how = ws.cfg, "--config "+src.config
@@ -119,10 +117,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	st := opt.st
-	if st == nil {
-		st = opt.engine.Store()
-	}
+	st := opt.engine.Store()
 
 	// Who may come in.
 	users, err := st.CountUsers(ctx)
@@ -130,21 +125,15 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 		return err
 	}
 	var proxy *web.TrustedProxy
-	if tp := cfg.Auth.TrustedProxy; tp != nil && opt.cfg != nil {
+	if tp := cfg.Auth.TrustedProxy; tp != nil {
 		proxy = &web.TrustedProxy{Header: tp.Header, RoleHeader: tp.RoleHeader, DefaultRole: tp.DefaultRole, Proxies: tp.Proxies}
 	}
 	if !loopbackListen(opt.listen) && users == 0 && proxy == nil {
-		if opt.demo {
-			return errDemoLoopback
-		}
 		return refuseWithoutAuth(opt.listen, opt.how)
 	}
 	auth := web.AuthOptions{Proxy: proxy, SessionTTL: cfg.Auth.SessionTTL, CookieSecure: cfg.Auth.CookieSecure, MetricsToken: cfg.Auth.MetricsToken.Reveal()}
 	if users > 0 {
 		auth.Users = st
-	}
-	if auth.SessionTTL <= 0 {
-		auth.SessionTTL = config.DefaultSessionTTL
 	}
 
 	live := newLiveEngine(opt.engine)
@@ -157,8 +146,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	noSync := ""
 	if opt.cfg != nil && len(cfg.Repos) == 0 {
 		noSync = "the config has no repos."
-	}
-	if opt.cfg != nil && len(cfg.Repos) > 0 {
+	} else if opt.cfg != nil {
 		sy, err := newSyncer(cfg, st, log)
 		if err != nil {
 			return err
