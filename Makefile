@@ -69,12 +69,13 @@ reliability:
 # is up to 60 s each, which stalls a short run).
 FUZZTIME ?= 20000x
 FUZZMINIMIZE ?= 1000x
+FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE)
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzApplyWebhook$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./collectors/github
-	$(GO) test -run '^$$' -fuzz '^FuzzApplyWebhook$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./collectors/gitlab
-	$(GO) test -run '^$$' -fuzz '^FuzzWebhookHandler$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./web
-	$(GO) test -run '^$$' -fuzz '^FuzzParseQuery$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./web
-	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) ./cmd/tach/config
+	$(FUZZ) -fuzz '^FuzzApplyWebhook$$' ./collectors/github
+	$(FUZZ) -fuzz '^FuzzApplyWebhook$$' ./collectors/gitlab
+	$(FUZZ) -fuzz '^FuzzWebhookHandler$$' ./web
+	$(FUZZ) -fuzz '^FuzzParseQuery$$' ./web
+	$(FUZZ) -fuzz '^FuzzParse$$' ./cmd/tach/config
 
 # The scale benchmark (docs/performance.md, ## Scale): one table, at 10k,
 # 100k and 1M changes. The demos it generates are kept under .cache/bench

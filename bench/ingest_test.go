@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -123,11 +122,10 @@ func benchIngest(b *testing.B, e *env) {
 		tAgain = append(tAgain, timeIt(fmt.Sprintf("again-%d.db", i), upsertPage, true))
 		tOneTx = append(tOneTx, timeIt(fmt.Sprintf("onetx-%d.db", i), oneTx, false))
 	}
-	med := func(ds []time.Duration) time.Duration { slices.Sort(ds); return ds[len(ds)/2] }
 	rate := func(d time.Duration) float64 { return float64(rows) / d.Seconds() }
-	p, one, page, again := med(tPlain), med(tOne), med(tPage), med(tAgain)
+	p, one, page, again := median(tPlain), median(tOne), median(tPage), median(tAgain)
 	note := fmt.Sprintf("%d changes with %d reviews, %d changes a transaction, median of 3", len(changes), reviews, pageSize)
-	record("ingest", "plain batched INSERT, one transaction", fmt.Sprintf("%.0f rows/s", rate(med(tOneTx))), "", "", "the most SQLite writes these rows on this machine")
+	record("ingest", "plain batched INSERT, one transaction", fmt.Sprintf("%.0f rows/s", rate(median(tOneTx))), "", "", "the most SQLite writes these rows on this machine")
 	record("ingest", "plain batched INSERT, a page a transaction (the reference)", fmt.Sprintf("%.0f rows/s", rate(p)), "", "", note)
 	record("ingest", "store upsert, a page at a time (UpsertChanges)", fmt.Sprintf("%.0f rows/s, ratio %.2f", rate(page), p.Seconds()/page.Seconds()),
 		"ratio ≥ 0.5", verdict(p.Seconds()/page.Seconds() >= 0.5), "what the collectors call")

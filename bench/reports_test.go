@@ -207,7 +207,7 @@ func checkReport(b *testing.B, d *dataset, rc reportCase, got []byte) (same stri
 	if err != nil {
 		b.Fatal(err)
 	}
-	floor = floorScan(b, st, d, r.IDs, rc.window)
+	floor = floorScan(b, d, r.IDs, rc.window)
 	heavy := rc.scope.Team == "" && len(rc.scope.Repos) == 0 && rc.window.To.Sub(rc.window.From) > 400*24*time.Hour && d.Scale >= 500000
 	if heavy && os.Getenv("TACH_BENCH_VERIFY") != "all" {
 		return "not checked (TACH_BENCH_VERIFY=all)", 0, floor
@@ -245,7 +245,7 @@ func checkReport(b *testing.B, d *dataset, rc reportCase, got []byte) (same stri
 // rows reads: changes merged or shipped in the window, deployments that
 // finished in it, CI runs that finished in it. Nothing computed from rows
 // can be faster.
-func floorScan(b *testing.B, st *store.Store, d *dataset, ids []int64, w metrics.Window) time.Duration {
+func floorScan(b *testing.B, d *dataset, ids []int64, w metrics.Window) time.Duration {
 	db, err := sql.Open("sqlite", "file:"+d.Path+"?mode=ro&_pragma=query_only(1)")
 	if err != nil {
 		b.Fatal(err)

@@ -210,13 +210,16 @@ func childPid(bin string) int {
 }
 
 // vmRSS is a process's resident set size in KB.
-func vmRSS(pid int) int64 {
+func vmRSS(pid int) int64 { return procStatusKB(pid, "VmRSS") }
+
+// procStatusKB is a field of /proc/PID/status in kB (0 when unknown).
+func procStatusKB(pid int, field string) int64 {
 	body, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0
 	}
 	for _, l := range strings.Split(string(body), "\n") {
-		if strings.HasPrefix(l, "VmRSS:") {
+		if strings.HasPrefix(l, field+":") {
 			kb, _ := strconv.ParseInt(strings.Fields(l)[1], 10, 64)
 			return kb
 		}

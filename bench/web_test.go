@@ -130,19 +130,7 @@ func get(b *testing.B, c *http.Client, url string) time.Duration {
 }
 
 // vmHWM is a process's peak resident set size in KB.
-func vmHWM(pid int) int64 {
-	body, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, l := range strings.Split(string(body), "\n") {
-		if strings.HasPrefix(l, "VmHWM:") {
-			kb, _ := strconv.ParseInt(strings.Fields(l)[1], 10, 64)
-			return kb
-		}
-	}
-	return 0
-}
+func vmHWM(pid int) int64 { return procStatusKB(pid, "VmHWM") }
 
 // requestLog collects the durations tach serve logs for page requests.
 type requestLog struct {

@@ -101,7 +101,7 @@ func Generate(ctx context.Context, st *store.Store, opt Options) (Summary, error
 		teams = append(teams, t)
 	}
 	if org {
-		gen, genTeams := orgDefs(opt.Scale, opt.Seed, acmeChanges)
+		gen, genTeams := orgDefs(opt.Scale, opt.Seed)
 		defs = append(slices.Clone(defs), gen...)
 		teams = append(teams, genTeams...)
 	}

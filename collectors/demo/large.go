@@ -63,7 +63,7 @@ var (
 // orgDefs are the generated repositories for a scale of n changes, and
 // their teams. Acme's five repos (acmeChanges of the n) come first; the
 // rest of n is spread over the generated ones, some busier than others.
-func orgDefs(n int, seed int64, acmeChanges int) ([]repoDef, []store.Team) {
+func orgDefs(n int, seed int64) ([]repoDef, []store.Team) {
 	rest := max(n-acmeChanges, changesPerRepo)
 	repos := max(1, int(math.Round(float64(rest)/changesPerRepo)))
 	r := newRNG(seed, orgName+"/org")
@@ -106,7 +106,7 @@ func orgDefs(n int, seed int64, acmeChanges int) ([]repoDef, []store.Team) {
 		t := teamOf(i)
 		tmpl := repoDefs[i%len(repoDefs)]
 		comp := orgComponents[r.IntN(len(orgComponents))]
-		name := fmt.Sprintf("%s/%s-%s", orgName, teamName(t), comp)
+		name := fmt.Sprintf("%s/%s-%s", orgName, out[t].Name, comp)
 		if used[name]++; used[name] > 1 {
 			name += strconv.Itoa(used[name])
 		}
@@ -127,7 +127,7 @@ func orgDefs(n int, seed int64, acmeChanges int) ([]repoDef, []store.Team) {
 			deployMinutes: time.Duration(float64(max(tmpl.deployMinutes, 4*time.Minute)) * (0.5 + r.Float64())).Truncate(time.Second),
 			failedAttempt: 0.02 + 0.06*r.Float64(), rollbackShare: 0.3 * r.Float64(), hotfixShare: 0.2 + 0.4*r.Float64(),
 			revertShare: 0.5, botReviews: r.chance(0.6),
-			generated: true, ciLite: true, lintShare: 0.1 + 0.1*r.Float64(),
+			generated: true, lintShare: 0.1 + 0.1*r.Float64(),
 			zones: orgRegions[t%len(orgRegions)],
 		}
 		if provider == store.GitLab {

@@ -112,12 +112,13 @@ type repoDef struct {
 	botReviews           bool    // github-actions[bot] comments on every PR
 
 	// A repo of a large organisation (Options.Scale above orgScale): its
-	// habits do not change over time, its people's time zones are zones.
+	// habits do not change over time, its people's time zones are zones,
+	// and it has one CI run per change as merged (plus one on main), not
+	// two per push.
 	generated bool
 	rate      period
 	zones     []time.Duration
-	ciLite    bool    // one CI run per change as merged (plus one on main), not two per push
-	lintShare float64 // ciLite: share of changes with a lint run too
+	lintShare float64 // generated: share of changes with a lint run too
 }
 
 func (d repoDef) url() string {

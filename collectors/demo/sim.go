@@ -651,7 +651,7 @@ func (s *sim) finish(lf life) error {
 		updated = latest(updated, at)
 		last := j == len(lf.pushes)-1
 		head := sha(s.def.name, "head", num, j)
-		if s.def.ciLite {
+		if s.def.generated {
 			// A large organisation's repo: one CI run for the branch as
 			// merged, and a lint run for some.
 			if !last {
