@@ -110,11 +110,11 @@ func principalOf(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// userCanWrite reports whether the request may write (record decisions,
-// start a sync). It drives canWrite (decision_access.go). A server without
-// OpsOptions (the bare dashboard of tests and embedders) has no sign-in:
-// everyone writes, as before.
-func (s *Server) userCanWrite(r *http.Request) bool {
+// canWrite reports whether the request may write (record decisions, start
+// a sync); pages show their write buttons only when it says so. A server
+// without OpsOptions (the bare dashboard of tests and embedders) has no
+// sign-in: everyone writes, as before.
+func (s *Server) canWrite(r *http.Request) bool {
 	if s.ops == nil {
 		return true
 	}
@@ -307,10 +307,15 @@ func localTarget(r *http.Request) string {
 // requireWriter wraps a handler that writes something other than the
 // decision log (starting a sync): a reader gets 403, told why.
 func (s *Server) requireWriter(what string, h handlerFunc) handlerFunc {
+	return s.writersOnly(&httpError{status: http.StatusForbidden, msg: "Your role is read: you may not " + what + ".",
+		hint: "Ask someone with the write role, or an admin to run `tach users add LOGIN --role write`."}, h)
+}
+
+// writersOnly serves h to those who may write, and refusal to the rest.
+func (s *Server) writersOnly(refusal *httpError, h handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if !s.canWrite(r) {
-			return &httpError{status: http.StatusForbidden, msg: "Your role is read: you may not " + what + ".",
-				hint: "Ask someone with the write role, or an admin to run `tach users add LOGIN --role write`."}
+			return refusal
 		}
 		return h(w, r)
 	}

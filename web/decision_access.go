@@ -18,6 +18,7 @@ import (
 type DecisionLog interface {
 	Compare(ctx context.Context, req engine.CompareRequest, now time.Time) (metrics.Comparison, error)
 	Decisions(ctx context.Context) ([]store.Decision, error)
+	Decision(ctx context.Context, id int64) (store.Decision, error)
 	CheckDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error)
 	AddDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error)
 	UpdateDecision(ctx context.Context, id int64, in engine.DecisionInput) (store.Decision, error)
@@ -47,31 +48,11 @@ func (s *Server) decisionLog() (DecisionLog, error) {
 // write role of a local user or a trusted proxy's user; with sign-in off
 // (loopback only), everyone.
 
-// canWrite reports whether the request may change the decision log.
-func (s *Server) canWrite(r *http.Request) bool {
-	return s.userCanWrite(r) // auth.go: the role of the signed-in user
-}
-
-// crossOrigin refuses writes that a page on another site makes a browser
-// send (cross-site request forgery): with no login, nothing else would stop
-// them. Same-origin forms and non-browser clients (no Sec-Fetch-Site or
-// Origin header) pass.
-var crossOrigin = http.NewCrossOriginProtection()
-
-// requireWrite wraps a handler that writes, or serves a form that leads to
-// a write: a reader who may not write gets 403 and is told why.
+// requireWrite wraps a handler that writes the decision log, or serves a
+// form that leads to a write: a reader who may not write gets 403 and is
+// told why. Cross-site writes are refused before, by the crossOrigin
+// middleware that every server has.
 func (s *Server) requireWrite(h handlerFunc) handlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) error {
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			if err := crossOrigin.Check(r); err != nil {
-				return &httpError{status: http.StatusForbidden, msg: "This change was sent from another site, so tach refused it.",
-					hint: "Make the change from tach's own pages."}
-			}
-		}
-		if !s.canWrite(r) {
-			return &httpError{status: http.StatusForbidden, msg: "You may read the decision log but not change it.",
-				hint: "Ask someone who may write to make the change."}
-		}
-		return h(w, r)
-	}
+	return s.writersOnly(&httpError{status: http.StatusForbidden, msg: "You may read the decision log but not change it.",
+		hint: "Ask someone who may write to make the change."}, h)
 }

@@ -153,16 +153,15 @@ func (s *Server) decisionAt(r *http.Request) (DecisionLog, store.Decision, error
 	if err != nil {
 		return nil, store.Decision{}, err
 	}
-	ds, err := log.Decisions(r.Context())
-	if err != nil {
-		return nil, store.Decision{}, err
-	}
-	i := slices.IndexFunc(ds, func(d store.Decision) bool { return d.ID == id })
-	if i < 0 {
+	d, err := log.Decision(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
 		return nil, store.Decision{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no decision #%d.", id),
 			hint: "The decisions page lists every recorded decision."}
 	}
-	return log, ds[i], nil
+	if err != nil {
+		return nil, store.Decision{}, err
+	}
+	return log, d, nil
 }
 
 // The form.

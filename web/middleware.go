@@ -44,7 +44,8 @@ func (s *Server) opsRoutes(mux *http.ServeMux, handle func(pattern string, h han
 // OpsOptions, the routes as they are.
 func (s *Server) withOps(mux *http.ServeMux) http.Handler {
 	if s.ops == nil {
-		return mux
+		// Pages only, no sign-in: cross-site writes are still refused.
+		return s.crossOrigin(mux)
 	}
 	return s.observe(mux, limitBodies(s.crossOrigin(s.authenticate(mux))))
 }

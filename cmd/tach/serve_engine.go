@@ -61,6 +61,10 @@ func (l *liveEngine) Decisions(ctx context.Context) ([]store.Decision, error) {
 	return l.get().Decisions(ctx)
 }
 
+func (l *liveEngine) Decision(ctx context.Context, id int64) (store.Decision, error) {
+	return l.get().Decision(ctx, id)
+}
+
 func (l *liveEngine) CheckDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error) {
 	return l.get().CheckDecision(ctx, in)
 }

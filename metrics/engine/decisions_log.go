@@ -138,3 +138,9 @@ func (e *Engine) DeleteDecision(ctx context.Context, id int64) error {
 func (e *Engine) Decisions(ctx context.Context) ([]store.Decision, error) {
 	return e.st.Decisions(ctx)
 }
+
+// Decision is one recorded decision; the error wraps store.ErrNotFound
+// when there is none with id.
+func (e *Engine) Decision(ctx context.Context, id int64) (store.Decision, error) {
+	return e.st.DecisionByID(ctx, id)
+}
