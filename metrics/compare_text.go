@@ -93,6 +93,29 @@ func FormatP(p *float64) string {
 	return "p = " + strconv.FormatFloat(*p, 'f', 2, 64)
 }
 
+// FormatPValue is FormatP for a table column headed p: < 0.001, 0.012.
+func FormatPValue(p *float64) string {
+	return strings.TrimPrefix(strings.TrimPrefix(FormatP(p), "p = "), "p ")
+}
+
+// FormatChange shows a measure's change the way its interval reads: in
+// points for proportions, relative where there is a relative change, in
+// the unit otherwise (a dash when there is none).
+func FormatChange(m MeasureComparison) string {
+	if m.Statistic != StatProportion && m.RelativeChange != nil {
+		return FormatPercentChange(m.RelativeChange)
+	}
+	return FormatMeasureDifference(m.Unit, m.Difference)
+}
+
+// FormatITSChange shows a level or slope change of the interrupted time
+// series with its interval: "+1.2 a week (+0.3 to +2.1)".
+func FormatITSChange(unit string, v float64, iv CompareInterval) string {
+	suffix := map[string]string{"per_week": " a week", "share": " points", "lines": " lines"}[unit]
+	f := func(x *float64) string { return strings.TrimSuffix(FormatMeasureDifference(unit, x), suffix) }
+	return fmt.Sprintf("%s%s (%s to %s)", f(&v), suffix, f(iv.Low), f(iv.High))
+}
+
 // FormatInterval shows a measure's 95 % interval the way the summary reads
 // it: relative for medians and rates (−52 % to −21 %), in points for
 // proportions (−22.0 to −6.6 points), in the unit when no relative interval
@@ -124,16 +147,7 @@ func changeText(m MeasureComparison) string {
 	if m.Interval == nil {
 		return ""
 	}
-	var change string
-	switch {
-	case m.Statistic == StatProportion:
-		change = FormatMeasureDifference(m.Unit, m.Difference)
-	case m.RelativeChange != nil:
-		change = FormatPercentChange(m.RelativeChange)
-	default:
-		change = FormatMeasureDifference(m.Unit, m.Difference)
-	}
-	return change + ", interval " + FormatInterval(m)
+	return FormatChange(m) + ", interval " + FormatInterval(m)
 }
 
 func measureSentence(m MeasureComparison, kind, beforeLabel, afterLabel string) string {

@@ -344,8 +344,7 @@ func pValue(m metrics.MeasureComparison) templates.Value {
 	if m.PValue == nil {
 		return templates.Value{Text: metrics.Dash, Exact: "No test: " + m.Verdict + ".", Null: true}
 	}
-	text := strings.TrimPrefix(strings.TrimPrefix(metrics.FormatP(m.PValue), "p = "), "p ")
-	return templates.Value{Text: text, Exact: "p = " + strconv.FormatFloat(*m.PValue, 'g', 6, 64)}
+	return templates.Value{Text: metrics.FormatPValue(m.PValue), Exact: "p = " + strconv.FormatFloat(*m.PValue, 'g', 6, 64)}
 }
 
 func nValue(m metrics.MeasureComparison) templates.Value {
@@ -459,8 +458,8 @@ func itsRow(m metrics.MeasureComparison) templates.ITSRow {
 	pre, post := its.PreSlope, its.PostSlope
 	return templates.ITSRow{
 		Key: m.Key, Name: m.Name,
-		Level: itsValue(m.Unit, its.LevelChange, its.LevelInterval), LevelP: trimP(&lp), LevelClear: excludesZero(its.LevelInterval),
-		Slope: itsValue(m.Unit, its.SlopeChange, its.SlopeInterval), SlopeP: trimP(&sp), SlopeClear: excludesZero(its.SlopeInterval),
+		Level: metrics.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), LevelP: metrics.FormatPValue(&lp), LevelClear: excludesZero(its.LevelInterval),
+		Slope: metrics.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval), SlopeP: metrics.FormatPValue(&sp), SlopeClear: excludesZero(its.SlopeInterval),
 		Slopes:      metrics.FormatMeasureDifference(m.Unit, &pre) + " → " + metrics.FormatMeasureDifference(m.Unit, &post),
 		Weeks:       fmt.Sprintf("%d / %d", its.WeeksBefore, its.WeeksAfter),
 		LevelTitle:  "exact: " + exactIn(m.Unit, its.LevelChange),
@@ -485,24 +484,14 @@ func itsLine(m metrics.MeasureComparison) string {
 	its := m.ITS
 	lp, sp := its.LevelP, its.SlopeP
 	return fmt.Sprintf("Interrupted time series: level change %s, %s; slope change %s a week, %s.",
-		itsValue(m.Unit, its.LevelChange, its.LevelInterval), metrics.FormatP(&lp),
-		itsValue(m.Unit, its.SlopeChange, its.SlopeInterval), metrics.FormatP(&sp))
+		metrics.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), metrics.FormatP(&lp),
+		metrics.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval), metrics.FormatP(&sp))
 }
 
 // itsValue shows an estimate and its interval, the unit said once:
 // +8.3 a week (+4.2 to +12.4), −3h 39m (−6h 45m to −32m).
-func itsValue(unit string, v float64, iv metrics.CompareInterval) string {
-	suffix := map[string]string{"per_week": " a week", "share": " points", "lines": " lines"}[unit]
-	f := func(x *float64) string { return strings.TrimSuffix(metrics.FormatMeasureDifference(unit, x), suffix) }
-	return fmt.Sprintf("%s%s (%s to %s)", f(&v), suffix, f(iv.Low), f(iv.High))
-}
-
 func excludesZero(iv metrics.CompareInterval) bool {
 	return iv.Low != nil && *iv.Low > 0 || iv.High != nil && *iv.High < 0
-}
-
-func trimP(p *float64) string {
-	return strings.TrimPrefix(strings.TrimPrefix(metrics.FormatP(p), "p = "), "p ")
 }
 
 // compareCLI is the same comparison as a command.

@@ -198,20 +198,12 @@ func compareRows(c metrics.Comparison) []compareRow {
 			name:     m.Name,
 			before:   metrics.FormatMeasureValue(m.Unit, m.Before),
 			after:    metrics.FormatMeasureValue(m.Unit, m.After),
-			change:   metrics.Dash,
+			change:   metrics.FormatChange(m),
 			interval: metrics.FormatInterval(m),
-			p:        strings.TrimPrefix(strings.TrimPrefix(metrics.FormatP(m.PValue), "p = "), "p "),
+			p:        metrics.FormatPValue(m.PValue),
 			n:        fmt.Sprintf("%d / %d", m.NBefore, m.NAfter),
 			verdict:  m.Verdict,
 			trend:    metrics.Dash,
-		}
-		switch {
-		case m.Statistic == metrics.StatProportion:
-			row.change = metrics.FormatMeasureDifference(m.Unit, m.Difference)
-		case m.RelativeChange != nil:
-			row.change = metrics.FormatPercentChange(m.RelativeChange)
-		case m.Difference != nil:
-			row.change = metrics.FormatMeasureDifference(m.Unit, m.Difference)
 		}
 		if m.Statistic == metrics.StatRate {
 			row.n += " weeks"
@@ -238,17 +230,11 @@ func itsText(m metrics.MeasureComparison) (level, slope string) {
 		return metrics.Dash, metrics.Dash
 	}
 	its := m.ITS
-	return itsValue(m.Unit, its.LevelChange, its.LevelInterval), itsValue(m.Unit, its.SlopeChange, its.SlopeInterval)
+	return metrics.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), metrics.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval)
 }
 
 // itsValue shows an estimate and its interval, the unit said once:
 // +8.3 a week (+4.2 to +12.4), −3h 39m (−6h 45m to −32m).
-func itsValue(unit string, v float64, iv metrics.CompareInterval) string {
-	suffix := map[string]string{"per_week": " a week", "share": " points", "lines": " lines"}[unit]
-	f := func(x *float64) string { return strings.TrimSuffix(metrics.FormatMeasureDifference(unit, x), suffix) }
-	return fmt.Sprintf("%s%s (%s to %s)", f(&v), suffix, f(iv.Low), f(iv.High))
-}
-
 func writeCompareText(w io.Writer, c metrics.Comparison) error {
 	fmt.Fprintf(w, "tach compare — %s\n", compareTitle(c))
 	fmt.Fprintf(w, "%s · %s · %s\n\n", sideLine(c.Before), sideLine(c.After), c.Before.Timezone)
