@@ -123,7 +123,6 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 			Scope: decisionScope(store.Decision{ScopeTeam: derefString(d.Team), ScopeRepos: d.Repos})}
 		if s.canWrite(r) {
 			card.EditHref = decisionPath(d.ID, "edit")
-			card.DeleteHref = decisionPath(d.ID, "delete")
 		}
 		p.Decision = card
 	}

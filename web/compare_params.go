@@ -42,8 +42,17 @@ type CompareQuery struct {
 var compareParams = []string{"decision", "at", "window", "gap", "period_a", "period_b", "period", "vs_team", "vs_repo", "done", "candidate"}
 
 // HasAnchor reports whether the query says what to compare.
-func (c CompareQuery) HasAnchor() bool {
-	return c.Decision != 0 || !c.At.IsZero() || c.PeriodAParam != "" || c.PeriodBParam != "" || c.VsTeam != "" || len(c.VsRepos) > 0
+func (c CompareQuery) HasAnchor() bool { return c.anchors() > 0 }
+
+// anchors counts the things the query names to compare by.
+func (c CompareQuery) anchors() int {
+	n := 0
+	for _, given := range []bool{c.Decision != 0, !c.At.IsZero(), c.PeriodAParam != "" || c.PeriodBParam != "", c.Scopes()} {
+		if given {
+			n++
+		}
+	}
+	return n
 }
 
 // Scopes reports whether the query compares two scopes.
@@ -117,14 +126,8 @@ func parseCompare(v url.Values, loc *time.Location, q *Query) error {
 	}
 
 	// One thing to compare, as `tach report compare` asks.
-	anchors := 0
-	for _, given := range []bool{c.Decision != 0, !c.At.IsZero(), c.PeriodAParam != "" || c.PeriodBParam != "", c.Scopes()} {
-		if given {
-			anchors++
-		}
-	}
 	switch {
-	case anchors > 1:
+	case c.anchors() > 1:
 		return badRequestf("give one thing to compare: decision=ID, at=YYYY-MM-DD, period_a=…&period_b=…, or vs_team= / vs_repo= — not several")
 	case c.VsTeam != "" && len(c.VsRepos) > 0:
 		return badRequestf("give vs_team or vs_repo as the second scope, not both")

@@ -54,6 +54,9 @@ const (
 // (links pasted from elsewhere may carry tracking parameters).
 var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort", "dir", "page", "per_page", "state", "kind", "status", "q", "download"}
 
+// singleParams are the parameters given once at most.
+var singleParams = append(slices.Clip(queryParams), compareParams...)
+
 // ParseQuery validates the query parameters of a request at now, with week
 // and day boundaries in loc. A mistake is an error saying which parameter,
 // what was wrong and what to write instead; the server answers it with 400.
@@ -62,7 +65,7 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 		loc = time.UTC
 	}
 	var q Query
-	for _, name := range append(queryParams, compareParams...) {
+	for _, name := range singleParams {
 		if name != "repo" && name != "vs_repo" && len(v[name]) > 1 {
 			return q, badRequestf("%s is given %d times; give it once", name, len(v[name]))
 		}
