@@ -83,7 +83,7 @@ type Aggregate struct {
 // NewAggregate starts the report of w under r.
 func NewAggregate(w Window, r Rules) *Aggregate {
 	a := &Aggregate{w: w, r: r}
-	a.lo, a.hi = secondsIn(w)
+	a.lo, a.hi = WindowSeconds(w)
 	return a
 }
 
@@ -289,7 +289,7 @@ type Aggregates struct {
 func NewAggregates(w, prev Window, r Rules) *Aggregates {
 	as := &Aggregates{Window: NewAggregate(w, r), weeks: Weeks(w, r.location())}
 	for _, wk := range as.weeks {
-		lo, hi := secondsIn(wk)
+		lo, hi := WindowSeconds(wk)
 		as.weekLo, as.weekHi = append(as.weekLo, lo), append(as.weekHi, hi)
 		as.Weeks = append(as.Weeks, NewAggregate(wk, r))
 	}

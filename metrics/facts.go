@@ -187,23 +187,9 @@ func shippedFact(c Change) (ShippedFact, bool) {
 	return s, true
 }
 
-// Append adds g's facts to f.
-func (f *Facts) Append(g Facts) {
-	f.Shipped = append(f.Shipped, g.Shipped...)
-	f.Merged = append(f.Merged, g.Merged...)
-	f.Deploys = append(f.Deploys, g.Deploys...)
-	f.Recoveries = append(f.Recoveries, g.Recoveries...)
-	f.Restores = append(f.Restores, g.Restores...)
-	f.CIRuns = append(f.CIRuns, g.CIRuns...)
-	f.Open = append(f.Open, g.Open...)
-	f.OpenIncidents = append(f.OpenIncidents, g.OpenIncidents...)
-}
-
 // WindowSeconds is a window as whole Unix seconds: a time t of whole
 // seconds is in w exactly when lo ≤ t < hi.
-func WindowSeconds(w Window) (lo, hi int64) { return secondsIn(w) }
-
-func secondsIn(w Window) (lo, hi int64) {
+func WindowSeconds(w Window) (lo, hi int64) {
 	ceil := func(t time.Time) int64 {
 		if t.Nanosecond() > 0 {
 			return t.Unix() + 1
@@ -216,7 +202,7 @@ func secondsIn(w Window) (lo, hi int64) {
 // Keep returns the facts placed in w (and every open change): a report
 // over w from them is the report from all of f.
 func (f Facts) Keep(w Window) Facts {
-	lo, hi := secondsIn(w)
+	lo, hi := WindowSeconds(w)
 	in := func(t int64) bool { return t >= lo && t < hi }
 	return Facts{
 		Shipped:       keepFacts(f.Shipped, func(s ShippedFact) bool { return in(s.At) }),
@@ -273,8 +259,8 @@ func OpenWorkOf(open []OpenFact, r Rules, now time.Time) OpenWork {
 func deployDaysOf(sorted []int64, periods []Window, loc *time.Location) []float64 {
 	out := make([]float64, len(periods))
 	for i, p := range periods {
-		lo, hi := secondsIn(p)
-		k := sort64(sorted, lo)
+		lo, hi := WindowSeconds(p)
+		k, _ := slices.BinarySearch(sorted, lo)
 		days := 0
 		var last civilDate
 		for ; k < len(sorted) && sorted[k] < hi; k++ {
@@ -285,12 +271,6 @@ func deployDaysOf(sorted []int64, periods []Window, loc *time.Location) []float6
 		out[i] = float64(days)
 	}
 	return out
-}
-
-// sort64 is the index of the first element of sorted that is ≥ x.
-func sort64(sorted []int64, x int64) int {
-	i, _ := slices.BinarySearch(sorted, x)
-	return i
 }
 
 // exactSum is the sum of xs when it is the same in any order: whole
@@ -386,7 +366,7 @@ func WeeklyFacts(f Facts, w Window, r Rules, now time.Time) []WeekReport {
 func SplitFacts(f Facts, periods []Window) []Facts {
 	los, his := make([]int64, len(periods)), make([]int64, len(periods))
 	for i, p := range periods {
-		los[i], his[i] = secondsIn(p)
+		los[i], his[i] = WindowSeconds(p)
 	}
 	// which is the period holding t, or −1.
 	which := func(t int64) int {

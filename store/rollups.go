@@ -22,13 +22,6 @@ type Rollup struct {
 	Open    []byte
 }
 
-// RollupPeriod is one period's packed facts of a repo.
-type RollupPeriod struct {
-	RepoID int64
-	Period int
-	Facts  []byte
-}
-
 // BeginRollup marks a repo's rollup as being built. Call it before reading
 // the rows the rollup is built from: a write to them afterwards marks it
 // stale, and SaveDerivedRollup then keeps it stale.

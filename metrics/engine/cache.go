@@ -19,7 +19,8 @@ import (
 // window, the reports a view shows (and the lead times its measure page
 // lists), computed once from the rollups, for as long as the store's
 // generation (store.Generation: it moves when a rollup is built or turns
-// stale, and when repos, teams or decisions change) stays where it was.
+// stale, and when repos or teams change) stays where it was. Decisions are
+// read for each view.
 // Only scopes whose every repo has a fresh rollup are cached: a stale
 // repo's rows can change without the generation moving. Open work depends
 // on the present, so it is recomputed for each view from the open changes
@@ -81,13 +82,14 @@ type cacheEntry struct {
 // pages list from facts.
 type viewReports struct {
 	report, previous metrics.Report
-	hasPrevious      bool
 	weekly           []metrics.WeekReport
 	open             []metrics.OpenFact
 	leadSeconds      []float64             // every lead time of the window, in no order
 	slowest          []metrics.ShippedFact // the slowest changes of the window, slowest first (then by id)
-	slowestComplete  bool                  // slowest holds every change of the window
 }
+
+// slowestComplete says whether slowest holds every change of the window.
+func (vr *viewReports) slowestComplete() bool { return len(vr.slowest) == len(vr.leadSeconds) }
 
 // generation reads the store's generation and drops the cache when it
 // moved. ok is false when the store cannot say.
@@ -106,24 +108,25 @@ func (e *Engine) generation(ctx context.Context) (int64, bool) {
 }
 
 // meta returns the repos and teams, from the cache while the generation
-// stands.
-func (e *Engine) meta(ctx context.Context) (*cachedMeta, error) {
-	g, ok := e.generation(ctx)
+// stands, and the generation it read (ok as generation's), for the
+// caller's own use of the cache.
+func (e *Engine) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _ error) {
+	g, ok = e.generation(ctx)
 	if ok {
 		e.cache.mu.Lock()
 		m := e.cache.meta
 		e.cache.mu.Unlock()
 		if m != nil {
-			return m, nil
+			return m, g, ok, nil
 		}
 	}
 	m := &cachedMeta{}
 	var err error
 	if m.repos, err = e.st.Repos(ctx); err != nil {
-		return nil, err
+		return nil, g, ok, err
 	}
 	if m.teams, err = e.TeamList(ctx); err != nil {
-		return nil, err
+		return nil, g, ok, err
 	}
 	m.byID = make(map[int64]store.Repo, len(m.repos))
 	for _, r := range m.repos {
@@ -136,7 +139,7 @@ func (e *Engine) meta(ctx context.Context) (*cachedMeta, error) {
 		}
 		e.cache.mu.Unlock()
 	}
-	return m, nil
+	return m, g, ok, nil
 }
 
 func cacheKey(r Resolved, w metrics.Window, previous bool) string {
@@ -151,10 +154,10 @@ func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 	return b.String()
 }
 
-// viewReports returns the reports of a view: from the cache, or computed
-// from facts (and cached when every repo of the scope has a fresh rollup).
-func (e *Engine) viewReports(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
-	g, ok := e.generation(ctx)
+// viewReports returns the reports of a view: from the cache of generation
+// g (ok as generation's), or computed from facts (and cached when every
+// repo of the scope has a fresh rollup).
+func (e *Engine) viewReports(ctx context.Context, g int64, ok bool, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
 	key := cacheKey(r, w, previous)
 	c := &e.cache
 	if ok {
@@ -249,7 +252,7 @@ func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, pre
 	// Open work is filled in per view (withOpenWork), so a fixed present
 	// is as good as any here.
 	var now time.Time
-	vr := &viewReports{hasPrevious: previous, open: as.Window.Open()}
+	vr := &viewReports{open: as.Window.Open()}
 	rep, ok := as.Window.Report(now)
 	vr.report = scoped(rep, r)
 	if previous {
@@ -278,7 +281,6 @@ func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, pre
 	}
 	vr.leadSeconds = as.Window.LeadSeconds()
 	vr.slowest = as.Window.Slowest()
-	vr.slowestComplete = len(vr.slowest) == len(vr.leadSeconds)
 	return vr, len(stale) == 0, nil
 }
 

@@ -71,7 +71,7 @@ type Resolved struct {
 // Resolve turns a scope into the repos it names, or says which name is
 // unknown.
 func (e *Engine) Resolve(ctx context.Context, sc Scope) (Resolved, error) {
-	m, err := e.meta(ctx)
+	m, _, _, err := e.meta(ctx)
 	if err != nil {
 		return Resolved{}, err
 	}

@@ -106,7 +106,7 @@ func (v *View) details(deps []metrics.Deployment, keep func(metrics.Deployment) 
 // SlowestChanges returns the n changes of the window with the longest lead
 // time (all when n ≤ 0).
 func (v *View) SlowestChanges(n int) []metrics.ChangeTiming {
-	if v.slowest != nil && n > 0 && (n <= len(v.slowest) || v.reports.slowestComplete) {
+	if v.slowest != nil && n > 0 && (n <= len(v.slowest) || v.reports.slowestComplete()) {
 		return firstN(v.slowest, n)
 	}
 	rows := metrics.LeadTimeRows(v.Data, v.Window, v.Rules)

@@ -80,7 +80,7 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 	for _, opt := range opts {
 		opt(&o)
 	}
-	m, err := e.meta(ctx)
+	m, gen, genOK, err := e.meta(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -93,11 +93,11 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 	if v.Decisions, err = e.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}
-	if v.reports, err = e.viewReports(ctx, r, w, v.Previous, o.previous); err != nil {
+	if v.reports, err = e.viewReports(ctx, gen, genOK, r, w, v.Previous, o.previous); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}
 	v.open = metrics.OpenWorkOf(v.reports.open, e.rules, now)
-	if o.slowest > 0 && (o.slowest <= len(v.reports.slowest) || v.reports.slowestComplete) {
+	if o.slowest > 0 && (o.slowest <= len(v.reports.slowest) || v.reports.slowestComplete()) {
 		if v.slowest, err = e.slowestChanges(ctx, v, o.slowest); err != nil {
 			return nil, fmt.Errorf("load view: %w", err)
 		}
