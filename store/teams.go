@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 )
 
 // Team is a named set of repositories, from the config.
@@ -13,7 +16,26 @@ type Team struct {
 
 // ReplaceTeams makes the teams table say exactly what the config says.
 // Repos not in the database yet are left out until a sync records them.
+// When the table says it already, nothing is written: a write moves the
+// generation (migration 0005) and so empties the page cache.
 func (tx *Tx) ReplaceTeams(ctx context.Context, teams []Team) error {
+	want, err := tx.teamMembers(ctx, teams)
+	if err != nil {
+		return fmt.Errorf("replace teams: %w", err)
+	}
+	var raw string
+	if err := tx.queryRow(ctx, `SELECT json_group_array(t.name || char(9) || coalesce(tr.repo_id, ''))
+		FROM teams t LEFT JOIN team_repos tr ON tr.team = t.name`).Scan(&raw); err != nil {
+		return fmt.Errorf("replace teams: %w", err)
+	}
+	var have []string
+	if err := json.Unmarshal([]byte(raw), &have); err != nil {
+		return fmt.Errorf("replace teams: %w", err)
+	}
+	slices.Sort(have)
+	if slices.Equal(have, want) {
+		return nil
+	}
 	if _, err := tx.exec(ctx, `DELETE FROM teams`); err != nil {
 		return fmt.Errorf("replace teams: %w", err)
 	}
@@ -52,4 +74,32 @@ func (s *Store) Teams(ctx context.Context) ([]Team, error) {
 		}
 	}
 	return out, rows.Err()
+}
+
+// teamMembers is what the teams and team_repos tables hold for teams, as
+// "team\trepo id" (or "team\t" for a team without repos), sorted.
+func (tx *Tx) teamMembers(ctx context.Context, teams []Team) ([]string, error) {
+	var out []string
+	for _, t := range teams {
+		var members []string
+		for _, r := range t.Repos {
+			var raw string
+			if err := tx.queryRow(ctx, `SELECT json_group_array(id) FROM repos WHERE name = ?`, r).Scan(&raw); err != nil {
+				return nil, err
+			}
+			var ids []int64
+			if err := json.Unmarshal([]byte(raw), &ids); err != nil {
+				return nil, err
+			}
+			for _, id := range ids {
+				members = append(members, t.Name+"\t"+strconv.FormatInt(id, 10))
+			}
+		}
+		if len(members) == 0 {
+			members = []string{t.Name + "\t"}
+		}
+		out = append(out, members...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
