@@ -100,14 +100,16 @@ func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) 
 	if err != nil {
 		return err
 	}
-	for _, in := range d.Incidents {
+	err = update("incidents", "deployment_id = v.column2", 2, len(d.Incidents), func(i int, args []any) []any {
+		in := d.Incidents[i]
 		var dep any
 		if in.DeploymentID != 0 {
 			dep = in.DeploymentID
 		}
-		if _, err := tx.exec(ctx, `UPDATE incidents SET deployment_id = ? WHERE id = ? AND repo_id = ?`, dep, in.ID, repoID); err != nil {
-			return err
-		}
+		return append(args, in.ID, dep)
+	})
+	if err != nil {
+		return err
 	}
 	for start := 0; start < len(d.Unlinked); start += 500 {
 		part := d.Unlinked[start:min(start+500, len(d.Unlinked))]
@@ -141,16 +143,17 @@ func (tx *Tx) replaceRollup(ctx context.Context, repoID int64, r Rollup) error {
 		periods = append(periods, p)
 	}
 	slices.Sort(periods)
-	for _, p := range periods {
-		if _, err := tx.exec(ctx, `INSERT INTO rollup_periods (key, facts) VALUES (?, ?)`, periodKey(repoID, p), r.Periods[p]); err != nil {
-			return err
-		}
+	err := tx.insertRows(ctx, "INSERT", "rollup_periods", []string{"key", "facts"}, "", len(periods), func(i int, args []any) []any {
+		return append(args, periodKey(repoID, periods[i]), r.Periods[periods[i]])
+	})
+	if err != nil {
+		return err
 	}
 	open := r.Open
 	if open == nil {
 		open = []byte{}
 	}
-	_, err := tx.exec(ctx, `INSERT INTO rollup_repos (repo_id, version, fresh, open) VALUES (?, ?, 0, ?)
+	_, err = tx.exec(ctx, `INSERT INTO rollup_repos (repo_id, version, fresh, open) VALUES (?, ?, 0, ?)
 		ON CONFLICT (repo_id) DO UPDATE SET version = excluded.version, open = excluded.open,
 			fresh = CASE WHEN fresh = 2 THEN 1 ELSE 0 END`, repoID, r.Version, open)
 	return err
