@@ -478,9 +478,8 @@ const histBits = 16
 // 2^histBits, the value itself), and a second pass collects the values of
 // those buckets alone, which are sorted to read the ranks.
 func percentilesByHistogram(chunks [][]uint32, n int, max uint32, ps []float64) [3]*float64 {
-	var out [3]*float64
 	if n == 0 {
-		return out
+		return [3]*float64{}
 	}
 	shift := uint(0)
 	for max>>shift >= 1<<histBits {
@@ -492,29 +491,7 @@ func percentilesByHistogram(chunks [][]uint32, n int, max uint32, ps []float64) 
 			counts[v>>shift]++
 		}
 	}
-	type need struct {
-		h      float64
-		lo, hi int
-	}
-	needs := make([]need, len(ps))
-	var ranks []int
-	for i, p := range ps {
-		if math.IsNaN(p) {
-			needs[i].lo = -1
-			continue
-		}
-		h := float64(n-1) * min(math.Max(p, 0), 1)
-		lo := int(math.Floor(h))
-		if lo >= n-1 {
-			needs[i] = need{h: h, lo: n - 1, hi: n - 1}
-			ranks = append(ranks, n-1)
-			continue
-		}
-		needs[i] = need{h: h, lo: lo, hi: lo + 1}
-		ranks = append(ranks, lo, lo+1)
-	}
-	slices.Sort(ranks)
-	ranks = slices.Compact(ranks)
+	needs, ranks := rankNeeds(n, ps)
 	// The bucket of each rank, and its place among the bucket's values.
 	type at struct {
 		bucket uint32
@@ -560,72 +537,25 @@ func percentilesByHistogram(chunks [][]uint32, n int, max uint32, ps []float64) 
 			values[k] = lists[slot[where[k].bucket]-1][where[k].offset]
 		}
 	}
-	for i, nd := range needs {
-		if nd.lo < 0 {
-			continue
-		}
-		x0 := float64(values[nd.lo])
-		if nd.hi == nd.lo {
-			out[i] = FloatOrNil(x0, true)
-			continue
-		}
-		x1 := float64(values[nd.hi])
-		out[i] = FloatOrNil(x0+(nd.h-float64(nd.lo))*(x1-x0), true)
-	}
-	return out
+	return interpolate(needs, values)
 }
 
 // percentilesBySelection is Percentile of xs for each p (up to three):
 // the ranks each needs are selected in ascending order, each in what is
 // left after the one before, so the whole costs about two passes over xs.
 func percentilesBySelection[T uint32 | float64](xs []T, ps []float64) [3]*float64 {
-	var out [3]*float64
 	n := len(xs)
 	if n == 0 {
-		return out
+		return [3]*float64{}
 	}
-	type need struct {
-		h      float64
-		lo, hi int // ranks: xs[lo] and, when hi > lo, xs[hi]
-	}
-	needs := make([]need, len(ps))
-	var ranks []int
-	for i, p := range ps {
-		if math.IsNaN(p) {
-			needs[i].lo = -1
-			continue
-		}
-		h := float64(n-1) * min(max(p, 0), 1)
-		lo := int(math.Floor(h))
-		if lo >= n-1 {
-			needs[i] = need{h: h, lo: n - 1, hi: n - 1}
-			ranks = append(ranks, n-1)
-			continue
-		}
-		needs[i] = need{h: h, lo: lo, hi: lo + 1}
-		ranks = append(ranks, lo, lo+1)
-	}
-	slices.Sort(ranks)
-	ranks = slices.Compact(ranks)
+	needs, ranks := rankNeeds(n, ps)
 	values := make(map[int]T, len(ranks))
 	base := 0
 	for _, k := range ranks {
 		values[k] = nthElement(xs[base:], k-base)
 		base = k + 1
 	}
-	for i, nd := range needs {
-		if nd.lo < 0 {
-			continue
-		}
-		x0 := float64(values[nd.lo])
-		if nd.hi == nd.lo {
-			out[i] = FloatOrNil(x0, true)
-			continue
-		}
-		x1 := float64(values[nd.hi])
-		out[i] = FloatOrNil(x0+(nd.h-float64(nd.lo))*(x1-x0), true)
-	}
-	return out
+	return interpolate(needs, values)
 }
 
 // slowerFirst orders shipped facts by lead time, longest first, then by
@@ -660,4 +590,53 @@ func (h *slowestHeap) offer(s ShippedFact) {
 		h.xs[0] = s
 		heap.Fix(h, 0)
 	}
+}
+
+// rankNeed is what one percentile needs of n sorted values (type 7, as
+// Percentile): the value at rank lo and, when hi > lo, at hi, weighed by
+// h; lo is -1 for a NaN p.
+type rankNeed struct {
+	h      float64
+	lo, hi int
+}
+
+// rankNeeds is the need of each p, and every rank they need, ascending.
+func rankNeeds(n int, ps []float64) ([]rankNeed, []int) {
+	needs := make([]rankNeed, len(ps))
+	var ranks []int
+	for i, p := range ps {
+		if math.IsNaN(p) {
+			needs[i].lo = -1
+			continue
+		}
+		h := float64(n-1) * min(max(p, 0), 1)
+		lo := int(math.Floor(h))
+		if lo >= n-1 {
+			needs[i] = rankNeed{h: h, lo: n - 1, hi: n - 1}
+			ranks = append(ranks, n-1)
+			continue
+		}
+		needs[i] = rankNeed{h: h, lo: lo, hi: lo + 1}
+		ranks = append(ranks, lo, lo+1)
+	}
+	slices.Sort(ranks)
+	return needs, slices.Compact(ranks)
+}
+
+// interpolate is each need's percentile from the values at its ranks.
+func interpolate[T uint32 | float64](needs []rankNeed, values map[int]T) [3]*float64 {
+	var out [3]*float64
+	for i, nd := range needs {
+		if nd.lo < 0 {
+			continue
+		}
+		x0 := float64(values[nd.lo])
+		if nd.hi == nd.lo {
+			out[i] = FloatOrNil(x0, true)
+			continue
+		}
+		x1 := float64(values[nd.hi])
+		out[i] = FloatOrNil(x0+(nd.h-float64(nd.lo))*(x1-x0), true)
+	}
+	return out
 }
