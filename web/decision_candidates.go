@@ -92,27 +92,28 @@ func candidateError(err error) error {
 	return err
 }
 
-// candidateFromPath finds the suggestion of a /decisions/candidates/{id}/… path.
-func (s *Server) candidateFromPath(r *http.Request, log DecisionLog) (metrics.Candidate, error) {
+// candidateAt is the log and the suggestion of a
+// /decisions/candidates/{id}/… path, or an error that answers 404.
+func (s *Server) candidateAt(r *http.Request) (DecisionLog, metrics.Candidate, error) {
 	id := r.PathValue("id")
 	if !isCandidateID(id) {
-		return metrics.Candidate{}, notFoundf("there is no suggestion %q", truncate(id, 20))
+		return nil, metrics.Candidate{}, notFoundf("there is no suggestion %q", truncate(id, 20))
+	}
+	log, err := s.decisionLog()
+	if err != nil {
+		return nil, metrics.Candidate{}, err
 	}
 	c, err := log.Candidate(r.Context(), id, s.now())
 	if err != nil {
-		return c, candidateError(err)
+		return nil, c, candidateError(err)
 	}
-	return c, nil
+	return log, c, nil
 }
 
 // acceptCandidate records a suggestion as it stands and opens its
 // comparison.
 func (s *Server) acceptCandidate(w http.ResponseWriter, r *http.Request) error {
-	log, err := s.decisionLog()
-	if err != nil {
-		return err
-	}
-	c, err := s.candidateFromPath(r, log)
+	log, c, err := s.candidateAt(r)
 	if err != nil {
 		return err
 	}
@@ -132,11 +133,7 @@ func (s *Server) acceptCandidate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) dismissCandidate(w http.ResponseWriter, r *http.Request) error {
-	log, err := s.decisionLog()
-	if err != nil {
-		return err
-	}
-	c, err := s.candidateFromPath(r, log)
+	log, c, err := s.candidateAt(r)
 	if err != nil {
 		return err
 	}

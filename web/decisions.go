@@ -198,10 +198,17 @@ func (s *Server) editDecisionPage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	id := d.ID
-	return s.renderDecisionForm(w, r, http.StatusOK, decisionForm{title: fmt.Sprintf("Edit decision #%d", id), action: decisionPath(id, ""),
-		submit: "Save changes", cancel: "/decisions#decision-" + strconv.FormatInt(id, 10), in: engine.InputOf(d)})
+	return s.renderDecisionForm(w, r, http.StatusOK, editForm(d.ID, engine.InputOf(d)))
 }
+
+// editForm is the form that edits decision id, filled with in.
+func editForm(id int64, in engine.DecisionInput) decisionForm {
+	return decisionForm{title: fmt.Sprintf("Edit decision #%d", id), action: decisionPath(id, ""), submit: "Save changes",
+		cancel: decisionAnchor(id), in: in}
+}
+
+// decisionAnchor is a decision's place in the decision log.
+func decisionAnchor(id int64) string { return "/decisions#decision-" + strconv.FormatInt(id, 10) }
 
 // decisionForm is what the form page shows.
 type decisionForm struct {
@@ -410,9 +417,9 @@ func (s *Server) updateDecision(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(fields) > 0 {
-		return s.renderDecisionForm(w, r, http.StatusUnprocessableEntity, decisionForm{title: fmt.Sprintf("Edit decision #%d", id),
-			action: decisionPath(id, ""), submit: "Save changes", cancel: "/decisions#decision-" + strconv.FormatInt(id, 10), in: in,
-			errors: fields, summary: summary})
+		form := editForm(id, in)
+		form.errors, form.summary = fields, summary
+		return s.renderDecisionForm(w, r, http.StatusUnprocessableEntity, form)
 	}
 	if _, err := log.UpdateDecision(ctx, id, in); err != nil {
 		return err
@@ -430,7 +437,7 @@ func (s *Server) deleteDecisionPage(w http.ResponseWriter, r *http.Request) erro
 	id := d.ID
 	p := templates.DecisionDeletePage{
 		Page:     templates.Page{Title: fmt.Sprintf("Delete decision #%d", id), Nav: nav(Query{}, "decisions"), Assets: s.assetURLs()},
-		Decision: decisionRow(d), Action: decisionPath(id, "delete"), Cancel: "/decisions#decision-" + strconv.FormatInt(id, 10),
+		Decision: decisionRow(d), Action: decisionPath(id, "delete"), Cancel: decisionAnchor(id),
 	}
 	return s.render(w, r, templates.DecisionDelete(p))
 }
