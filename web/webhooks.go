@@ -284,7 +284,8 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request, provider
 		s.writeJSON(w, http.StatusOK, webhookReply{Status: "pong", Delivery: id})
 		return
 	}
-	if !isJSONObject(payload) {
+	repo, isObject := payloadRepo(provider, payload)
+	if !isObject {
 		refuse(http.StatusBadRequest, webhookBadRequest, "the delivery's body is not a JSON object", "event", event, "delivery", id)
 		return
 	}
@@ -313,7 +314,7 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request, provider
 		s.writeJSON(w, http.StatusOK, webhookReply{Status: "duplicate", Delivery: id, Reason: "this delivery was received before; it is not applied again"})
 		return
 	}
-	if repo := payloadRepo(provider, payload); repo != "" && wh.opt.KnownRepo != nil && !wh.opt.KnownRepo(provider, repo) {
+	if repo != "" && wh.opt.KnownRepo != nil && !wh.opt.KnownRepo(provider, repo) {
 		if err := wh.opt.Deliveries.SetDeliveryOutcome(r.Context(), provider, id, store.DeliveryUnknownRepo); err != nil {
 			log.Error("webhook: record the outcome", "delivery", id, "err", err)
 		}
@@ -335,11 +336,6 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request, provider
 	s.writeJSON(w, http.StatusAccepted, webhookReply{Status: "accepted", Delivery: id})
 }
 
-func isJSONObject(b []byte) bool {
-	b = bytes.TrimSpace(b)
-	return len(b) > 0 && b[0] == '{' && json.Valid(b)
-}
-
 // validDeliveryID accepts the ids providers send: a UUID, an idempotency
 // key; printable ASCII, at most 200 characters.
 func validDeliveryID(id string) bool {
@@ -355,8 +351,13 @@ func validDeliveryID(id string) bool {
 }
 
 // payloadRepo is the repo a payload is about, by the provider's name for
-// it ("" when it does not say).
-func payloadRepo(provider string, payload []byte) string {
+// it ("" when it does not say); isObject says whether the payload is a JSON
+// object at all. One pass over a body of up to 5 MiB: json.Unmarshal checks
+// the whole of it before it decodes.
+func payloadRepo(provider string, payload []byte) (repo string, isObject bool) {
+	if b := bytes.TrimSpace(payload); len(b) == 0 || b[0] != '{' {
+		return "", false
+	}
 	var p struct {
 		Repository struct {
 			FullName string `json:"full_name"`
@@ -365,11 +366,14 @@ func payloadRepo(provider string, payload []byte) string {
 			PathWithNamespace string `json:"path_with_namespace"`
 		} `json:"project"`
 	}
-	if json.Unmarshal(payload, &p) != nil {
-		return ""
+	if err := json.Unmarshal(payload, &p); err != nil {
+		// A field of another type than these (a repository that is not an
+		// object) is still JSON; it names no repo.
+		var typeErr *json.UnmarshalTypeError
+		return "", errors.As(err, &typeErr)
 	}
 	if provider == store.GitHub {
-		return p.Repository.FullName
+		return p.Repository.FullName, true
 	}
-	return p.Project.PathWithNamespace
+	return p.Project.PathWithNamespace, true
 }
