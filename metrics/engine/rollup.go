@@ -480,6 +480,32 @@ func workers(repos int, w metrics.Window) int {
 	return max(1, runtime.GOMAXPROCS(0))
 }
 
+// mergeableSink is a sink that a worker fills and that takes in another's.
+type mergeableSink[A any] interface {
+	metrics.FactSink
+	Merge(A)
+}
+
+// feedMerged feeds the facts of r's repos over span to sinks made by mk,
+// one per worker, and merges them into the first.
+func feedMerged[A mergeableSink[A]](ctx context.Context, e *Engine, r Resolved, span metrics.Window, mk func() A) (A, []int64, error) {
+	parts := make([]A, workers(len(r.IDs), span))
+	sinks := make([]metrics.FactSink, len(parts))
+	for i := range parts {
+		parts[i] = mk()
+		sinks[i] = parts[i]
+	}
+	stale, err := e.feed(ctx, r, span, sinks)
+	if err != nil {
+		var none A
+		return none, nil, err
+	}
+	for _, p := range parts[1:] {
+		parts[0].Merge(p)
+	}
+	return parts[0], stale, nil
+}
+
 // aggregate computes the aggregates of r's repos for w, its weeks and,
 // when prev is not empty, the period before, on workers goroutines,
 // merged. fill configures each part alike.
@@ -488,40 +514,22 @@ func (e *Engine) aggregate(ctx context.Context, r Resolved, w, prev metrics.Wind
 	if prev.From.Before(prev.To) {
 		span.From = prev.From
 	}
-	parts := make([]*metrics.Aggregates, workers(len(r.IDs), metrics.Window{From: span.From, To: span.To}))
-	sinks := make([]metrics.FactSink, len(parts))
-	for i := range parts {
-		parts[i] = metrics.NewAggregates(w, prev, e.rules)
+	return feedMerged(ctx, e, r, span, func() *metrics.Aggregates {
+		as := metrics.NewAggregates(w, prev, e.rules)
 		if fill != nil {
-			fill(parts[i])
+			fill(as)
 		}
-		sinks[i] = parts[i]
-	}
-	stale, err := e.feed(ctx, r, span, sinks)
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, p := range parts[1:] {
-		parts[0].Merge(p)
-	}
-	return parts[0], stale, nil
+		return as
+	})
 }
 
 // report computes the report of r's repos over w from their facts.
 func (e *Engine) report(ctx context.Context, r Resolved, w metrics.Window, now time.Time) (metrics.Report, error) {
-	parts := make([]*metrics.Aggregate, workers(len(r.IDs), w))
-	sinks := make([]metrics.FactSink, len(parts))
-	for i := range parts {
-		parts[i] = metrics.NewAggregate(w, e.rules)
-		sinks[i] = parts[i]
-	}
-	if _, err := e.feed(ctx, r, w, sinks); err != nil {
+	a, _, err := feedMerged(ctx, e, r, w, func() *metrics.Aggregate { return metrics.NewAggregate(w, e.rules) })
+	if err != nil {
 		return metrics.Report{}, err
 	}
-	for _, p := range parts[1:] {
-		parts[0].Merge(p)
-	}
-	rep, ok := parts[0].Report(now)
+	rep, ok := a.Report(now)
 	if !ok {
 		// A lead time that is not whole seconds: its mean needs the rows'
 		// order, which only the facts keep.
