@@ -31,6 +31,30 @@ func (f *Facts) AddCIRun(x CIFact)          { f.CIRuns = append(f.CIRuns, x) }
 func (f *Facts) AddOpen(x OpenFact)         { f.Open = append(f.Open, x) }
 func (f *Facts) AddOpenIncident(at int64)   { f.OpenIncidents = append(f.OpenIncidents, at) }
 
+// FactsAt is a FactSink that appends each fact placed in time, open
+// incidents included, to the Facts its time picks (nil: to none). Open
+// changes, which are of no time, are left out.
+type FactsAt func(at int64) *Facts
+
+func (to FactsAt) AddShipped(x ShippedFact) { to.add(x.At, func(f *Facts) { f.AddShipped(x) }) }
+func (to FactsAt) AddMerged(x MergedFact)   { to.add(x.At, func(f *Facts) { f.AddMerged(x) }) }
+func (to FactsAt) AddDeploy(x DeployFact)   { to.add(x.At, func(f *Facts) { f.AddDeploy(x) }) }
+func (to FactsAt) AddRecovery(x DurationFact) {
+	to.add(x.At, func(f *Facts) { f.AddRecovery(x) })
+}
+func (to FactsAt) AddRestore(x DurationFact) { to.add(x.At, func(f *Facts) { f.AddRestore(x) }) }
+func (to FactsAt) AddCIRun(x CIFact)         { to.add(x.At, func(f *Facts) { f.AddCIRun(x) }) }
+func (to FactsAt) AddOpen(OpenFact)          {}
+func (to FactsAt) AddOpenIncident(at int64) {
+	to.add(at, func(f *Facts) { f.AddOpenIncident(at) })
+}
+
+func (to FactsAt) add(at int64, add func(*Facts)) {
+	if f := to(at); f != nil {
+		add(f)
+	}
+}
+
 // Feed gives every fact of f to s.
 func (f Facts) Feed(s FactSink) {
 	for _, x := range f.Shipped {

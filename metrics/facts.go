@@ -380,41 +380,12 @@ func SplitFacts(f Facts, periods []Window) []Facts {
 		return -1
 	}
 	out := make([]Facts, len(periods))
-	for _, x := range f.Shipped {
-		if i := which(x.At); i >= 0 {
-			out[i].Shipped = append(out[i].Shipped, x)
+	f.Feed(FactsAt(func(t int64) *Facts {
+		if i := which(t); i >= 0 {
+			return &out[i]
 		}
-	}
-	for _, x := range f.Merged {
-		if i := which(x.At); i >= 0 {
-			out[i].Merged = append(out[i].Merged, x)
-		}
-	}
-	for _, x := range f.Deploys {
-		if i := which(x.At); i >= 0 {
-			out[i].Deploys = append(out[i].Deploys, x)
-		}
-	}
-	for _, x := range f.Recoveries {
-		if i := which(x.At); i >= 0 {
-			out[i].Recoveries = append(out[i].Recoveries, x)
-		}
-	}
-	for _, x := range f.Restores {
-		if i := which(x.At); i >= 0 {
-			out[i].Restores = append(out[i].Restores, x)
-		}
-	}
-	for _, x := range f.CIRuns {
-		if i := which(x.At); i >= 0 {
-			out[i].CIRuns = append(out[i].CIRuns, x)
-		}
-	}
-	for _, at := range f.OpenIncidents {
-		if i := which(at); i >= 0 {
-			out[i].OpenIncidents = append(out[i].OpenIncidents, at)
-		}
-	}
+		return nil
+	}))
 	for i := range out {
 		out[i].Open = f.Open
 	}

@@ -63,76 +63,48 @@ func (e *Engine) rollupVersion() string {
 	return rollupFormat + "\x00" + bots
 }
 
-type periodBuf struct {
-	shipped []metrics.ShippedFact
-	merged  []metrics.MergedFact
-	deploys []metrics.DeployFact
-	recov   []metrics.DurationFact
-	restore []metrics.DurationFact
-	ci      []metrics.CIFact
-}
-
 // packFacts packs a repo's facts into periods, and its open facts. ok is
 // false when a fact lies outside the periods a rollup can hold (before
 // 1970): the repo is then read from its rows.
 func packFacts(f metrics.Facts) (periods map[int][]byte, open []byte, ok bool) {
-	bufs := map[int]*periodBuf{}
+	bufs := map[int]*metrics.Facts{}
 	ok = true
-	at := func(t int64) *periodBuf {
+	// Open incidents are packed with the open changes (packOpen), not in
+	// periods.
+	dated := f
+	dated.OpenIncidents = nil
+	dated.Feed(metrics.FactsAt(func(t int64) *metrics.Facts {
 		p := periodOf(t)
 		if p < 0 || p > store.MaxPeriod {
 			ok, p = false, 0
 		}
 		b := bufs[p]
 		if b == nil {
-			b = &periodBuf{}
+			b = &metrics.Facts{}
 			bufs[p] = b
 		}
 		return b
-	}
-	for _, x := range f.Shipped {
-		b := at(x.At)
-		b.shipped = append(b.shipped, x)
-	}
-	for _, x := range f.Merged {
-		b := at(x.At)
-		b.merged = append(b.merged, x)
-	}
-	for _, x := range f.Deploys {
-		b := at(x.At)
-		b.deploys = append(b.deploys, x)
-	}
-	for _, x := range f.Recoveries {
-		b := at(x.At)
-		b.recov = append(b.recov, x)
-	}
-	for _, x := range f.Restores {
-		b := at(x.At)
-		b.restore = append(b.restore, x)
-	}
-	for _, x := range f.CIRuns {
-		b := at(x.At)
-		b.ci = append(b.ci, x)
-	}
+	}))
 	if !ok {
 		return nil, nil, false
 	}
 	out := make(map[int][]byte, len(bufs))
 	for p, b := range bufs {
-		out[p] = b.pack(periodStart(p))
+		out[p] = packPeriod(b, periodStart(p))
 	}
 	return out, packOpen(f), true
 }
 
-func (b *periodBuf) pack(start int64) []byte {
-	slices.SortFunc(b.shipped, func(x, y metrics.ShippedFact) int {
+// packPeriod packs the facts of one period, which starts at start.
+func packPeriod(b *metrics.Facts, start int64) []byte {
+	slices.SortFunc(b.Shipped, func(x, y metrics.ShippedFact) int {
 		return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ChangeID, y.ChangeID))
 	})
-	slices.SortFunc(b.merged, func(x, y metrics.MergedFact) int { return cmp.Compare(x.At, y.At) })
-	slices.SortFunc(b.deploys, func(x, y metrics.DeployFact) int { return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ID, y.ID)) })
-	slices.SortFunc(b.recov, func(x, y metrics.DurationFact) int { return cmp.Compare(x.At, y.At) })
-	slices.SortFunc(b.restore, func(x, y metrics.DurationFact) int { return cmp.Compare(x.At, y.At) })
-	slices.SortFunc(b.ci, func(x, y metrics.CIFact) int { return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ID, y.ID)) })
+	slices.SortFunc(b.Merged, func(x, y metrics.MergedFact) int { return cmp.Compare(x.At, y.At) })
+	slices.SortFunc(b.Deploys, func(x, y metrics.DeployFact) int { return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ID, y.ID)) })
+	slices.SortFunc(b.Recoveries, func(x, y metrics.DurationFact) int { return cmp.Compare(x.At, y.At) })
+	slices.SortFunc(b.Restores, func(x, y metrics.DurationFact) int { return cmp.Compare(x.At, y.At) })
+	slices.SortFunc(b.CIRuns, func(x, y metrics.CIFact) int { return cmp.Or(cmp.Compare(x.At, y.At), cmp.Compare(x.ID, y.ID)) })
 
 	var out []byte
 	var t, id int64
@@ -140,8 +112,8 @@ func (b *periodBuf) pack(start int64) []byte {
 	stepID := func(x int64) { out = binary.AppendVarint(out, x-id); id = x }
 	section := func(n int) { out = binary.AppendUvarint(out, uint64(n)); t, id = start, 0 }
 
-	section(len(b.shipped))
-	for _, s := range b.shipped {
+	section(len(b.Shipped))
+	for _, s := range b.Shipped {
 		step(s.At)
 		stepID(s.ChangeID)
 		flags := s.Known
@@ -156,8 +128,8 @@ func (b *periodBuf) pack(start int64) []byte {
 			}
 		}
 	}
-	section(len(b.merged))
-	for _, m := range b.merged {
+	section(len(b.Merged))
+	for _, m := range b.Merged {
 		step(m.At)
 		var flags byte
 		if m.SizeKnown {
@@ -171,20 +143,20 @@ func (b *periodBuf) pack(start int64) []byte {
 			out = binary.AppendVarint(out, int64(m.Lines))
 		}
 	}
-	section(len(b.deploys))
-	for _, d := range b.deploys {
+	section(len(b.Deploys))
+	for _, d := range b.Deploys {
 		step(d.At)
 		out = append(out, bits(d.Production, d.FailedAttempt, d.Failed, d.Rework))
 	}
-	for _, durs := range [][]metrics.DurationFact{b.recov, b.restore} {
+	for _, durs := range [][]metrics.DurationFact{b.Recoveries, b.Restores} {
 		section(len(durs))
 		for _, d := range durs {
 			step(d.At)
 			out = appendSeconds(out, d.Seconds)
 		}
 	}
-	section(len(b.ci))
-	for _, c := range b.ci {
+	section(len(b.CIRuns))
+	for _, c := range b.CIRuns {
 		step(c.At)
 		out = append(out, bits(c.Known, c.Succeeded))
 		if c.Known {
