@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -60,6 +61,40 @@ func (tx *Tx) insertRows(ctx context.Context, verb, table string, cols []string,
 	return nil
 }
 
+// insertReturning is insertRows for an insert whose suffix returns rows
+// (RETURNING …): scan reads each.
+func (tx *Tx) insertReturning(ctx context.Context, table string, cols []string, suffix string, n int,
+	row func(i int, args []any) []any, scan func(*sql.Rows) error) error {
+	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
+	one := `(` + placeholders(len(cols)) + `)`
+	for start := 0; start < n; start += bulkRows {
+		part := min(bulkRows, n-start)
+		args := make([]any, 0, part*len(cols))
+		for i := start; i < start+part; i++ {
+			args = row(i, args)
+		}
+		st, err := tx.stmt(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", part), ", ")+suffix)
+		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 var (
 	bulkChangeCols = append([]string{"id", "repo_id", "number"}, changeCols...)
 	bulkReviewCols = []string{"change_id", "provider_id", "author", "author_is_bot", "state", "submitted_at"}
@@ -68,10 +103,19 @@ var (
 	bulkCIRunCols  = append([]string{"id", "repo_id", "provider_id"}, ciRunCols...)
 )
 
-// reviewConflict makes a bulk review insert behave as upsertReview does.
-const reviewConflict = ` ON CONFLICT (change_id, provider_id) DO UPDATE SET
-	author = excluded.author, author_is_bot = excluded.author_is_bot,
-	state = excluded.state, submitted_at = excluded.submitted_at`
+// reviewRef is review r of change c of a slice of changes.
+type reviewRef struct{ c, r int }
+
+// reviewRefs are the reviews of cs, in order.
+func reviewRefs(cs []Change) []reviewRef {
+	var out []reviewRef
+	for i, c := range cs {
+		for j := range c.Reviews {
+			out = append(out, reviewRef{i, j})
+		}
+	}
+	return out
+}
 
 // InsertChanges inserts new changes, with the ids they carry, and their
 // reviews. A change that exists already is an error.
@@ -82,14 +126,8 @@ func (tx *Tx) InsertChanges(ctx context.Context, cs []Change) error {
 	if err != nil {
 		return err
 	}
-	type ref struct{ c, r int }
-	var reviews []ref
-	for i, c := range cs {
-		for j := range c.Reviews {
-			reviews = append(reviews, ref{i, j})
-		}
-	}
-	return tx.insertRows(ctx, "INSERT", "reviews", bulkReviewCols, reviewConflict, len(reviews), func(i int, args []any) []any {
+	reviews := reviewRefs(cs)
+	return tx.insertRows(ctx, "INSERT", "reviews", bulkReviewCols, reviewUpsert, len(reviews), func(i int, args []any) []any {
 		c := &cs[reviews[i].c]
 		r := &c.Reviews[reviews[i].r]
 		return append(args, c.ID, r.ProviderID, r.Author, boolInt(r.AuthorIsBot), r.State, r.SubmittedAt.Unix())
@@ -246,82 +284,46 @@ func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error
 		out[i].Result = Updated
 	}
 	// Insert the new ones, learning their ids.
-	insertCols := append([]string{"repo_id", "number"}, changeCols...)
-	head := `INSERT INTO changes (` + strings.Join(insertCols, ", ") + `) VALUES `
-	one := `(` + placeholders(len(insertCols)) + `)`
-	for start := 0; start < len(fresh); start += bulkRows {
-		part := fresh[start:min(start+bulkRows, len(fresh))]
-		args := make([]any, 0, len(part)*len(insertCols))
-		for _, i := range part {
-			args = append(append(args, cs[i].RepoID, cs[i].Number), changeVals(cs[i])...)
-		}
-		st, err := tx.stmt(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", len(part)), ", ")+` RETURNING id, repo_id, number`)
-		if err != nil {
-			return nil, fmt.Errorf("upsert changes: %w", err)
-		}
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return nil, fmt.Errorf("upsert changes: %w", err)
-		}
-		for rows.Next() {
+	err := tx.insertReturning(ctx, "changes", append([]string{"repo_id", "number"}, changeCols...), ` RETURNING id, repo_id, number`, len(fresh),
+		func(i int, args []any) []any {
+			c := &cs[fresh[i]]
+			return append(append(args, c.RepoID, c.Number), changeVals(*c)...)
+		},
+		func(rows *sql.Rows) error {
 			var id, repo, number int64
 			if err := rows.Scan(&id, &repo, &number); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("upsert changes: %w", err)
+				return err
 			}
 			out[at[key{repo, number}]] = Upserted{ID: id, Result: Inserted}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("upsert changes: %w", err)
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("upsert changes: %w", err)
 	}
 	// Reviews: a change whose reviews changed was updated.
-	type ref struct{ c, r int }
-	var refs []ref
-	for i, c := range cs {
-		for j := range c.Reviews {
-			refs = append(refs, ref{i, j})
-		}
-	}
+	refs := reviewRefs(cs)
 	byID := make(map[int64]int, len(cs))
 	for i, u := range out {
 		byID[u.ID] = i
 	}
-	reviewHead := `INSERT INTO reviews (` + strings.Join(bulkReviewCols, ", ") + `) VALUES `
-	reviewOne := `(` + placeholders(len(bulkReviewCols)) + `)`
-	for start := 0; start < len(refs); start += bulkRows {
-		part := refs[start:min(start+bulkRows, len(refs))]
-		args := make([]any, 0, len(part)*len(bulkReviewCols))
-		for _, rf := range part {
+	err = tx.insertReturning(ctx, "reviews", bulkReviewCols, reviewUpsert+` RETURNING change_id`, len(refs),
+		func(i int, args []any) []any {
+			rf := refs[i]
 			r := cs[rf.c].Reviews[rf.r]
-			args = append(args, out[rf.c].ID, r.ProviderID, r.Author, boolInt(r.AuthorIsBot), r.State, r.SubmittedAt.Unix())
-		}
-		st, err := tx.stmt(ctx, reviewHead+strings.TrimSuffix(strings.Repeat(reviewOne+", ", len(part)), ", ")+reviewConflict+`
-			WHERE author IS NOT excluded.author OR author_is_bot IS NOT excluded.author_is_bot
-				OR state IS NOT excluded.state OR submitted_at IS NOT excluded.submitted_at
-			RETURNING change_id`)
-		if err != nil {
-			return nil, fmt.Errorf("upsert reviews: %w", err)
-		}
-		rows, err := st.QueryContext(ctx, args...)
-		if err != nil {
-			return nil, fmt.Errorf("upsert reviews: %w", err)
-		}
-		for rows.Next() {
+			return append(args, out[rf.c].ID, r.ProviderID, r.Author, boolInt(r.AuthorIsBot), r.State, r.SubmittedAt.Unix())
+		},
+		func(rows *sql.Rows) error {
 			var changeID int64
 			if err := rows.Scan(&changeID); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("upsert reviews: %w", err)
+				return err
 			}
 			if i, ok := byID[changeID]; ok && out[i].Result == Unchanged {
 				out[i].Result = Updated
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("upsert reviews: %w", err)
-		}
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("upsert reviews: %w", err)
 	}
 	return out, nil
 }

@@ -100,12 +100,7 @@ func (tx *Tx) UpsertChange(ctx context.Context, c Change) (int64, Result, error)
 
 func (tx *Tx) upsertReview(ctx context.Context, changeID int64, r Review) (int64, Result, error) {
 	res, err := tx.exec(ctx, `INSERT INTO reviews (change_id, provider_id, author, author_is_bot, state, submitted_at)
-		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (change_id, provider_id) DO UPDATE SET
-			author = excluded.author, author_is_bot = excluded.author_is_bot,
-			state = excluded.state, submitted_at = excluded.submitted_at
-		WHERE author IS NOT excluded.author OR author_is_bot IS NOT excluded.author_is_bot
-			OR state IS NOT excluded.state OR submitted_at IS NOT excluded.submitted_at`,
+		VALUES (?, ?, ?, ?, ?, ?)`+reviewUpsert,
 		changeID, r.ProviderID, r.Author, boolInt(r.AuthorIsBot), r.State, r.SubmittedAt.Unix())
 	if err != nil {
 		return 0, Unchanged, fmt.Errorf("upsert review %s: %w", r.ProviderID, err)
@@ -115,6 +110,14 @@ func (tx *Tx) upsertReview(ctx context.Context, changeID int64, r Review) (int64
 	}
 	return changeID, Unchanged, nil
 }
+
+// reviewUpsert makes an insert of reviews an upsert that writes a review
+// only when it changed.
+const reviewUpsert = ` ON CONFLICT (change_id, provider_id) DO UPDATE SET
+	author = excluded.author, author_is_bot = excluded.author_is_bot,
+	state = excluded.state, submitted_at = excluded.submitted_at
+	WHERE author IS NOT excluded.author OR author_is_bot IS NOT excluded.author_is_bot
+		OR state IS NOT excluded.state OR submitted_at IS NOT excluded.submitted_at`
 
 const changeSelect = `SELECT c.id, c.repo_id, c.number, c.provider_id, c.title, c.author, c.author_is_bot, c.state, c.draft, c.labels,
 	c.created_at, c.ready_at, c.first_commit_at, c.merged_at, c.closed_at, c.updated_at,
