@@ -95,7 +95,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 			p.Empty.Fix = "No decision is recorded yet: record one on the decisions page (or with `tach decisions add`), or see what the data suggests under Suggested decisions."
 		}
 		for _, d := range slices.Backward(decisions) {
-			p.Choices = append(p.Choices, templates.Link{Label: d.DecidedOn + " · " + d.Title, Href: compareHref(d.ID), Title: decisionScope(d)})
+			p.Choices = append(p.Choices, templates.Link{Label: d.DecidedOn + " · " + d.Title, Href: compareHref(d.ID), Title: decisionScope(d.ScopeTeam, d.ScopeRepos)})
 		}
 		return s.render(w, r, templates.Compare(p))
 	}
@@ -120,7 +120,7 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 	p.Scope = compareScopeLine(c)
 	if d := c.Decision; d != nil {
 		card := &templates.DecisionCard{ID: d.ID, Date: d.Date, Title: d.Title, Kind: d.Kind, Note: d.Note, Link: safeLink(d.Link),
-			Scope: decisionScope(store.Decision{ScopeTeam: derefString(d.Team), ScopeRepos: d.Repos})}
+			Scope: decisionScope(derefString(d.Team), d.Repos)}
 		if s.canWrite(r) {
 			card.EditHref = decisionPath(d.ID, "edit")
 		}

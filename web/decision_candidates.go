@@ -8,7 +8,6 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
-	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -49,7 +48,7 @@ func (s *Server) candidatesPage(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range cands {
 		item := templates.CandidateItem{
 			ID: c.ID, Date: c.Date, Title: c.Title, Kind: c.Kind, Evidence: c.Evidence,
-			Source: candidateSourceText(c.Source), Scope: decisionScope(store.Decision{ScopeTeam: c.Team, ScopeRepos: c.Repos}),
+			Source: candidateSourceText(c.Source), Scope: decisionScope(c.Team, c.Repos),
 			CompareHref: candidateCompareHref(c),
 		}
 		if write {

@@ -95,7 +95,7 @@ func doneNotice(q Query) string {
 
 func decisionRow(d store.Decision) templates.DecisionRow {
 	return templates.DecisionRow{
-		ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Scope: decisionScope(d),
+		ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Scope: decisionScope(d.ScopeTeam, d.ScopeRepos),
 		Note: truncate(d.Note, 240), NoteFull: d.Note, Link: safeLink(d.Link), CompareHref: compareHref(d.ID),
 	}
 }
@@ -120,14 +120,15 @@ func safeLink(link string) string {
 	return u.String()
 }
 
-func decisionScope(d store.Decision) string {
+// decisionScope says what a decision's scope covers.
+func decisionScope(team string, repos []string) string {
 	switch {
-	case d.ScopeTeam != "" && len(d.ScopeRepos) > 0:
-		return "team " + d.ScopeTeam + ": " + strings.Join(d.ScopeRepos, ", ")
-	case d.ScopeTeam != "":
-		return "team " + d.ScopeTeam
-	case len(d.ScopeRepos) > 0:
-		return strings.Join(d.ScopeRepos, ", ")
+	case team != "" && len(repos) > 0:
+		return "team " + team + ": " + strings.Join(repos, ", ")
+	case team != "":
+		return "team " + team
+	case len(repos) > 0:
+		return strings.Join(repos, ", ")
 	}
 	return "everything"
 }
