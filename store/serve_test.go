@@ -24,23 +24,23 @@ func init() {
 func TestDeliveriesAreRecordedOnce(t *testing.T) {
 	st := storetest.New(t)
 	now := at("2026-03-01T10:00:00Z")
-	first, err := st.RecordDelivery(ctx, store.GitHub, "d-1", "pull_request", now)
+	first, err := st.RecordDelivery(ctx, store.GitHub, "d-1", "pull_request", now, store.DeliveryReceived)
 	if err != nil || !first {
 		t.Fatalf("first delivery: %v, %v", first, err)
 	}
-	first, err = st.RecordDelivery(ctx, store.GitHub, "d-1", "pull_request", now.Add(time.Minute))
+	first, err = st.RecordDelivery(ctx, store.GitHub, "d-1", "pull_request", now.Add(time.Minute), store.DeliveryReceived)
 	if err != nil || first {
 		t.Fatalf("redelivery seen as first: %v, %v", first, err)
 	}
 	// The same id from the other provider is another delivery.
-	if first, _ := st.RecordDelivery(ctx, store.GitLab, "d-1", "Merge Request Hook", now); !first {
+	if first, _ := st.RecordDelivery(ctx, store.GitLab, "d-1", "Merge Request Hook", now, store.DeliveryReceived); !first {
 		t.Error("a GitLab delivery with a GitHub delivery's id was taken as a duplicate")
 	}
 	// A delivery whose processing failed may be redelivered and tried again.
 	if err := st.SetDeliveryOutcome(ctx, store.GitHub, "d-1", store.DeliveryFailed); err != nil {
 		t.Fatal(err)
 	}
-	if first, _ := st.RecordDelivery(ctx, store.GitHub, "d-1", "pull_request", now.Add(2*time.Minute)); !first {
+	if first, _ := st.RecordDelivery(ctx, store.GitHub, "d-1", "pull_request", now.Add(2*time.Minute), store.DeliveryReceived); !first {
 		t.Error("a failed delivery cannot be retried")
 	}
 	if err := st.SetDeliveryOutcome(ctx, store.GitHub, "d-1", store.DeliveryApplied); err != nil {
@@ -50,18 +50,18 @@ func TestDeliveriesAreRecordedOnce(t *testing.T) {
 	if err != nil || len(ds) != 2 {
 		t.Fatalf("deliveries = %+v, %v", ds, err)
 	}
-	if _, err := st.RecordDelivery(ctx, store.GitHub, "", "x", now); err == nil {
+	if _, err := st.RecordDelivery(ctx, store.GitHub, "", "x", now, store.DeliveryReceived); err == nil {
 		t.Error("an empty delivery id was accepted")
 	}
 	// Pruning keeps what is recent.
-	if _, err := st.RecordDelivery(ctx, store.GitHub, "old", "issues", now.Add(-60*24*time.Hour)); err != nil {
+	if _, err := st.RecordDelivery(ctx, store.GitHub, "old", "issues", now.Add(-60*24*time.Hour), store.DeliveryReceived); err != nil {
 		t.Fatal(err)
 	}
 	n, err := st.PruneDeliveries(ctx, now.Add(-30*24*time.Hour))
 	if err != nil || n != 1 {
 		t.Errorf("pruned %d, %v; want the one old delivery", n, err)
 	}
-	if first, _ := st.RecordDelivery(ctx, store.GitHub, "d-1", "pull_request", now); first {
+	if first, _ := st.RecordDelivery(ctx, store.GitHub, "d-1", "pull_request", now, store.DeliveryReceived); first {
 		t.Error("pruning dropped a recent delivery")
 	}
 }
@@ -75,7 +75,7 @@ func TestConcurrentRedeliveriesApplyOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			first, err := st.RecordDelivery(ctx, store.GitHub, "same", "issues", time.Now())
+			first, err := st.RecordDelivery(ctx, store.GitHub, "same", "issues", time.Now(), store.DeliveryReceived)
 			if err != nil {
 				t.Error(err)
 			}

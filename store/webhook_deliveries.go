@@ -32,25 +32,27 @@ type Delivery struct {
 // same id (GitHub's X-GitHub-Delivery, GitLab's Idempotency-Key): a
 // redelivery of one recorded before is not applied again, unless applying
 // it failed, in which case it is recorded afresh and may be tried again.
-func (s *Store) RecordDelivery(ctx context.Context, provider, id, event string, at time.Time) (first bool, err error) {
+// outcome is what a first delivery is recorded with: DeliveryReceived while
+// it is to be applied, or the outcome it already has (DeliveryUnknownRepo).
+func (s *Store) RecordDelivery(ctx context.Context, provider, id, event string, at time.Time, outcome string) (first bool, err error) {
 	if id == "" {
 		return false, errors.New("record webhook delivery: no delivery id")
 	}
 	err = s.Write(ctx, func(tx *Tx) error {
-		var outcome string
-		err := tx.queryRow(ctx, `SELECT outcome FROM webhook_deliveries WHERE provider = ? AND id = ?`, provider, id).Scan(&outcome)
+		var was string
+		err := tx.queryRow(ctx, `SELECT outcome FROM webhook_deliveries WHERE provider = ? AND id = ?`, provider, id).Scan(&was)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			first = true
 			_, err = tx.exec(ctx, `INSERT INTO webhook_deliveries (provider, id, event, received_at, outcome) VALUES (?, ?, ?, ?, ?)`,
-				provider, id, event, at.Unix(), DeliveryReceived)
+				provider, id, event, at.Unix(), outcome)
 			return err
 		case err != nil:
 			return err
-		case outcome == DeliveryFailed:
+		case was == DeliveryFailed:
 			first = true
 			_, err = tx.exec(ctx, `UPDATE webhook_deliveries SET event = ?, received_at = ?, outcome = ? WHERE provider = ? AND id = ?`,
-				event, at.Unix(), DeliveryReceived, provider, id)
+				event, at.Unix(), outcome, provider, id)
 			return err
 		}
 		return nil

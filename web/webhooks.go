@@ -70,7 +70,7 @@ type WebhookOptions struct {
 
 // DeliveryStore records webhook deliveries (*store.Store).
 type DeliveryStore interface {
-	RecordDelivery(ctx context.Context, provider, id, event string, at time.Time) (bool, error)
+	RecordDelivery(ctx context.Context, provider, id, event string, at time.Time, outcome string) (bool, error)
 	SetDeliveryOutcome(ctx context.Context, provider, id, outcome string) error
 }
 
@@ -302,8 +302,15 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request, provider
 		refuse(http.StatusBadRequest, webhookBadRequest, "the delivery id is malformed", "event", event)
 		return
 	}
+	// A delivery for a repo not in the config is recorded as ignored at
+	// once: one write.
+	unknown := repo != "" && wh.opt.KnownRepo != nil && !wh.opt.KnownRepo(provider, repo)
+	outcome := store.DeliveryReceived
+	if unknown {
+		outcome = store.DeliveryUnknownRepo
+	}
 	now := s.now()
-	first, err := wh.opt.Deliveries.RecordDelivery(r.Context(), provider, id, event, now)
+	first, err := wh.opt.Deliveries.RecordDelivery(r.Context(), provider, id, event, now, outcome)
 	if err != nil {
 		refuse(http.StatusInternalServerError, store.DeliveryFailed, "the delivery could not be recorded; it will be retried", "event", event, "delivery", id, "err", err)
 		return
@@ -314,10 +321,7 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request, provider
 		s.writeJSON(w, http.StatusOK, webhookReply{Status: "duplicate", Delivery: id, Reason: "this delivery was received before; it is not applied again"})
 		return
 	}
-	if repo != "" && wh.opt.KnownRepo != nil && !wh.opt.KnownRepo(provider, repo) {
-		if err := wh.opt.Deliveries.SetDeliveryOutcome(r.Context(), provider, id, store.DeliveryUnknownRepo); err != nil {
-			log.Error("webhook: record the outcome", "delivery", id, "err", err)
-		}
+	if unknown {
 		wh.opt.Telemetry.ObserveWebhook(provider, store.DeliveryUnknownRepo)
 		log.Info("webhook ignored", "event", event, "delivery", id, "repo", repo, "why", "not in the config")
 		s.writeJSON(w, http.StatusAccepted, webhookReply{Status: "accepted", Outcome: "ignored", Delivery: id,

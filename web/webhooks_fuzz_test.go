@@ -20,14 +20,14 @@ type memDeliveries struct {
 	m  map[string]string
 }
 
-func (d *memDeliveries) RecordDelivery(_ context.Context, provider, id, _ string, _ time.Time) (bool, error) {
+func (d *memDeliveries) RecordDelivery(_ context.Context, provider, id, _ string, _ time.Time, outcome string) (bool, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	k := provider + "\x00" + id
 	if o, ok := d.m[k]; ok && o != "failed" {
 		return false, nil
 	}
-	d.m[k] = "received"
+	d.m[k] = outcome
 	return true, nil
 }
 
