@@ -47,11 +47,7 @@ func (s *Server) compare(ctx context.Context, log DecisionLog, q Query) (metrics
 }
 
 func (s *Server) apiCompare(w http.ResponseWriter, r *http.Request) error {
-	q, err := s.parse(r)
-	if err != nil {
-		return err
-	}
-	log, err := s.decisionLog()
+	log, q, err := s.decisionLogQuery(r)
 	if err != nil {
 		return err
 	}
@@ -63,11 +59,7 @@ func (s *Server) apiCompare(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
-	q, err := s.parse(r)
-	if err != nil {
-		return err
-	}
-	log, err := s.decisionLog()
+	log, q, err := s.decisionLogQuery(r)
 	if err != nil {
 		return err
 	}

@@ -41,6 +41,17 @@ func (s *Server) decisionLog() (DecisionLog, error) {
 	return nil, errors.New("web: the server's Metrics has no decision log (give Options.Engine)")
 }
 
+// decisionLogQuery is the decision log and the request's query, for the
+// pages of the log and of comparisons.
+func (s *Server) decisionLogQuery(r *http.Request) (DecisionLog, Query, error) {
+	q, err := s.parse(r)
+	if err != nil {
+		return nil, q, err
+	}
+	log, err := s.decisionLog()
+	return log, q, err
+}
+
 // Write access. Every handler that changes the decision log (create, edit,
 // delete, accept and dismiss a suggestion) and every form that leads to one
 // goes through requireWrite, and pages show their write buttons only when

@@ -25,11 +25,7 @@ var candidateSources = map[string]string{
 }
 
 func (s *Server) candidatesPage(w http.ResponseWriter, r *http.Request) error {
-	q, err := s.parse(r)
-	if err != nil {
-		return err
-	}
-	log, err := s.decisionLog()
+	log, q, err := s.decisionLogQuery(r)
 	if err != nil {
 		return err
 	}

@@ -41,11 +41,7 @@ var kindLabels = map[string]string{
 }
 
 func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request) error {
-	q, err := s.parse(r)
-	if err != nil {
-		return err
-	}
-	log, err := s.decisionLog()
+	log, q, err := s.decisionLogQuery(r)
 	if err != nil {
 		return err
 	}
@@ -168,11 +164,7 @@ func (s *Server) decisionAt(r *http.Request) (DecisionLog, store.Decision, error
 // The form.
 
 func (s *Server) newDecisionPage(w http.ResponseWriter, r *http.Request) error {
-	q, err := s.parse(r)
-	if err != nil {
-		return err
-	}
-	log, err := s.decisionLog()
+	log, q, err := s.decisionLogQuery(r)
 	if err != nil {
 		return err
 	}
