@@ -71,3 +71,16 @@ func (s *Store) CIRunsForWindow(ctx context.Context, repoIDs []int64, from, to t
 	}
 	return out, nil
 }
+
+// OldestIncompleteCIRun returns the creation time of the oldest CI run of a
+// repo that has not completed and was created at or after since (zero when
+// there is none).
+func (s *Store) OldestIncompleteCIRun(ctx context.Context, repoID int64, since time.Time) (time.Time, error) {
+	var t sql.NullInt64
+	err := s.read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM ci_runs
+		WHERE repo_id = ? AND status <> 'completed' AND created_at >= ?`, repoID, since.Unix()).Scan(&t)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("find oldest incomplete CI run: %w", err)
+	}
+	return fromUnix(t), nil
+}
