@@ -9,10 +9,12 @@ import (
 	"github.com/tach-dev/tach/store"
 )
 
-// Sink is where a provider writes one repo's rows. Every Commit writes a
-// batch of rows and the resource's sync state (its watermark) in one
-// transaction, so a sync killed at any moment resumes from the last batch
-// it committed and ends with exactly the rows of one clean sync.
+// Sink is a provider's only way to the store for one repo: it reads what
+// earlier syncs stored through named methods, and writes rows through
+// Commit. Every Commit writes a batch of rows and the resource's sync
+// state (its watermark) in one transaction, so a sync killed at any moment
+// resumes from the last batch it committed and ends with exactly the rows
+// of one clean sync.
 type Sink struct {
 	st      *store.Store
 	repo    Repo
@@ -29,13 +31,65 @@ func (s *Sink) RepoID() int64 { return s.repoID }
 // Options are the run's options.
 func (s *Sink) Options() Options { return s.opts }
 
-// Store is the store, for the reads a provider needs (the sync state, the
-// deployments still needing a commit range).
-func (s *Sink) Store() *store.Store { return s.st }
-
 // State reads the sync state of one resource of the repo.
 func (s *Sink) State(ctx context.Context, resource string) (store.SyncState, error) {
 	return s.st.SyncState(ctx, s.repoID, resource)
+}
+
+// The reads a provider makes of what earlier syncs stored of the repo, to
+// decide what it must ask the API again. A provider reads the store only
+// through these, and writes only through Commit's Batch.
+
+// allTimeFrom and allTimeTo bound a window that holds every stored row.
+var allTimeFrom, allTimeTo = time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// StoredRepo is the repo's own row (default branch, url, ...).
+func (s *Sink) StoredRepo(ctx context.Context) (store.Repo, error) {
+	return s.st.RepoByName(ctx, s.repo.Name)
+}
+
+// StoredChange is the repo's change (pull or merge request) of that
+// number; an error wrapping store.ErrNotFound when none is stored.
+func (s *Sink) StoredChange(ctx context.Context, number int64) (store.Change, error) {
+	return s.st.ChangeByNumber(ctx, s.repoID, number)
+}
+
+// FinishedDeployments are the repo's stored deployments that finished (or
+// recovered), of every source, in the order they finished.
+func (s *Sink) FinishedDeployments(ctx context.Context) ([]store.Deployment, error) {
+	return s.st.DeploymentsForWindow(ctx, []int64{s.repoID}, allTimeFrom, allTimeTo)
+}
+
+// FinishedCIRuns are the repo's stored CI runs that finished, in the order
+// they finished.
+func (s *Sink) FinishedCIRuns(ctx context.Context) ([]store.CIRun, error) {
+	return s.st.CIRunsForWindow(ctx, []int64{s.repoID}, allTimeFrom, allTimeTo)
+}
+
+// DeploymentsNeedingRange are the repo's successful deployments of source
+// whose commit range has not been fetched yet, oldest first.
+func (s *Sink) DeploymentsNeedingRange(ctx context.Context, source string) ([]store.Deployment, error) {
+	return s.st.DeploymentsNeedingRange(ctx, s.repoID, source)
+}
+
+// PreviousSuccessfulDeployment is the successful deployment of d's source
+// and environment that finished last before d, the base of d's commit
+// range; ok is false for the first one.
+func (s *Sink) PreviousSuccessfulDeployment(ctx context.Context, d store.Deployment) (prev store.Deployment, ok bool, err error) {
+	return s.st.PreviousSuccessfulDeployment(ctx, d)
+}
+
+// OldestPendingDeployment is the creation time of the repo's oldest
+// deployment of source still pending, created at or after since (zero
+// when there is none): an incremental sync walks back to it.
+func (s *Sink) OldestPendingDeployment(ctx context.Context, source string, since time.Time) (time.Time, error) {
+	return s.st.OldestPendingDeployment(ctx, s.repoID, source, since)
+}
+
+// OldestIncompleteCIRun is the creation time of the repo's oldest CI run
+// not completed, created at or after since (zero when there is none).
+func (s *Sink) OldestIncompleteCIRun(ctx context.Context, since time.Time) (time.Time, error) {
+	return s.st.OldestIncompleteCIRun(ctx, s.repoID, since)
 }
 
 // Batch is one transaction's worth of rows of one resource. Its methods
@@ -45,9 +99,6 @@ type Batch struct {
 	repoID int64
 	counts ResourceSummary
 }
-
-// Tx is the batch's transaction, for writes the helpers below do not cover.
-func (b *Batch) Tx() *store.Tx { return b.tx }
 
 func (b *Batch) count(res store.Result) {
 	switch res {

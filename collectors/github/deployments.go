@@ -118,7 +118,7 @@ func (s *repoSync) syncGitHubDeployments(ctx context.Context) error {
 	stopAt := s.since
 	if !w.old.Watermark.IsZero() {
 		stopAt = w.old.Watermark.Add(-watermarkOverlap)
-		pending, err := s.sink.Store().OldestPendingDeployment(ctx, s.sink.RepoID(), "deployments", s.now().Add(-pendingLookback))
+		pending, err := s.sink.OldestPendingDeployment(ctx, "deployments", s.now().Add(-pendingLookback))
 		if err != nil {
 			return err
 		}

@@ -42,7 +42,7 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	needing, err := s.sink.Store().DeploymentsNeedingRange(ctx, s.sink.RepoID(), source)
+	needing, err := s.sink.DeploymentsNeedingRange(ctx, source)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 		if source == "deployments" && s.repo.Environments != nil && !s.repo.Environments.MatchString(d.Environment) {
 			continue
 		}
-		prev, ok, err := s.sink.Store().PreviousSuccessfulDeployment(gctx, d)
+		prev, ok, err := s.sink.PreviousSuccessfulDeployment(gctx, d)
 		if err != nil {
 			g.Go(func() error { return err })
 			break

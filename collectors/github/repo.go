@@ -44,7 +44,7 @@ func (s *repoSync) syncRepoInfo(ctx context.Context) error {
 		return fmt.Errorf("sync %s: repo: %w", s.repo.Name, err)
 	}
 	if ans.notModified {
-		stored, err := s.sink.Store().RepoByName(ctx, s.repo.Name)
+		stored, err := s.sink.StoredRepo(ctx)
 		if err == nil && stored.DefaultBranch != "" {
 			s.defaultBranch = stored.DefaultBranch
 			return s.sink.Commit(ctx, collectors.ResourceRepo, st, true, nil)

@@ -67,7 +67,7 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 	stopAt, incomplete := s.since, false
 	if !w.old.Watermark.IsZero() {
 		stopAt = w.old.Watermark.Add(-watermarkOverlap)
-		oldest, err := s.sink.Store().OldestIncompleteCIRun(ctx, s.sink.RepoID(), s.now().Add(-runLookback))
+		oldest, err := s.sink.OldestIncompleteCIRun(ctx, s.now().Add(-runLookback))
 		if err != nil {
 			return err
 		}

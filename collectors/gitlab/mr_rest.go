@@ -54,7 +54,7 @@ func (p *Provider) mergeRequestsREST(ctx context.Context, proj *project, st stor
 // the time the list gives, so reading its details again would change
 // nothing (the list repeats the MR at the watermark on every sync).
 func storedAsIs(ctx context.Context, proj *project, it *gl.BasicMergeRequest) (bool, error) {
-	c, err := proj.sink.Store().ChangeByNumber(ctx, proj.sink.RepoID(), it.IID)
+	c, err := proj.sink.StoredChange(ctx, it.IID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}

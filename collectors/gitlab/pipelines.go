@@ -12,10 +12,6 @@ import (
 	"github.com/tach-dev/tach/store"
 )
 
-// allTime is a window holding every stored row, for the store's window
-// queries.
-var allTimeFrom, allTimeTo = time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-
 // syncPipelines brings the project's pipelines up to date as CI runs and,
 // with deployments.source workflow, the deploying ones as deployments.
 //
@@ -40,7 +36,7 @@ func (p *Provider) syncPipelines(ctx context.Context, proj *project) error {
 			from = d
 		}
 	}
-	known := &knownRuns{st: proj.sink.Store(), repoID: proj.sink.RepoID(), workflow: workflow, depWatermark: depState.Watermark}
+	known := &knownRuns{sink: proj.sink, workflow: workflow, depWatermark: depState.Watermark}
 
 	fetch := func(after time.Time, page gl.RequestOptionFunc) ([]*gl.PipelineInfo, *gl.Response, error) {
 		items, resp, err := p.client.Pipelines.ListProjectPipelines(proj.id, &gl.ListProjectPipelinesOptions{
@@ -189,8 +185,7 @@ func ciStatus(s string) (status, conclusion string) {
 // knownRuns loads, once and only when needed, the runs (and workflow
 // deployments) already stored as finished.
 type knownRuns struct {
-	st       *store.Store
-	repoID   int64
+	sink     *collectors.Sink
 	workflow bool
 	// depWatermark is where the workflow deployments were synced to when
 	// this sync began.
@@ -217,7 +212,7 @@ func (k *knownRuns) remember(run store.CIRun, dep *store.Deployment) {
 
 func (k *knownRuns) run(ctx context.Context, id string) (*store.CIRun, error) {
 	if k.runs == nil {
-		rows, err := k.st.CIRunsForWindow(ctx, []int64{k.repoID}, allTimeFrom, allTimeTo)
+		rows, err := k.sink.FinishedCIRuns(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -245,7 +240,7 @@ func (k *knownRuns) deploymentDecided(ctx context.Context, id string, updated ti
 		return true, nil
 	}
 	if k.deps == nil {
-		rows, err := k.st.DeploymentsForWindow(ctx, []int64{k.repoID}, allTimeFrom, allTimeTo)
+		rows, err := k.sink.FinishedDeployments(ctx)
 		if err != nil {
 			return false, err
 		}

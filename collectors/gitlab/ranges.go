@@ -23,8 +23,7 @@ func (p *Provider) syncRanges(ctx context.Context, proj *project) error {
 	if src == "" {
 		src = string(sourceDeployments)
 	}
-	st := proj.sink.Store()
-	need, err := st.DeploymentsNeedingRange(ctx, proj.sink.RepoID(), src)
+	need, err := proj.sink.DeploymentsNeedingRange(ctx, src)
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
 	}
@@ -35,7 +34,7 @@ func (p *Provider) syncRanges(ctx context.Context, proj *project) error {
 	if len(need) == 0 {
 		return proj.sink.Commit(ctx, collectors.ResourceRanges, state, true, nil)
 	}
-	all, err := st.DeploymentsForWindow(ctx, []int64{proj.sink.RepoID()}, allTimeFrom, allTimeTo)
+	all, err := proj.sink.FinishedDeployments(ctx)
 	if err != nil {
 		return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
 	}
