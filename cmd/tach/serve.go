@@ -165,13 +165,10 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 			GitLabToken:  cfg.Webhooks.GitLabToken.Reveal(),
 			Deliveries:   st,
 			Apply:        sy.ApplyWebhook,
-			KnownRepo: func(provider, name string) bool {
-				_, ok := cfg.Match(config.Provider(provider), name)
-				return ok
-			},
-			OnApplied: func(collectors.Applied) { dora.poke() },
-			Telemetry: telemetry,
-			Logger:    log,
+			KnownRepo:    sy.Configured,
+			OnApplied:    func(collectors.Applied) { dora.poke() },
+			Telemetry:    telemetry,
+			Logger:       log,
 		})
 	}
 
@@ -267,23 +264,11 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 }
 
 // newServeScheduler is the scheduled sync: every sync.interval (with
-// jitter), the first once the last sync is an interval old (at once for a
-// database never synced). After each run the pages' engine is rebuilt from
-// the config, and the DORA gauges recomputed.
-func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store, sy *syncer, live *liveEngine,
+// jitter), the first once the last sync is an interval old. After each run
+// the pages' engine is rebuilt from the config, and the DORA gauges
+// recomputed.
+func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store, sy *collectors.Syncer, live *liveEngine,
 	telemetry *web.Telemetry, dora *doraRefresher, log *slog.Logger) *collectors.Scheduler {
-	first := 5 * time.Second
-	if states, err := st.SyncStates(ctx); err == nil {
-		var last time.Time
-		for _, s := range states {
-			if s.LastSuccessAt.After(last) {
-				last = s.LastSuccessAt
-			}
-		}
-		if wait := time.Until(last.Add(cfg.Sync.Interval)); !last.IsZero() && wait > first {
-			first = wait
-		}
-	}
 	run := func(ctx context.Context, tracker *collectors.Tracker) (*collectors.Summary, error) {
 		telemetry.SyncStarted()
 		sum, err := sy.Run(ctx, nil, tracker)
@@ -296,7 +281,7 @@ func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store,
 		return sum, err
 	}
 	return collectors.NewScheduler(run, collectors.ScheduleOptions{
-		Interval: cfg.Sync.Interval, FirstDelay: first, Logger: log,
+		Interval: cfg.Sync.Interval, FirstDelay: sy.FirstDelay(ctx, cfg.Sync.Interval), Logger: log,
 		OnFinish: telemetry.ObserveSync,
 	})
 }

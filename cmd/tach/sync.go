@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -18,10 +18,6 @@ import (
 func init() {
 	register("sync", "bring the database up to date from GitHub and GitLab", runSync)
 }
-
-// providerFactories build a collector for a provider from the config; each
-// provider registers itself from its own file (sync_github.go, ...).
-var providerFactories = map[config.Provider]func(cfg *config.Config, log *slog.Logger) (collectors.Provider, error){}
 
 func runSync(ctx context.Context, env *cli, args []string) error {
 	fs := newFlags(env, "sync", "[--config F] [--db F] [--repo R]... [--workers N]")
@@ -52,17 +48,22 @@ func runSync(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
+	if *workers > 0 {
+		cfg.Sync.Workers = *workers
+	}
 	s, err := newSyncer(cfg, ws.st, log)
 	if err != nil {
 		return err
 	}
-	s.Workers = *workers
 
 	tracker := collectors.NewTracker()
 	stopProgress := showProgress(env, log, tracker)
 	sum, err := s.Run(ctx, only, tracker)
 	stopProgress()
 	writeSyncSummary(env.stdout, sum)
+	if nc := (*collectors.NotConfiguredError)(nil); errors.As(err, &nc) {
+		return usagef("--repo %s is not in the config's repos", nc.Repo)
+	}
 	if err != nil {
 		return err
 	}
@@ -74,57 +75,6 @@ func runSync(ctx context.Context, env *cli, args []string) error {
 		return exitError{fmt.Errorf("sync failed for %d of %d repos (%s); the others are up to date", len(failed), len(sum.Repos), strings.Join(names, ", ")), 1}
 	}
 	return nil
-}
-
-// reposToSync turns the config's entries into repos, expanding GitLab
-// groups into their projects and keeping only --repo when given.
-func reposToSync(ctx context.Context, cfg *config.Config, providers map[string]collectors.Provider, only []string) ([]collectors.Repo, error) {
-	var out []collectors.Repo
-	seen := map[string]bool{}
-	add := func(entry config.Repo, name string) {
-		key := string(entry.Provider) + ":" + strings.ToLower(name)
-		if seen[key] {
-			return
-		}
-		seen[key] = true
-		out = append(out, repoOf(entry, name))
-	}
-	// Own entries first: their settings win over a group's.
-	for _, r := range cfg.Repos {
-		if !r.Group {
-			add(r, r.Name)
-		}
-	}
-	for _, r := range cfg.Repos {
-		if !r.Group {
-			continue
-		}
-		exp, ok := providers[string(r.Provider)].(collectors.Expander)
-		if !ok {
-			return nil, fmt.Errorf("sync: %s cannot list the projects of group %s", r.Provider.Title(), r.Name)
-		}
-		names, err := exp.ExpandGroup(ctx, r.Name, r.IncludeArchived)
-		if err != nil {
-			return nil, err
-		}
-		for _, n := range names {
-			if entry, ok := cfg.Match(r.Provider, n); ok {
-				add(entry, n)
-			}
-		}
-	}
-	if len(only) > 0 {
-		var kept []collectors.Repo
-		for _, name := range only {
-			i := slices.IndexFunc(out, func(r collectors.Repo) bool { return strings.EqualFold(r.Name, name) })
-			if i < 0 {
-				return nil, usagef("--repo %s is not in the config's repos", name)
-			}
-			kept = append(kept, out[i])
-		}
-		out = kept
-	}
-	return out, nil
 }
 
 func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
