@@ -138,7 +138,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 
 	live := newLiveEngine(opt.engine)
 	telemetry := web.NewTelemetry()
-	dora := newDORARefresher(live, st, telemetry, log)
+	dora := web.NewDORARefresher(telemetry, live, st, doraGap, log)
 
 	// The scheduled sync and the webhooks, with a config that has repos.
 	var sched *collectors.Scheduler
@@ -166,7 +166,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 			Deliveries:   st,
 			Apply:        sy.ApplyWebhook,
 			KnownRepo:    sy.Configured,
-			OnApplied:    func(collectors.Applied) { dora.poke() },
+			OnApplied:    func(collectors.Applied) { dora.Poke() },
 			Telemetry:    telemetry,
 			Logger:       log,
 		})
@@ -221,9 +221,9 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	if hooks != nil {
 		bg.Go(func() { hooks.Run(bgCtx) })
 	}
-	bg.Go(func() { dora.run(bgCtx) })
-	bg.Go(func() { prune(bgCtx, st, auth.Users != nil, hooks != nil, log) })
-	dora.poke()
+	bg.Go(func() { dora.Run(bgCtx) })
+	bg.Go(func() { srv.Prune(bgCtx, st) })
+	dora.Poke()
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -268,7 +268,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 // the pages' engine is rebuilt from the config, and the DORA gauges
 // recomputed.
 func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store, sy *collectors.Syncer, live *liveEngine,
-	telemetry *web.Telemetry, dora *doraRefresher, log *slog.Logger) *collectors.Scheduler {
+	telemetry *web.Telemetry, dora *web.DORARefresher, log *slog.Logger) *collectors.Scheduler {
 	run := func(ctx context.Context, tracker *collectors.Tracker) (*collectors.Summary, error) {
 		telemetry.SyncStarted()
 		sum, err := sy.Run(ctx, nil, tracker)
@@ -277,7 +277,7 @@ func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store,
 		} else {
 			live.replace(eng)
 		}
-		dora.poke()
+		dora.Poke()
 		return sum, err
 	}
 	return collectors.NewScheduler(run, collectors.ScheduleOptions{
@@ -286,85 +286,9 @@ func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store,
 	})
 }
 
-// doraRefresher recomputes the DORA gauges of /metrics when poked (at
-// start, after a sync, after a webhook wrote rows), at most every
-// doraGap: never on a scrape.
-type doraRefresher struct {
-	live      *liveEngine
-	st        *store.Store
-	telemetry *web.Telemetry
-	log       *slog.Logger
-	pokes     chan struct{}
-	now       func() time.Time
-	gap       time.Duration
-}
-
-// doraGap is the least time between two refreshes (tests lower it).
-var doraGap = 30 * time.Second
-
-func newDORARefresher(live *liveEngine, st *store.Store, t *web.Telemetry, log *slog.Logger) *doraRefresher {
-	return &doraRefresher{live: live, st: st, telemetry: t, log: log, pokes: make(chan struct{}, 1), now: time.Now, gap: doraGap}
-}
-
-func (d *doraRefresher) poke() {
-	select {
-	case d.pokes <- struct{}{}:
-	default:
-	}
-}
-
-func (d *doraRefresher) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-d.pokes:
-		}
-		if err := d.refresh(ctx); err != nil && ctx.Err() == nil {
-			d.log.Warn("DORA gauges not refreshed", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(d.gap):
-		}
-	}
-}
-
-func (d *doraRefresher) refresh(ctx context.Context) error {
-	repos, err := d.st.Repos(ctx)
-	if err != nil {
-		return err
-	}
-	names := make([]string, len(repos))
-	for i, r := range repos {
-		names[i] = r.Name
-	}
-	return d.telemetry.RefreshDORA(ctx, d.live, names, d.now())
-}
-
-// prune deletes expired sessions and deliveries older than 30 days, at
-// start and hourly.
-func prune(ctx context.Context, st *store.Store, sessions, deliveries bool, log *slog.Logger) {
-	for {
-		now := time.Now()
-		if sessions {
-			if _, err := st.PruneSessions(ctx, now); err != nil && ctx.Err() == nil {
-				log.Warn("prune sessions", "err", err)
-			}
-		}
-		if deliveries {
-			if _, err := st.PruneDeliveries(ctx, now.Add(-30*24*time.Hour)); err != nil && ctx.Err() == nil {
-				log.Warn("prune webhook deliveries", "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Hour):
-		}
-	}
-}
+// doraGap is the least time between two refreshes of the DORA gauges (0:
+// web.DefaultDORAGap; tests lower it).
+var doraGap time.Duration
 
 // plural writes "1 local user", "3 local users".
 func plural(n int, what string) string {
