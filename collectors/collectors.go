@@ -2,9 +2,14 @@
 //
 // This package holds what every provider shares: the repos to sync, the
 // sync run (a bounded pool of workers, one repo each, writing through one
-// store), the sink a provider writes a resource's rows and watermark
-// through in one transaction, live progress and the end-of-run summary.
-// Each provider (collectors/github, collectors/gitlab) implements Provider.
+// store), the sink through which a provider reads what is stored of a repo
+// and writes a resource's rows and watermark in one transaction, live
+// progress and the end-of-run summary. Above the run, the Syncer is a
+// configuration's whole sync (groups expanded, teams and derived values
+// brought up to date, webhooks applied) and the Scheduler runs it on a
+// server. Each provider (collectors/github, collectors/gitlab) implements
+// Provider and imports this package; this package never imports them:
+// cmd/tach hands the Syncer the providers and their webhook appliers.
 package collectors
 
 import (

@@ -52,7 +52,7 @@ type WebhookOptions struct {
 	GitLabToken  string
 	// Deliveries records deliveries and their outcomes (*store.Store).
 	Deliveries DeliveryStore
-	// Apply applies one event (the syncer's ApplyWebhook: write, derive).
+	// Apply applies one event (collectors.Syncer.ApplyWebhook: write, derive).
 	Apply func(ctx context.Context, provider, event string, payload []byte) (collectors.Applied, error)
 	// KnownRepo reports whether a repo, by the provider's name for it, is
 	// in the config; nil: every repo is (Apply decides).
