@@ -61,17 +61,30 @@ func parseGraphQLRequest(body []byte) *gqlRequest {
 		owner, _ := evalValue(sel.args["owner"], g.vars).(string)
 		name, _ := evalValue(sel.args["name"], g.vars).(string)
 		g.repoName = owner + "/" + name
-		for _, sub := range sel.sels {
-			if _, ok := sub.args["first"]; ok {
-				g.connection = sub.name
-				break
-			}
-		}
+		g.connection = firstConnection(sel.sels)
 	}
 	if sch, err := githubSchema(); err == nil {
 		g.cost = queryCost(sch, op, g.vars)
 	}
 	return g
+}
+
+// firstConnection names the first connection (a field with a first
+// argument) asked below a selection, depth first: pullRequests of
+// repository { pullRequests(first:) }, history of repository {
+// defaultBranchRef { target { ... on Commit { history(first:) } } } }.
+func firstConnection(sels []*selection) string {
+	for _, sub := range sels {
+		if _, ok := sub.args["first"]; ok && !sub.fragment {
+			return sub.name
+		}
+	}
+	for _, sub := range sels {
+		if c := firstConnection(sub.sels); c != "" {
+			return c
+		}
+	}
+	return ""
 }
 
 // queryCost is GitHub's documented formula: the number of requests needed
@@ -359,13 +372,22 @@ func parseCursor(c string) (sortKey, error) {
 	return k, nil
 }
 
-// connection is one page of a connection.
+// connection is one page of a connection. Its cursors come from keys, or
+// are given in cursors (a commit history's).
 type connection struct {
 	nodes   []any
 	keys    []sortKey
+	cursors []string
 	hasNext bool
 	hasPrev bool
 	total   int
+}
+
+func (c *connection) cursor(i int) string {
+	if c.cursors != nil {
+		return c.cursors[i]
+	}
+	return c.keys[i].cursor()
 }
 
 // paginate cuts a page from items (sorted by keys, descending when desc)
@@ -420,13 +442,13 @@ func (c *connection) field(e *executor, name string, args map[string]any) (any, 
 	case "edges":
 		edges := make([]any, len(c.nodes))
 		for i, n := range c.nodes {
-			edges[i] = &edge{cursor: c.keys[i].cursor(), node: n}
+			edges[i] = &edge{cursor: c.cursor(i), node: n}
 		}
 		return edges, nil
 	case "pageInfo":
 		pi := &pageInfo{hasNext: c.hasNext, hasPrev: c.hasPrev}
-		if len(c.keys) > 0 {
-			pi.start, pi.end = c.keys[0].cursor(), c.keys[len(c.keys)-1].cursor()
+		if len(c.nodes) > 0 {
+			pi.start, pi.end = c.cursor(0), c.cursor(len(c.nodes)-1)
 		}
 		return pi, nil
 	case "totalCount", "filteredCount":

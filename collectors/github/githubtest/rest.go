@@ -530,42 +530,70 @@ func (s *Server) releaseJSON(repo *Repo, r *Release) map[string]any {
 	}
 }
 
-// compare answers GET /compare/BASE...HEAD from the default branch's linear
-// history: the commits after BASE up to HEAD. An unknown sha (history
-// rewritten by a force push) is a 404. Without per_page it lists at most
-// 250 commits; with per_page it paginates.
+// compare answers GET /compare/BASE...HEAD from the commit graph: the
+// commits reachable from HEAD and not from BASE, oldest first (ahead_by,
+// total_commits), behind_by the other way round; status identical, ahead,
+// behind or diverged. BASE and HEAD are shas (or abbreviations) or the
+// default branch's name. An unknown sha (history rewritten by a force push)
+// is a 404. Without per_page it lists at most 250 commits; with per_page
+// it paginates.
 func (s *Server) compare(req *request, repo *Repo) (int, http.Header, []byte) {
+	notFound := func() (int, http.Header, []byte) {
+		return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest/commits/commits#compare-two-commits"})
+	}
 	base, head, ok := strings.Cut(req.segs[1], "...")
 	if !ok {
-		return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest/commits/commits#compare-two-commits"})
+		return notFound()
 	}
-	find := func(sha string) int {
-		for i, c := range repo.Commits {
-			if c.SHA == sha || (len(sha) >= 7 && strings.HasPrefix(c.SHA, sha)) {
-				return i
-			}
-		}
+	g := repo.commitGraph()
+	find := func(sha string) (int, bool) {
 		if sha == repo.DefaultBranch && len(repo.Commits) > 0 {
-			return len(repo.Commits) - 1
+			return g.find(repo.Commits[len(repo.Commits)-1].SHA)
 		}
-		return -1
+		return g.find(sha)
 	}
-	bi, hi := find(base), find(head)
-	if bi < 0 || hi < 0 {
-		return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest/commits/commits#compare-two-commits"})
+	bi, okb := find(base)
+	hi, okh := find(head)
+	if !okb || !okh {
+		return notFound()
 	}
-	status, ahead, behind := "identical", 0, 0
+	fromBase, fromHead := g.ancestors(bi), g.ancestors(hi)
 	var commits []Commit
+	mergeBase := bi
+	headLog := g.log(hi)
+	for k := len(headLog) - 1; k >= 0; k-- { // oldest first
+		if i := headLog[k]; !fromBase[i] {
+			commits = append(commits, g.nodes[i])
+		}
+	}
+	for _, i := range headLog {
+		if fromBase[i] {
+			mergeBase = i
+			break
+		}
+	}
+	behind := 0
+	for i := range fromBase {
+		if !fromHead[i] {
+			behind++
+		}
+	}
+	ahead := len(commits)
+	status := "identical"
 	switch {
-	case hi > bi:
-		status, ahead, commits = "ahead", hi-bi, repo.Commits[bi+1:hi+1]
-	case hi < bi:
-		status, behind = "behind", bi-hi
+	case ahead > 0 && behind > 0:
+		status = "diverged"
+	case ahead > 0:
+		status = "ahead"
+	case behind > 0:
+		status = "behind"
 	}
 	commitJSON := func(c Commit) map[string]any {
-		committed := c.CommittedAt
-		if committed.IsZero() {
-			committed = c.AuthoredAt
+		committed := c.committed()
+		parents := []any{}
+		for _, p := range c.Parents {
+			parents = append(parents, map[string]any{"sha": p, "url": s.apiURL("repos", repo.Owner, repo.Name, "commits", p),
+				"html_url": fmt.Sprintf("%s/%s/commit/%s", s.URL, repo.FullName(), p)})
 		}
 		return map[string]any{
 			"sha": c.SHA, "node_id": "C_" + c.SHA[:8], "url": s.apiURL("repos", repo.Owner, repo.Name, "commits", c.SHA),
@@ -575,7 +603,7 @@ func (s *Server) compare(req *request, repo *Repo) (int, http.Header, []byte) {
 				"committer": map[string]any{"name": c.Author.Login, "email": c.Author.Login + "@example.com", "date": ts(committed)},
 				"message":   c.Message, "tree": map[string]any{"sha": SHA(c.SHA + "tree")}, "comment_count": 0,
 			},
-			"author": s.userJSON(c.Author), "committer": s.userJSON(c.Author), "parents": []any{},
+			"author": s.userJSON(c.Author), "committer": s.userJSON(c.Author), "parents": parents,
 		}
 	}
 	items := make([]any, len(commits))
@@ -587,8 +615,8 @@ func (s *Server) compare(req *request, repo *Repo) (int, http.Header, []byte) {
 			"url":      s.apiURL("repos", repo.Owner, repo.Name, "compare", req.segs[1]),
 			"html_url": fmt.Sprintf("%s/%s/compare/%s", s.URL, repo.FullName(), req.segs[1]),
 			"status":   status, "ahead_by": ahead, "behind_by": behind, "total_commits": len(commits),
-			"base_commit":       commitJSON(repo.Commits[bi]),
-			"merge_base_commit": commitJSON(repo.Commits[min(bi, hi)]),
+			"base_commit":       commitJSON(g.nodes[bi]),
+			"merge_base_commit": commitJSON(g.nodes[mergeBase]),
 			"commits":           page, "files": []any{},
 		}
 	}

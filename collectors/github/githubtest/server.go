@@ -16,6 +16,8 @@
 //     which does not count against the rate limit.
 //   - Every answer carries x-ratelimit-limit/remaining/reset/used/resource;
 //     the core and graphql budgets run down and answer as spent when empty.
+//   - Commits form a graph (Repo.Commits, the default branch's first-parent
+//     line, and Repo.Side): compare and Commit.history walk it as git does.
 //   - GraphQL queries are parsed and validated against GitHub's schema
 //     (schema/github.graphql): an unknown field or argument is an error as
 //     at GitHub; data comes with errors arrays (NOT_FOUND for a missing
@@ -199,8 +201,10 @@ func (s *Server) OnRequest(fn func(endpoint string)) { s.Edit(func() { s.onReque
 // "pull", "issues", "runs", "run", "workflow_runs", "deployments",
 // "deployment_statuses", "releases", "compare", "rate_limit", "graphql"
 // (every GraphQL query), or "graphql.<connection>" (GraphQL queries by the
-// first connection asked of the repository: graphql.pullRequests,
-// graphql.deployments, graphql.releases, graphql.issues).
+// first connection asked of the repository, depth first:
+// graphql.pullRequests, graphql.deployments, graphql.releases,
+// graphql.issues, graphql.history). A Fault's Endpoint takes the same
+// names.
 func (s *Server) Requests(endpoint string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -293,8 +297,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	latency := s.latency
 	var fault *Fault
+	conn := ""
+	if req.gql != nil {
+		conn = req.gql.connection
+	}
 	for _, f := range s.faults {
-		if f.match(req.endpoint, req.repoName) {
+		if f.match(req.endpoint, conn, req.repoName) {
 			fault = f
 			break
 		}
@@ -338,6 +346,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, hdr, body := s.answer(req)
+	if fault != nil && fault.NoLink {
+		hdr.Del("Link")
+	}
 	if status == http.StatusOK && r.Method == http.MethodGet {
 		sum := sha1.Sum(body)
 		etag := `W/"` + hex.EncodeToString(sum[:]) + `"`
