@@ -2,7 +2,8 @@
 // pull requests with their reviews (GraphQL, 50 per request with their
 // first commits, reviews, labels and ready-for-review time), deployments
 // (GraphQL deployments with statuses, workflow runs, releases, or merges),
-// commit ranges of new deployments (the compare API, once each), GitHub
+// commit ranges of new deployments (once each, from one walk of the
+// default branch's history, or the compare API off that branch), GitHub
 // Actions runs and incident issues (REST, with ETags).
 //
 // Every resource is incremental: it keeps a watermark and an ETag in the
@@ -63,6 +64,10 @@ type Options struct {
 	// RangeWorkers is how many compare requests of one repo run at once
 	// (default 4).
 	RangeWorkers int
+	// compareEveryRange asks the compare API for every deployment range,
+	// as tach did before ranges came from the branch's history: the test
+	// that both give the same rows sets it.
+	compareEveryRange bool
 
 	// MaxRetries is how many times a request is tried again after a 5xx,
 	// a timeout or a secondary rate limit (default 4).

@@ -15,10 +15,12 @@ import (
 
 // Commit ranges (link: commits): a successful deployment D ships the merge
 // commits in the range P...D from the previous successful deployment P of
-// its environment. Each range is asked of the compare API once, when D is
-// new, and stored with the deployment: never again. The first deployment of
-// an environment has no P; it is left without a range and the metric rules
-// link it by time.
+// its environment. Each range is found once, when D is new, and stored
+// with the deployment: never again. Most come from one walk of the default
+// branch's history (history.go); the compare API is asked for the others
+// (a deployment off the branch's first-parent line). The first deployment
+// of an environment has no P; it is left without a range and the metric
+// rules link it by time.
 
 // compareAnswer is the part of a compare answer we read.
 type compareAnswer struct {
@@ -46,29 +48,69 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.p.opts.RangeWorkers)
+	// Ranges known without asking: a redeploy of the same sha, or a
+	// deployment without one, is empty; the rest from the history walk.
+	known := map[int64][]string{}
+	var pairs []rangePair
 	for _, d := range needing {
 		// Ranges matter only where the metrics look: production. Other
-		// environments (previews, staging) would cost a request each.
+		// environments (previews, staging) would cost requests.
 		if source == "deployments" && s.repo.Environments != nil && !s.repo.Environments.MatchString(d.Environment) {
 			continue
 		}
-		prev, ok, err := s.sink.PreviousSuccessfulDeployment(gctx, d)
+		prev, ok, err := s.sink.PreviousSuccessfulDeployment(ctx, d)
 		if err != nil {
-			g.Go(func() error { return err })
-			break
+			return err
 		}
 		if !ok {
 			continue
 		}
+		if prev.SHA == "" || d.SHA == "" || prev.SHA == d.SHA {
+			known[d.ID] = []string{}
+			continue
+		}
+		pairs = append(pairs, rangePair{d: d, prev: prev})
+	}
+	toCompare := pairs
+	if len(pairs) > 0 && !s.p.opts.compareEveryRange {
+		line, err := s.walkBranch(ctx, pairs)
+		if err != nil {
+			return err
+		}
+		toCompare = nil
+		for _, p := range pairs {
+			if shas, ok := line.rangeOf(p.prev.SHA, p.d.SHA); ok {
+				known[p.d.ID] = shas
+			} else {
+				toCompare = append(toCompare, p)
+			}
+		}
+	}
+	if len(known) > 0 {
+		err := s.sink.Commit(ctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
+			for _, d := range needing { // in a stable order
+				if shas, ok := known[d.ID]; ok {
+					if err := b.DeploymentRange(ctx, d.ID, shas); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.p.opts.RangeWorkers)
+	for _, p := range toCompare {
 		g.Go(func() error {
-			shas, err := s.commitRange(gctx, prev, d)
+			shas, err := s.commitRange(gctx, p.prev, p.d)
 			if err != nil {
 				return err
 			}
 			return s.sink.Commit(gctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
-				return b.DeploymentRange(gctx, d.ID, shas)
+				return b.DeploymentRange(gctx, p.d.ID, shas)
 			})
 		})
 	}

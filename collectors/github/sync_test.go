@@ -139,14 +139,15 @@ func TestFullSync(t *testing.T) {
 		t.Errorf("finished runs = %d, want 5", len(runs))
 	}
 
-	// Requests: one per resource, one compare for the one new range, and
+	// Requests: one per resource, one page of history for the one new
+	// range (no compare: both deployments are on the default branch), and
 	// for incidents one more: the newest issue update, where the next
 	// sync's list starts.
 	rs := repoSummary(t, sum, "acme/api")
 	if rs.Requests != 7 || srv.TotalRequests() != 7 {
 		t.Errorf("requests: summary %d, server %d (%s); want 7", rs.Requests, srv.TotalRequests(), srv.CountsString())
 	}
-	for _, ep := range []string{"repo", "graphql.pullRequests", "graphql.deployments", "compare", "runs"} {
+	for _, ep := range []string{"repo", "graphql.pullRequests", "graphql.deployments", "graphql.history", "runs"} {
 		if n := srv.Requests(ep); n != 1 {
 			t.Errorf("%s requests = %d, want 1", ep, n)
 		}
@@ -179,8 +180,8 @@ func TestResyncWithNothingNew(t *testing.T) {
 			t.Errorf("%s: %d new, %d updated with nothing changed", name, res.New, res.Updated)
 		}
 	}
-	if srv.Requests("compare") != 0 {
-		t.Errorf("compare asked again: %d", srv.Requests("compare"))
+	if srv.Requests("compare") != 0 || srv.Requests("graphql.history") != 0 {
+		t.Errorf("ranges asked again: %s", srv.CountsString())
 	}
 	if got := dump(t, st, false); got != before {
 		t.Errorf("rows changed:\n%s", diffLines(before, got))
@@ -263,8 +264,8 @@ func TestResyncAfterUpdates(t *testing.T) {
 	if len(runs) != 1 || runs[0].ProviderID != itoa(h.running.ID) || runs[0].Conclusion != "success" {
 		t.Errorf("completed run = %+v", runs)
 	}
-	if n := srv.Requests("compare"); n != 2 {
-		t.Errorf("compare requests = %d, want 2 (one per new successful deployment)", n)
+	if n, h := srv.Requests("compare"), srv.Requests("graphql.history"); n != 0 || h != 1 {
+		t.Errorf("compare requests = %d, history pages = %d; want 0 and 1 (one page for both new ranges)", n, h)
 	}
 	t.Logf("sync after updates: %s", srv.CountsString())
 }
@@ -316,7 +317,7 @@ func TestSourcesWorkflowReleasesMerges(t *testing.T) {
 						t.Errorf("release deployment = %+v", d)
 					}
 				}
-				if srv.Requests("compare") != 1 || srv.Requests("graphql.releases") != 1 {
+				if srv.Requests("compare") != 0 || srv.Requests("graphql.history") != 1 || srv.Requests("graphql.releases") != 1 {
 					t.Errorf("requests: %s", srv.CountsString())
 				}
 			case "merges":
@@ -346,8 +347,8 @@ func TestLinkTimeAsksNoRanges(t *testing.T) {
 	entry := repoEntry("acme/api", "deployments")
 	entry.Link = "time"
 	mustSync(t, st, p, entry)
-	if n := srv.Requests("compare"); n != 0 {
-		t.Errorf("compare requests = %d with link: time", n)
+	if n := srv.Requests("compare") + srv.Requests("graphql.history"); n != 0 {
+		t.Errorf("range requests with link: time: %s", srv.CountsString())
 	}
 }
 
