@@ -79,6 +79,13 @@ func (s *Server) answerREST(req *request, repo *Repo) (int, http.Header, []byte)
 // page answers one page of a list: per_page (default 30, at most 100) and
 // page, with a Link header. envelope, when set, wraps the page's items.
 func (s *Server) page(req *request, items []any, envelope func(items []any) any) (int, http.Header, []byte) {
+	return s.pageOf(req, len(items), func(i int) any { return items[i] }, envelope)
+}
+
+// pageOf is page over n items of which only the page's are rendered
+// (item(i) renders the i-th): a list of thousands is not rendered whole
+// for each of its pages.
+func (s *Server) pageOf(req *request, n int, item func(i int) any, envelope func(items []any) any) (int, http.Header, []byte) {
 	q := req.r.URL.Query()
 	per, _ := strconv.Atoi(q.Get("per_page"))
 	if per <= 0 {
@@ -87,9 +94,9 @@ func (s *Server) page(req *request, items []any, envelope func(items []any) any)
 	per = min(per, 100)
 	pg, _ := strconv.Atoi(q.Get("page"))
 	pg = max(pg, 1)
-	last := max(1, (len(items)+per-1)/per)
-	start := min((pg-1)*per, len(items))
-	end := min(start+per, len(items))
+	last := max(1, (n+per-1)/per)
+	start := min((pg-1)*per, n)
+	end := min(start+per, n)
 	hdr := http.Header{}
 	link := func(p int, rel string) string {
 		u := *req.r.URL
@@ -112,9 +119,9 @@ func (s *Server) page(req *request, items []any, envelope func(items []any) any)
 	if len(links) > 0 {
 		hdr.Set("Link", strings.Join(links, ", "))
 	}
-	pageItems := items[start:end]
-	if pageItems == nil {
-		pageItems = []any{}
+	pageItems := make([]any, 0, end-start)
+	for i := start; i < end; i++ {
+		pageItems = append(pageItems, item(i))
 	}
 	if envelope != nil {
 		return jsonBody(http.StatusOK, hdr, envelope(pageItems))
@@ -391,7 +398,7 @@ func (s *Server) listRuns(req *request, repo *Repo, q url.Values, keep func(*Wor
 	if err != nil {
 		return jsonBody(http.StatusUnprocessableEntity, nil, map[string]any{"message": "Validation Failed: created " + err.Error()})
 	}
-	var kept []any
+	var kept []*WorkflowRun
 	for _, r := range runs {
 		if keep != nil && !keep(r) {
 			continue
@@ -411,7 +418,7 @@ func (s *Server) listRuns(req *request, repo *Repo, q url.Values, keep func(*Wor
 		if (!from.IsZero() && r.CreatedAt.Before(from)) || (!to.IsZero() && !r.CreatedAt.Before(to)) {
 			continue
 		}
-		kept = append(kept, s.runJSON(repo, r))
+		kept = append(kept, r)
 	}
 	total := len(kept)
 	for _, f := range []string{"branch", "event", "status", "created", "head_sha", "actor", "check_suite_id"} {
@@ -420,7 +427,7 @@ func (s *Server) listRuns(req *request, repo *Repo, q url.Values, keep func(*Wor
 			break
 		}
 	}
-	return s.page(req, kept, func(items []any) any {
+	return s.pageOf(req, len(kept), func(i int) any { return s.runJSON(repo, kept[i]) }, func(items []any) any {
 		return map[string]any{"total_count": total, "workflow_runs": items}
 	})
 }
