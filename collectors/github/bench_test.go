@@ -1,10 +1,15 @@
 package github
 
 import (
+	"context"
 	"fmt"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/github/githubtest"
+	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/store/storetest"
 )
 
@@ -73,5 +78,124 @@ func BenchmarkSyncRequests(b *testing.B) {
 				b.Errorf("a re-sync made %d requests for %s, target ≤ 2", resyncMax, worst)
 			}
 		})
+	}
+}
+
+// benchScenario is the sync measured in issue 17 and docs/performance.md:
+// three repositories with, together, about 2,400 pull requests (1,900
+// merged), 420 production deployments (about 10 % failed), 2,900 CI runs
+// and 30 incidents over 40 weeks, synced with sync.history's default of
+// 180 days.
+func benchScenario(srv *githubtest.Server) []collectors.Repo {
+	var repos []collectors.Repo
+	for i, name := range []string{"acme/api", "acme/web", "acme/worker"} {
+		srv.AddRepo(name).Generate(githubtest.History{PRs: 800, Deployments: 140, Runs: 967, Incidents: 10, Issues: 40,
+			End: now, Span: 280 * day, Seed: uint64(i + 1)})
+		repos = append(repos, repoEntry(name, "deployments"))
+	}
+	return repos
+}
+
+// BenchmarkSyncScenario counts the requests of a first sync and of a
+// re-sync with nothing new of benchScenario, per resource, against the
+// issue's targets: a first sync under 100 requests (⌈merged/100⌉ +
+// ⌈runs/100⌉ + ⌈default-branch commits/100⌉ + a few per repo), a re-sync
+// at most 2 per resource. Reproduce with
+//
+//	go test ./collectors/github -run '^$' -bench BenchmarkSyncScenario -benchtime 1x
+func BenchmarkSyncScenario(b *testing.B) {
+	srv := githubtest.New(b)
+	repos := benchScenario(srv)
+	for range b.N {
+		st := storetest.New(b)
+		p, _, _ := newProvider(b, srv)
+		srv.ResetCounts()
+		first := mustSync(b, st, p, repos...)
+		full := srv.TotalRequests()
+		compares, history := srv.Requests("compare"), srv.Requests("graphql.history")
+		srv.ResetCounts()
+		again := mustSync(b, st, p, repos...)
+		resync := srv.TotalRequests()
+		for _, res := range []string{collectors.ResourceRepo, collectors.ResourceChanges, collectors.ResourceDeployments,
+			collectors.ResourceRanges, collectors.ResourceCIRuns, collectors.ResourceIncidents} {
+			n, m, most := 0, 0, 0
+			for _, r := range first.Repos {
+				if rs := r.Resources[res]; rs != nil {
+					n += rs.Requests
+				}
+			}
+			for _, r := range again.Repos {
+				if rs := r.Resources[res]; rs != nil {
+					m += rs.Requests
+					most = max(most, rs.Requests)
+				}
+			}
+			b.ReportMetric(float64(n), res+"/full-sync")
+			b.ReportMetric(float64(m), res+"/re-sync")
+			if most > 2 {
+				b.Errorf("a re-sync made %d requests for %s of one repo, target ≤ 2", most, res)
+			}
+		}
+		b.ReportMetric(float64(full), "requests/full-sync")
+		b.ReportMetric(float64(compares), "compare-requests/full-sync")
+		b.ReportMetric(float64(history), "history-requests/full-sync")
+		b.ReportMetric(float64(resync), "requests/re-sync")
+		if full >= 100 {
+			b.Errorf("a first sync made %d requests, target < 100", full)
+		}
+	}
+}
+
+// BenchmarkSyncWallTime syncs benchScenario's three repos at once from a
+// fake GitHub that answers each request after a latency, and compares the
+// wall time with the least the requests allow: requests ÷ the most that
+// were in flight at once × latency (issue 17's target: at most 1.3 ×).
+// Reproduce with
+//
+//	go test ./collectors/github -run '^$' -bench BenchmarkSyncWallTime -benchtime 1x
+func BenchmarkSyncWallTime(b *testing.B) {
+	const latency = 500 * time.Millisecond
+	srv := githubtest.New(b)
+	repos := benchScenario(srv)
+	srv.SetLatency(latency)
+	// When each request arrived: it is in flight for the latency from then.
+	var mu sync.Mutex
+	var arrivals []time.Time
+	srv.OnRequest(func(string) {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+	})
+	opts := runOptions()
+	opts.Workers = len(repos)
+	for range b.N {
+		st := storetest.New(b)
+		p, _, _ := newProvider(b, srv)
+		srv.ResetCounts()
+		mu.Lock()
+		arrivals = nil
+		mu.Unlock()
+		start := time.Now()
+		sum, err := collectors.Run(context.Background(), st, map[string]collectors.Provider{store.GitHub: p}, repos, opts, nil)
+		wall := time.Since(start)
+		if err != nil || len(sum.Failed()) > 0 {
+			b.Fatalf("sync: %v %v", err, sum.Failed())
+		}
+		mu.Lock()
+		inFlight := 0
+		for i, t := range arrivals {
+			n := 0
+			for j := i; j >= 0 && t.Sub(arrivals[j]) < latency; j-- {
+				n++
+			}
+			inFlight = max(inFlight, n)
+		}
+		mu.Unlock()
+		requests := srv.TotalRequests()
+		least := time.Duration(requests) * latency / time.Duration(max(inFlight, 1))
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(requests), "requests")
+		b.ReportMetric(float64(inFlight), "most-in-flight")
+		b.ReportMetric(wall.Seconds()/least.Seconds(), "×least")
 	}
 }

@@ -15,7 +15,6 @@ package github
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -64,6 +63,12 @@ type Options struct {
 	// RangeWorkers is how many compare requests of one repo run at once
 	// (default 4).
 	RangeWorkers int
+	// ResourceWorkers is how many resources of one repo sync at once
+	// (default 3): pull requests, CI runs, deployments and incidents, then
+	// commit ranges. Each is a chain of requests (a page's cursor or link
+	// names the next), so a repo's sync takes about as long as its longest;
+	// a fourth at once seldom shortens that (docs/performance.md).
+	ResourceWorkers int
 	// compareEveryRange asks the compare API for every deployment range,
 	// as tach did before ranges came from the branch's history: the test
 	// that both give the same rows sets it.
@@ -142,6 +147,9 @@ func New(opts Options) (*Provider, error) {
 	if opts.RangeWorkers <= 0 {
 		opts.RangeWorkers = 4
 	}
+	if opts.ResourceWorkers <= 0 {
+		opts.ResourceWorkers = 3
+	}
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 4
 	}
@@ -208,11 +216,15 @@ func (p *Provider) RateLimit(budget string) (remaining int, reset time.Time) {
 	return p.transport.budget.state(budget)
 }
 
-// SyncRepo brings one repo's rows up to date: the repo itself, then pull
-// requests, deployments, CI runs, commit ranges and incidents. A rejected
-// token, a missing repo, a spent rate limit or a cancelled context stop it
-// at once; another failure of one resource is reported after the others
-// have synced.
+// SyncRepo brings one repo's rows up to date: the repo itself first (its
+// default branch decides which runs deploy and which merges ship), then
+// its resources at once, ResourceWorkers at a time — pull requests, CI
+// runs, deployments, incidents — and the commit ranges once the
+// deployments they range are stored (with deployments.source workflow,
+// once the CI runs are: the deploy runs come with them). A rejected token,
+// a missing repo, a spent rate limit or a cancelled context stop it at
+// once; another failure of one resource is reported after the others have
+// synced.
 func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *collectors.Sink) error {
 	owner, name, ok := strings.Cut(repo.Name, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
@@ -230,36 +242,23 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	if err := s.syncRepoInfo(ctx); err != nil {
 		return err
 	}
-	steps := []struct {
-		resource string
-		run      func(context.Context) error
-	}{
-		{collectors.ResourceChanges, s.syncChanges},
-		{collectors.ResourceDeployments, s.syncDeployments},
-		{collectors.ResourceCIRuns, s.syncCIRuns},
-		{collectors.ResourceRanges, s.syncRanges},
-		{collectors.ResourceIncidents, s.syncIncidents},
+	// Ranges range the deployments stored: with source workflow, the CI
+	// runs write them.
+	rangesAfter := []string{collectors.ResourceDeployments}
+	if repo.Source == "workflow" {
+		rangesAfter = append(rangesAfter, collectors.ResourceCIRuns)
 	}
-	var errs []error
-	for _, step := range steps {
-		err := step.run(ctx)
-		if err == nil {
-			continue
-		}
-		err = fmt.Errorf("sync %s: %s: %w", repo.Name, step.resource, err)
-		if fatal(ctx, err) {
-			return errors.Join(append(errs, err)...)
-		}
-		s.log.Warn("github: resource failed; syncing the others", "resource", step.resource, "err", err)
-		errs = append(errs, err)
+	// The longest first: of the steps ready, the first listed starts first.
+	steps := []collectors.Step{
+		{Resource: collectors.ResourceChanges, Run: s.syncChanges},
+		{Resource: collectors.ResourceCIRuns, Run: s.syncCIRuns},
+		{Resource: collectors.ResourceDeployments, Run: s.syncDeployments},
+		{Resource: collectors.ResourceRanges, Run: s.syncRanges, After: rangesAfter},
+		{Resource: collectors.ResourceIncidents, Run: s.syncIncidents},
 	}
-	return errors.Join(errs...)
-}
-
-// fatal errors stop a repo's sync: nothing else of it can succeed.
-func fatal(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || errors.Is(err, collectors.ErrUnauthorized) ||
-		errors.Is(err, collectors.ErrRepoNotFound) || errors.Is(err, collectors.ErrRateLimited)
+	return sink.RunSteps(ctx, p.opts.ResourceWorkers, steps, func(resource string, err error) {
+		s.log.Warn("github: resource failed; syncing the others", "resource", resource, "err", err)
+	})
 }
 
 // repoSync is the sync of one repo.

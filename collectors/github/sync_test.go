@@ -497,7 +497,7 @@ func TestPullRequestPageHalvesOnTimeout(t *testing.T) {
 	srv := githubtest.New(t)
 	srv.AddRepo("acme/big").Generate(githubtest.History{PRs: 120, End: now, Span: 60 * day})
 	p, _, _ := newProvider(t, srv)
-	srv.Inject(githubtest.ServerError(http.StatusBadGateway).On("graphql").Repeat(5)) // the first try and its 4 retries
+	srv.Inject(githubtest.ServerError(http.StatusBadGateway).On("graphql.pullRequests").Repeat(5)) // the first try and its 4 retries
 	st := storetest.New(t)
 	mustSync(t, st, p, repoEntry("acme/big", "deployments"))
 	if n := len(history(t, st, "acme/big").Changes); n != 120 {
