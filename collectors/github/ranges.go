@@ -3,9 +3,11 @@ package github
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -106,6 +108,17 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 	for _, p := range toCompare {
 		g.Go(func() error {
 			shas, err := s.commitRange(gctx, p.prev, p.d)
+			if err != nil && !collectors.Fatal(gctx, err) {
+				// One range GitHub cannot give must not cost the others,
+				// nor the whole resource: the metrics link its deployment
+				// by time (it stays without a range, and the next sync
+				// asks again).
+				msg := fmt.Sprintf("deployment %s (%s, %s): no commit range (%v); its changes are linked by time",
+					p.d.ProviderID, p.d.Environment, shortSHA(p.d.SHA), err)
+				s.log.Warn("github: compare failed; deployment linked by time", "deployment", p.d.ProviderID, "err", err)
+				s.sink.Warn(collectors.ResourceRanges, msg)
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -120,20 +133,27 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 	return s.sink.Commit(ctx, collectors.ResourceRanges, st, true, nil)
 }
 
-// commitRange lists the commits in prev.SHA...d.SHA. A redeploy of the same
-// sha, or a range GitHub cannot compare (history rewritten by a force push:
-// 404), is empty.
+// commitRange lists the commits in prev.SHA...d.SHA, every page to the
+// answer's total_commits (a page without a Link to the next is not the
+// end while commits are missing). A range GitHub cannot compare (history
+// rewritten by a force push: 404 or 422) is empty.
 func (s *repoSync) commitRange(ctx context.Context, prev, d store.Deployment) ([]string, error) {
 	if prev.SHA == "" || d.SHA == "" || prev.SHA == d.SHA {
 		return []string{}, nil
 	}
-	u := s.p.client.url(s.repoPath("compare", prev.SHA+"..."+d.SHA), url.Values{"per_page": {strconv.Itoa(s.p.opts.PageSize)}})
+	page := func(n int) string {
+		q := url.Values{"per_page": {strconv.Itoa(s.p.opts.PageSize)}}
+		if n > 1 {
+			q.Set("page", strconv.Itoa(n))
+		}
+		return s.p.client.url(s.repoPath("compare", prev.SHA+"..."+d.SHA), q)
+	}
 	shas := []string{}
-	for u != "" {
+	for n, u := 1, page(1); u != ""; n++ {
 		var cmp compareAnswer
 		ans, err := s.p.client.get(ctx, u, "", &cmp)
 		var ae *APIError
-		if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusUnprocessableEntity) {
+		if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusUnprocessableEntity) && !diffTooLong(ae.Message) {
 			s.log.Warn("github: cannot compare deployments (history rewritten?); storing an empty range",
 				"deployment", d.ProviderID, "environment", d.Environment, "base", prev.SHA, "head", d.SHA, "status", ae.Status)
 			return []string{}, nil
@@ -144,7 +164,24 @@ func (s *repoSync) commitRange(ctx context.Context, prev, d store.Deployment) ([
 		for _, c := range cmp.Commits {
 			shas = append(shas, c.SHA)
 		}
-		u = ans.next
+		switch {
+		case ans.next != "":
+			u = ans.next
+		case len(shas) < cmp.TotalCommits && len(cmp.Commits) > 0:
+			u = page(n + 1)
+		case len(shas) < cmp.TotalCommits:
+			return nil, fmt.Errorf("compare %s...%s: %d of %d commits listed", shortSHA(prev.SHA), shortSHA(d.SHA), len(shas), cmp.TotalCommits)
+		default:
+			u = ""
+		}
 	}
 	return shas, nil
 }
+
+// diffTooLong reports GitHub's answer to a compare it gave up on ("Sorry,
+// this diff is taking too long to generate."): asking again gives the same.
+func diffTooLong(message string) bool {
+	return strings.Contains(strings.ToLower(message), "too long to generate")
+}
+
+func shortSHA(sha string) string { return sha[:min(len(sha), 7)] }

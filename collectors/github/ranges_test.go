@@ -3,10 +3,12 @@ package github
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/github/githubtest"
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
@@ -191,5 +193,112 @@ func TestResyncRangesReadOnlyTheHistoryTheyNeed(t *testing.T) {
 		if !strings.Contains(after, sha) {
 			t.Errorf("a merged branch's first commit %s is not in its range", sha)
 		}
+	}
+}
+
+// releaseDeployments deploys main, then two hotfixes from a release branch
+// of three commits each off it: their ranges are off the default branch's
+// first-parent line, so they are asked of the compare API.
+func releaseDeployments(srv *githubtest.Server, name string) (first, second *githubtest.Deployment, shas [][]string) {
+	r := srv.AddRepo(name)
+	base := r.AddCommit("initial", ago(30*day))
+	r.Deploy(base, "production", ago(29*day), "success")
+	tip := base
+	for k, d := range []**githubtest.Deployment{&first, &second} {
+		var range_ []string
+		for i := range 3 {
+			tip = r.AddSideCommit(fmt.Sprintf("hotfix %d.%d", k, i), ago(time.Duration(20-10*k-i)*day), tip)
+			range_ = append(range_, tip)
+		}
+		*d = r.Deploy(tip, "production", ago(time.Duration(20-10*k-3)*day), "success")
+		shas = append(shas, range_)
+	}
+	return first, second, shas
+}
+
+// A compare whose pages are not all linked is read to its total_commits.
+func TestComparePagesToTotalCommits(t *testing.T) {
+	srv := githubtest.New(t)
+	_, second, shas := releaseDeployments(srv, "acme/api")
+	srv.Inject(githubtest.WithoutLink().On("compare"))
+	p, _, _ := newProvider(t, srv, func(o *Options) { o.PageSize = 2 })
+	st := storetest.New(t)
+	mustSync(t, st, p, repoEntry("acme/api", "deployments"))
+	for _, d := range history(t, st, "acme/api").Deployments {
+		if d.ProviderID == itoa(second.ID) {
+			got := slices.Sorted(slices.Values(d.RangeSHAs))
+			want := slices.Sorted(slices.Values(shas[1]))
+			if !slices.Equal(got, want) {
+				t.Errorf("range = %v, want all %d commits %v", got, len(want), want)
+			}
+		}
+	}
+}
+
+// A compare GitHub keeps failing (a diff too long to generate; a 5xx
+// after every retry) leaves that deployment to time linking, says so on
+// the sync page, and does not stop the other ranges.
+func TestCompareThatKeepsFailingFallsBackToTime(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fault githubtest.Fault
+		tries int
+	}{
+		{"diff too long", githubtest.Fault{Status: 500, Message: "Server Error: Sorry, this diff is taking too long to generate."}, 1},
+		{"5xx every retry", githubtest.ServerError(502), 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := githubtest.New(t)
+			first, second, _ := releaseDeployments(srv, "acme/api")
+			srv.Inject(tc.fault.On("compare").Repeat(tc.tries))
+			p, _, logs := newProvider(t, srv, func(o *Options) { o.RangeWorkers = 1 })
+			st := storetest.New(t)
+			sum := mustSync(t, st, p, repoEntry("acme/api", "deployments"))
+			for _, d := range history(t, st, "acme/api").Deployments {
+				switch d.ProviderID {
+				case itoa(first.ID):
+					if d.RangeFetched || d.RangeSHAs != nil {
+						t.Errorf("the failed range was stored: %v", d.RangeSHAs)
+					}
+				case itoa(second.ID):
+					if !d.RangeFetched || len(d.RangeSHAs) != 3 {
+						t.Errorf("the other range = %v (fetched %v)", d.RangeSHAs, d.RangeFetched)
+					}
+				}
+			}
+			if n := srv.Requests("compare"); n != tc.tries+1 {
+				t.Errorf("compare requests = %d, want %d", n, tc.tries+1)
+			}
+			warned := repoSummary(t, sum, "acme/api").Resources[collectors.ResourceRanges].Warnings
+			if len(warned) != 1 || !strings.Contains(warned[0], itoa(first.ID)) || !strings.Contains(warned[0], "by time") {
+				t.Errorf("summary warnings = %q", warned)
+			}
+			states, err := st.SyncStates(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range states {
+				if s.Resource == collectors.ResourceRanges && (!strings.Contains(s.LastError, itoa(first.ID)) || s.LastSuccessAt.IsZero()) {
+					t.Errorf("sync state of ranges: error %q, success %v", s.LastError, s.LastSuccessAt)
+				}
+			}
+			if !strings.Contains(logs.String(), "linked by time") {
+				t.Errorf("nothing logged:\n%s", logs)
+			}
+
+			// The next sync asks again (GitHub may answer now), and a
+			// range that comes clears the warning.
+			srv.ResetCounts()
+			mustSync(t, st, p, repoEntry("acme/api", "deployments"))
+			if n := srv.Requests("compare"); n != 1 {
+				t.Errorf("compare requests of the next sync = %d, want 1", n)
+			}
+			states, _ = st.SyncStates(context.Background())
+			for _, s := range states {
+				if s.Resource == collectors.ResourceRanges && s.LastError != "" {
+					t.Errorf("warning left after the range came: %q", s.LastError)
+				}
+			}
+		})
 	}
 }

@@ -21,8 +21,9 @@ import (
 // answer as it is once it is final (any status); the callers read statuses.
 //
 // What is retried:
-//   - 5xx answers, timeouts and broken connections: up to MaxRetries more
-//     attempts, with exponential backoff and jitter;
+//   - 5xx answers (but a compare GitHub gave up on: "this diff is taking
+//     too long to generate"), timeouts and broken connections: up to
+//     MaxRetries more attempts, with exponential backoff and jitter;
 //   - secondary rate limits (403 or 429 with Retry-After or a "secondary
 //     rate limit" message): after Retry-After, else after a minute doubling
 //     each time (GitHub's advice), up to MaxRetries times;
@@ -219,6 +220,13 @@ func (t *transport) judge(resp *http.Response, ri rateInfo) (verdict, time.Durat
 	retryAfter, hasRetryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), t.clock.now())
 	switch {
 	case resp.StatusCode >= 500:
+		body, err := peekBody(resp, maxErrorBody)
+		if err != nil {
+			return answerFinal, 0, err
+		}
+		if diffTooLong(string(body)) { // the same answer every time
+			return answerFinal, 0, nil
+		}
 		return answerRetry, 0, nil
 	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:
 		body, err := peekBody(resp, maxErrorBody)
