@@ -87,10 +87,10 @@ func (s *Sink) OldestPendingDeployment(ctx context.Context, source string, since
 	return s.st.OldestPendingDeployment(ctx, s.repoID, source, since)
 }
 
-// OldestIncompleteCIRun is the creation time of the repo's oldest CI run
-// not completed, created at or after since (zero when there is none).
-func (s *Sink) OldestIncompleteCIRun(ctx context.Context, since time.Time) (time.Time, error) {
-	return s.st.OldestIncompleteCIRun(ctx, s.repoID, since)
+// IncompleteCIRuns are the repo's CI runs not completed, created at or
+// after since, oldest first (provider id, status and times only).
+func (s *Sink) IncompleteCIRuns(ctx context.Context, since time.Time) ([]store.CIRun, error) {
+	return s.st.IncompleteCIRuns(ctx, s.repoID, since)
 }
 
 // Batch is one transaction's worth of rows of one resource. Its methods

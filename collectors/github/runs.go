@@ -12,20 +12,33 @@ import (
 )
 
 // CI runs are the repo's GitHub Actions workflow runs, from the REST list
-// (newest first, 100 a page). The list is read without filters: with one
-// (created, branch, ...) GitHub returns at most 1,000 runs, which a busy
-// repo passes in days. A run changes after it is listed (queued, in
-// progress, completed), so a sync walks back past the oldest run it left
-// incomplete; with none, the first page is asked with its ETag and a 304
-// (which costs no rate limit) ends the sync of runs.
+// (newest first by creation, 100 a page). The list is read without
+// filters: with one (created, branch, ...) GitHub returns at most 1,000
+// runs, which a busy repo passes in days. A run changes after it is listed
+// (queued, in progress, completed; re-run), so a sync walks back past the
+// runs of the last rerunWindow and past the oldest run it left incomplete.
+// When the first page holds all of those, it is asked with its ETag, and a
+// 304 (which costs no rate limit) ends the sync of runs.
+//
+// A re-run keeps its run's id, number and created_at; run_attempt goes up
+// and run_started_at moves to the new attempt's start. Each attempt is a
+// CI run of its own (attempt 1 keeps the run's id, attempt n is
+// "ID/attempts/n"), so a flaky run re-run to green counts its failure and
+// its success. An attempt stored while it ran and re-run before the next
+// sync is read by its number, once (the list gives only the latest).
 //
 // For deployments.source workflow, the runs of the deploy workflow on the
-// default branch are also the deployments: they come with the same pages,
-// at no extra request.
+// default branch are also the deployments, attempt by attempt: they come
+// with the same pages, at no extra request.
 
 // runLookback bounds how far back an incomplete run is read again; one
 // incomplete for longer (a run stuck queued) is left as it is.
 const runLookback = 3 * 24 * time.Hour
+
+// rerunWindow is how far back every sync reads the runs again, for their
+// re-runs. GitHub re-runs runs up to 30 days old; two weeks keeps a quiet
+// repo's window in one page, and workflow_run webhooks bring the rest.
+const rerunWindow = 14 * 24 * time.Hour
 
 // restRun is the part of a workflow run we read.
 type restRun struct {
@@ -38,6 +51,7 @@ type restRun struct {
 	Status       string     `json:"status"`
 	Conclusion   *string    `json:"conclusion"`
 	HTMLURL      string     `json:"html_url"`
+	RunAttempt   int        `json:"run_attempt"`
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	RunStartedAt *time.Time `json:"run_started_at"`
@@ -64,25 +78,24 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 			return err
 		}
 	}
-	stopAt, incomplete := s.since, false
+	stopAt := s.since
+	incomplete := map[string]bool{}
 	if !w.old.Watermark.IsZero() {
-		stopAt = w.old.Watermark.Add(-watermarkOverlap)
-		oldest, err := s.sink.OldestIncompleteCIRun(ctx, s.now().Add(-runLookback))
+		stopAt = earliest(w.old.Watermark.Add(-watermarkOverlap), s.now().Add(-rerunWindow))
+		open, err := s.sink.IncompleteCIRuns(ctx, s.now().Add(-runLookback))
 		if err != nil {
 			return err
 		}
-		if !oldest.IsZero() {
-			incomplete = true
-			if oldest.Before(stopAt) {
-				stopAt = oldest
-			}
+		for _, r := range open {
+			incomplete[r.ProviderID] = true
+			stopAt = earliest(stopAt, r.CreatedAt)
 		}
 	}
 	first := s.p.client.url(s.repoPath("actions", "runs"), url.Values{
 		"per_page": {strconv.Itoa(s.p.opts.PageSize)}, "exclude_pull_requests": {"true"},
 	})
 	etag := ""
-	if !w.old.Watermark.IsZero() && !incomplete {
+	if !w.old.Watermark.IsZero() && len(incomplete) == 0 {
 		etag = etagOf(w.old.ETag, first)
 	}
 	firstETag := ""
@@ -100,22 +113,44 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 			}
 			return w.finish(ctx, w.old.ETag, nil)
 		}
-		if u == first {
+		// The first page's ETag answers for the next sync only when the
+		// page holds every run that sync reads again: it reaches past the
+		// window (or is the last), and no run is left incomplete.
+		if u == first && (ans.next == "" || (len(p.WorkflowRuns) > 0 && p.WorkflowRuns[len(p.WorkflowRuns)-1].CreatedAt.Before(s.now().Add(-rerunWindow)))) {
 			firstETag = etagFor(first, ans.etag)
 		}
 		etag = ""
 		done := ans.next == ""
 		var runs []store.CIRun
 		var deps []store.Deployment
+		add := func(r restRun) {
+			runs = append(runs, toCIRun(r))
+			if deploys != nil && s.isDeployRun(r) {
+				deps = append(deps, toWorkflowDeployment(r))
+			}
+		}
 		for _, r := range p.WorkflowRuns {
 			if r.CreatedAt.Before(stopAt) {
 				done = true
 				break
 			}
 			w.saw(r.CreatedAt)
-			runs = append(runs, toCIRun(r))
-			if deploys != nil && s.isDeployRun(r) {
-				deps = append(deps, toWorkflowDeployment(r))
+			add(r)
+			// An earlier attempt stored while it ran has ended since.
+			for k := 1; k < r.RunAttempt; k++ {
+				if !incomplete[runID(r.ID, k)] {
+					continue
+				}
+				var a restRun
+				if _, err := s.p.client.get(ctx, s.p.client.url(s.repoPath("actions", "runs", strconv.FormatInt(r.ID, 10), "attempts", strconv.Itoa(k)), nil), "", &a); err != nil {
+					return err
+				}
+				add(a)
+			}
+		}
+		for _, r := range runs {
+			if r.Status != "completed" {
+				firstETag = "" // read again next time, from the first page
 			}
 		}
 		if deploys != nil {
@@ -142,12 +177,36 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 	}
 }
 
-// toCIRun maps a workflow run: it starts at run_started_at and, having no
-// completion field, finishes at its updated_at once completed.
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// runID is the provider id of a run's attempt: the run's id for its first
+// attempt, "ID/attempts/N" for a re-run's.
+func runID(id int64, attempt int) string {
+	if attempt <= 1 {
+		return strconv.FormatInt(id, 10)
+	}
+	return strconv.FormatInt(id, 10) + "/attempts/" + strconv.Itoa(attempt)
+}
+
+// attemptURL is the web page of a run's attempt.
+func attemptURL(r restRun) string {
+	if r.RunAttempt <= 1 || r.HTMLURL == "" {
+		return r.HTMLURL
+	}
+	return r.HTMLURL + "/attempts/" + strconv.Itoa(r.RunAttempt)
+}
+
+// toCIRun maps a workflow run's attempt: it starts at run_started_at and,
+// having no completion field, finishes at its updated_at once completed.
 func toCIRun(r restRun) store.CIRun {
 	c := store.CIRun{
-		ProviderID: strconv.FormatInt(r.ID, 10), Name: r.Name, Branch: r.HeadBranch, Event: r.Event, SHA: r.HeadSHA,
-		Status: r.Status, URL: r.HTMLURL, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		ProviderID: runID(r.ID, r.RunAttempt), Name: r.Name, Branch: r.HeadBranch, Event: r.Event, SHA: r.HeadSHA,
+		Status: r.Status, URL: attemptURL(r), CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.Conclusion != nil {
 		c.Conclusion = *r.Conclusion
@@ -172,14 +231,14 @@ func (s *repoSync) isDeployRun(r restRun) bool {
 	return strings.EqualFold(r.Name, wf) || file == wf || strings.TrimPrefix(file, ".github/workflows/") == wf
 }
 
-// toWorkflowDeployment maps a deploy workflow run: a completed run with
+// toWorkflowDeployment maps a deploy workflow run's attempt: a completed one with
 // conclusion success is a success, failure or timed_out a failure, anything
 // else that completed (cancelled, skipped, ...) canceled; its finish is the
 // completed run's updated_at. A run not completed is pending.
 func toWorkflowDeployment(r restRun) store.Deployment {
 	d := store.Deployment{
-		Source: "workflow", ProviderID: strconv.FormatInt(r.ID, 10), Environment: "production",
-		SHA: r.HeadSHA, Ref: r.HeadBranch, Status: "pending", URL: r.HTMLURL,
+		Source: "workflow", ProviderID: runID(r.ID, r.RunAttempt), Environment: "production",
+		SHA: r.HeadSHA, Ref: r.HeadBranch, Status: "pending", URL: attemptURL(r),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 	if r.Actor != nil {

@@ -188,6 +188,9 @@ type WorkflowRun struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	RunStartedAt time.Time
+	// Attempts are the run's earlier attempts, oldest first, as they
+	// ended (Rerun keeps them; GET .../runs/{id}/attempts/{n} answers them).
+	Attempts []WorkflowRun
 }
 
 // Release is a release.
@@ -374,6 +377,22 @@ func (r *Repo) AddRun(name, file, branch, sha string, created time.Time, conclus
 	}
 	r.Runs = append(r.Runs, run)
 	return run
+}
+
+// Rerun starts the next attempt of a completed run at at, as GitHub's
+// re-run does: the run keeps its id, number and created_at; run_attempt
+// goes up, run_started_at moves to at, the conclusion clears; the attempt
+// before is kept in Attempts. A non-empty conclusion completes the new
+// attempt at finished.
+func (r *Repo) Rerun(run *WorkflowRun, at time.Time, conclusion string, finished time.Time) {
+	prev := *run
+	prev.Attempts = nil
+	run.Attempts = append(run.Attempts, prev)
+	run.RunAttempt++
+	run.Status, run.Conclusion, run.RunStartedAt, run.UpdatedAt = "queued", "", at, at
+	if conclusion != "" {
+		run.Status, run.Conclusion, run.UpdatedAt = "completed", conclusion, finished
+	}
 }
 
 // AddRelease adds a published release of tag pointing at sha.

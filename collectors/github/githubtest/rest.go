@@ -47,6 +47,19 @@ func (s *Server) answerREST(req *request, repo *Repo) (int, http.Header, []byte)
 				return jsonBody(http.StatusOK, nil, s.runJSON(repo, r))
 			}
 		}
+	case "run_attempt":
+		id, _ := strconv.ParseInt(req.segs[2], 10, 64)
+		n, _ := strconv.Atoi(req.segs[4])
+		for _, r := range repo.Runs {
+			switch {
+			case r.ID != id:
+			case n == r.RunAttempt:
+				return jsonBody(http.StatusOK, nil, s.runJSON(repo, r))
+			case n >= 1 && n <= len(r.Attempts):
+				a := r.Attempts[n-1]
+				return jsonBody(http.StatusOK, nil, s.runJSON(repo, &a))
+			}
+		}
 	case "deployments":
 		return s.listDeployments(req, repo, q)
 	case "deployment_statuses":

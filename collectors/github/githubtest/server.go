@@ -198,7 +198,7 @@ func (s *Server) FaultsInjected() int {
 func (s *Server) OnRequest(fn func(endpoint string)) { s.Edit(func() { s.onRequest = fn }) }
 
 // Requests is the number of requests an endpoint received: "repo", "pulls",
-// "pull", "issues", "runs", "run", "workflow_runs", "deployments",
+// "pull", "issues", "runs", "run", "run_attempt", "workflow_runs", "deployments",
 // "deployment_statuses", "releases", "compare", "rate_limit", "graphql"
 // (every GraphQL query), or "graphql.<connection>" (GraphQL queries by the
 // first connection asked of the repository, depth first:
@@ -418,6 +418,8 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "runs"
 	case len(rest) == 3 && rest[0] == "actions" && rest[1] == "runs":
 		req.endpoint = "run"
+	case len(rest) == 5 && rest[0] == "actions" && rest[1] == "runs" && rest[3] == "attempts":
+		req.endpoint = "run_attempt"
 	case len(rest) == 4 && rest[0] == "actions" && rest[1] == "workflows" && rest[3] == "runs":
 		req.endpoint = "workflow_runs"
 	case len(rest) == 1 && rest[0] == "deployments":
