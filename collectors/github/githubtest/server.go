@@ -197,6 +197,48 @@ func (s *Server) FaultsInjected() int {
 // before it is answered (a test cancels its sync after k requests with it).
 func (s *Server) OnRequest(fn func(endpoint string)) { s.Edit(func() { s.onRequest = fn }) }
 
+// Arrivals are the times requests arrived at a server (RecordArrivals).
+type Arrivals struct {
+	mu    sync.Mutex
+	times []time.Time
+}
+
+// RecordArrivals records when each request arrives from now on, through
+// the OnRequest hook (it replaces one set before).
+func (s *Server) RecordArrivals() *Arrivals {
+	a := &Arrivals{}
+	s.OnRequest(func(string) {
+		a.mu.Lock()
+		a.times = append(a.times, time.Now())
+		a.mu.Unlock()
+	})
+	return a
+}
+
+// Reset forgets the arrivals so far.
+func (a *Arrivals) Reset() {
+	a.mu.Lock()
+	a.times = nil
+	a.mu.Unlock()
+}
+
+// MostInFlight is the most requests that were in flight at once, each for
+// latency from its arrival (the server's latency): the concurrency a
+// client reached.
+func (a *Arrivals) MostInFlight(latency time.Duration) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	most := 0
+	for i, t := range a.times {
+		n := 0
+		for j := i; j >= 0 && t.Sub(a.times[j]) < latency; j-- {
+			n++
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
 // Requests is the number of requests an endpoint received: "repo", "pulls",
 // "pull", "issues", "runs", "run", "run_attempt", "workflow_runs", "deployments",
 // "deployment_statuses", "releases", "compare", "rate_limit", "graphql"
