@@ -16,9 +16,11 @@ import (
 // filters: with one (created, branch, ...) GitHub returns at most 1,000
 // runs, which a busy repo passes in days. A run changes after it is listed
 // (queued, in progress, completed; re-run), so a sync walks back past the
-// runs of the last rerunWindow and past the oldest run it left incomplete.
-// When the first page holds all of those, it is asked with its ETag, and a
-// 304 (which costs no rate limit) ends the sync of runs.
+// oldest run it left incomplete, and writes again the runs of the last
+// rerunWindow on the pages it reads; once a day (rereadEvery) it reads
+// every page of that window. Otherwise, with no run left incomplete, the
+// first page is asked with its ETag, and a 304 (which costs no rate
+// limit) ends the sync of runs: a re-run changes the page that lists it.
 //
 // A re-run keeps its run's id, number and created_at; run_attempt goes up
 // and run_started_at moves to the new attempt's start. Each attempt is a
@@ -35,9 +37,9 @@ import (
 // incomplete for longer (a run stuck queued) is left as it is.
 const runLookback = 3 * 24 * time.Hour
 
-// rerunWindow is how far back every sync reads the runs again, for their
-// re-runs. GitHub re-runs runs up to 30 days old; two weeks keeps a quiet
-// repo's window in one page, and workflow_run webhooks bring the rest.
+// rerunWindow is how far back the runs are read again, for their re-runs.
+// GitHub re-runs runs up to 30 days old; two weeks keeps a quiet repo's
+// window in one page, and workflow_run webhooks bring the rest at once.
 const rerunWindow = 14 * 24 * time.Hour
 
 // restRun is the part of a workflow run we read.
@@ -78,11 +80,18 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 			return err
 		}
 	}
-	stopAt := s.since
+	// The walk asks for pages until a run created before stopAt, and
+	// writes the runs created from keepFrom on: on a re-sync, the runs since
+	// the watermark (and the oldest left incomplete), and those of the
+	// rerun window on the pages it reads; once a day, every page of the
+	// window.
+	now := s.now()
+	reread, storedETag := splitRunsETag(w.old.ETag)
+	stopAt, keepFrom, deep := s.since, s.since, true
 	incomplete := map[string]bool{}
 	if !w.old.Watermark.IsZero() {
-		stopAt = earliest(w.old.Watermark.Add(-watermarkOverlap), s.now().Add(-rerunWindow))
-		open, err := s.sink.IncompleteCIRuns(ctx, s.now().Add(-runLookback))
+		stopAt = w.old.Watermark.Add(-watermarkOverlap)
+		open, err := s.sink.IncompleteCIRuns(ctx, now.Add(-runLookback))
 		if err != nil {
 			return err
 		}
@@ -90,13 +99,20 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 			incomplete[r.ProviderID] = true
 			stopAt = earliest(stopAt, r.CreatedAt)
 		}
+		keepFrom = earliest(stopAt, now.Add(-rerunWindow))
+		if deep = now.Sub(reread) >= rereadEvery; deep {
+			stopAt = keepFrom
+		}
 	}
 	first := s.p.client.url(s.repoPath("actions", "runs"), url.Values{
 		"per_page": {strconv.Itoa(s.p.opts.PageSize)}, "exclude_pull_requests": {"true"},
 	})
 	etag := ""
-	if !w.old.Watermark.IsZero() && len(incomplete) == 0 {
-		etag = etagOf(w.old.ETag, first)
+	if !w.old.Watermark.IsZero() && len(incomplete) == 0 && !deep {
+		etag = etagOf(storedETag, first)
+	}
+	if deep {
+		reread = now
 	}
 	firstETag := ""
 	for u := first; ; {
@@ -113,10 +129,7 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 			}
 			return w.finish(ctx, w.old.ETag, nil)
 		}
-		// The first page's ETag answers for the next sync only when the
-		// page holds every run that sync reads again: it reaches past the
-		// window (or is the last), and no run is left incomplete.
-		if u == first && (ans.next == "" || (len(p.WorkflowRuns) > 0 && p.WorkflowRuns[len(p.WorkflowRuns)-1].CreatedAt.Before(s.now().Add(-rerunWindow)))) {
+		if u == first {
 			firstETag = etagFor(first, ans.etag)
 		}
 		etag = ""
@@ -131,7 +144,9 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 		}
 		for _, r := range p.WorkflowRuns {
 			if r.CreatedAt.Before(stopAt) {
-				done = true
+				done = true // no further page; this one's runs of the window still count
+			}
+			if r.CreatedAt.Before(keepFrom) {
 				break
 			}
 			w.saw(r.CreatedAt)
@@ -168,7 +183,7 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 			return nil
 		}
 		if done {
-			return w.finish(ctx, firstETag, write)
+			return w.finish(ctx, joinRunsETag(reread, firstETag), write)
 		}
 		if err := w.page(ctx, write); err != nil {
 			return err
@@ -182,6 +197,26 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// rereadEvery is how often a sync reads every page of the rerun window;
+// the syncs between read the window's runs on the pages they read anyway
+// (all of them when the window fits in the first page).
+const rereadEvery = 24 * time.Hour
+
+// The runs' sync state keeps in its ETag field when the rerun window was
+// last read whole, then the first page's ETag: "UNIX URL|ETAG".
+func joinRunsETag(reread time.Time, etag string) string {
+	return strconv.FormatInt(reread.Unix(), 10) + " " + etag
+}
+
+func splitRunsETag(stored string) (reread time.Time, etag string) {
+	unix, etag, ok := strings.Cut(stored, " ")
+	n, err := strconv.ParseInt(unix, 10, 64)
+	if !ok || err != nil {
+		return time.Time{}, ""
+	}
+	return time.Unix(n, 0), etag
 }
 
 // runID is the provider id of a run's attempt: the run's id for its first

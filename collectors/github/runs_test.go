@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/github/githubtest"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/store/storetest"
@@ -148,5 +149,49 @@ func TestWebhookRerunIsAnotherAttempt(t *testing.T) {
 	h, _ := st.RepoHistory(bg, first.RepoID)
 	if len(h.Deployments) != 2 {
 		t.Errorf("deployments = %+v, want one per attempt", h.Deployments)
+	}
+}
+
+// In a busy repo the window of re-runs spans pages: a re-sync reads only
+// the pages it needs (the first, with its ETag), and once a day every page
+// of the window.
+func TestRerunsDeepInTheWindowAreSeenWithinADay(t *testing.T) {
+	srv := githubtest.New(t)
+	r := srv.AddRepo("acme/busy")
+	for i := range 12 { // one a day, newest first on the list
+		at := ago(time.Duration(12-i) * day)
+		r.AddRun("CI", "ci.yml", "main", githubtest.SHA(itoa(int64(i))), at, "failure", at.Add(10*time.Minute))
+	}
+	old := r.Runs[3] // 9 days old: on the fifth page of two
+	p, _, _ := newProvider(t, srv, func(o *Options) { o.PageSize = 2 })
+	st := storetest.New(t)
+	entry := repoEntry("acme/busy", "deployments")
+	syncAt := func(at time.Time) {
+		t.Helper()
+		opts := runOptions()
+		opts.Now = func() time.Time { return at }
+		sum, err := collectors.Run(context.Background(), st, map[string]collectors.Provider{store.GitHub: p}, []collectors.Repo{entry}, opts, nil)
+		if err != nil || len(sum.Failed()) > 0 {
+			t.Fatalf("sync: %v %v", err, sum.Failed())
+		}
+	}
+	syncAt(now)
+	srv.Edit(func() { r.Rerun(old, ago(time.Hour), "success", ago(50*time.Minute)) })
+
+	srv.ResetCounts()
+	syncAt(now.Add(time.Hour))
+	if n := srv.Requests("runs"); n != 1 {
+		t.Errorf("an hour later: %d runs requests, want the first page alone (a 304)", n)
+	}
+	if _, ok := ciRuns(t, st, "acme/busy")[attemptID(old, 2)]; ok {
+		t.Fatalf("the re-run was seen without its page being read?")
+	}
+	srv.ResetCounts()
+	syncAt(now.Add(day))
+	if _, ok := ciRuns(t, st, "acme/busy")[attemptID(old, 2)]; !ok {
+		t.Errorf("a day later the re-run is still not seen")
+	}
+	if n := srv.Requests("runs"); n != 6 { // the 12 runs of the 14 days, 2 a page
+		t.Errorf("the day's read of the window: %d pages, want 6", n)
 	}
 }
