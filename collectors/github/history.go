@@ -2,6 +2,8 @@ package github
 
 import (
 	"context"
+	"encoding/hex"
+	"slices"
 	"time"
 
 	"github.com/shurcooL/githubv4"
@@ -98,77 +100,120 @@ type rangePair struct {
 	d, prev store.Deployment
 }
 
+// oid is a commit's SHA-1: a walk holds tens of thousands of them, as
+// 20 bytes each rather than 40-character strings.
+type oid [20]byte
+
+func toOid(s string) (oid, bool) {
+	var o oid
+	if len(s) != 2*len(o) {
+		return o, false
+	}
+	_, err := hex.Decode(o[:], []byte(s))
+	return o, err == nil
+}
+
+func (o oid) String() string { return hex.EncodeToString(o[:]) }
+
 // commitNode is a commit read from the history.
 type commitNode struct {
-	parents   []string
-	committed time.Time
+	id, parent oid   // parent: the first parent
+	parents    uint8 // how many parents; the others are more[more:more+parents-1]
+	more       int32
+	committed  int64 // Unix seconds
+	pos        int32 // by place: the position that brought it in, or -1
 }
 
 // branchLine is what a walk of the default branch's history found.
 type branchLine struct {
-	nodes map[string]commitNode
+	tip   oid
+	index map[oid]int32 // → nodes
+	nodes []commitNode
+	more  []oid
+	// oldest is the committer date of the oldest commit read.
+	oldest int64
 	// line is the first-parent line from the tip down, as far as read.
-	line []string
+	line []int32
 	// root is set when the line reached a commit without parents.
 	root bool
 
-	// Filled by place: position on the line (0 = the oldest read) of the
-	// commit of the line that brought each commit in; the commits each
-	// position brought; and whether a position's merges reach commits not
-	// read.
-	pos     map[string]int
-	brought [][]string
-	open    []bool
-	onLine  map[string]bool
+	// Filled by place, for each position on the line (0 = the oldest
+	// read): the commits it brought in, order[start[p]:start[p+1]], and
+	// whether its merges reach commits not read (open).
+	order []int32
+	start []int32
+	open  []bool
 }
 
+func newBranchLine() *branchLine { return &branchLine{index: map[oid]int32{}} }
+
 // add takes a page of history and follows the first-parent line as far as
-// it is read.
+// it is read. A commit whose oid is not a SHA-1 ends the line there.
 func (b *branchLine) add(page []historyNode) {
 	for _, n := range page {
-		ps := make([]string, len(n.Parents.Nodes))
-		for i, p := range n.Parents.Nodes {
-			ps[i] = p.Oid
+		id, ok := toOid(n.Oid)
+		if !ok {
+			continue
 		}
-		b.nodes[n.Oid] = commitNode{parents: ps, committed: n.CommittedDate}
+		if _, seen := b.index[id]; seen {
+			continue
+		}
+		c := commitNode{id: id, parents: uint8(min(len(n.Parents.Nodes), historyParents)), more: int32(len(b.more)),
+			committed: n.CommittedDate.Unix(), pos: -1}
+		for i, p := range n.Parents.Nodes[:c.parents] {
+			po, ok := toOid(p.Oid)
+			if !ok {
+				c.parents = uint8(i)
+				break
+			}
+			if i == 0 {
+				c.parent = po
+			} else {
+				b.more = append(b.more, po)
+			}
+		}
+		if len(b.nodes) == 0 || c.committed < b.oldest {
+			b.oldest = c.committed
+		}
+		b.index[id] = int32(len(b.nodes))
+		b.nodes = append(b.nodes, c)
 	}
 	if len(b.line) == 0 {
-		return
-	}
-	for !b.root {
-		n, ok := b.nodes[b.line[len(b.line)-1]]
+		i, ok := b.index[b.tip]
 		if !ok {
 			return
 		}
-		if len(n.parents) == 0 {
+		b.line = append(b.line, i)
+	}
+	for !b.root {
+		n := b.nodes[b.line[len(b.line)-1]]
+		if n.parents == 0 {
 			b.root = true
 			return
 		}
-		if _, ok := b.nodes[n.parents[0]]; !ok {
+		i, ok := b.index[n.parent]
+		if !ok {
 			return
 		}
-		b.line = append(b.line, n.parents[0])
+		b.line = append(b.line, i)
 	}
 }
 
-// bottom is the committer date of the oldest commit of the line read
-// whose first parent is not read yet (the tip's, before any page).
+// parentsOf are a commit's parents, the first first.
+func (b *branchLine) parentsOf(n commitNode) []oid {
+	if n.parents == 0 {
+		return nil
+	}
+	return append([]oid{n.parent}, b.more[n.more:n.more+int32(n.parents)-1]...)
+}
+
+// bottom is the committer date of the oldest commit of the line read (the
+// line goes on below it only once its first parent is read).
 func (b *branchLine) bottom() time.Time {
 	if len(b.line) == 0 {
 		return time.Time{}
 	}
-	return b.nodes[b.line[len(b.line)-1]].committed
-}
-
-// oldest is the committer date of the oldest commit read.
-func (b *branchLine) oldest() time.Time {
-	var t time.Time
-	for _, n := range b.nodes {
-		if t.IsZero() || n.committed.Before(t) {
-			t = n.committed
-		}
-	}
-	return t
+	return time.Unix(b.nodes[b.line[len(b.line)-1]].committed, 0)
 }
 
 // place gives every commit read that the line reaches the position of the
@@ -176,48 +221,81 @@ func (b *branchLine) oldest() time.Time {
 // earlier commit of the line reaches is that one's.
 func (b *branchLine) place() {
 	n := len(b.line)
-	b.pos = make(map[string]int, len(b.nodes))
-	b.onLine = make(map[string]bool, n)
-	b.brought = make([][]string, n)
+	for i := range b.nodes {
+		b.nodes[i].pos = -1
+	}
 	b.open = make([]bool, n)
+	counts := make([]int32, n+1)
+	var stack []oid
 	for p := 0; p < n; p++ {
 		c := b.line[n-1-p]
-		b.onLine[c] = true
-		b.pos[c] = p
-		b.brought[p] = append(b.brought[p], c)
-		stack := append([]string(nil), b.nodes[c].parents[min(1, len(b.nodes[c].parents)):]...)
+		b.nodes[c].pos = int32(p)
+		counts[p]++
+		stack = append(stack[:0], b.parentsOf(b.nodes[c])[min(1, int(b.nodes[c].parents)):]...)
 		for len(stack) > 0 {
 			x := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if _, done := b.pos[x]; done {
-				continue
-			}
-			node, ok := b.nodes[x]
+			i, ok := b.index[x]
 			if !ok {
 				b.open[p] = true // a commit not read: the walk must go deeper for this range
 				continue
 			}
-			b.pos[x] = p
-			b.brought[p] = append(b.brought[p], x)
-			stack = append(stack, node.parents...)
+			if b.nodes[i].pos >= 0 {
+				continue
+			}
+			b.nodes[i].pos = int32(p)
+			counts[p]++
+			stack = append(stack, b.parentsOf(b.nodes[i])...)
 		}
 	}
+	b.start = make([]int32, n+1)
+	for p := 0; p < n; p++ {
+		b.start[p+1] = b.start[p] + counts[p]
+	}
+	b.order = make([]int32, b.start[n])
+	next := slices.Clone(b.start[:n])
+	for i, c := range b.nodes {
+		if c.pos >= 0 {
+			b.order[next[c.pos]] = int32(i)
+			next[c.pos]++
+		}
+	}
+}
+
+// linePos is the position of a commit of the line as read; ok is false for
+// one off it, or not read. place must have run.
+func (b *branchLine) linePos(sha string) (int, bool) {
+	id, ok := toOid(sha)
+	if !ok {
+		return 0, false
+	}
+	i, ok := b.index[id]
+	if !ok || b.nodes[i].pos < 0 {
+		return 0, false
+	}
+	p := int(b.nodes[i].pos)
+	return p, b.line[len(b.line)-1-p] == i
 }
 
 // rangeOf is the range prev...d from the line: ok is false when either sha
 // is not on the line as read, or when the range's merges reach commits not
 // read. place must have run.
 func (b *branchLine) rangeOf(prev, d string) ([]string, bool) {
-	if !b.onLine[prev] || !b.onLine[d] {
+	from, ok1 := b.linePos(prev)
+	to, ok2 := b.linePos(d)
+	if !ok1 || !ok2 {
 		return nil, false
 	}
-	from, to := b.pos[prev], b.pos[d]
 	shas := []string{}
 	for p := from + 1; p <= to; p++ {
 		if b.open[p] {
 			return nil, false
 		}
-		shas = append(shas, b.brought[p]...)
+	}
+	if to > from {
+		for _, i := range b.order[b.start[from+1]:b.start[to+1]] {
+			shas = append(shas, b.nodes[i].id.String())
+		}
 	}
 	return shas, true
 }
@@ -226,7 +304,7 @@ func (b *branchLine) rangeOf(prev, d string) ([]string, bool) {
 // pairs need (see the top of this file). Pairs whose range needs no
 // history (a redeploy, a missing sha) are not passed.
 func (s *repoSync) walkBranch(ctx context.Context, pairs []rangePair) (*branchLine, error) {
-	b := &branchLine{nodes: map[string]commitNode{}}
+	b := newBranchLine()
 	// When each needed sha was deployed: found on the line by then, or off it.
 	deployedAt := map[string]time.Time{}
 	var oldestBase time.Time
@@ -247,8 +325,9 @@ func (s *repoSync) walkBranch(ctx context.Context, pairs []rangePair) (*branchLi
 		}
 		// A sha not found yet may still be on the line below.
 		for ; scanned < len(b.line); scanned++ {
-			if _, need := deployedAt[b.line[scanned]]; need {
-				found[b.line[scanned]] = true
+			sha := b.nodes[b.line[scanned]].id.String()
+			if _, need := deployedAt[sha]; need {
+				found[sha] = true
 			}
 		}
 		for sha, at := range deployedAt {
@@ -260,20 +339,16 @@ func (s *repoSync) walkBranch(ctx context.Context, pairs []rangePair) (*branchLi
 		// page more is worth it while fewer pages were read for them than
 		// ranges are still open (each would cost a compare), and while
 		// within mergeLookback of the oldest base.
-		if b.oldest().Before(oldestBase.Add(-mergeLookback)) {
+		if b.oldest < oldestBase.Add(-mergeLookback).Unix() {
 			return false
 		}
 		b.place()
 		open := 0
 		for _, p := range pairs {
-			if !b.onLine[p.prev.SHA] || !b.onLine[p.d.SHA] {
-				continue
-			}
-			for q := b.pos[p.prev.SHA] + 1; q <= b.pos[p.d.SHA]; q++ {
-				if b.open[q] {
-					open++
-					break
-				}
+			from, ok1 := b.linePos(p.prev.SHA)
+			to, ok2 := b.linePos(p.d.SHA)
+			if ok1 && ok2 && from < to && slices.Contains(b.open[from+1:to+1], true) {
+				open++
 			}
 		}
 		if open > extra {
@@ -297,7 +372,11 @@ func (s *repoSync) walkBranch(ctx context.Context, pairs []rangePair) (*branchLi
 		return b, nil
 	}
 	tip := ref.Target.Commit.Oid
-	b.line = []string{tip}
+	var ok bool
+	if b.tip, ok = toOid(tip); !ok {
+		b.place()
+		return b, nil
+	}
 	page := ref.Target.Commit.History
 	for {
 		b.add(page.Nodes)
