@@ -31,7 +31,7 @@ func BenchmarkSyncRequests(b *testing.B) {
 				End: now, Span: 170 * day,
 			})
 			entry := repoEntry("acme/big", "deployments")
-			var full, fullPR, fullCompare, fullPoints, fullCore, resync, resyncMax, resyncPoints, resyncCore, resync304 int
+			var full, fullPR, fullCompare, fullHistory, fullPoints, fullCore, resync, resyncMax, resyncPoints, resyncCore, resync304 int
 			worst := ""
 			b.ResetTimer()
 			for range b.N {
@@ -42,6 +42,7 @@ func BenchmarkSyncRequests(b *testing.B) {
 				full += srv.TotalRequests()
 				fullPR += srv.Requests("graphql.pullRequests")
 				fullCompare += srv.Requests("compare")
+				fullHistory += srv.Requests("graphql.history")
 				fullPoints += srv.RateLimitUsed("graphql")
 				fullCore += srv.RateLimitUsed("core")
 
@@ -64,6 +65,7 @@ func BenchmarkSyncRequests(b *testing.B) {
 			b.ReportMetric(float64(fullPR)/per, "pr-requests/full-sync")
 			b.ReportMetric(float64((n+49)/50+5), "pr-target/full-sync")
 			b.ReportMetric(float64(fullCompare)/per, "compare-requests/full-sync")
+			b.ReportMetric(float64(fullHistory)/per, "history-requests/full-sync")
 			b.ReportMetric(float64(full)/per, "requests/full-sync")
 			b.ReportMetric(float64(fullPoints)/per, "graphql-points/full-sync")
 			b.ReportMetric(float64(fullCore)/per, "core-budget/full-sync")
