@@ -95,9 +95,12 @@ type commitHistoryQuery struct {
 	} `graphql:"repository(owner: $owner, name: $name)"`
 }
 
-// rangePair is a deployment whose range is needed and its base.
+// rangePair is a deployment whose range is needed, and its base: the sha
+// and creation of the previous successful deployment.
 type rangePair struct {
-	d, prev store.Deployment
+	d       store.Deployment
+	prevSHA string
+	prevAt  time.Time
 }
 
 // oid is a commit's SHA-1: a walk holds tens of thousands of them, as
@@ -277,21 +280,24 @@ func (b *branchLine) linePos(sha string) (int, bool) {
 	return p, b.line[len(b.line)-1-p] == i
 }
 
-// rangeOf is the range prev...d from the line: ok is false when either sha
-// is not on the line as read, or when the range's merges reach commits not
-// read. place must have run.
-func (b *branchLine) rangeOf(prev, d string) ([]string, bool) {
+// hasRange reports whether the line gives the range prev...d: both shas
+// are on it as read, and the range's merges reach no commit not read.
+// place must have run.
+func (b *branchLine) hasRange(prev, d string) bool {
 	from, ok1 := b.linePos(prev)
 	to, ok2 := b.linePos(d)
-	if !ok1 || !ok2 {
+	return ok1 && ok2 && (to <= from || !slices.Contains(b.open[from+1:to+1], true))
+}
+
+// rangeOf is the range prev...d from the line; ok is false where hasRange
+// is.
+func (b *branchLine) rangeOf(prev, d string) ([]string, bool) {
+	if !b.hasRange(prev, d) {
 		return nil, false
 	}
+	from, _ := b.linePos(prev)
+	to, _ := b.linePos(d)
 	shas := []string{}
-	for p := from + 1; p <= to; p++ {
-		if b.open[p] {
-			return nil, false
-		}
-	}
 	if to > from {
 		for _, i := range b.order[b.start[from+1]:b.start[to+1]] {
 			shas = append(shas, b.nodes[i].id.String())
@@ -308,14 +314,16 @@ func (s *repoSync) walkBranch(ctx context.Context, pairs []rangePair) (*branchLi
 	// When each needed sha was deployed: found on the line by then, or off it.
 	deployedAt := map[string]time.Time{}
 	var oldestBase time.Time
-	for _, p := range pairs {
-		for _, d := range []store.Deployment{p.d, p.prev} {
-			if t, ok := deployedAt[d.SHA]; !ok || d.CreatedAt.Before(t) {
-				deployedAt[d.SHA] = d.CreatedAt
-			}
+	need := func(sha string, at time.Time) {
+		if t, ok := deployedAt[sha]; !ok || at.Before(t) {
+			deployedAt[sha] = at
 		}
-		if oldestBase.IsZero() || p.prev.CreatedAt.Before(oldestBase) {
-			oldestBase = p.prev.CreatedAt
+	}
+	for _, p := range pairs {
+		need(p.d.SHA, p.d.CreatedAt)
+		need(p.prevSHA, p.prevAt)
+		if oldestBase.IsZero() || p.prevAt.Before(oldestBase) {
+			oldestBase = p.prevAt
 		}
 	}
 	found, scanned, extra := map[string]bool{}, 0, 0
@@ -345,7 +353,7 @@ func (s *repoSync) walkBranch(ctx context.Context, pairs []rangePair) (*branchLi
 		b.place()
 		open := 0
 		for _, p := range pairs {
-			from, ok1 := b.linePos(p.prev.SHA)
+			from, ok1 := b.linePos(p.prevSHA)
 			to, ok2 := b.linePos(p.d.SHA)
 			if ok1 && ok2 && from < to && slices.Contains(b.open[from+1:to+1], true) {
 				open++

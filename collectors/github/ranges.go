@@ -50,9 +50,10 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Ranges known without asking: a redeploy of the same sha, or a
-	// deployment without one, is empty; the rest from the history walk.
-	known := map[int64][]string{}
+	// A redeploy of the same sha, or a deployment without one, ships
+	// nothing: its range is empty. The others come from the history walk,
+	// or the compare API.
+	var empty []int64
 	var pairs []rangePair
 	for _, d := range needing {
 		// Ranges matter only where the metrics look: production. Other
@@ -68,33 +69,16 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 			continue
 		}
 		if prev.SHA == "" || d.SHA == "" || prev.SHA == d.SHA {
-			known[d.ID] = []string{}
+			empty = append(empty, d.ID)
 			continue
 		}
-		pairs = append(pairs, rangePair{d: d, prev: prev})
+		pairs = append(pairs, rangePair{d: d, prevSHA: prev.SHA, prevAt: prev.CreatedAt})
 	}
-	toCompare := pairs
-	if len(pairs) > 0 && !s.p.opts.compareEveryRange {
-		line, err := s.walkBranch(ctx, pairs)
-		if err != nil {
-			return err
-		}
-		toCompare = nil
-		for _, p := range pairs {
-			if shas, ok := line.rangeOf(p.prev.SHA, p.d.SHA); ok {
-				known[p.d.ID] = shas
-			} else {
-				toCompare = append(toCompare, p)
-			}
-		}
-	}
-	if len(known) > 0 {
+	if len(empty) > 0 {
 		err := s.sink.Commit(ctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
-			for _, d := range needing { // in a stable order
-				if shas, ok := known[d.ID]; ok {
-					if err := b.DeploymentRange(ctx, d.ID, shas); err != nil {
-						return err
-					}
+			for _, id := range empty {
+				if err := b.DeploymentRange(ctx, id, []string{}); err != nil {
+					return err
 				}
 			}
 			return nil
@@ -103,11 +87,52 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 			return err
 		}
 	}
+	toCompare := pairs
+	if len(pairs) > 0 && !s.p.opts.compareEveryRange {
+		line, err := s.walkBranch(ctx, pairs)
+		if err != nil {
+			return err
+		}
+		toCompare = nil
+		// The ranges found are written a batch at a time: a first sync's
+		// are every commit of the history it read.
+		var batch []rangePair
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			err := s.sink.Commit(ctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
+				for _, p := range batch {
+					shas, _ := line.rangeOf(p.prevSHA, p.d.SHA)
+					if err := b.DeploymentRange(ctx, p.d.ID, shas); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			batch = batch[:0]
+			return err
+		}
+		for _, p := range pairs {
+			if !line.hasRange(p.prevSHA, p.d.SHA) {
+				toCompare = append(toCompare, p)
+				continue
+			}
+			if batch = append(batch, p); len(batch) == rangeBatch {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(s.p.opts.RangeWorkers)
 	for _, p := range toCompare {
 		g.Go(func() error {
-			shas, err := s.commitRange(gctx, p.prev, p.d)
+			shas, err := s.commitRange(gctx, p.prevSHA, p.d)
 			if err != nil && !collectors.Fatal(gctx, err) {
 				// One range GitHub cannot give must not cost the others,
 				// nor the whole resource: the metrics link its deployment
@@ -133,12 +158,15 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 	return s.sink.Commit(ctx, collectors.ResourceRanges, st, true, nil)
 }
 
-// commitRange lists the commits in prev.SHA...d.SHA, every page to the
+// rangeBatch is how many deployments' ranges one transaction writes.
+const rangeBatch = 200
+
+// commitRange lists the commits in prev...d.SHA, every page to the
 // answer's total_commits (a page without a Link to the next is not the
 // end while commits are missing). A range GitHub cannot compare (history
 // rewritten by a force push: 404 or 422) is empty.
-func (s *repoSync) commitRange(ctx context.Context, prev, d store.Deployment) ([]string, error) {
-	if prev.SHA == "" || d.SHA == "" || prev.SHA == d.SHA {
+func (s *repoSync) commitRange(ctx context.Context, prev string, d store.Deployment) ([]string, error) {
+	if prev == "" || d.SHA == "" || prev == d.SHA {
 		return []string{}, nil
 	}
 	page := func(n int) string {
@@ -146,7 +174,7 @@ func (s *repoSync) commitRange(ctx context.Context, prev, d store.Deployment) ([
 		if n > 1 {
 			q.Set("page", strconv.Itoa(n))
 		}
-		return s.p.client.url(s.repoPath("compare", prev.SHA+"..."+d.SHA), q)
+		return s.p.client.url(s.repoPath("compare", prev+"..."+d.SHA), q)
 	}
 	shas := []string{}
 	for n, u := 1, page(1); u != ""; n++ {
@@ -155,7 +183,7 @@ func (s *repoSync) commitRange(ctx context.Context, prev, d store.Deployment) ([
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusUnprocessableEntity) && !diffTooLong(ae.Message) {
 			s.log.Warn("github: cannot compare deployments (history rewritten?); storing an empty range",
-				"deployment", d.ProviderID, "environment", d.Environment, "base", prev.SHA, "head", d.SHA, "status", ae.Status)
+				"deployment", d.ProviderID, "environment", d.Environment, "base", prev, "head", d.SHA, "status", ae.Status)
 			return []string{}, nil
 		}
 		if err != nil {
@@ -170,7 +198,7 @@ func (s *repoSync) commitRange(ctx context.Context, prev, d store.Deployment) ([
 		case len(shas) < cmp.TotalCommits && len(cmp.Commits) > 0:
 			u = page(n + 1)
 		case len(shas) < cmp.TotalCommits:
-			return nil, fmt.Errorf("compare %s...%s: %d of %d commits listed", shortSHA(prev.SHA), shortSHA(d.SHA), len(shas), cmp.TotalCommits)
+			return nil, fmt.Errorf("compare %s...%s: %d of %d commits listed", shortSHA(prev), shortSHA(d.SHA), len(shas), cmp.TotalCommits)
 		default:
 			u = ""
 		}
