@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/shurcooL/githubv4"
-
-	"github.com/tach-dev/tach/store"
 )
 
 // The default branch's history, read to find deployment ranges without a
@@ -95,12 +93,16 @@ type commitHistoryQuery struct {
 	} `graphql:"repository(owner: $owner, name: $name)"`
 }
 
-// rangePair is a deployment whose range is needed, and its base: the sha
-// and creation of the previous successful deployment.
+// rangePair is a deployment whose range is needed (what of it the range
+// needs), and its base: the sha and creation of the previous successful
+// deployment.
 type rangePair struct {
-	d       store.Deployment
-	prevSHA string
-	prevAt  time.Time
+	id                      int64
+	providerID, environment string
+	sha                     string
+	at                      time.Time
+	prevSHA                 string
+	prevAt                  time.Time
 }
 
 // oid is a commit's SHA-1: a walk holds tens of thousands of them, as
@@ -130,9 +132,12 @@ type commitNode struct {
 // branchLine is what a walk of the default branch's history found.
 type branchLine struct {
 	tip   oid
-	index map[oid]int32 // → nodes
-	nodes []commitNode
-	more  []oid
+	index map[oid]int32 // → node
+	// The commits read, in blocks: a first sync reads tens of thousands,
+	// and one growing slice would copy them all each time it doubles.
+	blocks [][]commitNode
+	count  int32
+	more   []oid
 	// oldest is the committer date of the oldest commit read.
 	oldest int64
 	// line is the first-parent line from the tip down, as far as read.
@@ -149,6 +154,11 @@ type branchLine struct {
 }
 
 func newBranchLine() *branchLine { return &branchLine{index: map[oid]int32{}} }
+
+const nodeBlock = 4096
+
+// node is the i-th commit read.
+func (b *branchLine) node(i int32) *commitNode { return &b.blocks[i/nodeBlock][i%nodeBlock] }
 
 // add takes a page of history and follows the first-parent line as far as
 // it is read. A commit whose oid is not a SHA-1 ends the line there.
@@ -175,11 +185,15 @@ func (b *branchLine) add(page []historyNode) {
 				b.more = append(b.more, po)
 			}
 		}
-		if len(b.nodes) == 0 || c.committed < b.oldest {
+		if b.count == 0 || c.committed < b.oldest {
 			b.oldest = c.committed
 		}
-		b.index[id] = int32(len(b.nodes))
-		b.nodes = append(b.nodes, c)
+		if b.count%nodeBlock == 0 {
+			b.blocks = append(b.blocks, make([]commitNode, 0, nodeBlock))
+		}
+		b.index[id] = b.count
+		b.blocks[len(b.blocks)-1] = append(b.blocks[len(b.blocks)-1], c)
+		b.count++
 	}
 	if len(b.line) == 0 {
 		i, ok := b.index[b.tip]
@@ -189,7 +203,7 @@ func (b *branchLine) add(page []historyNode) {
 		b.line = append(b.line, i)
 	}
 	for !b.root {
-		n := b.nodes[b.line[len(b.line)-1]]
+		n := b.node(b.line[len(b.line)-1])
 		if n.parents == 0 {
 			b.root = true
 			return
@@ -203,7 +217,7 @@ func (b *branchLine) add(page []historyNode) {
 }
 
 // parentsOf are a commit's parents, the first first.
-func (b *branchLine) parentsOf(n commitNode) []oid {
+func (b *branchLine) parentsOf(n *commitNode) []oid {
 	if n.parents == 0 {
 		return nil
 	}
@@ -216,7 +230,7 @@ func (b *branchLine) bottom() time.Time {
 	if len(b.line) == 0 {
 		return time.Time{}
 	}
-	return time.Unix(b.nodes[b.line[len(b.line)-1]].committed, 0)
+	return time.Unix(b.node(b.line[len(b.line)-1]).committed, 0)
 }
 
 // place gives every commit read that the line reaches the position of the
@@ -224,17 +238,18 @@ func (b *branchLine) bottom() time.Time {
 // earlier commit of the line reaches is that one's.
 func (b *branchLine) place() {
 	n := len(b.line)
-	for i := range b.nodes {
-		b.nodes[i].pos = -1
+	for i := range b.count {
+		b.node(i).pos = -1
 	}
 	b.open = make([]bool, n)
 	counts := make([]int32, n+1)
 	var stack []oid
 	for p := 0; p < n; p++ {
 		c := b.line[n-1-p]
-		b.nodes[c].pos = int32(p)
+		lc := b.node(c)
+		lc.pos = int32(p)
 		counts[p]++
-		stack = append(stack[:0], b.parentsOf(b.nodes[c])[min(1, int(b.nodes[c].parents)):]...)
+		stack = append(stack[:0], b.parentsOf(lc)[min(1, int(lc.parents)):]...)
 		for len(stack) > 0 {
 			x := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
@@ -243,12 +258,13 @@ func (b *branchLine) place() {
 				b.open[p] = true // a commit not read: the walk must go deeper for this range
 				continue
 			}
-			if b.nodes[i].pos >= 0 {
+			n := b.node(i)
+			if n.pos >= 0 {
 				continue
 			}
-			b.nodes[i].pos = int32(p)
+			n.pos = int32(p)
 			counts[p]++
-			stack = append(stack, b.parentsOf(b.nodes[i])...)
+			stack = append(stack, b.parentsOf(n)...)
 		}
 	}
 	b.start = make([]int32, n+1)
@@ -257,9 +273,9 @@ func (b *branchLine) place() {
 	}
 	b.order = make([]int32, b.start[n])
 	next := slices.Clone(b.start[:n])
-	for i, c := range b.nodes {
-		if c.pos >= 0 {
-			b.order[next[c.pos]] = int32(i)
+	for i := range b.count {
+		if c := b.node(i); c.pos >= 0 {
+			b.order[next[c.pos]] = i
 			next[c.pos]++
 		}
 	}
@@ -273,10 +289,10 @@ func (b *branchLine) linePos(sha string) (int, bool) {
 		return 0, false
 	}
 	i, ok := b.index[id]
-	if !ok || b.nodes[i].pos < 0 {
+	if !ok || b.node(i).pos < 0 {
 		return 0, false
 	}
-	p := int(b.nodes[i].pos)
+	p := int(b.node(i).pos)
 	return p, b.line[len(b.line)-1-p] == i
 }
 
@@ -300,7 +316,7 @@ func (b *branchLine) rangeOf(prev, d string) ([]string, bool) {
 	shas := []string{}
 	if to > from {
 		for _, i := range b.order[b.start[from+1]:b.start[to+1]] {
-			shas = append(shas, b.nodes[i].id.String())
+			shas = append(shas, b.node(i).id.String())
 		}
 	}
 	return shas, true
@@ -311,36 +327,47 @@ func (b *branchLine) rangeOf(prev, d string) ([]string, bool) {
 // history (a redeploy, a missing sha) are not passed.
 func (s *repoSync) walkBranch(ctx context.Context, pairs []rangePair) (*branchLine, error) {
 	b := newBranchLine()
-	// When each needed sha was deployed: found on the line by then, or off it.
-	deployedAt := map[string]time.Time{}
+	// When each needed sha was deployed: found on the line by then, or off
+	// it. (One that is not a SHA-1 is never on the line.)
+	type wanted struct {
+		at    int64 // Unix seconds
+		found bool
+	}
+	want := map[oid]wanted{}
 	var oldestBase time.Time
 	need := func(sha string, at time.Time) {
-		if t, ok := deployedAt[sha]; !ok || at.Before(t) {
-			deployedAt[sha] = at
+		if id, ok := toOid(sha); ok {
+			if w, seen := want[id]; !seen || at.Unix() < w.at {
+				want[id] = wanted{at: at.Unix()}
+			}
 		}
 	}
 	for _, p := range pairs {
-		need(p.d.SHA, p.d.CreatedAt)
+		need(p.sha, p.at)
 		need(p.prevSHA, p.prevAt)
 		if oldestBase.IsZero() || p.prevAt.Before(oldestBase) {
 			oldestBase = p.prevAt
 		}
 	}
-	found, scanned, extra := map[string]bool{}, 0, 0
+	unfound, scanned, extra := len(want), 0, 0
 	deeper := func(hasNext bool) bool {
 		if !hasNext || b.root {
 			return false
 		}
 		// A sha not found yet may still be on the line below.
 		for ; scanned < len(b.line); scanned++ {
-			sha := b.nodes[b.line[scanned]].id.String()
-			if _, need := deployedAt[sha]; need {
-				found[sha] = true
+			id := b.node(b.line[scanned]).id
+			if w, ok := want[id]; ok && !w.found {
+				want[id] = wanted{at: w.at, found: true}
+				unfound--
 			}
 		}
-		for sha, at := range deployedAt {
-			if !found[sha] && !b.bottom().Before(at.Add(-skewMargin)) {
-				return true
+		if unfound > 0 {
+			bottom := b.bottom().Unix()
+			for _, w := range want {
+				if !w.found && bottom >= w.at-int64(skewMargin/time.Second) {
+					return true
+				}
 			}
 		}
 		// The merges of the ranges found may bring in commits not read: a
@@ -354,7 +381,7 @@ func (s *repoSync) walkBranch(ctx context.Context, pairs []rangePair) (*branchLi
 		open := 0
 		for _, p := range pairs {
 			from, ok1 := b.linePos(p.prevSHA)
-			to, ok2 := b.linePos(p.d.SHA)
+			to, ok2 := b.linePos(p.sha)
 			if ok1 && ok2 && from < to && slices.Contains(b.open[from+1:to+1], true) {
 				open++
 			}

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tach-dev/tach/collectors"
-	"github.com/tach-dev/tach/store"
 )
 
 // Commit ranges (link: commits): a successful deployment D ships the merge
@@ -72,7 +71,8 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 			empty = append(empty, d.ID)
 			continue
 		}
-		pairs = append(pairs, rangePair{d: d, prevSHA: prev.SHA, prevAt: prev.CreatedAt})
+		pairs = append(pairs, rangePair{id: d.ID, providerID: d.ProviderID, environment: d.Environment,
+			sha: d.SHA, at: d.CreatedAt, prevSHA: prev.SHA, prevAt: prev.CreatedAt})
 	}
 	if len(empty) > 0 {
 		err := s.sink.Commit(ctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
@@ -103,8 +103,8 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 			}
 			err := s.sink.Commit(ctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
 				for _, p := range batch {
-					shas, _ := line.rangeOf(p.prevSHA, p.d.SHA)
-					if err := b.DeploymentRange(ctx, p.d.ID, shas); err != nil {
+					shas, _ := line.rangeOf(p.prevSHA, p.sha)
+					if err := b.DeploymentRange(ctx, p.id, shas); err != nil {
 						return err
 					}
 				}
@@ -114,7 +114,7 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 			return err
 		}
 		for _, p := range pairs {
-			if !line.hasRange(p.prevSHA, p.d.SHA) {
+			if !line.hasRange(p.prevSHA, p.sha) {
 				toCompare = append(toCompare, p)
 				continue
 			}
@@ -132,15 +132,15 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 	g.SetLimit(s.p.opts.RangeWorkers)
 	for _, p := range toCompare {
 		g.Go(func() error {
-			shas, err := s.commitRange(gctx, p.prevSHA, p.d)
+			shas, err := s.commitRange(gctx, p)
 			if err != nil && !collectors.Fatal(gctx, err) {
 				// One range GitHub cannot give must not cost the others,
 				// nor the whole resource: the metrics link its deployment
 				// by time (it stays without a range, and the next sync
 				// asks again).
 				msg := fmt.Sprintf("deployment %s (%s, %s): no commit range (%v); its changes are linked by time",
-					p.d.ProviderID, p.d.Environment, shortSHA(p.d.SHA), err)
-				s.log.Warn("github: compare failed; deployment linked by time", "deployment", p.d.ProviderID, "err", err)
+					p.providerID, p.environment, shortSHA(p.sha), err)
+				s.log.Warn("github: compare failed; deployment linked by time", "deployment", p.providerID, "err", err)
 				s.sink.Warn(collectors.ResourceRanges, msg)
 				return nil
 			}
@@ -148,7 +148,7 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 				return err
 			}
 			return s.sink.Commit(gctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
-				return b.DeploymentRange(gctx, p.d.ID, shas)
+				return b.DeploymentRange(gctx, p.id, shas)
 			})
 		})
 	}
@@ -161,12 +161,13 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 // rangeBatch is how many deployments' ranges one transaction writes.
 const rangeBatch = 200
 
-// commitRange lists the commits in prev...d.SHA, every page to the
+// commitRange lists the commits in p.prevSHA...p.sha, every page to the
 // answer's total_commits (a page without a Link to the next is not the
 // end while commits are missing). A range GitHub cannot compare (history
 // rewritten by a force push: 404 or 422) is empty.
-func (s *repoSync) commitRange(ctx context.Context, prev string, d store.Deployment) ([]string, error) {
-	if prev == "" || d.SHA == "" || prev == d.SHA {
+func (s *repoSync) commitRange(ctx context.Context, p rangePair) ([]string, error) {
+	prev := p.prevSHA
+	if prev == "" || p.sha == "" || prev == p.sha {
 		return []string{}, nil
 	}
 	page := func(n int) string {
@@ -174,7 +175,7 @@ func (s *repoSync) commitRange(ctx context.Context, prev string, d store.Deploym
 		if n > 1 {
 			q.Set("page", strconv.Itoa(n))
 		}
-		return s.p.client.url(s.repoPath("compare", prev+"..."+d.SHA), q)
+		return s.p.client.url(s.repoPath("compare", prev+"..."+p.sha), q)
 	}
 	shas := []string{}
 	for n, u := 1, page(1); u != ""; n++ {
@@ -183,7 +184,7 @@ func (s *repoSync) commitRange(ctx context.Context, prev string, d store.Deploym
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusUnprocessableEntity) && !diffTooLong(ae.Message) {
 			s.log.Warn("github: cannot compare deployments (history rewritten?); storing an empty range",
-				"deployment", d.ProviderID, "environment", d.Environment, "base", prev, "head", d.SHA, "status", ae.Status)
+				"deployment", p.providerID, "environment", p.environment, "base", prev, "head", p.sha, "status", ae.Status)
 			return []string{}, nil
 		}
 		if err != nil {
@@ -198,7 +199,7 @@ func (s *repoSync) commitRange(ctx context.Context, prev string, d store.Deploym
 		case len(shas) < cmp.TotalCommits && len(cmp.Commits) > 0:
 			u = page(n + 1)
 		case len(shas) < cmp.TotalCommits:
-			return nil, fmt.Errorf("compare %s...%s: %d of %d commits listed", shortSHA(prev), shortSHA(d.SHA), len(shas), cmp.TotalCommits)
+			return nil, fmt.Errorf("compare %s...%s: %d of %d commits listed", shortSHA(prev), shortSHA(p.sha), len(shas), cmp.TotalCommits)
 		default:
 			u = ""
 		}
