@@ -37,9 +37,10 @@ type Server struct {
 	Latency time.Duration
 	// NoGraphQL makes /api/graphql answer 404, as a GitLab without it.
 	NoGraphQL bool
-	// MissingFields are MergeRequest fields this GitLab's GraphQL schema
-	// lacks (an older version: closedAt came in 17.4); a query selecting
-	// one is answered with GitLab's "doesn't exist" error.
+	// MissingFields are fields this GitLab's GraphQL schema lacks (an
+	// older version: MergeRequest.closedAt came in 17.4), as "Type.field"
+	// or, for MergeRequest's, the field alone; a query selecting one is
+	// answered with GitLab's "doesn't exist" error.
 	MissingFields []string
 	// MaxMergeRequestsPerQuery, when set, answers a merge requests query
 	// asking for more (first) with GitLab's complexity error, as a query
