@@ -49,9 +49,13 @@ type Server struct {
 	// Pagination is how lists say there is a next page (GitLab's offset
 	// style, with both x-next-page and a Link header, by default).
 	Pagination Pagination
-	// Now is the fake's clock, for Retry-After and rate-limit resets
-	// (time.Now when nil).
+	// Now is the fake's clock, for Retry-After, rate-limit resets and the
+	// Date of every answer (time.Now when nil).
 	Now func() time.Time
+	// OnRequest, when set, is called with each request's endpoint (as
+	// Requests names it) before it is answered, outside the lock: a test
+	// changes the dataset (Edit) in the middle of a sync.
+	OnRequest func(endpoint string)
 
 	mu       sync.Mutex
 	projects []*Project
@@ -393,6 +397,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(s.Latency)
 	}
 	rt := s.route(r)
+	if s.OnRequest != nil {
+		s.OnRequest(rt.name)
+	}
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	s.mu.Lock()
 	s.counts[rt.name]++
 	fault := s.matchFault(rt)
