@@ -177,7 +177,7 @@ func GenerateHistory(path string, h History) *Project {
 		return p.History[max(0, i-1)].SHA
 	}
 	spread := func(i, n int) time.Time {
-		return start.Add(time.Duration(i+1) * h.Span / time.Duration(n+1)).Truncate(time.Second)
+		return start.Add(h.Span / time.Duration(n+1) * time.Duration(i+1)).Truncate(time.Second)
 	}
 	for i := range h.Deployments {
 		at := spread(i, h.Deployments)
