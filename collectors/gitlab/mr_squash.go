@@ -5,8 +5,6 @@ import (
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
-
-	"github.com/tach-dev/tach/collectors"
 )
 
 // squashCommits finds the squash commits of merged MRs for the GraphQL
@@ -36,20 +34,9 @@ func (p *Provider) newSquashCommits(ctx context.Context, proj *project, from tim
 }
 
 func (sc *squashCommits) listFrom(ctx context.Context, from time.Time) *updatedPager[*gl.BasicMergeRequest] {
-	const op = "list merged merge requests for their squash commits (GET /projects/:id/merge_requests?state=merged)"
-	p, proj := sc.p, sc.proj
-	fetch := func(after time.Time, page gl.RequestOptionFunc) ([]*gl.BasicMergeRequest, *gl.Response, error) {
-		items, resp, err := p.client.MergeRequests.ListProjectMergeRequests(proj.id, &gl.ListProjectMergeRequestsOptions{
-			ListOptions: gl.ListOptions{PerPage: int64(p.opts.PageSize)},
-			State:       ptr("merged"), OrderBy: ptr("updated_at"), Sort: ptr("asc"), UpdatedAfter: &after,
-		}, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceChanges)}, page)...)
-		if err != nil {
-			return nil, resp, p.apiError(proj.repo.Name, op, resp, err)
-		}
-		return items, resp, nil
-	}
-	return newUpdatedPager(from, fetch, func(m *gl.BasicMergeRequest) time.Time { return tm(m.UpdatedAt) },
-		func(m *gl.BasicMergeRequest) int64 { return m.ID })
+	fetch := sc.p.mergeRequestPages(ctx, sc.proj, "merged",
+		"list merged merge requests for their squash commits (GET /projects/:id/merge_requests?state=merged)")
+	return newUpdatedPager(from, fetch, mrUpdated, mrID)
 }
 
 // lookup returns a merged MR's squash commit ("" when it was not squashed).

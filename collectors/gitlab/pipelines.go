@@ -31,6 +31,26 @@ func (p *Provider) syncPipelines(ctx context.Context, proj *project) error {
 	return p.pipelinesREST(ctx, proj)
 }
 
+// pipelineStates are the sync states a walk of the pipelines moves (the CI
+// runs', and with source workflow the deployments'), whether that source is
+// workflow, and where the walk starts: the earlier of the watermarks.
+func (proj *project) pipelineStates(ctx context.Context) (runState, depState store.SyncState, workflow bool, from time.Time, err error) {
+	if runState, err = proj.sink.State(ctx, collectors.ResourceCIRuns); err != nil {
+		return runState, depState, false, from, fmt.Errorf("sync %s: %w", proj.repo.Name, err)
+	}
+	workflow = proj.repo.Source == string(sourceWorkflow)
+	from = since(runState, proj.sink)
+	if workflow {
+		if depState, err = proj.sink.State(ctx, collectors.ResourceDeployments); err != nil {
+			return runState, depState, workflow, from, fmt.Errorf("sync %s: %w", proj.repo.Name, err)
+		}
+		if d := since(depState, proj.sink); d.Before(from) {
+			from = d
+		}
+	}
+	return runState, depState, workflow, from, nil
+}
+
 // pipelinesREST syncs pipelines by REST. The list (updated_after,
 // ascending updated_at) carries no start, end or duration, so each finished
 // pipeline is read once (GET /projects/:id/pipelines/:pid) and never again:
@@ -38,20 +58,9 @@ func (p *Provider) syncPipelines(ctx context.Context, proj *project) error {
 // has.
 func (p *Provider) pipelinesREST(ctx context.Context, proj *project) error {
 	const op = "list pipelines (GET /projects/:id/pipelines)"
-	runState, err := proj.sink.State(ctx, collectors.ResourceCIRuns)
+	runState, depState, workflow, from, err := proj.pipelineStates(ctx)
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
-	}
-	workflow := proj.repo.Source == string(sourceWorkflow)
-	var depState store.SyncState
-	from := since(runState, proj.sink)
-	if workflow {
-		if depState, err = proj.sink.State(ctx, collectors.ResourceDeployments); err != nil {
-			return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
-		}
-		if d := since(depState, proj.sink); d.Before(from) {
-			from = d
-		}
+		return err
 	}
 	known := &knownRuns{st: proj.sink.Store(), repoID: proj.sink.RepoID(), workflow: workflow, depWatermark: depState.Watermark}
 

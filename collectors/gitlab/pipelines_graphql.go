@@ -130,20 +130,9 @@ const clockMargin = time.Minute
 // page is committed as it is read; the watermarks move once the last page
 // is in, since the pages are in id order, not in order of update.
 func (p *Provider) pipelinesGraphQL(ctx context.Context, proj *project) error {
-	runState, err := proj.sink.State(ctx, collectors.ResourceCIRuns)
+	runState, depState, workflow, from, err := proj.pipelineStates(ctx)
 	if err != nil {
-		return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
-	}
-	workflow := proj.repo.Source == string(sourceWorkflow)
-	var depState store.SyncState
-	from := since(runState, proj.sink)
-	if workflow {
-		if depState, err = proj.sink.State(ctx, collectors.ResourceDeployments); err != nil {
-			return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
-		}
-		if d := since(depState, proj.sink); d.Before(from) {
-			from = d
-		}
+		return err
 	}
 	from = from.UTC().Truncate(time.Second)
 	withJobs := workflow && proj.repo.Workflow != ""

@@ -239,6 +239,30 @@ func offsetConnection[T any](items []T, args map[string]any, node func(T) obj) o
 	return connection(nodes, cursor, end < len(items), start > 0, len(items))
 }
 
+// keysetConnection pages items, sorted in the connection's order, as a
+// keyset does: the items that match, past the cursor (afterCursor, asked
+// only when there is one), a page of first; key is an item's cursor.
+func keysetConnection[T any](items []T, args map[string]any, match, afterCursor func(T) bool, key func(T) string, node func(T) obj) obj {
+	cursor, first := argString(args, "after"), pageSize(args)
+	var page []obj
+	end, more, total := "", false, 0
+	for _, it := range items {
+		if !match(it) {
+			continue
+		}
+		total++
+		switch {
+		case cursor != "" && !afterCursor(it):
+		case len(page) == first:
+			more = true
+		default:
+			page = append(page, node(it))
+			end = key(it)
+		}
+	}
+	return connection(page, end, more, cursor != "", total)
+}
+
 func encodeOffset(n int) string {
 	return base64.StdEncoding.EncodeToString([]byte("o:" + strconv.Itoa(n)))
 }
@@ -327,31 +351,12 @@ func (s *Server) gqlMergeRequests(p *Project, args map[string]any) (any, error) 
 	slices.SortStableFunc(ms, func(a, b *MergeRequest) int {
 		return cmp.Or(a.UpdatedAt.Compare(b.UpdatedAt), cmp.Compare(a.ID, b.ID))
 	})
-	cursor := argString(args, "after")
-	cu, cid := decodeKeyset(cursor)
-	var page []obj
-	var last *MergeRequest
-	more, total := false, 0
-	for _, m := range ms {
-		if hasAfter && m.UpdatedAt.Before(after) {
-			continue
-		}
-		total++
-		if cursor != "" && (m.UpdatedAt.Before(cu) || m.UpdatedAt.Equal(cu) && m.ID <= cid) {
-			continue
-		}
-		if len(page) == first {
-			more = true
-			continue
-		}
-		page = append(page, s.gqlMergeRequest(p, m))
-		last = m
-	}
-	end := ""
-	if last != nil {
-		end = encodeKeyset(last.UpdatedAt, last.ID)
-	}
-	return connection(page, end, more, cursor != "", total), nil
+	cu, cid := decodeKeyset(argString(args, "after"))
+	return keysetConnection(ms, args,
+		func(m *MergeRequest) bool { return !hasAfter || !m.UpdatedAt.Before(after) },
+		func(m *MergeRequest) bool { return m.UpdatedAt.After(cu) || m.UpdatedAt.Equal(cu) && m.ID > cid },
+		func(m *MergeRequest) string { return encodeKeyset(m.UpdatedAt, m.ID) },
+		func(m *MergeRequest) obj { return s.gqlMergeRequest(p, m) }), nil
 }
 
 func (s *Server) gqlMergeRequest(p *Project, m *MergeRequest) obj {
@@ -435,39 +440,22 @@ func (s *Server) gqlPipelines(p *Project, args map[string]any) (any, error) {
 	}
 	pls := slices.Clone(p.Pipelines)
 	slices.SortFunc(pls, func(a, b *Pipeline) int { return cmp.Compare(b.ID, a.ID) })
-	var cursor int64
-	if c := argString(args, "after"); c != "" {
-		_, cursor = decodeKeyset(c)
-	}
-	first := pageSize(args)
-	var page []obj
-	var last *Pipeline
-	more, total := false, 0
-	for _, pl := range pls {
-		switch {
-		case hasAfter && pl.UpdatedAt.Before(after), hasBefore && pl.UpdatedAt.After(before),
-			argString(args, "ref") != "" && argString(args, "ref") != pl.Ref,
-			argString(args, "sha") != "" && argString(args, "sha") != pl.SHA,
-			argString(args, "source") != "" && argString(args, "source") != pl.Source,
-			argString(args, "status") != "" && argString(args, "status") != strings.ToUpper(pl.Status):
-			continue
-		}
-		total++
-		if cursor != 0 && pl.ID >= cursor {
-			continue
-		}
-		if len(page) == first {
-			more = true
-			continue
-		}
-		page = append(page, s.gqlPipeline(p, pl))
-		last = pl
-	}
-	end := ""
-	if last != nil {
-		end = encodeKeyset(time.Time{}, last.ID)
-	}
-	return connection(page, end, more, cursor != 0, total), nil
+	_, cursor := decodeKeyset(argString(args, "after"))
+	return keysetConnection(pls, args,
+		func(pl *Pipeline) bool {
+			switch {
+			case hasAfter && pl.UpdatedAt.Before(after), hasBefore && pl.UpdatedAt.After(before),
+				argString(args, "ref") != "" && argString(args, "ref") != pl.Ref,
+				argString(args, "sha") != "" && argString(args, "sha") != pl.SHA,
+				argString(args, "source") != "" && argString(args, "source") != pl.Source,
+				argString(args, "status") != "" && argString(args, "status") != strings.ToUpper(pl.Status):
+				return false
+			}
+			return true
+		},
+		func(pl *Pipeline) bool { return pl.ID < cursor },
+		func(pl *Pipeline) string { return encodeKeyset(time.Time{}, pl.ID) },
+		func(pl *Pipeline) obj { return s.gqlPipeline(p, pl) }), nil
 }
 
 func (s *Server) gqlPipeline(p *Project, pl *Pipeline) obj {

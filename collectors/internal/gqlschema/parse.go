@@ -160,6 +160,15 @@ func (p *parser) name() (string, error) {
 	return t.val, nil
 }
 
+// label reads "name:", the start of an argument, a field or a variable.
+func (p *parser) label() (string, error) {
+	n, err := p.name()
+	if err == nil {
+		err = p.expect(":")
+	}
+	return n, err
+}
+
 // TypeRef is a GraphQL type: a named type, or a list of one; either may be
 // non-null.
 type TypeRef struct {
@@ -263,11 +272,8 @@ func (p *parser) value() (any, error) {
 		case "{":
 			obj := map[string]any{}
 			for !p.accept("}") {
-				k, err := p.name()
+				k, err := p.label()
 				if err != nil {
-					return nil, err
-				}
-				if err := p.expect(":"); err != nil {
 					return nil, err
 				}
 				v, err := p.value()
@@ -290,10 +296,7 @@ func (p *parser) skipDirectives() error {
 		}
 		if p.accept("(") {
 			for !p.accept(")") {
-				if _, err := p.name(); err != nil {
-					return err
-				}
-				if err := p.expect(":"); err != nil {
+				if _, err := p.label(); err != nil {
 					return err
 				}
 				if _, err := p.value(); err != nil {
@@ -400,11 +403,8 @@ func ParseQuery(src string) (*Operation, error) {
 				if err := p.expect("$"); err != nil {
 					return nil, err
 				}
-				n, err := p.name()
+				n, err := p.label()
 				if err != nil {
-					return nil, err
-				}
-				if err := p.expect(":"); err != nil {
 					return nil, err
 				}
 				t, err := p.typeRef()
@@ -478,11 +478,8 @@ func (p *parser) selectionSet() ([]*Selection, error) {
 			s.Args, s.ArgPos = map[string]any{}, map[string]Pos{}
 			for !p.accept(")") {
 				at := p.peek().pos
-				k, err := p.name()
+				k, err := p.label()
 				if err != nil {
-					return nil, err
-				}
-				if err := p.expect(":"); err != nil {
 					return nil, err
 				}
 				v, err := p.value()

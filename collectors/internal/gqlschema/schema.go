@@ -177,11 +177,8 @@ func (s *Schema) schemaBlock(p *parser) error {
 		return err
 	}
 	for !p.accept("}") {
-		op, err := p.name()
+		op, err := p.label()
 		if err != nil {
-			return err
-		}
-		if err := p.expect(":"); err != nil {
 			return err
 		}
 		t, err := p.name()
@@ -218,11 +215,8 @@ func (p *parser) fieldDefs() (map[string]*Field, error) {
 					p.next()
 					continue
 				}
-				an, err := p.name()
+				an, err := p.label()
 				if err != nil {
-					return nil, err
-				}
-				if err := p.expect(":"); err != nil {
 					return nil, err
 				}
 				at, err := p.typeRef()
