@@ -74,20 +74,25 @@ func TestServerErrorsAreRetriedABoundedNumberOfTimes(t *testing.T) {
 		t.Errorf("retry waits %v, want 2", h.waits)
 	}
 
-	h2 := newHarness(t)
-	h2.srv.AddProject(billing())
-	h2.srv.AddFault(gt.Fault{Endpoint: "GET /projects/:id/pipelines", Status: 500})
-	sum := h2.sync(context.Background(), nil, repo("acme/platform/billing"))
-	err := repoSummary(t, sum, "acme/platform/billing").Err
-	if err == nil || !strings.Contains(err.Error(), "list pipelines") || !strings.Contains(err.Error(), "500") {
-		t.Fatalf("err = %v, want a 500 naming the pipelines list", err)
-	}
-	if n := h2.srv.Requests("GET /projects/:id/pipelines"); n != gitlab.DefaultMaxRetries+1 {
-		t.Errorf("%d attempts, want %d", n, gitlab.DefaultMaxRetries+1)
-	}
-	// What came before the failure is kept.
-	if c := change(t, h2.st, "acme/platform/billing", 1); c.Title == "" {
-		t.Errorf("merge requests synced before the failure are gone")
+	// A pipelines list that keeps failing, by either API: a bounded number
+	// of attempts, then the error, naming the list.
+	for _, endpoint := range []string{"POST /api/graphql TachPipelines", "GET /projects/:id/pipelines"} {
+		h2 := newHarness(t)
+		h2.srv.AddProject(billing())
+		h2.srv.NoGraphQL = strings.HasPrefix(endpoint, "GET")
+		h2.srv.AddFault(gt.Fault{Endpoint: endpoint, Status: 500})
+		sum := h2.sync(context.Background(), nil, repo("acme/platform/billing"))
+		err := repoSummary(t, sum, "acme/platform/billing").Err
+		if err == nil || !strings.Contains(err.Error(), "list pipelines") || !strings.Contains(err.Error(), "500") {
+			t.Fatalf("%s: err = %v, want a 500 naming the pipelines list", endpoint, err)
+		}
+		if n := h2.srv.Requests(endpoint); n != gitlab.DefaultMaxRetries+1 {
+			t.Errorf("%s: %d attempts, want %d", endpoint, n, gitlab.DefaultMaxRetries+1)
+		}
+		// What came before the failure is kept.
+		if c := change(t, h2.st, "acme/platform/billing", 1); c.Title == "" {
+			t.Errorf("%s: merge requests synced before the failure are gone", endpoint)
+		}
 	}
 }
 

@@ -30,6 +30,10 @@ type harness struct {
 	srv *gitlabtest.Server
 	st  *store.Store
 
+	// history, when set, is how far back the first sync goes (runOptions'
+	// otherwise).
+	history time.Duration
+
 	mu     sync.Mutex
 	waits  []time.Duration // retry backoffs the policy computed
 	sleeps []time.Duration // rate-limit pacing
@@ -89,7 +93,11 @@ func (h *harness) sync(ctx context.Context, p *gitlab.Provider, repos ...collect
 	if p == nil {
 		p = h.provider()
 	}
-	sum, err := collectors.Run(ctx, h.st, map[string]collectors.Provider{store.GitLab: p}, repos, runOptions(), nil)
+	o := runOptions()
+	if h.history > 0 {
+		o.History = h.history
+	}
+	sum, err := collectors.Run(ctx, h.st, map[string]collectors.Provider{store.GitLab: p}, repos, o, nil)
 	if err != nil && ctx.Err() == nil {
 		h.t.Fatalf("sync: %v", err)
 	}

@@ -19,19 +19,8 @@ import (
 // commits or sizes, so each MR costs three more requests (commits, notes,
 // diffs; more when they run past a page).
 func (p *Provider) mergeRequestsREST(ctx context.Context, proj *project, st store.SyncState) error {
-	const op = "list merge requests (GET /projects/:id/merge_requests)"
-	fetch := func(after time.Time, page gl.RequestOptionFunc) ([]*gl.BasicMergeRequest, *gl.Response, error) {
-		items, resp, err := p.client.MergeRequests.ListProjectMergeRequests(proj.id, &gl.ListProjectMergeRequestsOptions{
-			ListOptions: gl.ListOptions{PerPage: int64(p.opts.PageSize)},
-			State:       ptr("all"), OrderBy: ptr("updated_at"), Sort: ptr("asc"), UpdatedAfter: &after,
-		}, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceChanges)}, page)...)
-		if err != nil {
-			return nil, resp, p.apiError(proj.repo.Name, op, resp, err)
-		}
-		return items, resp, nil
-	}
-	updated := func(m *gl.BasicMergeRequest) time.Time { return tm(m.UpdatedAt) }
-	return walkUpdated(ctx, since(st, proj.sink), fetch, updated, func(m *gl.BasicMergeRequest) int64 { return m.ID }, func(items []*gl.BasicMergeRequest, wm time.Time, last bool) error {
+	fetch := p.mergeRequestPages(ctx, proj, "all", "list merge requests (GET /projects/:id/merge_requests)")
+	return walkUpdated(ctx, since(st, proj.sink), fetch, mrUpdated, mrID, func(items []*gl.BasicMergeRequest, wm time.Time, last bool) error {
 		mrs := make([]mergeRequest, 0, len(items))
 		for _, it := range items {
 			if same, err := storedAsIs(ctx, proj, it); err != nil || same {
@@ -49,6 +38,26 @@ func (p *Provider) mergeRequestsREST(ctx context.Context, proj *project, st stor
 		return proj.commitMergeRequests(ctx, &st, mrs, wm, last)
 	})
 }
+
+// mergeRequestPages reads pages of the project's merge requests in a state
+// (all, merged, ...) updated since a time, oldest update first; op names
+// the list in errors.
+func (p *Provider) mergeRequestPages(ctx context.Context, proj *project, state, op string) fetchPage[*gl.BasicMergeRequest] {
+	return func(after time.Time, page gl.RequestOptionFunc) ([]*gl.BasicMergeRequest, *gl.Response, error) {
+		items, resp, err := p.client.MergeRequests.ListProjectMergeRequests(proj.id, &gl.ListProjectMergeRequestsOptions{
+			ListOptions: gl.ListOptions{PerPage: int64(p.opts.PageSize)},
+			State:       ptr(state), OrderBy: ptr("updated_at"), Sort: ptr("asc"), UpdatedAfter: &after,
+		}, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceChanges)}, page)...)
+		if err != nil {
+			return nil, resp, p.apiError(proj.repo.Name, op, resp, err)
+		}
+		return items, resp, nil
+	}
+}
+
+func mrUpdated(m *gl.BasicMergeRequest) time.Time { return tm(m.UpdatedAt) }
+
+func mrID(m *gl.BasicMergeRequest) int64 { return m.ID }
 
 // storedAsIs reports whether the store holds the MR as last updated at
 // the time the list gives, so reading its details again would change

@@ -3,8 +3,11 @@
 //
 // REST goes through gitlab.com/gitlab-org/api/client-go (the maintained
 // continuation of github.com/xanzy/go-gitlab); merge requests, with their
-// notes, commits and diff stats, come from the GraphQL API, 50 per request,
-// falling back to REST on a GitLab whose GraphQL cannot answer. Every
+// notes, commits and diff stats, come from the GraphQL API, 50 per request
+// (their squash commits, which GitLab's GraphQL lacks, from the REST list
+// of merged MRs, 100 per request), and pipelines with their times (and the
+// deploy jobs) 100 per request, each falling back to REST on a GitLab whose
+// GraphQL cannot answer. Every
 // resource is incremental (updated_after, ascending updated_at, the
 // watermark committed with the rows it covers), so a sync killed at any
 // moment and run again ends with the rows of one clean sync.
@@ -58,7 +61,8 @@ type Options struct {
 	// GraphQLPageSize is how many merge requests one GraphQL request asks
 	// for (at most 100).
 	GraphQLPageSize int
-	// DisableGraphQL makes merge requests come from REST only.
+	// DisableGraphQL makes merge requests and pipelines come from REST
+	// only.
 	DisableGraphQL bool
 
 	// MaxRetries bounds the retries of one request (5xx, 429, network
@@ -128,6 +132,8 @@ type Provider struct {
 	// graphqlOff is set once GraphQL failed for a reason that will not go
 	// away (an old GitLab, a schema without a field); MRs then come from REST.
 	graphqlOff atomic.Bool
+	// pipelinesGraphQLOff is the same for pipelines.
+	pipelinesGraphQLOff atomic.Bool
 	// noClosedAt is set once GitLab said MergeRequest has no closedAt
 	// (before 17.4).
 	noClosedAt atomic.Bool
@@ -147,6 +153,7 @@ func New(opts Options) (*Provider, error) {
 	p := &Provider{opts: opts}
 	p.budget = newBudget(opts.Now, opts.Sleep, opts.MaxRateLimitWait, opts.Logger)
 	p.graphqlOff.Store(opts.DisableGraphQL)
+	p.pipelinesGraphQLOff.Store(opts.DisableGraphQL)
 
 	hc := opts.HTTPClient
 	if hc == nil {

@@ -132,6 +132,9 @@ type Job struct {
 	CreatedAt  time.Time
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Retried marks an attempt that was run again: GitLab lists it only
+	// when asked (include_retried, GraphQL's retried).
+	Retried bool
 }
 
 // Issue is an issue or an incident.

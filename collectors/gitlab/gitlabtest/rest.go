@@ -75,7 +75,13 @@ func (s *Server) handle(rt route, r *http.Request) (int, any, http.Header) {
 		if pl == nil {
 			return notFound("404 Not found")
 		}
-		return list(mapAll(pl.Jobs, func(j *Job) any { return s.jobJSON(p, pl, j) }))
+		var jobs []any
+		for _, j := range pl.Jobs {
+			if !j.Retried || q.Get("include_retried") == "true" {
+				jobs = append(jobs, s.jobJSON(p, pl, j))
+			}
+		}
+		return list(jobs)
 	case "/projects/:id/issues":
 		return list(s.issues(p, q))
 	case "/projects/:id/releases":

@@ -1,16 +1,17 @@
-package githubtest
+package gqlschema
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 )
 
 // A small GraphQL lexer and parser: enough of the language for the schema
-// subset in schema/github.graphql (SDL) and for the queries a collector
-// sends (operations with variables, aliases, arguments with literal and
-// variable values, inline fragments). Fragment spreads, directives in
-// queries and subscriptions are not supported and fail loudly.
+// subsets the fakes load (SDL) and for the queries a collector sends
+// (operations with variables, aliases, arguments with literal and variable
+// values, inline fragments). Fragment spreads, directives in queries and
+// subscriptions are not supported and fail loudly.
 
 type tokenKind int
 
@@ -99,6 +100,25 @@ func lex(src string) ([]token, error) {
 type parser struct {
 	toks []token
 	i    int
+	// lines are the offsets where the source's lines start, for the line
+	// and column of a query's nodes (1-based, as GraphQL errors give them).
+	lines []int
+}
+
+func newParser(src string, toks []token) *parser {
+	p := &parser{toks: toks, lines: []int{0}}
+	for i := range len(src) {
+		if src[i] == '\n' {
+			p.lines = append(p.lines, i+1)
+		}
+	}
+	return p
+}
+
+// at is the line and column of a source offset.
+func (p *parser) at(pos int) (line, col int) {
+	l := sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > pos }) - 1
+	return l + 1, pos - p.lines[l] + 1
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
@@ -140,34 +160,44 @@ func (p *parser) name() (string, error) {
 	return t.val, nil
 }
 
-// typeRef is a GraphQL type: a named type, or a list of one; either may be
+// label reads "name:", the start of an argument, a field or a variable.
+func (p *parser) label() (string, error) {
+	n, err := p.name()
+	if err == nil {
+		err = p.expect(":")
+	}
+	return n, err
+}
+
+// TypeRef is a GraphQL type: a named type, or a list of one; either may be
 // non-null.
-type typeRef struct {
-	name    string
-	elem    *typeRef
-	nonNull bool
+type TypeRef struct {
+	Name    string
+	Elem    *TypeRef
+	NonNull bool
 }
 
-func (t *typeRef) named() string {
-	for t.elem != nil {
-		t = t.elem
+// Named is the named type at the bottom of the lists.
+func (t *TypeRef) Named() string {
+	for t.Elem != nil {
+		t = t.Elem
 	}
-	return t.name
+	return t.Name
 }
 
-func (t *typeRef) String() string {
-	s := t.name
-	if t.elem != nil {
-		s = "[" + t.elem.String() + "]"
+func (t *TypeRef) String() string {
+	s := t.Name
+	if t.Elem != nil {
+		s = "[" + t.Elem.String() + "]"
 	}
-	if t.nonNull {
+	if t.NonNull {
 		s += "!"
 	}
 	return s
 }
 
-func (p *parser) typeRef() (*typeRef, error) {
-	var t *typeRef
+func (p *parser) typeRef() (*TypeRef, error) {
+	var t *TypeRef
 	if p.accept("[") {
 		elem, err := p.typeRef()
 		if err != nil {
@@ -176,23 +206,25 @@ func (p *parser) typeRef() (*typeRef, error) {
 		if err := p.expect("]"); err != nil {
 			return nil, err
 		}
-		t = &typeRef{elem: elem}
+		t = &TypeRef{Elem: elem}
 	} else {
 		n, err := p.name()
 		if err != nil {
 			return nil, err
 		}
-		t = &typeRef{name: n}
+		t = &TypeRef{Name: n}
 	}
-	t.nonNull = p.accept("!")
+	t.NonNull = p.accept("!")
 	return t, nil
 }
 
 // Values. Literal values parse to Go values: int, float64, string, bool,
-// nil, enumValue, []any, map[string]any; a variable to varRef.
+// nil, EnumValue, []any, map[string]any; a variable to VarRef.
 type (
-	enumValue string
-	varRef    string
+	// EnumValue is an enum literal of a query (UPDATED_ASC).
+	EnumValue string
+	// VarRef is a variable used as a value ($first).
+	VarRef string
 )
 
 func (p *parser) value() (any, error) {
@@ -218,12 +250,12 @@ func (p *parser) value() (any, error) {
 		case "null":
 			return nil, nil
 		}
-		return enumValue(t.val), nil
+		return EnumValue(t.val), nil
 	case tokPunct:
 		switch t.val {
 		case "$":
 			n, err := p.name()
-			return varRef(n), err
+			return VarRef(n), err
 		case "[":
 			list := []any{}
 			for !p.accept("]") {
@@ -240,11 +272,8 @@ func (p *parser) value() (any, error) {
 		case "{":
 			obj := map[string]any{}
 			for !p.accept("}") {
-				k, err := p.name()
+				k, err := p.label()
 				if err != nil {
-					return nil, err
-				}
-				if err := p.expect(":"); err != nil {
 					return nil, err
 				}
 				v, err := p.value()
@@ -267,10 +296,7 @@ func (p *parser) skipDirectives() error {
 		}
 		if p.accept("(") {
 			for !p.accept(")") {
-				if _, err := p.name(); err != nil {
-					return err
-				}
-				if err := p.expect(":"); err != nil {
+				if _, err := p.label(); err != nil {
 					return err
 				}
 				if _, err := p.value(); err != nil {
@@ -282,70 +308,122 @@ func (p *parser) skipDirectives() error {
 	return nil
 }
 
+// Eval substitutes variables in a parsed argument value, and turns enum
+// literals into strings: the value a resolver works with.
+func Eval(v any, vars map[string]any) any {
+	switch v := v.(type) {
+	case VarRef:
+		return vars[string(v)]
+	case EnumValue:
+		return string(v)
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = Eval(e, vars)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = Eval(e, vars)
+		}
+		return out
+	}
+	return v
+}
+
 // ---- Queries ----
 
-// selection is a field or an inline fragment of a query.
-type selection struct {
-	alias, name string
-	args        map[string]any
-	sels        []*selection
-	on          string // inline fragment: the type condition ("" = none)
-	fragment    bool
+// Pos is where a node starts in the query (1-based line and column).
+type Pos struct{ Line, Column int }
+
+// Selection is a field or an inline fragment of a query.
+type Selection struct {
+	Alias, Name string
+	Args        map[string]any
+	ArgPos      map[string]Pos
+	Sels        []*Selection
+	On          string // inline fragment: the type condition ("" = none)
+	Fragment    bool
+	Pos         Pos
 }
 
-func (s *selection) key() string {
-	if s.alias != "" {
-		return s.alias
+// Key is the selection's name in the answer: its alias, else its name.
+func (s *Selection) Key() string {
+	if s.Alias != "" {
+		return s.Alias
 	}
-	return s.name
+	return s.Name
 }
 
-// operation is one parsed query.
-type operation struct {
-	vars map[string]*typeRef
-	sels []*selection
+// Variable is a variable an operation declares.
+type Variable struct {
+	Type       *TypeRef
+	HasDefault bool
+	Pos        Pos
 }
 
-func parseQuery(src string) (*operation, error) {
+// Operation is one parsed query.
+type Operation struct {
+	Name string // "" for an anonymous query
+	Vars map[string]*Variable
+	Sels []*Selection
+	Pos  Pos
+}
+
+// Label is how GraphQL servers built on graphql-ruby (GitHub's, GitLab's)
+// name the operation at the root of an error's path: "query", or
+// "query TachMergeRequests".
+func (o *Operation) Label() string {
+	if o.Name == "" {
+		return "query"
+	}
+	return "query " + o.Name
+}
+
+// ParseQuery parses one query operation.
+func ParseQuery(src string) (*Operation, error) {
 	toks, err := lex(src)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{toks: toks}
-	op := &operation{vars: map[string]*typeRef{}}
+	p := newParser(src, toks)
+	op := &Operation{Vars: map[string]*Variable{}}
+	op.Pos.Line, op.Pos.Column = p.at(p.peek().pos)
 	if p.accept("mutation") || p.accept("subscription") {
 		return nil, fmt.Errorf("only queries are supported")
 	}
 	if p.accept("query") {
 		if p.peek().kind == tokName {
-			p.next()
+			op.Name = p.next().val
 		}
 		if p.accept("(") {
 			for !p.accept(")") {
+				start := p.peek().pos
 				if err := p.expect("$"); err != nil {
 					return nil, err
 				}
-				n, err := p.name()
+				n, err := p.label()
 				if err != nil {
-					return nil, err
-				}
-				if err := p.expect(":"); err != nil {
 					return nil, err
 				}
 				t, err := p.typeRef()
 				if err != nil {
 					return nil, err
 				}
+				v := &Variable{Type: t}
+				v.Pos.Line, v.Pos.Column = p.at(start)
 				if p.accept("=") {
 					if _, err := p.value(); err != nil {
 						return nil, err
 					}
+					v.HasDefault = true
 				}
-				op.vars[n] = t
+				op.Vars[n] = v
 			}
 		}
 	}
-	op.sels, err = p.selectionSet()
+	op.Sels, err = p.selectionSet()
 	if err != nil {
 		return nil, err
 	}
@@ -355,28 +433,30 @@ func parseQuery(src string) (*operation, error) {
 	return op, nil
 }
 
-func (p *parser) selectionSet() ([]*selection, error) {
+func (p *parser) selectionSet() ([]*Selection, error) {
 	if err := p.expect("{"); err != nil {
 		return nil, err
 	}
-	var sels []*selection
+	var sels []*Selection
 	for !p.accept("}") {
 		if p.peek().kind == tokEOF {
 			return nil, fmt.Errorf("unterminated selection set")
 		}
+		start := p.peek().pos
 		if p.accept("...") {
-			s := &selection{fragment: true}
+			s := &Selection{Fragment: true}
+			s.Pos.Line, s.Pos.Column = p.at(start)
 			if p.accept("on") {
 				n, err := p.name()
 				if err != nil {
 					return nil, err
 				}
-				s.on = n
+				s.On = n
 			} else if p.peek().kind == tokName {
 				return nil, fmt.Errorf("named fragments are not supported")
 			}
 			var err error
-			if s.sels, err = p.selectionSet(); err != nil {
+			if s.Sels, err = p.selectionSet(); err != nil {
 				return nil, err
 			}
 			sels = append(sels, s)
@@ -386,35 +466,37 @@ func (p *parser) selectionSet() ([]*selection, error) {
 		if err != nil {
 			return nil, err
 		}
-		s := &selection{name: n}
+		s := &Selection{Name: n}
+		s.Pos.Line, s.Pos.Column = p.at(start)
 		if p.accept(":") {
-			s.alias = n
-			if s.name, err = p.name(); err != nil {
+			s.Alias = n
+			if s.Name, err = p.name(); err != nil {
 				return nil, err
 			}
 		}
 		if p.accept("(") {
-			s.args = map[string]any{}
+			s.Args, s.ArgPos = map[string]any{}, map[string]Pos{}
 			for !p.accept(")") {
-				k, err := p.name()
+				at := p.peek().pos
+				k, err := p.label()
 				if err != nil {
-					return nil, err
-				}
-				if err := p.expect(":"); err != nil {
 					return nil, err
 				}
 				v, err := p.value()
 				if err != nil {
 					return nil, err
 				}
-				s.args[k] = v
+				s.Args[k] = v
+				var pos Pos
+				pos.Line, pos.Column = p.at(at)
+				s.ArgPos[k] = pos
 			}
 		}
 		if p.is("@") {
 			return nil, fmt.Errorf("directives in queries are not supported")
 		}
 		if p.is("{") {
-			if s.sels, err = p.selectionSet(); err != nil {
+			if s.Sels, err = p.selectionSet(); err != nil {
 				return nil, err
 			}
 		}
