@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/tach-dev/tach/metrics/stats"
 	"maps"
 	"math"
 	"regexp"
@@ -270,7 +271,7 @@ func largeChangeCandidates(repo CandidateRepo, ds Dataset, r Rules, loc *time.Lo
 			merged = append(merged, c)
 		}
 	}
-	median, ok := Median(sizes)
+	median, ok := stats.Median(sizes)
 	if !ok {
 		return nil
 	}
@@ -361,7 +362,7 @@ var shiftSeries = []struct {
 		for _, t := range LeadTimeRows(ds, w, r) {
 			xs = append(xs, t.LeadTime.Seconds())
 		}
-		return Median(xs)
+		return stats.Median(xs)
 	}},
 	{"deployments", "production deployments a week", "count", func(ds Dataset, w Window, r Rules) (float64, bool) {
 		return float64(len(ProductionDeployments(ds, w))), true
@@ -386,7 +387,7 @@ var shiftSeries = []struct {
 				xs = append(xs, float64(n))
 			}
 		}
-		return Median(xs)
+		return stats.Median(xs)
 	}},
 }
 
@@ -416,7 +417,7 @@ func shiftCandidates(repo CandidateRepo, ds Dataset, r Rules, end time.Time, loc
 				at = append(at, w.From)
 			}
 		}
-		for _, cp := range DetectChangePoints(xs, ChangePointOptions{}) {
+		for _, cp := range stats.DetectChangePoints(xs, stats.ChangePointOptions{}) {
 			rel := math.Inf(1)
 			if cp.MeanBefore != 0 {
 				rel = cp.MeanAfter/cp.MeanBefore - 1

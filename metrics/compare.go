@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"github.com/tach-dev/tach/metrics/stats"
 	"math"
 	"slices"
 	"time"
@@ -227,10 +228,10 @@ type ComparisonWeek struct {
 // Compare compares every measure of CompareMeasures between two sides.
 func Compare(before, after CompareSide, opt CompareOptions) Comparison {
 	if opt.Resamples <= 0 {
-		opt.Resamples = DefaultResamples
+		opt.Resamples = stats.DefaultResamples
 	}
 	if opt.Seed == 0 {
-		opt.Seed = DefaultSeed
+		opt.Seed = stats.DefaultSeed
 	}
 	loc := opt.Rules.location()
 	c := Comparison{
@@ -455,7 +456,7 @@ func finiteOrNil(v float64) *float64 {
 	return &v
 }
 
-func intervalOf(iv Interval, of string) *CompareInterval {
+func intervalOf(iv stats.Interval, of string) *CompareInterval {
 	return &CompareInterval{Low: finiteOrNil(iv.Low), High: finiteOrNil(iv.High), Of: of}
 }
 
@@ -469,9 +470,9 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 	case StatMedian:
 		m.Method = "difference of medians; 95 % percentile bootstrap interval; Mann–Whitney U p-value"
 		m.NBefore, m.NAfter = len(b.values), len(a.values)
-		mb, okB := Median(b.values)
-		ma, okA := Median(a.values)
-		m.Before, m.After = FloatOrNil(mb, okB), FloatOrNil(ma, okA)
+		mb, okB := stats.Median(b.values)
+		ma, okA := stats.Median(a.values)
+		m.Before, m.After = stats.FloatOrNil(mb, okB), stats.FloatOrNil(ma, okA)
 		if okA && okB {
 			m.Difference = finiteOrNil(ma - mb)
 			if mb != 0 {
@@ -487,16 +488,16 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		if nonEmpty(cb) >= MinObservations && nonEmpty(ca) >= MinObservations {
 			m.Method = "difference of medians; 95 % percentile bootstrap interval resampling whole weeks; Mann–Whitney U p-value with the design effect of weekly clustering"
 		} else {
-			cb, ca = singletons(b.values), singletons(a.values)
+			cb, ca = stats.Singletons(b.values), stats.Singletons(a.values)
 		}
 		// Each measure has its own stream, so adding a measure never moves
 		// another's interval.
-		boot, _ := BootstrapMedianDifferenceClustered(cb, ca, opt.Resamples, opt.Seed+index)
+		boot, _ := stats.BootstrapMedianDifferenceClustered(cb, ca, opt.Resamples, opt.Seed+index)
 		m.Interval = intervalOf(boot.Interval, "difference")
 		if !math.IsNaN(boot.RatioInterval.Low) {
-			m.RelativeInterval = intervalOf(Interval{boot.RatioInterval.Low - 1, boot.RatioInterval.High - 1}, "relative")
+			m.RelativeInterval = intervalOf(stats.Interval{Low: boot.RatioInterval.Low - 1, High: boot.RatioInterval.High - 1}, "relative")
 		}
-		if mw, ok := MannWhitneyClustered(ca, cb); ok {
+		if mw, ok := stats.MannWhitneyClustered(ca, cb); ok {
 			m.PValue = finiteOrNil(mw.P)
 			m.DesignEffect = finiteOrNil(mw.DesignEffect)
 		} else {
@@ -531,17 +532,17 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		for _, w := range aObs.weeks {
 			weeklyA = append(weeklyA, float64(w[def.Key].count))
 		}
-		phi, df, okPhi := Dispersion(weeklyB, weeklyA)
+		phi, df, okPhi := stats.Dispersion(weeklyB, weeklyA)
 		if okPhi {
 			m.Dispersion = finiteOrNil(phi)
 		}
-		var rr RateRatioResult
+		var rr stats.RateRatioResult
 		var ok bool
 		if okPhi && phi > 1 && ca > 0 && cb > 0 {
-			rr, ok = QuasiPoissonRateRatio(ca, a.days, cb, b.days, phi, df)
+			rr, ok = stats.QuasiPoissonRateRatio(ca, a.days, cb, b.days, phi, df)
 			m.Method = "rate ratio of weekly counts; quasi-Poisson interval and test (the weekly counts vary more than Poisson: dispersion " + formatFloat(phi, 2) + ")"
 		} else {
-			rr, ok = PoissonRateRatio(ca, a.days, cb, b.days)
+			rr, ok = stats.PoissonRateRatio(ca, a.days, cb, b.days)
 		}
 		if !ok {
 			m.Verdict = VerdictNoClearChange
@@ -551,7 +552,7 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 			return m
 		}
 		m.Interval = intervalOf(rr.Interval, "ratio")
-		m.RelativeInterval = intervalOf(Interval{rr.Interval.Low - 1, rr.Interval.High - 1}, "relative")
+		m.RelativeInterval = intervalOf(stats.Interval{Low: rr.Interval.Low - 1, High: rr.Interval.High - 1}, "relative")
 		m.PValue = finiteOrNil(rr.P)
 		m.Verdict = verdictFor(def, rr.Interval, 1)
 	case StatProportion:
@@ -559,7 +560,7 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		m.NBefore, m.NAfter = b.total, a.total
 		cb, ca := b.count, a.count
 		m.CountBefore, m.CountAfter = &cb, &ca
-		m.Before, m.After = RateOrNil(cb, b.total), RateOrNil(ca, a.total)
+		m.Before, m.After = stats.RateOrNil(cb, b.total), stats.RateOrNil(ca, a.total)
 		if m.Before != nil && m.After != nil {
 			m.Difference = finiteOrNil(*m.After - *m.Before)
 			if *m.Before > 0 {
@@ -573,14 +574,14 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		// counts are deflated by the design effect of weekly clustering.
 		deff := 1.0
 		if kb, ka := bObs.clusters(def.Key), aObs.clusters(def.Key); nonEmpty(kb) >= MinObservations && nonEmpty(ka) >= MinObservations {
-			deff = DesignEffect(kb, ka)
+			deff = stats.DesignEffect(kb, ka)
 			m.DesignEffect = finiteOrNil(deff)
 		}
-		_, iv, _ := NewcombeDifferenceClustered(ca, a.total, cb, b.total, deff)
+		_, iv, _ := stats.NewcombeDifferenceClustered(ca, a.total, cb, b.total, deff)
 		m.Interval = intervalOf(iv, "difference")
 		fa, fna := effective(ca, deff), effective(a.total-ca, deff)
 		fb, fnb := effective(cb, deff), effective(b.total-cb, deff)
-		m.PValue = finiteOrNil(FisherExactTwoSided(fa, fna, fb, fnb))
+		m.PValue = finiteOrNil(stats.FisherExactTwoSided(fa, fna, fb, fnb))
 		if deff > 1 {
 			m.Method = "difference of proportions; Newcombe hybrid score interval; Fisher's exact p-value; counts deflated by the design effect of weekly clustering (" + formatFloat(deff, 2) + ")"
 		}
@@ -598,7 +599,7 @@ func effective(n int, deff float64) int {
 // verdictFor applies the verdict rule: improved or worsened when the
 // interval excludes no change (0 for a difference, 1 for a ratio), in the
 // measure's better direction; no clear change otherwise.
-func verdictFor(def MeasureDef, iv Interval, none float64) string {
+func verdictFor(def MeasureDef, iv stats.Interval, none float64) string {
 	if !iv.Excludes(none) || math.IsNaN(iv.Low) || math.IsNaN(iv.High) {
 		return VerdictNoClearChange
 	}
@@ -640,12 +641,12 @@ func weekIndex(c *Comparison, bObs, aObs sideObs, origin, beforeFrom, afterFrom 
 func weekValue(def MeasureDef, o observation) (*float64, int) {
 	switch def.Stat {
 	case StatMedian:
-		return MedianOrNil(o.values), len(o.values)
+		return stats.MedianOrNil(o.values), len(o.values)
 	case StatRate:
 		v := float64(o.count)
 		return &v, o.count
 	default:
-		return RateOrNil(o.count, o.total), o.total
+		return stats.RateOrNil(o.count, o.total), o.total
 	}
 }
 
@@ -669,7 +670,7 @@ func trendGuard(m *MeasureComparison) {
 	if len(t) < 4 {
 		return
 	}
-	fit, ok := LinearRegression(t, y)
+	fit, ok := stats.LinearRegression(t, y)
 	if !ok {
 		return
 	}
@@ -698,7 +699,7 @@ func interrupted(m *MeasureComparison) {
 	if math.IsInf(t0, 1) {
 		return
 	}
-	fit, ok := SegmentedRegression(t, y, post, t0)
+	fit, ok := stats.SegmentedRegression(t, y, post, t0)
 	if !ok {
 		return
 	}

@@ -1,6 +1,9 @@
 package metrics
 
-import "time"
+import (
+	"github.com/tach-dev/tach/metrics/stats"
+	"time"
+)
 
 // Compute returns every measure of docs/metrics.md for one scope and window,
 // from rows Derive has annotated. now is the present, for open work. The
@@ -46,14 +49,14 @@ func deploymentFrequency(ds Dataset, w Window, r Rules, production []Deployment)
 	f := DeploymentFrequency{
 		Deployments:    len(production),
 		FailedAttempts: failed,
-		SuccessRate:    RateOrNil(len(production), len(production)+failed),
+		SuccessRate:    stats.RateOrNil(len(production), len(production)+failed),
 	}
 	if len(production) == 0 {
 		return f
 	}
 	f.PerWeek = perWeek(len(production), w, r.location())
-	f.DeployDaysPerWeekMedian = MedianOrNil(deployDayCounts(DeployDaysPerWeek(ds, w, r)))
-	f.DeployDaysPerMonthMedian = MedianOrNil(deployDayCounts(DeployDaysPerMonth(ds, w, r)))
+	f.DeployDaysPerWeekMedian = stats.MedianOrNil(deployDayCounts(DeployDaysPerWeek(ds, w, r)))
+	f.DeployDaysPerMonthMedian = stats.MedianOrNil(deployDayCounts(DeployDaysPerMonth(ds, w, r)))
 	f.Tier = DeploymentFrequencyTier(f.DeployDaysPerWeekMedian, f.DeployDaysPerMonthMedian)
 	return f
 }
@@ -73,7 +76,7 @@ func perWeek(count int, w Window, loc *time.Location) *float64 {
 	if count == 0 || days <= 0 {
 		return nil
 	}
-	return FloatOrNil(float64(count)/days*7, true)
+	return stats.FloatOrNil(float64(count)/days*7, true)
 }
 
 func leadTime(rows []ChangeTiming) LeadTime {
@@ -81,13 +84,13 @@ func leadTime(rows []ChangeTiming) LeadTime {
 	for i, row := range rows {
 		secs[i] = row.LeadTime.Seconds()
 	}
-	median := MedianOrNil(secs)
+	median := stats.MedianOrNil(secs)
 	return LeadTime{
 		Count:         len(secs),
 		MedianSeconds: median,
-		P75Seconds:    PercentileOrNil(secs, 0.75),
-		P90Seconds:    PercentileOrNil(secs, 0.90),
-		MeanSeconds:   MeanOrNil(secs),
+		P75Seconds:    stats.PercentileOrNil(secs, 0.75),
+		P90Seconds:    stats.PercentileOrNil(secs, 0.90),
+		MeanSeconds:   stats.MeanOrNil(secs),
 		Tier:          LeadTimeTier(median),
 	}
 }
@@ -100,7 +103,7 @@ func cycleTime(rows []ChangeTiming) CycleTime {
 				secs = append(secs, p.Duration.Seconds())
 			}
 		}
-		return CyclePart{Count: len(secs), MedianSeconds: MedianOrNil(secs), P75Seconds: PercentileOrNil(secs, 0.75)}
+		return CyclePart{Count: len(secs), MedianSeconds: stats.MedianOrNil(secs), P75Seconds: stats.PercentileOrNil(secs, 0.75)}
 	}
 	return CycleTime{
 		Coding: part(func(t ChangeTiming) PartDuration { return t.Coding }),
@@ -117,7 +120,7 @@ func changeFailureRate(production []Deployment) ChangeFailureRate {
 			failed++
 		}
 	}
-	rate := RateOrNil(failed, len(production))
+	rate := stats.RateOrNil(failed, len(production))
 	return ChangeFailureRate{Failed: failed, Deployments: len(production), Rate: rate, Tier: ChangeFailureRateTier(rate)}
 }
 
@@ -127,12 +130,12 @@ func recoveryTime(ds Dataset, w Window) RecoveryTime {
 	for i, row := range rows {
 		secs[i] = row.Duration.Seconds()
 	}
-	median := MedianOrNil(secs)
+	median := stats.MedianOrNil(secs)
 	return RecoveryTime{
 		Count:         len(secs),
 		MedianSeconds: median,
-		P75Seconds:    PercentileOrNil(secs, 0.75),
-		P90Seconds:    PercentileOrNil(secs, 0.90),
+		P75Seconds:    stats.PercentileOrNil(secs, 0.75),
+		P90Seconds:    stats.PercentileOrNil(secs, 0.90),
 		Tier:          RecoveryTimeTier(median),
 		OpenIncidents: len(OpenIncidents(ds, w)),
 	}
@@ -144,7 +147,7 @@ func timeToRestore(ds Dataset, w Window) TimeToRestore {
 	for i, row := range rows {
 		secs[i] = row.Duration.Seconds()
 	}
-	return TimeToRestore{Count: len(secs), MedianSeconds: MedianOrNil(secs)}
+	return TimeToRestore{Count: len(secs), MedianSeconds: stats.MedianOrNil(secs)}
 }
 
 func reworkRate(production []Deployment) ReworkRate {
@@ -154,7 +157,7 @@ func reworkRate(production []Deployment) ReworkRate {
 			rework++
 		}
 	}
-	return ReworkRate{Rework: rework, Deployments: len(production), Rate: RateOrNil(rework, len(production))}
+	return ReworkRate{Rework: rework, Deployments: len(production), Rate: stats.RateOrNil(rework, len(production))}
 }
 
 // throughput: like deployment frequency, no merged change means no rate.
@@ -169,7 +172,7 @@ func prSize(merged []Change) PRSize {
 			lines = append(lines, float64(n))
 		}
 	}
-	return PRSize{Count: len(lines), MedianLines: MedianOrNil(lines), P75Lines: PercentileOrNil(lines, 0.75)}
+	return PRSize{Count: len(lines), MedianLines: stats.MedianOrNil(lines), P75Lines: stats.PercentileOrNil(lines, 0.75)}
 }
 
 func ciSummary(runs []CIRun) CI {
@@ -185,8 +188,8 @@ func ciSummary(runs []CIRun) CI {
 	}
 	return CI{
 		Runs:          len(runs),
-		MedianSeconds: MedianOrNil(secs),
-		P90Seconds:    PercentileOrNil(secs, 0.90),
-		SuccessRate:   RateOrNil(succeeded, len(runs)),
+		MedianSeconds: stats.MedianOrNil(secs),
+		P90Seconds:    stats.PercentileOrNil(secs, 0.90),
+		SuccessRate:   stats.RateOrNil(succeeded, len(runs)),
 	}
 }

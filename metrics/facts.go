@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"cmp"
+	"github.com/tach-dev/tach/metrics/stats"
 	"math"
 	"slices"
 	"strings"
@@ -298,53 +299,7 @@ func leadMean(shipped []ShippedFact, keep func(ShippedFact) bool) *float64 {
 	for i, s := range rows {
 		secs[i] = s.Lead
 	}
-	return MeanOrNil(secs)
-}
-
-// percentileSelect is Percentile(xs, p), reordering xs.
-func percentileSelect(xs []float64, p float64) (float64, bool) {
-	v := percentilesBySelection(xs, []float64{p})[0]
-	if v == nil {
-		return 0, false
-	}
-	return *v, true
-}
-
-// nthElement reorders xs so that xs[k] is the k-th smallest, everything
-// before it no larger and everything after no smaller, and returns it.
-// Three-way partitions keep it linear on the many equal values durations
-// in whole seconds have.
-func nthElement[T cmp.Ordered](xs []T, k int) T {
-	lo, hi := 0, len(xs) // the k-th smallest is in xs[lo:hi]
-	for hi-lo > 16 {
-		a, b, c := xs[lo], xs[lo+(hi-lo)/2], xs[hi-1]
-		pivot := max(min(a, b), min(max(a, b), c))
-		// xs[lo:lt] < pivot, xs[lt:i] == pivot, xs[gt:hi] > pivot.
-		lt, i, gt := lo, lo, hi
-		for i < gt {
-			switch v := xs[i]; {
-			case v < pivot:
-				xs[lt], xs[i] = xs[i], xs[lt]
-				lt++
-				i++
-			case v > pivot:
-				gt--
-				xs[gt], xs[i] = xs[i], xs[gt]
-			default:
-				i++
-			}
-		}
-		switch {
-		case k < lt:
-			hi = lt
-		case k >= gt:
-			lo = gt
-		default:
-			return pivot
-		}
-	}
-	slices.Sort(xs[lo:hi])
-	return xs[k]
+	return stats.MeanOrNil(secs)
 }
 
 // WeeklyFacts is Weekly from facts: a report for each whole week of w.

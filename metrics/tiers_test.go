@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"github.com/tach-dev/tach/metrics/stats"
 	"testing"
 	"time"
 )
@@ -42,7 +43,7 @@ func TestDurationTierBoundaries(t *testing.T) {
 }
 
 func TestChangeFailureRateTierBoundaries(t *testing.T) {
-	rate := func(failed, deployments int) *float64 { return RateOrNil(failed, deployments) }
+	rate := func(failed, deployments int) *float64 { return stats.RateOrNil(failed, deployments) }
 	tests := []struct {
 		rate *float64
 		want string

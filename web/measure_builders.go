@@ -7,6 +7,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/stats"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -343,7 +344,7 @@ func buildPRSize(b *measureBuild) {
 				lines = append(lines, float64(n))
 			}
 		}
-		p90.values[i] = metrics.PercentileOrNil(lines, 0.90)
+		p90.values[i] = stats.PercentileOrNil(lines, 0.90)
 	}
 	b.weekly(med, p75, p90)
 	b.res.trend = b.bandTrendUnit("chart-pr-size-trend", "PR size per week (lines changed)", med, p75, p90, false, "lines")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 // The weekly review: one complete week against the 4 weeks before it, as the
@@ -195,7 +196,7 @@ func (e *Engine) WeeklyReview(ctx context.Context, sc Scope, weekStart, now time
 	for _, row := range metrics.LeadTimeRows(ds, base, e.rules) {
 		baseLead = append(baseLead, row.LeadTime.Seconds())
 	}
-	rev.OutlierThresholdSeconds = metrics.PercentileOrNil(baseLead, 0.90)
+	rev.OutlierThresholdSeconds = stats.PercentileOrNil(baseLead, 0.90)
 	if rev.OutlierThresholdSeconds != nil {
 		for _, row := range weekRows {
 			if row.LeadTime.Seconds() > *rev.OutlierThresholdSeconds {
@@ -256,7 +257,7 @@ func (b reviewBuilder) change(c metrics.Change) ReviewChange {
 		rc.SizeLines = &n
 	}
 	if d, ok := b.lead[c.ID]; ok {
-		rc.LeadTimeSeconds = metrics.FloatOrNil(d.Seconds(), true)
+		rc.LeadTimeSeconds = stats.FloatOrNil(d.Seconds(), true)
 	}
 	if c.State == "open" {
 		ready := c.ReadyAt
@@ -264,7 +265,7 @@ func (b reviewBuilder) change(c metrics.Change) ReviewChange {
 			ready = c.CreatedAt
 		}
 		if !ready.IsZero() {
-			rc.WaitingSeconds = metrics.FloatOrNil(b.now.Sub(ready).Seconds(), true)
+			rc.WaitingSeconds = stats.FloatOrNil(b.now.Sub(ready).Seconds(), true)
 		}
 	}
 	return rc
@@ -276,7 +277,7 @@ func (b reviewBuilder) incident(in metrics.Incident) ReviewIncident {
 		CreatedAt: in.CreatedAt.UTC(), ResolvedAt: timeOrNil(in.ResolvedAt), Attributed: in.DeploymentID != 0,
 	}
 	if !in.ResolvedAt.IsZero() {
-		ri.OpenSeconds = metrics.FloatOrNil(max(in.ResolvedAt.Sub(in.CreatedAt), 0).Seconds(), true)
+		ri.OpenSeconds = stats.FloatOrNil(max(in.ResolvedAt.Sub(in.CreatedAt), 0).Seconds(), true)
 	}
 	return ri
 }

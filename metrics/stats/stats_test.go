@@ -1,11 +1,11 @@
-package metrics_test
+package stats_test
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
 
-	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 // Every statistic of the before/after comparison, checked against published
@@ -32,16 +32,16 @@ func TestNormalQuantileAndCDF(t *testing.T) {
 		{1e-10, -6.361340902404056},
 	}
 	for _, c := range cases {
-		near(t, "NormalQuantile", metrics.NormalQuantile(c.p), c.z, 1e-12)
+		near(t, "NormalQuantile", stats.NormalQuantile(c.p), c.z, 1e-12)
 	}
-	near(t, "NormalCDF(1.96)", metrics.NormalCDF(1.96), 0.9750021048517795, 1e-15)
-	near(t, "NormalCDF(-3)", metrics.NormalCDF(-3), 0.0013498980316301, 1e-15)
+	near(t, "NormalCDF(1.96)", stats.NormalCDF(1.96), 0.9750021048517795, 1e-15)
+	near(t, "NormalCDF(-3)", stats.NormalCDF(-3), 0.0013498980316301, 1e-15)
 	// Round trip over the whole range, including the tails.
 	for _, p := range []float64{1e-300, 1e-20, 1e-6, 0.01, 0.3, 0.42, 0.7, 0.93, 1 - 1e-9} {
-		z := metrics.NormalQuantile(p)
-		near(t, "Φ(Φ⁻¹(p))/p", metrics.NormalCDF(z)/p, 1, 1e-12)
+		z := stats.NormalQuantile(p)
+		near(t, "Φ(Φ⁻¹(p))/p", stats.NormalCDF(z)/p, 1, 1e-12)
 	}
-	if !math.IsInf(metrics.NormalQuantile(1), 1) || !math.IsNaN(metrics.NormalQuantile(1.5)) {
+	if !math.IsInf(stats.NormalQuantile(1), 1) || !math.IsNaN(stats.NormalQuantile(1.5)) {
 		t.Error("NormalQuantile at 1 or outside [0, 1]")
 	}
 }
@@ -55,35 +55,35 @@ func TestStudentT(t *testing.T) {
 		{0.975, 30, 2.042}, {0.975, 100, 1.984}, {0.95, 10, 1.812}, {0.99, 20, 2.528},
 	}
 	for _, c := range cases {
-		near(t, "StudentTQuantile", metrics.StudentTQuantile(c.p, c.df), c.t, 5e-4)
-		near(t, "StudentTCDF", metrics.StudentTCDF(c.t, c.df), c.p, 2e-4)
+		near(t, "StudentTQuantile", stats.StudentTQuantile(c.p, c.df), c.t, 5e-4)
+		near(t, "StudentTCDF", stats.StudentTCDF(c.t, c.df), c.p, 2e-4)
 	}
 	// df = 1 is the Cauchy distribution: F(t) = ½ + atan(t)/π exactly.
 	for _, x := range []float64{-3, -0.5, 0, 1, 7} {
-		near(t, "Cauchy CDF", metrics.StudentTCDF(x, 1), 0.5+math.Atan(x)/math.Pi, 1e-13)
+		near(t, "Cauchy CDF", stats.StudentTCDF(x, 1), 0.5+math.Atan(x)/math.Pi, 1e-13)
 	}
 	// df = 2 has a closed form too: F(t) = ½ + t / (2√(2 + t²)).
 	for _, x := range []float64{-2, 0.3, 4} {
-		near(t, "t(2) CDF", metrics.StudentTCDF(x, 2), 0.5+x/(2*math.Sqrt(2+x*x)), 1e-13)
+		near(t, "t(2) CDF", stats.StudentTCDF(x, 2), 0.5+x/(2*math.Sqrt(2+x*x)), 1e-13)
 	}
-	near(t, "two-sided p", metrics.StudentTTwoSidedP(2.228, 10), 0.05, 2e-4)
+	near(t, "two-sided p", stats.StudentTTwoSidedP(2.228, 10), 0.05, 2e-4)
 }
 
 func TestRegIncBeta(t *testing.T) {
 	// Closed forms: I_x(a, 1) = xᵃ, I_x(1, b) = 1 − (1−x)ᵇ, I_½(a, a) = ½.
 	for _, x := range []float64{0.01, 0.2, 0.5, 0.77, 0.99} {
-		near(t, "I_x(3.5, 1)", metrics.RegIncBeta(3.5, 1, x), math.Pow(x, 3.5), 1e-13)
-		near(t, "I_x(1, 2.5)", metrics.RegIncBeta(1, 2.5, x), 1-math.Pow(1-x, 2.5), 1e-13)
+		near(t, "I_x(3.5, 1)", stats.RegIncBeta(3.5, 1, x), math.Pow(x, 3.5), 1e-13)
+		near(t, "I_x(1, 2.5)", stats.RegIncBeta(1, 2.5, x), 1-math.Pow(1-x, 2.5), 1e-13)
 	}
-	near(t, "I_½(7, 7)", metrics.RegIncBeta(7, 7, 0.5), 0.5, 1e-14)
+	near(t, "I_½(7, 7)", stats.RegIncBeta(7, 7, 0.5), 0.5, 1e-14)
 	// The binomial tail: P(X ≥ k) = I_p(k, n−k+1) for X ~ Bin(n, p).
 	n, p := 20, 0.3
 	for k := 1; k <= n; k++ {
 		tail := 0.0
 		for j := k; j <= n; j++ {
-			tail += metrics.BinomialPMF(j, n, p)
+			tail += stats.BinomialPMF(j, n, p)
 		}
-		near(t, "binomial tail", metrics.RegIncBeta(float64(k), float64(n-k+1), p), tail, 1e-13)
+		near(t, "binomial tail", stats.RegIncBeta(float64(k), float64(n-k+1), p), tail, 1e-13)
 	}
 }
 
@@ -95,7 +95,7 @@ func TestMannWhitney(t *testing.T) {
 	// z = (17 − 10 − ½)/σ = 1.59217, p = 2(1 − Φ(z)).
 	males := []float64{19, 22, 16, 29, 24}
 	females := []float64{20, 11, 17, 12}
-	r, ok := metrics.MannWhitney(males, females)
+	r, ok := stats.MannWhitney(males, females)
 	if !ok {
 		t.Fatal("MannWhitney failed")
 	}
@@ -109,14 +109,14 @@ func TestMannWhitney(t *testing.T) {
 	// z = (35 − 25 − ½)/8.16497 = 1.16351, two-sided p = 0.24462.
 	x := []float64{0.80, 0.83, 1.89, 1.04, 1.45, 1.38, 1.91, 1.64, 0.73, 1.46}
 	y := []float64{1.15, 0.88, 0.90, 0.74, 1.21}
-	r, _ = metrics.MannWhitney(x, y)
+	r, _ = stats.MannWhitney(x, y)
 	near(t, "W (Hollander & Wolfe)", r.U, 35, 0)
-	near(t, "p (Hollander & Wolfe)", r.P, 2*metrics.NormalCDF(-9.5/math.Sqrt(200.0/3)), 1e-14)
+	near(t, "p (Hollander & Wolfe)", r.P, 2*stats.NormalCDF(-9.5/math.Sqrt(200.0/3)), 1e-14)
 	near(t, "p (Hollander & Wolfe, 4 d.p.)", r.P, 0.2446, 1e-4)
 
 	// R: wilcox.test(c(1, 2, 3), c(4, 5, 6), exact = FALSE) prints W = 0,
 	// p-value = 0.08086 (μ = 4.5, σ² = 5.25, z = −4/2.2913).
-	r, _ = metrics.MannWhitney([]float64{1, 2, 3}, []float64{4, 5, 6})
+	r, _ = stats.MannWhitney([]float64{1, 2, 3}, []float64{4, 5, 6})
 	near(t, "U (no overlap)", r.U, 0, 0)
 	near(t, "p (no overlap)", r.P, 0.08086, 5e-6)
 
@@ -125,18 +125,18 @@ func TestMannWhitney(t *testing.T) {
 	// U = 7 − 6 = 1. Tie correction: one group of t = 3, Σ(t³ − t) = 24;
 	// σ² = 9/12 · (7 − 24/30) = 4.65. z = (|1 − 4.5| − ½)/√4.65 = 1.39122,
 	// p = 0.16416 (R: wilcox.test(c(1,2,2), c(2,3,4), exact=FALSE) agrees).
-	r, _ = metrics.MannWhitney([]float64{1, 2, 2}, []float64{2, 3, 4})
+	r, _ = stats.MannWhitney([]float64{1, 2, 2}, []float64{2, 3, 4})
 	near(t, "U (ties)", r.U, 1, 0)
-	near(t, "p (ties)", r.P, 2*metrics.NormalCDF(-3/math.Sqrt(4.65)), 1e-14)
+	near(t, "p (ties)", r.P, 2*stats.NormalCDF(-3/math.Sqrt(4.65)), 1e-14)
 	near(t, "p (ties, published)", r.P, 0.1641597, 1e-6)
 
 	// Symmetry and degenerate input.
-	r2, _ := metrics.MannWhitney([]float64{2, 3, 4}, []float64{1, 2, 2})
+	r2, _ := stats.MannWhitney([]float64{2, 3, 4}, []float64{1, 2, 2})
 	near(t, "p symmetric", r2.P, r.P, 1e-15)
-	if _, ok := metrics.MannWhitney([]float64{5, 5}, []float64{5, 5, 5}); ok {
+	if _, ok := stats.MannWhitney([]float64{5, 5}, []float64{5, 5, 5}); ok {
 		t.Error("all tied: want ok = false")
 	}
-	if _, ok := metrics.MannWhitney(nil, []float64{1}); ok {
+	if _, ok := stats.MannWhitney(nil, []float64{1}); ok {
 		t.Error("empty sample: want ok = false")
 	}
 }
@@ -144,22 +144,22 @@ func TestMannWhitney(t *testing.T) {
 func TestFisherExact(t *testing.T) {
 	// Fisher's lady tasting tea (The Design of Experiments, 1935), R's
 	// fisher.test help page: TeaTasting = [[3, 1], [1, 3]], p = 0.4857.
-	near(t, "tea tasting", metrics.FisherExactTwoSided(3, 1, 1, 3), 0.4857, 5e-5)
-	near(t, "tea tasting, exact", metrics.FisherExactTwoSided(3, 1, 1, 3), 34.0/70, 1e-12)
+	near(t, "tea tasting", stats.FisherExactTwoSided(3, 1, 1, 3), 0.4857, 5e-5)
+	near(t, "tea tasting, exact", stats.FisherExactTwoSided(3, 1, 1, 3), 34.0/70, 1e-12)
 	// Wikipedia, "Fisher's exact test", worked example (dieting by sex):
 	// [[1, 9], [11, 3]], two-sided p = 0.002759.
-	near(t, "dieting", metrics.FisherExactTwoSided(1, 9, 11, 3), 0.002759, 5e-7)
+	near(t, "dieting", stats.FisherExactTwoSided(1, 9, 11, 3), 0.002759, 5e-7)
 	// Transposing the table or swapping rows does not change p.
-	near(t, "transposed", metrics.FisherExactTwoSided(1, 11, 9, 3), 0.002759, 5e-7)
-	near(t, "rows swapped", metrics.FisherExactTwoSided(11, 3, 1, 9), 0.002759, 5e-7)
-	near(t, "no difference", metrics.FisherExactTwoSided(5, 5, 5, 5), 1, 1e-12)
+	near(t, "transposed", stats.FisherExactTwoSided(1, 11, 9, 3), 0.002759, 5e-7)
+	near(t, "rows swapped", stats.FisherExactTwoSided(11, 3, 1, 9), 0.002759, 5e-7)
+	near(t, "no difference", stats.FisherExactTwoSided(5, 5, 5, 5), 1, 1e-12)
 }
 
 func TestWilsonInterval(t *testing.T) {
 	// Newcombe, "Two-sided confidence intervals for the single proportion:
 	// comparison of seven methods", Stat Med 17:857 (1998), Table I,
 	// method 3 (Wilson score, no continuity correction).
-	z := metrics.NormalQuantile(0.975)
+	z := stats.NormalQuantile(0.975)
 	cases := []struct {
 		x, n      int
 		low, high float64
@@ -170,7 +170,7 @@ func TestWilsonInterval(t *testing.T) {
 		{1, 29, 0.0061, 0.1718},
 	}
 	for _, c := range cases {
-		iv := metrics.WilsonInterval(c.x, c.n, z)
+		iv := stats.WilsonInterval(c.x, c.n, z)
 		near(t, "Wilson low", iv.Low, c.low, 5e-5)
 		near(t, "Wilson high", iv.High, c.high, 5e-5)
 	}
@@ -194,7 +194,7 @@ func TestNewcombeDifference(t *testing.T) {
 		{10, 10, 0, 10, 0.6075, 1.0000},
 	}
 	for _, c := range cases {
-		d, iv, ok := metrics.NewcombeDifference(c.x1, c.n1, c.x2, c.n2)
+		d, iv, ok := stats.NewcombeDifference(c.x1, c.n1, c.x2, c.n2)
 		if !ok {
 			t.Fatalf("%d/%d − %d/%d: not ok", c.x1, c.n1, c.x2, c.n2)
 		}
@@ -202,7 +202,7 @@ func TestNewcombeDifference(t *testing.T) {
 		near(t, "Newcombe low", iv.Low, c.low, 5e-5)
 		near(t, "Newcombe high", iv.High, c.high, 5e-5)
 	}
-	if _, _, ok := metrics.NewcombeDifference(1, 0, 1, 2); ok {
+	if _, _, ok := stats.NewcombeDifference(1, 0, 1, 2); ok {
 		t.Error("n = 0: want ok = false")
 	}
 }
@@ -212,7 +212,7 @@ func TestPoissonRateRatio(t *testing.T) {
 	// lung cancer cases against the other three cities, ages 55–59:
 	// poisson.test(c(11, 6+8+7), c(800, 1083+1050+878)) prints
 	// rate ratio 1.971488, 95 % CI 0.8584264 to 4.2772659, p = 0.07967.
-	r, ok := metrics.PoissonRateRatio(11, 800, 21, 1083+1050+878)
+	r, ok := stats.PoissonRateRatio(11, 800, 21, 1083+1050+878)
 	if !ok {
 		t.Fatal("not ok")
 	}
@@ -223,11 +223,11 @@ func TestPoissonRateRatio(t *testing.T) {
 
 	// A baseline of 0 events: the ratio and the upper end are infinite, the
 	// lower end is finite (and > 1 when the new rate is clearly higher).
-	r, ok = metrics.PoissonRateRatio(30, 56, 0, 56)
+	r, ok = stats.PoissonRateRatio(30, 56, 0, 56)
 	if !ok || !math.IsInf(r.Ratio, 1) || !math.IsInf(r.Interval.High, 1) || !(r.Interval.Low > 1) {
 		t.Errorf("0 baseline: %+v", r)
 	}
-	if _, ok := metrics.PoissonRateRatio(0, 56, 0, 56); ok {
+	if _, ok := stats.PoissonRateRatio(0, 56, 0, 56); ok {
 		t.Error("no events at all: want ok = false")
 	}
 }
@@ -236,12 +236,12 @@ func TestClopperPearsonAndBinomialTest(t *testing.T) {
 	// R's binom.test help page (Conover 1971, p. 97f; Mendel's peas):
 	// binom.test(682, 925, p = 0.75) prints p-value = 0.3825 and the 95 %
 	// interval 0.7076683 to 0.7654066.
-	lo, hi := metrics.ClopperPearson(682, 925, 0.05)
+	lo, hi := stats.ClopperPearson(682, 925, 0.05)
 	near(t, "CP low", lo, 0.7076683, 5e-8)
 	near(t, "CP high", hi, 0.7654066, 5e-8)
-	near(t, "binomial p", metrics.BinomialTwoSidedP(682, 925, 0.75), 0.3825, 5e-5)
+	near(t, "binomial p", stats.BinomialTwoSidedP(682, 925, 0.75), 0.3825, 5e-5)
 	// Edge cases: x = 0 and x = n have one-sided exact ends (0.025^(1/n)).
-	lo, hi = metrics.ClopperPearson(0, 10, 0.05)
+	lo, hi = stats.ClopperPearson(0, 10, 0.05)
 	near(t, "CP(0/10) low", lo, 0, 0)
 	near(t, "CP(0/10) high", hi, 1-math.Pow(0.025, 0.1), 1e-12)
 }
@@ -252,7 +252,7 @@ func TestQuasiPoissonRateRatio(t *testing.T) {
 	// Epidemiology, 3rd ed., ch. 14). On the poisson.test example above, by
 	// hand: RR = 1.971488, SE = √(1/11 + 1/21) = 0.372193,
 	// exp(±1.959964·0.372193) → 0.9506 to 4.0889.
-	r, ok := metrics.QuasiPoissonRateRatio(11, 800, 21, 3011, 1, 1_000_000_000)
+	r, ok := stats.QuasiPoissonRateRatio(11, 800, 21, 3011, 1, 1_000_000_000)
 	if !ok {
 		t.Fatal("not ok")
 	}
@@ -260,14 +260,14 @@ func TestQuasiPoissonRateRatio(t *testing.T) {
 	near(t, "low", r.Interval.Low, 0.9506, 5e-5)
 	near(t, "high", r.Interval.High, 4.0889, 5e-5)
 	// The z test on log RR: z = log(1.971488)/0.372193 = 1.82386, p = 0.0682.
-	near(t, "p", r.P, 2*metrics.NormalCDF(-math.Log(r.Ratio)/math.Sqrt(1.0/11+1.0/21)), 1e-6)
+	near(t, "p", r.P, 2*stats.NormalCDF(-math.Log(r.Ratio)/math.Sqrt(1.0/11+1.0/21)), 1e-6)
 	// Over-dispersion widens it by √φ on the log scale; few degrees of
 	// freedom widen it by t(0.975, df)/z.
-	w, _ := metrics.QuasiPoissonRateRatio(11, 800, 21, 3011, 4, 1_000_000_000)
+	w, _ := stats.QuasiPoissonRateRatio(11, 800, 21, 3011, 4, 1_000_000_000)
 	near(t, "φ = 4 widens by 2", math.Log(w.Interval.High/w.Ratio), 2*math.Log(r.Interval.High/r.Ratio), 1e-6)
-	s, _ := metrics.QuasiPoissonRateRatio(11, 800, 21, 3011, 1, 10)
+	s, _ := stats.QuasiPoissonRateRatio(11, 800, 21, 3011, 1, 10)
 	near(t, "df = 10", math.Log(s.Interval.High/s.Ratio), 2.228139*math.Sqrt(1.0/11+1.0/21), 1e-5)
-	if _, ok := metrics.QuasiPoissonRateRatio(0, 800, 21, 3011, 2, 10); ok {
+	if _, ok := stats.QuasiPoissonRateRatio(0, 800, 21, 3011, 2, 10); ok {
 		t.Error("a zero count: want ok = false")
 	}
 }
@@ -275,15 +275,15 @@ func TestQuasiPoissonRateRatio(t *testing.T) {
 func TestDispersion(t *testing.T) {
 	// Poisson-like groups: variance ≈ mean → φ ≈ 1; a release train
 	// (0, 6, 0, 6, …) is over-dispersed.
-	phi, df, ok := metrics.Dispersion([]float64{4, 6, 5, 5}, []float64{9, 11, 10, 10})
+	phi, df, ok := stats.Dispersion([]float64{4, 6, 5, 5}, []float64{9, 11, 10, 10})
 	if !ok || df != 6 {
 		t.Fatalf("df = %d, ok = %v", df, ok)
 	}
 	// χ² = (1+1+0+0)/5 + (1+1+0+0)/10 = 0.6; φ = 0.6/6.
 	near(t, "φ", phi, 0.1, 1e-12)
-	phi, _, _ = metrics.Dispersion([]float64{0, 6, 0, 6, 0, 6})
+	phi, _, _ = stats.Dispersion([]float64{0, 6, 0, 6, 0, 6})
 	near(t, "φ release train", phi, 6*9.0/3/5, 1e-12)
-	if _, _, ok := metrics.Dispersion([]float64{3}); ok {
+	if _, _, ok := stats.Dispersion([]float64{3}); ok {
 		t.Error("one week: want ok = false")
 	}
 }
@@ -295,7 +295,7 @@ func TestLinearRegressionAnscombe(t *testing.T) {
 	// p = 0.00217), residual standard error 1.237 on 9 df, R² = 0.6665.
 	x := []float64{10, 8, 13, 9, 11, 14, 6, 4, 12, 7, 5}
 	y := []float64{8.04, 6.95, 7.58, 8.81, 8.33, 9.96, 7.24, 4.26, 10.84, 4.82, 5.68}
-	f, ok := metrics.LinearRegression(x, y)
+	f, ok := stats.LinearRegression(x, y)
 	if !ok {
 		t.Fatal("not ok")
 	}
@@ -311,7 +311,7 @@ func TestLinearRegressionAnscombe(t *testing.T) {
 	}
 	// The interval is slope ± t(0.975, 9)·SE, t(0.975, 9) = 2.262 (NIST table).
 	near(t, "slope CI width", f.SlopeInterval.High-f.SlopeInterval.Low, 2*2.262*f.SlopeSE, 2e-4)
-	if _, ok := metrics.LinearRegression([]float64{1, 1, 1}, []float64{1, 2, 3}); ok {
+	if _, ok := stats.LinearRegression([]float64{1, 1, 1}, []float64{1, 2, 3}); ok {
 		t.Error("constant x: want ok = false")
 	}
 }
@@ -329,7 +329,7 @@ func TestSegmentedRegression(t *testing.T) {
 		}
 		ts, ys, post = append(ts, tw), append(ys, y), append(post, w >= 0)
 	}
-	f, ok := metrics.SegmentedRegression(ts, ys, post, 0)
+	f, ok := stats.SegmentedRegression(ts, ys, post, 0)
 	if !ok {
 		t.Fatal("not ok")
 	}
@@ -361,12 +361,12 @@ func TestSegmentedRegression(t *testing.T) {
 		}
 		ts, ys, post = append(ts, tw), append(ys, y), append(post, w >= 2)
 	}
-	f, ok = metrics.SegmentedRegression(ts, ys, post, t0)
+	f, ok = stats.SegmentedRegression(ts, ys, post, t0)
 	if !ok {
 		t.Fatal("noisy: not ok")
 	}
-	pre, _ := metrics.LinearRegression(preT, preY)
-	aft, _ := metrics.LinearRegression(postT, postY)
+	pre, _ := stats.LinearRegression(preT, preY)
+	aft, _ := stats.LinearRegression(postT, postY)
 	near(t, "β₁", f.PreSlope, pre.Slope, 1e-9)
 	near(t, "β₃", f.SlopeChange, aft.Slope-pre.Slope, 1e-9)
 	near(t, "β₂", f.LevelChange, (aft.Intercept+aft.Slope*t0)-(pre.Intercept+pre.Slope*t0), 1e-9)
@@ -376,7 +376,7 @@ func TestSegmentedRegression(t *testing.T) {
 		t.Errorf("df %d, level CI %+v", f.DF, f.LevelChangeCI)
 	}
 	// Too few points after the break.
-	if _, ok := metrics.SegmentedRegression(ts[:12], ys[:12], post[:12], t0); ok {
+	if _, ok := stats.SegmentedRegression(ts[:12], ys[:12], post[:12], t0); ok {
 		t.Error("two points after: want ok = false")
 	}
 }
@@ -388,18 +388,18 @@ func TestBootstrapMedianDifferenceIsDeterministic(t *testing.T) {
 		before = append(before, math.Exp(rng.NormFloat64()))
 		after = append(after, 0.6*math.Exp(rng.NormFloat64()))
 	}
-	a, ok := metrics.BootstrapMedianDifference(before, after, 2000, metrics.DefaultSeed)
+	a, ok := stats.BootstrapMedianDifference(before, after, 2000, stats.DefaultSeed)
 	if !ok {
 		t.Fatal("not ok")
 	}
 	for range 3 {
-		b, _ := metrics.BootstrapMedianDifference(before, after, 2000, metrics.DefaultSeed)
+		b, _ := stats.BootstrapMedianDifference(before, after, 2000, stats.DefaultSeed)
 		if a != b {
 			t.Fatalf("not deterministic: %+v vs %+v", a, b)
 		}
 	}
-	mb, _ := metrics.Median(before)
-	ma, _ := metrics.Median(after)
+	mb, _ := stats.Median(before)
+	ma, _ := stats.Median(after)
 	near(t, "difference", a.Difference, ma-mb, 1e-15)
 	if !(a.Interval.Low <= a.Difference && a.Difference <= a.Interval.High) {
 		t.Errorf("interval %+v does not hold the estimate %v", a.Interval, a.Difference)
@@ -408,7 +408,7 @@ func TestBootstrapMedianDifferenceIsDeterministic(t *testing.T) {
 		t.Errorf("ratio interval %+v does not hold %v", a.RatioInterval, ma/mb)
 	}
 	// One value per side: every resample is the same.
-	one, _ := metrics.BootstrapMedianDifference([]float64{3}, []float64{5}, 100, 1)
+	one, _ := stats.BootstrapMedianDifference([]float64{3}, []float64{5}, 100, 1)
 	if one.Interval.Low != 2 || one.Interval.High != 2 {
 		t.Errorf("one value each: %+v", one.Interval)
 	}
@@ -432,7 +432,7 @@ func TestBootstrapCoverage(t *testing.T) {
 			a = append(a, math.Exp(rng.NormFloat64()))
 			b = append(b, math.Exp(rng.NormFloat64()))
 		}
-		r, _ := metrics.BootstrapMedianDifference(a, b, 1000, metrics.DefaultSeed)
+		r, _ := stats.BootstrapMedianDifference(a, b, 1000, stats.DefaultSeed)
 		if r.Interval.Excludes(0) {
 			miss++
 		}
@@ -455,7 +455,7 @@ func TestDetectChangePoints(t *testing.T) {
 	}
 	// One sustained shift at week 20 of 40.
 	series := append(noise(20, 10, 1), noise(20, 6, 1)...)
-	cps := metrics.DetectChangePoints(series, metrics.ChangePointOptions{})
+	cps := stats.DetectChangePoints(series, stats.ChangePointOptions{})
 	if len(cps) != 1 || cps[0].Index < 19 || cps[0].Index > 21 {
 		t.Fatalf("one shift at 20: got %+v", cps)
 	}
@@ -464,7 +464,7 @@ func TestDetectChangePoints(t *testing.T) {
 	}
 	// Two shifts.
 	series = append(append(noise(15, 5, 1), noise(15, 9, 1)...), noise(15, 4, 1)...)
-	cps = metrics.DetectChangePoints(series, metrics.ChangePointOptions{})
+	cps = stats.DetectChangePoints(series, stats.ChangePointOptions{})
 	if len(cps) != 2 || abs(cps[0].Index-15) > 1 || abs(cps[1].Index-30) > 1 {
 		t.Fatalf("two shifts at 15 and 30: got %+v", cps)
 	}
@@ -472,7 +472,7 @@ func TestDetectChangePoints(t *testing.T) {
 	// independent series at most a couple of false alarms).
 	false_ := 0
 	for range 50 {
-		false_ += len(metrics.DetectChangePoints(noise(40, 10, 2), metrics.ChangePointOptions{}))
+		false_ += len(stats.DetectChangePoints(noise(40, 10, 2), stats.ChangePointOptions{}))
 	}
 	if false_ > 3 {
 		t.Errorf("%d change points found in 50 series without a shift", false_)
@@ -480,16 +480,16 @@ func TestDetectChangePoints(t *testing.T) {
 	// One outlier week is not a sustained shift.
 	series = noise(30, 10, 0.5)
 	series[14] = 40
-	if cps := metrics.DetectChangePoints(series, metrics.ChangePointOptions{}); len(cps) != 0 {
+	if cps := stats.DetectChangePoints(series, stats.ChangePointOptions{}); len(cps) != 0 {
 		t.Errorf("outlier taken for a shift: %+v", cps)
 	}
 	// Deterministic.
-	a := metrics.DetectChangePoints(series, metrics.ChangePointOptions{})
-	b := metrics.DetectChangePoints(series, metrics.ChangePointOptions{})
+	a := stats.DetectChangePoints(series, stats.ChangePointOptions{})
+	b := stats.DetectChangePoints(series, stats.ChangePointOptions{})
 	if len(a) != len(b) {
 		t.Error("not deterministic")
 	}
-	if cps := metrics.DetectChangePoints([]float64{1, 2, 3}, metrics.ChangePointOptions{}); len(cps) != 0 {
+	if cps := stats.DetectChangePoints([]float64{1, 2, 3}, stats.ChangePointOptions{}); len(cps) != 0 {
 		t.Error("too short a series")
 	}
 }
@@ -508,27 +508,27 @@ func TestDesignEffect(t *testing.T) {
 	// K − 2 = 2 df, MSB = 16; SSW = 4 · 2 = 8 on N − K = 4 df, MSW = 2;
 	// m₀ = (8 − 16/8)/3 = 2; ρ = (16 − 2)/(16 + 2) = 7/9; m = Σmᵢ²/N = 2;
 	// deff = 1 + (2 − 1)·7/9 = 16/9.
-	got := metrics.DesignEffect([][]float64{{2, 4}, {6, 8}}, [][]float64{{1, 3}, {5, 7}})
+	got := stats.DesignEffect([][]float64{{2, 4}, {6, 8}}, [][]float64{{1, 3}, {5, 7}})
 	near(t, "deff", got, 16.0/9, 1e-12)
 	// One value per cluster: no clustering.
-	near(t, "singletons", metrics.DesignEffect([][]float64{{1}, {2}, {3}}, [][]float64{{4}, {5}}), 1, 0)
+	near(t, "singletons", stats.DesignEffect([][]float64{{1}, {2}, {3}}, [][]float64{{4}, {5}}), 1, 0)
 	// Values identical within clusters and different between them: ρ = 1,
 	// deff = m.
-	near(t, "ρ = 1", metrics.DesignEffect([][]float64{{1, 1, 1}, {5, 5, 5}}, [][]float64{{2, 2, 2}, {9, 9, 9}}), 3, 1e-12)
+	near(t, "ρ = 1", stats.DesignEffect([][]float64{{1, 1, 1}, {5, 5, 5}}, [][]float64{{2, 2, 2}, {9, 9, 9}}), 3, 1e-12)
 	// Clusters no more alike than chance (ρ̂ < 0) count as independent.
-	near(t, "ρ < 0", metrics.DesignEffect([][]float64{{0, 10}, {1, 9}}, [][]float64{{2, 8}, {3, 7}}), 1, 0)
+	near(t, "ρ < 0", stats.DesignEffect([][]float64{{0, 10}, {1, 9}}, [][]float64{{2, 8}, {3, 7}}), 1, 0)
 	// Empty clusters are ignored.
-	near(t, "empty", metrics.DesignEffect([][]float64{{2, 4}, {}, {6, 8}}, [][]float64{{1, 3}, {5, 7}, {}}), 16.0/9, 1e-12)
+	near(t, "empty", stats.DesignEffect([][]float64{{2, 4}, {}, {6, 8}}, [][]float64{{1, 3}, {5, 7}, {}}), 16.0/9, 1e-12)
 
 	// The Mann–Whitney test of singletons is the plain one (deff = 1).
-	r, _ := metrics.MannWhitney([]float64{19, 22, 16, 29, 24}, []float64{20, 11, 17, 12})
+	r, _ := stats.MannWhitney([]float64{19, 22, 16, 29, 24}, []float64{20, 11, 17, 12})
 	near(t, "MW deff", r.DesignEffect, 1, 0)
 	// Clustered: the variance is multiplied by deff of the ranks, so z
 	// shrinks by √deff (before the continuity correction).
 	x := [][]float64{{1, 2}, {7, 8}, {9, 10}}
 	y := [][]float64{{3, 4}, {5, 6}, {11, 12}}
-	rc, _ := metrics.MannWhitneyClustered(x, y)
-	flat, _ := metrics.MannWhitney([]float64{1, 2, 7, 8, 9, 10}, []float64{3, 4, 5, 6, 11, 12})
+	rc, _ := stats.MannWhitneyClustered(x, y)
+	flat, _ := stats.MannWhitney([]float64{1, 2, 7, 8, 9, 10}, []float64{3, 4, 5, 6, 11, 12})
 	if !(rc.DesignEffect > 1) || rc.U != flat.U {
 		t.Fatalf("clustered: %+v vs %+v", rc, flat)
 	}
@@ -538,7 +538,7 @@ func TestDesignEffect(t *testing.T) {
 func TestNewcombeDifferenceClustered(t *testing.T) {
 	// Counts that are 4 times Newcombe's example (a) with a design effect
 	// of 4 carry the information of example (a): 0.0524 to 0.3339.
-	d, iv, ok := metrics.NewcombeDifferenceClustered(224, 280, 192, 320, 4)
+	d, iv, ok := stats.NewcombeDifferenceClustered(224, 280, 192, 320, 4)
 	if !ok {
 		t.Fatal("not ok")
 	}
@@ -546,12 +546,12 @@ func TestNewcombeDifferenceClustered(t *testing.T) {
 	near(t, "low", iv.Low, 0.0524, 5e-5)
 	near(t, "high", iv.High, 0.3339, 5e-5)
 	// With deff = 1 it is NewcombeDifference.
-	_, a, _ := metrics.NewcombeDifferenceClustered(9, 10, 3, 10, 1)
-	_, b, _ := metrics.NewcombeDifference(9, 10, 3, 10)
+	_, a, _ := stats.NewcombeDifferenceClustered(9, 10, 3, 10, 1)
+	_, b, _ := stats.NewcombeDifference(9, 10, 3, 10)
 	if a != b {
 		t.Errorf("deff 1: %+v vs %+v", a, b)
 	}
-	if _, _, ok := metrics.NewcombeDifferenceClustered(1, 2, 1, 2, 0.5); ok {
+	if _, _, ok := stats.NewcombeDifferenceClustered(1, 2, 1, 2, 0.5); ok {
 		t.Error("deff < 1: want ok = false")
 	}
 }

@@ -1,4 +1,4 @@
-package metrics
+package stats
 
 import (
 	"math"
@@ -44,10 +44,12 @@ type MannWhitneyResult struct {
 // null distribution, on the conservative side. ok is false when either
 // sample is empty or every value is tied (σ = 0).
 func MannWhitney(x, y []float64) (res MannWhitneyResult, ok bool) {
-	return MannWhitneyClustered(singletons(x), singletons(y))
+	return MannWhitneyClustered(Singletons(x), Singletons(y))
 }
 
-func singletons(xs []float64) [][]float64 {
+// Singletons puts each value in a cluster of its own: the clusters of
+// independent observations.
+func Singletons(xs []float64) [][]float64 {
 	out := make([][]float64, len(xs))
 	for i, v := range xs {
 		out[i] = []float64{v}
@@ -434,7 +436,7 @@ const (
 // of the medians. Randomness comes from a PCG generator seeded with seed, so
 // the result is the same on every run. ok is false when a sample is empty.
 func BootstrapMedianDifference(before, after []float64, resamples int, seed uint64) (res BootstrapResult, ok bool) {
-	return BootstrapMedianDifferenceClustered(singletons(before), singletons(after), resamples, seed)
+	return BootstrapMedianDifferenceClustered(Singletons(before), Singletons(after), resamples, seed)
 }
 
 // BootstrapMedianDifferenceClustered is the same interval for observations

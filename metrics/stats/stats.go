@@ -1,4 +1,11 @@
-package metrics
+// Package stats is the statistics behind tach's numbers, on plain float64
+// slices: percentiles (one at a time, or several of millions of values at
+// once), the distributions (normal, Student t, beta, binomial), the
+// hypothesis tests and intervals of a before/after comparison (hypothesis.go),
+// regression (regression.go) and change-point detection. It knows nothing of
+// changes, deployments or reports: it is the leaf of package metrics and
+// imports the standard library alone.
+package stats
 
 import "math"
 
