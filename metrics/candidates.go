@@ -37,17 +37,67 @@ const (
 
 // Candidate is a suggested decision.
 type Candidate struct {
-	ID       string   `json:"id"`     // stable for the same data: what `accept` and `dismiss` take
-	Date     string   `json:"date"`   // YYYY-MM-DD in the rules' timezone
-	Source   string   `json:"source"` // new-repo, large-change or shift
-	Title    string   `json:"title"`  // a suggested title
-	Kind     string   `json:"kind"`   // a suggested kind
-	Team     string   `json:"team"`   // the suggested scope: a team, or
-	Repos    []string `json:"repos"`  // some repos
+	ID     string   `json:"id"`     // stable for the same data: what `accept` and `dismiss` take
+	Date   string   `json:"date"`   // YYYY-MM-DD in the rules' timezone
+	Source string   `json:"source"` // new-repo, large-change or shift
+	Title  string   `json:"title"`  // a suggested title
+	Kind   string   `json:"kind"`   // a suggested kind
+	Team   string   `json:"team"`   // the suggested scope: a team, or
+	Repos  []string `json:"repos"`  // some repos
+	// Evidence is Reasons in words (ExplainCandidates writes it).
 	Evidence []string `json:"evidence"`
 	Strength float64  `json:"strength"` // for ordering: the largest relative shift, size ratio, …
+	Reasons  []Reason `json:"-"`
 	day      time.Time
 }
+
+// A Reason is one piece of a candidate's evidence, as data: RepoCreated,
+// FirstActivity, FirstProduction, TeamRepos, LargeChange or Shift.
+type Reason interface{ reason() }
+
+// RepoCreated: the repository was created at the provider on Day.
+type RepoCreated struct{ Repo, Day string }
+
+// FirstActivity: the repository's first change or deployment is on Day;
+// the synced history starts on HistoryStart.
+type FirstActivity struct{ Day, HistoryStart string }
+
+// FirstProduction: its first production deployment is on Day, and Count
+// have finished since (that one included).
+type FirstProduction struct {
+	Day   string
+	Count int
+}
+
+// TeamRepos: the repository belongs to Team, with the Others.
+type TeamRepos struct {
+	Team   string
+	Others []string
+}
+
+// LargeChange: a very large change merged on Day, against the median size
+// of its repo's changes.
+type LargeChange struct {
+	Number     int64
+	Title, Day string
+	Lines      int
+	RepoMedian float64
+}
+
+// Shift: a weekly series (Name, in Unit: seconds, count, share or lines)
+// moved from a mean of Before to one of After in the week of Week, a
+// Relative change (+Inf from 0), with the permutation test's P.
+type Shift struct {
+	Name, Unit, Week           string
+	Before, After, Relative, P float64
+}
+
+func (RepoCreated) reason()     {}
+func (FirstActivity) reason()   {}
+func (FirstProduction) reason() {}
+func (TeamRepos) reason()       {}
+func (LargeChange) reason()     {}
+func (Shift) reason()           {}
 
 // MarshalJSON writes the candidate with team null when the scope is repos
 // or everything, as decisions are written.
@@ -224,24 +274,22 @@ func newRepoCandidate(repo CandidateRepo, ds Dataset, historyFrom time.Time, tea
 		return nil
 	}
 	team, repos := scopeOf(repo)
-	evidence := []string{}
+	var reasons []Reason
 	if !repo.CreatedAt.IsZero() {
-		evidence = append(evidence, fmt.Sprintf("%s was created on %s", repo.Name, candidateDate(repo.CreatedAt.In(orUTC(loc)))))
+		reasons = append(reasons, RepoCreated{Repo: repo.Name, Day: candidateDate(repo.CreatedAt.In(orUTC(loc)))})
 	}
-	evidence = append(evidence, fmt.Sprintf("its first change or deployment is on %s; the synced history starts on %s",
-		candidateDate(first.In(orUTC(loc))), candidateDate(historyFrom.In(orUTC(loc)))))
+	reasons = append(reasons, FirstActivity{Day: candidateDate(first.In(orUTC(loc))), HistoryStart: candidateDate(historyFrom.In(orUTC(loc)))})
 	if prod := productionOf(ds); len(prod) > 0 {
-		evidence = append(evidence, fmt.Sprintf("first production deployment on %s; %d since",
-			candidateDate(prod[0].FinishedAt.In(orUTC(loc))), len(prod)))
+		reasons = append(reasons, FirstProduction{Day: candidateDate(prod[0].FinishedAt.In(orUTC(loc))), Count: len(prod)})
 	}
 	if team != "" && len(teams[team]) > 1 {
-		evidence = append(evidence, fmt.Sprintf("it belongs to team %s with %s", team, joinAnd(otherRepos(teams[team], repo.Name))))
+		reasons = append(reasons, TeamRepos{Team: team, Others: otherRepos(teams[team], repo.Name)})
 	}
 	d := candidateDay(appeared, loc)
 	return []Candidate{{
 		Date: candidateDate(d), day: d, Source: CandidateNewRepo,
 		Title: fmt.Sprintf("Start %s as its own service", repo.Name), Kind: "architecture",
-		Team: team, Repos: repos, Evidence: evidence, Strength: 1,
+		Team: team, Repos: repos, Reasons: reasons, Strength: 1,
 	}}
 }
 
@@ -299,17 +347,16 @@ func largeChangeCandidates(repo CandidateRepo, ds Dataset, r Rules, loc *time.Lo
 		})
 		team, repos := "", []string{repo.Name} // a refactor is its repo's decision
 		d := candidateDay(group[0].MergedAt, loc)
-		var evidence []string
+		var reasons []Reason
 		for _, c := range group {
 			n, _ := PRSizeLines(c)
-			evidence = append(evidence, fmt.Sprintf("#%d %q merged on %s: %d lines (the repo's median change is %.0f)",
-				c.Number, c.Title, candidateDate(c.MergedAt.In(orUTC(loc))), n, median))
+			reasons = append(reasons, LargeChange{Number: c.Number, Title: c.Title, Day: candidateDate(c.MergedAt.In(orUTC(loc))), Lines: n, RepoMedian: median})
 		}
 		n, _ := PRSizeLines(biggest)
 		out = append(out, Candidate{
 			Date: candidateDate(d), day: d, Source: CandidateLargeChange,
 			Title: biggest.Title, Kind: kindFor(biggest.Title + " " + strings.Join(biggest.Labels, " ")),
-			Team: team, Repos: repos, Evidence: evidence, Strength: float64(n) / math.Max(median, 1),
+			Team: team, Repos: repos, Reasons: reasons, Strength: float64(n) / math.Max(median, 1),
 		})
 		i = j
 	}
@@ -404,7 +451,7 @@ func shiftCandidates(repo CandidateRepo, ds Dataset, r Rules, end time.Time, loc
 	}
 	type found struct {
 		at     time.Time
-		detail string
+		shift  Shift
 		rel, p float64
 	}
 	var shifts []found
@@ -425,18 +472,8 @@ func shiftCandidates(repo CandidateRepo, ds Dataset, r Rules, end time.Time, loc
 			if math.Abs(rel) < shiftMinRelative || (s.unit == "share" && math.Abs(cp.MeanAfter-cp.MeanBefore) < 0.05) {
 				continue
 			}
-			dir := "rose"
-			if cp.MeanAfter < cp.MeanBefore {
-				dir = "fell"
-			}
-			change := FormatPercentChange(finiteOrNil(rel))
-			if s.unit == "share" {
-				diff := cp.MeanAfter - cp.MeanBefore
-				change = FormatMeasureDifference("share", &diff)
-			}
-			shifts = append(shifts, found{at: at[cp.Index], rel: math.Abs(rel), p: cp.P, detail: fmt.Sprintf("%s %s from %s to %s in the week of %s (%s; permutation test %s)",
-				s.name, dir, shiftValue(s.unit, cp.MeanBefore), shiftValue(s.unit, cp.MeanAfter), candidateDate(at[cp.Index].In(orUTC(loc))),
-				change, FormatP(&cp.P))})
+			shifts = append(shifts, found{at: at[cp.Index], rel: math.Abs(rel), p: cp.P, shift: Shift{Name: s.name, Unit: s.unit,
+				Week: candidateDate(at[cp.Index].In(orUTC(loc))), Before: cp.MeanBefore, After: cp.MeanAfter, Relative: rel, P: cp.P}})
 		}
 	}
 	slices.SortStableFunc(shifts, func(a, b found) int { return a.at.Compare(b.at) })
@@ -453,32 +490,20 @@ func shiftCandidates(repo CandidateRepo, ds Dataset, r Rules, end time.Time, loc
 		// then the largest relative change.
 		strongest := slices.MinFunc(group, func(a, b found) int { return cmp.Or(cmp.Compare(a.p, b.p), cmp.Compare(b.rel, a.rel)) })
 		d := candidateDay(strongest.at, loc)
-		var evidence []string
+		var reasons []Reason
 		strength := 0.0
 		for _, s := range group {
-			evidence = append(evidence, s.detail)
+			reasons = append(reasons, s.shift)
 			strength = math.Max(strength, math.Min(s.rel, 10))
 		}
 		out = append(out, Candidate{
 			Date: candidateDate(d), day: d, Source: CandidateShift,
 			Title: fmt.Sprintf("What changed in %s in the week of %s?", repo.Name, candidateDate(d)), Kind: "other",
-			Team: team, Repos: repos, Evidence: evidence, Strength: strength,
+			Team: team, Repos: repos, Reasons: reasons, Strength: strength,
 		})
 		i = j
 	}
 	return out
-}
-
-func shiftValue(unit string, v float64) string {
-	switch unit {
-	case "seconds":
-		return HumanDuration(&v)
-	case "share":
-		return HumanPercent(&v)
-	case "lines":
-		return fmt.Sprintf("%.0f lines", v)
-	}
-	return fmt.Sprintf("%.1f", v)
 }
 
 // candidateMergeDays: suggestions of different sources this close in days,
@@ -507,7 +532,7 @@ func mergeCandidates(cands []Candidate, teams map[string][]string) []Candidate {
 				!overlaps(repoSet(m.Team, m.Repos, teams), repoSet(c.Team, c.Repos, teams)) {
 				continue
 			}
-			m.Evidence = append(m.Evidence, c.Evidence...)
+			m.Reasons = append(m.Reasons, c.Reasons...)
 			m.Strength = math.Max(m.Strength, c.Strength)
 			m.Team, m.Repos = broader(m.Team, m.Repos, c.Team, c.Repos, teams)
 			merged = true

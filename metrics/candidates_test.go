@@ -72,6 +72,14 @@ func candInput() metrics.CandidateInput {
 	}
 }
 
+// suggest is SuggestDecisions with the evidence in words, as the engine
+// gives it.
+func suggest(in metrics.CandidateInput) []metrics.Candidate {
+	cands := metrics.SuggestDecisions(in)
+	metrics.ExplainCandidates(cands)
+	return cands
+}
+
 func bySource(cands []metrics.Candidate) map[string][]metrics.Candidate {
 	out := map[string][]metrics.Candidate{}
 	for _, c := range cands {
@@ -81,7 +89,7 @@ func bySource(cands []metrics.Candidate) map[string][]metrics.Candidate {
 }
 
 func TestSuggestDecisionsFindsEachSource(t *testing.T) {
-	cands := metrics.SuggestDecisions(candInput())
+	cands := suggest(candInput())
 	got := bySource(cands)
 	if len(got[metrics.CandidateNewRepo]) != 1 || len(got[metrics.CandidateLargeChange]) != 1 {
 		t.Fatalf("candidates: %+v", cands)
@@ -123,7 +131,7 @@ func TestSuggestDecisionsFindsEachSource(t *testing.T) {
 			t.Errorf("not newest first: %s before %s", cands[i-1].Date, cands[i].Date)
 		}
 	}
-	again := metrics.SuggestDecisions(candInput())
+	again := suggest(candInput())
 	seen := map[string]bool{}
 	for i, c := range cands {
 		if again[i].ID != c.ID || seen[c.ID] || !strings.HasPrefix(c.ID, "c") {
@@ -143,14 +151,14 @@ func TestSuggestDecisionsFindsEachSource(t *testing.T) {
 
 func TestSuggestDecisionsLeavesOutWhatIsRecordedOrAnswered(t *testing.T) {
 	in := candInput()
-	all := metrics.SuggestDecisions(in)
+	all := suggest(in)
 	shift := bySource(all)[metrics.CandidateShift][0]
 
 	// The split, recorded for team shop three days after the repo appeared,
 	// covers the new repo and its extract change (acme/mono is in shop), not
 	// the rewrite months later.
 	in.Recorded = []metrics.CandidateScope{{Day: candWeek(20).AddDate(0, 0, 3), Team: "shop"}}
-	got := bySource(metrics.SuggestDecisions(in))
+	got := bySource(suggest(in))
 	if len(got[metrics.CandidateNewRepo]) != 0 || len(got[metrics.CandidateLargeChange]) != 1 || len(got[metrics.CandidateShift]) == 0 {
 		t.Errorf("after recording the split: %+v", got)
 	}
@@ -159,19 +167,19 @@ func TestSuggestDecisionsLeavesOutWhatIsRecordedOrAnswered(t *testing.T) {
 		{Day: candWeek(20), Repos: []string{"acme/other"}},
 		{Day: candWeek(26), Team: "shop"},
 	}
-	if n := len(metrics.SuggestDecisions(in)); n != len(all) {
+	if n := len(suggest(in)); n != len(all) {
 		t.Errorf("unrelated decisions removed candidates: %d of %d left", n, len(all))
 	}
 	// A decision about everything covers every scope.
 	in.Recorded = []metrics.CandidateScope{{Day: candWeek(20).AddDate(0, 0, -2)}}
-	if got := bySource(metrics.SuggestDecisions(in)); len(got[metrics.CandidateNewRepo]) != 0 {
+	if got := bySource(suggest(in)); len(got[metrics.CandidateNewRepo]) != 0 {
 		t.Errorf("an everything decision does not cover the new repo")
 	}
 
 	// Dismissed by id.
 	in.Recorded = nil
 	in.Answered = []metrics.CandidateScope{{ID: shift.ID, Source: shift.Source}}
-	for _, c := range metrics.SuggestDecisions(in) {
+	for _, c := range suggest(in) {
 		if c.ID == shift.ID {
 			t.Error("a dismissed candidate is suggested again")
 		}
@@ -180,7 +188,7 @@ func TestSuggestDecisionsLeavesOutWhatIsRecordedOrAnswered(t *testing.T) {
 	// still matches the answer: same source, scope and nearby day.
 	day, _ := time.Parse(time.DateOnly, shift.Date)
 	in.Answered = []metrics.CandidateScope{{ID: "cdeadbeef", Source: shift.Source, Day: day.AddDate(0, 0, 7), Repos: shift.Repos}}
-	for _, c := range metrics.SuggestDecisions(in) {
+	for _, c := range suggest(in) {
 		if c.ID == shift.ID {
 			t.Error("a dismissed candidate that moved a week is suggested again")
 		}
@@ -188,7 +196,7 @@ func TestSuggestDecisionsLeavesOutWhatIsRecordedOrAnswered(t *testing.T) {
 }
 
 func TestSuggestDecisionsOnNoData(t *testing.T) {
-	if got := metrics.SuggestDecisions(metrics.CandidateInput{Rules: metrics.DefaultRules(), Now: candStart}); got == nil || len(got) != 0 {
+	if got := suggest(metrics.CandidateInput{Rules: metrics.DefaultRules(), Now: candStart}); got == nil || len(got) != 0 {
 		t.Errorf("no data: %v", got)
 	}
 }

@@ -107,7 +107,7 @@ type Comparison struct {
 	Partial  bool                `json:"partial"`  // the after side is cut at the present
 	Settings CompareSettings     `json:"settings"`
 	Measures []MeasureComparison `json:"measures"`
-	Summary  string              `json:"summary"`
+	Summary  string              `json:"summary"` // the words (Summary, Notes, each measure's) are written by Explain
 	Notes    []string            `json:"notes"`
 }
 
@@ -197,7 +197,7 @@ type TrendGuard struct {
 	PValue        float64         `json:"p_value"`
 	Significant   bool            `json:"significant"`    // p < 0.05
 	SameDirection bool            `json:"same_direction"` // the trend points the way the change does
-	Note          string          `json:"note"`           // set when significant
+	Note          string          `json:"note"`           // set when significant, by Explain
 }
 
 // InterruptedTS is the segmented regression of the weekly series on both
@@ -262,10 +262,7 @@ func Compare(before, after CompareSide, opt CompareOptions) Comparison {
 			trendGuard(m)
 			interrupted(m)
 		}
-		m.Summary = measureSentence(*m, c.Kind, c.Before.Label, c.After.Label)
 	}
-	c.Summary = overallSummary(c)
-	c.Notes = compareNotes(c)
 	return c
 }
 
@@ -680,9 +677,6 @@ func trendGuard(m *MeasureComparison) {
 	}
 	if m.Difference != nil {
 		g.SameDirection = (fit.Slope > 0) == (*m.Difference > 0) && *m.Difference != 0
-	}
-	if g.Significant {
-		g.Note = trendNote(*m, *g)
 	}
 	m.PreTrend = g
 }

@@ -112,11 +112,18 @@ func beforeAfter(seed uint64, before, after team, weeks int, resamples int) metr
 	from, to := T.AddDate(0, 0, -7*weeks), T.AddDate(0, 0, 7*weeks)
 	synth(rng, &ds, before, from, T, &next)
 	synth(rng, &ds, after, T, to, &next)
-	return metrics.Compare(
+	return explained(
 		metrics.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
 		metrics.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
 		metrics.CompareOptions{Kind: metrics.CompareDate, Rules: metrics.DefaultRules(), Break: T, Resamples: resamples},
 	)
+}
+
+// explained is Compare with its words written, as the engine gives it.
+func explained(before, after metrics.CompareSide, opt metrics.CompareOptions) metrics.Comparison {
+	c := metrics.Compare(before, after, opt)
+	metrics.Explain(&c)
+	return c
 }
 
 func measure(t *testing.T, c metrics.Comparison, key string) metrics.MeasureComparison {
@@ -275,7 +282,7 @@ func TestCompareTrendGuard(t *testing.T) {
 		tm.review = time.Duration(float64(20*time.Hour) * (1 - 0.055*k))
 		synth(rng, &ds, tm, week, week.AddDate(0, 0, 7), &next)
 	}
-	c := metrics.Compare(
+	c := explained(
 		metrics.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
 		metrics.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
 		metrics.CompareOptions{Kind: metrics.CompareDecision, Rules: metrics.DefaultRules(), Break: T},
@@ -307,7 +314,7 @@ func TestComparePartialAfterWindow(t *testing.T) {
 	var next int64
 	from, now := T.AddDate(0, 0, -56), T.AddDate(0, 0, 20).Add(13*time.Hour)
 	synth(rng, &ds, baseline, from, now, &next)
-	c := metrics.Compare(
+	c := explained(
 		metrics.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
 		metrics.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: now},
 			Planned: metrics.Window{From: T, To: T.AddDate(0, 0, 56)}},
@@ -339,7 +346,7 @@ func TestCompareScopesWording(t *testing.T) {
 	synth(rng, &a, slow, from, to, &next)
 	synth(rng, &b, baseline, from, to, &next)
 	w := metrics.Window{From: from, To: to}
-	c := metrics.Compare(
+	c := explained(
 		metrics.CompareSide{Label: "team monolith", Dataset: a, Window: w},
 		metrics.CompareSide{Label: "team services", Dataset: b, Window: w},
 		metrics.CompareOptions{Kind: metrics.CompareScopes, Rules: metrics.DefaultRules()},

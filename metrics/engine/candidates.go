@@ -76,7 +76,9 @@ func (e *Engine) Candidates(ctx context.Context, now time.Time) ([]metrics.Candi
 		day, _ := time.ParseInLocation(time.DateOnly, m.SuggestedOn, loc)
 		in.Answered = append(in.Answered, metrics.CandidateScope{Day: day, Source: m.Source, ID: m.ID, Team: m.ScopeTeam, Repos: m.ScopeRepos})
 	}
-	return metrics.SuggestDecisions(in), nil
+	cands := metrics.SuggestDecisions(in)
+	metrics.ExplainCandidates(cands)
+	return cands, nil
 }
 
 // Candidate finds one current suggestion by id.

@@ -50,9 +50,18 @@ type CompareRequest struct {
 	Seed      uint64
 }
 
-// Compare runs a comparison. now cuts a window that reaches into the future
-// (the result says the after side is partial).
+// Compare runs a comparison, its words written. now cuts a window that
+// reaches into the future (the result says the after side is partial).
 func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time) (metrics.Comparison, error) {
+	c, err := e.compare(ctx, req, now)
+	if err != nil {
+		return c, err
+	}
+	metrics.Explain(&c)
+	return c, nil
+}
+
+func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time) (metrics.Comparison, error) {
 	loc := e.rules.Location
 	window, gap := req.WindowDays, req.GapDays
 	if window == 0 {
