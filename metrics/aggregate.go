@@ -246,7 +246,7 @@ func (a *Aggregate) Slowest() []ShippedFact {
 // mean then depends on the order of the rows, which an aggregate does not
 // keep, and ComputeFacts must compute it from the facts.
 func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
-	loc := a.r.location()
+	loc := a.r.Timezone()
 	w := a.w
 	rep.Scope = Scope{From: w.From.In(loc).Format(time.DateOnly), To: w.To.In(loc).Format(time.DateOnly), Timezone: loc.String()}
 
@@ -313,7 +313,7 @@ type Aggregates struct {
 // NewAggregates starts the reports of w and its weeks; with a previous
 // period (prev.To after prev.From), its report too, without CI runs.
 func NewAggregates(w, prev Window, r Rules) *Aggregates {
-	as := &Aggregates{Window: NewAggregate(w, r), weeks: Weeks(w, r.location())}
+	as := &Aggregates{Window: NewAggregate(w, r), weeks: Weeks(w, r.Timezone())}
 	for _, wk := range as.weeks {
 		lo, hi := WindowSeconds(wk)
 		as.weekLo, as.weekHi = append(as.weekLo, lo), append(as.weekHi, hi)

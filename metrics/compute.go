@@ -14,7 +14,7 @@ import (
 // row functions (LeadTimeRows, ProductionDeployments, ...), so the UI can
 // show the rows behind it.
 func Compute(ds Dataset, w Window, r Rules, now time.Time) Report {
-	loc := r.location()
+	loc := r.Timezone()
 	production := ProductionDeployments(ds, w)
 	timings := LeadTimeRows(ds, w, r)
 	merged := MergedChanges(ds, w, r)
@@ -54,7 +54,7 @@ func deploymentFrequency(ds Dataset, w Window, r Rules, production []Deployment)
 	if len(production) == 0 {
 		return f
 	}
-	f.PerWeek = perWeek(len(production), w, r.location())
+	f.PerWeek = perWeek(len(production), w, r.Timezone())
 	f.DeployDaysPerWeekMedian = stats.MedianOrNil(deployDayCounts(DeployDaysPerWeek(ds, w, r)))
 	f.DeployDaysPerMonthMedian = stats.MedianOrNil(deployDayCounts(DeployDaysPerMonth(ds, w, r)))
 	f.Tier = DeploymentFrequencyTier(f.DeployDaysPerWeekMedian, f.DeployDaysPerMonthMedian)

@@ -308,7 +308,7 @@ func WeeklyFacts(f Facts, w Window, r Rules, now time.Time) []WeekReport {
 	f.Feed(as)
 	out, ok := as.WeekReports(now)
 	if !ok {
-		weeks := Weeks(w, r.location())
+		weeks := Weeks(w, r.Timezone())
 		for i, part := range SplitFacts(f, weeks) {
 			out[i].Report = ComputeFacts(part, weeks[i], r, now)
 		}

@@ -39,7 +39,7 @@ type ChangeTiming struct {
 func LeadTimeRows(ds Dataset, w Window, r Rules) []ChangeTiming {
 	var rows []ChangeTiming
 	for _, c := range ds.Changes {
-		if c.DeploymentID == 0 || !w.Contains(c.DeployedAt) || c.MergedAt.IsZero() || !r.countsAsChange(c) {
+		if c.DeploymentID == 0 || !w.Contains(c.DeployedAt) || c.MergedAt.IsZero() || !r.CountsChange(c) {
 			continue
 		}
 		start := c.FirstCommitAt
@@ -91,17 +91,19 @@ func readyAt(c Change) time.Time {
 // ProductionDeployments returns the production deployments that finished in
 // w: deployment frequency, change failure rate and rework rate count these.
 func ProductionDeployments(ds Dataset, w Window) []Deployment {
-	return deploymentsWhere(ds, func(d Deployment) bool { return d.Production && w.Contains(d.FinishedAt) })
+	return DeploymentsWhere(ds, func(d Deployment) bool { return d.Production && w.Contains(d.FinishedAt) })
 }
 
 // FailedAttempts returns the deployment attempts in a production environment
 // that ended in failure or error in w. They never reached production: they
 // lower the deploy success rate and are not in change failure rate.
 func FailedAttempts(ds Dataset, w Window) []Deployment {
-	return deploymentsWhere(ds, func(d Deployment) bool { return d.FailedAttempt && w.Contains(d.FinishedAt) })
+	return DeploymentsWhere(ds, func(d Deployment) bool { return d.FailedAttempt && w.Contains(d.FinishedAt) })
 }
 
-func deploymentsWhere(ds Dataset, keep func(Deployment) bool) []Deployment {
+// DeploymentsWhere returns the deployments keep accepts, in time order
+// (FinishedAt, then ID).
+func DeploymentsWhere(ds Dataset, keep func(Deployment) bool) []Deployment {
 	var out []Deployment
 	for _, d := range ds.Deployments {
 		if keep(d) {
@@ -181,7 +183,7 @@ func incidentsWhere(ds Dataset, keep func(Incident) bool) []Incident {
 // IncludeBotChanges): throughput counts them, PR size measures the ones
 // whose size is known.
 func MergedChanges(ds Dataset, w Window, r Rules) []Change {
-	return changesWhere(ds, func(c Change) bool { return w.Contains(c.MergedAt) && r.countsAsChange(c) },
+	return changesWhere(ds, func(c Change) bool { return w.Contains(c.MergedAt) && r.CountsChange(c) },
 		func(c Change) time.Time { return c.MergedAt })
 }
 
@@ -192,7 +194,7 @@ func MergedChanges(ds Dataset, w Window, r Rules) []Change {
 // bumps is not the team's work in progress.
 func OpenChanges(ds Dataset, r Rules, now time.Time) []Change {
 	return changesWhere(ds, func(c Change) bool {
-		return strings.EqualFold(c.State, "open") && !c.CreatedAt.After(now) && r.countsAsChange(c)
+		return strings.EqualFold(c.State, "open") && !c.CreatedAt.After(now) && r.CountsChange(c)
 	}, func(c Change) time.Time { return c.CreatedAt })
 }
 
@@ -266,14 +268,14 @@ type DeployDays struct {
 // DeployDaysPerWeek returns, for each whole week in w, its deploy days: the
 // rows behind deploy_days_per_week_median.
 func DeployDaysPerWeek(ds Dataset, w Window, r Rules) []DeployDays {
-	return deployDaysIn(ds, Weeks(w, r.location()), r.location())
+	return deployDaysIn(ds, Weeks(w, r.Timezone()), r.Timezone())
 }
 
 // DeployDaysPerMonth returns, for each calendar month wholly inside w (or
 // each 4-week block from w.From when none is), its deploy days: the rows
 // behind deploy_days_per_month_median.
 func DeployDaysPerMonth(ds Dataset, w Window, r Rules) []DeployDays {
-	return deployDaysIn(ds, MonthsOrFourWeekBlocks(w, r.location()), r.location())
+	return deployDaysIn(ds, MonthsOrFourWeekBlocks(w, r.Timezone()), r.Timezone())
 }
 
 func deployDaysIn(ds Dataset, periods []Window, loc *time.Location) []DeployDays {

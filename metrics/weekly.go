@@ -14,7 +14,7 @@ type WeekReport struct {
 // window's figure agree on what each counts (medians of weeks are not the
 // window's median, of course).
 func Weekly(ds Dataset, w Window, r Rules, now time.Time) []WeekReport {
-	weeks := Weeks(w, r.location())
+	weeks := Weeks(w, r.Timezone())
 	out := make([]WeekReport, 0, len(weeks))
 	for _, week := range weeks {
 		out = append(out, WeekReport{Start: week.From, Report: Compute(ds, week, r, now)})

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -16,17 +16,17 @@ import (
 // path (engine.CheckDecision, shared with `tach decisions`), and the
 // suggested decisions.
 type DecisionLog interface {
-	Compare(ctx context.Context, req engine.CompareRequest, now time.Time) (metrics.Comparison, error)
+	Compare(ctx context.Context, req engine.CompareRequest, now time.Time) (impact.Comparison, error)
 	Decisions(ctx context.Context) ([]store.Decision, error)
 	Decision(ctx context.Context, id int64) (store.Decision, error)
 	CheckDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error)
 	AddDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error)
 	UpdateDecision(ctx context.Context, id int64, in engine.DecisionInput) (store.Decision, error)
 	DeleteDecision(ctx context.Context, id int64) error
-	Candidates(ctx context.Context, now time.Time) ([]metrics.Candidate, error)
-	Candidate(ctx context.Context, id string, now time.Time) (metrics.Candidate, error)
-	AcceptCandidate(ctx context.Context, c metrics.Candidate, in engine.DecisionInput) (store.Decision, error)
-	DismissCandidate(ctx context.Context, c metrics.Candidate) error
+	Candidates(ctx context.Context, now time.Time) ([]impact.Candidate, error)
+	Candidate(ctx context.Context, id string, now time.Time) (impact.Candidate, error)
+	AcceptCandidate(ctx context.Context, c impact.Candidate, in engine.DecisionInput) (store.Decision, error)
+	DismissCandidate(ctx context.Context, c impact.Candidate) error
 }
 
 var _ DecisionLog = (*engine.Engine)(nil)

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -19,9 +19,9 @@ import (
 
 // candidateSources name a suggestion's source in a sentence.
 var candidateSources = map[string]string{
-	metrics.CandidateNewRepo:     "a new repo",
-	metrics.CandidateLargeChange: "a very large change",
-	metrics.CandidateShift:       "a sustained shift",
+	impact.CandidateNewRepo:     "a new repo",
+	impact.CandidateLargeChange: "a very large change",
+	impact.CandidateShift:       "a sustained shift",
 }
 
 func (s *Server) candidatesPage(w http.ResponseWriter, r *http.Request) error {
@@ -66,7 +66,7 @@ func candidateSourceText(source string) string {
 
 // candidateCompareHref is the comparison around a suggestion's date, in
 // its scope.
-func candidateCompareHref(c metrics.Candidate) string {
+func candidateCompareHref(c impact.Candidate) string {
 	v := url.Values{}
 	v.Set("at", c.Date)
 	if c.Team != "" {
@@ -89,14 +89,14 @@ func candidateError(err error) error {
 
 // candidateAt is the log and the suggestion of a
 // /decisions/candidates/{id}/… path, or an error that answers 404.
-func (s *Server) candidateAt(r *http.Request) (DecisionLog, metrics.Candidate, error) {
+func (s *Server) candidateAt(r *http.Request) (DecisionLog, impact.Candidate, error) {
 	id := r.PathValue("id")
 	if !isCandidateID(id) {
-		return nil, metrics.Candidate{}, notFoundf("there is no suggestion %q", truncate(id, 20))
+		return nil, impact.Candidate{}, notFoundf("there is no suggestion %q", truncate(id, 20))
 	}
 	log, err := s.decisionLog()
 	if err != nil {
-		return nil, metrics.Candidate{}, err
+		return nil, impact.Candidate{}, err
 	}
 	c, err := log.Candidate(r.Context(), id, s.now())
 	if err != nil {
@@ -150,7 +150,7 @@ func (s *Server) apiCandidates(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if cands == nil {
-		cands = []metrics.Candidate{}
+		cands = []impact.Candidate{}
 	}
 	return s.serveJSON(w, map[string]any{"candidates": cands})
 }

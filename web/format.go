@@ -7,6 +7,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -15,7 +16,7 @@ import (
 
 // nullValue is "–" with the reason on hover.
 func nullValue(why string) templates.Value {
-	return templates.Value{Text: metrics.Dash, Exact: why, Null: true}
+	return templates.Value{Text: render.Dash, Exact: why, Null: true}
 }
 
 // secondsValue shows a duration ("2.4 d") with its seconds on hover.
@@ -23,7 +24,7 @@ func secondsValue(s *float64, why string) templates.Value {
 	if s == nil {
 		return nullValue(why)
 	}
-	return templates.Value{Text: metrics.HumanDuration(s), Exact: exactSeconds(*s)}
+	return templates.Value{Text: render.HumanDuration(s), Exact: exactSeconds(*s)}
 }
 
 func exactSeconds(s float64) string {
@@ -42,7 +43,7 @@ func rateValue(rate *float64, part, whole int, of string, why string) templates.
 	if rate == nil {
 		return nullValue(why)
 	}
-	return templates.Value{Text: metrics.HumanPercent(rate), Exact: fmt.Sprintf("%d of %d %s = %.4f", part, whole, of, *rate)}
+	return templates.Value{Text: render.HumanPercent(rate), Exact: fmt.Sprintf("%d of %d %s = %.4f", part, whole, of, *rate)}
 }
 
 // numberValue shows a count or rate with one decimal, the exact value on
@@ -54,7 +55,7 @@ func numberValue(v *float64, exact, why string) templates.Value {
 	if exact == "" {
 		exact = fmt.Sprintf("%g", *v)
 	}
-	return templates.Value{Text: metrics.HumanNumber(v), Exact: exact}
+	return templates.Value{Text: render.HumanNumber(v), Exact: exact}
 }
 
 func countValue(n int, exact string) templates.Value {
@@ -97,7 +98,7 @@ func timeValue(t time.Time, loc *time.Location) templates.Value {
 // timeCell is a table cell of an instant.
 func timeCell(t time.Time, loc *time.Location) templates.Cell {
 	if t.IsZero() {
-		return templates.Cell{Text: metrics.Dash, Muted: true}
+		return templates.Cell{Text: render.Dash, Muted: true}
 	}
 	return templates.Cell{Text: t.In(loc).Format("2006-01-02 15:04"), Title: t.UTC().Format(time.RFC3339), NoWrap: true}
 }
@@ -105,7 +106,7 @@ func timeCell(t time.Time, loc *time.Location) templates.Cell {
 // dateCell is a table cell of an instant's day, the exact time on hover.
 func dateCell(t time.Time, loc *time.Location) templates.Cell {
 	if t.IsZero() {
-		return templates.Cell{Text: metrics.Dash, Muted: true}
+		return templates.Cell{Text: render.Dash, Muted: true}
 	}
 	return templates.Cell{Text: t.In(loc).Format(time.DateOnly), Title: t.In(loc).Format("2006-01-02 15:04 MST"), NoWrap: true}
 }
@@ -113,17 +114,17 @@ func dateCell(t time.Time, loc *time.Location) templates.Cell {
 // durationCell is a table cell of a duration.
 func durationCell(d time.Duration, known bool, why string) templates.Cell {
 	if !known {
-		return templates.Cell{Text: metrics.Dash, Title: why, Num: true, Muted: true}
+		return templates.Cell{Text: render.Dash, Title: why, Num: true, Muted: true}
 	}
 	s := d.Seconds()
-	return templates.Cell{Text: metrics.HumanDuration(&s), Title: exactSeconds(s), Num: true}
+	return templates.Cell{Text: render.HumanDuration(&s), Title: exactSeconds(s), Num: true}
 }
 
 func secondsCell(s *float64, why string) templates.Cell {
 	if s == nil {
-		return templates.Cell{Text: metrics.Dash, Title: why, Num: true, Muted: true}
+		return templates.Cell{Text: render.Dash, Title: why, Num: true, Muted: true}
 	}
-	return templates.Cell{Text: metrics.HumanDuration(s), Title: exactSeconds(*s), Num: true}
+	return templates.Cell{Text: render.HumanDuration(s), Title: exactSeconds(*s), Num: true}
 }
 
 func intCell(n int) templates.Cell { return templates.Cell{Text: fmt.Sprint(n), Num: true} }
@@ -131,7 +132,7 @@ func intCell(n int) templates.Cell { return templates.Cell{Text: fmt.Sprint(n), 
 // sizeCell is a change's size: lines changed, with the split on hover.
 func sizeCell(c metrics.Change) templates.Cell {
 	if !c.SizeKnown {
-		return templates.Cell{Text: metrics.Dash, Title: "the provider gave no size", Num: true, Muted: true}
+		return templates.Cell{Text: render.Dash, Title: "the provider gave no size", Num: true, Muted: true}
 	}
 	return templates.Cell{Text: fmt.Sprint(c.Additions + c.Deletions), Title: fmt.Sprintf("+%d −%d in %d files", c.Additions, c.Deletions, c.ChangedFiles), Num: true}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -196,7 +197,7 @@ func (s *Server) changesPage(w http.ResponseWriter, r *http.Request) error {
 		if rules.IsFix(mc) && !rules.IsBotChange(mc) {
 			title.Tags = append(title.Tags, "fix")
 		}
-		lead := templates.Cell{Text: metrics.Dash, Num: true, Muted: true, Title: "not shipped by a production deployment"}
+		lead := templates.Cell{Text: render.Dash, Num: true, Muted: true, Title: "not shipped by a production deployment"}
 		if c.LeadTimeSeconds != nil {
 			secs := float64(*c.LeadTimeSeconds)
 			lead = secondsCell(&secs, "")
@@ -280,7 +281,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 		if d.Production {
 			sha.Tags = append([]string{"production"}, sha.Tags...)
 		}
-		recovered := templates.Cell{Text: metrics.Dash, Num: true, Muted: true}
+		recovered := templates.Cell{Text: render.Dash, Num: true, Muted: true}
 		if !d.RecoveredAt.IsZero() {
 			recovered = durationCell(d.RecoveredAt.Sub(d.FinishedAt), true, "")
 		}
@@ -372,7 +373,7 @@ func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
 		if in.ResolvedAt.IsZero() {
 			title.Tags = []string{"open"}
 		}
-		open := templates.Cell{Text: metrics.Dash, Num: true, Muted: true, Title: "still open"}
+		open := templates.Cell{Text: render.Dash, Num: true, Muted: true, Title: "still open"}
 		if !in.ResolvedAt.IsZero() {
 			open = durationCell(max(in.ResolvedAt.Sub(in.CreatedAt), 0), true, "")
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/metrics/stats"
 	"github.com/tach-dev/tach/templates"
 )
@@ -221,7 +222,7 @@ func buildCycleTime(b *measureBuild) {
 	part := func(label string, p metrics.CyclePart) templates.Fact {
 		v := secondsValue(p.MedianSeconds, whyNoPart)
 		if p.MedianSeconds != nil {
-			v.Exact += fmt.Sprintf("; p75 %s; %d changes", metrics.HumanDuration(p.P75Seconds), p.Count)
+			v.Exact += fmt.Sprintf("; p75 %s; %d changes", render.HumanDuration(p.P75Seconds), p.Count)
 		}
 		return templates.Fact{Label: label + ", median", Value: v}
 	}

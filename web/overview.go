@@ -10,6 +10,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -228,10 +229,10 @@ func (k *keysWidget) load(ov *overview) {
 	k.cards = []templates.KeyCard{
 		card(measureDeploymentFrequency, "deployment_frequency",
 			numberValue(df.PerWeek, fmt.Sprintf("%d production deployments ÷ %.0f days × 7 = %.3f", df.Deployments, metrics.WindowDays(ov.v.Window, ov.loc), deref(df.PerWeek)), whyNoDeployments),
-			"/ week", fmt.Sprintf("%s; %s deploy days in the median week", plural(df.Deployments, "deployment", "deployments"), metrics.HumanNumber(df.DeployDaysPerWeekMedian)),
+			"/ week", fmt.Sprintf("%s; %s deploy days in the median week", plural(df.Deployments, "deployment", "deployments"), render.HumanNumber(df.DeployDaysPerWeekMedian)),
 			df.Tier, dfNote, ov.weekSeries("deployments", func(r metrics.Report) *float64 { v := float64(r.DeploymentFrequency.Deployments); return &v }), false),
 		card(measureLeadTime, "lead_time", secondsValue(lt.MedianSeconds, whyNoShipped), "",
-			fmt.Sprintf("median of %s; p90 %s", plural(lt.Count, "change", "changes"), metrics.HumanDuration(lt.P90Seconds)),
+			fmt.Sprintf("median of %s; p90 %s", plural(lt.Count, "change", "changes"), render.HumanDuration(lt.P90Seconds)),
 			lt.Tier, ltNote, ov.weekSeries("median", func(r metrics.Report) *float64 { return r.LeadTime.MedianSeconds }), true),
 		card(measureChangeFailureRate, "change_failure_rate", rateValue(cfr.Rate, cfr.Failed, cfr.Deployments, "production deployments failed", whyNoDeployments), "",
 			fmt.Sprintf("%d of %s failed", cfr.Failed, plural(cfr.Deployments, "deployment", "deployments")),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -142,7 +143,7 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 
 	page.Opened = incidentTable(rev.IncidentsOpened, loc, "No incident was opened this week.")
 	page.Resolved = incidentTable(rev.IncidentsResolved, loc, "No incident was resolved this week.")
-	stale := metrics.HumanDuration(&rev.StaleReviewSeconds)
+	stale := render.HumanDuration(&rev.StaleReviewSeconds)
 	page.Waiting = reviewChangeTable(rev.WaitingForReview, "Waiting", func(c engine.ReviewChange) templates.Cell { return secondsCell(c.WaitingSeconds, "") },
 		fmt.Sprintf("No open change has waited longer than %s (stale_review) for a first review.", stale))
 	page.Waiting.Caption = fmt.Sprintf("Open now, ready for review, no review by anyone but the author or a bot for longer than %s (stale_review).", stale)
@@ -151,7 +152,7 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	if rev.OutlierThresholdSeconds == nil {
 		page.OutliersLead = fmt.Sprintf("No change was shipped in the %d weeks before, so there is no p90 to compare with.", engine.BaselineWeeks)
 	} else {
-		page.OutliersLead = fmt.Sprintf("Changes shipped this week whose lead time is above %s, the p90 of the %d weeks before.", metrics.HumanDuration(rev.OutlierThresholdSeconds), engine.BaselineWeeks)
+		page.OutliersLead = fmt.Sprintf("Changes shipped this week whose lead time is above %s, the p90 of the %d weeks before.", render.HumanDuration(rev.OutlierThresholdSeconds), engine.BaselineWeeks)
 	}
 	return s.render(w, r, templates.Weekly(page))
 }
@@ -176,7 +177,7 @@ func shortSHA(sha string) string {
 func reviewChangeCell(c engine.ReviewChange, detail string) templates.Cell {
 	cell := templates.Cell{Text: fmt.Sprintf("%s #%d %s", c.Repo, c.Number, c.Title), Href: c.URL, Title: "by " + c.Author}
 	if detail == "lead time" && c.LeadTimeSeconds != nil {
-		cell.Title += " · lead time " + metrics.HumanDuration(c.LeadTimeSeconds)
+		cell.Title += " · lead time " + render.HumanDuration(c.LeadTimeSeconds)
 	}
 	cell.Tags = reviewTags(c)
 	return cell
@@ -233,7 +234,7 @@ func reviewChangeTable(cs []engine.ReviewChange, label string, value func(engine
 
 func linesCell(n *int) templates.Cell {
 	if n == nil {
-		return templates.Cell{Text: metrics.Dash, Title: "the provider gave no size", Num: true, Muted: true}
+		return templates.Cell{Text: render.Dash, Title: "the provider gave no size", Num: true, Muted: true}
 	}
 	return templates.Cell{Text: strconv.Itoa(*n), Num: true}
 }

@@ -12,8 +12,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -390,7 +390,7 @@ func runDecisionsCandidates(ctx context.Context, env *cli, args []string) error 
 	return nil
 }
 
-func candidateScopeText(c metrics.Candidate) string {
+func candidateScopeText(c impact.Candidate) string {
 	return decisionScopeText(store.Decision{ScopeTeam: c.Team, ScopeRepos: c.Repos})
 }
 

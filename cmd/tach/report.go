@@ -13,6 +13,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 func init() {
@@ -158,7 +159,7 @@ type metricRow struct {
 func metricRows(r metrics.Report) []metricRow {
 	tier := func(t *string) string {
 		if t == nil {
-			return metrics.Dash
+			return render.Dash
 		}
 		return *t
 	}
@@ -166,27 +167,27 @@ func metricRows(r metrics.Report) []metricRow {
 	df, lt, cfr, rt := r.DeploymentFrequency, r.LeadTime, r.ChangeFailureRate, r.RecoveryTime
 	ct := r.CycleTime
 	return []metricRow{
-		{"Deployment frequency", metrics.HumanNumber(df.PerWeek) + " / week", tier(df.Tier),
-			fmt.Sprintf("%d deployments; median %s deploy days a week; %d failed attempts", df.Deployments, metrics.HumanNumber(df.DeployDaysPerWeekMedian), df.FailedAttempts)},
-		{"Lead time for changes", metrics.HumanDuration(lt.MedianSeconds), tier(lt.Tier),
-			fmt.Sprintf("median of %d changes; p75 %s, p90 %s", lt.Count, metrics.HumanDuration(lt.P75Seconds), metrics.HumanDuration(lt.P90Seconds))},
-		{"Change failure rate", metrics.HumanPercent(cfr.Rate), tier(cfr.Tier),
+		{"Deployment frequency", render.HumanNumber(df.PerWeek) + " / week", tier(df.Tier),
+			fmt.Sprintf("%d deployments; median %s deploy days a week; %d failed attempts", df.Deployments, render.HumanNumber(df.DeployDaysPerWeekMedian), df.FailedAttempts)},
+		{"Lead time for changes", render.HumanDuration(lt.MedianSeconds), tier(lt.Tier),
+			fmt.Sprintf("median of %d changes; p75 %s, p90 %s", lt.Count, render.HumanDuration(lt.P75Seconds), render.HumanDuration(lt.P90Seconds))},
+		{"Change failure rate", render.HumanPercent(cfr.Rate), tier(cfr.Tier),
 			fmt.Sprintf("%d of %d deployments failed", cfr.Failed, cfr.Deployments)},
-		{"Recovery time", metrics.HumanDuration(rt.MedianSeconds), tier(rt.Tier),
+		{"Recovery time", render.HumanDuration(rt.MedianSeconds), tier(rt.Tier),
 			fmt.Sprintf("median of %d recoveries; open incidents: %d", rt.Count, rt.OpenIncidents)},
-		{"Rework rate", metrics.HumanPercent(r.ReworkRate.Rate), metrics.Dash,
+		{"Rework rate", render.HumanPercent(r.ReworkRate.Rate), render.Dash,
 			fmt.Sprintf("%d of %d deployments were unplanned fixes", r.ReworkRate.Rework, r.ReworkRate.Deployments)},
-		{"Time to restore", metrics.HumanDuration(r.TimeToRestore.MedianSeconds), "",
+		{"Time to restore", render.HumanDuration(r.TimeToRestore.MedianSeconds), "",
 			fmt.Sprintf("median of %d incidents resolved", r.TimeToRestore.Count)},
-		{"Cycle: coding", metrics.HumanDuration(ct.Coding.MedianSeconds), "", "p75 " + metrics.HumanDuration(ct.Coding.P75Seconds)},
-		{"Cycle: pickup", metrics.HumanDuration(ct.Pickup.MedianSeconds), "", "p75 " + metrics.HumanDuration(ct.Pickup.P75Seconds)},
-		{"Cycle: review", metrics.HumanDuration(ct.Review.MedianSeconds), "", "p75 " + metrics.HumanDuration(ct.Review.P75Seconds)},
-		{"Cycle: deploy", metrics.HumanDuration(ct.Deploy.MedianSeconds), "", "p75 " + metrics.HumanDuration(ct.Deploy.P75Seconds)},
-		{"Throughput", metrics.HumanNumber(r.Throughput.PerWeek) + " / week", "", fmt.Sprintf("%d changes merged", r.Throughput.Merged)},
-		{"PR size", metrics.HumanNumber(r.PRSize.MedianLines) + " lines", "", fmt.Sprintf("median of %d; p75 %s", r.PRSize.Count, metrics.HumanNumber(r.PRSize.P75Lines))},
-		{"CI duration", metrics.HumanDuration(r.CI.MedianSeconds), "",
-			fmt.Sprintf("median of %d runs; p90 %s; success %s", r.CI.Runs, metrics.HumanDuration(r.CI.P90Seconds), metrics.HumanPercent(r.CI.SuccessRate))},
-		{"Open work", metrics.HumanNumber(num(float64(r.OpenWork.Open))) + " open", "", fmt.Sprintf("waiting too long for a first review: %d", r.OpenWork.StaleReview)},
+		{"Cycle: coding", render.HumanDuration(ct.Coding.MedianSeconds), "", "p75 " + render.HumanDuration(ct.Coding.P75Seconds)},
+		{"Cycle: pickup", render.HumanDuration(ct.Pickup.MedianSeconds), "", "p75 " + render.HumanDuration(ct.Pickup.P75Seconds)},
+		{"Cycle: review", render.HumanDuration(ct.Review.MedianSeconds), "", "p75 " + render.HumanDuration(ct.Review.P75Seconds)},
+		{"Cycle: deploy", render.HumanDuration(ct.Deploy.MedianSeconds), "", "p75 " + render.HumanDuration(ct.Deploy.P75Seconds)},
+		{"Throughput", render.HumanNumber(r.Throughput.PerWeek) + " / week", "", fmt.Sprintf("%d changes merged", r.Throughput.Merged)},
+		{"PR size", render.HumanNumber(r.PRSize.MedianLines) + " lines", "", fmt.Sprintf("median of %d; p75 %s", r.PRSize.Count, render.HumanNumber(r.PRSize.P75Lines))},
+		{"CI duration", render.HumanDuration(r.CI.MedianSeconds), "",
+			fmt.Sprintf("median of %d runs; p90 %s; success %s", r.CI.Runs, render.HumanDuration(r.CI.P90Seconds), render.HumanPercent(r.CI.SuccessRate))},
+		{"Open work", render.HumanNumber(num(float64(r.OpenWork.Open))) + " open", "", fmt.Sprintf("waiting too long for a first review: %d", r.OpenWork.StaleReview)},
 	}
 }
 

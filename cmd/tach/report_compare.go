@@ -12,6 +12,8 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 func init() {
@@ -142,13 +144,13 @@ func parsePeriod(flagName, s string, loc *time.Location) (metrics.Window, error)
 }
 
 // compareTitle is the heading of a comparison.
-func compareTitle(c metrics.Comparison) string {
+func compareTitle(c impact.Comparison) string {
 	switch {
 	case c.Decision != nil:
 		return fmt.Sprintf("decision #%d %q (%s), %s · %s", c.Decision.ID, c.Decision.Title, c.Decision.Kind, c.Decision.Date, sideScope(c.Before))
-	case c.Kind == metrics.CompareScopes:
+	case c.Kind == impact.CompareScopes:
 		return fmt.Sprintf("%s against %s", c.Before.Label, c.After.Label)
-	case c.Kind == metrics.ComparePeriods:
+	case c.Kind == impact.ComparePeriods:
 		return "two periods · " + sideScope(c.Before)
 	case c.At != nil:
 		return "before and after " + *c.At + " · " + sideScope(c.Before)
@@ -156,7 +158,7 @@ func compareTitle(c metrics.Comparison) string {
 	return sideScope(c.Before)
 }
 
-func sideScope(s metrics.SideSummary) string {
+func sideScope(s impact.SideSummary) string {
 	switch {
 	case s.Team != nil:
 		return "team " + *s.Team
@@ -168,7 +170,7 @@ func sideScope(s metrics.SideSummary) string {
 	return fmt.Sprintf("%d repos", len(s.Repos))
 }
 
-func sideLine(s metrics.SideSummary) string {
+func sideLine(s impact.SideSummary) string {
 	line := fmt.Sprintf("%s: %s to %s (%s)", s.Label, s.From, s.To, weeksText(s.Planned))
 	if s.Partial {
 		line += fmt.Sprintf(", partial: %s days so far", strconv.FormatFloat(s.Days, 'f', 0, 64))
@@ -191,21 +193,21 @@ type compareRow struct {
 	name, before, after, change, interval, p, n, verdict, trend string
 }
 
-func compareRows(c metrics.Comparison) []compareRow {
+func compareRows(c impact.Comparison) []compareRow {
 	rows := make([]compareRow, 0, len(c.Measures))
 	for _, m := range c.Measures {
 		row := compareRow{
 			name:     m.Name,
-			before:   metrics.FormatMeasureValue(m.Unit, m.Before),
-			after:    metrics.FormatMeasureValue(m.Unit, m.After),
-			change:   metrics.FormatChange(m),
-			interval: metrics.FormatInterval(m),
-			p:        metrics.FormatPValue(m.PValue),
+			before:   render.FormatMeasureValue(m.Unit, m.Before),
+			after:    render.FormatMeasureValue(m.Unit, m.After),
+			change:   render.FormatChange(m),
+			interval: render.FormatInterval(m),
+			p:        render.FormatPValue(m.PValue),
 			n:        fmt.Sprintf("%d / %d", m.NBefore, m.NAfter),
 			verdict:  m.Verdict,
-			trend:    metrics.Dash,
+			trend:    render.Dash,
 		}
-		if m.Statistic == metrics.StatRate {
+		if m.Statistic == impact.StatRate {
 			row.n += " weeks"
 		}
 		if t := m.PreTrend; t != nil {
@@ -218,24 +220,24 @@ func compareRows(c metrics.Comparison) []compareRow {
 				row.verdict += " (pre-trend!)"
 			}
 			pv := t.PValue
-			row.trend = fmt.Sprintf("%s (%s)", dir, metrics.FormatP(&pv))
+			row.trend = fmt.Sprintf("%s (%s)", dir, render.FormatP(&pv))
 		}
 		rows = append(rows, row)
 	}
 	return rows
 }
 
-func itsText(m metrics.MeasureComparison) (level, slope string) {
+func itsText(m impact.MeasureComparison) (level, slope string) {
 	if m.ITS == nil {
-		return metrics.Dash, metrics.Dash
+		return render.Dash, render.Dash
 	}
 	its := m.ITS
-	return metrics.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), metrics.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval)
+	return render.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), render.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval)
 }
 
 // itsValue shows an estimate and its interval, the unit said once:
 // +8.3 a week (+4.2 to +12.4), −3h 39m (−6h 45m to −32m).
-func writeCompareText(w io.Writer, c metrics.Comparison) error {
+func writeCompareText(w io.Writer, c impact.Comparison) error {
 	fmt.Fprintf(w, "tach compare — %s\n", compareTitle(c))
 	fmt.Fprintf(w, "%s · %s · %s\n\n", sideLine(c.Before), sideLine(c.After), c.Before.Timezone)
 	fmt.Fprintln(w, wrap(c.Summary, 100))
@@ -271,7 +273,7 @@ func writeCompareText(w io.Writer, c metrics.Comparison) error {
 	return err
 }
 
-func hasITS(c metrics.Comparison) bool {
+func hasITS(c impact.Comparison) bool {
 	for _, m := range c.Measures {
 		if m.ITS != nil {
 			return true
@@ -280,7 +282,7 @@ func hasITS(c metrics.Comparison) bool {
 	return false
 }
 
-func writeCompareMarkdown(w io.Writer, c metrics.Comparison) error {
+func writeCompareMarkdown(w io.Writer, c impact.Comparison) error {
 	fmt.Fprintf(w, "## tach compare — %s\n\n", mdEscape(compareTitle(c)))
 	fmt.Fprintf(w, "%s · %s · %s\n\n", mdEscape(sideLine(c.Before)), mdEscape(sideLine(c.After)), mdEscape(c.Before.Timezone))
 	fmt.Fprintf(w, "%s\n\n", mdEscape(c.Summary))

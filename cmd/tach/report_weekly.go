@@ -13,6 +13,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 func init() {
@@ -129,7 +130,7 @@ func writeWeeklyText(w io.Writer, r engine.WeeklyReview, loc *time.Location) err
 		fmt.Fprintf(w, "  resolved %s  %s\n", when(*in.ResolvedAt), textIncident(in))
 	}
 
-	fmt.Fprintf(w, "\nWaiting for a first review longer than %s: %d\n", metrics.HumanDuration(&r.StaleReviewSeconds), len(r.WaitingForReview))
+	fmt.Fprintf(w, "\nWaiting for a first review longer than %s: %d\n", render.HumanDuration(&r.StaleReviewSeconds), len(r.WaitingForReview))
 	for _, c := range r.WaitingForReview {
 		fmt.Fprintf(w, "  %s\n", textChange(c, "waiting"))
 	}
@@ -143,7 +144,7 @@ func writeWeeklyText(w io.Writer, r engine.WeeklyReview, loc *time.Location) err
 	if r.OutlierThresholdSeconds == nil {
 		fmt.Fprintf(w, "\nOutliers: no change shipped in the %d weeks before, so no p90 to compare with.\n", engine.BaselineWeeks)
 	} else {
-		fmt.Fprintf(w, "\nOutliers (lead time above %s, the p90 of the %d weeks before): %d\n", metrics.HumanDuration(r.OutlierThresholdSeconds), engine.BaselineWeeks, len(r.Outliers))
+		fmt.Fprintf(w, "\nOutliers (lead time above %s, the p90 of the %d weeks before): %d\n", render.HumanDuration(r.OutlierThresholdSeconds), engine.BaselineWeeks, len(r.Outliers))
 		for _, c := range r.Outliers {
 			fmt.Fprintf(w, "  %s\n", textChange(c, "lead time"))
 		}
@@ -156,9 +157,9 @@ func textChange(c engine.ReviewChange, detail string) string {
 	s := fmt.Sprintf("%s #%d %s (%s)", plain(c.Repo), c.Number, plain(c.Title), plain(c.Author))
 	switch {
 	case detail == "lead time" && c.LeadTimeSeconds != nil:
-		s += " — lead time " + metrics.HumanDuration(c.LeadTimeSeconds)
+		s += " — lead time " + render.HumanDuration(c.LeadTimeSeconds)
 	case detail == "waiting" && c.WaitingSeconds != nil:
-		s += " — waiting " + metrics.HumanDuration(c.WaitingSeconds)
+		s += " — waiting " + render.HumanDuration(c.WaitingSeconds)
 	case detail == "size" && c.SizeLines != nil:
 		s += fmt.Sprintf(" — %d lines", *c.SizeLines)
 	}
@@ -174,7 +175,7 @@ func textChange(c engine.ReviewChange, detail string) string {
 func textIncident(in engine.ReviewIncident) string {
 	s := fmt.Sprintf("%s #%d %s", plain(in.Repo), in.Number, plain(in.Title))
 	if in.OpenSeconds != nil {
-		return s + " — open for " + metrics.HumanDuration(in.OpenSeconds)
+		return s + " — open for " + render.HumanDuration(in.OpenSeconds)
 	}
 	return s + " — still open"
 }

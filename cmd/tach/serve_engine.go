@@ -7,6 +7,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/web"
 )
@@ -53,7 +54,7 @@ func (l *liveEngine) Report(ctx context.Context, sc engine.Scope, w metrics.Wind
 	return l.get().Report(ctx, sc, w, now)
 }
 
-func (l *liveEngine) Compare(ctx context.Context, req engine.CompareRequest, now time.Time) (metrics.Comparison, error) {
+func (l *liveEngine) Compare(ctx context.Context, req engine.CompareRequest, now time.Time) (impact.Comparison, error) {
 	return l.get().Compare(ctx, req, now)
 }
 
@@ -81,18 +82,18 @@ func (l *liveEngine) DeleteDecision(ctx context.Context, id int64) error {
 	return l.get().DeleteDecision(ctx, id)
 }
 
-func (l *liveEngine) Candidates(ctx context.Context, now time.Time) ([]metrics.Candidate, error) {
+func (l *liveEngine) Candidates(ctx context.Context, now time.Time) ([]impact.Candidate, error) {
 	return l.get().Candidates(ctx, now)
 }
 
-func (l *liveEngine) Candidate(ctx context.Context, id string, now time.Time) (metrics.Candidate, error) {
+func (l *liveEngine) Candidate(ctx context.Context, id string, now time.Time) (impact.Candidate, error) {
 	return l.get().Candidate(ctx, id, now)
 }
 
-func (l *liveEngine) AcceptCandidate(ctx context.Context, c metrics.Candidate, in engine.DecisionInput) (store.Decision, error) {
+func (l *liveEngine) AcceptCandidate(ctx context.Context, c impact.Candidate, in engine.DecisionInput) (store.Decision, error) {
 	return l.get().AcceptCandidate(ctx, c, in)
 }
 
-func (l *liveEngine) DismissCandidate(ctx context.Context, c metrics.Candidate) error {
+func (l *liveEngine) DismissCandidate(ctx context.Context, c impact.Candidate) error {
 	return l.get().DismissCandidate(ctx, c)
 }

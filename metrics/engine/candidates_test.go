@@ -10,6 +10,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -46,13 +47,13 @@ func addBilling(t *testing.T, org cmpOrg) {
 	}
 }
 
-func findCandidate(cands []metrics.Candidate, source, repo string) (metrics.Candidate, bool) {
+func findCandidate(cands []impact.Candidate, source, repo string) (impact.Candidate, bool) {
 	for _, c := range cands {
 		if c.Source == source && len(c.Repos) > 0 && c.Repos[0] == repo {
 			return c, true
 		}
 	}
-	return metrics.Candidate{}, false
+	return impact.Candidate{}, false
 }
 
 func TestCandidatesDismissAndAccept(t *testing.T) {
@@ -65,13 +66,13 @@ func TestCandidatesDismissAndAccept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	billing, ok := findCandidate(cands, metrics.CandidateNewRepo, "acme/billing")
+	billing, ok := findCandidate(cands, impact.CandidateNewRepo, "acme/billing")
 	if !ok || billing.Date != "2026-04-06" {
 		t.Fatalf("no new-repo candidate for acme/billing: %+v", cands)
 	}
 	// The recorded decision (acme/api, 2026-04-06) covers api's lead-time
 	// shift on that day.
-	if c, ok := findCandidate(cands, metrics.CandidateShift, "acme/api"); ok {
+	if c, ok := findCandidate(cands, impact.CandidateShift, "acme/api"); ok {
 		t.Errorf("a recorded decision's shift is suggested: %+v", c)
 	}
 
@@ -85,7 +86,7 @@ func TestCandidatesDismissAndAccept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := findCandidate(cands, metrics.CandidateNewRepo, "acme/billing"); ok {
+	if _, ok := findCandidate(cands, impact.CandidateNewRepo, "acme/billing"); ok {
 		t.Error("a dismissed candidate is suggested again")
 	}
 	if _, err := org.eng.Candidate(ctx, billing.ID, now); !errors.Is(err, engine.ErrUnknownCandidate) {
@@ -98,7 +99,7 @@ func TestCandidatesDismissAndAccept(t *testing.T) {
 		t.Fatal(err)
 	}
 	cands, _ = org.eng.Candidates(ctx, now)
-	shift, ok := findCandidate(cands, metrics.CandidateShift, "acme/api")
+	shift, ok := findCandidate(cands, impact.CandidateShift, "acme/api")
 	if !ok {
 		t.Fatalf("no shift candidate for acme/api: %+v", cands)
 	}
@@ -120,7 +121,7 @@ func TestCandidatesDismissAndAccept(t *testing.T) {
 		t.Errorf("accepted: %+v", d)
 	}
 	cands, _ = org.eng.Candidates(ctx, now)
-	if _, ok := findCandidate(cands, metrics.CandidateShift, "acme/api"); ok {
+	if _, ok := findCandidate(cands, impact.CandidateShift, "acme/api"); ok {
 		t.Error("an accepted candidate is suggested again")
 	}
 	marks, err := org.st.CandidateMarks(ctx)

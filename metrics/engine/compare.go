@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 )
 
-// Before/after comparisons: the glue between the store and metrics.Compare.
-// A page renders the metrics.Comparison it returns directly: every measure
+// Before/after comparisons: the glue between the store and impact.Compare.
+// A page renders the impact.Comparison it returns directly: every measure
 // carries its values, interval, verdict, sentence and weekly series.
 
 // DefaultWindowDays is the default length of each side of a comparison:
@@ -52,16 +54,16 @@ type CompareRequest struct {
 
 // Compare runs a comparison, its words written. now cuts a window that
 // reaches into the future (the result says the after side is partial).
-func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time) (metrics.Comparison, error) {
+func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
 	c, err := e.compare(ctx, req, now)
 	if err != nil {
 		return c, err
 	}
-	metrics.Explain(&c)
+	render.Explain(&c)
 	return c, nil
 }
 
-func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time) (metrics.Comparison, error) {
+func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
 	loc := e.rules.Location
 	window, gap := req.WindowDays, req.GapDays
 	if window == 0 {
@@ -69,9 +71,9 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 	}
 	switch {
 	case window < 7:
-		return metrics.Comparison{}, fmt.Errorf("%w: the window must be at least a week, not %d days", ErrBadCompare, window)
+		return impact.Comparison{}, fmt.Errorf("%w: the window must be at least a week, not %d days", ErrBadCompare, window)
 	case gap < 0:
-		return metrics.Comparison{}, fmt.Errorf("%w: the gap cannot be negative (%d days)", ErrBadCompare, gap)
+		return impact.Comparison{}, fmt.Errorf("%w: the gap cannot be negative (%d days)", ErrBadCompare, gap)
 	}
 	periodA, periodB := !req.PeriodA.From.IsZero() || !req.PeriodA.To.IsZero(), !req.PeriodB.From.IsZero() || !req.PeriodB.To.IsZero()
 	anchors := 0
@@ -82,29 +84,29 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 	}
 	switch {
 	case anchors == 0:
-		return metrics.Comparison{}, fmt.Errorf("%w: nothing to compare: give a decision, a date, two periods, or two scopes", ErrBadCompare)
+		return impact.Comparison{}, fmt.Errorf("%w: nothing to compare: give a decision, a date, two periods, or two scopes", ErrBadCompare)
 	case anchors > 1:
-		return metrics.Comparison{}, fmt.Errorf("%w: give one of a decision, a date, two periods, or two scopes", ErrBadCompare)
+		return impact.Comparison{}, fmt.Errorf("%w: give one of a decision, a date, two periods, or two scopes", ErrBadCompare)
 	case periodB && !periodA:
-		return metrics.Comparison{}, fmt.Errorf("%w: period B needs a period A", ErrBadCompare)
+		return impact.Comparison{}, fmt.Errorf("%w: period B needs a period A", ErrBadCompare)
 	case periodA && req.ScopeB == nil && !periodB:
-		return metrics.Comparison{}, fmt.Errorf("%w: period A needs a period B (or a second scope)", ErrBadCompare)
+		return impact.Comparison{}, fmt.Errorf("%w: period A needs a period B (or a second scope)", ErrBadCompare)
 	}
 	for _, p := range []metrics.Window{req.PeriodA, req.PeriodB} {
 		if (p.From.IsZero() != p.To.IsZero()) || (!p.From.IsZero() && !p.From.Before(p.To)) {
-			return metrics.Comparison{}, fmt.Errorf("%w: the period %s to %s is empty", ErrBadCompare, formatDay(p.From, loc), formatDay(p.To, loc))
+			return impact.Comparison{}, fmt.Errorf("%w: the period %s to %s is empty", ErrBadCompare, formatDay(p.From, loc), formatDay(p.To, loc))
 		}
 	}
-	opt := metrics.CompareOptions{Rules: e.rules, Resamples: req.Resamples, Seed: req.Seed}
+	opt := impact.CompareOptions{Rules: e.rules, Resamples: req.Resamples, Seed: req.Seed}
 
-	var c metrics.Comparison
+	var c impact.Comparison
 	switch {
 	case req.ScopeB != nil:
 		period := req.PeriodA
 		if !periodA {
 			period = metrics.LastWholeWeeks(now, window/7, loc)
 		}
-		opt.Kind = metrics.CompareScopes
+		opt.Kind = impact.CompareScopes
 		ra, err := e.Resolve(ctx, req.Scope)
 		if err != nil {
 			return c, err
@@ -122,9 +124,9 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 		if err != nil {
 			return c, fmt.Errorf("compare: %w", err)
 		}
-		c = metrics.Compare(
-			metrics.CompareSide{Label: scopeLabel(ra), Dataset: dsA, Window: measured, Planned: period},
-			metrics.CompareSide{Label: scopeLabel(rb), Dataset: dsB, Window: measured, Planned: period},
+		c = impact.Compare(
+			impact.CompareSide{Label: scopeLabel(ra), Dataset: dsA, Window: measured, Planned: period},
+			impact.CompareSide{Label: scopeLabel(rb), Dataset: dsB, Window: measured, Planned: period},
 			opt)
 		fillScope(&c.Before, ra)
 		fillScope(&c.After, rb)
@@ -132,7 +134,7 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 		return c, nil
 
 	case periodB:
-		opt.Kind = metrics.ComparePeriods
+		opt.Kind = impact.ComparePeriods
 		a, b := req.PeriodA, req.PeriodB
 		if !a.To.After(b.From) {
 			opt.Break = b.From
@@ -146,9 +148,9 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 		if err != nil {
 			return c, fmt.Errorf("compare: %w", err)
 		}
-		c = metrics.Compare(
-			metrics.CompareSide{Label: "period A", Dataset: ds, Window: ma, Planned: a},
-			metrics.CompareSide{Label: "period B", Dataset: ds, Window: mb, Planned: b},
+		c = impact.Compare(
+			impact.CompareSide{Label: "period A", Dataset: ds, Window: ma, Planned: a},
+			impact.CompareSide{Label: "period B", Dataset: ds, Window: mb, Planned: b},
 			opt)
 		fillScope(&c.Before, r)
 		fillScope(&c.After, r)
@@ -157,8 +159,8 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 
 	// Before and after a date or a decision.
 	at, scope := req.At, req.Scope
-	opt.Kind = metrics.CompareDate
-	var decision *metrics.ComparedDecision
+	opt.Kind = impact.CompareDate
+	var decision *impact.ComparedDecision
 	if req.DecisionID != 0 {
 		d, err := e.st.DecisionByID(ctx, req.DecisionID)
 		if err != nil {
@@ -170,7 +172,7 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 		if scope.Team == "" && len(scope.Repos) == 0 {
 			scope = DecisionScope(d)
 		}
-		opt.Kind = metrics.CompareDecision
+		opt.Kind = impact.CompareDecision
 		decision = comparedDecision(d)
 	}
 	at = dayStart(at, loc)
@@ -179,16 +181,16 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 	if err != nil {
 		return c, err
 	}
-	before := metrics.Window{From: addCalendarDays(at, -window), To: at}
-	after := metrics.Window{From: addCalendarDays(at, gap), To: addCalendarDays(at, gap+window)}
+	before := metrics.Window{From: metrics.AddDays(at, -window), To: at}
+	after := metrics.Window{From: metrics.AddDays(at, gap), To: metrics.AddDays(at, gap+window)}
 	mb, ma := cutAtNow(before, now), cutAtNow(after, now)
 	ds, err := e.Dataset(ctx, r, metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)})
 	if err != nil {
 		return c, fmt.Errorf("compare: %w", err)
 	}
-	c = metrics.Compare(
-		metrics.CompareSide{Label: "before", Dataset: ds, Window: mb, Planned: before},
-		metrics.CompareSide{Label: "after", Dataset: ds, Window: ma, Planned: after},
+	c = impact.Compare(
+		impact.CompareSide{Label: "before", Dataset: ds, Window: mb, Planned: before},
+		impact.CompareSide{Label: "after", Dataset: ds, Window: ma, Planned: after},
 		opt)
 	c.Decision = decision
 	fillScope(&c.Before, r)
@@ -206,8 +208,8 @@ func DecisionScope(d store.Decision) Scope {
 	return Scope{Repos: d.ScopeRepos}
 }
 
-func comparedDecision(d store.Decision) *metrics.ComparedDecision {
-	cd := &metrics.ComparedDecision{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Repos: d.ScopeRepos, Note: d.Note, Link: d.Link}
+func comparedDecision(d store.Decision) *impact.ComparedDecision {
+	cd := &impact.ComparedDecision{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Repos: d.ScopeRepos, Note: d.Note, Link: d.Link}
 	if cd.Repos == nil {
 		cd.Repos = []string{}
 	}
@@ -218,7 +220,7 @@ func comparedDecision(d store.Decision) *metrics.ComparedDecision {
 	return cd
 }
 
-func fillScope(s *metrics.SideSummary, r Resolved) {
+func fillScope(s *impact.SideSummary, r Resolved) {
 	s.Repos = append([]string{}, r.Names...)
 	if r.Team != "" {
 		team := r.Team
@@ -260,12 +262,6 @@ func laterOf(a, b time.Time) time.Time {
 		return b
 	}
 	return a
-}
-
-// addCalendarDays moves t by n calendar days in its location (across a
-// daylight-saving change a day is not 24 hours).
-func addCalendarDays(t time.Time, n int) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day()+n, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }
 
 func dayStart(t time.Time, loc *time.Location) time.Time {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/store/storetest"
 )
@@ -91,7 +92,7 @@ func newCmpOrg(t *testing.T) cmpOrg {
 	return cmpOrg{st: st, eng: eng}
 }
 
-func cmpMeasure(t *testing.T, c metrics.Comparison, key string) metrics.MeasureComparison {
+func cmpMeasure(t *testing.T, c impact.Comparison, key string) impact.MeasureComparison {
 	t.Helper()
 	for _, m := range c.Measures {
 		if m.Key == key {
@@ -99,7 +100,7 @@ func cmpMeasure(t *testing.T, c metrics.Comparison, key string) metrics.MeasureC
 		}
 	}
 	t.Fatalf("no measure %s", key)
-	return metrics.MeasureComparison{}
+	return impact.MeasureComparison{}
 }
 
 func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
@@ -108,7 +109,7 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kind != metrics.CompareDecision || c.Decision == nil || c.Decision.Title != "Move api reads to a replica" || *c.At != "2026-04-06" {
+	if c.Kind != impact.CompareDecision || c.Decision == nil || c.Decision.Title != "Move api reads to a replica" || *c.At != "2026-04-06" {
 		t.Fatalf("decision: %+v at %v", c.Decision, c.At)
 	}
 	// The decision's own scope, acme/api, and 8 weeks either side.
@@ -117,14 +118,14 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 		t.Fatalf("sides: %+v / %+v", c.Before, c.After)
 	}
 	lt := cmpMeasure(t, c, "lead_time")
-	if lt.Verdict != metrics.VerdictImproved || lt.NBefore != 80 || lt.NAfter != 80 {
+	if lt.Verdict != impact.VerdictImproved || lt.NBefore != 80 || lt.NAfter != 80 {
 		t.Errorf("lead time: %s (n %d/%d)", lt.Summary, lt.NBefore, lt.NAfter)
 	}
-	if df := cmpMeasure(t, c, "deployment_frequency"); df.Verdict != metrics.VerdictNoClearChange || *df.Before != 5 || *df.After != 5 {
+	if df := cmpMeasure(t, c, "deployment_frequency"); df.Verdict != impact.VerdictNoClearChange || *df.Before != 5 || *df.After != 5 {
 		t.Errorf("deployment frequency: %s", df.Summary)
 	}
 	// No failure at all: the proportions are 0 % on both sides, no change.
-	if cfr := cmpMeasure(t, c, "change_failure_rate"); cfr.Verdict != metrics.VerdictNoClearChange || *cfr.Before != 0 {
+	if cfr := cmpMeasure(t, c, "change_failure_rate"); cfr.Verdict != impact.VerdictNoClearChange || *cfr.Before != 0 {
 		t.Errorf("change failure rate: %s", cfr.Summary)
 	}
 	// No incident: recovery cannot be measured, and JSON says null.
@@ -142,7 +143,7 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 					t.Errorf("recovery_time.%s = %v, want null", field, v)
 				}
 			}
-			if m["verdict"] != metrics.VerdictNotEnoughData {
+			if m["verdict"] != impact.VerdictNotEnoughData {
 				t.Errorf("recovery verdict %v", m["verdict"])
 			}
 		}
@@ -154,7 +155,7 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != metrics.VerdictNoClearChange {
+	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != impact.VerdictNoClearChange {
 		t.Errorf("worker lead time: %s", lt.Summary)
 	}
 }
@@ -166,7 +167,7 @@ func TestCompareAtWithGapAndPartialAfter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kind != metrics.CompareDate || c.Decision != nil || c.Before.Team == nil || *c.Before.Team != "core" {
+	if c.Kind != impact.CompareDate || c.Decision != nil || c.Before.Team == nil || *c.Before.Team != "core" {
 		t.Fatalf("%+v", c.Before)
 	}
 	if c.Before.From != "2026-02-23" || c.After.From != "2026-04-13" || c.After.To != "2026-05-25" || !c.After.Partial || c.After.Weeks != 3 {
@@ -176,7 +177,7 @@ func TestCompareAtWithGapAndPartialAfter(t *testing.T) {
 		t.Errorf("summary: %s", c.Summary)
 	}
 	// Three whole weeks after: not enough for a weekly rate.
-	if df := cmpMeasure(t, c, "deployment_frequency"); df.Verdict != metrics.VerdictNotEnoughData {
+	if df := cmpMeasure(t, c, "deployment_frequency"); df.Verdict != impact.VerdictNotEnoughData {
 		t.Errorf("deployment frequency: %s", df.Summary)
 	}
 	// The first after week is week 1 (the gap is week 0).
@@ -199,10 +200,10 @@ func TestComparePeriodsAndScopes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kind != metrics.ComparePeriods || c.Before.Label != "period A" || *c.At != "2026-04-20" || c.Settings.WindowDays != 0 {
+	if c.Kind != impact.ComparePeriods || c.Before.Label != "period A" || *c.At != "2026-04-20" || c.Settings.WindowDays != 0 {
 		t.Fatalf("periods: %+v at %v", c.Before, c.At)
 	}
-	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != metrics.VerdictImproved {
+	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != impact.VerdictImproved {
 		t.Errorf("lead time: %s", lt.Summary)
 	}
 
@@ -213,10 +214,10 @@ func TestComparePeriodsAndScopes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kind != metrics.CompareScopes || c.At != nil || c.Before.Label != "acme/api" || c.After.Label != "acme/worker" {
+	if c.Kind != impact.CompareScopes || c.At != nil || c.Before.Label != "acme/api" || c.After.Label != "acme/worker" {
 		t.Fatalf("scopes: %+v / %+v", c.Before, c.After)
 	}
-	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != metrics.VerdictWorsened ||
+	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != impact.VerdictWorsened ||
 		!strings.HasPrefix(lt.Summary, "Lead time is higher in acme/worker than in acme/api: ") || lt.PreTrend != nil || lt.ITS != nil {
 		t.Errorf("lead time: %s", lt.Summary)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 // KeyComparison is one headline measure in one period against another: the
@@ -112,19 +113,19 @@ func negligible(c KeyComparison) bool {
 // "7.1 %", "120 lines", or "–".
 func HumanValue(unit string, v *float64) string {
 	if v == nil {
-		return metrics.Dash
+		return render.Dash
 	}
 	switch unit {
 	case UnitPerWeek:
-		return metrics.HumanNumber(v) + " / week"
+		return render.HumanNumber(v) + " / week"
 	case UnitSeconds:
-		return metrics.HumanDuration(v)
+		return render.HumanDuration(v)
 	case UnitRate:
-		return metrics.HumanPercent(v)
+		return render.HumanPercent(v)
 	case UnitLines:
-		return metrics.HumanNumber(v) + " lines"
+		return render.HumanNumber(v) + " lines"
 	}
-	return metrics.HumanNumber(v)
+	return render.HumanNumber(v)
 }
 
 // HumanChange shows a comparison's change: "−18 %" (relative), or "+2.1 pp"
@@ -132,7 +133,7 @@ func HumanValue(unit string, v *float64) string {
 func HumanChange(c KeyComparison) string {
 	switch {
 	case c.Diff == nil:
-		return metrics.Dash
+		return render.Dash
 	case c.Direction == "same":
 		return "±0"
 	case c.Unit == UnitRate:

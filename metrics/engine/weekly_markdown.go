@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 // WriteMarkdown writes the review as Markdown, for pasting into notes or
@@ -80,7 +81,7 @@ func (r WeeklyReview) WriteMarkdown(out io.Writer, loc *time.Location) error {
 		p("- resolved %s: %s\n", when(*in.ResolvedAt), markdownIncident(in))
 	}
 
-	p("\n### Waiting for a first review longer than %s: %d\n\n", metrics.HumanDuration(&r.StaleReviewSeconds), len(r.WaitingForReview))
+	p("\n### Waiting for a first review longer than %s: %d\n\n", render.HumanDuration(&r.StaleReviewSeconds), len(r.WaitingForReview))
 	if len(r.WaitingForReview) == 0 {
 		p("None.\n")
 	}
@@ -99,7 +100,7 @@ func (r WeeklyReview) WriteMarkdown(out io.Writer, loc *time.Location) error {
 	if r.OutlierThresholdSeconds == nil {
 		p("\n### Outliers\n\nNo changes shipped in the %d weeks before, so there is no p90 to compare with.\n", BaselineWeeks)
 	} else {
-		p("\n### Outliers: lead time above %s (the p90 of the %d weeks before): %d\n\n", metrics.HumanDuration(r.OutlierThresholdSeconds), BaselineWeeks, len(r.Outliers))
+		p("\n### Outliers: lead time above %s (the p90 of the %d weeks before): %d\n\n", render.HumanDuration(r.OutlierThresholdSeconds), BaselineWeeks, len(r.Outliers))
 		if len(r.Outliers) == 0 {
 			p("None.\n")
 		}
@@ -114,9 +115,9 @@ func markdownChange(c ReviewChange, detail string) string {
 	s := fmt.Sprintf("%s %s by %s", MarkdownText(c.Repo), MarkdownLink(fmt.Sprintf("#%d %s", c.Number, MarkdownText(c.Title)), c.URL), MarkdownText(c.Author))
 	switch {
 	case detail == "lead time" && c.LeadTimeSeconds != nil:
-		s += " — lead time " + metrics.HumanDuration(c.LeadTimeSeconds)
+		s += " — lead time " + render.HumanDuration(c.LeadTimeSeconds)
 	case detail == "waiting" && c.WaitingSeconds != nil:
-		s += " — waiting " + metrics.HumanDuration(c.WaitingSeconds)
+		s += " — waiting " + render.HumanDuration(c.WaitingSeconds)
 	case detail == "size" && c.SizeLines != nil:
 		s += fmt.Sprintf(" — %d lines", *c.SizeLines)
 	}
@@ -132,7 +133,7 @@ func markdownChange(c ReviewChange, detail string) string {
 func markdownIncident(in ReviewIncident) string {
 	s := fmt.Sprintf("%s %s", MarkdownText(in.Repo), MarkdownLink(fmt.Sprintf("#%d %s", in.Number, MarkdownText(in.Title)), in.URL))
 	if in.OpenSeconds != nil {
-		s += " — open for " + metrics.HumanDuration(in.OpenSeconds)
+		s += " — open for " + render.HumanDuration(in.OpenSeconds)
 	} else {
 		s += " — still open"
 	}

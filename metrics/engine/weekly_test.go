@@ -10,6 +10,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/store/storetest"
 )
@@ -36,7 +37,7 @@ func TestCompareKeys(t *testing.T) {
 		{"new value from zero", engine.Compare("df", "", engine.UnitPerWeek, false, f(3), f(0)), "new", "better"},
 		{"unchanged", engine.Compare("lt", "", engine.UnitSeconds, true, f(100), f(100)), "±0", "same"},
 		{"too small to show", engine.Compare("lt", "", engine.UnitSeconds, true, f(1000), f(1001)), "±0", "same"},
-		{"no baseline", engine.Compare("lt", "", engine.UnitSeconds, true, f(1), nil), metrics.Dash, ""},
+		{"no baseline", engine.Compare("lt", "", engine.UnitSeconds, true, f(1), nil), render.Dash, ""},
 	}
 	for _, c := range cases {
 		if got := engine.HumanChange(c.c); got != c.change {

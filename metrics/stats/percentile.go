@@ -51,6 +51,12 @@ func FloatOrNil(v float64, ok bool) *float64 {
 	return &v
 }
 
+// FiniteOrNil is v as a Report value, nil when it is NaN or ±Inf (JSON
+// has neither).
+func FiniteOrNil(v float64) *float64 {
+	return FloatOrNil(v, !math.IsNaN(v) && !math.IsInf(v, 0))
+}
+
 // PercentileOrNil is Percentile as a Report value.
 func PercentileOrNil(xs []float64, p float64) *float64 { return FloatOrNil(Percentile(xs, p)) }
 

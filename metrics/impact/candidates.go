@@ -1,4 +1,4 @@
-package metrics
+package impact
 
 import (
 	"cmp"
@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/stats"
 	"maps"
 	"math"
@@ -23,7 +24,7 @@ import (
 //   - very large merged changes labelled or titled as a refactor, a
 //     migration or a rewrite;
 //   - a sustained shift in a repository's weekly lead time, deployment
-//     count, change failure rate or PR size, found by DetectChangePoints.
+//     count, change failure rate or PR size, found by stats.DetectChangePoints.
 //
 // A suggestion is left out when a recorded decision, or an answer the user
 // gave (dismissed, accepted), lies near the same day and scope.
@@ -44,7 +45,7 @@ type Candidate struct {
 	Kind   string   `json:"kind"`   // a suggested kind
 	Team   string   `json:"team"`   // the suggested scope: a team, or
 	Repos  []string `json:"repos"`  // some repos
-	// Evidence is Reasons in words (ExplainCandidates writes it).
+	// Evidence is Reasons in words (render.ExplainCandidates writes it).
 	Evidence []string `json:"evidence"`
 	Strength float64  `json:"strength"` // for ordering: the largest relative shift, size ratio, …
 	Reasons  []Reason `json:"-"`
@@ -52,7 +53,8 @@ type Candidate struct {
 }
 
 // A Reason is one piece of a candidate's evidence, as data: RepoCreated,
-// FirstActivity, FirstProduction, TeamRepos, LargeChange or Shift.
+// FirstActivity, FirstProduction, TeamRepos, LargeChange or Shift;
+// render.ExplainCandidates says it in words.
 type Reason interface{ reason() }
 
 // RepoCreated: the repository was created at the provider on Day.
@@ -135,8 +137,8 @@ type CandidateScope struct {
 type CandidateInput struct {
 	Repos    []CandidateRepo
 	Teams    map[string][]string // team → repo names
-	Dataset  Dataset             // every repo's whole history (rows carry RepoID)
-	Rules    Rules
+	Dataset  metrics.Dataset     // every repo's whole history (rows carry RepoID)
+	Rules    metrics.Rules
 	Now      time.Time
 	Recorded []CandidateScope // recorded decisions
 	Answered []CandidateScope // dismissed or accepted candidates
@@ -168,13 +170,13 @@ var LargeChangePattern = regexp.MustCompile(`(?i)\b(refactor\w*|migrat\w*|rewrit
 // SuggestDecisions returns the candidates, strongest first within each day,
 // by day (newest first).
 func SuggestDecisions(in CandidateInput) []Candidate {
-	loc := in.Rules.location()
+	loc := in.Rules.Timezone()
 	byRepo := splitByRepo(in.Dataset)
 	start, ok := historyStart(in.Dataset)
 	if !ok {
 		return []Candidate{}
 	}
-	end := WeekStart(in.Now, loc)
+	end := metrics.WeekStart(in.Now, loc)
 	var out []Candidate
 	for _, repo := range in.Repos {
 		ds := byRepo[repo.ID]
@@ -200,8 +202,8 @@ func SuggestDecisions(in CandidateInput) []Candidate {
 	return kept
 }
 
-func splitByRepo(ds Dataset) map[int64]Dataset {
-	out := map[int64]Dataset{}
+func splitByRepo(ds metrics.Dataset) map[int64]metrics.Dataset {
+	out := map[int64]metrics.Dataset{}
 	for _, c := range ds.Changes {
 		d := out[c.RepoID]
 		d.Changes = append(d.Changes, c)
@@ -226,7 +228,7 @@ func splitByRepo(ds Dataset) map[int64]Dataset {
 }
 
 // firstActivity is a dataset's earliest change or deployment.
-func firstActivity(ds Dataset) (time.Time, bool) {
+func firstActivity(ds metrics.Dataset) (time.Time, bool) {
 	var first time.Time
 	see := func(t time.Time) {
 		if !t.IsZero() && (first.IsZero() || t.Before(first)) {
@@ -243,10 +245,10 @@ func firstActivity(ds Dataset) (time.Time, bool) {
 	return first, !first.IsZero()
 }
 
-func historyStart(ds Dataset) (time.Time, bool) { return firstActivity(ds) }
+func historyStart(ds metrics.Dataset) (time.Time, bool) { return firstActivity(ds) }
 
 func candidateDay(t time.Time, loc *time.Location) time.Time {
-	l := t.In(orUTC(loc))
+	l := t.In(loc)
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, l.Location())
 }
 
@@ -261,7 +263,7 @@ func scopeOf(repo CandidateRepo) (string, []string) {
 	return "", []string{repo.Name}
 }
 
-func newRepoCandidate(repo CandidateRepo, ds Dataset, historyFrom time.Time, teams map[string][]string, loc *time.Location) []Candidate {
+func newRepoCandidate(repo CandidateRepo, ds metrics.Dataset, historyFrom time.Time, teams map[string][]string, loc *time.Location) []Candidate {
 	first, ok := firstActivity(ds)
 	if !ok {
 		return nil
@@ -276,11 +278,11 @@ func newRepoCandidate(repo CandidateRepo, ds Dataset, historyFrom time.Time, tea
 	team, repos := scopeOf(repo)
 	var reasons []Reason
 	if !repo.CreatedAt.IsZero() {
-		reasons = append(reasons, RepoCreated{Repo: repo.Name, Day: candidateDate(repo.CreatedAt.In(orUTC(loc)))})
+		reasons = append(reasons, RepoCreated{Repo: repo.Name, Day: candidateDate(repo.CreatedAt.In(loc))})
 	}
-	reasons = append(reasons, FirstActivity{Day: candidateDate(first.In(orUTC(loc))), HistoryStart: candidateDate(historyFrom.In(orUTC(loc)))})
+	reasons = append(reasons, FirstActivity{Day: candidateDate(first.In(loc)), HistoryStart: candidateDate(historyFrom.In(loc))})
 	if prod := productionOf(ds); len(prod) > 0 {
-		reasons = append(reasons, FirstProduction{Day: candidateDate(prod[0].FinishedAt.In(orUTC(loc))), Count: len(prod)})
+		reasons = append(reasons, FirstProduction{Day: candidateDate(prod[0].FinishedAt.In(loc)), Count: len(prod)})
 	}
 	if team != "" && len(teams[team]) > 1 {
 		reasons = append(reasons, TeamRepos{Team: team, Others: otherRepos(teams[team], repo.Name)})
@@ -303,18 +305,18 @@ func otherRepos(names []string, not string) []string {
 	return out
 }
 
-func productionOf(ds Dataset) []Deployment {
-	return deploymentsWhere(ds, func(d Deployment) bool { return d.Production && !d.FinishedAt.IsZero() })
+func productionOf(ds metrics.Dataset) []metrics.Deployment {
+	return metrics.DeploymentsWhere(ds, func(d metrics.Deployment) bool { return d.Production && !d.FinishedAt.IsZero() })
 }
 
-func largeChangeCandidates(repo CandidateRepo, ds Dataset, r Rules, loc *time.Location) []Candidate {
+func largeChangeCandidates(repo CandidateRepo, ds metrics.Dataset, r metrics.Rules, loc *time.Location) []Candidate {
 	var sizes []float64
-	var merged []Change
+	var merged []metrics.Change
 	for _, c := range ds.Changes {
-		if c.MergedAt.IsZero() || !r.countsAsChange(c) {
+		if c.MergedAt.IsZero() || !r.CountsChange(c) {
 			continue
 		}
-		if n, ok := PRSizeLines(c); ok {
+		if n, ok := metrics.PRSizeLines(c); ok {
 			sizes = append(sizes, float64(n))
 			merged = append(merged, c)
 		}
@@ -324,14 +326,14 @@ func largeChangeCandidates(repo CandidateRepo, ds Dataset, r Rules, loc *time.Lo
 		return nil
 	}
 	threshold := math.Max(largeChangeMinLines, largeChangeMedianFactor*median)
-	var large []Change
+	var large []metrics.Change
 	for _, c := range merged {
-		n, _ := PRSizeLines(c)
+		n, _ := metrics.PRSizeLines(c)
 		if float64(n) >= threshold && matchesRefactor(c) {
 			large = append(large, c)
 		}
 	}
-	slices.SortStableFunc(large, func(a, b Change) int { return cmp.Or(a.MergedAt.Compare(b.MergedAt), cmp.Compare(a.ID, b.ID)) })
+	slices.SortStableFunc(large, func(a, b metrics.Change) int { return cmp.Or(a.MergedAt.Compare(b.MergedAt), cmp.Compare(a.ID, b.ID)) })
 	// Changes within CandidateNearDays of each other are one candidate.
 	var out []Candidate
 	for i := 0; i < len(large); {
@@ -340,19 +342,19 @@ func largeChangeCandidates(repo CandidateRepo, ds Dataset, r Rules, loc *time.Lo
 			j++
 		}
 		group := large[i:j]
-		biggest := slices.MaxFunc(group, func(a, b Change) int {
-			na, _ := PRSizeLines(a)
-			nb, _ := PRSizeLines(b)
+		biggest := slices.MaxFunc(group, func(a, b metrics.Change) int {
+			na, _ := metrics.PRSizeLines(a)
+			nb, _ := metrics.PRSizeLines(b)
 			return cmp.Compare(na, nb)
 		})
 		team, repos := "", []string{repo.Name} // a refactor is its repo's decision
 		d := candidateDay(group[0].MergedAt, loc)
 		var reasons []Reason
 		for _, c := range group {
-			n, _ := PRSizeLines(c)
-			reasons = append(reasons, LargeChange{Number: c.Number, Title: c.Title, Day: candidateDate(c.MergedAt.In(orUTC(loc))), Lines: n, RepoMedian: median})
+			n, _ := metrics.PRSizeLines(c)
+			reasons = append(reasons, LargeChange{Number: c.Number, Title: c.Title, Day: candidateDate(c.MergedAt.In(loc)), Lines: n, RepoMedian: median})
 		}
-		n, _ := PRSizeLines(biggest)
+		n, _ := metrics.PRSizeLines(biggest)
 		out = append(out, Candidate{
 			Date: candidateDate(d), day: d, Source: CandidateLargeChange,
 			Title: biggest.Title, Kind: kindFor(biggest.Title + " " + strings.Join(biggest.Labels, " ")),
@@ -363,7 +365,7 @@ func largeChangeCandidates(repo CandidateRepo, ds Dataset, r Rules, loc *time.Lo
 	return out
 }
 
-func matchesRefactor(c Change) bool {
+func matchesRefactor(c metrics.Change) bool {
 	if LargeChangePattern.MatchString(c.Title) {
 		return true
 	}
@@ -402,20 +404,20 @@ func kindFor(text string) string {
 // shiftSeries are the weekly series searched for shifts.
 var shiftSeries = []struct {
 	key, name, unit string
-	value           func(ds Dataset, w Window, r Rules) (float64, bool)
+	value           func(ds metrics.Dataset, w metrics.Window, r metrics.Rules) (float64, bool)
 }{
-	{"lead_time", "lead time (weekly median)", "seconds", func(ds Dataset, w Window, r Rules) (float64, bool) {
+	{"lead_time", "lead time (weekly median)", "seconds", func(ds metrics.Dataset, w metrics.Window, r metrics.Rules) (float64, bool) {
 		var xs []float64
-		for _, t := range LeadTimeRows(ds, w, r) {
+		for _, t := range metrics.LeadTimeRows(ds, w, r) {
 			xs = append(xs, t.LeadTime.Seconds())
 		}
 		return stats.Median(xs)
 	}},
-	{"deployments", "production deployments a week", "count", func(ds Dataset, w Window, r Rules) (float64, bool) {
-		return float64(len(ProductionDeployments(ds, w))), true
+	{"deployments", "production deployments a week", "count", func(ds metrics.Dataset, w metrics.Window, r metrics.Rules) (float64, bool) {
+		return float64(len(metrics.ProductionDeployments(ds, w))), true
 	}},
-	{"change_failure_rate", "change failure rate", "share", func(ds Dataset, w Window, r Rules) (float64, bool) {
-		prod := ProductionDeployments(ds, w)
+	{"change_failure_rate", "change failure rate", "share", func(ds metrics.Dataset, w metrics.Window, r metrics.Rules) (float64, bool) {
+		prod := metrics.ProductionDeployments(ds, w)
 		if len(prod) == 0 {
 			return 0, false
 		}
@@ -427,10 +429,10 @@ var shiftSeries = []struct {
 		}
 		return float64(failed) / float64(len(prod)), true
 	}},
-	{"pr_size", "PR size (weekly median)", "lines", func(ds Dataset, w Window, r Rules) (float64, bool) {
+	{"pr_size", "PR size (weekly median)", "lines", func(ds metrics.Dataset, w metrics.Window, r metrics.Rules) (float64, bool) {
 		var xs []float64
-		for _, c := range MergedChanges(ds, w, r) {
-			if n, ok := PRSizeLines(c); ok {
+		for _, c := range metrics.MergedChanges(ds, w, r) {
+			if n, ok := metrics.PRSizeLines(c); ok {
 				xs = append(xs, float64(n))
 			}
 		}
@@ -438,14 +440,14 @@ var shiftSeries = []struct {
 	}},
 }
 
-func shiftCandidates(repo CandidateRepo, ds Dataset, r Rules, end time.Time, loc *time.Location) []Candidate {
+func shiftCandidates(repo CandidateRepo, ds metrics.Dataset, r metrics.Rules, end time.Time, loc *time.Location) []Candidate {
 	first, ok := firstActivity(ds)
 	if !ok {
 		return nil
 	}
 	// Weeks from the repo's first whole week of activity to the last whole
 	// week: a new repo going from nothing to something is not a shift.
-	weeks := Weeks(Window{From: first, To: end}, loc)
+	weeks := metrics.Weeks(metrics.Window{From: first, To: end}, loc)
 	if len(weeks) < 8 {
 		return nil
 	}
@@ -473,7 +475,7 @@ func shiftCandidates(repo CandidateRepo, ds Dataset, r Rules, end time.Time, loc
 				continue
 			}
 			shifts = append(shifts, found{at: at[cp.Index], rel: math.Abs(rel), p: cp.P, shift: Shift{Name: s.name, Unit: s.unit,
-				Week: candidateDate(at[cp.Index].In(orUTC(loc))), Before: cp.MeanBefore, After: cp.MeanAfter, Relative: rel, P: cp.P}})
+				Week: candidateDate(at[cp.Index].In(loc)), Before: cp.MeanBefore, After: cp.MeanAfter, Relative: rel, P: cp.P}})
 		}
 	}
 	slices.SortStableFunc(shifts, func(a, b found) int { return a.at.Compare(b.at) })

@@ -1,15 +1,25 @@
-package metrics
+// Package impact measures the impact of a decision: the before/after (or
+// A/B, or scope against scope) comparison of every measure with its
+// interval, p-value, verdict, pre-trend guard and interrupted time series
+// (docs/decision-impact.md), and the decisions the data suggests that
+// nobody recorded (candidates). Pure and deterministic, on the rows of
+// package metrics and the tests of package stats; the words of a
+// comparison are written apart, by package render.
+package impact
 
 import (
-	"github.com/tach-dev/tach/metrics/stats"
 	"math"
 	"slices"
+	"strconv"
 	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 // Compare: the before/after statistics of docs/decision-impact.md and the
-// "Decision impact" section of METRICS.md. Pure and deterministic: the same
-// rows give the same result, interval for interval, on every run.
+// "Decision impact" section of METRICS.md. The same rows give the same
+// result, interval for interval, on every run.
 
 // Comparison kinds.
 const (
@@ -77,16 +87,16 @@ var CompareMeasures = []MeasureDef{
 // CompareSide is one side of a comparison: the rows and the window they are
 // read over.
 type CompareSide struct {
-	Label   string  // "before", "after", "A", "team checkout", ...
-	Dataset Dataset // may hold more rows than the window needs
-	Window  Window  // what is measured: the planned window, cut at the present
-	Planned Window  // the window as asked for; zero when it is Window
+	Label   string          // "before", "after", "A", "team checkout", ...
+	Dataset metrics.Dataset // may hold more rows than the window needs
+	Window  metrics.Window  // what is measured: the planned window, cut at the present
+	Planned metrics.Window  // the window as asked for; zero when it is Window
 }
 
 // CompareOptions set how a comparison is made.
 type CompareOptions struct {
 	Kind      string // CompareDecision, CompareDate, ComparePeriods or CompareScopes
-	Rules     Rules
+	Rules     metrics.Rules
 	Resamples int    // bootstrap resamples; 0 means DefaultResamples
 	Seed      uint64 // bootstrap seed; 0 means DefaultSeed
 	// Break is the interruption (the decision's date): weeks are counted
@@ -107,7 +117,7 @@ type Comparison struct {
 	Partial  bool                `json:"partial"`  // the after side is cut at the present
 	Settings CompareSettings     `json:"settings"`
 	Measures []MeasureComparison `json:"measures"`
-	Summary  string              `json:"summary"` // the words (Summary, Notes, each measure's) are written by Explain
+	Summary  string              `json:"summary"` // the words (Summary, Notes, each measure's) are written by render.Explain
 	Notes    []string            `json:"notes"`
 }
 
@@ -197,7 +207,7 @@ type TrendGuard struct {
 	PValue        float64         `json:"p_value"`
 	Significant   bool            `json:"significant"`    // p < 0.05
 	SameDirection bool            `json:"same_direction"` // the trend points the way the change does
-	Note          string          `json:"note"`           // set when significant, by Explain
+	Note          string          `json:"note"`           // set when significant, by render.Explain
 }
 
 // InterruptedTS is the segmented regression of the weekly series on both
@@ -233,7 +243,7 @@ func Compare(before, after CompareSide, opt CompareOptions) Comparison {
 	if opt.Seed == 0 {
 		opt.Seed = stats.DefaultSeed
 	}
-	loc := opt.Rules.location()
+	loc := opt.Rules.Timezone()
 	c := Comparison{
 		Kind:   opt.Kind,
 		Before: sideSummary(before, loc),
@@ -276,8 +286,8 @@ func sideSummary(s CompareSide, loc *time.Location) SideSummary {
 		Repos:    []string{},
 		From:     s.Window.From.In(loc).Format(time.DateOnly),
 		To:       planned.To.In(loc).Format(time.DateOnly),
-		Days:     math.Max(0, WindowDays(s.Window, loc)),
-		Planned:  math.Max(0, WindowDays(planned, loc)),
+		Days:     math.Max(0, metrics.WindowDays(s.Window, loc)),
+		Planned:  math.Max(0, metrics.WindowDays(planned, loc)),
 		Timezone: loc.String(),
 	}
 	if s.Window.To.Before(planned.To) {
@@ -291,16 +301,16 @@ func sideSummary(s CompareSide, loc *time.Location) SideSummary {
 
 // weekBins splits w into whole 7-day bins from w.From (calendar days in
 // loc); a trailing part shorter than a week is left out.
-func weekBins(w Window, loc *time.Location) []Window {
-	var bins []Window
-	start := w.From.In(orUTC(loc))
+func weekBins(w metrics.Window, loc *time.Location) []metrics.Window {
+	var bins []metrics.Window
+	start := w.From.In(loc)
 	for k := 0; ; k++ {
-		from := addDays(start, 7*k)
-		to := addDays(start, 7*(k+1))
+		from := metrics.AddDays(start, 7*k)
+		to := metrics.AddDays(start, 7*(k+1))
 		if to.After(w.To) {
 			return bins
 		}
-		bins = append(bins, Window{From: from, To: to})
+		bins = append(bins, metrics.Window{From: from, To: to})
 	}
 }
 
@@ -318,11 +328,11 @@ type observation struct {
 type sideObs struct {
 	whole map[string]observation
 	weeks []map[string]observation // whole weeks only
-	bins  []Window                 // whole weeks only
+	bins  []metrics.Window         // whole weeks only
 	parts []map[string]observation // every week, the part-week included
 }
 
-func observeSide(s CompareSide, r Rules, loc *time.Location) sideObs {
+func observeSide(s CompareSide, r metrics.Rules, loc *time.Location) sideObs {
 	bins := weekBins(s.Window, loc)
 	parts := bins
 	end := s.Window.From
@@ -330,7 +340,7 @@ func observeSide(s CompareSide, r Rules, loc *time.Location) sideObs {
 		end = bins[len(bins)-1].To
 	}
 	if end.Before(s.Window.To) {
-		parts = append(slices.Clone(bins), Window{From: end, To: s.Window.To})
+		parts = append(slices.Clone(bins), metrics.Window{From: end, To: s.Window.To})
 	}
 	so := sideObs{whole: map[string]observation{}, bins: bins}
 	for i, p := range parts {
@@ -382,10 +392,10 @@ func nonEmpty(clusters [][]float64) int {
 
 // observeWindow reads every measure's observations in w, with the row functions
 // that Compute uses, so a comparison counts exactly what a report counts.
-func observeWindow(ds Dataset, w Window, r Rules, loc *time.Location) map[string]observation {
+func observeWindow(ds metrics.Dataset, w metrics.Window, r metrics.Rules, loc *time.Location) map[string]observation {
 	out := map[string]observation{}
-	timings := LeadTimeRows(ds, w, r)
-	part := func(of func(ChangeTiming) PartDuration) []float64 {
+	timings := metrics.LeadTimeRows(ds, w, r)
+	part := func(of func(metrics.ChangeTiming) metrics.PartDuration) []float64 {
 		var xs []float64
 		for _, t := range timings {
 			if p := of(t); p.Known {
@@ -399,26 +409,26 @@ func observeWindow(ds Dataset, w Window, r Rules, loc *time.Location) map[string
 		lead = append(lead, t.LeadTime.Seconds())
 	}
 	out["lead_time"] = observation{values: lead}
-	out["coding_time"] = observation{values: part(func(t ChangeTiming) PartDuration { return t.Coding })}
-	out["pickup_time"] = observation{values: part(func(t ChangeTiming) PartDuration { return t.Pickup })}
-	out["review_time"] = observation{values: part(func(t ChangeTiming) PartDuration { return t.Review })}
-	out["deploy_time"] = observation{values: part(func(t ChangeTiming) PartDuration { return t.Deploy })}
+	out["coding_time"] = observation{values: part(func(t metrics.ChangeTiming) metrics.PartDuration { return t.Coding })}
+	out["pickup_time"] = observation{values: part(func(t metrics.ChangeTiming) metrics.PartDuration { return t.Pickup })}
+	out["review_time"] = observation{values: part(func(t metrics.ChangeTiming) metrics.PartDuration { return t.Review })}
+	out["deploy_time"] = observation{values: part(func(t metrics.ChangeTiming) metrics.PartDuration { return t.Deploy })}
 
 	var recovery, restore, sizes, ci []float64
-	for _, row := range RecoveryRows(ds, w) {
+	for _, row := range metrics.RecoveryRows(ds, w) {
 		recovery = append(recovery, row.Duration.Seconds())
 	}
-	for _, row := range TimeToRestoreRows(ds, w) {
+	for _, row := range metrics.TimeToRestoreRows(ds, w) {
 		restore = append(restore, row.Duration.Seconds())
 	}
-	merged := MergedChanges(ds, w, r)
+	merged := metrics.MergedChanges(ds, w, r)
 	for _, c := range merged {
-		if n, ok := PRSizeLines(c); ok {
+		if n, ok := metrics.PRSizeLines(c); ok {
 			sizes = append(sizes, float64(n))
 		}
 	}
-	for _, run := range CIRunsIn(ds, w) {
-		if d, ok := CIRunDuration(run); ok {
+	for _, run := range metrics.CIRunsIn(ds, w) {
+		if d, ok := metrics.CIRunDuration(run); ok {
 			ci = append(ci, d.Seconds())
 		}
 	}
@@ -427,8 +437,8 @@ func observeWindow(ds Dataset, w Window, r Rules, loc *time.Location) map[string
 	out["pr_size"] = observation{values: sizes}
 	out["ci_duration"] = observation{values: ci}
 
-	days := WindowDays(w, loc)
-	production := ProductionDeployments(ds, w)
+	days := metrics.WindowDays(w, loc)
+	production := metrics.ProductionDeployments(ds, w)
 	failed, rework := 0, 0
 	for _, d := range production {
 		if d.Failed {
@@ -445,16 +455,8 @@ func observeWindow(ds Dataset, w Window, r Rules, loc *time.Location) map[string
 	return out
 }
 
-// finiteOrNil returns &v, or nil for NaN and ±Inf (JSON has neither).
-func finiteOrNil(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
-}
-
 func intervalOf(iv stats.Interval, of string) *CompareInterval {
-	return &CompareInterval{Low: finiteOrNil(iv.Low), High: finiteOrNil(iv.High), Of: of}
+	return &CompareInterval{Low: stats.FiniteOrNil(iv.Low), High: stats.FiniteOrNil(iv.High), Of: of}
 }
 
 func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, index uint64) MeasureComparison {
@@ -471,9 +473,9 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		ma, okA := stats.Median(a.values)
 		m.Before, m.After = stats.FloatOrNil(mb, okB), stats.FloatOrNil(ma, okA)
 		if okA && okB {
-			m.Difference = finiteOrNil(ma - mb)
+			m.Difference = stats.FiniteOrNil(ma - mb)
 			if mb != 0 {
-				m.RelativeChange = finiteOrNil(ma/mb - 1)
+				m.RelativeChange = stats.FiniteOrNil(ma/mb - 1)
 			}
 		}
 		if m.NBefore < MinObservations || m.NAfter < MinObservations {
@@ -495,8 +497,8 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 			m.RelativeInterval = intervalOf(stats.Interval{Low: boot.RatioInterval.Low - 1, High: boot.RatioInterval.High - 1}, "relative")
 		}
 		if mw, ok := stats.MannWhitneyClustered(ca, cb); ok {
-			m.PValue = finiteOrNil(mw.P)
-			m.DesignEffect = finiteOrNil(mw.DesignEffect)
+			m.PValue = stats.FiniteOrNil(mw.P)
+			m.DesignEffect = stats.FiniteOrNil(mw.DesignEffect)
 		} else {
 			one := 1.0 // every value tied: no evidence of a difference
 			m.PValue = &one
@@ -507,15 +509,15 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		cb, ca := b.count, a.count
 		m.CountBefore, m.CountAfter = &cb, &ca
 		if b.days > 0 {
-			m.Before = finiteOrNil(float64(cb) / b.days * 7)
+			m.Before = stats.FiniteOrNil(float64(cb) / b.days * 7)
 		}
 		if a.days > 0 {
-			m.After = finiteOrNil(float64(ca) / a.days * 7)
+			m.After = stats.FiniteOrNil(float64(ca) / a.days * 7)
 		}
 		if m.Before != nil && m.After != nil {
-			m.Difference = finiteOrNil(*m.After - *m.Before)
+			m.Difference = stats.FiniteOrNil(*m.After - *m.Before)
 			if *m.Before > 0 {
-				m.RelativeChange = finiteOrNil(*m.After / *m.Before - 1) // the rate ratio − 1
+				m.RelativeChange = stats.FiniteOrNil(*m.After / *m.Before - 1) // the rate ratio − 1
 			}
 		}
 		m.Method = "rate ratio of weekly counts; Poisson exact conditional interval and test"
@@ -531,13 +533,13 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		}
 		phi, df, okPhi := stats.Dispersion(weeklyB, weeklyA)
 		if okPhi {
-			m.Dispersion = finiteOrNil(phi)
+			m.Dispersion = stats.FiniteOrNil(phi)
 		}
 		var rr stats.RateRatioResult
 		var ok bool
 		if okPhi && phi > 1 && ca > 0 && cb > 0 {
 			rr, ok = stats.QuasiPoissonRateRatio(ca, a.days, cb, b.days, phi, df)
-			m.Method = "rate ratio of weekly counts; quasi-Poisson interval and test (the weekly counts vary more than Poisson: dispersion " + formatFloat(phi, 2) + ")"
+			m.Method = "rate ratio of weekly counts; quasi-Poisson interval and test (the weekly counts vary more than Poisson: dispersion " + strconv.FormatFloat(phi, 'f', 2, 64) + ")"
 		} else {
 			rr, ok = stats.PoissonRateRatio(ca, a.days, cb, b.days)
 		}
@@ -550,7 +552,7 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		}
 		m.Interval = intervalOf(rr.Interval, "ratio")
 		m.RelativeInterval = intervalOf(stats.Interval{Low: rr.Interval.Low - 1, High: rr.Interval.High - 1}, "relative")
-		m.PValue = finiteOrNil(rr.P)
+		m.PValue = stats.FiniteOrNil(rr.P)
 		m.Verdict = verdictFor(def, rr.Interval, 1)
 	case StatProportion:
 		m.Method = "difference of proportions; Newcombe hybrid score interval; Fisher's exact p-value"
@@ -559,9 +561,9 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		m.CountBefore, m.CountAfter = &cb, &ca
 		m.Before, m.After = stats.RateOrNil(cb, b.total), stats.RateOrNil(ca, a.total)
 		if m.Before != nil && m.After != nil {
-			m.Difference = finiteOrNil(*m.After - *m.Before)
+			m.Difference = stats.FiniteOrNil(*m.After - *m.Before)
 			if *m.Before > 0 {
-				m.RelativeChange = finiteOrNil(*m.After / *m.Before - 1)
+				m.RelativeChange = stats.FiniteOrNil(*m.After / *m.Before - 1)
 			}
 		}
 		if m.NBefore < MinObservations || m.NAfter < MinObservations {
@@ -572,15 +574,15 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		deff := 1.0
 		if kb, ka := bObs.clusters(def.Key), aObs.clusters(def.Key); nonEmpty(kb) >= MinObservations && nonEmpty(ka) >= MinObservations {
 			deff = stats.DesignEffect(kb, ka)
-			m.DesignEffect = finiteOrNil(deff)
+			m.DesignEffect = stats.FiniteOrNil(deff)
 		}
 		_, iv, _ := stats.NewcombeDifferenceClustered(ca, a.total, cb, b.total, deff)
 		m.Interval = intervalOf(iv, "difference")
 		fa, fna := effective(ca, deff), effective(a.total-ca, deff)
 		fb, fnb := effective(cb, deff), effective(b.total-cb, deff)
-		m.PValue = finiteOrNil(stats.FisherExactTwoSided(fa, fna, fb, fnb))
+		m.PValue = stats.FiniteOrNil(stats.FisherExactTwoSided(fa, fna, fb, fnb))
 		if deff > 1 {
-			m.Method = "difference of proportions; Newcombe hybrid score interval; Fisher's exact p-value; counts deflated by the design effect of weekly clustering (" + formatFloat(deff, 2) + ")"
+			m.Method = "difference of proportions; Newcombe hybrid score interval; Fisher's exact p-value; counts deflated by the design effect of weekly clustering (" + strconv.FormatFloat(deff, 'f', 2, 64) + ")"
 		}
 		m.Verdict = verdictFor(def, iv, 0)
 	}
@@ -613,7 +615,7 @@ func weekIndex(c *Comparison, bObs, aObs sideObs, origin, beforeFrom, afterFrom 
 	for i := range c.Measures {
 		m := &c.Measures[i]
 		def := CompareMeasures[i]
-		add := func(side string, bins []Window, weeks []map[string]observation, start time.Time) {
+		add := func(side string, bins []metrics.Window, weeks []map[string]observation, start time.Time) {
 			o := origin
 			if o.IsZero() {
 				o = start
@@ -622,7 +624,7 @@ func weekIndex(c *Comparison, bObs, aObs sideObs, origin, beforeFrom, afterFrom 
 				v, n := weekValue(def, weeks[k][def.Key])
 				m.Weekly = append(m.Weekly, ComparisonWeek{
 					Start: b.From.In(loc).Format(time.DateOnly), Side: side,
-					Week:  math.Round(wallClock(b.From, loc).Sub(wallClock(o, loc)).Hours()/24/7*1000) / 1000,
+					Week:  math.Round(metrics.WindowDays(metrics.Window{From: o, To: b.From}, loc)/7*1000) / 1000,
 					Value: v, N: n,
 				})
 			}

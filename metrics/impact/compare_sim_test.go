@@ -1,4 +1,4 @@
-package metrics_test
+package impact_test
 
 import (
 	"math"
@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 )
 
 // The simulations: many data sets where nothing changes at the break. Each
@@ -36,28 +37,28 @@ func simSets(n int) int {
 }
 
 // falsePositives runs a no-effect simulation and checks its rates.
-func falsePositives(t *testing.T, n int, draw func(seed uint64) metrics.Comparison) {
+func falsePositives(t *testing.T, n int, draw func(seed uint64) impact.Comparison) {
 	t.Helper()
 	counts := map[string]int{}
 	total := 0
 	for seed := range n {
 		c := draw(uint64(seed))
 		for _, m := range c.Measures {
-			if m.Verdict == metrics.VerdictImproved || m.Verdict == metrics.VerdictWorsened {
+			if m.Verdict == impact.VerdictImproved || m.Verdict == impact.VerdictWorsened {
 				counts[m.Key]++
 				total++
 			}
 		}
 	}
 	bound := 0.05 + 3.09*math.Sqrt(0.05*0.95/float64(n))
-	for _, def := range metrics.CompareMeasures {
+	for _, def := range impact.CompareMeasures {
 		rate := float64(counts[def.Key]) / float64(n)
 		t.Logf("%-22s false positives %3d/%d = %.3f", def.Key, counts[def.Key], n, rate)
 		if n >= 100 && rate > bound {
 			t.Errorf("%s: false-positive rate %.3f above %.3f", def.Key, rate, bound)
 		}
 	}
-	verdicts := n * len(metrics.CompareMeasures)
+	verdicts := n * len(impact.CompareMeasures)
 	pooled := float64(total) / float64(verdicts)
 	pooledBound := 0.05 + 3.09*math.Sqrt(0.05*0.95/float64(verdicts))
 	t.Logf("pooled false-positive rate %d/%d = %.4f (bound %.4f)", total, verdicts, pooled, pooledBound)
@@ -71,7 +72,7 @@ func falsePositives(t *testing.T, n int, draw func(seed uint64) metrics.Comparis
 // over-dispersed around their mean (a busy week, a quiet week), 1–4 changes
 // per deployment.
 func TestCompareFalsePositiveRate(t *testing.T) {
-	falsePositives(t, simSets(400), func(seed uint64) metrics.Comparison {
+	falsePositives(t, simSets(400), func(seed uint64) impact.Comparison {
 		return beforeAfter(1000+seed, baseline, baseline, 8, 500)
 	})
 }
@@ -84,7 +85,7 @@ func TestCompareFalsePositiveRate(t *testing.T) {
 // carries the design effect; resampling single changes would claim an
 // effect in lead time in about one data set in six.
 func TestCompareFalsePositiveRateWithWeeklySwings(t *testing.T) {
-	falsePositives(t, simSets(240), func(seed uint64) metrics.Comparison {
+	falsePositives(t, simSets(240), func(seed uint64) impact.Comparison {
 		rng := rand.New(rand.NewPCG(seed, 77))
 		var ds metrics.Dataset
 		var next int64
@@ -98,10 +99,10 @@ func TestCompareFalsePositiveRateWithWeeklySwings(t *testing.T) {
 			tm.failP = math.Min(0.9, tm.failP*math.Exp(0.3*rng.NormFloat64()))
 			synth(rng, &ds, tm, week, week.AddDate(0, 0, 7), &next)
 		}
-		return metrics.Compare(
-			metrics.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
-			metrics.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
-			metrics.CompareOptions{Kind: metrics.CompareDate, Rules: metrics.DefaultRules(), Break: T, Resamples: 500},
+		return impact.Compare(
+			impact.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
+			impact.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
+			impact.CompareOptions{Kind: impact.CompareDate, Rules: metrics.DefaultRules(), Break: T, Resamples: 500},
 		)
 	})
 }

@@ -1,4 +1,4 @@
-package metrics_test
+package impact_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 // The compare engine on synthetic data: a team's deployments, changes,
@@ -105,7 +107,7 @@ var T = time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC)
 
 // beforeAfter builds a comparison of W weeks either side of T, with before
 // and after drawn from the two team descriptions.
-func beforeAfter(seed uint64, before, after team, weeks int, resamples int) metrics.Comparison {
+func beforeAfter(seed uint64, before, after team, weeks int, resamples int) impact.Comparison {
 	rng := rand.New(rand.NewPCG(seed, 42))
 	var ds metrics.Dataset
 	var next int64
@@ -113,20 +115,20 @@ func beforeAfter(seed uint64, before, after team, weeks int, resamples int) metr
 	synth(rng, &ds, before, from, T, &next)
 	synth(rng, &ds, after, T, to, &next)
 	return explained(
-		metrics.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
-		metrics.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
-		metrics.CompareOptions{Kind: metrics.CompareDate, Rules: metrics.DefaultRules(), Break: T, Resamples: resamples},
+		impact.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
+		impact.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
+		impact.CompareOptions{Kind: impact.CompareDate, Rules: metrics.DefaultRules(), Break: T, Resamples: resamples},
 	)
 }
 
 // explained is Compare with its words written, as the engine gives it.
-func explained(before, after metrics.CompareSide, opt metrics.CompareOptions) metrics.Comparison {
-	c := metrics.Compare(before, after, opt)
-	metrics.Explain(&c)
+func explained(before, after impact.CompareSide, opt impact.CompareOptions) impact.Comparison {
+	c := impact.Compare(before, after, opt)
+	render.Explain(&c)
 	return c
 }
 
-func measure(t *testing.T, c metrics.Comparison, key string) metrics.MeasureComparison {
+func measure(t *testing.T, c impact.Comparison, key string) impact.MeasureComparison {
 	t.Helper()
 	for _, m := range c.Measures {
 		if m.Key == key {
@@ -134,7 +136,7 @@ func measure(t *testing.T, c metrics.Comparison, key string) metrics.MeasureComp
 		}
 	}
 	t.Fatalf("no measure %q", key)
-	return metrics.MeasureComparison{}
+	return impact.MeasureComparison{}
 }
 
 func TestCompareFindsAKnownEffect(t *testing.T) {
@@ -150,12 +152,12 @@ func TestCompareFindsAKnownEffect(t *testing.T) {
 	after.deploysPerWeek = 2 * baseline.deploysPerWeek
 	after.size = 1.5 * baseline.size
 	effects := map[string]string{
-		"lead_time":            metrics.VerdictImproved,
-		"pickup_time":          metrics.VerdictImproved,
-		"review_time":          metrics.VerdictImproved,
-		"deployment_frequency": metrics.VerdictImproved,
-		"throughput":           metrics.VerdictImproved,
-		"pr_size":              metrics.VerdictWorsened,
+		"lead_time":            impact.VerdictImproved,
+		"pickup_time":          impact.VerdictImproved,
+		"review_time":          impact.VerdictImproved,
+		"deployment_frequency": impact.VerdictImproved,
+		"throughput":           impact.VerdictImproved,
+		"pr_size":              impact.VerdictWorsened,
 	}
 	const sets = 20
 	found := map[string]int{}
@@ -167,9 +169,9 @@ func TestCompareFindsAKnownEffect(t *testing.T) {
 			switch {
 			case isEffect && m.Verdict == want:
 				found[m.Key]++
-			case isEffect && m.Verdict != metrics.VerdictNoClearChange:
+			case isEffect && m.Verdict != impact.VerdictNoClearChange:
 				t.Errorf("seed %d: %s in the wrong direction: %s", seed, m.Key, m.Summary)
-			case !isEffect && (m.Verdict == metrics.VerdictImproved || m.Verdict == metrics.VerdictWorsened):
+			case !isEffect && (m.Verdict == impact.VerdictImproved || m.Verdict == impact.VerdictWorsened):
 				flagged++
 			}
 		}
@@ -216,7 +218,7 @@ func TestCompareFindsAKnownEffect(t *testing.T) {
 func TestCompareWithNoEffect(t *testing.T) {
 	c := beforeAfter(2, baseline, baseline, 8, 0)
 	for _, m := range c.Measures {
-		if m.Verdict != metrics.VerdictNoClearChange {
+		if m.Verdict != impact.VerdictNoClearChange {
 			t.Errorf("%s: %s", m.Key, m.Summary)
 		}
 		if m.Interval == nil || m.PValue == nil || m.Before == nil || m.After == nil {
@@ -246,18 +248,18 @@ func TestCompareNotEnoughData(t *testing.T) {
 	quiet.deploysPerWeek, quiet.ciPerWeek, quiet.failP = 0.3, 0.2, 0
 	c := beforeAfter(4, quiet, quiet, 8, 0)
 	for _, key := range []string{"lead_time", "change_failure_rate", "recovery_time", "ci_duration"} {
-		if m := measure(t, c, key); m.Verdict != metrics.VerdictNotEnoughData || m.Interval != nil || m.PValue != nil {
+		if m := measure(t, c, key); m.Verdict != impact.VerdictNotEnoughData || m.Interval != nil || m.PValue != nil {
 			t.Errorf("%s: %+v", key, m)
 		}
 	}
 	// Frequency needs 5 weeks on each side, not 5 deployments: 8 quiet
 	// weeks are enough to say there is no clear change.
-	if m := measure(t, c, "deployment_frequency"); m.NBefore != 8 || m.Verdict == metrics.VerdictNotEnoughData {
+	if m := measure(t, c, "deployment_frequency"); m.NBefore != 8 || m.Verdict == impact.VerdictNotEnoughData {
 		t.Errorf("deployment frequency: %+v", m)
 	}
 	// Four weeks are not.
 	c = beforeAfter(4, baseline, baseline, 4, 0)
-	if m := measure(t, c, "deployment_frequency"); m.Verdict != metrics.VerdictNotEnoughData || m.NBefore != 4 {
+	if m := measure(t, c, "deployment_frequency"); m.Verdict != impact.VerdictNotEnoughData || m.NBefore != 4 {
 		t.Errorf("4 weeks: %+v", m)
 	}
 	if m := measure(t, c, "lead_time"); !strings.Contains(measure(t, c, "recovery_time").Summary, "needed on each side") && m.Verdict == "" {
@@ -283,12 +285,12 @@ func TestCompareTrendGuard(t *testing.T) {
 		synth(rng, &ds, tm, week, week.AddDate(0, 0, 7), &next)
 	}
 	c := explained(
-		metrics.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
-		metrics.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
-		metrics.CompareOptions{Kind: metrics.CompareDecision, Rules: metrics.DefaultRules(), Break: T},
+		impact.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
+		impact.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
+		impact.CompareOptions{Kind: impact.CompareDecision, Rules: metrics.DefaultRules(), Break: T},
 	)
 	m := measure(t, c, "review_time")
-	if m.Verdict != metrics.VerdictImproved {
+	if m.Verdict != impact.VerdictImproved {
 		t.Fatalf("review time: %s", m.Summary)
 	}
 	if m.PreTrend == nil || !m.PreTrend.Significant || m.PreTrend.SlopePerWeek >= 0 || !m.PreTrend.SameDirection {
@@ -315,10 +317,10 @@ func TestComparePartialAfterWindow(t *testing.T) {
 	from, now := T.AddDate(0, 0, -56), T.AddDate(0, 0, 20).Add(13*time.Hour)
 	synth(rng, &ds, baseline, from, now, &next)
 	c := explained(
-		metrics.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
-		metrics.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: now},
+		impact.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
+		impact.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: now},
 			Planned: metrics.Window{From: T, To: T.AddDate(0, 0, 56)}},
-		metrics.CompareOptions{Kind: metrics.CompareDate, Rules: metrics.DefaultRules(), Break: T},
+		impact.CompareOptions{Kind: impact.CompareDate, Rules: metrics.DefaultRules(), Break: T},
 	)
 	if !c.Partial || !c.After.Partial || c.After.Weeks != 2 || c.After.To != "2025-07-28" || c.After.CutAt == nil {
 		t.Fatalf("after: %+v", c.After)
@@ -327,7 +329,7 @@ func TestComparePartialAfterWindow(t *testing.T) {
 		t.Errorf("summary: %s", c.Summary)
 	}
 	// Two whole weeks: not enough for a rate.
-	if m := measure(t, c, "deployment_frequency"); m.Verdict != metrics.VerdictNotEnoughData {
+	if m := measure(t, c, "deployment_frequency"); m.Verdict != impact.VerdictNotEnoughData {
 		t.Errorf("deployment frequency: %s", m.Summary)
 	}
 	// The rate is still per measured day, not per planned day.
@@ -347,12 +349,12 @@ func TestCompareScopesWording(t *testing.T) {
 	synth(rng, &b, baseline, from, to, &next)
 	w := metrics.Window{From: from, To: to}
 	c := explained(
-		metrics.CompareSide{Label: "team monolith", Dataset: a, Window: w},
-		metrics.CompareSide{Label: "team services", Dataset: b, Window: w},
-		metrics.CompareOptions{Kind: metrics.CompareScopes, Rules: metrics.DefaultRules()},
+		impact.CompareSide{Label: "team monolith", Dataset: a, Window: w},
+		impact.CompareSide{Label: "team services", Dataset: b, Window: w},
+		impact.CompareOptions{Kind: impact.CompareScopes, Rules: metrics.DefaultRules()},
 	)
 	m := measure(t, c, "review_time")
-	if m.Verdict != metrics.VerdictImproved || !strings.HasPrefix(m.Summary, "Review time is lower in team services than in team monolith: ") {
+	if m.Verdict != impact.VerdictImproved || !strings.HasPrefix(m.Summary, "Review time is lower in team services than in team monolith: ") {
 		t.Errorf("review time: %s", m.Summary)
 	}
 	if m.PreTrend != nil || m.ITS != nil || c.At != nil {

@@ -1,12 +1,12 @@
-package metrics
+package render
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tach-dev/tach/metrics/impact"
 )
 
 // The plain-language sentences of a comparison: one per measure, and one for
@@ -14,95 +14,11 @@ import (
 // interval −52 % to −21 %); deployment frequency rose …; no clear change in
 // change failure rate").
 
-const minusSign = "−"
-
-func formatFloat(v float64, decimals int) string {
-	return strings.Replace(strconv.FormatFloat(v, 'f', decimals, 64), "-", minusSign, 1)
-}
-
-// FormatMeasureValue shows a value of a measure in its unit: 2.1 d, 115
-// lines, 4.2 a week, 7.1 %.
-func FormatMeasureValue(unit string, v *float64) string {
-	if v == nil {
-		return Dash
-	}
-	switch unit {
-	case "seconds":
-		return HumanDuration(v)
-	case "lines":
-		return formatFloat(math.Round(*v), 0) + " lines"
-	case "per_week":
-		return formatFloat(*v, 1) + " a week"
-	case "share":
-		return HumanPercent(v)
-	}
-	return HumanNumber(v)
-}
-
-// FormatMeasureDifference shows a signed difference in a measure's unit:
-// +3h 20m, −55 lines, +1.2 a week, −13.9 points.
-func FormatMeasureDifference(unit string, v *float64) string {
-	if v == nil {
-		return Dash
-	}
-	sign := "+"
-	if *v < 0 {
-		sign = minusSign
-	}
-	abs := math.Abs(*v)
-	switch unit {
-	case "seconds":
-		return sign + HumanDuration(&abs)
-	case "lines":
-		return sign + strconv.FormatFloat(math.Round(abs), 'f', 0, 64) + " lines"
-	case "per_week":
-		return sign + strconv.FormatFloat(abs, 'f', 1, 64) + " a week"
-	case "share":
-		return sign + strconv.FormatFloat(abs*100, 'f', 1, 64) + " points"
-	}
-	return sign + strconv.FormatFloat(abs, 'f', 2, 64)
-}
-
-// FormatPercentChange shows a relative change: +12 %, −38 %, −4.5 %.
-func FormatPercentChange(rel *float64) string {
-	if rel == nil {
-		return Dash
-	}
-	pct := *rel * 100
-	decimals := 0
-	if math.Abs(pct) < 10 && math.Round(pct) != pct {
-		decimals = 1
-	}
-	s := strconv.FormatFloat(math.Abs(pct), 'f', decimals, 64)
-	if pct < 0 && s != "0" && s != "0.0" {
-		return minusSign + s + " %"
-	}
-	return "+" + s + " %"
-}
-
-// FormatP shows a p-value: p < 0.001, p = 0.012, p = 0.43.
-func FormatP(p *float64) string {
-	switch {
-	case p == nil:
-		return Dash
-	case *p < 0.001:
-		return "p < 0.001"
-	case *p < 0.1:
-		return "p = " + strconv.FormatFloat(*p, 'f', 3, 64)
-	}
-	return "p = " + strconv.FormatFloat(*p, 'f', 2, 64)
-}
-
-// FormatPValue is FormatP for a table column headed p: < 0.001, 0.012.
-func FormatPValue(p *float64) string {
-	return strings.TrimPrefix(strings.TrimPrefix(FormatP(p), "p = "), "p ")
-}
-
 // FormatChange shows a measure's change the way its interval reads: in
 // points for proportions, relative where there is a relative change, in
 // the unit otherwise (a dash when there is none).
-func FormatChange(m MeasureComparison) string {
-	if m.Statistic != StatProportion && m.RelativeChange != nil {
+func FormatChange(m impact.MeasureComparison) string {
+	if m.Statistic != impact.StatProportion && m.RelativeChange != nil {
 		return FormatPercentChange(m.RelativeChange)
 	}
 	return FormatMeasureDifference(m.Unit, m.Difference)
@@ -110,7 +26,7 @@ func FormatChange(m MeasureComparison) string {
 
 // FormatITSChange shows a level or slope change of the interrupted time
 // series with its interval: "+1.2 a week (+0.3 to +2.1)".
-func FormatITSChange(unit string, v float64, iv CompareInterval) string {
+func FormatITSChange(unit string, v float64, iv impact.CompareInterval) string {
 	suffix := map[string]string{"per_week": " a week", "share": " points", "lines": " lines"}[unit]
 	f := func(x *float64) string { return strings.TrimSuffix(FormatMeasureDifference(unit, x), suffix) }
 	return fmt.Sprintf("%s%s (%s to %s)", f(&v), suffix, f(iv.Low), f(iv.High))
@@ -120,7 +36,7 @@ func FormatITSChange(unit string, v float64, iv CompareInterval) string {
 // it: relative for medians and rates (−52 % to −21 %), in points for
 // proportions (−22.0 to −6.6 points), in the unit when no relative interval
 // exists.
-func FormatInterval(m MeasureComparison) string {
+func FormatInterval(m impact.MeasureComparison) string {
 	end := func(v *float64, relative bool) string {
 		if v == nil {
 			return "∞"
@@ -133,7 +49,7 @@ func FormatInterval(m MeasureComparison) string {
 	switch {
 	case m.Interval == nil:
 		return Dash
-	case m.Statistic == StatProportion:
+	case m.Statistic == impact.StatProportion:
 		lo, hi := end(m.Interval.Low, false), end(m.Interval.High, false)
 		return strings.TrimSuffix(lo, " points") + " to " + hi
 	case m.RelativeInterval != nil:
@@ -143,21 +59,21 @@ func FormatInterval(m MeasureComparison) string {
 }
 
 // changeText is the parenthesis of a sentence: the change and its interval.
-func changeText(m MeasureComparison) string {
+func changeText(m impact.MeasureComparison) string {
 	if m.Interval == nil {
 		return ""
 	}
 	return FormatChange(m) + ", interval " + FormatInterval(m)
 }
 
-func measureSentence(m MeasureComparison, kind, beforeLabel, afterLabel string) string {
+func measureSentence(m impact.MeasureComparison, kind, beforeLabel, afterLabel string) string {
 	b, a := FormatMeasureValue(m.Unit, m.Before), FormatMeasureValue(m.Unit, m.After)
 	var s string
 	switch m.Verdict {
-	case VerdictNotEnoughData:
+	case impact.VerdictNotEnoughData:
 		s = fmt.Sprintf("%s: not enough data (%d %s %s, %d %s; %d needed on each side)",
-			m.Name, m.NBefore, m.NUnit, sideWord(kind, beforeLabel, true), m.NAfter, sideWord(kind, afterLabel, false), MinObservations)
-	case VerdictNoClearChange:
+			m.Name, m.NBefore, m.NUnit, sideWord(kind, beforeLabel, true), m.NAfter, sideWord(kind, afterLabel, false), impact.MinObservations)
+	case impact.VerdictNoClearChange:
 		s = fmt.Sprintf("%s: no clear change (%s → %s", m.Name, b, a)
 		if ct := changeText(m); ct != "" {
 			s += ", " + ct
@@ -165,7 +81,7 @@ func measureSentence(m MeasureComparison, kind, beforeLabel, afterLabel string) 
 		s += ")"
 	default:
 		up := m.Difference != nil && *m.Difference > 0 || m.Difference == nil && m.Interval != nil && m.Interval.Low != nil && *m.Interval.Low > 1
-		if kind == CompareScopes {
+		if kind == impact.CompareScopes {
 			dir := "lower"
 			if up {
 				dir = "higher"
@@ -186,7 +102,7 @@ func measureSentence(m MeasureComparison, kind, beforeLabel, afterLabel string) 
 }
 
 func sideWord(kind, label string, before bool) string {
-	if kind == CompareScopes || kind == ComparePeriods {
+	if kind == impact.CompareScopes || kind == impact.ComparePeriods {
 		return "in " + label
 	}
 	if before {
@@ -195,26 +111,26 @@ func sideWord(kind, label string, before bool) string {
 	return "after"
 }
 
-func trendNote(m MeasureComparison, g TrendGuard) string {
+func trendNote(m impact.MeasureComparison, g impact.TrendGuard) string {
 	dir := "falling"
 	if g.SlopePerWeek > 0 {
 		dir = "rising"
 	}
 	p := g.PValue
 	note := fmt.Sprintf("but it was already %s before (%s a week, %s)", dir, FormatMeasureDifference(m.Unit, &g.SlopePerWeek), FormatP(&p))
-	if g.SameDirection && (m.Verdict == VerdictImproved || m.Verdict == VerdictWorsened) {
+	if g.SameDirection && (m.Verdict == impact.VerdictImproved || m.Verdict == impact.VerdictWorsened) {
 		note += ", so part of this change may be that trend"
 	}
 	return note
 }
 
-func overallSummary(c Comparison) string {
+func overallSummary(c impact.Comparison) string {
 	var changed, same, missing []string
 	for _, m := range c.Measures {
 		switch m.Verdict {
-		case VerdictImproved, VerdictWorsened:
+		case impact.VerdictImproved, impact.VerdictWorsened:
 			changed = append(changed, m.Summary)
-		case VerdictNoClearChange:
+		case impact.VerdictNoClearChange:
 			same = append(same, lowerName(m.Name))
 		default:
 			missing = append(missing, lowerName(m.Name))
@@ -241,13 +157,13 @@ func overallSummary(c Comparison) string {
 }
 
 func afterWord(kind string) string {
-	if kind == ComparePeriods || kind == CompareScopes {
+	if kind == impact.ComparePeriods || kind == impact.CompareScopes {
 		return "second"
 	}
 	return "after"
 }
 
-func compareNotes(c Comparison) []string {
+func compareNotes(c impact.Comparison) []string {
 	notes := []string{}
 	if c.After.Partial && c.After.CutAt != nil {
 		notes = append(notes, fmt.Sprintf("The %s window is cut at the present (%s): %s days measured, and the weekly series leave out the week in progress.",
@@ -268,7 +184,7 @@ func compareNotes(c Comparison) []string {
 }
 
 func breakWord(kind string) string {
-	if kind == CompareDecision {
+	if kind == impact.CompareDecision {
 		return "decision"
 	}
 	return "date"
@@ -306,10 +222,10 @@ func joinAnd(items []string) string {
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
-// Explain writes the words of a comparison Compare made: each measure's
+// Explain writes the words of a comparison impact.Compare made: each measure's
 // sentence (and the note of a significant pre-trend), the summary and the
 // notes.
-func Explain(c *Comparison) {
+func Explain(c *impact.Comparison) {
 	for i := range c.Measures {
 		m := &c.Measures[i]
 		if g := m.PreTrend; g != nil && g.Significant {
@@ -319,55 +235,4 @@ func Explain(c *Comparison) {
 	}
 	c.Summary = overallSummary(*c)
 	c.Notes = compareNotes(*c)
-}
-
-// ExplainCandidates writes each candidate's Evidence: its Reasons in words.
-func ExplainCandidates(cands []Candidate) {
-	for i := range cands {
-		c := &cands[i]
-		c.Evidence = make([]string, 0, len(c.Reasons))
-		for _, r := range c.Reasons {
-			c.Evidence = append(c.Evidence, reasonText(r))
-		}
-	}
-}
-
-func reasonText(r Reason) string {
-	switch r := r.(type) {
-	case RepoCreated:
-		return fmt.Sprintf("%s was created on %s", r.Repo, r.Day)
-	case FirstActivity:
-		return fmt.Sprintf("its first change or deployment is on %s; the synced history starts on %s", r.Day, r.HistoryStart)
-	case FirstProduction:
-		return fmt.Sprintf("first production deployment on %s; %d since", r.Day, r.Count)
-	case TeamRepos:
-		return fmt.Sprintf("it belongs to team %s with %s", r.Team, joinAnd(r.Others))
-	case LargeChange:
-		return fmt.Sprintf("#%d %q merged on %s: %d lines (the repo's median change is %.0f)", r.Number, r.Title, r.Day, r.Lines, r.RepoMedian)
-	case Shift:
-		dir := "rose"
-		if r.After < r.Before {
-			dir = "fell"
-		}
-		change := FormatPercentChange(finiteOrNil(r.Relative))
-		if r.Unit == "share" {
-			diff := r.After - r.Before
-			change = FormatMeasureDifference("share", &diff)
-		}
-		return fmt.Sprintf("%s %s from %s to %s in the week of %s (%s; permutation test %s)",
-			r.Name, dir, shiftValue(r.Unit, r.Before), shiftValue(r.Unit, r.After), r.Week, change, FormatP(&r.P))
-	}
-	return ""
-}
-
-func shiftValue(unit string, v float64) string {
-	switch unit {
-	case "seconds":
-		return HumanDuration(&v)
-	case "share":
-		return HumanPercent(&v)
-	case "lines":
-		return fmt.Sprintf("%.0f lines", v)
-	}
-	return fmt.Sprintf("%.1f", v)
 }

@@ -1,5 +1,5 @@
 //go:build !race
 
-package metrics_test
+package impact_test
 
 const raceDetector = false

@@ -1,4 +1,4 @@
-package metrics_test
+package impact_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 // A year of two repos in team "shop": acme/mono from the start, whose lead
@@ -19,7 +21,7 @@ var candStart = time.Date(2025, 1, 6, 0, 0, 0, 0, time.UTC) // a Monday
 
 func candWeek(n int) time.Time { return candStart.AddDate(0, 0, 7*n) }
 
-func candInput() metrics.CandidateInput {
+func candInput() impact.CandidateInput {
 	rng := rand.New(rand.NewPCG(21, 12))
 	var ds metrics.Dataset
 	id := int64(0)
@@ -60,8 +62,8 @@ func candInput() metrics.CandidateInput {
 	// A large change that is no refactor is not suggested.
 	ds.Changes = append(ds.Changes, metrics.Change{ID: next(), RepoID: 1, Number: 9002, Title: "Add the new checkout", Author: "dev",
 		State: "merged", CreatedAt: candWeek(40), MergedAt: candWeek(40).Add(time.Hour), Additions: 5000, SizeKnown: true})
-	return metrics.CandidateInput{
-		Repos: []metrics.CandidateRepo{
+	return impact.CandidateInput{
+		Repos: []impact.CandidateRepo{
 			{ID: 1, Name: "acme/mono", CreatedAt: candStart.AddDate(-3, 0, 0), Team: "shop"},
 			{ID: 2, Name: "acme/svc", CreatedAt: candWeek(20).Add(9 * time.Hour), Team: "shop"},
 		},
@@ -74,14 +76,14 @@ func candInput() metrics.CandidateInput {
 
 // suggest is SuggestDecisions with the evidence in words, as the engine
 // gives it.
-func suggest(in metrics.CandidateInput) []metrics.Candidate {
-	cands := metrics.SuggestDecisions(in)
-	metrics.ExplainCandidates(cands)
+func suggest(in impact.CandidateInput) []impact.Candidate {
+	cands := impact.SuggestDecisions(in)
+	render.ExplainCandidates(cands)
 	return cands
 }
 
-func bySource(cands []metrics.Candidate) map[string][]metrics.Candidate {
-	out := map[string][]metrics.Candidate{}
+func bySource(cands []impact.Candidate) map[string][]impact.Candidate {
+	out := map[string][]impact.Candidate{}
 	for _, c := range cands {
 		out[c.Source] = append(out[c.Source], c)
 	}
@@ -91,36 +93,36 @@ func bySource(cands []metrics.Candidate) map[string][]metrics.Candidate {
 func TestSuggestDecisionsFindsEachSource(t *testing.T) {
 	cands := suggest(candInput())
 	got := bySource(cands)
-	if len(got[metrics.CandidateNewRepo]) != 1 || len(got[metrics.CandidateLargeChange]) != 1 {
+	if len(got[impact.CandidateNewRepo]) != 1 || len(got[impact.CandidateLargeChange]) != 1 {
 		t.Fatalf("candidates: %+v", cands)
 	}
 	// The new repo and the change that extracted it, a day apart in the
 	// same team, are one suggestion with both pieces of evidence.
-	nr := got[metrics.CandidateNewRepo][0]
+	nr := got[impact.CandidateNewRepo][0]
 	evidence := strings.Join(nr.Evidence, " | ")
 	if nr.Date != "2025-05-26" || nr.Team != "shop" || len(nr.Repos) != 0 || nr.Kind != "architecture" || !strings.Contains(nr.Title, "acme/svc") ||
 		!strings.Contains(evidence, "created on 2025-05-26") || !strings.Contains(evidence, `#9001 "Extract billing into acme/svc" merged on 2025-05-27: 4000 lines`) {
 		t.Errorf("new repo: %+v", nr)
 	}
-	lc := got[metrics.CandidateLargeChange][0]
+	lc := got[impact.CandidateLargeChange][0]
 	if lc.Date != "2025-11-18" || lc.Title != "Rewrite the invoice queries" || lc.Kind != "data-access" ||
 		len(lc.Repos) != 1 || lc.Repos[0] != "acme/mono" || !strings.Contains(lc.Evidence[0], "3400 lines") || len(lc.Evidence) != 1 {
 		t.Errorf("large change: %+v", lc)
 	}
-	var leadShift *metrics.Candidate
-	for i, c := range got[metrics.CandidateShift] {
+	var leadShift *impact.Candidate
+	for i, c := range got[impact.CandidateShift] {
 		if c.Repos[0] == "acme/mono" && strings.Contains(strings.Join(c.Evidence, " "), "lead time (weekly median) fell") {
-			leadShift = &got[metrics.CandidateShift][i]
+			leadShift = &got[impact.CandidateShift][i]
 		}
 	}
 	if leadShift == nil {
-		t.Fatalf("no lead-time shift in acme/mono: %+v", got[metrics.CandidateShift])
+		t.Fatalf("no lead-time shift in acme/mono: %+v", got[impact.CandidateShift])
 	}
 	if d, _ := time.Parse(time.DateOnly, leadShift.Date); d.Before(candWeek(29)) || d.After(candWeek(31)) {
 		t.Errorf("shift dated %s, want the week of %s", leadShift.Date, candWeek(30).Format(time.DateOnly))
 	}
 	// acme/svc's start is not a shift of its own deployments.
-	for _, c := range got[metrics.CandidateShift] {
+	for _, c := range got[impact.CandidateShift] {
 		if c.Repos[0] == "acme/svc" {
 			t.Errorf("a new repo's start taken for a shift: %+v", c)
 		}
@@ -152,18 +154,18 @@ func TestSuggestDecisionsFindsEachSource(t *testing.T) {
 func TestSuggestDecisionsLeavesOutWhatIsRecordedOrAnswered(t *testing.T) {
 	in := candInput()
 	all := suggest(in)
-	shift := bySource(all)[metrics.CandidateShift][0]
+	shift := bySource(all)[impact.CandidateShift][0]
 
 	// The split, recorded for team shop three days after the repo appeared,
 	// covers the new repo and its extract change (acme/mono is in shop), not
 	// the rewrite months later.
-	in.Recorded = []metrics.CandidateScope{{Day: candWeek(20).AddDate(0, 0, 3), Team: "shop"}}
+	in.Recorded = []impact.CandidateScope{{Day: candWeek(20).AddDate(0, 0, 3), Team: "shop"}}
 	got := bySource(suggest(in))
-	if len(got[metrics.CandidateNewRepo]) != 0 || len(got[metrics.CandidateLargeChange]) != 1 || len(got[metrics.CandidateShift]) == 0 {
+	if len(got[impact.CandidateNewRepo]) != 0 || len(got[impact.CandidateLargeChange]) != 1 || len(got[impact.CandidateShift]) == 0 {
 		t.Errorf("after recording the split: %+v", got)
 	}
 	// A decision about another repo, or far from the day, covers nothing.
-	in.Recorded = []metrics.CandidateScope{
+	in.Recorded = []impact.CandidateScope{
 		{Day: candWeek(20), Repos: []string{"acme/other"}},
 		{Day: candWeek(26), Team: "shop"},
 	}
@@ -171,14 +173,14 @@ func TestSuggestDecisionsLeavesOutWhatIsRecordedOrAnswered(t *testing.T) {
 		t.Errorf("unrelated decisions removed candidates: %d of %d left", n, len(all))
 	}
 	// A decision about everything covers every scope.
-	in.Recorded = []metrics.CandidateScope{{Day: candWeek(20).AddDate(0, 0, -2)}}
-	if got := bySource(suggest(in)); len(got[metrics.CandidateNewRepo]) != 0 {
+	in.Recorded = []impact.CandidateScope{{Day: candWeek(20).AddDate(0, 0, -2)}}
+	if got := bySource(suggest(in)); len(got[impact.CandidateNewRepo]) != 0 {
 		t.Errorf("an everything decision does not cover the new repo")
 	}
 
 	// Dismissed by id.
 	in.Recorded = nil
-	in.Answered = []metrics.CandidateScope{{ID: shift.ID, Source: shift.Source}}
+	in.Answered = []impact.CandidateScope{{ID: shift.ID, Source: shift.Source}}
 	for _, c := range suggest(in) {
 		if c.ID == shift.ID {
 			t.Error("a dismissed candidate is suggested again")
@@ -187,7 +189,7 @@ func TestSuggestDecisionsLeavesOutWhatIsRecordedOrAnswered(t *testing.T) {
 	// A candidate that moved by a week since it was dismissed (more data)
 	// still matches the answer: same source, scope and nearby day.
 	day, _ := time.Parse(time.DateOnly, shift.Date)
-	in.Answered = []metrics.CandidateScope{{ID: "cdeadbeef", Source: shift.Source, Day: day.AddDate(0, 0, 7), Repos: shift.Repos}}
+	in.Answered = []impact.CandidateScope{{ID: "cdeadbeef", Source: shift.Source, Day: day.AddDate(0, 0, 7), Repos: shift.Repos}}
 	for _, c := range suggest(in) {
 		if c.ID == shift.ID {
 			t.Error("a dismissed candidate that moved a week is suggested again")
@@ -196,7 +198,7 @@ func TestSuggestDecisionsLeavesOutWhatIsRecordedOrAnswered(t *testing.T) {
 }
 
 func TestSuggestDecisionsOnNoData(t *testing.T) {
-	if got := suggest(metrics.CandidateInput{Rules: metrics.DefaultRules(), Now: candStart}); got == nil || len(got) != 0 {
+	if got := suggest(impact.CandidateInput{Rules: metrics.DefaultRules(), Now: candStart}); got == nil || len(got) != 0 {
 		t.Errorf("no data: %v", got)
 	}
 }
