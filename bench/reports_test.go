@@ -190,7 +190,8 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // checkReport computes the same report from rows in this process (the
-// engine's Dataset and metrics.Compute, as Report did before rollups) and
+// engine's Dataset and the facts of those rows, as Report did before
+// rollups) and
 // compares its JSON with the command's. It also times that, and the bare
 // SELECT of the columns such a report reads: the floor of any report
 // computed from rows. A 3-year report of the largest demo from rows needs
@@ -218,7 +219,7 @@ func checkReport(b *testing.B, d *dataset, rc reportCase, got []byte) (same stri
 		b.Fatal(err)
 	}
 	now := time.Now()
-	rep := metrics.Compute(ds, rc.window, eng.Rules(), now)
+	rep := metrics.ComputeFacts(metrics.FactsOf(ds, eng.Rules()), rc.window, eng.Rules(), now)
 	rowsTook = time.Since(start)
 	rep.Scope.Repos = r.Names
 	if rep.Scope.Repos == nil {

@@ -528,3 +528,13 @@ func (h *slowestHeap) offer(s ShippedFact) {
 		heap.Fix(h, 0)
 	}
 }
+
+// perWeek is count ÷ window days × 7, with calendar days of loc (WindowDays);
+// nil for an empty count or window.
+func perWeek(count int, w Window, loc *time.Location) *float64 {
+	days := WindowDays(w, loc)
+	if count == 0 || days <= 0 {
+		return nil
+	}
+	return stats.FloatOrNil(float64(count)/days*7, true)
+}

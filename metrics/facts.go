@@ -88,7 +88,7 @@ type CIFact struct {
 // OpenFact is an open change.
 type OpenFact struct {
 	CreatedAt int64
-	ReadyAt   int64 // readyAt: 0 while a draft with no ready time
+	ReadyAt   int64 // ReadyForReview: 0 while a draft with no ready time
 	HasReady  bool
 	Draft     bool
 	Reviewed  bool // has a first review
@@ -106,7 +106,7 @@ func FactsOf(ds Dataset, r Rules) Facts {
 			f.Merged = append(f.Merged, MergedFact{At: c.MergedAt.Unix(), Lines: lines, SizeKnown: known, Bot: bot})
 		}
 		if strings.EqualFold(c.State, "open") {
-			ready := readyAt(c)
+			ready := ReadyForReview(c)
 			o := OpenFact{CreatedAt: c.CreatedAt.Unix(), HasReady: !ready.IsZero(), Draft: c.Draft, Reviewed: !c.FirstReviewAt.IsZero(), Bot: bot}
 			if o.HasReady {
 				o.ReadyAt = ready.Unix()
@@ -178,7 +178,7 @@ func shippedFact(c Change) (ShippedFact, bool) {
 			s.Parts[i], s.Known = p.Duration.Seconds(), s.Known|1<<i
 		}
 	}
-	ready := readyAt(c)
+	ready := ReadyForReview(c)
 	set(PartCoding, partBetween(start, ready))
 	if !c.FirstReviewAt.IsZero() {
 		set(PartPickup, partBetween(ready, c.FirstReviewAt))
@@ -242,7 +242,7 @@ func ComputeFacts(f Facts, w Window, r Rules, now time.Time) Report {
 // OpenWorkOf is a Report's open work from the open changes' facts.
 func OpenWorkOf(open []OpenFact, r Rules, now time.Time) OpenWork {
 	var ow OpenWork
-	stale := r.staleReview()
+	stale := r.StaleAfter()
 	for _, o := range open {
 		if time.Unix(o.CreatedAt, 0).After(now) || !(r.IncludeBotChanges || !o.Bot) {
 			continue

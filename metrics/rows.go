@@ -55,7 +55,7 @@ func LeadTimeRows(ds Dataset, w Window, r Rules) []ChangeTiming {
 			Start: start, LeadTime: lead,
 			Deploy: partBetween(c.MergedAt, c.DeployedAt),
 		}
-		ready := readyAt(c)
+		ready := ReadyForReview(c)
 		row.Coding = partBetween(start, ready)
 		if !c.FirstReviewAt.IsZero() {
 			row.Pickup = partBetween(ready, c.FirstReviewAt)
@@ -78,10 +78,10 @@ func partBetween(from, to time.Time) PartDuration {
 	return PartDuration{Duration: max(to.Sub(from), 0), Known: true}
 }
 
-// readyAt is when a change became ready for review: ReadyAt, or CreatedAt
+// ReadyForReview is when a change became ready for review: ReadyAt, or CreatedAt
 // when ReadyAt is missing on a change that is not a draft (a provider that
 // gave no ready time for a change opened ready). Zero while a draft.
-func readyAt(c Change) time.Time {
+func ReadyForReview(c Change) time.Time {
 	if !c.ReadyAt.IsZero() || c.Draft {
 		return c.ReadyAt
 	}
@@ -205,8 +205,8 @@ func OpenChanges(ds Dataset, r Rules, now time.Time) []Change {
 func StaleChanges(ds Dataset, r Rules, now time.Time) []Change {
 	var out []Change
 	for _, c := range OpenChanges(ds, r, now) {
-		ready := readyAt(c)
-		if !c.Draft && !ready.IsZero() && c.FirstReviewAt.IsZero() && now.Sub(ready) > r.staleReview() {
+		ready := ReadyForReview(c)
+		if !c.Draft && !ready.IsZero() && c.FirstReviewAt.IsZero() && now.Sub(ready) > r.StaleAfter() {
 			out = append(out, c)
 		}
 	}
@@ -228,6 +228,23 @@ func changesWhere(ds Dataset, keep func(Change) bool, at func(Change) time.Time)
 // the provider gave no size (those changes are left out of PR size).
 func PRSizeLines(c Change) (lines int, ok bool) {
 	return c.Additions + c.Deletions, c.SizeKnown
+}
+
+// BySizeDesc sorts changes largest first (additions + deletions), unknown
+// sizes last.
+func BySizeDesc(cs []Change) []Change {
+	slices.SortStableFunc(cs, func(a, b Change) int {
+		la, oka := PRSizeLines(a)
+		lb, okb := PRSizeLines(b)
+		if oka != okb {
+			if oka {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(lb, la), cmp.Compare(a.ID, b.ID))
+	})
+	return cs
 }
 
 // CIRunsIn returns the CI runs (any workflow, any branch) that finished in w
@@ -269,13 +286,6 @@ type DeployDays struct {
 // rows behind deploy_days_per_week_median.
 func DeployDaysPerWeek(ds Dataset, w Window, r Rules) []DeployDays {
 	return deployDaysIn(ds, Weeks(w, r.Timezone()), r.Timezone())
-}
-
-// DeployDaysPerMonth returns, for each calendar month wholly inside w (or
-// each 4-week block from w.From when none is), its deploy days: the rows
-// behind deploy_days_per_month_median.
-func DeployDaysPerMonth(ds Dataset, w Window, r Rules) []DeployDays {
-	return deployDaysIn(ds, MonthsOrFourWeekBlocks(w, r.Timezone()), r.Timezone())
 }
 
 func deployDaysIn(ds Dataset, periods []Window, loc *time.Location) []DeployDays {

@@ -23,7 +23,9 @@ func (r Rules) incidentWindow() time.Duration {
 	return r.IncidentWindow
 }
 
-func (r Rules) staleReview() time.Duration {
+// StaleAfter is how long an open change may wait for a first review before
+// it counts as stale: StaleReview, or its default.
+func (r Rules) StaleAfter() time.Duration {
 	if r.StaleReview <= 0 {
 		return DefaultStaleReview
 	}

@@ -152,7 +152,7 @@ func TestDeploymentFrequencyMonthlyRule(t *testing.T) {
 				d.Production = true
 				ds.Deployments = append(ds.Deployments, d)
 			}
-			df := Compute(ds, w, DefaultRules(), w.To).DeploymentFrequency
+			df := computeBoth(t, ds, w, DefaultRules(), w.To).DeploymentFrequency
 			checkFloat(t, "weekly median", df.DeployDaysPerWeekMedian, tt.weekly)
 			checkFloat(t, "monthly median", df.DeployDaysPerMonthMedian, tt.monthly)
 			if str(df.Tier) != tt.tier {

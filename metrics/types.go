@@ -240,3 +240,46 @@ type Dataset struct {
 	Incidents   []Incident   // created or resolved in the window, or attributed to its deployments
 	CIRuns      []CIRun      // finished in the window
 }
+
+// DatasetIndex finds a Dataset's changes and incidents by id: what a
+// deployment's ChangeIDs and IncidentIDs name.
+type DatasetIndex struct {
+	changes   map[int64]Change
+	incidents map[int64]Incident
+}
+
+// Index indexes ds.
+func (ds Dataset) Index() DatasetIndex {
+	ix := DatasetIndex{changes: make(map[int64]Change, len(ds.Changes)), incidents: make(map[int64]Incident, len(ds.Incidents))}
+	for _, c := range ds.Changes {
+		ix.changes[c.ID] = c
+	}
+	for _, in := range ds.Incidents {
+		ix.incidents[in.ID] = in
+	}
+	return ix
+}
+
+// Change finds a change by id.
+func (ix DatasetIndex) Change(id int64) (Change, bool) {
+	c, ok := ix.changes[id]
+	return c, ok
+}
+
+// Shipped are the changes and incidents of d (ChangeIDs, IncidentIDs) that
+// the dataset holds, in d's order.
+func (ix DatasetIndex) Shipped(d Deployment) ([]Change, []Incident) {
+	var changes []Change
+	var incidents []Incident
+	for _, id := range d.ChangeIDs {
+		if c, ok := ix.changes[id]; ok {
+			changes = append(changes, c)
+		}
+	}
+	for _, id := range d.IncidentIDs {
+		if in, ok := ix.incidents[id]; ok {
+			incidents = append(incidents, in)
+		}
+	}
+	return changes, incidents
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -49,8 +50,8 @@ func classify(err error) (int, string, string) {
 		return http.StatusNotFound, err.Error(), "Pick a team or repo from the filters, or drop the parameter."
 	case errors.Is(err, store.ErrBadListQuery):
 		return http.StatusBadRequest, strings.TrimPrefix(err.Error(), store.ErrBadListQuery.Error()+": "), ""
-	case errors.Is(err, engine.ErrWeekNotComplete):
-		return http.StatusBadRequest, strings.TrimPrefix(err.Error(), engine.ErrWeekNotComplete.Error()+": "), ""
+	case errors.Is(err, review.ErrWeekNotComplete):
+		return http.StatusBadRequest, strings.TrimPrefix(err.Error(), review.ErrWeekNotComplete.Error()+": "), ""
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, err.Error(), ""
 	case errors.Is(err, context.Canceled):

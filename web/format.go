@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
-	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/templates"
 )
@@ -67,20 +66,20 @@ func keyValue(unit string, v *float64) templates.Value {
 	if v == nil {
 		return nullValue("cannot be computed: nothing to compute it from in this period")
 	}
-	text := engine.HumanValue(unit, v)
+	text := render.HumanValue(unit, v)
 	switch unit {
-	case engine.UnitSeconds:
+	case metrics.UnitSeconds:
 		return templates.Value{Text: text, Exact: exactSeconds(*v)}
-	case engine.UnitRate:
+	case metrics.UnitRate:
 		return templates.Value{Text: text, Exact: fmt.Sprintf("%.4f", *v)}
 	}
 	return templates.Value{Text: text, Exact: fmt.Sprintf("%.3f", *v)}
 }
 
 // delta is a KeyComparison as a card's change badge.
-func delta(c engine.KeyComparison, baselineLabel string) templates.Delta {
-	d := templates.Delta{Text: engine.HumanChange(c), Direction: c.Direction}
-	d.Title = fmt.Sprintf("%s: %s", baselineLabel, engine.HumanValue(c.Unit, c.Baseline))
+func delta(c metrics.KeyComparison, baselineLabel string) templates.Delta {
+	d := templates.Delta{Text: render.HumanChange(c), Direction: c.Direction}
+	d.Title = fmt.Sprintf("%s: %s", baselineLabel, render.HumanValue(c.Unit, c.Baseline))
 	if c.Diff == nil {
 		d.Title += " — no change can be computed when either period has no value"
 	}

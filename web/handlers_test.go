@@ -12,6 +12,7 @@ import (
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/render"
+	"github.com/tach-dev/tach/metrics/review"
 )
 
 // pages are every page of the dashboard, with a query that exercises it.
@@ -407,7 +408,7 @@ func TestWeeklyReview(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	var rev engine.WeeklyReview
+	var rev review.Review
 	if err := json.Unmarshal(rec.Body.Bytes(), &rev); err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/render"
+	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -58,7 +59,6 @@ func (s *Server) loadOverview(r *http.Request, q Query) (*overview, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.Prepare()
 	ov := &overview{v: v, q: q, loc: v.Rules.Location, rep: v.Report(), weeks: v.Weekly()}
 	ov.prev, _ = v.PreviousReport()
 	ov.labels = weekLabels(ov.weeks, ov.loc)
@@ -150,7 +150,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.serveJSON(w, map[string]any{
 		"scope":     ov.rep.Scope,
-		"previous":  engine.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
+		"previous":  review.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
 		"report":    ov.rep,
 		"widgets":   widgets,
 		"decisions": apiDecisions(ov.v.Decisions),
@@ -186,15 +186,15 @@ func seriesData(labels []string, ss ...series) weeklySeriesData {
 // keysWidget is the five DORA keys as cards.
 type keysWidget struct {
 	cards []templates.KeyCard
-	keys  []engine.KeyComparison
+	keys  []metrics.KeyComparison
 }
 
 func (k *keysWidget) name() string { return "keys" }
 
 func (k *keysWidget) load(ov *overview) {
 	r := ov.rep
-	all := engine.CompareKeys(r, ov.prev)
-	byKey := map[string]engine.KeyComparison{}
+	all := metrics.CompareKeys(r, ov.prev)
+	byKey := map[string]metrics.KeyComparison{}
 	for _, c := range all {
 		byKey[c.Key] = c
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -25,7 +26,7 @@ type Metrics interface {
 	Rules() metrics.Rules
 	Resolve(ctx context.Context, sc engine.Scope) (engine.Resolved, error)
 	View(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time, opts ...engine.ViewOption) (*engine.View, error)
-	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (engine.WeeklyReview, error)
+	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (review.Review, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/web"
 )
@@ -46,7 +47,7 @@ func (l *liveEngine) View(ctx context.Context, sc engine.Scope, w metrics.Window
 	return l.get().View(ctx, sc, w, now, opts...)
 }
 
-func (l *liveEngine) WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (engine.WeeklyReview, error) {
+func (l *liveEngine) WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (review.Review, error) {
 	return l.get().WeeklyReview(ctx, sc, weekStart, now)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"time"
 
@@ -12,37 +11,35 @@ import (
 	"github.com/tach-dev/tach/store"
 )
 
-// View is one scope over one window, as a page shows it: the rows are
-// loaded once, and every report, weekly series and list of rows a page's
-// widgets ask for is computed from them. Loading is the costly part of a
-// page; computing from loaded rows is cheap and pure.
+// View is one scope over one window, as a page shows it. Its reports (the
+// window's, the previous period's, each week's) come from facts — the
+// repos' rollups, cached between requests (cache.go) — and the rows behind
+// them, which pages list under their figures, are loaded once (unless
+// WithoutRows) and shared by every list a page's widgets ask for.
 //
-// With WithPrevious the rows of the period of the same length before the
-// window are loaded too, in the same queries, so a page can compare the
-// DORA keys, throughput and PR size. CI runs are loaded for the window only:
-// the previous period's CI figures are null.
+// With WithPrevious the report of the period of the same length before the
+// window is computed too, so a page can compare the DORA keys, throughput
+// and PR size; its CI figures are null (CI runs are read for the window
+// only).
 type View struct {
 	Scope       Resolved
 	Window      metrics.Window
 	Previous    metrics.Window // the period of the same length just before Window
-	HasPrevious bool           // the rows of Previous are loaded (WithPrevious)
+	HasPrevious bool           // PreviousReport is computed (WithPrevious)
 	Now         time.Time
 	Rules       metrics.Rules
-	// Data holds the rows Compute needs for Window (and Previous, with
-	// WithPrevious); it may hold more, and Compute filters.
+	// Data holds the rows behind the figures of Window (and Previous, with
+	// WithPrevious): the rows pages list. Empty WithoutRows.
 	Data      metrics.Dataset
 	Repos     map[int64]store.Repo // every repo in the database, by id
 	Decisions []store.Decision     // the decisions that concern the scope, oldest first
 	Teams     []store.Team         // every team, for filters
 
-	reportOnce, previousOnce, weeklyOnce, indexOnce sync.Once
-	report, previous                                metrics.Report
-	weekly                                          []metrics.WeekReport
-	changes                                         map[int64]metrics.Change
-	incidents                                       map[int64]metrics.Incident
+	indexOnce, weeklyOnce sync.Once
+	weekly                []metrics.WeekReport
+	index                 metrics.DatasetIndex
 
-	// From facts (Engine.View): the reports, and the slowest changes.
-	reports *viewReports
+	reports *viewReports // from facts: the reports, lead times and slowest changes
 	open    metrics.OpenWork
 	slowest []metrics.ChangeTiming
 }
@@ -207,129 +204,31 @@ func isMidnight(t time.Time) bool {
 }
 
 // Report is every measure over the window.
-func (v *View) Report() metrics.Report {
-	if v.reports != nil {
-		return withOpenWork(v.reports.report, v.open)
-	}
-	v.reportOnce.Do(func() { v.report = v.compute(v.Window) })
-	return v.report
-}
+func (v *View) Report() metrics.Report { return withOpenWork(v.reports.report, v.open) }
 
 // LeadTimeSeconds are the lead times of the changes counted in the window's
 // lead time, in no particular order.
-func (v *View) LeadTimeSeconds() []float64 {
-	if v.reports != nil {
-		return v.reports.leadSeconds
-	}
-	rows := metrics.LeadTimeRows(v.Data, v.Window, v.Rules)
-	secs := make([]float64, len(rows))
-	for i, r := range rows {
-		secs[i] = r.LeadTime.Seconds()
-	}
-	return secs
-}
+func (v *View) LeadTimeSeconds() []float64 { return v.reports.leadSeconds }
 
 // PreviousReport is every measure over the previous period but CI (whose
-// runs are not loaded for it: its figures are null); ok is false when the
+// runs are not read for it: its figures are null); ok is false when the
 // view was loaded without WithPrevious.
 func (v *View) PreviousReport() (rep metrics.Report, ok bool) {
 	if !v.HasPrevious {
 		return metrics.Report{}, false
 	}
-	if v.reports != nil {
-		return withOpenWork(v.reports.previous, v.open), true
-	}
-	v.previousOnce.Do(func() { v.previous = v.compute(v.Previous) })
-	return v.previous, true
+	return withOpenWork(v.reports.previous, v.open), true
 }
 
-// Weekly is every measure for each whole week of the window: what
-// metrics.Weekly computes, but each week from the rows that week needs
-// (weekRows), not from all of them, with the weeks shared among the CPUs.
+// Weekly is every measure for each whole week of the window.
 func (v *View) Weekly() []metrics.WeekReport {
-	if v.reports != nil {
-		v.weeklyOnce.Do(func() {
-			v.weekly = make([]metrics.WeekReport, len(v.reports.weekly))
-			for i, w := range v.reports.weekly {
-				v.weekly[i] = metrics.WeekReport{Start: w.Start, Report: withOpenWork(w.Report, v.open)}
-			}
-		})
-		return v.weekly
-	}
 	v.weeklyOnce.Do(func() {
-		weeks := metrics.Weeks(v.Window, v.Rules.Location)
-		v.weekly = make([]metrics.WeekReport, len(weeks))
-		next := make(chan int, len(weeks))
-		for i := range weeks {
-			next <- i
+		v.weekly = make([]metrics.WeekReport, len(v.reports.weekly))
+		for i, w := range v.reports.weekly {
+			v.weekly[i] = metrics.WeekReport{Start: w.Start, Report: withOpenWork(w.Report, v.open)}
 		}
-		close(next)
-		var wg sync.WaitGroup
-		for range min(runtime.GOMAXPROCS(0), len(weeks)) {
-			wg.Go(func() {
-				for i := range next {
-					ds := weekRows(v.Data, weeks[i])
-					v.weekly[i] = metrics.WeekReport{Start: weeks[i].From, Report: metrics.Compute(ds, weeks[i], v.Rules, v.Now)}
-				}
-			})
-		}
-		wg.Wait()
 	})
 	return v.weekly
-}
-
-// weekRows keeps the rows of ds that a report over w needs, by the rules
-// the store loads a window's rows with (ChangesForWindow and the others):
-// changes merged in w, shipped in w or open; deployments finished or
-// recovered in w; incidents created or resolved in w, open, or attributed
-// to a deployment that finished in w; CI runs finished in w. A report over
-// w from these rows is the report from all of them (TestWeeklyFromWeekRows
-// checks it), at a twelfth of the cost for a 12-week window.
-func weekRows(ds metrics.Dataset, w metrics.Window) metrics.Dataset {
-	var out metrics.Dataset
-	finished := map[int64]bool{}
-	for _, d := range ds.Deployments {
-		if w.Contains(d.FinishedAt) || w.Contains(d.RecoveredAt) {
-			out.Deployments = append(out.Deployments, d)
-		}
-		if w.Contains(d.FinishedAt) {
-			finished[d.ID] = true
-		}
-	}
-	for _, c := range ds.Changes {
-		if w.Contains(c.MergedAt) || (c.DeploymentID != 0 && w.Contains(c.DeployedAt)) || c.State == store.StateOpen {
-			out.Changes = append(out.Changes, c)
-		}
-	}
-	for _, in := range ds.Incidents {
-		if w.Contains(in.CreatedAt) || w.Contains(in.ResolvedAt) || in.ResolvedAt.IsZero() || finished[in.DeploymentID] {
-			out.Incidents = append(out.Incidents, in)
-		}
-	}
-	for _, r := range ds.CIRuns {
-		if w.Contains(r.FinishedAt) {
-			out.CIRuns = append(out.CIRuns, r)
-		}
-	}
-	return out
-}
-
-// Prepare computes the report, the previous report (when loaded) and the
-// weekly reports concurrently, so a page that shows all three waits for the
-// slowest rather than their sum.
-func (v *View) Prepare() {
-	if v.reports != nil {
-		return // computed already
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() { v.Report() })
-	wg.Go(func() { v.PreviousReport() })
-	wg.Go(func() { v.Weekly() })
-	wg.Wait()
-}
-
-func (v *View) compute(w metrics.Window) metrics.Report {
-	return scoped(metrics.Compute(v.Data, w, v.Rules, v.Now), v.Scope)
 }
 
 // RepoName is the name of a repo by id ("" when unknown).

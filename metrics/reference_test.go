@@ -1,9 +1,20 @@
 package metrics
 
 import (
-	"github.com/tach-dev/tach/metrics/stats"
+	"testing"
 	"time"
+
+	"github.com/tach-dev/tach/metrics/stats"
 )
+
+// The reference implementation: every measure of docs/metrics.md computed
+// the plain way, from rows, each figure from the row functions the pages
+// list under it. Production computes reports from facts (ComputeFacts,
+// WeeklyFacts, the engine's aggregates over rollups); the tests hold every
+// one of those to these, value for value (TestComputeFactsIsCompute, the
+// demo in reference_demo_test.go, and every hand-made case through
+// computeBoth). A change to a rule is made in both places, and the tests
+// say when they disagree.
 
 // Compute returns every measure of docs/metrics.md for one scope and window,
 // from rows Derive has annotated. now is the present, for open work. The
@@ -61,22 +72,19 @@ func deploymentFrequency(ds Dataset, w Window, r Rules, production []Deployment)
 	return f
 }
 
+// DeployDaysPerMonth returns, for each calendar month wholly inside w (or
+// each 4-week block from w.From when none is), its deploy days: the rows
+// behind deploy_days_per_month_median.
+func DeployDaysPerMonth(ds Dataset, w Window, r Rules) []DeployDays {
+	return deployDaysIn(ds, MonthsOrFourWeekBlocks(w, r.Timezone()), r.Timezone())
+}
+
 func deployDayCounts(rows []DeployDays) []float64 {
 	out := make([]float64, len(rows))
 	for i, row := range rows {
 		out[i] = float64(row.Days)
 	}
 	return out
-}
-
-// perWeek is count ÷ window days × 7, with calendar days of loc (WindowDays);
-// nil for an empty count or window.
-func perWeek(count int, w Window, loc *time.Location) *float64 {
-	days := WindowDays(w, loc)
-	if count == 0 || days <= 0 {
-		return nil
-	}
-	return stats.FloatOrNil(float64(count)/days*7, true)
 }
 
 func leadTime(rows []ChangeTiming) LeadTime {
@@ -192,4 +200,46 @@ func ciSummary(runs []CIRun) CI {
 		P90Seconds:    stats.PercentileOrNil(secs, 0.90),
 		SuccessRate:   stats.RateOrNil(succeeded, len(runs)),
 	}
+}
+
+// Weekly computes a report for each whole week of w, in order. A week is
+// computed exactly as a 7-day window would be, so week figures and the
+// window's figure agree on what each counts (medians of weeks are not the
+// window's median, of course).
+func Weekly(ds Dataset, w Window, r Rules, now time.Time) []WeekReport {
+	weeks := Weeks(w, r.Timezone())
+	out := make([]WeekReport, 0, len(weeks))
+	for _, week := range weeks {
+		out = append(out, WeekReport{Start: week.From, Report: Compute(ds, week, r, now)})
+	}
+	return out
+}
+
+// computeBoth is the report of ds over w from its facts, as production
+// computes it, after checking that the reference computes the same, JSON
+// byte for byte.
+func computeBoth(t *testing.T, ds Dataset, w Window, r Rules, now time.Time) Report {
+	t.Helper()
+	got := ComputeFacts(FactsOf(ds, r), w, r, now)
+	if g, want := reportJSON(t, got), reportJSON(t, Compute(ds, w, r, now)); g != want {
+		t.Fatalf("window %v–%v: from facts and from rows differ:\nfacts %s\nrows  %s", w.From, w.To, g, want)
+	}
+	return got
+}
+
+// weeklyBoth is WeeklyFacts over ds's facts after checking that the
+// reference's Weekly is the same.
+func weeklyBoth(t *testing.T, ds Dataset, w Window, r Rules, now time.Time) []WeekReport {
+	t.Helper()
+	got := WeeklyFacts(FactsOf(ds, r), w, r, now)
+	want := Weekly(ds, w, r, now)
+	if len(got) != len(want) {
+		t.Fatalf("%d weeks from facts, %d from rows", len(got), len(want))
+	}
+	for i := range want {
+		if g, wj := reportJSON(t, got[i].Report), reportJSON(t, want[i].Report); !got[i].Start.Equal(want[i].Start) || g != wj {
+			t.Fatalf("week %d from facts and from rows differ:\nfacts %v %s\nrows  %v %s", i, got[i].Start, g, want[i].Start, wj)
+		}
+	}
+	return got
 }

@@ -30,7 +30,7 @@ func assertNoValues(t *testing.T, path string, v reflect.Value) {
 
 func TestComputeEmptyWindowIsNilNeverZero(t *testing.T) {
 	w := LastWholeWeeks(hr(24*90), 12, time.UTC)
-	rep := Compute(Dataset{}, w, DefaultRules(), hr(24*90))
+	rep := computeBoth(t, Dataset{}, w, DefaultRules(), hr(24*90))
 	v := reflect.ValueOf(rep)
 	for i := range v.NumField() {
 		if name := v.Type().Field(i).Name; name != "Scope" {
@@ -68,7 +68,7 @@ func TestLeadTimeAndCycleTime(t *testing.T) {
 		shippedAt(c1, 1, hr(10)), shippedAt(c2, 1, hr(10)), shippedAt(c3, 1, hr(10)), shippedAt(c4, 1, hr(10)),
 		shippedAt(c5, 2, hr(30)), shippedAt(c6, 3, hr(24*7+2)), c7,
 	}}
-	rep := Compute(ds, week0, DefaultRules(), hr(24*8))
+	rep := computeBoth(t, ds, week0, DefaultRules(), hr(24*8))
 
 	// Lead times: c1 10h, c2 9h (from CreatedAt), c5 30h → sorted 9, 10, 30.
 	lt := rep.LeadTime
@@ -126,7 +126,7 @@ func TestLeadTimeAndCycleTime(t *testing.T) {
 	// With bot changes included, c4 (lead 1h) joins: [1 9 10 30], median 9.5h.
 	withBots := DefaultRules()
 	withBots.IncludeBotChanges = true
-	rep = Compute(ds, week0, withBots, hr(24*8))
+	rep = computeBoth(t, ds, week0, withBots, hr(24*8))
 	if rep.LeadTime.Count != 4 || rep.Throughput.Merged != 6 || rep.PRSize.Count != 5 {
 		t.Errorf("with bots: lead %d, merged %d, sized %d; want 4, 6, 5", rep.LeadTime.Count, rep.Throughput.Merged, rep.PRSize.Count)
 	}
@@ -166,7 +166,7 @@ func TestFailuresReworkAndRecovery(t *testing.T) {
 			{ID: 19, CreatedAt: hr(-100), ResolvedAt: hr(24 * 8)},            // resolved after the window
 		},
 	}
-	rep := Compute(ds, week0, DefaultRules(), hr(24*8))
+	rep := computeBoth(t, ds, week0, DefaultRules(), hr(24*8))
 
 	// Production deployments in the window: d1–d5 (d6 is an attempt, d7 earlier).
 	cfr := rep.ChangeFailureRate
@@ -232,7 +232,7 @@ func TestDeriveThenCompute(t *testing.T) {
 	}
 	out := Derive(h, DefaultRules())
 	ds := Dataset{Changes: out.Changes, Deployments: out.Deployments, Incidents: out.Incidents}
-	rep := Compute(ds, week0, DefaultRules(), hr(24*8))
+	rep := computeBoth(t, ds, week0, DefaultRules(), hr(24*8))
 	// Only B failed (incident and rollback) → 1 of 4; the rollback is rework.
 	if rep.ChangeFailureRate.Failed != 1 || rep.ChangeFailureRate.Deployments != 4 || rep.ReworkRate.Rework != 1 {
 		t.Errorf("CFR %+v, rework %+v", rep.ChangeFailureRate, rep.ReworkRate)
@@ -256,7 +256,7 @@ func TestCI(t *testing.T) {
 		run(5, "success", time.Time{}, hr(4)),                  // no start: in the rate only
 		run(6, "success", hr(24*7), hr(24*7).Add(time.Minute)), // after the window
 	}}
-	ci := Compute(ds, week0, DefaultRules(), hr(24*8)).CI
+	ci := computeBoth(t, ds, week0, DefaultRules(), hr(24*8)).CI
 	if ci.Runs != 3 {
 		t.Errorf("runs = %d, want 3", ci.Runs)
 	}
@@ -290,7 +290,7 @@ func TestOpenWork(t *testing.T) {
 		mergedPR,                        // not open
 		future,                          // opened after now
 	}}
-	ow := Compute(ds, week0, DefaultRules(), now).OpenWork
+	ow := computeBoth(t, ds, week0, DefaultRules(), now).OpenWork
 	if ow.Open != 5 || ow.StaleReview != 1 {
 		t.Errorf("open %d, stale %d; want 5 (1 2 3 4 8), 1 (1)", ow.Open, ow.StaleReview)
 	}
