@@ -132,7 +132,7 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 			cut = " (cut at " + *c.After.CutAt + ")"
 		}
 		p.Partial = fmt.Sprintf("The %s side is partial: %s of %s days so far%s. Rates use the days measured and the weekly series leave out the week in progress; the verdicts may change as the side fills.",
-			secondSide(c.Kind), formatDays(c.After.Days), formatDays(c.After.Planned), cut)
+			render.AfterSide(c.Kind), render.Days(c.After.Days), render.Days(c.After.Planned), cut)
 	}
 	p.Summary = c.Summary
 	p.Labels = sideLabels(c)
@@ -200,38 +200,14 @@ func sideLine(s impact.SideSummary, kind string) string {
 	if kind == impact.CompareScopes {
 		label = "period"
 	}
-	line := fmt.Sprintf("%s: %s to %s (%s)", label, s.From, s.To, weeksText(s.Planned))
+	line := fmt.Sprintf("%s: %s to %s (%s)", label, s.From, s.To, render.WeeksText(s.Planned))
 	if kind == impact.CompareScopes {
-		line = fmt.Sprintf("%s: %s to %s (%s), the same for both scopes", label, s.From, s.To, weeksText(s.Planned))
+		line = fmt.Sprintf("%s: %s to %s (%s), the same for both scopes", label, s.From, s.To, render.WeeksText(s.Planned))
 	}
 	if s.Partial {
-		line += fmt.Sprintf(", partial: %s of %s days so far", formatDays(s.Days), formatDays(s.Planned))
+		line += fmt.Sprintf(", partial: %s of %s days so far", render.Days(s.Days), render.Days(s.Planned))
 	}
 	return line
-}
-
-func weeksText(days float64) string {
-	if w := days / 7; w == math.Trunc(w) {
-		if w == 1 {
-			return "1 week"
-		}
-		return fmt.Sprintf("%d weeks", int(w))
-	}
-	return formatDays(days) + " days"
-}
-
-func formatDays(d float64) string {
-	if d == math.Trunc(d) {
-		return strconv.FormatFloat(d, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(d, 'f', 1, 64)
-}
-
-func secondSide(kind string) string {
-	if kind == impact.ComparePeriods || kind == impact.CompareScopes {
-		return "second"
-	}
-	return "after"
 }
 
 // sideLabels are the table's column headings for the two sides.

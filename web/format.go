@@ -162,29 +162,7 @@ func incidentCell(in metrics.Incident) templates.Cell {
 
 // shaCell is a deployment's commit, linking to the deployment.
 func shaCell(sha, url string) templates.Cell {
-	short := sha
-	if len(short) > 7 {
-		short = short[:7]
-	}
-	return templates.Cell{Text: short, Title: sha, Href: url}
-}
-
-// deploymentTags are the badges of a deployment.
-func deploymentTags(d metrics.Deployment) []string {
-	var tags []string
-	if d.Failed {
-		tags = append(tags, "failed: "+d.FailureCause)
-	}
-	if d.Rollback {
-		tags = append(tags, "rollback")
-	}
-	if d.Rework {
-		tags = append(tags, "rework")
-	}
-	if d.FailedAttempt {
-		tags = append(tags, "failed attempt")
-	}
-	return tags
+	return templates.Cell{Text: render.ShortSHA(sha), Title: sha, Href: url}
 }
 
 func plural(n int, one, many string) string {

@@ -277,7 +277,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	})}
 	for _, d := range page.Rows {
 		sha := shaCell(d.SHA, d.URL)
-		sha.Tags = deploymentTags(metrics.Deployment{Failed: d.Failed, FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework, FailedAttempt: d.FailedAttempt})
+		sha.Tags = render.DeploymentTags(metrics.Deployment{Failed: d.Failed, FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework, FailedAttempt: d.FailedAttempt})
 		if d.Production {
 			sha.Tags = append([]string{"production"}, sha.Tags...)
 		}

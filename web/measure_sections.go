@@ -140,7 +140,7 @@ func (b *measureBuild) deploymentSection(id, title, lead string, deps []engine.D
 	}
 	for _, d := range shown {
 		sha := shaCell(d.SHA, d.URL)
-		sha.Tags = deploymentTags(d.Deployment)
+		sha.Tags = render.DeploymentTags(d.Deployment)
 		recovered := templates.Cell{Text: render.Dash, Muted: true, Num: true, Title: "not failed, or not recovered yet"}
 		if !d.RecoveredAt.IsZero() {
 			recovered = durationCell(d.RecoveredAt.Sub(d.FinishedAt), true, "")

@@ -118,7 +118,7 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	changes := 0
 	for _, d := range rev.Shipped {
 		changes += len(d.Changes)
-		item := templates.ShippedItem{When: timeValue(d.FinishedAt, loc), Repo: d.Repo, Env: d.Environment, SHA: templates.Link{Label: shortSHA(d.SHA), Href: d.URL}}
+		item := templates.ShippedItem{When: timeValue(d.FinishedAt, loc), Repo: d.Repo, Env: d.Environment, SHA: templates.Link{Label: render.ShortSHA(d.SHA), Href: d.URL}}
 		if d.Failed {
 			item.Tags = append(item.Tags, "failed: "+d.FailureCause)
 		}
@@ -165,13 +165,6 @@ func scopeWords(sc metrics.Scope) string {
 		return sc.Repos[0]
 	}
 	return fmt.Sprintf("%d repos", len(sc.Repos))
-}
-
-func shortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
 }
 
 func reviewChangeCell(c review.Change, detail string) templates.Cell {

@@ -151,12 +151,14 @@ func overallSummary(c impact.Comparison) string {
 	}
 	s := upperFirst(strings.Join(parts, "; ")) + "."
 	if c.After.Partial {
-		s = fmt.Sprintf("The %s side is partial (%s of %s days so far). ", afterWord(c.Kind), formatFloat(c.After.Days, 0), formatFloat(c.After.Planned, 0)) + s
+		s = fmt.Sprintf("The %s side is partial (%s of %s days so far). ", AfterSide(c.Kind), formatFloat(c.After.Days, 0), formatFloat(c.After.Planned, 0)) + s
 	}
 	return s
 }
 
-func afterWord(kind string) string {
+// AfterSide is what the second side of a comparison is called: "after",
+// or "second" for two periods or two scopes.
+func AfterSide(kind string) string {
 	if kind == impact.ComparePeriods || kind == impact.CompareScopes {
 		return "second"
 	}
@@ -167,7 +169,7 @@ func compareNotes(c impact.Comparison) []string {
 	notes := []string{}
 	if c.After.Partial && c.After.CutAt != nil {
 		notes = append(notes, fmt.Sprintf("The %s window is cut at the present (%s): %s days measured, and the weekly series leave out the week in progress.",
-			afterWord(c.Kind), *c.After.CutAt, formatFloat(c.After.Days, 1)))
+			AfterSide(c.Kind), *c.After.CutAt, formatFloat(c.After.Days, 1)))
 	}
 	var trending []string
 	for _, m := range c.Measures {

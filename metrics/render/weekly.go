@@ -42,21 +42,12 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	}
 	fmt.Fprintf(w, "\nWhat shipped: %d production deployments, %d changes\n", len(r.Shipped), changes)
 	for _, d := range r.Shipped {
-		var tags []string
-		if d.Failed {
-			tags = append(tags, "failed: "+d.FailureCause)
-		}
-		if d.Rollback {
-			tags = append(tags, "rollback")
-		}
-		if d.Rework {
-			tags = append(tags, "rework")
-		}
+		tags := DeploymentTags(outcome(d))
 		tag := ""
 		if len(tags) > 0 {
 			tag = "  [" + strings.Join(tags, ", ") + "]"
 		}
-		fmt.Fprintf(w, "  %s  %s → %s %s%s\n", when(d.FinishedAt), plain(d.Repo), plain(d.Environment), shortSHA(d.SHA), tag)
+		fmt.Fprintf(w, "  %s  %s → %s %s%s\n", when(d.FinishedAt), plain(d.Repo), plain(d.Environment), ShortSHA(d.SHA), tag)
 		for _, c := range d.Changes {
 			fmt.Fprintf(w, "      %s\n", textChange(c, "lead time"))
 		}
@@ -94,33 +85,6 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	}
 	_, err := fmt.Fprintln(w, "\nThe week is [from, to). Every rule is in docs/metrics.md.")
 	return err
-}
-
-func textChange(c review.Change, detail string) string {
-	s := fmt.Sprintf("%s #%d %s (%s)", plain(c.Repo), c.Number, plain(c.Title), plain(c.Author))
-	switch {
-	case detail == "lead time" && c.LeadTimeSeconds != nil:
-		s += " — lead time " + HumanDuration(c.LeadTimeSeconds)
-	case detail == "waiting" && c.WaitingSeconds != nil:
-		s += " — waiting " + HumanDuration(c.WaitingSeconds)
-	case detail == "size" && c.SizeLines != nil:
-		s += fmt.Sprintf(" — %d lines", *c.SizeLines)
-	}
-	if c.Fix {
-		s += " [fix]"
-	}
-	if c.Bot {
-		s += " [bot]"
-	}
-	return s
-}
-
-func textIncident(in review.Incident) string {
-	s := fmt.Sprintf("%s #%d %s", plain(in.Repo), in.Number, plain(in.Title))
-	if in.OpenSeconds != nil {
-		return s + " — open for " + HumanDuration(in.OpenSeconds)
-	}
-	return s + " — still open"
 }
 
 func weeklyScopeName(s metrics.Scope) string {
@@ -179,21 +143,12 @@ func WeeklyMarkdown(out io.Writer, r review.Review, loc *time.Location) error {
 		p("No production deployment this week.\n")
 	}
 	for _, d := range r.Shipped {
-		var tags []string
-		if d.Failed {
-			tags = append(tags, "**failed** ("+MarkdownText(d.FailureCause)+")")
-		}
-		if d.Rollback {
-			tags = append(tags, "rollback")
-		}
-		if d.Rework {
-			tags = append(tags, "rework")
-		}
+		tags := deploymentTags(outcome(d), func(cause string) string { return "**failed** (" + MarkdownText(cause) + ")" })
 		tag := ""
 		if len(tags) > 0 {
 			tag = " — " + strings.Join(tags, ", ")
 		}
-		p("- %s %s → %s %s%s\n", when(d.FinishedAt), MarkdownText(d.Repo), MarkdownText(d.Environment), MarkdownLink("`"+MarkdownCode(shortSHA(d.SHA))+"`", d.URL), tag)
+		p("- %s %s → %s %s%s\n", when(d.FinishedAt), MarkdownText(d.Repo), MarkdownText(d.Environment), MarkdownLink("`"+MarkdownCode(ShortSHA(d.SHA))+"`", d.URL), tag)
 		for _, c := range d.Changes {
 			p("  - %s\n", markdownChange(c, "lead time"))
 		}
@@ -243,35 +198,6 @@ func WeeklyMarkdown(out io.Writer, r review.Review, loc *time.Location) error {
 	return w.Flush()
 }
 
-func markdownChange(c review.Change, detail string) string {
-	s := fmt.Sprintf("%s %s by %s", MarkdownText(c.Repo), MarkdownLink(fmt.Sprintf("#%d %s", c.Number, MarkdownText(c.Title)), c.URL), MarkdownText(c.Author))
-	switch {
-	case detail == "lead time" && c.LeadTimeSeconds != nil:
-		s += " — lead time " + HumanDuration(c.LeadTimeSeconds)
-	case detail == "waiting" && c.WaitingSeconds != nil:
-		s += " — waiting " + HumanDuration(c.WaitingSeconds)
-	case detail == "size" && c.SizeLines != nil:
-		s += fmt.Sprintf(" — %d lines", *c.SizeLines)
-	}
-	if c.Fix {
-		s += " (fix)"
-	}
-	if c.Bot {
-		s += " (bot)"
-	}
-	return s
-}
-
-func markdownIncident(in review.Incident) string {
-	s := fmt.Sprintf("%s %s", MarkdownText(in.Repo), MarkdownLink(fmt.Sprintf("#%d %s", in.Number, MarkdownText(in.Title)), in.URL))
-	if in.OpenSeconds != nil {
-		s += " — open for " + HumanDuration(in.OpenSeconds)
-	} else {
-		s += " — still open"
-	}
-	return s
-}
-
 // plural is "1 change", "2 changes".
 func plural(n int, noun string) string {
 	if n == 1 {
@@ -294,9 +220,89 @@ func scopeName(s metrics.Scope) string {
 	return "all repos"
 }
 
-func shortSHA(sha string) string {
+// ShortSHA is a commit's first 7 characters, as tables show it.
+func ShortSHA(sha string) string {
 	if len(sha) > 7 {
 		return sha[:7]
 	}
 	return sha
+}
+
+// textChange is a change on one line of the text review, with its detail
+// (lead time, waiting or size).
+func textChange(c review.Change, detail string) string {
+	return fmt.Sprintf("%s #%d %s (%s)", plain(c.Repo), c.Number, plain(c.Title), plain(c.Author)) + changeDetail(c, detail, "[%s]")
+}
+
+// markdownChange is textChange in Markdown, linking to the change.
+func markdownChange(c review.Change, detail string) string {
+	return fmt.Sprintf("%s %s by %s", MarkdownText(c.Repo), MarkdownLink(fmt.Sprintf("#%d %s", c.Number, MarkdownText(c.Title)), c.URL), MarkdownText(c.Author)) +
+		changeDetail(c, detail, "(%s)")
+}
+
+// changeDetail is what follows a change: " — lead time 2.4 d", " — waiting
+// 3h", " — 120 lines", then its tags, each in tag (a format: "[%s]").
+func changeDetail(c review.Change, detail, tag string) string {
+	var s string
+	switch {
+	case detail == "lead time" && c.LeadTimeSeconds != nil:
+		s = " — lead time " + HumanDuration(c.LeadTimeSeconds)
+	case detail == "waiting" && c.WaitingSeconds != nil:
+		s = " — waiting " + HumanDuration(c.WaitingSeconds)
+	case detail == "size" && c.SizeLines != nil:
+		s = fmt.Sprintf(" — %d lines", *c.SizeLines)
+	}
+	if c.Fix {
+		s += " " + fmt.Sprintf(tag, "fix")
+	}
+	if c.Bot {
+		s += " " + fmt.Sprintf(tag, "bot")
+	}
+	return s
+}
+
+func textIncident(in review.Incident) string {
+	return fmt.Sprintf("%s #%d %s", plain(in.Repo), in.Number, plain(in.Title)) + openFor(in)
+}
+
+func markdownIncident(in review.Incident) string {
+	return fmt.Sprintf("%s %s", MarkdownText(in.Repo), MarkdownLink(fmt.Sprintf("#%d %s", in.Number, MarkdownText(in.Title)), in.URL)) + openFor(in)
+}
+
+// openFor is " — open for 2h 10m", or " — still open".
+func openFor(in review.Incident) string {
+	if in.OpenSeconds != nil {
+		return " — open for " + HumanDuration(in.OpenSeconds)
+	}
+	return " — still open"
+}
+
+// DeploymentTags are a deployment's badges, in the web's tables and the
+// text review alike: "failed: incident", "rollback", "rework", "failed
+// attempt".
+func DeploymentTags(d metrics.Deployment) []string {
+	return deploymentTags(d, func(cause string) string { return "failed: " + cause })
+}
+
+// deploymentTags are DeploymentTags with the failure said by failed.
+func deploymentTags(d metrics.Deployment, failed func(cause string) string) []string {
+	var tags []string
+	if d.Failed {
+		tags = append(tags, failed(d.FailureCause))
+	}
+	if d.Rollback {
+		tags = append(tags, "rollback")
+	}
+	if d.Rework {
+		tags = append(tags, "rework")
+	}
+	if d.FailedAttempt {
+		tags = append(tags, "failed attempt")
+	}
+	return tags
+}
+
+// outcome is what the review says of a deployment, as the deployment.
+func outcome(d review.Deployment) metrics.Deployment {
+	return metrics.Deployment{Failed: d.Failed, FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework}
 }
