@@ -2,24 +2,26 @@ package metrics
 
 import (
 	"cmp"
-	"github.com/tach-dev/tach/metrics/stats"
 	"math"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 // Facts are the few figures of each row that a Report is computed from —
 // a change's lead time and cycle parts, a deployment's outcome flags, a CI
 // run's duration — each with the time that places it in a window. They
-// are the rows of a Dataset reduced to what Compute reads, so they can be
+// are the rows of a Dataset reduced to what a report reads, so they can be
 // kept precomputed (the store's rollups, per repository and period) and a
 // report over three years of a thousand repositories reads a few bytes
 // per row instead of whole rows.
 //
-// ComputeFacts(FactsOf(ds, r), w, r, now) is Compute(ds, w, r, now), value
-// for value (TestComputeFactsIsCompute): every percentile is still the
-// exact type-7 percentile of the same values, nothing is approximated.
+// ComputeFacts(FactsOf(ds, r), w, r, now) is the report the reference
+// implementation computes from the rows (Compute, in reference_test.go),
+// value for value (TestComputeFactsIsCompute): every percentile is still
+// the exact type-7 percentile of the same values, nothing is approximated.
 // Times are whole Unix seconds, as the store keeps them; so are the
 // durations of rows whose times are.
 type Facts struct {
@@ -227,8 +229,8 @@ func keepFacts[T any](xs []T, keep func(T) bool) []T {
 	return out
 }
 
-// ComputeFacts is Compute from facts: every measure of docs/metrics.md for
-// one window, by the same rules, to the same values.
+// ComputeFacts is the report of one window from facts: every measure of
+// docs/metrics.md.
 func ComputeFacts(f Facts, w Window, r Rules, now time.Time) Report {
 	a := NewAggregate(w, r)
 	f.Feed(a)
@@ -289,7 +291,7 @@ func exactSum(xs []float64) (float64, bool) {
 }
 
 // leadMean is MeanOrNil of the lead times of LeadTimeRows, summed in the
-// rows' order (by DeployedAt, then change id), as Compute sums them.
+// rows' order (by DeployedAt, then change id), as the rows list them.
 func leadMean(shipped []ShippedFact, keep func(ShippedFact) bool) *float64 {
 	rows := keepFacts(shipped, keep)
 	slices.SortFunc(rows, func(a, b ShippedFact) int {
@@ -302,7 +304,9 @@ func leadMean(shipped []ShippedFact, keep func(ShippedFact) bool) *float64 {
 	return stats.MeanOrNil(secs)
 }
 
-// WeeklyFacts is Weekly from facts: a report for each whole week of w.
+// WeeklyFacts is a report for each whole week of w (Monday to Monday in
+// the rules' timezone), from facts. A week is computed exactly as a 7-day
+// window would be.
 func WeeklyFacts(f Facts, w Window, r Rules, now time.Time) []WeekReport {
 	as := NewAggregates(w, Window{}, r)
 	f.Feed(as)

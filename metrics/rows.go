@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// The rows behind each number of a Report: Compute is built from these, and
-// the UI lists them under a figure, so anyone can recompute it by hand. Each
-// returns copies, in time order (then by ID).
+// The rows behind each number of a Report: the UI lists them under a
+// figure, so anyone can recompute it by hand, and the reference
+// implementation the facts are tested against (reference_test.go) is built
+// from them. Each returns copies, in time order (then by ID).
 
 // PartDuration is one part of a change's cycle time. Known is false where
 // the part does not exist (a change never reviewed has no pickup or review).

@@ -1,9 +1,10 @@
 package metrics
 
 import (
-	"github.com/tach-dev/tach/metrics/stats"
 	"testing"
 	"time"
+
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 func TestDurationTierBoundaries(t *testing.T) {

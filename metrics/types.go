@@ -1,17 +1,27 @@
-// Package metrics computes every number tach shows, from plain structs.
+// Package metrics holds the DORA rules: the rows tach reads (changes,
+// deployments, incidents, CI runs), the rules of docs/metrics.md that
+// annotate them, and every measure of a Report computed from them. Pure and
+// without I/O: package metrics/engine loads the rows from the store and
+// keeps what this package derives. A zero time.Time means "absent"
+// throughout (never merged, never reviewed...).
 //
-// It does no I/O: callers load rows (package metrics/engine does it from the
-// store), and this package applies the rules of docs/metrics.md to them. A
-// zero time.Time means "absent" throughout (never merged, never reviewed...).
-//
-// The work happens in two steps, both pure:
+// The work happens in two steps:
 //
 //  1. Derive, per repository over its whole synced history: which production
 //     deployment shipped each change, which deployment each incident belongs
 //     to, which deployments failed or were rollbacks or rework, when each
 //     failed deployment recovered, and each change's first review.
-//  2. Compute, per scope and window: the DORA keys and the other measures,
-//     from rows that already carry what Derive found.
+//  2. Per scope and window, the DORA keys and the other measures, computed
+//     once: from facts (FactsOf reduces annotated rows to the few figures a
+//     report reads; an Aggregate, or ComputeFacts, makes the report of a
+//     window, WeeklyFacts of its weeks). The row functions (LeadTimeRows,
+//     ProductionDeployments, ...) list the rows behind each figure for the
+//     pages; the tests hold the facts to a reference computed from those
+//     rows (reference_test.go).
+//
+// It imports only metrics/stats. The other packages of metrics build on it:
+// impact (decision impact), review (the weekly review), render (text and
+// Markdown) and engine (the store's side).
 package metrics
 
 import (
@@ -231,9 +241,9 @@ func (w Window) Contains(t time.Time) bool {
 // Days is the window's length in days.
 func (w Window) Days() float64 { return w.To.Sub(w.From).Hours() / 24 }
 
-// Dataset is what Compute needs for one scope and window: rows that Derive
-// has already annotated. It may hold more rows than the window needs;
-// Compute filters.
+// Dataset is the rows of one scope and window, as Derive annotated them:
+// what FactsOf reduces and the row functions list. It may hold more rows
+// than the window needs; they filter.
 type Dataset struct {
 	Changes     []Change     // merged in the window, shipped by a deployment in it, or open now
 	Deployments []Deployment // finished in the window, recovered in it, or before it (for context)

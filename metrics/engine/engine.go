@@ -1,8 +1,10 @@
 // Package engine is where the store meets the metrics: it loads the rows a
-// scope and window need, runs the pure rules of package metrics on them, and
+// scope and window need, runs the pure packages of metrics on them (reports
+// from the repos' rollups of facts, decision impact, the weekly review), and
 // writes back what the derive step finds (which deployment shipped each
 // change, which incidents belong to which deployment, failures, rollbacks,
-// rework). The web server and the CLI both ask it for reports.
+// rework) with each repo's rollup. The web server and the CLI both ask it
+// for reports.
 package engine
 
 import (

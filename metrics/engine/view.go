@@ -28,8 +28,8 @@ type View struct {
 	HasPrevious bool           // PreviousReport is computed (WithPrevious)
 	Now         time.Time
 	Rules       metrics.Rules
-	// Data holds the rows behind the figures of Window (and Previous, with
-	// WithPrevious): the rows pages list. Empty WithoutRows.
+	// Data holds the rows behind the figures of Window: the rows pages
+	// list. Empty WithoutRows.
 	Data      metrics.Dataset
 	Repos     map[int64]store.Repo // every repo in the database, by id
 	Decisions []store.Decision     // the decisions that concern the scope, oldest first
@@ -53,7 +53,8 @@ type viewOptions struct {
 	slowest  int
 }
 
-// WithPrevious loads the previous period as well, for PreviousReport.
+// WithPrevious computes the previous period's report as well, for
+// PreviousReport.
 func WithPrevious() ViewOption { return func(o *viewOptions) { o.previous = true } }
 
 // WithoutRows loads no rows: Data stays empty, and the view serves its
@@ -102,13 +103,9 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 	if o.noRows {
 		return v, nil
 	}
-	rows := w
-	if o.previous {
-		rows.From = v.Previous.From
-	}
-	// Two goroutines on the read pool: CI runs, the largest table (read for
-	// the window alone), beside everything else. More parallel queries cost
-	// more CPU in SQLite than they save.
+	// Two goroutines on the read pool: CI runs, the largest table, beside
+	// everything else. More parallel queries cost more CPU in SQLite than
+	// they save.
 	var (
 		wg        sync.WaitGroup
 		changes   []store.Change
@@ -120,13 +117,13 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 	wg.Go(func() { runs, ciErr = e.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To) })
 	err = func() error {
 		var err error
-		if changes, err = e.st.ChangesForWindow(ctx, r.IDs, rows.From, rows.To); err != nil {
+		if changes, err = e.st.ChangesForWindow(ctx, r.IDs, w.From, w.To); err != nil {
 			return err
 		}
-		if deps, err = e.st.DeploymentsForWindow(ctx, r.IDs, rows.From, rows.To); err != nil {
+		if deps, err = e.st.DeploymentsForWindow(ctx, r.IDs, w.From, w.To); err != nil {
 			return err
 		}
-		incidents, err = e.st.IncidentsForWindow(ctx, r.IDs, rows.From, rows.To)
+		incidents, err = e.st.IncidentsForWindow(ctx, r.IDs, w.From, w.To)
 		return err
 	}()
 	wg.Wait()

@@ -6,14 +6,15 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"github.com/tach-dev/tach/metrics"
-	"github.com/tach-dev/tach/metrics/stats"
 	"maps"
 	"math"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 // Candidates: decisions the team has not recorded yet, suggested from the
