@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -311,19 +312,51 @@ func TestSignInAndOut(t *testing.T) {
 
 func TestSignInNextStaysOnThisServer(t *testing.T) {
 	e := newOpsEnv(t, nil)
+	ada := e.login("ada", adaPassword)
+	n := 0
 	for next, want := range map[string]string{
-		"/weekly?team=a":            "/weekly?team=a",
-		"//evil.example/":           "/",
-		"/\\evil.example":           "/",
-		"https://evil.example/":     "/",
-		"javascript:alert(1)":       "/",
-		"/login?next=//evil":        "/",
-		"":                          "/",
-		"/changes\r\nSet-Cookie: x": "/",
+		"/weekly?team=a":                "/weekly?team=a",
+		"/changes?repo=acme%2Fapi#rows": "/changes?repo=acme%2Fapi#rows",
+		"//evil.example/":               "/",
+		"/\\evil.example":               "/",
+		"/./\\evil.example/pwned":       "/", // http.Redirect cleaned this into /\evil.example/pwned
+		"/./%5Cevil.example/pwned":      "/",
+		"/./%5cevil.example/pwned":      "/",
+		"/.//evil.example":              "/",
+		"/a/..//evil.example":           "/",
+		"/%2e/%5Cevil.example":          "/",
+		"/%2E%2E//evil.example":         "/",
+		"/\t/evil.example":              "/", // browsers drop tabs and newlines from URLs
+		"/\n/evil.example":              "/",
+		"/ /evil.example":               "/",
+		"/weekly?q=\\x":                 "/",
+		"/\u3000/evil.example":          "/",
+		"https://evil.example/":         "/",
+		"https:/evil.example/":          "/",
+		"http:\\\\evil.example":         "/",
+		"javascript:alert(1)":           "/",
+		"/login?next=//evil":            "/",
+		"":                              "/",
+		"/changes\r\nSet-Cookie: x":     "/",
 	} {
-		rec := e.do(req{method: "POST", target: "/login", form: url.Values{"login": {"ada"}, "password": {adaPassword}, "next": {next}}})
-		if got := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || got != want {
-			t.Errorf("next %q: %d %q, want %q", next, rec.Code, got, want)
+		// Each from its own address: 20 sign-ins a minute from one would be
+		// refused.
+		n++
+		post := e.do(req{method: "POST", target: "/login", remote: fmt.Sprintf("10.9.0.%d:1", n),
+			form: url.Values{"login": {"ada"}, "password": {adaPassword}, "next": {next}}})
+		signedIn := e.do(req{target: "/login?next=" + url.QueryEscape(next), cookie: ada})
+		for how, rec := range map[string]*httptest.ResponseRecorder{"POST /login": post, "GET /login signed in": signedIn} {
+			got := rec.Header().Get("Location")
+			if rec.Code != http.StatusSeeOther || got != want {
+				t.Errorf("%s, next %q: %d %q, want %q", how, next, rec.Code, got, want)
+			}
+			// Whatever it is, the address sent stays on this server as a
+			// browser reads it (a backslash is a slash to a browser).
+			base, _ := url.Parse("http://tach.test/login")
+			u, err := base.Parse(strings.ReplaceAll(got, "\\", "/"))
+			if err != nil || u.Host != "tach.test" {
+				t.Errorf("%s, next %q: Location %q leaves the server", how, next, got)
+			}
 		}
 	}
 }
