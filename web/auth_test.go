@@ -103,6 +103,14 @@ type opsEnv struct {
 	ops   *web.OpsOptions
 }
 
+// signInOff configures a server without sign-in, as tach serve runs one on
+// loopback; httptest's requests name example.com, which it is told to
+// answer to (allowed_hosts).
+func signInOff(o *web.OpsOptions) {
+	o.Auth.Users = nil
+	o.AllowedHosts = []string{"example.com"}
+}
+
 func newOpsEnv(t *testing.T, configure func(*web.OpsOptions)) *opsEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -146,6 +154,7 @@ type req struct {
 	remote         string // RemoteAddr (default 127.0.0.1:40000)
 	cookie         string // a session cookie value to send
 	cookieName     string // default tach_session
+	host           string // the Host header (default example.com)
 }
 
 func (e *opsEnv) do(r req) *httptest.ResponseRecorder {
@@ -163,6 +172,9 @@ func (e *opsEnv) do(r req) *httptest.ResponseRecorder {
 	hr.RemoteAddr = "127.0.0.1:40000"
 	if r.remote != "" {
 		hr.RemoteAddr = r.remote
+	}
+	if r.host != "" {
+		hr.Host = r.host
 	}
 	if r.form != nil {
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -515,7 +527,7 @@ func TestReadAndWriteRoles(t *testing.T) {
 func TestOpenModeEveryoneWrites(t *testing.T) {
 	// No users, no proxy: on loopback, everyone may write (cmd/tach refuses
 	// any other address).
-	e := newOpsEnv(t, func(o *web.OpsOptions) { o.Auth.Users = nil })
+	e := newOpsEnv(t, signInOff)
 	if rec := e.do(req{target: "/"}); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `data-testid="account"`) {
 		t.Errorf("open page: %d", rec.Code)
 	}
@@ -584,7 +596,7 @@ func TestTrustedProxyHeader(t *testing.T) {
 }
 
 func TestCrossOriginWritesRefused(t *testing.T) {
-	e := newOpsEnv(t, func(o *web.OpsOptions) { o.Auth.Users = nil })
+	e := newOpsEnv(t, signInOff)
 	for _, h := range []map[string]string{
 		{"Sec-Fetch-Site": "cross-site"},
 		{"Sec-Fetch-Site": "same-site"},

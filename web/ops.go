@@ -45,6 +45,11 @@ type OpsOptions struct {
 	// LogRequests logs each request (method, path, status, duration; never
 	// the query string, a body, a cookie or an Authorization header).
 	LogRequests bool
+	// Listen is the address the server listens on, and AllowedHosts the
+	// other names it answers to (config allowed_hosts): the Host check of
+	// hosts.go.
+	Listen       string
+	AllowedHosts []string
 }
 
 // Telemetry holds the Prometheus metrics of one server, in a registry of

@@ -50,7 +50,7 @@ func scrape(t *testing.T, e *opsEnv, header map[string]string) map[string]*promF
 type promFamily struct{ byLabel map[string]float64 }
 
 func TestMetricsEndpoint(t *testing.T) {
-	e := newOpsEnv(t, func(o *web.OpsOptions) { o.Auth.Users = nil })
+	e := newOpsEnv(t, signInOff)
 	tel := e.ops.Telemetry
 	// The DORA gauges, computed once (as after a sync) for every demo repo.
 	var repos []string

@@ -177,6 +177,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 
 	opts := web.Options{Metrics: live, Store: st, Logger: log, Ops: &web.OpsOptions{
 		Auth: auth, Webhooks: hooks, Telemetry: telemetry, LogRequests: true, NoSync: noSync,
+		Listen: opt.listen, AllowedHosts: cfg.AllowedHosts,
 		Ready: func(ctx context.Context) error { _, err := st.SchemaVersion(ctx); return err },
 	}}
 	if sched != nil {
