@@ -118,6 +118,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 		cfg = config.Default()
 	}
 	st := opt.engine.Store()
+	warnExposed(log, st)
 
 	// Who may come in.
 	users, err := st.CountUsers(ctx)

@@ -52,6 +52,7 @@ func runSync(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
+	warnExposed(log, ws.st)
 	s, err := newSyncer(cfg, ws.st, log)
 	if err != nil {
 		return err
