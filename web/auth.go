@@ -282,7 +282,6 @@ func cleanProxyUser(v string) (string, bool) {
 // JSON; a page is redirected to /login (local users), or told to come
 // through the proxy.
 func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	local := s.ops.Auth.Users != nil
 	if !wantsJSON(r) && local && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(localTarget(r)), http.StatusSeeOther)

@@ -9,10 +9,14 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 
 // securityHeaders sets the security headers on every response, errors and
-// static files included.
+// static files included. Every response is no-store — a page or an API
+// answer may show a signed-in reader's data, which no browser cache or
+// shared cache should keep — but tach's static files, which say
+// otherwise (static.go).
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		h.Set("Cache-Control", "no-store")
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")

@@ -51,7 +51,6 @@ func (s *Server) hostCheck(next http.Handler) http.Handler {
 		s.log.Info("request refused: its Host is not a name of this server", "host", r.Host, "method", r.Method, "path", r.URL.Path)
 		h := w.Header()
 		h.Set("Content-Type", "text/plain; charset=utf-8")
-		h.Set("Cache-Control", "no-store")
 		w.WriteHeader(http.StatusMisdirectedRequest)
 		fmt.Fprintf(w, "tach does not answer to the name %q: open it as localhost or 127.0.0.1, "+
 			"or add the name to allowed_hosts in tach's config and restart tach serve "+

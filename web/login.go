@@ -35,7 +35,6 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	case !p.Enabled:
 		p.Note = "This server signs users in through your organisation's proxy: open tach through it."
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	return s.renderStatus(w, r, status, templates.Login(p))
 }
 
@@ -91,7 +90,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.setSessionCookie(w, r, id, s.ops.Auth.SessionTTL)
 	s.log.Info("signed in", "login", user.Login, "role", user.Role)
-	w.Header().Set("Cache-Control", "no-store")
 	seeOther(w, next)
 	return nil
 }
@@ -106,7 +104,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.clearSessionCookies(w, r)
-	w.Header().Set("Cache-Control", "no-store")
 	target := "/"
 	if s.ops.Auth.Users != nil {
 		target = "/login"

@@ -277,7 +277,6 @@ func (t *Telemetry) RefreshDORA(ctx context.Context, src DORASource, repos []str
 // readyz: the database answers a query within a few seconds.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	if s.ops.Ready == nil {
 		fmt.Fprintln(w, "ok")
 		return
