@@ -129,8 +129,10 @@ func (s *Server) canWrite(r *http.Request) bool {
 // would never be sent back, so it is tach_session, not Secure: still
 // HttpOnly and SameSite=Lax. auth.cookie_secure decides which applies:
 // auto (TLS seen, or X-Forwarded-Proto: https from a proxy), always or
-// never. Setting Secure when it is not needed only stops that client's
-// sign-in working, never weakens it, so auto trusts X-Forwarded-Proto from
+// never. Over TLS only the __Host- cookie is read, and every response
+// carries HSTS (headers.go). Setting Secure when it is not needed only
+// stops that client's sign-in working, never weakens it (and a browser
+// ignores HSTS over plain http), so auto trusts X-Forwarded-Proto from
 // any peer.
 const (
 	secureCookieName = "__Host-tach_session"
@@ -164,9 +166,16 @@ func (s *Server) clearSessionCookies(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sessionCookie returns the session id a request carries, if any.
-func sessionCookie(r *http.Request) string {
-	for _, name := range []string{secureCookieName, plainCookieName} {
+// sessionCookie returns the session id a request carries, if any. Over
+// TLS only the __Host- cookie counts: a plain tach_session could have been
+// planted by a network attacker (over plain http) or a sibling subdomain,
+// to sign the browser in as someone else.
+func (s *Server) sessionCookie(r *http.Request) string {
+	names := []string{secureCookieName, plainCookieName}
+	if s.secureRequest(r) {
+		names = names[:1]
+	}
+	for _, name := range names {
 		if c, err := r.Cookie(name); err == nil && c.Value != "" {
 			return c.Value
 		}
@@ -244,7 +253,7 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) (Principal, bo
 	if a.Users == nil {
 		return Principal{}, false
 	}
-	id := sessionCookie(r)
+	id := s.sessionCookie(r)
 	if id == "" {
 		return Principal{}, false
 	}

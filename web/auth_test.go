@@ -692,3 +692,48 @@ func TestBadInputIsAClear4xx(t *testing.T) {
 		t.Error("bad input changed the users")
 	}
 }
+
+// TestOverTLSOnlyTheHostCookieAndHSTS: behind TLS (direct, or a proxy
+// saying X-Forwarded-Proto: https) every response tells the browser to
+// use https only (HSTS), and only the __Host- session cookie is read: a
+// plain tach_session cookie, which a network attacker or a sibling
+// subdomain can plant (session fixation), is ignored there.
+func TestOverTLSOnlyTheHostCookieAndHSTS(t *testing.T) {
+	e := newOpsEnv(t, nil)
+	const hsts = "max-age=31536000"
+	https := map[string]string{"X-Forwarded-Proto": "https"}
+	rec := e.do(req{method: "POST", target: "/login", header: https, form: url.Values{"login": {"ada"}, "password": {adaPassword}}})
+	c := sessionCookieOf(rec)
+	if c == nil || c.Name != "__Host-tach_session" || rec.Header().Get("Strict-Transport-Security") != hsts {
+		t.Fatalf("sign-in over TLS: %v, HSTS %q", rec.Header()["Set-Cookie"], rec.Header().Get("Strict-Transport-Security"))
+	}
+	for _, r := range []req{
+		{target: "/api/v1/metrics", header: https},
+		{target: "https://example.com/api/v1/metrics"}, // TLS seen directly
+	} {
+		r.cookie, r.cookieName = c.Value, c.Name
+		if rec := e.do(r); rec.Code != http.StatusOK || rec.Header().Get("Strict-Transport-Security") != hsts {
+			t.Errorf("%s with the __Host- cookie over TLS: %d, HSTS %q", r.target, rec.Code, rec.Header().Get("Strict-Transport-Security"))
+		}
+		r.cookieName = "tach_session"
+		if rec := e.do(r); rec.Code != http.StatusUnauthorized {
+			t.Errorf("%s with a plain cookie over TLS: %d, want 401", r.target, rec.Code)
+		}
+	}
+	// HSTS on every response over TLS: errors, redirects, static files.
+	for _, target := range []string{"/weekly", "/static/favicon.svg", "/nowhere", "/healthz"} {
+		if got := e.do(req{target: target, header: https}).Header().Get("Strict-Transport-Security"); got != hsts {
+			t.Errorf("%s over TLS: HSTS %q", target, got)
+		}
+	}
+	// Plain http: the plain cookie, and no HSTS (a browser ignores it there).
+	rob := e.login("rob", robPassword)
+	if rec := e.do(req{target: "/api/v1/metrics", cookie: rob}); rec.Code != http.StatusOK || rec.Header().Get("Strict-Transport-Security") != "" {
+		t.Errorf("plain http: %d, HSTS %q", rec.Code, rec.Header().Get("Strict-Transport-Security"))
+	}
+	// cookie_secure: never says tach is not behind TLS.
+	never := newOpsEnv(t, func(o *web.OpsOptions) { o.Auth.CookieSecure = "never" })
+	if got := never.do(req{target: "/login", header: https}).Header().Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("cookie_secure never: HSTS %q", got)
+	}
+}

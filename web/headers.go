@@ -26,3 +26,16 @@ func securityHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// strictTransport tells the browser, on every response of a server behind
+// TLS (as the session cookie decides: secureRequest), to reach it over
+// https only for a year, so no later visit starts over plain http where
+// the traffic could be read or a cookie planted.
+func (s *Server) strictTransport(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.secureRequest(r) {
+			w.Header().Set("Strict-Transport-Security", "max-age=31536000")
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -95,7 +95,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if id := sessionCookie(r); id != "" && s.ops.Auth.Users != nil {
+	if id := s.sessionCookie(r); id != "" && s.ops.Auth.Users != nil {
 		if err := s.ops.Auth.Users.DeleteSession(r.Context(), id); err != nil {
 			return err
 		}
