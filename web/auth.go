@@ -30,8 +30,9 @@ import (
 //
 // Every GET needs the read role once sign-in is on; writing (decisions,
 // starting a sync) needs write, through canWrite. /healthz, /readyz,
-// /metrics (bearer token optional), /static, /login and the webhooks
-// (signed by their providers) need no session.
+// /static, /login and the webhooks (signed by their providers) need no
+// session; /metrics needs a session or its bearer token once sign-in is
+// on (mayReadMetrics).
 
 // AuthOptions say who may use the server.
 type AuthOptions struct {
@@ -44,8 +45,12 @@ type AuthOptions struct {
 	SessionTTL time.Duration
 	// CookieSecure is auto, always or never (config auth.cookie_secure).
 	CookieSecure string
-	// MetricsToken, when set, is the bearer token /metrics requires.
+	// MetricsToken, when set, is the bearer token /metrics takes.
 	MetricsToken string
+	// PublicMetrics lets anyone read /metrics when sign-in is on (config
+	// auth.public_metrics); else it needs MetricsToken or a signed-in
+	// reader.
+	PublicMetrics bool
 }
 
 // UserStore is what sign-in needs of the store (*store.Store).
@@ -203,9 +208,14 @@ func publicPath(path string) bool {
 // away.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if publicPath(r.URL.Path) && r.URL.Path != "/login" && r.URL.Path != "/logout" {
-			next.ServeHTTP(w, r)
-			return
+		switch r.URL.Path {
+		case "/login", "/logout", "/metrics":
+			// Public, but who is asking matters to them.
+		default:
+			if publicPath(r.URL.Path) {
+				next.ServeHTTP(w, r)
+				return
+			}
 		}
 		a := s.ops.Auth
 		p, ok := Principal{Role: store.RoleWrite, Via: viaOpen}, true

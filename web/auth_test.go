@@ -237,11 +237,14 @@ func TestSignInAndOut(t *testing.T) {
 	if rec.Code != http.StatusUnauthorized || jsonBody(t, rec)["error"] == nil {
 		t.Fatalf("API without a session: %d %s", rec.Code, rec.Body)
 	}
-	// The public paths need no session.
-	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/login", "/static/favicon.svg"} {
+	// The public paths need no session; /metrics does (or its token).
+	for _, path := range []string{"/healthz", "/readyz", "/login", "/static/favicon.svg"} {
 		if rec := e.do(req{target: path}); rec.Code != http.StatusOK {
 			t.Errorf("%s: %d", path, rec.Code)
 		}
+	}
+	if rec := e.do(req{target: "/metrics"}); rec.Code != http.StatusUnauthorized {
+		t.Errorf("/metrics without a session: %d", rec.Code)
 	}
 	rec = e.do(req{target: "/login?next=/weekly"})
 	if !strings.Contains(rec.Body.String(), `data-testid="login-form"`) || !strings.Contains(rec.Body.String(), `value="/weekly"`) {
@@ -679,7 +682,7 @@ func TestBadInputIsAClear4xx(t *testing.T) {
 		{req{method: "GET", target: "/logout"}, 404, "no page"},
 		{req{method: "POST", target: "/api/v1/sync?x=%zz", cookie: ada}, 202, ""},
 		{req{method: "PUT", target: "/api/v1/sync", cookie: ada}, 405, ""},
-		{req{method: "GET", target: "/metrics?format=%zz"}, 200, ""},
+		{req{method: "GET", target: "/metrics?format=%zz", cookie: ada}, 200, ""},
 		{req{target: "/?weeks=abc", cookie: ada}, 400, "weeks"},
 		{req{target: "/changes?page=-1", cookie: ada}, 400, "page"},
 	} {

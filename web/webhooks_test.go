@@ -266,7 +266,7 @@ func TestGitHubWebhooks(t *testing.T) {
 	}
 
 	// The counts are in /metrics.
-	metrics := he.do(req{target: "/metrics"}).Body.String()
+	metrics := he.do(req{target: "/metrics", cookie: he.login("rob", robPassword)}).Body.String()
 	for _, want := range []string{
 		`tach_webhook_deliveries_total{outcome="applied",provider="github"} 2`,
 		`tach_webhook_deliveries_total{outcome="duplicate",provider="github"} 1`,

@@ -132,7 +132,8 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	if !loopbackListen(opt.listen) && users == 0 && proxy == nil {
 		return refuseWithoutAuth(opt.listen, opt.how)
 	}
-	auth := web.AuthOptions{Proxy: proxy, SessionTTL: cfg.Auth.SessionTTL, CookieSecure: cfg.Auth.CookieSecure, MetricsToken: cfg.Auth.MetricsToken.Reveal()}
+	auth := web.AuthOptions{Proxy: proxy, SessionTTL: cfg.Auth.SessionTTL, CookieSecure: cfg.Auth.CookieSecure, MetricsToken: cfg.Auth.MetricsToken.Reveal(),
+		PublicMetrics: cfg.Auth.PublicMetrics}
 	if users > 0 {
 		auth.Users = st
 	}

@@ -394,11 +394,15 @@ func TestServeForATeam(t *testing.T) {
 		t.Errorf("after the sync, the team does not have its repo:\n%s", scopes)
 	}
 
-	// /metrics and /readyz answer without a session.
+	// /readyz answers without a session; /metrics, which names every repo,
+	// a signed-in reader (or the bearer token of auth.metrics_token).
+	if code, _ := s.do(anon, "GET", "/metrics", nil); code != http.StatusUnauthorized {
+		t.Errorf("/metrics without a session: %d", code)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	var metrics string
 	for {
-		_, metrics = s.do(anon, "GET", "/metrics", nil)
+		_, metrics = s.do(rob, "GET", "/metrics", nil)
 		if strings.Contains(metrics, `tach_dora_deployment_frequency_per_week{repo="Codertocat/Hello-World"}`) && strings.Contains(metrics, `tach_sync_runs_total{result="success"} 1`) ||
 			time.Now().After(deadline) {
 			break
