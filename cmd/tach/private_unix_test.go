@@ -6,37 +6,27 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/tach-dev/tach/collectors/github/githubtest"
+	"github.com/tach-dev/tach/store/storetest"
 )
-
-// underUmask022 runs the test under a normal umask, where files are made
-// 0644 unless their creator asks otherwise.
-func underUmask022(t *testing.T) {
-	old := syscall.Umask(0o022)
-	t.Cleanup(func() { syscall.Umask(old) })
-}
 
 // TestCommandsWritePrivateFiles: tach migrate, tach demo, tach sync and
 // tach backup make the database (and its -wal and -shm) and the backup
 // readable by their owner only: they hold password and session hashes.
 func TestCommandsWritePrivateFiles(t *testing.T) {
-	underUmask022(t)
+	storetest.NormalUmask(t)
 	dir := t.TempDir()
 	private := func(what string, files ...string) {
 		t.Helper()
 		for _, f := range files {
-			fi, err := os.Stat(f)
-			if err != nil {
-				if strings.HasSuffix(f, "-wal") || strings.HasSuffix(f, "-shm") {
-					continue // SQLite removes them on a clean close
-				}
-				t.Fatalf("%s: %v", what, err)
+			m, ok := storetest.Mode(t, f)
+			if !ok && (strings.HasSuffix(f, "-wal") || strings.HasSuffix(f, "-shm")) {
+				continue // SQLite removes them on a clean close
 			}
-			if m := fi.Mode().Perm(); m != 0o600 {
-				t.Errorf("%s: %s is %#o, want 0600", what, filepath.Base(f), m)
+			if m != 0o600 {
+				t.Errorf("%s: %s is %#o (there: %v), want 0600", what, filepath.Base(f), m, ok)
 			}
 		}
 	}
@@ -71,7 +61,7 @@ func TestCommandsWritePrivateFiles(t *testing.T) {
 // TestExposedDatabaseWarns: serve and sync say at start when the database
 // is readable by others, and how to fix it.
 func TestExposedDatabaseWarns(t *testing.T) {
-	underUmask022(t)
+	storetest.NormalUmask(t)
 	dir := t.TempDir()
 	db := filepath.Join(dir, "tach.db")
 	copyFile(t, demoDB, db)

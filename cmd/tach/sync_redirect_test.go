@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/tach-dev/tach/collectors/collectorstest"
 )
 
 // TestSyncTokensStayOnTheAPIHost: a configured API that redirects to
@@ -18,30 +18,13 @@ import (
 // on a redirect — and the sync says which host sent it where.
 func TestSyncTokensStayOnTheAPIHost(t *testing.T) {
 	const ghToken, glToken = "ghp-redirect-test-token-0123456789", "glpat-redirect-test-token-0123"
-	var mu sync.Mutex
-	var leaked []string
-	var visits int
-	// The other host: "localhost", where the API is "127.0.0.1".
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		visits++
-		for _, h := range []string{"Authorization", "Private-Token", "Job-Token"} {
-			if v := r.Header.Get(h); v != "" {
-				leaked = append(leaked, fmt.Sprintf("%s %s carried %s: %s", r.Method, r.URL.Path, h, v))
-			}
-		}
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintln(w, `{"message":"Not Found"}`)
-	}))
-	t.Cleanup(other.Close)
-	otherURL := strings.Replace(other.URL, "127.0.0.1", "localhost", 1)
+	other := collectorstest.NewOtherHost(t)
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		status := http.StatusFound
 		if r.Method != http.MethodGet {
 			status = http.StatusTemporaryRedirect // keeps the method and body
 		}
-		w.Header().Set("Location", otherURL+r.URL.RequestURI())
+		w.Header().Set("Location", other.URL+r.URL.RequestURI())
 		w.WriteHeader(status)
 	}))
 	t.Cleanup(api.Close)
@@ -59,7 +42,7 @@ func TestSyncTokensStayOnTheAPIHost(t *testing.T) {
 				t.Errorf("tach sync succeeded through a redirect to another host:\n%s%s", out.String(), errOut.String())
 			}
 			all := out.String() + errOut.String()
-			apiHost, otherHost := strings.TrimPrefix(api.URL, "http://"), strings.TrimPrefix(otherURL, "http://")
+			apiHost, otherHost := strings.TrimPrefix(api.URL, "http://"), strings.TrimPrefix(other.URL, "http://")
 			if !strings.Contains(all, apiHost) || !strings.Contains(all, otherHost) || !strings.Contains(all, tc.provider+".base_url") {
 				t.Errorf("the failure does not name %s, %s and %s.base_url:\n%s", apiHost, otherHost, tc.provider, all)
 			}
@@ -70,12 +53,5 @@ func TestSyncTokensStayOnTheAPIHost(t *testing.T) {
 			}
 		})
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, l := range leaked {
-		t.Error("the token reached the other host: " + l)
-	}
-	if visits > 0 {
-		t.Errorf("the other host was asked %d times", visits)
-	}
+	other.Check(t)
 }
