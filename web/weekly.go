@@ -57,7 +57,6 @@ func (s *Server) weeklyMarkdown(w http.ResponseWriter, r *http.Request) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/markdown; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-cache")
 	if q.Download {
 		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tach-weekly-%s.md"`, rev.Week.From))
 	}

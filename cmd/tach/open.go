@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/tach-dev/tach/cmd/tach/config"
 	"github.com/tach-dev/tach/metrics"
@@ -159,4 +162,28 @@ func teamsOf(cfg *config.Config, repos []store.Repo) []store.Team {
 		teams = append(teams, team)
 	}
 	return teams
+}
+
+// warnExposed says, when serve or sync starts, that the database's files
+// are readable by others (a database made before tach created them 0600,
+// or copied in), and how to fix it.
+func warnExposed(log *slog.Logger, st *store.Store) {
+	mode, files := st.ExposedFiles()
+	if len(files) == 0 {
+		return
+	}
+	quoted := make([]string, len(files))
+	for i, f := range files {
+		quoted[i] = shellQuote(f)
+	}
+	log.Warn("the database is readable by other users of this machine; it holds password and session hashes and everything synced",
+		"file", st.Path(), "mode", fmt.Sprintf("%#o", mode), "fix", "chmod 600 "+strings.Join(quoted, " "))
+}
+
+// shellQuote quotes a path for a shell command, when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@+,%=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -118,6 +118,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 		cfg = config.Default()
 	}
 	st := opt.engine.Store()
+	warnExposed(log, st)
 
 	// Who may come in.
 	users, err := st.CountUsers(ctx)
@@ -131,7 +132,8 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	if !loopbackListen(opt.listen) && users == 0 && proxy == nil {
 		return refuseWithoutAuth(opt.listen, opt.how)
 	}
-	auth := web.AuthOptions{Proxy: proxy, SessionTTL: cfg.Auth.SessionTTL, CookieSecure: cfg.Auth.CookieSecure, MetricsToken: cfg.Auth.MetricsToken.Reveal()}
+	auth := web.AuthOptions{Proxy: proxy, SessionTTL: cfg.Auth.SessionTTL, CookieSecure: cfg.Auth.CookieSecure, MetricsToken: cfg.Auth.MetricsToken.Reveal(),
+		PublicMetrics: cfg.Auth.PublicMetrics}
 	if users > 0 {
 		auth.Users = st
 	}
@@ -174,6 +176,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 
 	opts := web.Options{Metrics: live, Store: st, Logger: log, Ops: &web.OpsOptions{
 		Auth: auth, Webhooks: hooks, Telemetry: telemetry, LogRequests: true, NoSync: noSync,
+		Listen: opt.listen, AllowedHosts: cfg.AllowedHosts,
 		Ready: func(ctx context.Context) error { _, err := st.SchemaVersion(ctx); return err },
 	}}
 	if sched != nil {

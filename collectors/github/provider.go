@@ -114,8 +114,8 @@ func New(opts Options) (*Provider, error) {
 		opts.GraphQLURL = graphQLURL(rest)
 	}
 	gqlURL, err := url.Parse(opts.GraphQLURL)
-	if err != nil {
-		return nil, fmt.Errorf("github: GraphQL URL %q: %w", opts.GraphQLURL, err)
+	if err != nil || (gqlURL.Scheme != "http" && gqlURL.Scheme != "https") || gqlURL.Host == "" {
+		return nil, fmt.Errorf("github: GraphQL URL %q is not an http(s) URL like https://api.github.com/graphql", opts.GraphQLURL)
 	}
 	if opts.Transport == nil {
 		opts.Transport = http.DefaultTransport
@@ -162,16 +162,18 @@ func New(opts Options) (*Provider, error) {
 		opts.Sleep = sleepCtx
 	}
 	clk := clock{now: opts.Now, sleep: opts.Sleep}
+	host := collectors.NewAPIHost("github.base_url", rest, gqlURL)
+	collectors.WarnPlainHTTP(opts.Logger, "github.base_url", rest)
 	t := &transport{
-		next: opts.Transport, token: opts.Token, userAgent: opts.UserAgent,
+		next: opts.Transport, host: host, token: opts.Token, userAgent: opts.UserAgent,
 		budget: newBudget(clk, opts.MaxRateLimitWait, opts.PaceBelow, opts.Logger), clock: clk, log: opts.Logger,
 		maxRetries: opts.MaxRetries, retryBase: opts.RetryBaseDelay, secondaryBase: opts.SecondaryBaseDelay,
 		timeout: opts.RequestTimeout,
 	}
 	c := &client{
 		rest:    rest,
-		http:    &http.Client{Transport: t},
-		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{t}}),
+		http:    &http.Client{Transport: t, CheckRedirect: host.CheckRedirect},
+		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{t}, CheckRedirect: host.CheckRedirect}),
 		gqlPath: gqlURL.Path,
 	}
 	return &Provider{opts: opts, client: c, transport: t, log: opts.Logger}, nil
@@ -253,7 +255,7 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 
 // fatal errors stop a repo's sync: nothing else of it can succeed.
 func fatal(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || errors.Is(err, collectors.ErrUnauthorized) ||
+	return ctx.Err() != nil || errors.Is(err, collectors.ErrUnauthorized) || errors.Is(err, collectors.ErrOtherHost) ||
 		errors.Is(err, collectors.ErrRepoNotFound) || errors.Is(err, collectors.ErrRateLimited)
 }
 

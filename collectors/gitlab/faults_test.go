@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tach-dev/tach/collectors"
+	"github.com/tach-dev/tach/collectors/collectorstest"
 	"github.com/tach-dev/tach/collectors/gitlab"
 	gt "github.com/tach-dev/tach/collectors/gitlab/gitlabtest"
 )
@@ -179,4 +184,47 @@ func TestCancelledSyncStopsCleanly(t *testing.T) {
 			t.Errorf("err = %v, want the context's error", err)
 		}
 	}
+}
+
+// TestTokenGoesOnlyToTheAPIHost: Go copies PRIVATE-TOKEN on every
+// redirect; the collector follows a redirect on the API host with it, and
+// refuses one to another host at once (no retries), naming both hosts.
+func TestTokenGoesOnlyToTheAPIHost(t *testing.T) {
+	other := collectorstest.NewOtherHost(t)
+	var awayAsked atomic.Int32
+	var movedToken atomic.Value
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v4/groups/acme/projects":
+			http.Redirect(w, r, "/api/v4/groups/7/projects?"+r.URL.RawQuery, http.StatusMovedPermanently)
+		case "/api/v4/groups/7/projects":
+			movedToken.Store(r.Header.Get("Private-Token"))
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintln(w, `[{"id": 1, "path_with_namespace": "acme/billing"}]`)
+		default:
+			awayAsked.Add(1)
+			http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusFound)
+		}
+	}))
+	t.Cleanup(api.Close)
+	const token = "glpat-apihost-test-token"
+	p, err := gitlab.New(gitlab.Options{BaseURL: api.URL + "/api/v4", Token: token,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	names, err := p.ExpandGroup(ctx, "acme", false)
+	if err != nil || len(names) != 1 || names[0] != "acme/billing" || movedToken.Load() != token {
+		t.Fatalf("a redirect on the API host: %v %v, PRIVATE-TOKEN %q", names, err, movedToken.Load())
+	}
+	_, err = p.ExpandGroup(ctx, "elsewhere", false)
+	if !errors.Is(err, collectors.ErrOtherHost) || !strings.Contains(err.Error(), api.URL+" redirected to "+other.URL) ||
+		!strings.Contains(err.Error(), "gitlab.base_url") || strings.Contains(err.Error(), token) {
+		t.Errorf("a redirect to another host: %v", err)
+	}
+	if n := awayAsked.Load(); n != 1 {
+		t.Errorf("the refused request was sent %d times, want 1 (no retries)", n)
+	}
+	other.Check(t)
 }

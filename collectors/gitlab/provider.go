@@ -147,9 +147,12 @@ var (
 // New returns a GitLab collector.
 func New(opts Options) (*Provider, error) {
 	opts = opts.withDefaults()
-	if u, err := url.Parse(opts.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	base, err := url.Parse(opts.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("gitlab: base_url %q is not an http(s) URL like https://gitlab.example.com/api/v4", opts.BaseURL)
 	}
+	host := collectors.NewAPIHost("gitlab.base_url", base)
+	collectors.WarnPlainHTTP(opts.Logger, "gitlab.base_url", base)
 	p := &Provider{opts: opts}
 	p.budget = newBudget(opts.Now, opts.Sleep, opts.MaxRateLimitWait, opts.Logger)
 	p.graphqlOff.Store(opts.DisableGraphQL)
@@ -160,9 +163,12 @@ func New(opts Options) (*Provider, error) {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
 	// A copy, so the caller's client keeps its transport; ours counts every
-	// attempt (retries included) and reads the rate-limit headers.
+	// attempt (retries included) and reads the rate-limit headers. Go
+	// copies PRIVATE-TOKEN on any redirect: one off the API host is
+	// refused instead.
 	counted := *hc
-	counted.Transport = &countingTransport{next: transportOf(hc), budget: p.budget}
+	counted.Transport = &countingTransport{next: transportOf(hc), host: host, budget: p.budget}
+	counted.CheckRedirect = host.CheckRedirect
 
 	client, err := gl.NewClient(opts.Token,
 		gl.WithBaseURL(opts.BaseURL),
