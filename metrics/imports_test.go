@@ -22,6 +22,7 @@ var layers = map[string][]string{
 	"metrics":        {"metrics/stats"},
 	"metrics/impact": {"metrics", "metrics/stats"},
 	"metrics/review": {"metrics", "metrics/stats"},
+	"metrics/radar":  {"metrics", "metrics/stats"},
 	"metrics/render": {"metrics", "metrics/stats", "metrics/impact", "metrics/review"},
 	"metrics/engine": {"metrics", "metrics/stats", "metrics/impact", "metrics/review", "metrics/render", "store"},
 }

@@ -16,12 +16,17 @@ func Percentile(xs []float64, p float64) (value float64, ok bool) {
 	}
 	sorted := slices.Clone(xs)
 	slices.Sort(sorted)
+	return percentileSorted(sorted, p), true
+}
+
+// percentileSorted is Percentile of values already sorted, at least one.
+func percentileSorted(sorted []float64, p float64) float64 {
 	h := float64(len(sorted)-1) * min(max(p, 0), 1)
 	lo := int(math.Floor(h))
 	if lo >= len(sorted)-1 {
-		return sorted[len(sorted)-1], true
+		return sorted[len(sorted)-1]
 	}
-	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo]), true
+	return sorted[lo] + (h-float64(lo))*(sorted[lo+1]-sorted[lo])
 }
 
 // Median is the 50th percentile: for an even count, the mean of the two

@@ -44,7 +44,7 @@ func TheilSen(x, y []float64, confidence float64) (res TheilSenResult, ok bool) 
 	if len(x) != len(y) || !(confidence > 0 && confidence < 1) || hasNaN(x) || hasNaN(y) {
 		return res, false
 	}
-	var slopes []float64
+	slopes := make([]float64, 0, len(x)*(len(x)-1)/2)
 	for i := range x {
 		for j := range x {
 			if dx := x[j] - x[i]; dx > 0 {
@@ -57,13 +57,13 @@ func TheilSen(x, y []float64, confidence float64) (res TheilSenResult, ok bool) 
 	}
 	slices.Sort(slopes)
 	res.Pairs = len(slopes)
-	res.Slope, _ = Median(slopes)
+	res.Slope = percentileSorted(slopes, 0.5)
 	my, _ := Median(y)
 	mx, _ := Median(x)
 	res.Intercept = my - res.Slope*mx
 
 	n := float64(len(y))
-	variance := (n*(n-1)*(2*n+5) - tieTerm(x) - tieTerm(y)) / 18
+	variance := (n*(n-1)*(2*n+5) - tieTerm(tieSizes(x)) - tieTerm(tieSizes(y))) / 18
 	if !(variance >= 0) {
 		res.Interval = Interval{math.NaN(), math.NaN()}
 		return res, true
@@ -127,13 +127,14 @@ func MannKendall(y []float64) (res MannKendallResult, ok bool) {
 		}
 	}
 	fn := float64(n)
-	varS := (fn*(fn-1)*(2*fn+5) - tieTerm(y)) / 18
+	ties := tieSizes(y)
+	varS := (fn*(fn-1)*(2*fn+5) - tieTerm(ties)) / 18
 	if varS <= 0 {
 		return res, false
 	}
 	pairs := fn * (fn - 1) / 2
 	var tiedPairs float64
-	for _, t := range tieSizes(y) {
+	for _, t := range ties {
 		tiedPairs += t * (t - 1) / 2
 	}
 	res = MannKendallResult{N: n, S: s, VarS: varS, Tau: s / math.Sqrt((pairs-tiedPairs)*pairs)}
@@ -188,11 +189,11 @@ func tieSizes(xs []float64) []float64 {
 	return sizes
 }
 
-// tieTerm is Σ t(t−1)(2t+5) over the groups of tied values of xs: what ties
-// take off n(n−1)(2n+5), the variance of Kendall's S times 18.
-func tieTerm(xs []float64) float64 {
+// tieTerm is Σ t(t−1)(2t+5) over the sizes of the groups of tied values:
+// what ties take off n(n−1)(2n+5), the variance of Kendall's S times 18.
+func tieTerm(sizes []float64) float64 {
 	var sum float64
-	for _, t := range tieSizes(xs) {
+	for _, t := range sizes {
 		sum += t * (t - 1) * (2*t + 5)
 	}
 	return sum
