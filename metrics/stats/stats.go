@@ -2,9 +2,10 @@
 // slices: percentiles (one at a time, or several of millions of values at
 // once), the distributions (normal, Student t, beta, binomial), the
 // hypothesis tests and intervals of a before/after comparison (hypothesis.go),
-// regression (regression.go) and change-point detection. It knows nothing of
-// changes, deployments or reports: it is the leaf of package metrics and
-// imports the standard library alone.
+// regression (regression.go), change-point detection, and the trend tests of
+// the refactor radar (trend.go). It knows nothing of changes, deployments or
+// reports: it is the leaf of package metrics and imports the standard
+// library alone.
 package stats
 
 import "math"
