@@ -113,12 +113,8 @@ func Coupling(changes []Change) []Pair {
 		out = append(out, p)
 	}
 	slices.SortFunc(out, func(a, b Pair) int {
-		return cmp.Or(
-			cmp.Compare(b.Changes, a.Changes),
-			cmp.Compare(a.Repo, b.Repo),
-			cmp.Compare(a.A, b.A),
-			cmp.Compare(a.B, b.B),
-		)
+		names := slices.Compare([]string{a.Repo, a.A, a.B}, []string{b.Repo, b.A, b.B})
+		return cmp.Or(cmp.Compare(b.Changes, a.Changes), names)
 	})
 	return out
 }
