@@ -14,7 +14,8 @@ import (
 // The simulations of docs/radar.md: organisations whose measures have no
 // trend, and one where a module degrades. An organisation has 40 repos of
 // 4 modules each, and every module gets the radar's 8 measures over 12
-// weeks: 1,280 series, about a thousand of them with enough weeks to test.
+// weeks (or 26): 1,280 series, of which about 770 (935) have the weeks to
+// be tested.
 //
 // The texture is that of real teams, and none of it is a trend:
 //   - modules differ in activity: from a change every other week to 25 a
@@ -23,10 +24,11 @@ import (
 //   - every repo has busy and quiet weeks (a Poisson count around the
 //     module's rate times a log-normal weekly factor, σ 0.3);
 //   - durations and sizes are log-normal around the module's own median
-//     (σ 1 for lead time and its parts, 0.4 for CI, 0.9 for size), and
+//     (σ 1–1.2 for lead time and its parts, 0.4 for CI, 0.9 for size), and
 //     every week of a repo shifts them all by a shared log-normal factor
-//     (σ 0.25: the week everyone was at a conference), the same for all
-//     its modules: tests of one repo are positively correlated;
+//     (σ 0.25 for the people-bound times — the week everyone was at a
+//     conference —, 0.15 for size, 0.1 for CI), the same for all its
+//     modules: tests of one repo are positively correlated;
 //   - CI runs are about 3 per change; deployments 0.5–10 a week;
 //     failures and rework are binomial around the module's own rate
 //     (5–30 %, 2–15 %), with a weekly swing of their log-odds (σ 0.3).
@@ -34,7 +36,7 @@ import (
 // Weekly factors are drawn independently for each week, so under the
 // null every series is exchangeable in time, which is what the
 // Mann–Kendall test assumes. Real weeks are also serially correlated; the
-// radar does not correct for that (docs/radar.md says what it costs).
+// radar does not correct for that (docs/radar.md says so).
 
 const (
 	simRepos   = 40
@@ -275,8 +277,8 @@ func power(n, repos, weeks int, plant trendSpec) (first int, found map[string]in
 
 // TestRadarFindsADegradingModule: in the same organisation of 40 repos,
 // one module degrades over 26 weeks; the radar ranks it first, with its
-// CI duration worsening, among about two thousand tests of modules that
-// do not change. (At 12 weeks the same trend is rarely found among so many
+// CI duration worsening, among about 900 tests of modules that do not
+// change. (At 12 weeks the same trend is rarely found among so many
 // tests: docs/radar.md has the figures; TACH_RADAR_SIM=N prints them.)
 func TestRadarFindsADegradingModule(t *testing.T) {
 	n := max(simRadars(t)/4, 12)
