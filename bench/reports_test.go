@@ -203,8 +203,8 @@ func checkReport(b *testing.B, d *dataset, rc reportCase, got []byte) (same stri
 		b.Fatal(err)
 	}
 	defer st.Close()
-	eng := engine.New(st, metrics.DefaultRules(), nil)
-	r, err := eng.Resolve(ctx, rc.scope)
+	reports := engine.NewReports(st, metrics.DefaultRules(), nil)
+	r, err := reports.Resolve(ctx, rc.scope)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -214,12 +214,12 @@ func checkReport(b *testing.B, d *dataset, rc reportCase, got []byte) (same stri
 		return "not checked (TACH_BENCH_VERIFY=all)", 0, floor
 	}
 	start := time.Now()
-	ds, err := eng.Dataset(ctx, r, rc.window)
+	ds, err := reports.Dataset(ctx, r, rc.window)
 	if err != nil {
 		b.Fatal(err)
 	}
 	now := time.Now()
-	rep := metrics.ComputeFacts(metrics.FactsOf(ds, eng.Rules()), rc.window, eng.Rules(), now)
+	rep := metrics.ComputeFacts(metrics.FactsOf(ds, reports.Rules()), rc.window, reports.Rules(), now)
 	rowsTook = time.Since(start)
 	rep.Scope.Repos = r.Names
 	if rep.Scope.Repos == nil {
@@ -313,11 +313,11 @@ func inProcessReport(b *testing.B, d *dataset, rc reportCase) time.Duration {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	eng := engine.New(st, metrics.DefaultRules(), nil)
+	reports := engine.NewReports(st, metrics.DefaultRules(), nil)
 	var times []time.Duration
 	for range reportRuns {
 		start := time.Now()
-		if _, err := eng.Report(ctx, rc.scope, rc.window, time.Now()); err != nil {
+		if _, err := reports.Report(ctx, rc.scope, rc.window, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 		times = append(times, time.Since(start))

@@ -30,7 +30,7 @@ func TestDemoReportsAreTheReference(t *testing.T) {
 	for name, s := range demo.RepoSettings() {
 		repoRules[name] = metrics.RepoRules{Source: s.Source, Link: s.Link}
 	}
-	if err := engine.New(st, metrics.DefaultRules(), repoRules).Derive(ctx); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), repoRules).Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
 	now := end.Add(3*24*time.Hour + 5*time.Hour)
@@ -60,7 +60,7 @@ func TestDemoReportsAreTheReference(t *testing.T) {
 	for _, loc := range []*time.Location{time.UTC, newYork} {
 		rules := metrics.DefaultRules()
 		rules.Location = loc
-		eng := engine.New(st, rules, repoRules)
+		eng := engine.NewReports(st, rules, nil)
 		// reference computes a report over w at now from the rows a report
 		// over from reads. (Which repos and team a report names is the
 		// engine's: sameReport takes them from production's.)

@@ -136,7 +136,7 @@ func newOpsEnv(t *testing.T, configure func(*web.OpsOptions)) *opsEnv {
 		configure(e.ops)
 	}
 	e.h = web.New(web.Options{
-		Engine: demoEngine,
+		Reports: demoReports, Decisions: demoDecisions, Store: demoStore,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    e.clock.Now,
 		Sync:   e.sync,

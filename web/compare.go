@@ -28,13 +28,13 @@ import (
 // methodsURL is the methods document, in the repository.
 const methodsURL = "https://github.com/tach-dev/tach/blob/main/docs/decision-impact.md"
 
-// compare runs the comparison the query asks for, with the engine's
-// errors turned into what the reader should see.
-func (s *Server) compare(ctx context.Context, log DecisionLog, q Query) (impact.Comparison, error) {
+// compare runs the comparison the query asks for, with the decision
+// log's errors turned into what the reader should see.
+func (s *Server) compare(ctx context.Context, q Query) (impact.Comparison, error) {
 	if !q.Compare.HasAnchor() {
 		return impact.Comparison{}, badRequestf("nothing to compare: give decision=ID, at=YYYY-MM-DD, period_a=FROM..TO&period_b=FROM..TO, or vs_team= / vs_repo=")
 	}
-	c, err := log.Compare(ctx, compareRequest(q), s.now())
+	c, err := s.decisions.Compare(ctx, compareRequest(q), s.now())
 	switch {
 	case err == nil:
 		return c, nil
@@ -48,11 +48,11 @@ func (s *Server) compare(ctx context.Context, log DecisionLog, q Query) (impact.
 }
 
 func (s *Server) apiCompare(w http.ResponseWriter, r *http.Request) error {
-	log, q, err := s.decisionLogQuery(r)
+	q, err := s.parse(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.compare(r.Context(), log, q)
+	c, err := s.compare(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -60,12 +60,12 @@ func (s *Server) apiCompare(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
-	log, q, err := s.decisionLogQuery(r)
+	q, err := s.parse(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	decisions, err := log.Decisions(ctx)
+	decisions, err := s.decisions.Decisions(ctx)
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.render(w, r, templates.Compare(p))
 	}
-	c, err := s.compare(ctx, log, q)
+	c, err := s.compare(ctx, q)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func TestComparePagesShowTheDemoEffects(t *testing.T) {
 			if api.Code != http.StatusOK || !strings.HasPrefix(api.Header().Get("Content-Type"), "application/json") {
 				t.Fatalf("api: %d %s", api.Code, api.Header().Get("Content-Type"))
 			}
-			cmp, err := demoEngine.Compare(t.Context(), engine.CompareRequest{DecisionID: c.id}, demoNow)
+			cmp, err := demoDecisions.Compare(t.Context(), engine.CompareRequest{DecisionID: c.id}, demoNow)
 			if err != nil {
 				t.Fatal(err)
 			}

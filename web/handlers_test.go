@@ -148,7 +148,7 @@ func TestOverviewShowsTheReport(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	want, err := demoEngine.Report(t.Context(), engine.Scope{Team: "checkout"}, metrics.LastWholeWeeks(demoNow, 12, nil), demoNow)
+	want, err := demoReports.Report(t.Context(), engine.Scope{Team: "checkout"}, metrics.LastWholeWeeks(demoNow, 12, nil), demoNow)
 	if err != nil {
 		t.Fatal(err)
 	}

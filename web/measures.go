@@ -221,7 +221,7 @@ func (s *Server) measureView(r *http.Request) (measureDef, Query, *engine.View, 
 	if err != nil {
 		return measureDef{}, Query{}, nil, err
 	}
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
+	v, err := s.reports.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
 	return def, q, v, err
 }
 

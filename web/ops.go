@@ -182,7 +182,7 @@ func (t *Telemetry) observeHTTP(route string, status int, d time.Duration) {
 // DORAWeeks is the window of the DORA gauges: the last 12 whole weeks.
 const DORAWeeks = 12
 
-// DORASource computes a report (*engine.Engine).
+// DORASource computes a report (*engine.Reports).
 type DORASource interface {
 	Rules() metrics.Rules
 	Report(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time) (metrics.Report, error)

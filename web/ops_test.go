@@ -58,7 +58,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	for name := range demo.RepoSettings() {
 		repos = append(repos, name)
 	}
-	if err := tel.RefreshDORA(context.Background(), demoEngine, repos, demoNow); err != nil {
+	if err := tel.RefreshDORA(context.Background(), demoReports, repos, demoNow); err != nil {
 		t.Fatal(err)
 	}
 	// A sync run and a page view.

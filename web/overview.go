@@ -55,7 +55,7 @@ type overview struct {
 
 func (s *Server) loadOverview(r *http.Request, q Query) (*overview, error) {
 	// The overview lists no rows: its view loads none.
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithPrevious(), engine.WithoutRows())
+	v, err := s.reports.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithPrevious(), engine.WithoutRows())
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithoutRows())
+	v, err := s.reports.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithoutRows())
 	if err != nil {
 		return err
 	}

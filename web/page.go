@@ -45,7 +45,7 @@ func (s *Server) choices(ctx context.Context) (scopeChoices, error) {
 	for _, r := range repos {
 		c.repos = append(c.repos, r.Name)
 	}
-	if c.teams, err = s.metrics.TeamList(ctx); err != nil {
+	if c.teams, err = s.reports.TeamList(ctx); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -89,7 +89,7 @@ func (s *Server) barePage(title string) templates.Page {
 }
 
 func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter {
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	f := &templates.Filter{
 		Action: path,
 		From:   q.Window.From.In(loc).Format(time.DateOnly),
@@ -120,7 +120,7 @@ func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter 
 
 // scopeLine says in one line what a page covers.
 func (s *Server) scopeLine(q Query, c scopeChoices) string {
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	what := "All repos"
 	switch {
 	case q.Scope.Team != "" && len(q.Scope.Repos) > 0:
@@ -152,5 +152,5 @@ func cloneValues(v url.Values) url.Values {
 
 // parse reads the request's query at the server's clock.
 func (s *Server) parse(r *http.Request) (Query, error) {
-	return ParseQuery(r.URL.Query(), s.now(), s.metrics.Rules().Location)
+	return ParseQuery(r.URL.Query(), s.now(), s.reports.Rules().Location)
 }

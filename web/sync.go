@@ -26,7 +26,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	now := s.now()
 	p := templates.SyncPage{Page: templates.Page{Title: "Sync status", Nav: nav(q, "sync"), Assets: s.assetURLs()}}
 	p.Table = templates.Table{TestID: "sync-table", Columns: []templates.Column{

@@ -15,7 +15,7 @@ import (
 )
 
 // The weekly review: /weekly (the page), /weekly.md (Markdown, for notes
-// and chat) and /api/v1/weekly. The data comes from the engine's
+// and chat) and /api/v1/weekly. The data comes from the reports'
 // WeeklyReview and the Markdown from render.WeeklyMarkdown, the same as
 // `tach report weekly`.
 
@@ -26,14 +26,14 @@ func (s *Server) weeklyReview(r *http.Request) (Query, review.Review, error) {
 		return q, review.Review{}, err
 	}
 	now := s.now()
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	week := review.LastCompleteWeek(now, loc)
 	if q.HasWeek {
 		if week, err = review.WeekOf(q.Week, now, loc); err != nil {
 			return q, review.Review{}, err
 		}
 	}
-	rev, err := s.metrics.WeeklyReview(r.Context(), q.Scope, week, now)
+	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, week, now)
 	return q, rev, err
 }
 
@@ -51,7 +51,7 @@ func (s *Server) weeklyMarkdown(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := render.WeeklyMarkdown(&buf, rev, s.metrics.Rules().Location); err != nil {
+	if err := render.WeeklyMarkdown(&buf, rev, s.reports.Rules().Location); err != nil {
 		return err
 	}
 	h := w.Header()
@@ -73,7 +73,7 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	page := templates.WeeklyPage{Page: s.page(q, "/weekly", "weekly", "Weekly review", c, false)}
 	page.Scope = fmt.Sprintf("%s · the week %s to %s (exclusive) against the %d weeks before · %s",
 		scopeWords(rev.Scope), rev.Week.From, rev.Week.To, review.BaselineWeeks, loc)

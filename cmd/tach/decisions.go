@@ -186,7 +186,7 @@ func runDecisionsAdd(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	d, err := ws.eng.AddDecision(ctx, in)
+	d, err := ws.decisions.AddDecision(ctx, in)
 	if err != nil {
 		return fmt.Errorf("decisions add: %w", err)
 	}
@@ -229,7 +229,7 @@ func runDecisionsEdit(ctx context.Context, env *cli, args []string) error {
 	if err := df.apply(fs, &in); err != nil {
 		return err
 	}
-	d, err := ws.eng.UpdateDecision(ctx, old.ID, in)
+	d, err := ws.decisions.UpdateDecision(ctx, old.ID, in)
 	if err != nil {
 		return fmt.Errorf("decisions edit: %w", err)
 	}
@@ -244,7 +244,7 @@ func runDecisionsRemove(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	if err := ws.eng.DeleteDecision(ctx, d.ID); err != nil {
+	if err := ws.decisions.DeleteDecision(ctx, d.ID); err != nil {
 		return fmt.Errorf("decisions rm: %w", err)
 	}
 	fmt.Fprintf(env.stdout, "Removed decision #%d: %s (%s).\n", d.ID, d.Title, d.DecidedOn)
@@ -325,7 +325,7 @@ func runDecisionsList(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	ds, err := ws.eng.Decisions(ctx)
+	ds, err := ws.decisions.Decisions(ctx)
 	if err != nil {
 		return err
 	}
@@ -369,7 +369,7 @@ func runDecisionsCandidates(ctx context.Context, env *cli, args []string) error 
 		return err
 	}
 	defer ws.Close()
-	cands, err := ws.eng.Candidates(ctx, time.Now())
+	cands, err := ws.decisions.Candidates(ctx, time.Now())
 	if err != nil {
 		return err
 	}
@@ -409,7 +409,7 @@ func runDecisionsAccept(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	c, err := ws.eng.Candidate(ctx, id, time.Now())
+	c, err := ws.decisions.Candidate(ctx, id, time.Now())
 	if err != nil {
 		return fmt.Errorf("decisions accept: %w", err)
 	}
@@ -417,7 +417,7 @@ func runDecisionsAccept(ctx context.Context, env *cli, args []string) error {
 	if err := df.apply(fs, &in); err != nil {
 		return err
 	}
-	d, err := ws.eng.AcceptCandidate(ctx, c, in)
+	d, err := ws.decisions.AcceptCandidate(ctx, c, in)
 	if err != nil {
 		return fmt.Errorf("decisions accept: %w", err)
 	}
@@ -439,11 +439,11 @@ func runDecisionsDismiss(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	c, err := ws.eng.Candidate(ctx, id, time.Now())
+	c, err := ws.decisions.Candidate(ctx, id, time.Now())
 	if err != nil {
 		return fmt.Errorf("decisions dismiss: %w", err)
 	}
-	if err := ws.eng.DismissCandidate(ctx, c); err != nil {
+	if err := ws.decisions.DismissCandidate(ctx, c); err != nil {
 		return fmt.Errorf("decisions dismiss: %w", err)
 	}
 	fmt.Fprintf(env.stdout, "Dismissed %s (%s, %s): it will not be suggested again.\n", c.ID, oneLineText(c.Title), c.Date)

@@ -127,13 +127,13 @@ func runReportMetrics(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	loc := ws.eng.Rules().Location
+	loc := ws.reports.Rules().Location
 	now := time.Now()
 	w, err := sc.window(now, loc)
 	if err != nil {
 		return err
 	}
-	rep, err := ws.eng.Report(ctx, sc.scope(), w, now)
+	rep, err := ws.reports.Report(ctx, sc.scope(), w, now)
 	if err != nil {
 		return err
 	}

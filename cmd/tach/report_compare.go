@@ -77,7 +77,7 @@ func runReportCompare(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	loc := ws.eng.Rules().Location
+	loc := ws.reports.Rules().Location
 	req := engine.CompareRequest{WindowDays: windowDays, GapDays: gapDays, Scope: engine.Scope{Repos: repos, Team: *team}}
 	switch {
 	case *decision != "":
@@ -103,7 +103,7 @@ func runReportCompare(ctx context.Context, env *cli, args []string) error {
 			}
 		}
 	}
-	c, err := ws.eng.Compare(ctx, req, time.Now())
+	c, err := ws.decisions.Compare(ctx, req, time.Now())
 	if err != nil {
 		if errors.Is(err, engine.ErrBadCompare) {
 			return usageError{err.Error()}

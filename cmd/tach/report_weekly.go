@@ -39,7 +39,7 @@ func runReportWeekly(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	loc := ws.eng.Rules().Location
+	loc := ws.reports.Rules().Location
 	now := time.Now()
 	start := review.LastCompleteWeek(now, loc)
 	if *week != "" {
@@ -54,7 +54,7 @@ func runReportWeekly(ctx context.Context, env *cli, args []string) error {
 			return err
 		}
 	}
-	rev, err := ws.eng.WeeklyReview(ctx, engine.Scope{Repos: repos, Team: *team}, start, now)
+	rev, err := ws.reports.WeeklyReview(ctx, engine.Scope{Repos: repos, Team: *team}, start, now)
 	if err != nil {
 		return err
 	}

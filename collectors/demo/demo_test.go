@@ -93,14 +93,14 @@ func TestGenerate(t *testing.T) {
 	t.Run("shape", func(t *testing.T) { checkShape(t, db, st) })
 
 	// Derive, as `tach demo` does, then read reports.
-	eng := engine.New(st, metrics.DefaultRules(), repoRules())
-	if err := eng.Derive(ctx); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), repoRules()).Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("derived", func(t *testing.T) { checkDerived(t, db) })
-	t.Run("report", func(t *testing.T) { checkReport(t, eng) })
-	t.Run("decisions", func(t *testing.T) { checkDecisions(t, eng) })
+	reports := engine.NewReports(st, metrics.DefaultRules(), nil)
+	t.Run("report", func(t *testing.T) { checkReport(t, reports) })
+	t.Run("decisions", func(t *testing.T) { checkDecisions(t, st, reports) })
 }
 
 // dump reads every table in key order, as text.
@@ -368,11 +368,11 @@ func checkDerived(t *testing.T, db *sql.DB) {
 
 // checkReport: every figure of a 12-week report over the whole organisation
 // can be computed.
-func checkReport(t *testing.T, eng *engine.Engine) {
+func checkReport(t *testing.T, reports *engine.Reports) {
 	ctx := context.Background()
 	w := metrics.Window{From: testEnd.Add(-12 * week), To: testEnd}
 	for _, sc := range []engine.Scope{{}, {Team: teamCheckout}, {Team: teamPlatform}} {
-		rep, err := eng.Report(ctx, sc, w, testEnd)
+		rep, err := reports.Report(ctx, sc, w, testEnd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -432,10 +432,10 @@ func nullPaths(v any, prefix string) []string {
 // checkDecisions measures each decision's built-in effect with 8 weeks
 // before and after, as the compare page does, and checks that a measure
 // the decision does not touch stays within about 15 %.
-func checkDecisions(t *testing.T, eng *engine.Engine) {
+func checkDecisions(t *testing.T, st *store.Store, reports *engine.Reports) {
 	ctx := context.Background()
 	clk := newClock(testEnd)
-	decisions, err := eng.Store().Decisions(ctx)
+	decisions, err := st.Decisions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,10 +451,10 @@ func checkDecisions(t *testing.T, eng *engine.Engine) {
 	beforeAfter := func(sc engine.Scope, at time.Time) (b, a metrics.Report) {
 		t.Helper()
 		var err error
-		if b, err = eng.Report(ctx, sc, metrics.Window{From: at.Add(-8 * week), To: at}, testEnd); err != nil {
+		if b, err = reports.Report(ctx, sc, metrics.Window{From: at.Add(-8 * week), To: at}, testEnd); err != nil {
 			t.Fatal(err)
 		}
-		if a, err = eng.Report(ctx, sc, metrics.Window{From: at, To: at.Add(8 * week)}, testEnd); err != nil {
+		if a, err = reports.Report(ctx, sc, metrics.Window{From: at, To: at.Add(8 * week)}, testEnd); err != nil {
 			t.Fatal(err)
 		}
 		return b, a

@@ -38,7 +38,7 @@ func TestGraphQLAndRESTSyncTheSameRows(t *testing.T) {
 				}
 				rules := metrics.DefaultRepoRules()
 				rules.Source = src
-				if err := engine.New(h.st, metrics.DefaultRules(), map[string]metrics.RepoRules{name: rules}).Derive(ctx); err != nil {
+				if err := engine.NewDeriver(h.st, metrics.DefaultRules(), map[string]metrics.RepoRules{name: rules}).Derive(ctx); err != nil {
 					t.Fatal(err)
 				}
 				if !rest {

@@ -20,27 +20,19 @@ import (
 // current suggestions.
 var ErrUnknownCandidate = errors.New("unknown candidate")
 
-// teamList is the configured teams, or the ones recorded in the database.
-func (e *Engine) teamList(ctx context.Context) ([]store.Team, error) {
-	if e.Teams != nil {
-		return e.Teams, nil
-	}
-	return e.st.Teams(ctx)
-}
-
 // Candidates returns the decisions the data suggests that are neither
 // recorded nor answered yet.
-func (e *Engine) Candidates(ctx context.Context, now time.Time) ([]impact.Candidate, error) {
-	loc := e.rules.Location
-	repos, err := e.st.Repos(ctx)
+func (l *DecisionLog) Candidates(ctx context.Context, now time.Time) ([]impact.Candidate, error) {
+	loc := l.reports.rules.Location
+	repos, err := l.st.Repos(ctx)
 	if err != nil {
 		return nil, err
 	}
-	teams, err := e.teamList(ctx)
+	teams, err := l.reports.TeamList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	in := impact.CandidateInput{Teams: map[string][]string{}, Rules: e.rules, Now: now}
+	in := impact.CandidateInput{Teams: map[string][]string{}, Rules: l.reports.rules, Now: now}
 	teamOf := map[string]string{}
 	for _, t := range teams {
 		in.Teams[t.Name] = t.Repos
@@ -56,10 +48,10 @@ func (e *Engine) Candidates(ctx context.Context, now time.Time) ([]impact.Candid
 		all.IDs = append(all.IDs, r.ID)
 		all.Names = append(all.Names, r.Name)
 	}
-	if in.Dataset, err = e.Dataset(ctx, all, metrics.Window{From: time.Unix(0, 0), To: now}); err != nil {
+	if in.Dataset, err = l.reports.Dataset(ctx, all, metrics.Window{From: time.Unix(0, 0), To: now}); err != nil {
 		return nil, fmt.Errorf("candidates: %w", err)
 	}
-	decisions, err := e.st.Decisions(ctx)
+	decisions, err := l.st.Decisions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +62,7 @@ func (e *Engine) Candidates(ctx context.Context, now time.Time) ([]impact.Candid
 		}
 		in.Recorded = append(in.Recorded, impact.CandidateScope{Day: day, Team: d.ScopeTeam, Repos: d.ScopeRepos})
 	}
-	marks, err := e.st.CandidateMarks(ctx)
+	marks, err := l.st.CandidateMarks(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -84,8 +76,8 @@ func (e *Engine) Candidates(ctx context.Context, now time.Time) ([]impact.Candid
 }
 
 // Candidate finds one current suggestion by id.
-func (e *Engine) Candidate(ctx context.Context, id string, now time.Time) (impact.Candidate, error) {
-	cands, err := e.Candidates(ctx, now)
+func (l *DecisionLog) Candidate(ctx context.Context, id string, now time.Time) (impact.Candidate, error) {
+	cands, err := l.Candidates(ctx, now)
 	if err != nil {
 		return impact.Candidate{}, err
 	}
@@ -107,12 +99,12 @@ func CandidateInput(c impact.Candidate) DecisionInput {
 
 // AcceptCandidate records candidate c as the decision in, and remembers
 // the answer, in one transaction.
-func (e *Engine) AcceptCandidate(ctx context.Context, c impact.Candidate, in DecisionInput) (store.Decision, error) {
-	d, err := e.CheckDecision(ctx, in)
+func (l *DecisionLog) AcceptCandidate(ctx context.Context, c impact.Candidate, in DecisionInput) (store.Decision, error) {
+	d, err := l.CheckDecision(ctx, in)
 	if err != nil {
 		return d, err
 	}
-	err = e.st.Write(ctx, func(tx *store.Tx) error {
+	err = l.st.Write(ctx, func(tx *store.Tx) error {
 		if d.ID, err = tx.InsertDecision(ctx, d); err != nil {
 			return err
 		}
@@ -121,12 +113,12 @@ func (e *Engine) AcceptCandidate(ctx context.Context, c impact.Candidate, in Dec
 	if err != nil {
 		return d, err
 	}
-	return e.st.DecisionByID(ctx, d.ID)
+	return l.st.DecisionByID(ctx, d.ID)
 }
 
 // DismissCandidate remembers that c is not a decision worth recording.
-func (e *Engine) DismissCandidate(ctx context.Context, c impact.Candidate) error {
-	return e.st.Write(ctx, func(tx *store.Tx) error {
+func (l *DecisionLog) DismissCandidate(ctx context.Context, c impact.Candidate) error {
+	return l.st.Write(ctx, func(tx *store.Tx) error {
 		return tx.MarkCandidate(ctx, markOf(c, store.CandidateDismissed, 0))
 	})
 }

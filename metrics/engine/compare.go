@@ -54,8 +54,8 @@ type CompareRequest struct {
 
 // Compare runs a comparison, its words written. now cuts a window that
 // reaches into the future (the result says the after side is partial).
-func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
-	c, err := e.compare(ctx, req, now)
+func (l *DecisionLog) Compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
+	c, err := l.compare(ctx, req, now)
 	if err != nil {
 		return c, err
 	}
@@ -63,8 +63,8 @@ func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time)
 	return c, nil
 }
 
-func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
-	loc := e.rules.Location
+func (l *DecisionLog) compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
+	loc := l.reports.rules.Location
 	window, gap := req.WindowDays, req.GapDays
 	if window == 0 {
 		window = DefaultWindowDays
@@ -97,7 +97,7 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 			return impact.Comparison{}, fmt.Errorf("%w: the period %s to %s is empty", ErrBadCompare, formatDay(p.From, loc), formatDay(p.To, loc))
 		}
 	}
-	opt := impact.CompareOptions{Rules: e.rules, Resamples: req.Resamples, Seed: req.Seed}
+	opt := impact.CompareOptions{Rules: l.reports.rules, Resamples: req.Resamples, Seed: req.Seed}
 
 	var c impact.Comparison
 	switch {
@@ -107,20 +107,20 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 			period = metrics.LastWholeWeeks(now, window/7, loc)
 		}
 		opt.Kind = impact.CompareScopes
-		ra, err := e.Resolve(ctx, req.Scope)
+		ra, err := l.reports.Resolve(ctx, req.Scope)
 		if err != nil {
 			return c, err
 		}
-		rb, err := e.Resolve(ctx, *req.ScopeB)
+		rb, err := l.reports.Resolve(ctx, *req.ScopeB)
 		if err != nil {
 			return c, err
 		}
 		measured := cutAtNow(period, now)
-		dsA, err := e.Dataset(ctx, ra, measured)
+		dsA, err := l.reports.Dataset(ctx, ra, measured)
 		if err != nil {
 			return c, fmt.Errorf("compare: %w", err)
 		}
-		dsB, err := e.Dataset(ctx, rb, measured)
+		dsB, err := l.reports.Dataset(ctx, rb, measured)
 		if err != nil {
 			return c, fmt.Errorf("compare: %w", err)
 		}
@@ -139,12 +139,12 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 		if !a.To.After(b.From) {
 			opt.Break = b.From
 		}
-		r, err := e.Resolve(ctx, req.Scope)
+		r, err := l.reports.Resolve(ctx, req.Scope)
 		if err != nil {
 			return c, err
 		}
 		ma, mb := cutAtNow(a, now), cutAtNow(b, now)
-		ds, err := e.Dataset(ctx, r, metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)})
+		ds, err := l.reports.Dataset(ctx, r, metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)})
 		if err != nil {
 			return c, fmt.Errorf("compare: %w", err)
 		}
@@ -162,7 +162,7 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 	opt.Kind = impact.CompareDate
 	var decision *impact.ComparedDecision
 	if req.DecisionID != 0 {
-		d, err := e.st.DecisionByID(ctx, req.DecisionID)
+		d, err := l.st.DecisionByID(ctx, req.DecisionID)
 		if err != nil {
 			return c, err
 		}
@@ -177,14 +177,14 @@ func (e *Engine) compare(ctx context.Context, req CompareRequest, now time.Time)
 	}
 	at = dayStart(at, loc)
 	opt.Break = at
-	r, err := e.Resolve(ctx, scope)
+	r, err := l.reports.Resolve(ctx, scope)
 	if err != nil {
 		return c, err
 	}
 	before := metrics.Window{From: metrics.AddDays(at, -window), To: at}
 	after := metrics.Window{From: metrics.AddDays(at, gap), To: metrics.AddDays(at, gap+window)}
 	mb, ma := cutAtNow(before, now), cutAtNow(after, now)
-	ds, err := e.Dataset(ctx, r, metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)})
+	ds, err := l.reports.Dataset(ctx, r, metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)})
 	if err != nil {
 		return c, fmt.Errorf("compare: %w", err)
 	}

@@ -28,8 +28,9 @@ var (
 )
 
 type cmpOrg struct {
-	st  *store.Store
-	eng *engine.Engine
+	st     *store.Store
+	derive *engine.Deriver
+	log    *engine.DecisionLog
 }
 
 func newCmpOrg(t *testing.T) cmpOrg {
@@ -85,11 +86,12 @@ func newCmpOrg(t *testing.T) cmpOrg {
 		"acme/api":    {Source: "deployments", Link: "time"},
 		"acme/worker": {Source: "deployments", Link: "time"},
 	}
-	eng := engine.New(st, metrics.DefaultRules(), rules)
-	if err := eng.Derive(ctx); err != nil {
+	org := cmpOrg{st: st, derive: engine.NewDeriver(st, metrics.DefaultRules(), rules),
+		log: engine.NewDecisionLog(engine.NewReports(st, metrics.DefaultRules(), nil))}
+	if err := org.derive.Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return cmpOrg{st: st, eng: eng}
+	return org
 }
 
 func cmpMeasure(t *testing.T, c impact.Comparison, key string) impact.MeasureComparison {
@@ -105,7 +107,7 @@ func cmpMeasure(t *testing.T, c impact.Comparison, key string) impact.MeasureCom
 
 func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 	org := newCmpOrg(t)
-	c, err := org.eng.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
+	c, err := org.log.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +153,7 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 
 	// A scope given explicitly wins over the decision's: with the worker
 	// repo alone nothing changes.
-	c, err = org.eng.Compare(context.Background(), engine.CompareRequest{DecisionID: 1, Scope: engine.Scope{Repos: []string{"acme/worker"}}}, cmpEnd)
+	c, err = org.log.Compare(context.Background(), engine.CompareRequest{DecisionID: 1, Scope: engine.Scope{Repos: []string{"acme/worker"}}}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +165,7 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 func TestCompareAtWithGapAndPartialAfter(t *testing.T) {
 	org := newCmpOrg(t)
 	now := cmpT.AddDate(0, 0, 7*4+3).Add(12 * time.Hour) // 4½ weeks after, minus the gap
-	c, err := org.eng.Compare(context.Background(), engine.CompareRequest{At: cmpT, WindowDays: 42, GapDays: 7, Scope: engine.Scope{Team: "core"}}, now)
+	c, err := org.log.Compare(context.Background(), engine.CompareRequest{At: cmpT, WindowDays: 42, GapDays: 7, Scope: engine.Scope{Team: "core"}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +198,7 @@ func TestComparePeriodsAndScopes(t *testing.T) {
 	ctx := context.Background()
 	a := metrics.Window{From: cmpStart, To: cmpStart.AddDate(0, 0, 56)}
 	b := metrics.Window{From: cmpT.AddDate(0, 0, 14), To: cmpT.AddDate(0, 0, 70)}
-	c, err := org.eng.Compare(ctx, engine.CompareRequest{PeriodA: a, PeriodB: b, Scope: engine.Scope{Repos: []string{"acme/api"}}}, cmpEnd)
+	c, err := org.log.Compare(ctx, engine.CompareRequest{PeriodA: a, PeriodB: b, Scope: engine.Scope{Repos: []string{"acme/api"}}}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +212,7 @@ func TestComparePeriodsAndScopes(t *testing.T) {
 	// Scope against scope over one period: api (fast after T) against
 	// worker.
 	sb := engine.Scope{Repos: []string{"acme/worker"}}
-	c, err = org.eng.Compare(ctx, engine.CompareRequest{Scope: engine.Scope{Repos: []string{"acme/api"}}, ScopeB: &sb, PeriodA: b}, cmpEnd)
+	c, err = org.log.Compare(ctx, engine.CompareRequest{Scope: engine.Scope{Repos: []string{"acme/api"}}, ScopeB: &sb, PeriodA: b}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +224,7 @@ func TestComparePeriodsAndScopes(t *testing.T) {
 		t.Errorf("lead time: %s", lt.Summary)
 	}
 	// Without a period: the last 8 whole weeks before now.
-	c, err = org.eng.Compare(ctx, engine.CompareRequest{ScopeB: &sb}, cmpEnd.AddDate(0, 0, 3))
+	c, err = org.log.Compare(ctx, engine.CompareRequest{ScopeB: &sb}, cmpEnd.AddDate(0, 0, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +254,7 @@ func TestCompareRefusesBadRequests(t *testing.T) {
 		{engine.CompareRequest{At: cmpT, Scope: engine.Scope{Repos: []string{"acme/nope"}}}, engine.ErrUnknownScope, "acme/nope"},
 	}
 	for _, tc := range cases {
-		_, err := org.eng.Compare(ctx, tc.req, cmpEnd)
+		_, err := org.log.Compare(ctx, tc.req, cmpEnd)
 		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.mention) {
 			t.Errorf("%+v: error %v, want %v mentioning %q", tc.req, err, tc.want, tc.mention)
 		}
@@ -261,11 +263,11 @@ func TestCompareRefusesBadRequests(t *testing.T) {
 
 func TestCompareIsStableAcrossRuns(t *testing.T) {
 	org := newCmpOrg(t)
-	a, err := org.eng.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
+	a, err := org.log.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := org.eng.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
+	b, _ := org.log.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {

@@ -27,18 +27,17 @@ func demoRules() map[string]metrics.RepoRules {
 }
 
 // demoStore is the demo organisation, derived (with its rollups built).
-func demoStore(t *testing.T) (*store.Store, *engine.Engine) {
+func demoStore(t *testing.T) (*store.Store, *engine.Reports) {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.New(t)
 	if _, err := demo.Generate(ctx, st, demo.Options{End: demoEnd}); err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(st, metrics.DefaultRules(), demoRules())
-	if err := eng.Derive(ctx); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), demoRules()).Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return st, eng
+	return st, engine.NewReports(st, metrics.DefaultRules(), nil)
 }
 
 func toJSON(t *testing.T, v any) string {
@@ -53,7 +52,7 @@ func toJSON(t *testing.T, v any) string {
 // rowReport is the report of the facts of the rows a report over w reads:
 // what a rollup report must equal. (metrics' TestDemoReportsAreTheReference
 // holds both to the reference implementation.)
-func rowReport(t *testing.T, eng *engine.Engine, sc engine.Scope, w metrics.Window, now time.Time) metrics.Report {
+func rowReport(t *testing.T, eng *engine.Reports, sc engine.Scope, w metrics.Window, now time.Time) metrics.Report {
 	t.Helper()
 	ctx := context.Background()
 	r, err := eng.Resolve(ctx, sc)
@@ -93,7 +92,7 @@ func TestRollupReportIsRowReport(t *testing.T) {
 	// All of the history (and beyond), for the whole organisation only:
 	// from rows, it is the slow one.
 	all := metrics.Window{From: demoEnd.AddDate(-2, 0, 0), To: demoEnd.AddDate(0, 0, 7)}
-	check := func(eng *engine.Engine, what string, scopes ...engine.Scope) {
+	check := func(eng *engine.Reports, what string, scopes ...engine.Scope) {
 		t.Helper()
 		for _, sc := range scopes {
 			ws := windows
@@ -135,13 +134,13 @@ func TestRollupReportIsRowReport(t *testing.T) {
 	rules := metrics.DefaultRules()
 	rules.Location, _ = time.LoadLocation("America/New_York")
 	rules.IncludeBotChanges = true
-	check(engine.New(st, rules, demoRules()), "New York, bots included", scopes[1], scopes[2])
+	check(engine.NewReports(st, rules, nil), "New York, bots included", scopes[1], scopes[2])
 
 	// Other bot rules: the rollups were built with the default ones, so
 	// every repo is read from its rows.
 	other := metrics.DefaultRules()
 	other.Bots = regexp.MustCompile(`^alice`)
-	check(engine.New(st, other, demoRules()), "other bot rules", scopes[1])
+	check(engine.NewReports(st, other, nil), "other bot rules", scopes[1])
 
 	// A CI run written after the derive: catalog's rollup is stale.
 	repos, _ := st.Repos(ctx)
@@ -161,7 +160,7 @@ func TestRollupReportIsRowReport(t *testing.T) {
 	}
 	fresh(4)
 	check(eng, "a CI run written since", scopes[2], engine.Scope{Team: "platform"})
-	if err := eng.Derive(ctx, catalog); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), demoRules()).Derive(ctx, catalog); err != nil {
 		t.Fatal(err)
 	}
 	fresh(5)

@@ -73,12 +73,12 @@ func WithSlowestChanges(n int) ViewOption { return func(o *viewOptions) { o.slow
 // The reports come from facts (the rollups; see cache.go for how they are
 // kept between requests); the rows, which pages list under their figures,
 // are loaded unless WithoutRows.
-func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.Time, opts ...ViewOption) (*View, error) {
+func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now time.Time, opts ...ViewOption) (*View, error) {
 	var o viewOptions
 	for _, opt := range opts {
 		opt(&o)
 	}
-	m, gen, genOK, err := e.meta(ctx)
+	m, gen, genOK, err := rp.meta(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -86,17 +86,17 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, e.rules.Location), HasPrevious: o.previous, Now: now, Rules: e.rules}
+	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, rp.rules.Location), HasPrevious: o.previous, Now: now, Rules: rp.rules}
 	v.Repos, v.Teams = m.byID, m.teams // shared: read only
-	if v.Decisions, err = e.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
+	if v.Decisions, err = rp.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}
-	if v.reports, err = e.viewReports(ctx, gen, genOK, r, w, v.Previous, o.previous); err != nil {
+	if v.reports, err = rp.viewReports(ctx, gen, genOK, r, w, v.Previous, o.previous); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}
-	v.open = metrics.OpenWorkOf(v.reports.open, e.rules, now)
+	v.open = metrics.OpenWorkOf(v.reports.open, rp.rules, now)
 	if o.slowest > 0 && (o.slowest <= len(v.reports.slowest) || v.reports.slowestComplete()) {
-		if v.slowest, err = e.slowestChanges(ctx, v, o.slowest); err != nil {
+		if v.slowest, err = rp.slowestChanges(ctx, v, o.slowest); err != nil {
 			return nil, fmt.Errorf("load view: %w", err)
 		}
 	}
@@ -114,16 +114,16 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 		runs      []store.CIRun
 		ciErr     error
 	)
-	wg.Go(func() { runs, ciErr = e.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To) })
+	wg.Go(func() { runs, ciErr = rp.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To) })
 	err = func() error {
 		var err error
-		if changes, err = e.st.ChangesForWindow(ctx, r.IDs, w.From, w.To); err != nil {
+		if changes, err = rp.st.ChangesForWindow(ctx, r.IDs, w.From, w.To); err != nil {
 			return err
 		}
-		if deps, err = e.st.DeploymentsForWindow(ctx, r.IDs, w.From, w.To); err != nil {
+		if deps, err = rp.st.DeploymentsForWindow(ctx, r.IDs, w.From, w.To); err != nil {
 			return err
 		}
-		incidents, err = e.st.IncidentsForWindow(ctx, r.IDs, w.From, w.To)
+		incidents, err = rp.st.IncidentsForWindow(ctx, r.IDs, w.From, w.To)
 		return err
 	}()
 	wg.Wait()
@@ -136,13 +136,13 @@ func (e *Engine) View(ctx context.Context, sc Scope, w metrics.Window, now time.
 
 // slowestChanges loads the n slowest changes of the view's window, as
 // LeadTimeRows gives them, from the ids its facts name.
-func (e *Engine) slowestChanges(ctx context.Context, v *View, n int) ([]metrics.ChangeTiming, error) {
+func (rp *Reports) slowestChanges(ctx context.Context, v *View, n int) ([]metrics.ChangeTiming, error) {
 	top := firstN(v.reports.slowest, n)
 	ids := make([]int64, len(top))
 	for i, s := range top {
 		ids[i] = s.ChangeID
 	}
-	cs, err := e.st.ChangesByID(ctx, ids)
+	cs, err := rp.st.ChangesByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -230,12 +230,3 @@ func (v *View) Weekly() []metrics.WeekReport {
 
 // RepoName is the name of a repo by id ("" when unknown).
 func (v *View) RepoName(id int64) string { return v.Repos[id].Name }
-
-// TeamList returns the teams: the config's when the engine has them, else
-// the ones recorded in the database.
-func (e *Engine) TeamList(ctx context.Context) ([]store.Team, error) {
-	if e.Teams != nil {
-		return e.Teams, nil
-	}
-	return e.st.Teams(ctx)
-}

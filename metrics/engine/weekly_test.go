@@ -90,11 +90,10 @@ func TestWeeklyReviewOnAStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(st, metrics.DefaultRules(), map[string]metrics.RepoRules{"acme/api": {Source: "deployments", Link: "time"}})
-	if err := eng.Derive(ctx); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), map[string]metrics.RepoRules{"acme/api": {Source: "deployments", Link: "time"}}).Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rev, err := eng.WeeklyReview(ctx, engine.Scope{}, week, now)
+	rev, err := engine.NewReports(st, metrics.DefaultRules(), nil).WeeklyReview(ctx, engine.Scope{}, week, now)
 	if err != nil {
 		t.Fatal(err)
 	}
