@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/web"
 )
 
@@ -75,7 +76,7 @@ func FuzzParseQuery(f *testing.F) {
 		if !q.Window.From.Before(q.Window.To) {
 			t.Fatalf("%q: empty window %v", raw, q.Window)
 		}
-		if q.Window.To.Sub(q.Window.From) > time.Duration(web.MaxWeeks+1)*7*24*time.Hour {
+		if q.Window.To.Sub(q.Window.From) > time.Duration(query.MaxWeeks+1)*7*24*time.Hour {
 			t.Fatalf("%q: window of %v", raw, q.Window.To.Sub(q.Window.From))
 		}
 	})
