@@ -57,6 +57,7 @@ func FuzzParseQuery(f *testing.F) {
 		"", "team=checkout", "repo=a&repo=b,c", "weeks=12", "weeks=-1", "from=2026-13-01", "from=2026-02-01&to=2026-01-01",
 		"to=2026-03-02", "week=2026-02-30", "sort=size&dir=desc&page=2&per_page=500", "q=%00", "team=%E2%80%AE",
 		"from=0001-01-01", "per_page=1e9", "state=open&kind=failed&status=resolved&download=1", "weeks=520", "weeks=521",
+		"week=2999-01-01", "decision=1&weeks=4", "at=2026-01-05&weeks=4&window=2w", "period_a=2026-01-05..2026-03-02&period_b=x",
 	} {
 		f.Add(seed)
 	}

@@ -73,67 +73,53 @@ func TestWindow(t *testing.T) {
 // TestSurfacesSayTheSame: each mistake gets the same words on the command
 // line and from the web, the parameter named as each writes it.
 func TestSurfacesSayTheSame(t *testing.T) {
+	window := func(p query.Parser, v url.Values) error { _, err := p.Window(v); return err }
+	compare := func(p query.Parser, v url.Values) error { _, err := p.Compare(v); return err }
 	for _, c := range []struct {
+		read       func(query.Parser, url.Values) error
 		raw        string
 		flags, web string
 	}{
-		{"from=2026-13-01",
+		{window, "from=2026-13-01",
 			`--from "2026-13-01" is not a date: month out of range; write it as YYYY-MM-DD, for example 2026-03-02`,
 			`from "2026-13-01" is not a date: month out of range; write it as YYYY-MM-DD, for example 2026-03-02`},
-		{"from=2026-06-01&to=2026-03-01",
+		{window, "from=2026-06-01&to=2026-03-01",
 			"the window is empty: --from 2026-06-01 is not before --to 2026-03-01",
 			"the window is empty: from 2026-06-01 is not before to 2026-03-01"},
-		{"weeks=4&to=2026-03-01",
+		{window, "weeks=4&to=2026-03-01",
 			"--weeks cannot be combined with --from or --to; give either --weeks N or --from YYYY-MM-DD --to YYYY-MM-DD",
 			"weeks cannot be combined with from or to; give either weeks=N or from=YYYY-MM-DD&to=YYYY-MM-DD"},
-		{"weeks=521",
+		{window, "weeks=521",
 			`--weeks "521" is not a number of weeks between 1 and 520`,
 			`weeks "521" is not a number of weeks between 1 and 520`},
-		{"from=1990-01-01&to=2026-01-01",
+		{window, "from=1990-01-01&to=2026-01-01",
 			"the window from 1990-01-01 to 2026-01-01 is longer than 520 weeks; choose a shorter one",
 			"the window from 1990-01-01 to 2026-01-01 is longer than 520 weeks; choose a shorter one"},
-		{"from=1969-12-29",
+		{window, "from=1969-12-29",
 			"--from 1969-12-29 is out of range: give a date between 1970 and 2200",
 			"from 1969-12-29 is out of range: give a date between 1970 and 2200"},
-	} {
-		for _, s := range []struct {
-			surface query.Surface
-			want    string
-		}{{query.Flags, c.flags}, {query.Params, c.web}} {
-			_, err := query.New(s.surface, now, time.UTC).Window(values(c.raw))
-			var bad *query.BadInput
-			if !errors.As(err, &bad) || bad.Msg != s.want {
-				t.Errorf("%s on %v:\n got %v\nwant %s", c.raw, s.surface, err, s.want)
-			}
-		}
-	}
-
-	for _, c := range []struct {
-		raw        string
-		flags, web string
-	}{
-		{"period_a=2026-01-05&period_b=2026-06-01..2026-07-27",
+		{compare, "period_a=2026-01-05&period_b=2026-06-01..2026-07-27",
 			`--period-a "2026-01-05" is not a period: want FROM..TO, like 2026-01-05..2026-03-02 (TO is the day after it)`,
 			`period_a "2026-01-05" is not a period: want FROM..TO, like 2026-01-05..2026-03-02 (TO is the day after it)`},
-		{"decision=x",
+		{compare, "decision=x",
 			`--decision "x" is not a decision id: give the number the decision log shows, like --decision 1`,
 			`decision "x" is not a decision id: give the number the decision log shows, like decision=1`},
-		{"at=2026-04-27&window=eight",
+		{compare, "at=2026-04-27&window=eight",
 			`--window "eight" is not a length: give weeks like --window 8w or days like --window 10d`,
 			`window "eight" is not a length: give weeks like window=8w or days like window=10d`},
-		{"at=2026-04-27&window=3d",
+		{compare, "at=2026-04-27&window=3d",
 			`--window "3d" is shorter than a week: give weeks like --window 8w or days like --window 56d`,
 			`window "3d" is shorter than a week: give weeks like window=8w or days like window=56d`},
-		{"at=2026-04-27&window=4w&weeks=4",
+		{compare, "at=2026-04-27&window=4w&weeks=4",
 			"--weeks cannot be combined with --window: give each side's length once, like --weeks 8 or --window 8w",
 			"weeks cannot be combined with window: give each side's length once, like weeks=8 or window=8w"},
-		{"decision=1&at=2026-01-05",
+		{compare, "decision=1&at=2026-01-05",
 			"give one thing to compare: --decision ID, --at YYYY-MM-DD, --period-a … --period-b …, or --vs-team / --vs-repo — not several",
 			"give one thing to compare: decision=ID, at=YYYY-MM-DD, period_a=…&period_b=…, or vs_team / vs_repo — not several"},
-		{"period=2026-01-05..2026-03-02",
+		{compare, "period=2026-01-05..2026-03-02",
 			"--period goes with --vs-team or --vs-repo; to compare two periods give --period-a FROM..TO --period-b FROM..TO",
 			"period goes with vs_team or vs_repo; to compare two periods give period_a=FROM..TO&period_b=FROM..TO"},
-		{"vs_team=platform&gap=1w",
+		{compare, "vs_team=platform&gap=1w",
 			"--gap applies before and after a date; two scopes are compared over one period (drop --gap)",
 			"gap applies before and after a date; two scopes are compared over one period (drop gap)"},
 	} {
@@ -141,8 +127,9 @@ func TestSurfacesSayTheSame(t *testing.T) {
 			surface query.Surface
 			want    string
 		}{{query.Flags, c.flags}, {query.Params, c.web}} {
-			_, err := query.New(s.surface, now, time.UTC).Compare(values(c.raw))
-			if err == nil || err.Error() != s.want {
+			err := c.read(query.New(s.surface, now, time.UTC), values(c.raw))
+			var bad *query.BadInput
+			if !errors.As(err, &bad) || bad.Msg != s.want {
 				t.Errorf("%s on %v:\n got %v\nwant %s", c.raw, s.surface, err, s.want)
 			}
 		}
