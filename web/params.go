@@ -27,7 +27,6 @@ type Query struct {
 	From, To string
 
 	Week     time.Time         // week: the Monday of the week to review; the last complete one by default
-	HasWeek  bool              // whether week was given
 	List     store.ListOptions // sort, dir, page, per_page
 	State    string            // changes: open, merged, closed
 	Kind     string            // deployments: production, failed, rework, rollback, failed_attempt
@@ -77,7 +76,7 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 		return q, err
 	}
 	q.Window, q.Weeks, q.From, q.To = w.Window, w.Weeks, w.FromParam, w.ToParam
-	if q.Week, q.HasWeek, err = p.Week(v); err != nil {
+	if q.Week, err = p.Week(v); err != nil {
 		return q, err
 	}
 

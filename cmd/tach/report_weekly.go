@@ -42,7 +42,7 @@ func runReportWeekly(ctx context.Context, env *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	start, _, err := p.Week(v)
+	start, err := p.Week(v)
 	if err != nil {
 		return err
 	}

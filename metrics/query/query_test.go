@@ -147,15 +147,15 @@ func TestSurfacesSayTheSame(t *testing.T) {
 
 func TestWeek(t *testing.T) {
 	p := query.New(query.Flags, now, time.UTC)
-	start, given, err := p.Week(values(""))
-	if err != nil || given || !start.Equal(time.Date(2026, 2, 23, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("default week %v %v %v", start, given, err)
+	start, err := p.Week(values(""))
+	if err != nil || !start.Equal(time.Date(2026, 2, 23, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("default week %v %v", start, err)
 	}
-	start, given, err = p.Week(values("week=2026-02-12"))
-	if err != nil || !given || !start.Equal(time.Date(2026, 2, 9, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("week of 2026-02-12: %v %v %v", start, given, err)
+	start, err = p.Week(values("week=2026-02-12"))
+	if err != nil || !start.Equal(time.Date(2026, 2, 9, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("week of 2026-02-12: %v %v", start, err)
 	}
-	_, _, err = p.Week(values("week=2026-03-03"))
+	_, err = p.Week(values("week=2026-03-03"))
 	if err == nil || err.Error() != "--week 2026-03-03: the week of 2026-03-02 is not complete yet (it ends on 2026-03-09); choose an earlier week" {
 		t.Errorf("this week: %v", err)
 	}
@@ -233,8 +233,8 @@ func FuzzSurfacesAgree(f *testing.F) {
 		if errW == nil && (!ww.From.Before(ww.To) || ww.To.Sub(ww.From) > time.Duration(query.MaxWeeks+1)*7*24*time.Hour) {
 			t.Fatalf("window of %q: %v", raw, ww.Window)
 		}
-		kw, _, errW := web.Week(v)
-		kc, _, errC := cli.Week(v)
+		kw, errW := web.Week(v)
+		kc, errC := cli.Week(v)
 		agree("week", kw, kc, errW, errC)
 		cw, errW := web.Compare(v)
 		cc, errC := cli.Compare(v)

@@ -140,20 +140,20 @@ func (s Surface) weeks(value string) (int, error) {
 // Week reads week, any day of the week to review, and returns the Monday
 // that starts that week; without week, the last complete week. A week
 // that is not over at now cannot be reviewed.
-func (p Parser) Week(v url.Values) (start time.Time, given bool, err error) {
+func (p Parser) Week(v url.Values) (time.Time, error) {
 	value := get(v, "week")
 	if value == "" {
-		return review.LastCompleteWeek(p.now, p.loc), false, nil
+		return review.LastCompleteWeek(p.now, p.loc), nil
 	}
 	day, err := p.Day("week", value)
 	if err != nil {
-		return day, true, err
+		return day, err
 	}
-	start, err = review.WeekOf(day, p.now, p.loc)
+	start, err := review.WeekOf(day, p.now, p.loc)
 	if errors.Is(err, review.ErrWeekNotComplete) {
-		return start, true, p.bad("week", "%s %s: %s", p.Name("week"), value, strings.TrimPrefix(err.Error(), review.ErrWeekNotComplete.Error()+": "))
+		return start, p.bad("week", "%s %s: %s", p.Name("week"), value, strings.TrimPrefix(err.Error(), review.ErrWeekNotComplete.Error()+": "))
 	}
-	return start, true, err
+	return start, err
 }
 
 // ParseSpan reads a length: weeks (8w), days (10d) or a bare number of
