@@ -40,8 +40,9 @@ func (s *Sink) State(ctx context.Context, resource string) (store.SyncState, err
 // decide what it must ask the API again. A provider reads the store only
 // through these, and writes only through Commit's Batch.
 
-// allTimeFrom and allTimeTo bound a window that holds every stored row.
-var allTimeFrom, allTimeTo = time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+// allTimeFrom and allTimeTo bound a window that holds every stored row
+// (Unix seconds, as the store reads windows).
+var allTimeFrom, allTimeTo = int64(0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 
 // StoredRepo is the repo's own row (default branch, url, ...).
 func (s *Sink) StoredRepo(ctx context.Context) (store.Repo, error) {

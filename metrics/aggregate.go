@@ -109,7 +109,7 @@ type Aggregate struct {
 // NewAggregate starts the report of w under r.
 func NewAggregate(w Window, r Rules) *Aggregate {
 	a := &Aggregate{w: w, r: r}
-	a.lo, a.hi = WindowSeconds(w)
+	a.lo, a.hi = w.Seconds()
 	return a
 }
 
@@ -315,7 +315,7 @@ type Aggregates struct {
 func NewAggregates(w, prev Window, r Rules) *Aggregates {
 	as := &Aggregates{Window: NewAggregate(w, r), weeks: Weeks(w, r.Timezone())}
 	for _, wk := range as.weeks {
-		lo, hi := WindowSeconds(wk)
+		lo, hi := wk.Seconds()
 		as.weekLo, as.weekHi = append(as.weekLo, lo), append(as.weekHi, hi)
 		as.Weeks = append(as.Weeks, NewAggregate(wk, r))
 	}

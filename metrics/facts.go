@@ -190,22 +190,10 @@ func shippedFact(c Change) (ShippedFact, bool) {
 	return s, true
 }
 
-// WindowSeconds is a window as whole Unix seconds: a time t of whole
-// seconds is in w exactly when lo ≤ t < hi.
-func WindowSeconds(w Window) (lo, hi int64) {
-	ceil := func(t time.Time) int64 {
-		if t.Nanosecond() > 0 {
-			return t.Unix() + 1
-		}
-		return t.Unix()
-	}
-	return ceil(w.From), ceil(w.To)
-}
-
 // Keep returns the facts placed in w (and every open change): a report
 // over w from them is the report from all of f.
 func (f Facts) Keep(w Window) Facts {
-	lo, hi := WindowSeconds(w)
+	lo, hi := w.Seconds()
 	in := func(t int64) bool { return t >= lo && t < hi }
 	return Facts{
 		Shipped:       keepFacts(f.Shipped, func(s ShippedFact) bool { return in(s.At) }),
@@ -262,7 +250,7 @@ func OpenWorkOf(open []OpenFact, r Rules, now time.Time) OpenWork {
 func deployDaysOf(sorted []int64, periods []Window, loc *time.Location) []float64 {
 	out := make([]float64, len(periods))
 	for i, p := range periods {
-		lo, hi := WindowSeconds(p)
+		lo, hi := p.Seconds()
 		k, _ := slices.BinarySearch(sorted, lo)
 		days := 0
 		var last civilDate
@@ -325,7 +313,7 @@ func WeeklyFacts(f Facts, w Window, r Rules, now time.Time) []WeekReport {
 func SplitFacts(f Facts, periods []Window) []Facts {
 	los, his := make([]int64, len(periods)), make([]int64, len(periods))
 	for i, p := range periods {
-		los[i], his[i] = WindowSeconds(p)
+		los[i], his[i] = p.Seconds()
 	}
 	// which is the period holding t, or −1.
 	which := func(t int64) int {

@@ -24,7 +24,8 @@ var layers = map[string][]string{
 	"metrics/review": {"metrics", "metrics/stats"},
 	"metrics/radar":  {"metrics", "metrics/stats"},
 	"metrics/render": {"metrics", "metrics/stats", "metrics/impact", "metrics/review"},
-	"metrics/engine": {"metrics", "metrics/stats", "metrics/impact", "metrics/review", "metrics/render", "store"},
+	"metrics/query":  {"metrics", "metrics/review"},
+	"metrics/engine": {"metrics", "metrics/stats", "metrics/impact", "metrics/review", "metrics/render", "metrics/query", "store"},
 }
 
 const module = "github.com/tach-dev/tach/"

@@ -241,6 +241,22 @@ func (w Window) Contains(t time.Time) bool {
 // Days is the window's length in days.
 func (w Window) Days() float64 { return w.To.Sub(w.From).Hours() / 24 }
 
+// Seconds is the window in the form everything below the parser reads —
+// the facts, the rollups' period indices, the report cache's key and the
+// store's queries: whole Unix seconds, a time t of whole seconds being in
+// w exactly when lo ≤ t < hi. Every one of them converts through it, so
+// they agree on what the window holds. A window tach parses has whole
+// seconds at both ends (metrics/query), where this is exact.
+func (w Window) Seconds() (lo, hi int64) {
+	ceil := func(t time.Time) int64 {
+		if t.Nanosecond() > 0 {
+			return t.Unix() + 1
+		}
+		return t.Unix()
+	}
+	return ceil(w.From), ceil(w.To)
+}
+
 // Dataset is the rows of one scope and window, as Derive annotated them:
 // what FactsOf reduces and the row functions list. It may hold more rows
 // than the window needs; they filter.

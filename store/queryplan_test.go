@@ -150,13 +150,13 @@ func TestHotQueriesSearchIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, err := st.ChangesForWindow(ctx, scope, from, to)
+		_, err := st.ChangesForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
-		_, err = st.DeploymentsForWindow(ctx, scope, from, to)
+		_, err = st.DeploymentsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
-		_, err = st.IncidentsForWindow(ctx, scope, from, to)
+		_, err = st.IncidentsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
-		_, err = st.CIRunsForWindow(ctx, scope, from, to)
+		_, err = st.CIRunsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
 		must(st.ReadRollups(ctx, func(r *RollupRead) error {
 			if _, err := r.Fresh(ctx, scope, "v"); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
@@ -32,9 +33,9 @@ const methodsURL = "https://github.com/tach-dev/tach/blob/main/docs/decision-imp
 // log's errors turned into what the reader should see.
 func (s *Server) compare(ctx context.Context, q Query) (impact.Comparison, error) {
 	if !q.Compare.HasAnchor() {
-		return impact.Comparison{}, badRequestf("nothing to compare: give decision=ID, at=YYYY-MM-DD, period_a=FROM..TO&period_b=FROM..TO, or vs_team= / vs_repo=")
+		return impact.Comparison{}, query.Params.NothingToCompare()
 	}
-	c, err := s.decisions.Compare(ctx, compareRequest(q), s.now())
+	c, err := s.decisions.Compare(ctx, engine.CompareRequestOf(q.Scope, q.Compare), s.now())
 	switch {
 	case err == nil:
 		return c, nil
@@ -523,7 +524,7 @@ func compareForms(q Query, decisions []store.Decision, ch scopeChoices) template
 			days = def
 		}
 		for _, ch := range choices {
-			d, _ := engine.ParseSpan(ch.value)
+			d, _ := query.ParseSpan(ch.value)
 			sel := d == days && !found
 			found = found || sel
 			out = append(out, templates.Option{Value: ch.value, Label: ch.label, Selected: sel})

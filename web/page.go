@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -112,7 +113,7 @@ func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter 
 	for _, n := range []int{4, 12, 26, 52} {
 		v := cloneValues(scope)
 		v.Set("weeks", strconv.Itoa(n))
-		active := q.Weeks == n || (n == DefaultWeeks && q.Weeks == 0 && q.From == "" && q.To == "")
+		active := q.Weeks == n || (n == query.DefaultWeeks && q.Weeks == 0 && q.From == "" && q.To == "")
 		f.Presets = append(f.Presets, templates.Link{Label: fmt.Sprintf("%d weeks", n), Href: link(path, v), Active: active})
 	}
 	return f

@@ -25,15 +25,7 @@ func (s *Server) weeklyReview(r *http.Request) (Query, review.Review, error) {
 	if err != nil {
 		return q, review.Review{}, err
 	}
-	now := s.now()
-	loc := s.reports.Rules().Location
-	week := review.LastCompleteWeek(now, loc)
-	if q.HasWeek {
-		if week, err = review.WeekOf(q.Week, now, loc); err != nil {
-			return q, review.Review{}, err
-		}
-	}
-	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, week, now)
+	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, q.Week, s.now())
 	return q, rev, err
 }
 

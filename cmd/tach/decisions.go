@@ -7,13 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -152,14 +152,6 @@ func splitArgs(fs *flag.FlagSet, args []string, what string) (string, error) {
 	return id, nil
 }
 
-func parseDecisionID(s string) (int64, error) {
-	id, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, usagef("%q is not a decision id (a number; see `tach decisions list`)", s)
-	}
-	return id, nil
-}
-
 func runDecisionsAdd(ctx context.Context, env *cli, args []string) error {
 	fs := newFlags(env, "decisions add", "--date YYYY-MM-DD --title T --kind K [--team T | --repo R...] [--note N] [--link URL] [--config F | --db F]")
 	var src sourceFlags
@@ -260,7 +252,7 @@ func openDecision(ctx context.Context, fs *flag.FlagSet, args []string, op strin
 	if err != nil {
 		return nil, store.Decision{}, err
 	}
-	id, err := parseDecisionID(arg)
+	id, err := query.Flags.DecisionID("", arg)
 	if err != nil {
 		return nil, store.Decision{}, err
 	}
@@ -317,7 +309,7 @@ func runDecisionsList(ctx context.Context, env *cli, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if _, err := query.Flags.Choice("format", *format, "text", "json"); err != nil {
 		return err
 	}
 	ws, err := src.open(ctx, true)
@@ -361,7 +353,7 @@ func runDecisionsCandidates(ctx context.Context, env *cli, args []string) error 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if _, err := query.Flags.Choice("format", *format, "text", "json"); err != nil {
 		return err
 	}
 	ws, err := src.open(ctx, true)

@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/metrics/render"
 )
 
@@ -44,82 +45,41 @@ func runReport(ctx context.Context, env *cli, args []string) error {
 	return run(ctx, env, args[1:])
 }
 
-// scopeFlags are the scope and window flags of reports.
-type scopeFlags struct {
-	repos    repeated
-	team     string
-	from, to string
+// scopeFlags registers --repo and --team: what a report covers. Like every
+// flag of a report, metrics/query reads them (given).
+func scopeFlags(fs *flag.FlagSet, what string) {
+	fs.Var(new(repeated), "repo", "a repo to "+what+" (owner/name or group/project); repeat for several")
+	fs.String("team", "", "a team of the config to "+what)
 }
 
-func (f *scopeFlags) register(fs *flag.FlagSet) {
-	fs.Var(&f.repos, "repo", "a repo to report on (owner/name or group/project); repeat for several")
-	fs.StringVar(&f.team, "team", "", "a team of the config to report on")
-	fs.StringVar(&f.from, "from", "", "first day of the window, `YYYY-MM-DD` (default: 12 whole weeks before the current week)")
-	fs.StringVar(&f.to, "to", "", "day after the window, `YYYY-MM-DD`: the window is [from, to) (default: Monday of the current week)")
+// windowFlags registers --from, --to and --weeks: the window of a report.
+func windowFlags(fs *flag.FlagSet) {
+	fs.String("from", "", fmt.Sprintf("first day of the window, `YYYY-MM-DD` (default: %d whole weeks before the current week)", query.DefaultWeeks))
+	fs.String("to", "", "day after the window, `YYYY-MM-DD`: the window is [from, to) (default: Monday of the current week)")
+	fs.String("weeks", "", fmt.Sprintf("the last `N` whole weeks, Monday to Monday, instead of --from and --to (default %d, at most %d)", query.DefaultWeeks, query.MaxWeeks))
 }
 
-func (f *scopeFlags) scope() engine.Scope {
-	return engine.Scope{Repos: f.repos, Team: f.team}
-}
-
-// window parses --from and --to in loc; the default is the last 12 whole
-// weeks.
-func (f *scopeFlags) window(now time.Time, loc *time.Location) (metrics.Window, error) {
-	w := metrics.LastWholeWeeks(now, 12, loc)
-	if f.from != "" {
-		t, err := parseDay("--from", f.from, loc)
-		if err != nil {
-			return w, err
-		}
-		w.From = t
-	}
-	if f.to != "" {
-		t, err := parseDay("--to", f.to, loc)
-		if err != nil {
-			return w, err
-		}
-		w.To = t
-	} else if f.from != "" && !w.From.Before(w.To) {
-		w.To = now
-	}
-	if !w.From.Before(w.To) {
-		return w, usagef("the window is empty: --from %s is not before --to %s", w.From.In(loc).Format(time.DateOnly), w.To.In(loc).Format(time.DateOnly))
-	}
-	return w, nil
-}
-
-func parseDay(flagName, s string, loc *time.Location) (time.Time, error) {
-	t, err := time.ParseInLocation(time.DateOnly, s, loc)
-	if err != nil {
-		reason := "want YYYY-MM-DD"
-		if pe, ok := err.(*time.ParseError); ok && strings.HasPrefix(pe.Message, ": ") {
-			reason = strings.TrimPrefix(pe.Message, ": ") + "; want YYYY-MM-DD"
-		}
-		return time.Time{}, usagef("%s %q is not a date: %s", flagName, s, reason)
-	}
-	return t, nil
-}
-
-func checkFormat(format string, allowed ...string) error {
-	for _, a := range allowed {
-		if format == a {
-			return nil
-		}
-	}
-	return usagef("--format %q is not one of %s", format, strings.Join(allowed, ", "))
+// given are the flags given on the command line by their query parameter
+// names (--period-a is period_a), for metrics/query to read as it reads
+// the web's query: the same rules and the same words. A flag left at its
+// default is not given.
+func given(fs *flag.FlagSet) url.Values {
+	v := url.Values{}
+	fs.Visit(func(f *flag.Flag) { v.Set(strings.ReplaceAll(f.Name, "-", "_"), f.Value.String()) })
+	return v
 }
 
 func runReportMetrics(ctx context.Context, env *cli, args []string) error {
-	fs := newFlags(env, "report metrics", "[--config F | --db F] [--repo R]... [--team T] [--from YYYY-MM-DD --to YYYY-MM-DD] [--format text|json|markdown]")
+	fs := newFlags(env, "report metrics", "[--config F | --db F] [--repo R]... [--team T] [--from YYYY-MM-DD --to YYYY-MM-DD | --weeks N] [--format text|json|markdown]")
 	var src sourceFlags
-	var sc scopeFlags
 	src.register(fs)
-	sc.register(fs)
+	scopeFlags(fs, "report on")
+	windowFlags(fs)
 	format := fs.String("format", "text", "output `format`: text, json or markdown")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json", "markdown"); err != nil {
+	if _, err := query.Flags.Choice("format", *format, "text", "json", "markdown"); err != nil {
 		return err
 	}
 	ws, err := src.open(ctx, true)
@@ -127,13 +87,17 @@ func runReportMetrics(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	loc := ws.reports.Rules().Location
 	now := time.Now()
-	w, err := sc.window(now, loc)
+	p, v := query.New(query.Flags, now, ws.reports.Rules().Location), given(fs)
+	sc, err := p.Scope(v)
 	if err != nil {
 		return err
 	}
-	rep, err := ws.reports.Report(ctx, sc.scope(), w, now)
+	w, err := p.Window(v)
+	if err != nil {
+		return err
+	}
+	rep, err := ws.reports.Report(ctx, engine.Scope(sc), w.Window, now)
 	if err != nil {
 		return err
 	}

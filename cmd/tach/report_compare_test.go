@@ -166,8 +166,8 @@ func TestReportCompareBadInput(t *testing.T) {
 		args    []string
 		mention string
 	}{
-		{nil, "what to compare"},
-		{[]string{"--decision", "1", "--at", "2026-01-01"}, "only one of"},
+		{nil, "nothing to compare"},
+		{[]string{"--decision", "1", "--at", "2026-01-01"}, "one thing to compare"},
 		{[]string{"--decision", "x"}, "not a decision id"},
 		{[]string{"--decision", "99"}, "decision 99"},
 		{[]string{"--at", "2026-02-30"}, "--at"},

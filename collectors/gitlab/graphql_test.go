@@ -122,7 +122,7 @@ func TestAPipelineUpdatedBehindThePagesIsReadNextTime(t *testing.T) {
 	h.mustSync(r)
 	h.srv.OnRequest = nil
 	h.mustSync(r)
-	runs, err := h.st.CIRunsForWindow(context.Background(), []int64{mustRepoID(t, h.st, p.Path)}, now.Add(-200*time.Hour), now.Add(time.Hour))
+	runs, err := h.st.CIRunsForWindow(context.Background(), []int64{mustRepoID(t, h.st, p.Path)}, now.Add(-200*time.Hour).Unix(), now.Add(time.Hour).Unix())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,7 @@ func testResyncAfterUpdates(t *testing.T, rest bool) {
 	if got := rs.Resources[collectors.ResourceCIRuns]; !rest && got.Requests != 1 {
 		t.Errorf("ci_runs: %d requests, want 1 page of updated pipelines", got.Requests)
 	}
-	incs, _ := h.st.IncidentsForWindow(context.Background(), []int64{mustRepoID(t, h.st, name)}, at(-day), at(30*day))
+	incs, _ := h.st.IncidentsForWindow(context.Background(), []int64{mustRepoID(t, h.st, name)}, at(-day).Unix(), at(30*day).Unix())
 	for _, in := range incs {
 		if in.Title == "Exports time out" {
 			t.Errorf("an issue whose incident label came off is still an incident")

@@ -143,6 +143,10 @@ func (rp *Reports) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _
 	return m, g, ok, nil
 }
 
+// cacheKey names a view's reports: its repos, its window as the facts read
+// it (metrics.Window.Seconds; the windows views are asked for, parsed by
+// metrics/query, have whole seconds at both ends) and whether the previous
+// period's report is in.
 func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 	ids := slices.Clone(r.IDs)
 	slices.Sort(ids)
@@ -151,7 +155,8 @@ func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 		b.WriteString(strconv.FormatInt(id, 36))
 		b.WriteByte(',')
 	}
-	fmt.Fprintf(&b, "|%d|%d|%t", w.From.UnixNano(), w.To.UnixNano(), previous)
+	lo, hi := w.Seconds()
+	fmt.Fprintf(&b, "|%d|%d|%t", lo, hi, previous)
 	return b.String()
 }
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 )
@@ -276,20 +276,14 @@ func formatDay(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(time.DateOnly)
 }
 
-// ParseSpan reads a window or gap length: "8w" (weeks), "10d" (days), or a
-// bare number of weeks. It returns days.
-func ParseSpan(span string) (int, error) {
-	s := strings.TrimSpace(strings.ToLower(span))
-	unit := 7
-	switch {
-	case strings.HasSuffix(s, "w"):
-		s = strings.TrimSuffix(s, "w")
-	case strings.HasSuffix(s, "d"):
-		s, unit = strings.TrimSuffix(s, "d"), 1
+// CompareRequestOf is the request for the comparison c of the scope sc:
+// what `tach report compare` and /compare both run.
+func CompareRequestOf(sc Scope, c query.Compare) CompareRequest {
+	req := CompareRequest{DecisionID: c.Decision, At: c.At, WindowDays: c.WindowDays, GapDays: c.GapDays, Scope: sc}
+	req.PeriodA, req.PeriodB = c.Periods()
+	if vs := c.Against(); vs != nil {
+		b := Scope(*vs)
+		req.ScopeB = &b
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 520*7/unit {
-		return 0, fmt.Errorf("%q is not a length: want weeks like 8w or days like 10d", span)
-	}
-	return n * unit, nil
+	return req
 }

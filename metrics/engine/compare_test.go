@@ -274,16 +274,3 @@ func TestCompareIsStableAcrossRuns(t *testing.T) {
 		t.Error("two runs differ")
 	}
 }
-
-func TestParseSpan(t *testing.T) {
-	for in, want := range map[string]int{"8w": 56, "1w": 7, "10d": 10, "0w": 0, "3": 21, " 2W ": 14} {
-		if got, err := engine.ParseSpan(in); err != nil || got != want {
-			t.Errorf("ParseSpan(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "w", "8x", "-1w", "1.5w", "99999w"} {
-		if _, err := engine.ParseSpan(in); err == nil {
-			t.Errorf("ParseSpan(%q): want an error", in)
-		}
-	}
-}

@@ -68,19 +68,20 @@ func (rp *Reports) readTeams(ctx context.Context, repos []store.Repo) ([]store.T
 
 // Dataset loads the rows a report over w needs for the resolved repos.
 func (rp *Reports) Dataset(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
-	changes, err := rp.st.ChangesForWindow(ctx, r.IDs, w.From, w.To)
+	lo, hi := w.Seconds()
+	changes, err := rp.st.ChangesForWindow(ctx, r.IDs, lo, hi)
 	if err != nil {
 		return metrics.Dataset{}, err
 	}
-	deps, err := rp.st.DeploymentsForWindow(ctx, r.IDs, w.From, w.To)
+	deps, err := rp.st.DeploymentsForWindow(ctx, r.IDs, lo, hi)
 	if err != nil {
 		return metrics.Dataset{}, err
 	}
-	incidents, err := rp.st.IncidentsForWindow(ctx, r.IDs, w.From, w.To)
+	incidents, err := rp.st.IncidentsForWindow(ctx, r.IDs, lo, hi)
 	if err != nil {
 		return metrics.Dataset{}, err
 	}
-	runs, err := rp.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To)
+	runs, err := rp.st.CIRunsForWindow(ctx, r.IDs, lo, hi)
 	if err != nil {
 		return metrics.Dataset{}, err
 	}

@@ -379,7 +379,7 @@ func (rp *Reports) facts(ctx context.Context, r Resolved, w metrics.Window) (met
 // rows elsewhere (given to the first sink). It returns the repos read from
 // rows.
 func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks []metrics.FactSink) (stale []int64, err error) {
-	lo, hi := metrics.WindowSeconds(w)
+	lo, hi := w.Seconds()
 	version := rollupVersion(rp.rules)
 	parts := make([][]int64, len(sinks))
 	for i, id := range r.IDs {

@@ -114,16 +114,17 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 		runs      []store.CIRun
 		ciErr     error
 	)
-	wg.Go(func() { runs, ciErr = rp.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To) })
+	lo, hi := w.Seconds()
+	wg.Go(func() { runs, ciErr = rp.st.CIRunsForWindow(ctx, r.IDs, lo, hi) })
 	err = func() error {
 		var err error
-		if changes, err = rp.st.ChangesForWindow(ctx, r.IDs, w.From, w.To); err != nil {
+		if changes, err = rp.st.ChangesForWindow(ctx, r.IDs, lo, hi); err != nil {
 			return err
 		}
-		if deps, err = rp.st.DeploymentsForWindow(ctx, r.IDs, w.From, w.To); err != nil {
+		if deps, err = rp.st.DeploymentsForWindow(ctx, r.IDs, lo, hi); err != nil {
 			return err
 		}
-		incidents, err = rp.st.IncidentsForWindow(ctx, r.IDs, w.From, w.To)
+		incidents, err = rp.st.IncidentsForWindow(ctx, r.IDs, lo, hi)
 		return err
 	}()
 	wg.Wait()
