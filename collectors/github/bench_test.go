@@ -25,6 +25,7 @@ func BenchmarkSyncRequests(b *testing.B) {
 				End: now, Span: 170 * day,
 			})
 			entry := repoEntry("acme/big", "deployments")
+			var fullFiles, fullRenames int
 			var full, fullPR, fullCompare, fullPoints, fullCore, resync, resyncMax, resyncPoints, resyncCore, resync304 int
 			worst := ""
 			b.ResetTimer()
@@ -36,6 +37,8 @@ func BenchmarkSyncRequests(b *testing.B) {
 				full += srv.TotalRequests()
 				fullPR += srv.Requests("graphql.pullRequests")
 				fullCompare += srv.Requests("compare")
+				fullFiles += srv.Requests("graphql.pullRequest")
+				fullRenames += srv.Requests("pull_files")
 				fullPoints += srv.RateLimitUsed("graphql")
 				fullCore += srv.RateLimitUsed("core")
 
@@ -57,6 +60,8 @@ func BenchmarkSyncRequests(b *testing.B) {
 			per := float64(b.N)
 			b.ReportMetric(float64(fullPR)/per, "pr-requests/full-sync")
 			b.ReportMetric(float64((n+49)/50+5), "pr-target/full-sync")
+			b.ReportMetric(float64(fullFiles)/per, "files-followups/full-sync")
+			b.ReportMetric(float64(fullRenames)/per, "rename-rest/full-sync")
 			b.ReportMetric(float64(fullCompare)/per, "compare-requests/full-sync")
 			b.ReportMetric(float64(full)/per, "requests/full-sync")
 			b.ReportMetric(float64(fullPoints)/per, "graphql-points/full-sync")

@@ -146,7 +146,7 @@ func firstDiff(got, want []store.ChangeFile) string {
 
 // forgetFiles puts a database back in the state of one synced before files
 // were collected: what migration 0006 leaves of it.
-func forgetFiles(t *testing.T, st *store.Store) {
+func forgetFiles(t testing.TB, st *store.Store) {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -279,7 +279,9 @@ func TestWebhookPushMakesFilesStale(t *testing.T) {
 		t.Fatalf("after a push, needing files = %v, want #%d", need, pr.Number)
 	}
 
-	srv.Edit(func() { pr.SetFiles(githubtest.File{Path: "a.go", Additions: 3}, githubtest.File{Path: "b.go", Additions: 9}) })
+	srv.Edit(func() {
+		pr.SetFiles(githubtest.File{Path: "a.go", Additions: 3}, githubtest.File{Path: "b.go", Additions: 9})
+	})
 	srv.ResetCounts()
 	mustSync(t, st, p, entry)
 	if n := srv.Requests("graphql.pullRequest"); n != 1 {
