@@ -1,7 +1,6 @@
 package github
 
 import (
-	"database/sql"
 	"fmt"
 	"reflect"
 	"slices"
@@ -144,23 +143,6 @@ func firstDiff(got, want []store.ChangeFile) string {
 	return strings.Join(out, "\n")
 }
 
-// forgetFiles puts a database back in the state of one synced before files
-// were collected: what migration 0006 leaves of it.
-func forgetFiles(t testing.TB, st *store.Store) {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{`DELETE FROM change_files`, `DELETE FROM paths`, `UPDATE changes SET files_fetched = 0`,
-		`DELETE FROM sync_state WHERE resource = 'change_files'`} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // filesDump is the change_files table of a dump, without closed changes'
 // (a backfill leaves them out).
 func filesDump(t *testing.T, st *store.Store, closed []int) string {
@@ -214,7 +196,7 @@ func TestChangeFilesBackfill(t *testing.T) {
 		t.Fatalf("the first sync stored no renames:\n%.400s", want)
 	}
 
-	forgetFiles(t, st)
+	storetest.ForgetChangeFiles(t, st)
 	srv.ResetCounts()
 	sum := mustSync(t, st, p, entry)
 	if got := filesDump(t, st, nil); got != want {

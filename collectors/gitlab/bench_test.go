@@ -9,6 +9,7 @@ import (
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/gitlab"
 	gt "github.com/tach-dev/tach/collectors/gitlab/gitlabtest"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // BenchmarkSyncRequests counts the requests a sync makes with the
@@ -113,7 +114,7 @@ func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
 	}
 	prov := h.provider(func(o *gitlab.Options) { o.PageSize, o.GraphQLPageSize, o.DisableGraphQL = 0, 0, rest })
 	h.sync(context.Background(), prov, repos...)
-	forgetFiles(b, h.st)
+	storetest.ForgetChangeFiles(b, h.st)
 	b.StartTimer()
 	sum := h.sync(context.Background(), prov, repos...)
 	b.StopTimer()

@@ -1,7 +1,6 @@
 package gitlab_test
 
 import (
-	"database/sql"
 	"fmt"
 	"reflect"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/tach-dev/tach/collectors/gitlab"
 	gt "github.com/tach-dev/tach/collectors/gitlab/gitlabtest"
 	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 const filesQuery = "POST /api/graphql TachMergeRequestFiles"
@@ -74,23 +74,6 @@ func TestMergeRequestFiles(t *testing.T) {
 	}
 }
 
-// forgetFiles puts a database back in the state of one synced before files
-// were collected: what migration 0006 leaves of it.
-func forgetFiles(t testing.TB, st *store.Store) {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	for _, q := range []string{`DELETE FROM change_files`, `DELETE FROM paths`, `UPDATE changes SET files_fetched = 0`,
-		`DELETE FROM sync_state WHERE resource = 'change_files'`} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // filesLines are a dump's change_files lines, without those of closed
 // merge requests (a backfill leaves them out).
 func filesLines(t *testing.T, st *store.Store, project *gt.Project) string {
@@ -141,7 +124,7 @@ func TestChangeFilesBackfill(t *testing.T) {
 				}
 			}
 
-			forgetFiles(t, h.st)
+			storetest.ForgetChangeFiles(t, h.st)
 			h.srv.ResetCounts()
 			sum := h.sync(bg, p, entry)
 			if err := repoSummary(t, sum, entry.Name).Err; err != nil {
