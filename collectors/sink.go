@@ -55,6 +55,13 @@ func (s *Sink) StoredChange(ctx context.Context, number int64) (store.Change, er
 	return s.st.ChangeByNumber(ctx, s.repoID, number)
 }
 
+// ChangesNeedingFiles are the repo's open and merged changes whose files
+// are not stored (synced before files were collected, or made stale by a
+// webhook), newest first.
+func (s *Sink) ChangesNeedingFiles(ctx context.Context) ([]store.ChangeRef, error) {
+	return s.st.ChangesNeedingFiles(ctx, s.repoID)
+}
+
 // FinishedDeployments are the repo's stored deployments that finished (or
 // recovered), of every source, in the order they finished.
 func (s *Sink) FinishedDeployments(ctx context.Context) ([]store.Deployment, error) {
@@ -118,6 +125,32 @@ func (b *Batch) Change(ctx context.Context, c store.Change) (int64, error) {
 	id, res, err := b.tx.UpsertChange(ctx, c)
 	b.count(res)
 	return id, err
+}
+
+// ChangeWithFiles writes a change of the repo with its files: all of them,
+// in place of those stored. New or changed files make the change count as
+// updated.
+func (b *Batch) ChangeWithFiles(ctx context.Context, c store.Change, files []store.ChangeFile) (int64, error) {
+	c.RepoID = b.repoID
+	id, res, err := b.tx.UpsertChange(ctx, c)
+	if err != nil {
+		b.count(res)
+		return id, err
+	}
+	fres, err := b.tx.ReplaceChangeFiles(ctx, b.repoID, id, files)
+	if res == store.Unchanged && fres != store.Unchanged {
+		res = store.Updated
+	}
+	b.count(res)
+	return id, err
+}
+
+// ChangeFiles writes the files of a stored change of the repo: all of
+// them, in place of those stored.
+func (b *Batch) ChangeFiles(ctx context.Context, changeID int64, files []store.ChangeFile) error {
+	res, err := b.tx.ReplaceChangeFiles(ctx, b.repoID, changeID, files)
+	b.count(res)
+	return err
 }
 
 // Deployment writes a deployment of the repo.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/github/githubtest"
 	"github.com/tach-dev/tach/store/storetest"
 )
@@ -12,7 +13,10 @@ import (
 // nothing changed make for a repo with N pull requests (and, in
 // proportion, deployments, CI runs and incidents), against the issue's
 // targets: pull-request data of a full sync ≤ ⌈N/50⌉ + 5 requests; a
-// re-sync ≤ 2 requests per resource. The figures are in
+// re-sync ≤ 2 requests per resource. Then it counts what the first sync
+// after the upgrade that collects changed files costs the same repo synced
+// before it (the change_files step's queries, REST pages for renames,
+// GraphQL points). The figures are in
 // docs/performance.md; reproduce them with
 //
 //	go test ./collectors/github -run '^$' -bench BenchmarkSyncRequests -benchtime 1x
@@ -25,6 +29,8 @@ func BenchmarkSyncRequests(b *testing.B) {
 				End: now, Span: 170 * day,
 			})
 			entry := repoEntry("acme/big", "deployments")
+			var fullFiles, fullRenames int
+			var backfilled, backfillQueries, backfillREST, backfillPoints, backfillAll int
 			var full, fullPR, fullCompare, fullPoints, fullCore, resync, resyncMax, resyncPoints, resyncCore, resync304 int
 			worst := ""
 			b.ResetTimer()
@@ -36,6 +42,8 @@ func BenchmarkSyncRequests(b *testing.B) {
 				full += srv.TotalRequests()
 				fullPR += srv.Requests("graphql.pullRequests")
 				fullCompare += srv.Requests("compare")
+				fullFiles += srv.Requests("graphql.pullRequest")
+				fullRenames += srv.Requests("pull_files")
 				fullPoints += srv.RateLimitUsed("graphql")
 				fullCore += srv.RateLimitUsed("core")
 
@@ -53,10 +61,27 @@ func BenchmarkSyncRequests(b *testing.B) {
 				if got := len(history(b, st, "acme/big").Changes); got != n {
 					b.Fatalf("changes = %d, want %d", got, n)
 				}
+
+				// The same repo synced before changed files were collected:
+				// the sync after the upgrade backfills them.
+				storetest.ForgetChangeFiles(b, st)
+				srv.ResetCounts()
+				sum = mustSync(b, st, p, entry)
+				res := repoSummary(b, sum, "acme/big").Resources[collectors.ResourceChangeFiles]
+				if res == nil {
+					b.Fatal("no change_files step")
+				}
+				backfilled += res.New
+				backfillQueries += srv.Requests("graphql.pullRequest")
+				backfillREST += srv.Requests("pull_files")
+				backfillPoints += srv.RateLimitUsed("graphql")
+				backfillAll += srv.TotalRequests()
 			}
 			per := float64(b.N)
 			b.ReportMetric(float64(fullPR)/per, "pr-requests/full-sync")
 			b.ReportMetric(float64((n+49)/50+5), "pr-target/full-sync")
+			b.ReportMetric(float64(fullFiles)/per, "files-followups/full-sync")
+			b.ReportMetric(float64(fullRenames)/per, "rename-rest/full-sync")
 			b.ReportMetric(float64(fullCompare)/per, "compare-requests/full-sync")
 			b.ReportMetric(float64(full)/per, "requests/full-sync")
 			b.ReportMetric(float64(fullPoints)/per, "graphql-points/full-sync")
@@ -66,6 +91,11 @@ func BenchmarkSyncRequests(b *testing.B) {
 			b.ReportMetric(float64(resyncPoints)/per, "graphql-points/re-sync")
 			b.ReportMetric(float64(resyncCore)/per, "core-budget/re-sync")
 			b.ReportMetric(float64(resyncMax), "max-requests-per-resource/re-sync")
+			b.ReportMetric(float64(backfilled)/per, "changes-backfilled")
+			b.ReportMetric(float64(backfillQueries)/per, "files-queries/backfill")
+			b.ReportMetric(float64(backfillREST)/per, "rename-rest/backfill")
+			b.ReportMetric(float64(backfillPoints)/per, "graphql-points/sync-with-backfill")
+			b.ReportMetric(float64(backfillAll)/per, "requests/sync-with-backfill")
 			if fullPR/b.N > (n+49)/50+5 {
 				b.Errorf("pull-request requests of a full sync = %d, target ≤ %d", fullPR/b.N, (n+49)/50+5)
 			}

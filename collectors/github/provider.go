@@ -1,6 +1,7 @@
 // Package github collects a GitHub repository's history into the store:
-// pull requests with their reviews (GraphQL, 50 per request with their
-// first commits, reviews, labels and ready-for-review time), deployments
+// pull requests with their reviews (GraphQL, 100 per request with their
+// first commits, reviews, labels, ready-for-review time and changed
+// files), the files of changes synced before files were collected, deployments
 // (GraphQL deployments with statuses, workflow runs, releases, or merges),
 // commit ranges of new deployments (the compare API, once each), GitHub
 // Actions runs and incident issues (REST, with ETags).
@@ -232,6 +233,7 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 		run      func(context.Context) error
 	}{
 		{collectors.ResourceChanges, s.syncChanges},
+		{collectors.ResourceChangeFiles, s.syncChangeFiles},
 		{collectors.ResourceDeployments, s.syncDeployments},
 		{collectors.ResourceCIRuns, s.syncCIRuns},
 		{collectors.ResourceRanges, s.syncRanges},

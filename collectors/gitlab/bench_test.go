@@ -9,6 +9,7 @@ import (
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/gitlab"
 	gt "github.com/tach-dev/tach/collectors/gitlab/gitlabtest"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // BenchmarkSyncRequests counts the requests a sync makes with the
@@ -34,6 +35,16 @@ func BenchmarkSyncRequests(b *testing.B) {
 				}
 				b.ReportMetric(float64(first[""]), "first-sync-requests")
 				b.ReportMetric(float64(resync[""]), "resync-requests")
+			}
+		})
+	}
+	for _, api := range []string{"graphql", "rest"} {
+		b.Run(api+"/scenario-backfill", func(b *testing.B) {
+			for range b.N {
+				files, all, changes := backfillRequests(b, api == "rest")
+				b.ReportMetric(float64(changes), "changes-backfilled")
+				b.ReportMetric(float64(files), "change_files-requests")
+				b.ReportMetric(float64(all), "sync-with-backfill-requests")
 			}
 		})
 	}
@@ -86,6 +97,37 @@ var scenarioProjects = []struct {
 	{"acme/platform/billing", 140, 967},
 	{"acme/platform/ledger", 140, 967},
 	{"acme/web/storefront", 140, 966},
+}
+
+// backfillRequests syncs the scenario, forgets its files (a database
+// synced before files were collected) and syncs again: the requests of the
+// change_files step, of that whole sync, and the changes it gave files.
+func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
+	b.StopTimer()
+	h := newHarness(b)
+	h.history = 300 * day
+	var repos []collectors.Repo
+	for _, sp := range scenarioProjects {
+		h.srv.AddProject(gt.GenerateHistory(sp.path, gt.History{MergeRequests: 800, Deployments: sp.deployments,
+			Pipelines: sp.pipelines, Incidents: 10, End: now.Add(-day), Span: 40 * 7 * day}))
+		repos = append(repos, repo(sp.path))
+	}
+	prov := h.provider(func(o *gitlab.Options) { o.PageSize, o.GraphQLPageSize, o.DisableGraphQL = 0, 0, rest })
+	h.sync(context.Background(), prov, repos...)
+	storetest.ForgetChangeFiles(b, h.st)
+	b.StartTimer()
+	sum := h.sync(context.Background(), prov, repos...)
+	b.StopTimer()
+	for _, r := range sum.Repos {
+		if r.Err != nil {
+			b.Fatal(r.Err)
+		}
+		if res := r.Resources[collectors.ResourceChangeFiles]; res != nil {
+			files += res.Requests
+			changes += res.New
+		}
+	}
+	return files, sum.Requests(), changes
 }
 
 // scenarioRequests syncs the scenario twice and returns the requests of

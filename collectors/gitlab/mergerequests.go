@@ -43,7 +43,13 @@ func (proj *project) commitMergeRequests(ctx context.Context, st *store.SyncStat
 	return proj.sink.Commit(ctx, collectors.ResourceChanges, *st, done, func(b *collectors.Batch) error {
 		for _, m := range mrs {
 			c := m.change()
-			if _, err := b.Change(ctx, c); err != nil {
+			var err error
+			if m.FilesKnown {
+				_, err = b.ChangeWithFiles(ctx, c, m.Files)
+			} else {
+				_, err = b.Change(ctx, c) // fetched by the change_files step
+			}
+			if err != nil {
 				return err
 			}
 			if proj.repo.Source != string(sourceMerges) {

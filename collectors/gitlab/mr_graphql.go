@@ -12,7 +12,8 @@ import (
 )
 
 // mergeRequestsQuery asks for a page of MRs updated since a time, oldest
-// update first, with all the change row needs but the squash commit
+// update first, with all the change row needs (and the MR's changed
+// files: diffStats, the new path of each) but the squash commit
 // (GitLab's MergeRequest type has no squashCommitSha; squashCommits reads
 // it from the REST list): REST would take a list request plus commits,
 // notes and diffs requests per MR. Notes bring
@@ -30,6 +31,7 @@ const mergeRequestsQuery = `query TachMergeRequests($fullPath: ID!, $updatedAfte
         author { username bot }
         labels(first: 100) { nodes { title } }
         diffStatsSummary { additions deletions fileCount }
+        diffStats { path additions deletions }
         commits(first: 100) { pageInfo { hasNextPage endCursor } nodes { authoredDate } }
         notes(first: 100) { pageInfo { hasNextPage endCursor } nodes { id body system createdAt author { username bot } } }
       }
@@ -98,6 +100,27 @@ type gqlCommits struct {
 	} `json:"nodes"`
 }
 
+// gqlDiffStat is one changed file of an MR: its path (after the change;
+// GraphQL has no old path) and lines.
+type gqlDiffStat struct {
+	Path      string `json:"path"`
+	Additions int    `json:"additions"`
+	Deletions int    `json:"deletions"`
+}
+
+// changeFiles are the files of diffStats; known is false when GitLab gave
+// none (null).
+func changeFiles(stats *[]gqlDiffStat) (files []store.ChangeFile, known bool) {
+	if stats == nil {
+		return nil, false
+	}
+	files = make([]store.ChangeFile, len(*stats))
+	for i, s := range *stats {
+		files[i] = store.ChangeFile{Path: s.Path, Additions: s.Additions, Deletions: s.Deletions}
+	}
+	return files, true
+}
+
 type gqlMergeRequest struct {
 	ID             string     `json:"id"`
 	IID            string     `json:"iid"`
@@ -123,8 +146,9 @@ type gqlMergeRequest struct {
 		Deletions int `json:"deletions"`
 		FileCount int `json:"fileCount"`
 	} `json:"diffStatsSummary"`
-	Commits gqlCommits `json:"commits"`
-	Notes   gqlNotes   `json:"notes"`
+	DiffStats *[]gqlDiffStat `json:"diffStats"`
+	Commits   gqlCommits     `json:"commits"`
+	Notes     gqlNotes       `json:"notes"`
 }
 
 // model turns a GraphQL MR into the shared model (notes and commits of the
@@ -152,6 +176,7 @@ func (g gqlMergeRequest) model() (mergeRequest, error) {
 	if s := g.DiffStatsSummary; s != nil {
 		m.Size = &diffStats{Additions: s.Additions, Deletions: s.Deletions, Files: s.FileCount}
 	}
+	m.Files, m.FilesKnown = changeFiles(g.DiffStats)
 	m.addCommits(g.Commits)
 	m.addNotes(g.Notes)
 	return m, nil

@@ -226,7 +226,7 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	if err != nil {
 		return err
 	}
-	steps := []func(context.Context, *project) error{p.syncMergeRequests}
+	steps := []func(context.Context, *project) error{p.syncMergeRequests, p.syncChangeFiles}
 	switch repo.Source {
 	case "", string(sourceDeployments):
 		steps = append(steps, p.syncDeployments)

@@ -13,7 +13,7 @@ import (
 	"github.com/tach-dev/tach/store"
 )
 
-var allResources = []string{collectors.ResourceRepo, collectors.ResourceChanges, collectors.ResourceDeployments,
+var allResources = []string{collectors.ResourceRepo, collectors.ResourceChanges, collectors.ResourceChangeFiles, collectors.ResourceDeployments,
 	collectors.ResourceCIRuns, collectors.ResourceIncidents, collectors.ResourceRanges}
 
 func TestResyncWithNothingNewIsCheap(t *testing.T) {

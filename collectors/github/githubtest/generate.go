@@ -105,6 +105,7 @@ func (r *Repo) Generate(h History) {
 			}
 		}
 	}
+	r.generateFiles(h, r.PullRequests[len(r.PullRequests)-h.PRs:])
 	// Merge in time order, so the default branch's history is linear in time.
 	sort.SliceStable(merges, func(i, j int) bool { return merges[i].at.Before(merges[j].at) })
 	for _, m := range merges {

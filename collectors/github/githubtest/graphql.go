@@ -69,6 +69,9 @@ func parseGraphQLRequest(body []byte) *gqlRequest {
 				break
 			}
 		}
+		if g.connection == "" && len(sel.Sels) > 0 && !sel.Sels[0].Fragment {
+			g.connection = sel.Sels[0].Name
+		}
 	}
 	if sch, err := githubSchema(); err == nil {
 		g.cost = queryCost(sch, op, g.vars)

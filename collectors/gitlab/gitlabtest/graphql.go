@@ -334,7 +334,7 @@ func (s *Server) gqlProject(p *Project) obj {
 // gqlMergeRequests is project.mergeRequests(updatedAfter, sort:
 // UPDATED_ASC, first, after): a keyset on (updated_at, id), so an MR that
 // is updated while a client pages moves behind the cursor. The fake serves
-// no other order.
+// no other order. iids keeps only the merge requests of those iids.
 func (s *Server) gqlMergeRequests(p *Project, args map[string]any) (any, error) {
 	if sort := argString(args, "sort"); sort != "UPDATED_ASC" {
 		return nil, fmt.Errorf("gitlabtest: mergeRequests is served sorted by UPDATED_ASC only, not %q", cmp.Or(sort, "created_desc"))
@@ -348,6 +348,11 @@ func (s *Server) gqlMergeRequests(p *Project, args map[string]any) (any, error) 
 		return nil, err
 	}
 	ms := slices.Clone(p.MergeRequests)
+	if iids, ok := args["iids"].([]any); ok {
+		ms = slices.DeleteFunc(ms, func(m *MergeRequest) bool {
+			return !slices.Contains(iids, any(strconv.FormatInt(m.IID, 10)))
+		})
+	}
 	slices.SortStableFunc(ms, func(a, b *MergeRequest) int {
 		return cmp.Or(a.UpdatedAt.Compare(b.UpdatedAt), cmp.Compare(a.ID, b.ID))
 	})
@@ -386,6 +391,15 @@ func (s *Server) gqlMergeRequest(p *Project, m *MergeRequest) obj {
 		"author": s.gqlUser(m.Author),
 		"labels": resolver(func(args map[string]any) (any, error) {
 			return offsetConnection(m.Labels, args, func(l string) obj { return obj{"title": l} }), nil
+		}),
+		"diffStats": resolver(func(args map[string]any) (any, error) {
+			var out []obj
+			for _, d := range fileDiffs(m) {
+				if p := argString(args, "path"); p == "" || p == d.Path {
+					out = append(out, obj{"path": d.Path, "additions": d.Additions, "deletions": d.Deletions})
+				}
+			}
+			return out, nil
 		}),
 		"diffStatsSummary": obj{"additions": m.Additions, "deletions": m.Deletions, "changes": m.Additions + m.Deletions, "fileCount": m.Files},
 		"commits": resolver(func(args map[string]any) (any, error) {
