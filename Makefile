@@ -75,6 +75,7 @@ fuzz:
 	$(FUZZ) -fuzz '^FuzzApplyWebhook$$' ./collectors/gitlab
 	$(FUZZ) -fuzz '^FuzzWebhookHandler$$' ./web
 	$(FUZZ) -fuzz '^FuzzParseQuery$$' ./web
+	$(FUZZ) -fuzz '^FuzzSurfacesAgree$$' ./metrics/query
 	$(FUZZ) -fuzz '^FuzzParse$$' ./cmd/tach/config
 
 # The scale benchmark (docs/performance.md, ## Scale): one table, at 10k,

@@ -190,7 +190,8 @@ func median(ds []time.Duration) time.Duration {
 }
 
 // checkReport computes the same report from rows in this process (the
-// engine's Dataset and metrics.Compute, as Report did before rollups) and
+// engine's Dataset and the facts of those rows, as Report did before
+// rollups) and
 // compares its JSON with the command's. It also times that, and the bare
 // SELECT of the columns such a report reads: the floor of any report
 // computed from rows. A 3-year report of the largest demo from rows needs
@@ -202,8 +203,8 @@ func checkReport(b *testing.B, d *dataset, rc reportCase, got []byte) (same stri
 		b.Fatal(err)
 	}
 	defer st.Close()
-	eng := engine.New(st, metrics.DefaultRules(), nil)
-	r, err := eng.Resolve(ctx, rc.scope)
+	reports := engine.NewReports(st, metrics.DefaultRules(), nil)
+	r, err := reports.Resolve(ctx, rc.scope)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -213,12 +214,12 @@ func checkReport(b *testing.B, d *dataset, rc reportCase, got []byte) (same stri
 		return "not checked (TACH_BENCH_VERIFY=all)", 0, floor
 	}
 	start := time.Now()
-	ds, err := eng.Dataset(ctx, r, rc.window)
+	ds, err := reports.Dataset(ctx, r, rc.window)
 	if err != nil {
 		b.Fatal(err)
 	}
 	now := time.Now()
-	rep := metrics.Compute(ds, rc.window, eng.Rules(), now)
+	rep := metrics.ComputeFacts(metrics.FactsOf(ds, reports.Rules()), rc.window, reports.Rules(), now)
 	rowsTook = time.Since(start)
 	rep.Scope.Repos = r.Names
 	if rep.Scope.Repos == nil {
@@ -312,11 +313,11 @@ func inProcessReport(b *testing.B, d *dataset, rc reportCase) time.Duration {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	eng := engine.New(st, metrics.DefaultRules(), nil)
+	reports := engine.NewReports(st, metrics.DefaultRules(), nil)
 	var times []time.Duration
 	for range reportRuns {
 		start := time.Now()
-		if _, err := eng.Report(ctx, rc.scope, rc.window, time.Now()); err != nil {
+		if _, err := reports.Report(ctx, rc.scope, rc.window, time.Now()); err != nil {
 			b.Fatal(err)
 		}
 		times = append(times, time.Since(start))

@@ -30,6 +30,7 @@ import (
 const (
 	ResourceRepo        = "repo"
 	ResourceChanges     = "changes"
+	ResourceChangeFiles = "change_files" // the files of changes synced before files were collected
 	ResourceDeployments = "deployments"
 	ResourceRanges      = "deployment_ranges"
 	ResourceCIRuns      = "ci_runs"
@@ -226,7 +227,7 @@ func (s *Summary) Requests() int {
 // ResourceNames lists the resources that appear in the summary, in a
 // stable order.
 func (s *Summary) ResourceNames() []string {
-	order := []string{ResourceRepo, ResourceChanges, ResourceDeployments, ResourceRanges, ResourceCIRuns, ResourceIncidents}
+	order := []string{ResourceRepo, ResourceChanges, ResourceChangeFiles, ResourceDeployments, ResourceRanges, ResourceCIRuns, ResourceIncidents}
 	seen := map[string]bool{}
 	for _, r := range s.Repos {
 		for name := range r.Resources {

@@ -41,8 +41,9 @@ func (s *Sink) State(ctx context.Context, resource string) (store.SyncState, err
 // decide what it must ask the API again. A provider reads the store only
 // through these, and writes only through Commit's Batch.
 
-// allTimeFrom and allTimeTo bound a window that holds every stored row.
-var allTimeFrom, allTimeTo = time.Unix(0, 0).UTC(), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+// allTimeFrom and allTimeTo bound a window that holds every stored row
+// (Unix seconds, as the store reads windows).
+var allTimeFrom, allTimeTo = int64(0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
 
 // StoredRepo is the repo's own row (default branch, url, ...).
 func (s *Sink) StoredRepo(ctx context.Context) (store.Repo, error) {
@@ -53,6 +54,13 @@ func (s *Sink) StoredRepo(ctx context.Context) (store.Repo, error) {
 // number; an error wrapping store.ErrNotFound when none is stored.
 func (s *Sink) StoredChange(ctx context.Context, number int64) (store.Change, error) {
 	return s.st.ChangeByNumber(ctx, s.repoID, number)
+}
+
+// ChangesNeedingFiles are the repo's open and merged changes whose files
+// are not stored (synced before files were collected, or made stale by a
+// webhook), newest first.
+func (s *Sink) ChangesNeedingFiles(ctx context.Context) ([]store.ChangeRef, error) {
+	return s.st.ChangesNeedingFiles(ctx, s.repoID)
 }
 
 // FinishedDeployments are the repo's stored deployments that finished (or
@@ -118,6 +126,32 @@ func (b *Batch) Change(ctx context.Context, c store.Change) (int64, error) {
 	id, res, err := b.tx.UpsertChange(ctx, c)
 	b.count(res)
 	return id, err
+}
+
+// ChangeWithFiles writes a change of the repo with its files: all of them,
+// in place of those stored. New or changed files make the change count as
+// updated.
+func (b *Batch) ChangeWithFiles(ctx context.Context, c store.Change, files []store.ChangeFile) (int64, error) {
+	c.RepoID = b.repoID
+	id, res, err := b.tx.UpsertChange(ctx, c)
+	if err != nil {
+		b.count(res)
+		return id, err
+	}
+	fres, err := b.tx.ReplaceChangeFiles(ctx, b.repoID, id, files)
+	if res == store.Unchanged && fres != store.Unchanged {
+		res = store.Updated
+	}
+	b.count(res)
+	return id, err
+}
+
+// ChangeFiles writes the files of a stored change of the repo: all of
+// them, in place of those stored.
+func (b *Batch) ChangeFiles(ctx context.Context, changeID int64, files []store.ChangeFile) error {
+	res, err := b.tx.ReplaceChangeFiles(ctx, b.repoID, changeID, files)
+	b.count(res)
+	return err
 }
 
 // Deployment writes a deployment of the repo.

@@ -17,10 +17,10 @@ type Step struct {
 }
 
 // Fatal reports an error that stops a repo's sync: nothing else of it can
-// succeed (a cancelled run, a rejected token, a missing repo, a spent rate
-// limit).
+// succeed (a cancelled run, a rejected token, a redirect to another host,
+// a missing repo, a spent rate limit).
 func Fatal(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || errors.Is(err, ErrUnauthorized) ||
+	return ctx.Err() != nil || errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrOtherHost) ||
 		errors.Is(err, ErrRepoNotFound) || errors.Is(err, ErrRateLimited)
 }
 

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 // FactSink takes facts one at a time: Facts keeps them, an Aggregate keeps
@@ -107,7 +109,7 @@ type Aggregate struct {
 // NewAggregate starts the report of w under r.
 func NewAggregate(w Window, r Rules) *Aggregate {
 	a := &Aggregate{w: w, r: r}
-	a.lo, a.hi = WindowSeconds(w)
+	a.lo, a.hi = w.Seconds()
 	return a
 }
 
@@ -244,7 +246,7 @@ func (a *Aggregate) Slowest() []ShippedFact {
 // mean then depends on the order of the rows, which an aggregate does not
 // keep, and ComputeFacts must compute it from the facts.
 func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
-	loc := a.r.location()
+	loc := a.r.Timezone()
 	w := a.w
 	rep.Scope = Scope{From: w.From.In(loc).Format(time.DateOnly), To: w.To.In(loc).Format(time.DateOnly), Timezone: loc.String()}
 
@@ -252,7 +254,7 @@ func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
 	ok = true
 	if n := a.lead.len(); n > 0 {
 		if sum, exact := a.lead.exactSum(); exact {
-			rep.LeadTime.MeanSeconds = FloatOrNil(sum/float64(n), true)
+			rep.LeadTime.MeanSeconds = stats.FloatOrNil(sum/float64(n), true)
 		} else {
 			ok = false
 		}
@@ -267,18 +269,18 @@ func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
 	rep.CycleTime = CycleTime{Coding: cycle(&a.parts[PartCoding]), Pickup: cycle(&a.parts[PartPickup]), Review: cycle(&a.parts[PartReview]), Deploy: cycle(&a.parts[PartDeploy])}
 
 	production := a.production
-	df := DeploymentFrequency{Deployments: production, FailedAttempts: a.failedAttempts, SuccessRate: RateOrNil(production, production+a.failedAttempts)}
+	df := DeploymentFrequency{Deployments: production, FailedAttempts: a.failedAttempts, SuccessRate: stats.RateOrNil(production, production+a.failedAttempts)}
 	if production > 0 {
 		slices.Sort(a.prodTimes)
 		df.PerWeek = perWeek(production, w, loc)
-		df.DeployDaysPerWeekMedian = MedianOrNil(deployDaysOf(a.prodTimes, Weeks(w, loc), loc))
-		df.DeployDaysPerMonthMedian = MedianOrNil(deployDaysOf(a.prodTimes, MonthsOrFourWeekBlocks(w, loc), loc))
+		df.DeployDaysPerWeekMedian = stats.MedianOrNil(deployDaysOf(a.prodTimes, Weeks(w, loc), loc))
+		df.DeployDaysPerMonthMedian = stats.MedianOrNil(deployDaysOf(a.prodTimes, MonthsOrFourWeekBlocks(w, loc), loc))
 		df.Tier = DeploymentFrequencyTier(df.DeployDaysPerWeekMedian, df.DeployDaysPerMonthMedian)
 	}
 	rep.DeploymentFrequency = df
-	cfr := RateOrNil(a.failed, production)
+	cfr := stats.RateOrNil(a.failed, production)
 	rep.ChangeFailureRate = ChangeFailureRate{Failed: a.failed, Deployments: production, Rate: cfr, Tier: ChangeFailureRateTier(cfr)}
-	rep.ReworkRate = ReworkRate{Rework: a.rework, Deployments: production, Rate: RateOrNil(a.rework, production)}
+	rep.ReworkRate = ReworkRate{Rework: a.rework, Deployments: production, Rate: stats.RateOrNil(a.rework, production)}
 
 	rep.RecoveryTime = RecoveryTime{Count: a.rec.len(), OpenIncidents: a.openIncidents}
 	rep.RecoveryTime.MedianSeconds, rep.RecoveryTime.P75Seconds, rep.RecoveryTime.P90Seconds = a.rec.percentiles(0.5, 0.75, 0.90)
@@ -290,7 +292,7 @@ func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
 	rep.PRSize = PRSize{Count: a.lines.len()}
 	rep.PRSize.MedianLines, rep.PRSize.P75Lines, _ = a.lines.percentiles(0.5, 0.75)
 
-	rep.CI = CI{Runs: a.ciRuns, SuccessRate: RateOrNil(a.ciSucceeded, a.ciRuns)}
+	rep.CI = CI{Runs: a.ciRuns, SuccessRate: stats.RateOrNil(a.ciSucceeded, a.ciRuns)}
 	rep.CI.MedianSeconds, rep.CI.P90Seconds, _ = a.ci.percentiles(0.5, 0.90)
 
 	rep.OpenWork = OpenWorkOf(a.open, a.r, now)
@@ -311,9 +313,9 @@ type Aggregates struct {
 // NewAggregates starts the reports of w and its weeks; with a previous
 // period (prev.To after prev.From), its report too, without CI runs.
 func NewAggregates(w, prev Window, r Rules) *Aggregates {
-	as := &Aggregates{Window: NewAggregate(w, r), weeks: Weeks(w, r.location())}
+	as := &Aggregates{Window: NewAggregate(w, r), weeks: Weeks(w, r.Timezone())}
 	for _, wk := range as.weeks {
-		lo, hi := WindowSeconds(wk)
+		lo, hi := wk.Seconds()
 		as.weekLo, as.weekHi = append(as.weekLo, lo), append(as.weekHi, hi)
 		as.Weeks = append(as.Weeks, NewAggregate(wk, r))
 	}
@@ -484,102 +486,13 @@ func (b *bag) percentiles(ps ...float64) (x, y, z *float64) {
 	var out [3]*float64
 	switch {
 	case b.f != nil:
-		out = percentilesBySelection(b.f, ps)
+		out = stats.PercentilesBySelection(b.f, ps)
 	case b.n < 1<<12:
-		out = percentilesBySelection(b.uints(), ps)
+		out = stats.PercentilesBySelection(b.uints(), ps)
 	default:
-		out = percentilesByHistogram(b.chunks, b.n, b.max, ps)
+		out = stats.PercentilesByHistogram(b.chunks, b.n, b.max, ps)
 	}
 	return out[0], out[1], out[2]
-}
-
-// histBits is the width of percentilesByHistogram's first histogram.
-const histBits = 16
-
-// percentilesByHistogram is percentilesBySelection for whole values up
-// to max, in about two passes without moving them: a histogram of their
-// top histBits bits finds the bucket of each rank needed (for values below
-// 2^histBits, the value itself), and a second pass collects the values of
-// those buckets alone, which are sorted to read the ranks.
-func percentilesByHistogram(chunks [][]uint32, n int, max uint32, ps []float64) [3]*float64 {
-	if n == 0 {
-		return [3]*float64{}
-	}
-	shift := uint(0)
-	for max>>shift >= 1<<histBits {
-		shift++
-	}
-	counts := make([]int32, (max>>shift)+1)
-	for _, xs := range chunks {
-		for _, v := range xs {
-			counts[v>>shift]++
-		}
-	}
-	needs, ranks := rankNeeds(n, ps)
-	// The bucket of each rank, and its place among the bucket's values.
-	type at struct {
-		bucket uint32
-		offset int
-	}
-	where := make(map[int]at, len(ranks))
-	var cum int
-	b := 0
-	for _, k := range ranks {
-		for cum+int(counts[b]) <= k {
-			cum += int(counts[b])
-			b++
-		}
-		where[k] = at{uint32(b), k - cum}
-	}
-	values := make(map[int]uint32, len(ranks))
-	if shift == 0 {
-		for _, k := range ranks {
-			values[k] = where[k].bucket
-		}
-	} else {
-		// slot[bucket] is 1 + the index of the bucket's list, 0 for a
-		// bucket no rank is in.
-		slot := make([]uint8, len(counts))
-		var lists [][]uint32
-		for _, k := range ranks {
-			if bk := where[k].bucket; slot[bk] == 0 {
-				lists = append(lists, make([]uint32, 0, counts[bk]))
-				slot[bk] = uint8(len(lists))
-			}
-		}
-		for _, xs := range chunks {
-			for _, v := range xs {
-				if s := slot[v>>shift]; s != 0 {
-					lists[s-1] = append(lists[s-1], v)
-				}
-			}
-		}
-		for _, l := range lists {
-			slices.Sort(l)
-		}
-		for _, k := range ranks {
-			values[k] = lists[slot[where[k].bucket]-1][where[k].offset]
-		}
-	}
-	return interpolate(needs, values)
-}
-
-// percentilesBySelection is Percentile of xs for each p (up to three):
-// the ranks each needs are selected in ascending order, each in what is
-// left after the one before, so the whole costs about two passes over xs.
-func percentilesBySelection[T uint32 | float64](xs []T, ps []float64) [3]*float64 {
-	n := len(xs)
-	if n == 0 {
-		return [3]*float64{}
-	}
-	needs, ranks := rankNeeds(n, ps)
-	values := make(map[int]T, len(ranks))
-	base := 0
-	for _, k := range ranks {
-		values[k] = nthElement(xs[base:], k-base)
-		base = k + 1
-	}
-	return interpolate(needs, values)
 }
 
 // slowerFirst orders shipped facts by lead time, longest first, then by
@@ -616,51 +529,12 @@ func (h *slowestHeap) offer(s ShippedFact) {
 	}
 }
 
-// rankNeed is what one percentile needs of n sorted values (type 7, as
-// Percentile): the value at rank lo and, when hi > lo, at hi, weighed by
-// h; lo is -1 for a NaN p.
-type rankNeed struct {
-	h      float64
-	lo, hi int
-}
-
-// rankNeeds is the need of each p, and every rank they need, ascending.
-func rankNeeds(n int, ps []float64) ([]rankNeed, []int) {
-	needs := make([]rankNeed, len(ps))
-	var ranks []int
-	for i, p := range ps {
-		if math.IsNaN(p) {
-			needs[i].lo = -1
-			continue
-		}
-		h := float64(n-1) * min(max(p, 0), 1)
-		lo := int(math.Floor(h))
-		if lo >= n-1 {
-			needs[i] = rankNeed{h: h, lo: n - 1, hi: n - 1}
-			ranks = append(ranks, n-1)
-			continue
-		}
-		needs[i] = rankNeed{h: h, lo: lo, hi: lo + 1}
-		ranks = append(ranks, lo, lo+1)
+// perWeek is count ÷ window days × 7, with calendar days of loc (WindowDays);
+// nil for an empty count or window.
+func perWeek(count int, w Window, loc *time.Location) *float64 {
+	days := WindowDays(w, loc)
+	if count == 0 || days <= 0 {
+		return nil
 	}
-	slices.Sort(ranks)
-	return needs, slices.Compact(ranks)
-}
-
-// interpolate is each need's percentile from the values at its ranks.
-func interpolate[T uint32 | float64](needs []rankNeed, values map[int]T) [3]*float64 {
-	var out [3]*float64
-	for i, nd := range needs {
-		if nd.lo < 0 {
-			continue
-		}
-		x0 := float64(values[nd.lo])
-		if nd.hi == nd.lo {
-			out[i] = FloatOrNil(x0, true)
-			continue
-		}
-		x1 := float64(values[nd.hi])
-		out[i] = FloatOrNil(x0+(nd.h-float64(nd.lo))*(x1-x0), true)
-	}
-	return out
+	return stats.FloatOrNil(float64(count)/days*7, true)
 }

@@ -6,19 +6,22 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 // Facts are the few figures of each row that a Report is computed from —
 // a change's lead time and cycle parts, a deployment's outcome flags, a CI
 // run's duration — each with the time that places it in a window. They
-// are the rows of a Dataset reduced to what Compute reads, so they can be
+// are the rows of a Dataset reduced to what a report reads, so they can be
 // kept precomputed (the store's rollups, per repository and period) and a
 // report over three years of a thousand repositories reads a few bytes
 // per row instead of whole rows.
 //
-// ComputeFacts(FactsOf(ds, r), w, r, now) is Compute(ds, w, r, now), value
-// for value (TestComputeFactsIsCompute): every percentile is still the
-// exact type-7 percentile of the same values, nothing is approximated.
+// ComputeFacts(FactsOf(ds, r), w, r, now) is the report the reference
+// implementation computes from the rows (Compute, in reference_test.go),
+// value for value (TestComputeFactsIsCompute): every percentile is still
+// the exact type-7 percentile of the same values, nothing is approximated.
 // Times are whole Unix seconds, as the store keeps them; so are the
 // durations of rows whose times are.
 type Facts struct {
@@ -87,7 +90,7 @@ type CIFact struct {
 // OpenFact is an open change.
 type OpenFact struct {
 	CreatedAt int64
-	ReadyAt   int64 // readyAt: 0 while a draft with no ready time
+	ReadyAt   int64 // ReadyForReview: 0 while a draft with no ready time
 	HasReady  bool
 	Draft     bool
 	Reviewed  bool // has a first review
@@ -105,7 +108,7 @@ func FactsOf(ds Dataset, r Rules) Facts {
 			f.Merged = append(f.Merged, MergedFact{At: c.MergedAt.Unix(), Lines: lines, SizeKnown: known, Bot: bot})
 		}
 		if strings.EqualFold(c.State, "open") {
-			ready := readyAt(c)
+			ready := ReadyForReview(c)
 			o := OpenFact{CreatedAt: c.CreatedAt.Unix(), HasReady: !ready.IsZero(), Draft: c.Draft, Reviewed: !c.FirstReviewAt.IsZero(), Bot: bot}
 			if o.HasReady {
 				o.ReadyAt = ready.Unix()
@@ -177,7 +180,7 @@ func shippedFact(c Change) (ShippedFact, bool) {
 			s.Parts[i], s.Known = p.Duration.Seconds(), s.Known|1<<i
 		}
 	}
-	ready := readyAt(c)
+	ready := ReadyForReview(c)
 	set(PartCoding, partBetween(start, ready))
 	if !c.FirstReviewAt.IsZero() {
 		set(PartPickup, partBetween(ready, c.FirstReviewAt))
@@ -187,22 +190,10 @@ func shippedFact(c Change) (ShippedFact, bool) {
 	return s, true
 }
 
-// WindowSeconds is a window as whole Unix seconds: a time t of whole
-// seconds is in w exactly when lo ≤ t < hi.
-func WindowSeconds(w Window) (lo, hi int64) {
-	ceil := func(t time.Time) int64 {
-		if t.Nanosecond() > 0 {
-			return t.Unix() + 1
-		}
-		return t.Unix()
-	}
-	return ceil(w.From), ceil(w.To)
-}
-
 // Keep returns the facts placed in w (and every open change): a report
 // over w from them is the report from all of f.
 func (f Facts) Keep(w Window) Facts {
-	lo, hi := WindowSeconds(w)
+	lo, hi := w.Seconds()
 	in := func(t int64) bool { return t >= lo && t < hi }
 	return Facts{
 		Shipped:       keepFacts(f.Shipped, func(s ShippedFact) bool { return in(s.At) }),
@@ -226,8 +217,8 @@ func keepFacts[T any](xs []T, keep func(T) bool) []T {
 	return out
 }
 
-// ComputeFacts is Compute from facts: every measure of docs/metrics.md for
-// one window, by the same rules, to the same values.
+// ComputeFacts is the report of one window from facts: every measure of
+// docs/metrics.md.
 func ComputeFacts(f Facts, w Window, r Rules, now time.Time) Report {
 	a := NewAggregate(w, r)
 	f.Feed(a)
@@ -241,7 +232,7 @@ func ComputeFacts(f Facts, w Window, r Rules, now time.Time) Report {
 // OpenWorkOf is a Report's open work from the open changes' facts.
 func OpenWorkOf(open []OpenFact, r Rules, now time.Time) OpenWork {
 	var ow OpenWork
-	stale := r.staleReview()
+	stale := r.StaleAfter()
 	for _, o := range open {
 		if time.Unix(o.CreatedAt, 0).After(now) || !(r.IncludeBotChanges || !o.Bot) {
 			continue
@@ -259,7 +250,7 @@ func OpenWorkOf(open []OpenFact, r Rules, now time.Time) OpenWork {
 func deployDaysOf(sorted []int64, periods []Window, loc *time.Location) []float64 {
 	out := make([]float64, len(periods))
 	for i, p := range periods {
-		lo, hi := WindowSeconds(p)
+		lo, hi := p.Seconds()
 		k, _ := slices.BinarySearch(sorted, lo)
 		days := 0
 		var last civilDate
@@ -288,7 +279,7 @@ func exactSum(xs []float64) (float64, bool) {
 }
 
 // leadMean is MeanOrNil of the lead times of LeadTimeRows, summed in the
-// rows' order (by DeployedAt, then change id), as Compute sums them.
+// rows' order (by DeployedAt, then change id), as the rows list them.
 func leadMean(shipped []ShippedFact, keep func(ShippedFact) bool) *float64 {
 	rows := keepFacts(shipped, keep)
 	slices.SortFunc(rows, func(a, b ShippedFact) int {
@@ -298,62 +289,18 @@ func leadMean(shipped []ShippedFact, keep func(ShippedFact) bool) *float64 {
 	for i, s := range rows {
 		secs[i] = s.Lead
 	}
-	return MeanOrNil(secs)
+	return stats.MeanOrNil(secs)
 }
 
-// percentileSelect is Percentile(xs, p), reordering xs.
-func percentileSelect(xs []float64, p float64) (float64, bool) {
-	v := percentilesBySelection(xs, []float64{p})[0]
-	if v == nil {
-		return 0, false
-	}
-	return *v, true
-}
-
-// nthElement reorders xs so that xs[k] is the k-th smallest, everything
-// before it no larger and everything after no smaller, and returns it.
-// Three-way partitions keep it linear on the many equal values durations
-// in whole seconds have.
-func nthElement[T cmp.Ordered](xs []T, k int) T {
-	lo, hi := 0, len(xs) // the k-th smallest is in xs[lo:hi]
-	for hi-lo > 16 {
-		a, b, c := xs[lo], xs[lo+(hi-lo)/2], xs[hi-1]
-		pivot := max(min(a, b), min(max(a, b), c))
-		// xs[lo:lt] < pivot, xs[lt:i] == pivot, xs[gt:hi] > pivot.
-		lt, i, gt := lo, lo, hi
-		for i < gt {
-			switch v := xs[i]; {
-			case v < pivot:
-				xs[lt], xs[i] = xs[i], xs[lt]
-				lt++
-				i++
-			case v > pivot:
-				gt--
-				xs[gt], xs[i] = xs[i], xs[gt]
-			default:
-				i++
-			}
-		}
-		switch {
-		case k < lt:
-			hi = lt
-		case k >= gt:
-			lo = gt
-		default:
-			return pivot
-		}
-	}
-	slices.Sort(xs[lo:hi])
-	return xs[k]
-}
-
-// WeeklyFacts is Weekly from facts: a report for each whole week of w.
+// WeeklyFacts is a report for each whole week of w (Monday to Monday in
+// the rules' timezone), from facts. A week is computed exactly as a 7-day
+// window would be.
 func WeeklyFacts(f Facts, w Window, r Rules, now time.Time) []WeekReport {
 	as := NewAggregates(w, Window{}, r)
 	f.Feed(as)
 	out, ok := as.WeekReports(now)
 	if !ok {
-		weeks := Weeks(w, r.location())
+		weeks := Weeks(w, r.Timezone())
 		for i, part := range SplitFacts(f, weeks) {
 			out[i].Report = ComputeFacts(part, weeks[i], r, now)
 		}
@@ -366,7 +313,7 @@ func WeeklyFacts(f Facts, w Window, r Rules, now time.Time) []WeekReport {
 func SplitFacts(f Facts, periods []Window) []Facts {
 	los, his := make([]int64, len(periods)), make([]int64, len(periods))
 	for i, p := range periods {
-		los[i], his[i] = WindowSeconds(p)
+		los[i], his[i] = p.Seconds()
 	}
 	// which is the period holding t, or −1.
 	which := func(t int64) int {

@@ -1,5 +1,7 @@
 package metrics
 
+import "time"
+
 // Report is every measure of docs/metrics.md for one scope and window. Its
 // JSON is the machine output of `tach report metrics --format json` and of
 // /api/v1/metrics: fields may be added, never renamed. A pointer is nil
@@ -116,4 +118,11 @@ type CI struct {
 type OpenWork struct {
 	Open        int `json:"open"`
 	StaleReview int `json:"stale_review"` // waiting for a first review longer than stale_review
+}
+
+// WeekReport is the report of one week (Monday to Monday in the rules'
+// timezone): the rows of the weekly review and of every trend chart.
+type WeekReport struct {
+	Start  time.Time
+	Report Report
 }

@@ -7,9 +7,10 @@ import (
 	"time"
 )
 
-// The rows behind each number of a Report: Compute is built from these, and
-// the UI lists them under a figure, so anyone can recompute it by hand. Each
-// returns copies, in time order (then by ID).
+// The rows behind each number of a Report: the UI lists them under a
+// figure, so anyone can recompute it by hand, and the reference
+// implementation the facts are tested against (reference_test.go) is built
+// from them. Each returns copies, in time order (then by ID).
 
 // PartDuration is one part of a change's cycle time. Known is false where
 // the part does not exist (a change never reviewed has no pickup or review).
@@ -39,7 +40,7 @@ type ChangeTiming struct {
 func LeadTimeRows(ds Dataset, w Window, r Rules) []ChangeTiming {
 	var rows []ChangeTiming
 	for _, c := range ds.Changes {
-		if c.DeploymentID == 0 || !w.Contains(c.DeployedAt) || c.MergedAt.IsZero() || !r.countsAsChange(c) {
+		if c.DeploymentID == 0 || !w.Contains(c.DeployedAt) || c.MergedAt.IsZero() || !r.CountsChange(c) {
 			continue
 		}
 		start := c.FirstCommitAt
@@ -55,7 +56,7 @@ func LeadTimeRows(ds Dataset, w Window, r Rules) []ChangeTiming {
 			Start: start, LeadTime: lead,
 			Deploy: partBetween(c.MergedAt, c.DeployedAt),
 		}
-		ready := readyAt(c)
+		ready := ReadyForReview(c)
 		row.Coding = partBetween(start, ready)
 		if !c.FirstReviewAt.IsZero() {
 			row.Pickup = partBetween(ready, c.FirstReviewAt)
@@ -78,10 +79,10 @@ func partBetween(from, to time.Time) PartDuration {
 	return PartDuration{Duration: max(to.Sub(from), 0), Known: true}
 }
 
-// readyAt is when a change became ready for review: ReadyAt, or CreatedAt
+// ReadyForReview is when a change became ready for review: ReadyAt, or CreatedAt
 // when ReadyAt is missing on a change that is not a draft (a provider that
 // gave no ready time for a change opened ready). Zero while a draft.
-func readyAt(c Change) time.Time {
+func ReadyForReview(c Change) time.Time {
 	if !c.ReadyAt.IsZero() || c.Draft {
 		return c.ReadyAt
 	}
@@ -91,17 +92,19 @@ func readyAt(c Change) time.Time {
 // ProductionDeployments returns the production deployments that finished in
 // w: deployment frequency, change failure rate and rework rate count these.
 func ProductionDeployments(ds Dataset, w Window) []Deployment {
-	return deploymentsWhere(ds, func(d Deployment) bool { return d.Production && w.Contains(d.FinishedAt) })
+	return DeploymentsWhere(ds, func(d Deployment) bool { return d.Production && w.Contains(d.FinishedAt) })
 }
 
 // FailedAttempts returns the deployment attempts in a production environment
 // that ended in failure or error in w. They never reached production: they
 // lower the deploy success rate and are not in change failure rate.
 func FailedAttempts(ds Dataset, w Window) []Deployment {
-	return deploymentsWhere(ds, func(d Deployment) bool { return d.FailedAttempt && w.Contains(d.FinishedAt) })
+	return DeploymentsWhere(ds, func(d Deployment) bool { return d.FailedAttempt && w.Contains(d.FinishedAt) })
 }
 
-func deploymentsWhere(ds Dataset, keep func(Deployment) bool) []Deployment {
+// DeploymentsWhere returns the deployments keep accepts, in time order
+// (FinishedAt, then ID).
+func DeploymentsWhere(ds Dataset, keep func(Deployment) bool) []Deployment {
 	var out []Deployment
 	for _, d := range ds.Deployments {
 		if keep(d) {
@@ -181,7 +184,7 @@ func incidentsWhere(ds Dataset, keep func(Incident) bool) []Incident {
 // IncludeBotChanges): throughput counts them, PR size measures the ones
 // whose size is known.
 func MergedChanges(ds Dataset, w Window, r Rules) []Change {
-	return changesWhere(ds, func(c Change) bool { return w.Contains(c.MergedAt) && r.countsAsChange(c) },
+	return changesWhere(ds, func(c Change) bool { return w.Contains(c.MergedAt) && r.CountsChange(c) },
 		func(c Change) time.Time { return c.MergedAt })
 }
 
@@ -192,7 +195,7 @@ func MergedChanges(ds Dataset, w Window, r Rules) []Change {
 // bumps is not the team's work in progress.
 func OpenChanges(ds Dataset, r Rules, now time.Time) []Change {
 	return changesWhere(ds, func(c Change) bool {
-		return strings.EqualFold(c.State, "open") && !c.CreatedAt.After(now) && r.countsAsChange(c)
+		return strings.EqualFold(c.State, "open") && !c.CreatedAt.After(now) && r.CountsChange(c)
 	}, func(c Change) time.Time { return c.CreatedAt })
 }
 
@@ -203,8 +206,8 @@ func OpenChanges(ds Dataset, r Rules, now time.Time) []Change {
 func StaleChanges(ds Dataset, r Rules, now time.Time) []Change {
 	var out []Change
 	for _, c := range OpenChanges(ds, r, now) {
-		ready := readyAt(c)
-		if !c.Draft && !ready.IsZero() && c.FirstReviewAt.IsZero() && now.Sub(ready) > r.staleReview() {
+		ready := ReadyForReview(c)
+		if !c.Draft && !ready.IsZero() && c.FirstReviewAt.IsZero() && now.Sub(ready) > r.StaleAfter() {
 			out = append(out, c)
 		}
 	}
@@ -226,6 +229,23 @@ func changesWhere(ds Dataset, keep func(Change) bool, at func(Change) time.Time)
 // the provider gave no size (those changes are left out of PR size).
 func PRSizeLines(c Change) (lines int, ok bool) {
 	return c.Additions + c.Deletions, c.SizeKnown
+}
+
+// BySizeDesc sorts changes largest first (additions + deletions), unknown
+// sizes last.
+func BySizeDesc(cs []Change) []Change {
+	slices.SortStableFunc(cs, func(a, b Change) int {
+		la, oka := PRSizeLines(a)
+		lb, okb := PRSizeLines(b)
+		if oka != okb {
+			if oka {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(lb, la), cmp.Compare(a.ID, b.ID))
+	})
+	return cs
 }
 
 // CIRunsIn returns the CI runs (any workflow, any branch) that finished in w
@@ -266,14 +286,7 @@ type DeployDays struct {
 // DeployDaysPerWeek returns, for each whole week in w, its deploy days: the
 // rows behind deploy_days_per_week_median.
 func DeployDaysPerWeek(ds Dataset, w Window, r Rules) []DeployDays {
-	return deployDaysIn(ds, Weeks(w, r.location()), r.location())
-}
-
-// DeployDaysPerMonth returns, for each calendar month wholly inside w (or
-// each 4-week block from w.From when none is), its deploy days: the rows
-// behind deploy_days_per_month_median.
-func DeployDaysPerMonth(ds Dataset, w Window, r Rules) []DeployDays {
-	return deployDaysIn(ds, MonthsOrFourWeekBlocks(w, r.location()), r.location())
+	return deployDaysIn(ds, Weeks(w, r.Timezone()), r.Timezone())
 }
 
 func deployDaysIn(ds Dataset, periods []Window, loc *time.Location) []DeployDays {

@@ -13,7 +13,8 @@ import (
 // ReworkTitle and an empty ReworkLabels mean "none": DefaultRules() gives
 // the documented patterns.
 
-func (r Rules) location() *time.Location { return orUTC(r.Location) }
+// Timezone is where days and weeks are counted: Location, or UTC when nil.
+func (r Rules) Timezone() *time.Location { return orUTC(r.Location) }
 
 func (r Rules) incidentWindow() time.Duration {
 	if r.IncidentWindow <= 0 {
@@ -22,7 +23,9 @@ func (r Rules) incidentWindow() time.Duration {
 	return r.IncidentWindow
 }
 
-func (r Rules) staleReview() time.Duration {
+// StaleAfter is how long an open change may wait for a first review before
+// it counts as stale: StaleReview, or its default.
+func (r Rules) StaleAfter() time.Duration {
 	if r.StaleReview <= 0 {
 		return DefaultStaleReview
 	}
@@ -61,10 +64,10 @@ func (r Rules) IsBot(login string, flaggedByProvider bool) bool {
 // IsBotChange reports whether a change was opened by a bot.
 func (r Rules) IsBotChange(c Change) bool { return r.IsBot(c.Author, c.AuthorIsBot) }
 
-// countsAsChange reports whether a change counts in lead time, cycle time,
+// CountsChange reports whether a change counts in lead time, cycle time,
 // throughput, PR size and open work: bot changes do only when
 // IncludeBotChanges says so.
-func (r Rules) countsAsChange(c Change) bool { return r.IncludeBotChanges || !r.IsBotChange(c) }
+func (r Rules) CountsChange(c Change) bool { return r.IncludeBotChanges || !r.IsBotChange(c) }
 
 // IsFix reports whether a change is a fix for the rework rate: it carries a
 // rework label (case-insensitive) or its title matches ReworkTitle.

@@ -3,6 +3,8 @@ package metrics
 import (
 	"testing"
 	"time"
+
+	"github.com/tach-dev/tach/metrics/stats"
 )
 
 func TestDurationTierBoundaries(t *testing.T) {
@@ -42,7 +44,7 @@ func TestDurationTierBoundaries(t *testing.T) {
 }
 
 func TestChangeFailureRateTierBoundaries(t *testing.T) {
-	rate := func(failed, deployments int) *float64 { return RateOrNil(failed, deployments) }
+	rate := func(failed, deployments int) *float64 { return stats.RateOrNil(failed, deployments) }
 	tests := []struct {
 		rate *float64
 		want string
@@ -151,7 +153,7 @@ func TestDeploymentFrequencyMonthlyRule(t *testing.T) {
 				d.Production = true
 				ds.Deployments = append(ds.Deployments, d)
 			}
-			df := Compute(ds, w, DefaultRules(), w.To).DeploymentFrequency
+			df := computeBoth(t, ds, w, DefaultRules(), w.To).DeploymentFrequency
 			checkFloat(t, "weekly median", df.DeployDaysPerWeekMedian, tt.weekly)
 			checkFloat(t, "monthly median", df.DeployDaysPerMonthMedian, tt.monthly)
 			if str(df.Tier) != tt.tier {

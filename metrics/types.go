@@ -1,17 +1,27 @@
-// Package metrics computes every number tach shows, from plain structs.
+// Package metrics holds the DORA rules: the rows tach reads (changes,
+// deployments, incidents, CI runs), the rules of docs/metrics.md that
+// annotate them, and every measure of a Report computed from them. Pure and
+// without I/O: package metrics/engine loads the rows from the store and
+// keeps what this package derives. A zero time.Time means "absent"
+// throughout (never merged, never reviewed...).
 //
-// It does no I/O: callers load rows (package metrics/engine does it from the
-// store), and this package applies the rules of docs/metrics.md to them. A
-// zero time.Time means "absent" throughout (never merged, never reviewed...).
-//
-// The work happens in two steps, both pure:
+// The work happens in two steps:
 //
 //  1. Derive, per repository over its whole synced history: which production
 //     deployment shipped each change, which deployment each incident belongs
 //     to, which deployments failed or were rollbacks or rework, when each
 //     failed deployment recovered, and each change's first review.
-//  2. Compute, per scope and window: the DORA keys and the other measures,
-//     from rows that already carry what Derive found.
+//  2. Per scope and window, the DORA keys and the other measures, computed
+//     once: from facts (FactsOf reduces annotated rows to the few figures a
+//     report reads; an Aggregate, or ComputeFacts, makes the report of a
+//     window, WeeklyFacts of its weeks). The row functions (LeadTimeRows,
+//     ProductionDeployments, ...) list the rows behind each figure for the
+//     pages; the tests hold the facts to a reference computed from those
+//     rows (reference_test.go).
+//
+// It imports only metrics/stats. The other packages of metrics build on it:
+// impact (decision impact), review (the weekly review), render (text and
+// Markdown) and engine (the store's side).
 package metrics
 
 import (
@@ -231,12 +241,71 @@ func (w Window) Contains(t time.Time) bool {
 // Days is the window's length in days.
 func (w Window) Days() float64 { return w.To.Sub(w.From).Hours() / 24 }
 
-// Dataset is what Compute needs for one scope and window: rows that Derive
-// has already annotated. It may hold more rows than the window needs;
-// Compute filters.
+// Seconds is the window in the form everything below the parser reads —
+// the facts, the rollups' period indices, the report cache's key and the
+// store's queries: whole Unix seconds, a time t of whole seconds being in
+// w exactly when lo ≤ t < hi. Every one of them converts through it, so
+// they agree on what the window holds. A window tach parses has whole
+// seconds at both ends (metrics/query), where this is exact.
+func (w Window) Seconds() (lo, hi int64) {
+	ceil := func(t time.Time) int64 {
+		if t.Nanosecond() > 0 {
+			return t.Unix() + 1
+		}
+		return t.Unix()
+	}
+	return ceil(w.From), ceil(w.To)
+}
+
+// Dataset is the rows of one scope and window, as Derive annotated them:
+// what FactsOf reduces and the row functions list. It may hold more rows
+// than the window needs; they filter.
 type Dataset struct {
 	Changes     []Change     // merged in the window, shipped by a deployment in it, or open now
 	Deployments []Deployment // finished in the window, recovered in it, or before it (for context)
 	Incidents   []Incident   // created or resolved in the window, or attributed to its deployments
 	CIRuns      []CIRun      // finished in the window
+}
+
+// DatasetIndex finds a Dataset's changes and incidents by id: what a
+// deployment's ChangeIDs and IncidentIDs name.
+type DatasetIndex struct {
+	changes   map[int64]Change
+	incidents map[int64]Incident
+}
+
+// Index indexes ds.
+func (ds Dataset) Index() DatasetIndex {
+	ix := DatasetIndex{changes: make(map[int64]Change, len(ds.Changes)), incidents: make(map[int64]Incident, len(ds.Incidents))}
+	for _, c := range ds.Changes {
+		ix.changes[c.ID] = c
+	}
+	for _, in := range ds.Incidents {
+		ix.incidents[in.ID] = in
+	}
+	return ix
+}
+
+// Change finds a change by id.
+func (ix DatasetIndex) Change(id int64) (Change, bool) {
+	c, ok := ix.changes[id]
+	return c, ok
+}
+
+// Shipped are the changes and incidents of d (ChangeIDs, IncidentIDs) that
+// the dataset holds, in d's order.
+func (ix DatasetIndex) Shipped(d Deployment) ([]Change, []Incident) {
+	var changes []Change
+	var incidents []Incident
+	for _, id := range d.ChangeIDs {
+		if c, ok := ix.changes[id]; ok {
+			changes = append(changes, c)
+		}
+	}
+	for _, id := range d.IncidentIDs {
+		if in, ok := ix.incidents[id]; ok {
+			incidents = append(incidents, in)
+		}
+	}
+	return changes, incidents
 }

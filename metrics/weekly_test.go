@@ -24,7 +24,7 @@ func TestWeeklyInNewYorkAcrossDST(t *testing.T) {
 	// both are Monday 10 March.
 	ds := productionAt(time.Date(2025, 3, 9, 23, 30, 0, 0, ny), time.Date(2025, 3, 10, 0, 30, 0, 0, ny))
 	w := Window{From: time.Date(2025, 3, 3, 0, 0, 0, 0, ny), To: time.Date(2025, 3, 17, 0, 0, 0, 0, ny)}
-	weeks := Weekly(ds, w, rules, w.To)
+	weeks := weeklyBoth(t, ds, w, rules, w.To)
 	if len(weeks) != 2 {
 		t.Fatalf("got %d weeks, want 2", len(weeks))
 	}
@@ -46,13 +46,13 @@ func TestWeeklyInNewYorkAcrossDST(t *testing.T) {
 		checkFloat(t, "per week", wk.Report.DeploymentFrequency.PerWeek, f(1))
 	}
 	// Read in UTC the same rows fall in one week.
-	utc := Weekly(ds, Window{From: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 3, 17, 0, 0, 0, 0, time.UTC)}, DefaultRules(), w.To)
+	utc := weeklyBoth(t, ds, Window{From: time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 3, 17, 0, 0, 0, 0, time.UTC)}, DefaultRules(), w.To)
 	if len(utc) != 1 || utc[0].Report.DeploymentFrequency.Deployments != 2 {
 		t.Errorf("in UTC: %+v", utc)
 	}
 	// Over both weeks: 2 deploy days (Sunday and Monday, local) but one in
 	// each week → weekly median 1.
-	df := Compute(ds, w, rules, w.To).DeploymentFrequency
+	df := computeBoth(t, ds, w, rules, w.To).DeploymentFrequency
 	checkFloat(t, "deploy days per week", df.DeployDaysPerWeekMedian, f(1))
 }
 
@@ -65,7 +65,7 @@ func TestWeeklyInKolkata(t *testing.T) {
 	// (and the previous one in UTC).
 	ds := productionAt(time.Date(2025, 3, 9, 23, 30, 0, 0, ist), time.Date(2025, 3, 10, 2, 0, 0, 0, ist))
 	w := Window{From: time.Date(2025, 3, 3, 0, 0, 0, 0, ist), To: time.Date(2025, 3, 17, 0, 0, 0, 0, ist)}
-	weeks := Weekly(ds, w, rules, w.To)
+	weeks := weeklyBoth(t, ds, w, rules, w.To)
 	if len(weeks) != 2 || weeks[0].Report.DeploymentFrequency.Deployments != 1 || weeks[1].Report.DeploymentFrequency.Deployments != 1 {
 		t.Fatalf("weeks = %+v", weeks)
 	}
@@ -86,7 +86,7 @@ func TestFourWeekBlocksWhenNoWholeMonth(t *testing.T) {
 	// deploy day → median 1 → medium.
 	w := Window{From: time.Date(2025, 1, 13, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 2, 24, 0, 0, 0, 0, time.UTC)}
 	ds := productionAt(time.Date(2025, 1, 20, 12, 0, 0, 0, time.UTC))
-	df := Compute(ds, w, DefaultRules(), w.To).DeploymentFrequency
+	df := computeBoth(t, ds, w, DefaultRules(), w.To).DeploymentFrequency
 	checkFloat(t, "weekly", df.DeployDaysPerWeekMedian, f(0))
 	checkFloat(t, "monthly", df.DeployDaysPerMonthMedian, f(1))
 	if str(df.Tier) != TierMedium {

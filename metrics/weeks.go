@@ -19,10 +19,10 @@ func WeekStart(t time.Time, loc *time.Location) time.Time {
 func Weeks(w Window, loc *time.Location) []Window {
 	start := WeekStart(w.From, loc)
 	if start.Before(w.From) {
-		start = addDays(start, 7)
+		start = AddDays(start, 7)
 	}
 	var weeks []Window
-	for end := addDays(start, 7); !end.After(w.To); start, end = end, addDays(end, 7) {
+	for end := AddDays(start, 7); !end.After(w.To); start, end = end, AddDays(end, 7) {
 		weeks = append(weeks, Window{From: start, To: end})
 	}
 	return weeks
@@ -33,7 +33,7 @@ func Weeks(w Window, loc *time.Location) []Window {
 // progress is left out). The default report window is 12 weeks.
 func LastWholeWeeks(now time.Time, n int, loc *time.Location) Window {
 	to := WeekStart(now, loc)
-	return Window{From: addDays(to, -7*max(n, 0)), To: to}
+	return Window{From: AddDays(to, -7*max(n, 0)), To: to}
 }
 
 // Months returns the calendar months (in loc) wholly inside w, in order.
@@ -61,7 +61,7 @@ func MonthsOrFourWeekBlocks(w Window, loc *time.Location) []Window {
 	}
 	var blocks []Window
 	start := w.From.In(orUTC(loc))
-	for end := addDays(start, 28); !end.After(w.To); start, end = end, addDays(end, 28) {
+	for end := AddDays(start, 28); !end.After(w.To); start, end = end, AddDays(end, 28) {
 		blocks = append(blocks, Window{From: start, To: end})
 	}
 	return blocks
@@ -81,8 +81,9 @@ func wallClock(t time.Time, loc *time.Location) time.Time {
 	return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute(), l.Second(), l.Nanosecond(), time.UTC)
 }
 
-// addDays moves t by n calendar days in t's location, keeping its clock time.
-func addDays(t time.Time, n int) time.Time {
+// AddDays moves t by n calendar days in t's location, keeping its clock
+// time (across a daylight-saving change a day is not 24 hours).
+func AddDays(t time.Time, n int) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day()+n, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }
 

@@ -18,7 +18,7 @@ import (
 // under a temporary name, checked with PRAGMA integrity_check, switched to
 // a rollback journal (one self-contained file), and only then given its
 // name, so dest is never a half-written file. An existing dest is never
-// overwritten.
+// overwritten. Like the database, the copy is readable by its owner only.
 func (s *Store) Backup(ctx context.Context, dest string) error {
 	if _, err := os.Lstat(dest); err == nil {
 		return fmt.Errorf("backup: %s exists; choose a new file name (tach never overwrites a backup)", dest)
@@ -42,6 +42,11 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	defer src.Close()
+	// VACUUM INTO writes into an empty file as into a new one, keeping its
+	// permissions: the copy is private before it holds anything.
+	if err := createPrivate(tmp); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
 	if _, err := src.ExecContext(ctx, `VACUUM INTO ?`, tmp); err != nil {
 		return fmt.Errorf("backup: copy %s: %w", s.path, err)
 	}

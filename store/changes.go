@@ -228,8 +228,9 @@ func (s *Store) ChangeByNumber(ctx context.Context, repoID, number int64) (Chang
 
 // ChangesForWindow returns the changes a report over [from, to) needs in the
 // given repos: merged in the window, shipped by a deployment that finished
-// in it, or open now.
-func (s *Store) ChangesForWindow(ctx context.Context, repoIDs []int64, from, to time.Time) ([]Change, error) {
+// in it, or open now. Like every window the store reads, from and to are
+// Unix seconds, as metrics.Window.Seconds gives them.
+func (s *Store) ChangesForWindow(ctx context.Context, repoIDs []int64, from, to int64) ([]Change, error) {
 	if len(repoIDs) == 0 {
 		return nil, nil
 	}
@@ -243,8 +244,8 @@ func (s *Store) ChangesForWindow(ctx context.Context, repoIDs []int64, from, to 
 			WHERE d.repo_id IN (` + in + `) AND d.finished_at >= ? AND d.finished_at < ?
 		UNION SELECT id FROM changes WHERE repo_id IN (` + in + `) AND state = 'open')`
 	var args []any
-	args = append(append(args, ids...), from.Unix(), to.Unix())
-	args = append(append(args, ids...), from.Unix(), to.Unix())
+	args = append(append(args, ids...), from, to)
+	args = append(append(args, ids...), from, to)
 	args = append(args, ids...)
 	return s.queryChanges(ctx, "load changes for window", where, args...)
 }

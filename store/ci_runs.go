@@ -42,12 +42,13 @@ func (tx *Tx) UpsertCIRun(ctx context.Context, r CIRun) (int64, Result, error) {
 	return id, res, nil
 }
 
-// CIRunsForWindow returns the runs of the given repos that finished in [from, to).
-func (s *Store) CIRunsForWindow(ctx context.Context, repoIDs []int64, from, to time.Time) ([]CIRun, error) {
+// CIRunsForWindow returns the runs of the given repos that finished in
+// [from, to) (Unix seconds).
+func (s *Store) CIRunsForWindow(ctx context.Context, repoIDs []int64, from, to int64) ([]CIRun, error) {
 	if len(repoIDs) == 0 {
 		return nil, nil
 	}
-	args := append(int64Args(repoIDs), from.Unix(), to.Unix())
+	args := append(int64Args(repoIDs), from, to)
 	rows, err := s.read.QueryContext(ctx, `SELECT id, repo_id, provider_id, name, branch, event, sha, status, conclusion, url,
 		created_at, started_at, finished_at, updated_at FROM ci_runs
 		WHERE repo_id IN (`+placeholders(len(repoIDs))+`) AND finished_at >= ? AND finished_at < ? ORDER BY finished_at, id`, args...)

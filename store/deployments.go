@@ -114,9 +114,9 @@ func (s *Store) queryDeployments(ctx context.Context, op, where string, args ...
 }
 
 // DeploymentsForWindow returns the deployments a report over [from, to)
-// needs in the given repos: finished in the window (successes and failed
+// (Unix seconds) needs in the given repos: finished in the window (successes and failed
 // attempts) or recovered in it.
-func (s *Store) DeploymentsForWindow(ctx context.Context, repoIDs []int64, from, to time.Time) ([]Deployment, error) {
+func (s *Store) DeploymentsForWindow(ctx context.Context, repoIDs []int64, from, to int64) ([]Deployment, error) {
 	if len(repoIDs) == 0 {
 		return nil, nil
 	}
@@ -124,7 +124,7 @@ func (s *Store) DeploymentsForWindow(ctx context.Context, repoIDs []int64, from,
 	args := int64Args(repoIDs)
 	where := `repo_id IN (` + in + `) AND ((finished_at >= ? AND finished_at < ?) OR (recovered_at >= ? AND recovered_at < ?))
 		ORDER BY finished_at, id`
-	return s.queryDeployments(ctx, "load deployments for window", where, append(args, from.Unix(), to.Unix(), from.Unix(), to.Unix())...)
+	return s.queryDeployments(ctx, "load deployments for window", where, append(args, from, to, from, to)...)
 }
 
 // DeploymentsNeedingRange lists a repo's deployments of a source whose

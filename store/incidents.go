@@ -84,10 +84,10 @@ func (s *Store) queryIncidents(ctx context.Context, op, where string, args ...an
 	return out, nil
 }
 
-// IncidentsForWindow returns the incidents a report over [from, to) needs:
-// created or resolved in the window, attributed to a deployment that
-// finished in it, or still open.
-func (s *Store) IncidentsForWindow(ctx context.Context, repoIDs []int64, from, to time.Time) ([]Incident, error) {
+// IncidentsForWindow returns the incidents a report over [from, to) (Unix
+// seconds) needs: created or resolved in the window, attributed to a
+// deployment that finished in it, or still open.
+func (s *Store) IncidentsForWindow(ctx context.Context, repoIDs []int64, from, to int64) ([]Incident, error) {
 	if len(repoIDs) == 0 {
 		return nil, nil
 	}
@@ -100,9 +100,9 @@ func (s *Store) IncidentsForWindow(ctx context.Context, repoIDs []int64, from, t
 		UNION SELECT i.id FROM deployments d JOIN incidents i ON i.deployment_id = d.id
 			WHERE d.repo_id IN (` + in + `) AND d.finished_at >= ? AND d.finished_at < ?)
 		ORDER BY created_at, id`
-	args = append(args, from.Unix(), to.Unix())
-	args = append(append(args, int64Args(repoIDs)...), from.Unix(), to.Unix())
+	args = append(args, from, to)
+	args = append(append(args, int64Args(repoIDs)...), from, to)
 	args = append(args, int64Args(repoIDs)...)
-	args = append(append(args, int64Args(repoIDs)...), from.Unix(), to.Unix())
+	args = append(append(args, int64Args(repoIDs)...), from, to)
 	return s.queryIncidents(ctx, "load incidents for window", where, args...)
 }

@@ -126,7 +126,7 @@ func TestPartialDeploymentKeepsItsFirstOutcome(t *testing.T) {
 	inactive := d
 	inactive.Status, inactive.FinishedAt, inactive.UpdatedAt = "canceled", at("2026-01-07T09:00:00Z"), at("2026-01-07T09:00:00Z")
 	up(inactive, store.KeepOutcome)
-	got, err := st.DeploymentsForWindow(ctx, []int64{repo}, at("2026-01-01T00:00:00Z"), at("2026-02-01T00:00:00Z"))
+	got, err := st.DeploymentsForWindow(ctx, []int64{repo}, at("2026-01-01T00:00:00Z").Unix(), at("2026-02-01T00:00:00Z").Unix())
 	if err != nil || len(got) != 1 {
 		t.Fatalf("deployments = %v, %v", got, err)
 	}
@@ -141,7 +141,7 @@ func TestPartialDeploymentKeepsItsFirstOutcome(t *testing.T) {
 	ev := gl
 	ev.URL, ev.CreatedAt, ev.UpdatedAt = "", at("2026-01-08T10:10:00Z"), at("2026-01-08T10:10:00Z")
 	up(ev, store.KeepCreatedAt|store.KeepURL)
-	all, _ := st.DeploymentsForWindow(ctx, []int64{repo}, at("2026-01-01T00:00:00Z"), at("2026-02-01T00:00:00Z"))
+	all, _ := st.DeploymentsForWindow(ctx, []int64{repo}, at("2026-01-01T00:00:00Z").Unix(), at("2026-02-01T00:00:00Z").Unix())
 	for _, x := range all {
 		if x.ProviderID == "10" && (x.URL != gl.URL || !x.CreatedAt.Equal(gl.CreatedAt)) {
 			t.Errorf("kept columns overwritten: %+v", x)

@@ -21,7 +21,7 @@ import (
 
 // bigTables are the tables that grow with history: a scan of any of them
 // reads every row of the organisation.
-var bigTables = []string{"changes", "reviews", "deployments", "deployment_commits", "deployment_changes", "incidents", "ci_runs", "rollup_periods"}
+var bigTables = []string{"changes", "reviews", "change_files", "paths", "deployments", "deployment_commits", "deployment_changes", "incidents", "ci_runs", "rollup_periods"}
 
 var scanOf = regexp.MustCompile(`\bSCAN (\w+)`)
 
@@ -150,13 +150,13 @@ func TestHotQueriesSearchIndexes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, err := st.ChangesForWindow(ctx, scope, from, to)
+		_, err := st.ChangesForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
-		_, err = st.DeploymentsForWindow(ctx, scope, from, to)
+		_, err = st.DeploymentsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
-		_, err = st.IncidentsForWindow(ctx, scope, from, to)
+		_, err = st.IncidentsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
-		_, err = st.CIRunsForWindow(ctx, scope, from, to)
+		_, err = st.CIRunsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
 		must(st.ReadRollups(ctx, func(r *RollupRead) error {
 			if _, err := r.Fresh(ctx, scope, "v"); err != nil {
@@ -173,6 +173,37 @@ func TestHotQueriesSearchIndexes(t *testing.T) {
 		must(err)
 		_, err = st.ListIncidents(ctx, IncidentFilter{RepoIDs: scope, From: from, To: to})
 		must(err)
+	}
+	// Files: the paths of some changes, the changes touching some paths
+	// (a module's), the changes whose files a sync must fetch, and a
+	// change's files replaced.
+	files, err := st.FilesOfChanges(ctx, []int64{1, 2, 3})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("files of changes: %v, %v", files, err)
+	}
+	paths, err := st.RepoPaths(ctx, ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pathIDs []int64
+	for id := range paths {
+		pathIDs = append(pathIDs, id)
+	}
+	if _, err := st.ChangesTouchingPaths(ctx, pathIDs[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ChangesNeedingFiles(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	err = st.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.MarkChangeFilesStale(ctx, ids[0], 2); err != nil {
+			return err
+		}
+		_, err := tx.ReplaceChangeFiles(ctx, ids[0], 2, []ChangeFile{{Path: "checkout/cart.go", Additions: 4}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	h, err := st.RepoHistory(ctx, ids[0])
 	if err != nil {
@@ -254,8 +285,15 @@ func fillForPlans(t *testing.T, st *Store) []int64 {
 				if n%5 == 0 {
 					c.State, c.MergedAt = StateOpen, time.Time{}
 				}
-				if _, _, err := tx.UpsertChange(ctx, c); err != nil {
+				changeID, _, err := tx.UpsertChange(ctx, c)
+				if err != nil {
 					return err
+				}
+				if n%3 != 0 {
+					files := []ChangeFile{{Path: fmt.Sprintf("checkout/f%d.go", n%4), Additions: n}, {Path: "payments/x.go", PreviousPath: "checkout/x.go", Deletions: 1}}
+					if _, err := tx.ReplaceChangeFiles(ctx, repo, changeID, files); err != nil {
+						return err
+					}
 				}
 				depID, _, err := tx.UpsertDeployment(ctx, Deployment{RepoID: repo, Source: "deployments", ProviderID: fmt.Sprint(n), Environment: "production",
 					SHA: c.MergeSHA, Status: "success", CreatedAt: at.Add(2 * time.Hour), FinishedAt: at.Add(3 * time.Hour), UpdatedAt: at.Add(3 * time.Hour)})

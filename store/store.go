@@ -44,8 +44,8 @@ var driverName = "sqlite"
 // ErrNotFound is returned by lookups of one row that does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Open opens (creating if needed) the database at path and applies any
-// pending migrations.
+// Open opens (creating if needed, readable by its owner only: private.go)
+// the database at path and applies any pending migrations.
 func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open database: no path given")
@@ -53,6 +53,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if _, err := os.Stat(dir); err != nil {
 			return nil, fmt.Errorf("open database %s: directory %s does not exist", path, dir)
+		}
+	}
+	if isFilePath(path) {
+		if err := createPrivate(path); err != nil {
+			return nil, fmt.Errorf("open database %s: %w", path, err)
 		}
 	}
 	write, err := sql.Open(driverName, dsn(path, false))

@@ -127,7 +127,7 @@ func TestWriteRollsBackOnError(t *testing.T) {
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
-	got, err := st.IncidentsForWindow(ctx, []int64{repo}, at("2025-01-01T00:00:00Z"), at("2027-01-01T00:00:00Z"))
+	got, err := st.IncidentsForWindow(ctx, []int64{repo}, at("2025-01-01T00:00:00Z").Unix(), at("2027-01-01T00:00:00Z").Unix())
 	if err != nil || len(got) != 0 {
 		t.Fatalf("incidents after rollback = %v, %v; want none", got, err)
 	}
@@ -175,9 +175,9 @@ func TestDerivedValuesSurviveUpserts(t *testing.T) {
 	}
 	write() // a later sync of the same rows must not erase derived values
 	from, to := at("2026-01-01T00:00:00Z"), at("2026-02-01T00:00:00Z")
-	deps, _ := st.DeploymentsForWindow(ctx, []int64{repo}, from, to)
-	changes, _ := st.ChangesForWindow(ctx, []int64{repo}, from, to)
-	incs, _ := st.IncidentsForWindow(ctx, []int64{repo}, from, to)
+	deps, _ := st.DeploymentsForWindow(ctx, []int64{repo}, from.Unix(), to.Unix())
+	changes, _ := st.ChangesForWindow(ctx, []int64{repo}, from.Unix(), to.Unix())
+	incs, _ := st.IncidentsForWindow(ctx, []int64{repo}, from.Unix(), to.Unix())
 	if len(deps) != 1 || !deps[0].Failed || !deps[0].Production || deps[0].FailureCause != "incident" {
 		t.Fatalf("deployments = %+v", deps)
 	}

@@ -30,8 +30,9 @@ import (
 //
 // Every GET needs the read role once sign-in is on; writing (decisions,
 // starting a sync) needs write, through canWrite. /healthz, /readyz,
-// /metrics (bearer token optional), /static, /login and the webhooks
-// (signed by their providers) need no session.
+// /static, /login and the webhooks (signed by their providers) need no
+// session; /metrics needs a session or its bearer token once sign-in is
+// on (mayReadMetrics).
 
 // AuthOptions say who may use the server.
 type AuthOptions struct {
@@ -44,8 +45,12 @@ type AuthOptions struct {
 	SessionTTL time.Duration
 	// CookieSecure is auto, always or never (config auth.cookie_secure).
 	CookieSecure string
-	// MetricsToken, when set, is the bearer token /metrics requires.
+	// MetricsToken, when set, is the bearer token /metrics takes.
 	MetricsToken string
+	// PublicMetrics lets anyone read /metrics when sign-in is on (config
+	// auth.public_metrics); else it needs MetricsToken or a signed-in
+	// reader.
+	PublicMetrics bool
 }
 
 // UserStore is what sign-in needs of the store (*store.Store).
@@ -129,8 +134,10 @@ func (s *Server) canWrite(r *http.Request) bool {
 // would never be sent back, so it is tach_session, not Secure: still
 // HttpOnly and SameSite=Lax. auth.cookie_secure decides which applies:
 // auto (TLS seen, or X-Forwarded-Proto: https from a proxy), always or
-// never. Setting Secure when it is not needed only stops that client's
-// sign-in working, never weakens it, so auto trusts X-Forwarded-Proto from
+// never. Over TLS only the __Host- cookie is read, and every response
+// carries HSTS (headers.go). Setting Secure when it is not needed only
+// stops that client's sign-in working, never weakens it (and a browser
+// ignores HSTS over plain http), so auto trusts X-Forwarded-Proto from
 // any peer.
 const (
 	secureCookieName = "__Host-tach_session"
@@ -164,9 +171,16 @@ func (s *Server) clearSessionCookies(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sessionCookie returns the session id a request carries, if any.
-func sessionCookie(r *http.Request) string {
-	for _, name := range []string{secureCookieName, plainCookieName} {
+// sessionCookie returns the session id a request carries, if any. Over
+// TLS only the __Host- cookie counts: a plain tach_session could have been
+// planted by a network attacker (over plain http) or a sibling subdomain,
+// to sign the browser in as someone else.
+func (s *Server) sessionCookie(r *http.Request) string {
+	names := []string{secureCookieName, plainCookieName}
+	if s.secureRequest(r) {
+		names = names[:1]
+	}
+	for _, name := range names {
 		if c, err := r.Cookie(name); err == nil && c.Value != "" {
 			return c.Value
 		}
@@ -194,9 +208,14 @@ func publicPath(path string) bool {
 // away.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if publicPath(r.URL.Path) && r.URL.Path != "/login" && r.URL.Path != "/logout" {
-			next.ServeHTTP(w, r)
-			return
+		switch r.URL.Path {
+		case "/login", "/logout", "/metrics":
+			// Public, but who is asking matters to them.
+		default:
+			if publicPath(r.URL.Path) {
+				next.ServeHTTP(w, r)
+				return
+			}
 		}
 		a := s.ops.Auth
 		p, ok := Principal{Role: store.RoleWrite, Via: viaOpen}, true
@@ -244,7 +263,7 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) (Principal, bo
 	if a.Users == nil {
 		return Principal{}, false
 	}
-	id := sessionCookie(r)
+	id := s.sessionCookie(r)
 	if id == "" {
 		return Principal{}, false
 	}
@@ -282,7 +301,6 @@ func cleanProxyUser(v string) (string, bool) {
 // JSON; a page is redirected to /login (local users), or told to come
 // through the proxy.
 func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Cache-Control", "no-store")
 	local := s.ops.Auth.Users != nil
 	if !wantsJSON(r) && local && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		http.Redirect(w, r, "/login?next="+url.QueryEscape(localTarget(r)), http.StatusSeeOther)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -102,6 +103,14 @@ type opsEnv struct {
 	ops   *web.OpsOptions
 }
 
+// signInOff configures a server without sign-in, as tach serve runs one on
+// loopback; httptest's requests name example.com, which it is told to
+// answer to (allowed_hosts).
+func signInOff(o *web.OpsOptions) {
+	o.Auth.Users = nil
+	o.AllowedHosts = []string{"example.com"}
+}
+
 func newOpsEnv(t *testing.T, configure func(*web.OpsOptions)) *opsEnv {
 	t.Helper()
 	ctx := context.Background()
@@ -127,7 +136,7 @@ func newOpsEnv(t *testing.T, configure func(*web.OpsOptions)) *opsEnv {
 		configure(e.ops)
 	}
 	e.h = web.New(web.Options{
-		Engine: demoEngine,
+		Reports: demoReports, Decisions: demoDecisions, Store: demoStore,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    e.clock.Now,
 		Sync:   e.sync,
@@ -145,6 +154,7 @@ type req struct {
 	remote         string // RemoteAddr (default 127.0.0.1:40000)
 	cookie         string // a session cookie value to send
 	cookieName     string // default tach_session
+	host           string // the Host header (default example.com)
 }
 
 func (e *opsEnv) do(r req) *httptest.ResponseRecorder {
@@ -162,6 +172,9 @@ func (e *opsEnv) do(r req) *httptest.ResponseRecorder {
 	hr.RemoteAddr = "127.0.0.1:40000"
 	if r.remote != "" {
 		hr.RemoteAddr = r.remote
+	}
+	if r.host != "" {
+		hr.Host = r.host
 	}
 	if r.form != nil {
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -224,11 +237,14 @@ func TestSignInAndOut(t *testing.T) {
 	if rec.Code != http.StatusUnauthorized || jsonBody(t, rec)["error"] == nil {
 		t.Fatalf("API without a session: %d %s", rec.Code, rec.Body)
 	}
-	// The public paths need no session.
-	for _, path := range []string{"/healthz", "/readyz", "/metrics", "/login", "/static/favicon.svg"} {
+	// The public paths need no session; /metrics does (or its token).
+	for _, path := range []string{"/healthz", "/readyz", "/login", "/static/favicon.svg"} {
 		if rec := e.do(req{target: path}); rec.Code != http.StatusOK {
 			t.Errorf("%s: %d", path, rec.Code)
 		}
+	}
+	if rec := e.do(req{target: "/metrics"}); rec.Code != http.StatusUnauthorized {
+		t.Errorf("/metrics without a session: %d", rec.Code)
 	}
 	rec = e.do(req{target: "/login?next=/weekly"})
 	if !strings.Contains(rec.Body.String(), `data-testid="login-form"`) || !strings.Contains(rec.Body.String(), `value="/weekly"`) {
@@ -311,19 +327,51 @@ func TestSignInAndOut(t *testing.T) {
 
 func TestSignInNextStaysOnThisServer(t *testing.T) {
 	e := newOpsEnv(t, nil)
+	ada := e.login("ada", adaPassword)
+	n := 0
 	for next, want := range map[string]string{
-		"/weekly?team=a":            "/weekly?team=a",
-		"//evil.example/":           "/",
-		"/\\evil.example":           "/",
-		"https://evil.example/":     "/",
-		"javascript:alert(1)":       "/",
-		"/login?next=//evil":        "/",
-		"":                          "/",
-		"/changes\r\nSet-Cookie: x": "/",
+		"/weekly?team=a":                "/weekly?team=a",
+		"/changes?repo=acme%2Fapi#rows": "/changes?repo=acme%2Fapi#rows",
+		"//evil.example/":               "/",
+		"/\\evil.example":               "/",
+		"/./\\evil.example/pwned":       "/", // http.Redirect cleaned this into /\evil.example/pwned
+		"/./%5Cevil.example/pwned":      "/",
+		"/./%5cevil.example/pwned":      "/",
+		"/.//evil.example":              "/",
+		"/a/..//evil.example":           "/",
+		"/%2e/%5Cevil.example":          "/",
+		"/%2E%2E//evil.example":         "/",
+		"/\t/evil.example":              "/", // browsers drop tabs and newlines from URLs
+		"/\n/evil.example":              "/",
+		"/ /evil.example":               "/",
+		"/weekly?q=\\x":                 "/",
+		"/\u3000/evil.example":          "/",
+		"https://evil.example/":         "/",
+		"https:/evil.example/":          "/",
+		"http:\\\\evil.example":         "/",
+		"javascript:alert(1)":           "/",
+		"/login?next=//evil":            "/",
+		"":                              "/",
+		"/changes\r\nSet-Cookie: x":     "/",
 	} {
-		rec := e.do(req{method: "POST", target: "/login", form: url.Values{"login": {"ada"}, "password": {adaPassword}, "next": {next}}})
-		if got := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || got != want {
-			t.Errorf("next %q: %d %q, want %q", next, rec.Code, got, want)
+		// Each from its own address: 20 sign-ins a minute from one would be
+		// refused.
+		n++
+		post := e.do(req{method: "POST", target: "/login", remote: fmt.Sprintf("10.9.0.%d:1", n),
+			form: url.Values{"login": {"ada"}, "password": {adaPassword}, "next": {next}}})
+		signedIn := e.do(req{target: "/login?next=" + url.QueryEscape(next), cookie: ada})
+		for how, rec := range map[string]*httptest.ResponseRecorder{"POST /login": post, "GET /login signed in": signedIn} {
+			got := rec.Header().Get("Location")
+			if rec.Code != http.StatusSeeOther || got != want {
+				t.Errorf("%s, next %q: %d %q, want %q", how, next, rec.Code, got, want)
+			}
+			// Whatever it is, the address sent stays on this server as a
+			// browser reads it (a backslash is a slash to a browser).
+			base, _ := url.Parse("http://tach.test/login")
+			u, err := base.Parse(strings.ReplaceAll(got, "\\", "/"))
+			if err != nil || u.Host != "tach.test" {
+				t.Errorf("%s, next %q: Location %q leaves the server", how, next, got)
+			}
 		}
 	}
 }
@@ -482,7 +530,7 @@ func TestReadAndWriteRoles(t *testing.T) {
 func TestOpenModeEveryoneWrites(t *testing.T) {
 	// No users, no proxy: on loopback, everyone may write (cmd/tach refuses
 	// any other address).
-	e := newOpsEnv(t, func(o *web.OpsOptions) { o.Auth.Users = nil })
+	e := newOpsEnv(t, signInOff)
 	if rec := e.do(req{target: "/"}); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `data-testid="account"`) {
 		t.Errorf("open page: %d", rec.Code)
 	}
@@ -551,7 +599,7 @@ func TestTrustedProxyHeader(t *testing.T) {
 }
 
 func TestCrossOriginWritesRefused(t *testing.T) {
-	e := newOpsEnv(t, func(o *web.OpsOptions) { o.Auth.Users = nil })
+	e := newOpsEnv(t, signInOff)
 	for _, h := range []map[string]string{
 		{"Sec-Fetch-Site": "cross-site"},
 		{"Sec-Fetch-Site": "same-site"},
@@ -634,7 +682,7 @@ func TestBadInputIsAClear4xx(t *testing.T) {
 		{req{method: "GET", target: "/logout"}, 404, "no page"},
 		{req{method: "POST", target: "/api/v1/sync?x=%zz", cookie: ada}, 202, ""},
 		{req{method: "PUT", target: "/api/v1/sync", cookie: ada}, 405, ""},
-		{req{method: "GET", target: "/metrics?format=%zz"}, 200, ""},
+		{req{method: "GET", target: "/metrics?format=%zz", cookie: ada}, 200, ""},
 		{req{target: "/?weeks=abc", cookie: ada}, 400, "weeks"},
 		{req{target: "/changes?page=-1", cookie: ada}, 400, "page"},
 	} {
@@ -645,5 +693,50 @@ func TestBadInputIsAClear4xx(t *testing.T) {
 	}
 	if sessions() != users {
 		t.Error("bad input changed the users")
+	}
+}
+
+// TestOverTLSOnlyTheHostCookieAndHSTS: behind TLS (direct, or a proxy
+// saying X-Forwarded-Proto: https) every response tells the browser to
+// use https only (HSTS), and only the __Host- session cookie is read: a
+// plain tach_session cookie, which a network attacker or a sibling
+// subdomain can plant (session fixation), is ignored there.
+func TestOverTLSOnlyTheHostCookieAndHSTS(t *testing.T) {
+	e := newOpsEnv(t, nil)
+	const hsts = "max-age=31536000"
+	https := map[string]string{"X-Forwarded-Proto": "https"}
+	rec := e.do(req{method: "POST", target: "/login", header: https, form: url.Values{"login": {"ada"}, "password": {adaPassword}}})
+	c := sessionCookieOf(rec)
+	if c == nil || c.Name != "__Host-tach_session" || rec.Header().Get("Strict-Transport-Security") != hsts {
+		t.Fatalf("sign-in over TLS: %v, HSTS %q", rec.Header()["Set-Cookie"], rec.Header().Get("Strict-Transport-Security"))
+	}
+	for _, r := range []req{
+		{target: "/api/v1/metrics", header: https},
+		{target: "https://example.com/api/v1/metrics"}, // TLS seen directly
+	} {
+		r.cookie, r.cookieName = c.Value, c.Name
+		if rec := e.do(r); rec.Code != http.StatusOK || rec.Header().Get("Strict-Transport-Security") != hsts {
+			t.Errorf("%s with the __Host- cookie over TLS: %d, HSTS %q", r.target, rec.Code, rec.Header().Get("Strict-Transport-Security"))
+		}
+		r.cookieName = "tach_session"
+		if rec := e.do(r); rec.Code != http.StatusUnauthorized {
+			t.Errorf("%s with a plain cookie over TLS: %d, want 401", r.target, rec.Code)
+		}
+	}
+	// HSTS on every response over TLS: errors, redirects, static files.
+	for _, target := range []string{"/weekly", "/static/favicon.svg", "/nowhere", "/healthz"} {
+		if got := e.do(req{target: target, header: https}).Header().Get("Strict-Transport-Security"); got != hsts {
+			t.Errorf("%s over TLS: HSTS %q", target, got)
+		}
+	}
+	// Plain http: the plain cookie, and no HSTS (a browser ignores it there).
+	rob := e.login("rob", robPassword)
+	if rec := e.do(req{target: "/api/v1/metrics", cookie: rob}); rec.Code != http.StatusOK || rec.Header().Get("Strict-Transport-Security") != "" {
+		t.Errorf("plain http: %d, HSTS %q", rec.Code, rec.Header().Get("Strict-Transport-Security"))
+	}
+	// cookie_secure: never says tach is not behind TLS.
+	never := newOpsEnv(t, func(o *web.OpsOptions) { o.Auth.CookieSecure = "never" })
+	if got := never.do(req{target: "/login", header: https}).Header().Get("Strict-Transport-Security"); got != "" {
+		t.Errorf("cookie_secure never: HSTS %q", got)
 	}
 }

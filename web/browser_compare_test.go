@@ -26,7 +26,7 @@ func TestBrowserCompareAndDecisions(t *testing.T) {
 	srv := httptest.NewServer(newHandler(t))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
-	charts := web.NewServer(web.Options{Engine: demoEngine}).ChartsAvailable()
+	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
 	shots := os.Getenv("TACH_SCREENSHOTS")
 	shoot := func(t *testing.T, ctx context.Context, name string) {
 		t.Helper()

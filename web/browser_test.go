@@ -181,7 +181,7 @@ func TestBrowser(t *testing.T) {
 	srv := httptest.NewServer(newHandler(t))
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
-	charts := web.NewServer(web.Options{Engine: demoEngine}).ChartsAvailable()
+	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
 	if !charts {
 		if os.Getenv("TACH_REQUIRE_CHARTS") != "" {
 			t.Fatal("ECharts is not embedded and TACH_REQUIRE_CHARTS is set: run `make assets` before the tests")

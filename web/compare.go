@@ -11,15 +11,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/query"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
 
 // The compare page, /compare, and its JSON twin, /api/v1/compare: what a
 // decision (or a date, two periods, two scopes) did to every measure, as
-// the engine's metrics.Comparison tells it — the same numbers as `tach
+// the engine's impact.Comparison tells it — the same numbers as `tach
 // report compare`. The page adds nothing to the statistics; it lays them
 // out: the summary, the table with each interval drawn across zero, the
 // interrupted time series, and each measure's weekly series.
@@ -27,13 +29,13 @@ import (
 // methodsURL is the methods document, in the repository.
 const methodsURL = "https://github.com/tach-dev/tach/blob/main/docs/decision-impact.md"
 
-// compare runs the comparison the query asks for, with the engine's
-// errors turned into what the reader should see.
-func (s *Server) compare(ctx context.Context, log DecisionLog, q Query) (metrics.Comparison, error) {
+// compare runs the comparison the query asks for, with the decision
+// log's errors turned into what the reader should see.
+func (s *Server) compare(ctx context.Context, q Query) (impact.Comparison, error) {
 	if !q.Compare.HasAnchor() {
-		return metrics.Comparison{}, badRequestf("nothing to compare: give decision=ID, at=YYYY-MM-DD, period_a=FROM..TO&period_b=FROM..TO, or vs_team= / vs_repo=")
+		return impact.Comparison{}, query.Params.NothingToCompare()
 	}
-	c, err := log.Compare(ctx, compareRequest(q), s.now())
+	c, err := s.decisions.Compare(ctx, engine.CompareRequestOf(q.Scope, q.Compare), s.now())
 	switch {
 	case err == nil:
 		return c, nil
@@ -47,11 +49,11 @@ func (s *Server) compare(ctx context.Context, log DecisionLog, q Query) (metrics
 }
 
 func (s *Server) apiCompare(w http.ResponseWriter, r *http.Request) error {
-	log, q, err := s.decisionLogQuery(r)
+	q, err := s.parse(r)
 	if err != nil {
 		return err
 	}
-	c, err := s.compare(r.Context(), log, q)
+	c, err := s.compare(r.Context(), q)
 	if err != nil {
 		return err
 	}
@@ -59,12 +61,12 @@ func (s *Server) apiCompare(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
-	log, q, err := s.decisionLogQuery(r)
+	q, err := s.parse(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	decisions, err := log.Decisions(ctx)
+	decisions, err := s.decisions.Decisions(ctx)
 	if err != nil {
 		return err
 	}
@@ -91,7 +93,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return s.render(w, r, templates.Compare(p))
 	}
-	c, err := s.compare(ctx, log, q)
+	c, err := s.compare(ctx, q)
 	if err != nil {
 		return err
 	}
@@ -107,7 +109,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 func compareHref(id int64) string { return "/compare?decision=" + strconv.FormatInt(id, 10) }
 
 // fillCompare lays a comparison out on the page.
-func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query, c metrics.Comparison) {
+func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query, c impact.Comparison) {
 	p.Title = compareTitle(c)
 	p.Scope = compareScopeLine(c)
 	if d := c.Decision; d != nil {
@@ -119,7 +121,7 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 		p.Decision = card
 	}
 	p.Sides = []string{sideLine(c.Before, c.Kind), sideLine(c.After, c.Kind)}
-	if c.Kind == metrics.CompareScopes {
+	if c.Kind == impact.CompareScopes {
 		p.Sides = p.Sides[1:] // one period for both scopes
 	}
 	if c.Settings.GapDays > 0 && c.At != nil {
@@ -131,7 +133,7 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 			cut = " (cut at " + *c.After.CutAt + ")"
 		}
 		p.Partial = fmt.Sprintf("The %s side is partial: %s of %s days so far%s. Rates use the days measured and the weekly series leave out the week in progress; the verdicts may change as the side fills.",
-			secondSide(c.Kind), formatDays(c.After.Days), formatDays(c.After.Planned), cut)
+			render.AfterSide(c.Kind), render.Days(c.After.Days), render.Days(c.After.Planned), cut)
 	}
 	p.Summary = c.Summary
 	p.Labels = sideLabels(c)
@@ -157,13 +159,13 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 }
 
 // compareTitle is the page's heading.
-func compareTitle(c metrics.Comparison) string {
+func compareTitle(c impact.Comparison) string {
 	switch {
 	case c.Decision != nil:
 		return fmt.Sprintf("Decision #%d: %s", c.Decision.ID, c.Decision.Title)
-	case c.Kind == metrics.CompareScopes:
+	case c.Kind == impact.CompareScopes:
 		return c.Before.Label + " against " + c.After.Label
-	case c.Kind == metrics.ComparePeriods:
+	case c.Kind == impact.ComparePeriods:
 		return "Period A against period B"
 	case c.At != nil:
 		return "Before and after " + *c.At
@@ -172,15 +174,15 @@ func compareTitle(c metrics.Comparison) string {
 }
 
 // compareScopeLine says which repos are compared.
-func compareScopeLine(c metrics.Comparison) string {
+func compareScopeLine(c impact.Comparison) string {
 	tz := c.Before.Timezone
-	if c.Kind == metrics.CompareScopes {
+	if c.Kind == impact.CompareScopes {
 		return sideScope(c.Before) + " against " + sideScope(c.After) + " · " + tz
 	}
 	return sideScope(c.Before) + " · " + tz
 }
 
-func sideScope(s metrics.SideSummary) string {
+func sideScope(s impact.SideSummary) string {
 	repos := strings.Join(s.Repos, ", ")
 	if len(s.Repos) > 4 {
 		repos = fmt.Sprintf("%d repos", len(s.Repos))
@@ -194,62 +196,38 @@ func sideScope(s metrics.SideSummary) string {
 	return repos
 }
 
-func sideLine(s metrics.SideSummary, kind string) string {
+func sideLine(s impact.SideSummary, kind string) string {
 	label := s.Label
-	if kind == metrics.CompareScopes {
+	if kind == impact.CompareScopes {
 		label = "period"
 	}
-	line := fmt.Sprintf("%s: %s to %s (%s)", label, s.From, s.To, weeksText(s.Planned))
-	if kind == metrics.CompareScopes {
-		line = fmt.Sprintf("%s: %s to %s (%s), the same for both scopes", label, s.From, s.To, weeksText(s.Planned))
+	line := fmt.Sprintf("%s: %s to %s (%s)", label, s.From, s.To, render.WeeksText(s.Planned))
+	if kind == impact.CompareScopes {
+		line = fmt.Sprintf("%s: %s to %s (%s), the same for both scopes", label, s.From, s.To, render.WeeksText(s.Planned))
 	}
 	if s.Partial {
-		line += fmt.Sprintf(", partial: %s of %s days so far", formatDays(s.Days), formatDays(s.Planned))
+		line += fmt.Sprintf(", partial: %s of %s days so far", render.Days(s.Days), render.Days(s.Planned))
 	}
 	return line
 }
 
-func weeksText(days float64) string {
-	if w := days / 7; w == math.Trunc(w) {
-		if w == 1 {
-			return "1 week"
-		}
-		return fmt.Sprintf("%d weeks", int(w))
-	}
-	return formatDays(days) + " days"
-}
-
-func formatDays(d float64) string {
-	if d == math.Trunc(d) {
-		return strconv.FormatFloat(d, 'f', 0, 64)
-	}
-	return strconv.FormatFloat(d, 'f', 1, 64)
-}
-
-func secondSide(kind string) string {
-	if kind == metrics.ComparePeriods || kind == metrics.CompareScopes {
-		return "second"
-	}
-	return "after"
-}
-
 // sideLabels are the table's column headings for the two sides.
-func sideLabels(c metrics.Comparison) [2]string {
+func sideLabels(c impact.Comparison) [2]string {
 	switch c.Kind {
-	case metrics.CompareScopes:
+	case impact.CompareScopes:
 		return [2]string{c.Before.Label, c.After.Label}
-	case metrics.ComparePeriods:
+	case impact.ComparePeriods:
 		return [2]string{"Period A", "Period B"}
 	}
 	return [2]string{"Before", "After"}
 }
 
 // breakName is what the break is called on charts and in sentences.
-func breakName(c metrics.Comparison) string {
+func breakName(c impact.Comparison) string {
 	switch {
-	case c.Kind == metrics.CompareDecision:
+	case c.Kind == impact.CompareDecision:
 		return "decision"
-	case c.Kind == metrics.ComparePeriods:
+	case c.Kind == impact.ComparePeriods:
 		return "start of period B"
 	}
 	return "date"
@@ -263,7 +241,7 @@ func derefString(s *string) string {
 }
 
 // compareRow is one measure of the table.
-func compareRow(m metrics.MeasureComparison) templates.CompareRow {
+func compareRow(m impact.MeasureComparison) templates.CompareRow {
 	row := templates.CompareRow{
 		Key: m.Key, Name: m.Name, Href: "#m-" + m.Key,
 		Before:   measureValue(m, m.Before, m.CountBefore, m.NBefore, "before"),
@@ -282,9 +260,9 @@ func compareRow(m metrics.MeasureComparison) templates.CompareRow {
 		slope := g.SlopePerWeek
 		p := g.PValue
 		row.PreTrend = &templates.PreTrendFlag{
-			Text: fmt.Sprintf("already %s before: %s a week", dir, metrics.FormatMeasureDifference(m.Unit, &slope)),
+			Text: fmt.Sprintf("already %s before: %s a week", dir, render.FormatMeasureDifference(m.Unit, &slope)),
 			Title: fmt.Sprintf("The weekly values before the break trend %s by %s a week (95 %% interval %s to %s, %s, %d weeks). Part of the change may be that trend: see the interrupted time series.",
-				dir, metrics.FormatMeasureDifference(m.Unit, &slope), metrics.FormatMeasureDifference(m.Unit, g.Interval.Low), metrics.FormatMeasureDifference(m.Unit, g.Interval.High), metrics.FormatP(&p), g.Weeks),
+				dir, render.FormatMeasureDifference(m.Unit, &slope), render.FormatMeasureDifference(m.Unit, g.Interval.Low), render.FormatMeasureDifference(m.Unit, g.Interval.High), render.FormatP(&p), g.Weeks),
 		}
 	}
 	return row
@@ -292,8 +270,8 @@ func compareRow(m metrics.MeasureComparison) templates.CompareRow {
 
 // measureValue is one side's value, humanised, with the exact value and
 // what it is made of on hover.
-func measureValue(m metrics.MeasureComparison, v *float64, count *int, n int, side string) templates.Value {
-	text := metrics.FormatMeasureValue(m.Unit, v)
+func measureValue(m impact.MeasureComparison, v *float64, count *int, n int, side string) templates.Value {
+	text := render.FormatMeasureValue(m.Unit, v)
 	if v == nil {
 		return templates.Value{Text: text, Exact: fmt.Sprintf("No value %s: %d %s.", side, n, m.NUnit), Null: true}
 	}
@@ -319,29 +297,29 @@ func measureValue(m metrics.MeasureComparison, v *float64, count *int, n int, si
 	return templates.Value{Text: text, Exact: exact}
 }
 
-func changeValue(m metrics.MeasureComparison) templates.Value {
+func changeValue(m impact.MeasureComparison) templates.Value {
 	switch {
 	case m.Difference == nil && m.RelativeChange == nil:
-		return templates.Value{Text: metrics.Dash, Exact: "One side has no value.", Null: true}
-	case m.Statistic == metrics.StatProportion:
-		return templates.Value{Text: metrics.FormatMeasureDifference(m.Unit, m.Difference), Exact: "relative change " + metrics.FormatPercentChange(m.RelativeChange)}
+		return templates.Value{Text: render.Dash, Exact: "One side has no value.", Null: true}
+	case m.Statistic == impact.StatProportion:
+		return templates.Value{Text: render.FormatMeasureDifference(m.Unit, m.Difference), Exact: "relative change " + render.FormatPercentChange(m.RelativeChange)}
 	case m.RelativeChange != nil:
-		return templates.Value{Text: metrics.FormatPercentChange(m.RelativeChange), Exact: "difference " + metrics.FormatMeasureDifference(m.Unit, m.Difference)}
+		return templates.Value{Text: render.FormatPercentChange(m.RelativeChange), Exact: "difference " + render.FormatMeasureDifference(m.Unit, m.Difference)}
 	}
-	return templates.Value{Text: metrics.FormatMeasureDifference(m.Unit, m.Difference)}
+	return templates.Value{Text: render.FormatMeasureDifference(m.Unit, m.Difference)}
 }
 
-func pValue(m metrics.MeasureComparison) templates.Value {
+func pValue(m impact.MeasureComparison) templates.Value {
 	if m.PValue == nil {
-		return templates.Value{Text: metrics.Dash, Exact: "No test: " + m.Verdict + ".", Null: true}
+		return templates.Value{Text: render.Dash, Exact: "No test: " + m.Verdict + ".", Null: true}
 	}
-	return templates.Value{Text: metrics.FormatPValue(m.PValue), Exact: "p = " + strconv.FormatFloat(*m.PValue, 'g', 6, 64)}
+	return templates.Value{Text: render.FormatPValue(m.PValue), Exact: "p = " + strconv.FormatFloat(*m.PValue, 'g', 6, 64)}
 }
 
-func nValue(m metrics.MeasureComparison) templates.Value {
+func nValue(m impact.MeasureComparison) templates.Value {
 	text := fmt.Sprintf("%d / %d", m.NBefore, m.NAfter)
 	exact := fmt.Sprintf("%d %s on the first side, %d on the second", m.NBefore, m.NUnit, m.NAfter)
-	if m.Statistic == metrics.StatRate {
+	if m.Statistic == impact.StatRate {
 		text += " weeks"
 		if m.CountBefore != nil && m.CountAfter != nil {
 			exact = fmt.Sprintf("%d whole weeks on the first side (%d events), %d on the second (%d events)", m.NBefore, *m.CountBefore, m.NAfter, *m.CountAfter)
@@ -351,21 +329,21 @@ func nValue(m metrics.MeasureComparison) templates.Value {
 }
 
 // verdictOf is a measure's verdict badge.
-func verdictOf(m metrics.MeasureComparison) templates.Verdict {
+func verdictOf(m impact.MeasureComparison) templates.Verdict {
 	better := "lower is better"
-	if m.Better == metrics.HigherIsBetter {
+	if m.Better == impact.HigherIsBetter {
 		better = "higher is better"
 	}
 	v := templates.Verdict{Key: strings.ReplaceAll(m.Verdict, " ", "-"), Text: m.Verdict}
 	switch m.Verdict {
-	case metrics.VerdictImproved:
+	case impact.VerdictImproved:
 		v.Title = "The 95 % interval excludes no change, on the better side (" + better + ")."
-	case metrics.VerdictWorsened:
+	case impact.VerdictWorsened:
 		v.Title = "The 95 % interval excludes no change, on the worse side (" + better + ")."
-	case metrics.VerdictNoClearChange:
+	case impact.VerdictNoClearChange:
 		v.Title = "The 95 % interval includes no change: the data cannot tell a change from noise."
 	default:
-		v.Title = fmt.Sprintf("Fewer than %d observations on a side (%d whole weeks for rates): no verdict.", metrics.MinObservations, metrics.MinObservations)
+		v.Title = fmt.Sprintf("Fewer than %d observations on a side (%d whole weeks for rates): no verdict.", impact.MinObservations, impact.MinObservations)
 	}
 	return v
 }
@@ -373,12 +351,12 @@ func verdictOf(m metrics.MeasureComparison) templates.Verdict {
 // intervalBar draws the interval of the change the table shows: relative
 // for medians and rates, in points for shares. Each row has its own scale,
 // symmetric around zero, so "does it cross zero" reads at a glance.
-func intervalBar(m metrics.MeasureComparison) templates.IntervalBar {
-	b := templates.IntervalBar{Text: metrics.FormatInterval(m), Tone: "none"}
+func intervalBar(m impact.MeasureComparison) templates.IntervalBar {
+	b := templates.IntervalBar{Text: render.FormatInterval(m), Tone: "none"}
 	switch m.Verdict {
-	case metrics.VerdictImproved:
+	case impact.VerdictImproved:
 		b.Tone = "improved"
-	case metrics.VerdictWorsened:
+	case impact.VerdictWorsened:
 		b.Tone = "worsened"
 	}
 	if m.Interval == nil {
@@ -386,13 +364,13 @@ func intervalBar(m metrics.MeasureComparison) templates.IntervalBar {
 		return b
 	}
 	var lo, hi, est *float64
-	format := func(v *float64) string { return metrics.FormatMeasureDifference(m.Unit, v) }
+	format := func(v *float64) string { return render.FormatMeasureDifference(m.Unit, v) }
 	switch {
-	case m.Statistic == metrics.StatProportion:
+	case m.Statistic == impact.StatProportion:
 		lo, hi, est = m.Interval.Low, m.Interval.High, m.Difference
 	case m.RelativeInterval != nil:
 		lo, hi, est = m.RelativeInterval.Low, m.RelativeInterval.High, m.RelativeChange
-		format = metrics.FormatPercentChange
+		format = render.FormatPercentChange
 	default:
 		lo, hi, est = m.Interval.Low, m.Interval.High, m.Difference
 	}
@@ -443,15 +421,15 @@ func intervalBar(m metrics.MeasureComparison) templates.IntervalBar {
 }
 
 // itsRow is one measure of the interrupted time series table.
-func itsRow(m metrics.MeasureComparison) templates.ITSRow {
+func itsRow(m impact.MeasureComparison) templates.ITSRow {
 	its := m.ITS
 	lp, sp := its.LevelP, its.SlopeP
 	pre, post := its.PreSlope, its.PostSlope
 	return templates.ITSRow{
 		Key: m.Key, Name: m.Name,
-		Level: metrics.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), LevelP: metrics.FormatPValue(&lp), LevelClear: excludesZero(its.LevelInterval),
-		Slope: metrics.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval), SlopeP: metrics.FormatPValue(&sp), SlopeClear: excludesZero(its.SlopeInterval),
-		Slopes:      metrics.FormatMeasureDifference(m.Unit, &pre) + " → " + metrics.FormatMeasureDifference(m.Unit, &post),
+		Level: render.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), LevelP: render.FormatPValue(&lp), LevelClear: excludesZero(its.LevelInterval),
+		Slope: render.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval), SlopeP: render.FormatPValue(&sp), SlopeClear: excludesZero(its.SlopeInterval),
+		Slopes:      render.FormatMeasureDifference(m.Unit, &pre) + " → " + render.FormatMeasureDifference(m.Unit, &post),
 		Weeks:       fmt.Sprintf("%d / %d", its.WeeksBefore, its.WeeksAfter),
 		LevelTitle:  "exact: " + exactIn(m.Unit, its.LevelChange),
 		SlopesTitle: "the fitted weekly slope before the break, and after it",
@@ -468,20 +446,20 @@ func exactIn(unit string, v float64) string {
 }
 
 // itsLine is the interrupted time series of a measure in one line.
-func itsLine(m metrics.MeasureComparison) string {
+func itsLine(m impact.MeasureComparison) string {
 	if m.ITS == nil {
 		return ""
 	}
 	its := m.ITS
 	lp, sp := its.LevelP, its.SlopeP
 	return fmt.Sprintf("Interrupted time series: level change %s, %s; slope change %s a week, %s.",
-		metrics.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), metrics.FormatP(&lp),
-		metrics.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval), metrics.FormatP(&sp))
+		render.FormatITSChange(m.Unit, its.LevelChange, its.LevelInterval), render.FormatP(&lp),
+		render.FormatITSChange(m.Unit, its.SlopeChange, its.SlopeInterval), render.FormatP(&sp))
 }
 
 // itsValue shows an estimate and its interval, the unit said once:
 // +8.3 a week (+4.2 to +12.4), −3h 39m (−6h 45m to −32m).
-func excludesZero(iv metrics.CompareInterval) bool {
+func excludesZero(iv impact.CompareInterval) bool {
 	return iv.Low != nil && *iv.Low > 0 || iv.High != nil && *iv.High < 0
 }
 
@@ -546,7 +524,7 @@ func compareForms(q Query, decisions []store.Decision, ch scopeChoices) template
 			days = def
 		}
 		for _, ch := range choices {
-			d, _ := engine.ParseSpan(ch.value)
+			d, _ := query.ParseSpan(ch.value)
 			sel := d == days && !found
 			found = found || sel
 			out = append(out, templates.Option{Value: ch.value, Label: ch.label, Selected: sel})

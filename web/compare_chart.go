@@ -8,7 +8,8 @@ import (
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
 
-	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -26,7 +27,7 @@ type compareUnit struct {
 	name string  // the y axis
 }
 
-func compareUnitOf(m metrics.MeasureComparison) compareUnit {
+func compareUnitOf(m impact.MeasureComparison) compareUnit {
 	switch m.Unit {
 	case "seconds":
 		most := 0.0
@@ -56,11 +57,11 @@ func (u compareUnit) of(v float64) float64 { return math.Round(v/u.by*100) / 100
 
 // weeklyWord and levelWord name a measure's weekly values and each side's
 // value.
-func weeklyWord(m metrics.MeasureComparison) (weekly, level string) {
+func weeklyWord(m impact.MeasureComparison) (weekly, level string) {
 	switch m.Statistic {
-	case metrics.StatRate:
+	case impact.StatRate:
 		return "weekly count", "rate a week"
-	case metrics.StatProportion:
+	case impact.StatProportion:
 		return "weekly share", "share"
 	}
 	return "weekly median", "median"
@@ -90,7 +91,7 @@ func (p point) item() map[string]any {
 }
 
 // compareChart builds one measure's chart and its table.
-func compareChart(c metrics.Comparison, m metrics.MeasureComparison, breakLabel string) templates.Chart {
+func compareChart(c impact.Comparison, m impact.MeasureComparison, breakLabel string) templates.Chart {
 	ch := templates.Chart{ID: "chart-compare-" + m.Key, Title: m.Name + ", week by week"}
 	u := compareUnitOf(m)
 	weeklyName, levelName := weeklyWord(m)
@@ -126,7 +127,7 @@ func compareChart(c metrics.Comparison, m metrics.MeasureComparison, breakLabel 
 		weeks[side] = append(weeks[side], p)
 	}
 	// Where each side's window lies on the x axis.
-	span := func(s metrics.SideSummary) (float64, float64) {
+	span := func(s impact.SideSummary) (float64, float64) {
 		from := 0.0
 		if withBreak {
 			from = dayOf(s.From).Sub(dayOf(*c.At)).Hours() / 24 / 7
@@ -140,7 +141,7 @@ func compareChart(c metrics.Comparison, m metrics.MeasureComparison, breakLabel 
 			return nil
 		}
 		y := u.of(*v)
-		return []point{{x: from, y: y, name: label, label: metrics.FormatMeasureValue(m.Unit, v)}, {x: to, y: y, name: label}}
+		return []point{{x: from, y: y, name: label, label: render.FormatMeasureValue(m.Unit, v)}, {x: to, y: y, name: label}}
 	}
 
 	line := charts.NewLine()
@@ -244,11 +245,11 @@ type compareSeries struct {
 
 // breakLabelText is the decision line's label: the decision's day, the
 // date, or the start of period B (the page's heading names the decision).
-func breakLabelText(c metrics.Comparison, breakLabel string) string {
+func breakLabelText(c impact.Comparison, breakLabel string) string {
 	switch {
 	case c.Decision != nil:
 		return c.Decision.Date
-	case c.Kind == metrics.ComparePeriods && c.At != nil:
+	case c.Kind == impact.ComparePeriods && c.At != nil:
 		return "B: " + *c.At
 	case c.At != nil:
 		return *c.At
@@ -257,13 +258,13 @@ func breakLabelText(c metrics.Comparison, breakLabel string) string {
 }
 
 // compareTable is the chart's "view as table": each week's value and n.
-func compareTable(c metrics.Comparison, m metrics.MeasureComparison, weeklyName string) templates.Table {
+func compareTable(c impact.Comparison, m impact.MeasureComparison, weeklyName string) templates.Table {
 	weekCol := "Weeks from the break"
 	if c.At == nil {
 		weekCol = "Week of the period"
 	}
 	t := templates.Table{
-		Caption: fmt.Sprintf("%s: %s %s, %s %s.", m.Name, c.Before.Label, metrics.FormatMeasureValue(m.Unit, m.Before), c.After.Label, metrics.FormatMeasureValue(m.Unit, m.After)),
+		Caption: fmt.Sprintf("%s: %s %s, %s %s.", m.Name, c.Before.Label, render.FormatMeasureValue(m.Unit, m.Before), c.After.Label, render.FormatMeasureValue(m.Unit, m.After)),
 		Columns: []templates.Column{{Label: "Week of"}, {Label: "Side"}, {Label: weekCol, Num: true}, {Label: weeklyName, Num: true}, {Label: "n", Num: true, Title: m.NUnit}},
 		TestID:  "chart-data",
 	}
@@ -282,15 +283,15 @@ func compareTable(c metrics.Comparison, m metrics.MeasureComparison, weeklyName 
 }
 
 // weekValue is one week's value, humanised: a median, a count, a share.
-func weekValue(m metrics.MeasureComparison, v *float64) templates.Value {
+func weekValue(m impact.MeasureComparison, v *float64) templates.Value {
 	if v == nil {
-		return templates.Value{Text: metrics.Dash, Exact: "no " + m.NUnit + " this week", Null: true}
+		return templates.Value{Text: render.Dash, Exact: "no " + m.NUnit + " this week", Null: true}
 	}
 	switch m.Unit {
 	case "per_week":
 		return templates.Value{Text: strconv.FormatFloat(*v, 'f', -1, 64), Exact: strconv.FormatFloat(*v, 'f', -1, 64) + " this week"}
 	case "seconds":
-		return templates.Value{Text: metrics.FormatMeasureValue(m.Unit, v), Exact: strconv.FormatFloat(*v, 'f', -1, 64) + " s"}
+		return templates.Value{Text: render.FormatMeasureValue(m.Unit, v), Exact: strconv.FormatFloat(*v, 'f', -1, 64) + " s"}
 	}
-	return templates.Value{Text: metrics.FormatMeasureValue(m.Unit, v), Exact: strconv.FormatFloat(*v, 'f', -1, 64)}
+	return templates.Value{Text: render.FormatMeasureValue(m.Unit, v), Exact: strconv.FormatFloat(*v, 'f', -1, 64)}
 }

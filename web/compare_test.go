@@ -10,8 +10,9 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 // The demo's decisions, as the compare page shows them: the effects the
@@ -41,13 +42,13 @@ func TestComparePagesShowTheDemoEffects(t *testing.T) {
 			doc := parse(t, rec.Body.String())
 			want := map[string]string{}
 			for _, k := range c.improved {
-				want[k] = metrics.VerdictImproved
+				want[k] = impact.VerdictImproved
 			}
 			for _, k := range c.worsened {
-				want[k] = metrics.VerdictWorsened
+				want[k] = impact.VerdictWorsened
 			}
 			for _, k := range c.unchanged {
-				want[k] = metrics.VerdictNoClearChange
+				want[k] = impact.VerdictNoClearChange
 			}
 			for key, verdict := range want {
 				row := doc.Find(`[data-testid="compare-row-` + key + `"]`)
@@ -69,7 +70,7 @@ func TestComparePagesShowTheDemoEffects(t *testing.T) {
 			if api.Code != http.StatusOK || !strings.HasPrefix(api.Header().Get("Content-Type"), "application/json") {
 				t.Fatalf("api: %d %s", api.Code, api.Header().Get("Content-Type"))
 			}
-			cmp, err := demoEngine.Compare(t.Context(), engine.CompareRequest{DecisionID: c.id}, demoNow)
+			cmp, err := demoDecisions.Compare(t.Context(), engine.CompareRequest{DecisionID: c.id}, demoNow)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +90,7 @@ func TestComparePagesShowTheDemoEffects(t *testing.T) {
 // interval bar that crosses zero exactly when the verdict is "no clear
 // change", the pre-trend flag where the trend guard fired, a chart per
 // measure with its table, and the interrupted time series.
-func checkCompareTable(t *testing.T, doc *goquery.Document, cmp metrics.Comparison) {
+func checkCompareTable(t *testing.T, doc *goquery.Document, cmp impact.Comparison) {
 	t.Helper()
 	if n := doc.Find(`[data-testid="compare-table"] tbody tr`).Length(); n != len(cmp.Measures) {
 		t.Errorf("%d rows, %d measures", n, len(cmp.Measures))
@@ -99,7 +100,7 @@ func checkCompareTable(t *testing.T, doc *goquery.Document, cmp metrics.Comparis
 		if row.AttrOr("data-verdict", "") != strings.ReplaceAll(m.Verdict, " ", "-") {
 			t.Errorf("%s: data-verdict %q, verdict %q", m.Key, row.AttrOr("data-verdict", ""), m.Verdict)
 		}
-		if got, want := strings.TrimSpace(row.Find(`[data-testid="interval-text"]`).Text()), metrics.FormatInterval(m); got != want {
+		if got, want := strings.TrimSpace(row.Find(`[data-testid="interval-text"]`).Text()), render.FormatInterval(m); got != want {
 			t.Errorf("%s: interval text %q, want %q", m.Key, got, want)
 		}
 		if got := strings.TrimSpace(row.Find(`[data-testid="n"]`).Text()); !strings.HasPrefix(got, strconv.Itoa(m.NBefore)+" / "+strconv.Itoa(m.NAfter)) {
@@ -120,7 +121,7 @@ func checkCompareTable(t *testing.T, doc *goquery.Document, cmp metrics.Comparis
 			w := attrFloat(t, bar.Find(`[data-testid="interval-range"]`), "width")
 			zero := attrFloat(t, bar.Find(`[data-testid="interval-zero"]`), "x1")
 			crosses := x <= zero && zero <= x+w
-			if crosses != (m.Verdict == metrics.VerdictNoClearChange) {
+			if crosses != (m.Verdict == impact.VerdictNoClearChange) {
 				t.Errorf("%s: bar [%.1f, %.1f] against zero at %.1f, verdict %q", m.Key, x, x+w, zero, m.Verdict)
 			}
 		}

@@ -2,54 +2,30 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
-// DecisionLog is what the decision and compare pages ask the metric engine
-// (*engine.Engine): comparisons, the decision log with its one validation
-// path (engine.CheckDecision, shared with `tach decisions`), and the
+// DecisionLog is what the decision, suggestion and compare pages ask
+// (*engine.DecisionLog): comparisons, the decision log with its one
+// validation path (CheckDecision, shared with `tach decisions`), and the
 // suggested decisions.
 type DecisionLog interface {
-	Compare(ctx context.Context, req engine.CompareRequest, now time.Time) (metrics.Comparison, error)
+	Compare(ctx context.Context, req engine.CompareRequest, now time.Time) (impact.Comparison, error)
 	Decisions(ctx context.Context) ([]store.Decision, error)
 	Decision(ctx context.Context, id int64) (store.Decision, error)
 	CheckDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error)
 	AddDecision(ctx context.Context, in engine.DecisionInput) (store.Decision, error)
 	UpdateDecision(ctx context.Context, id int64, in engine.DecisionInput) (store.Decision, error)
 	DeleteDecision(ctx context.Context, id int64) error
-	Candidates(ctx context.Context, now time.Time) ([]metrics.Candidate, error)
-	Candidate(ctx context.Context, id string, now time.Time) (metrics.Candidate, error)
-	AcceptCandidate(ctx context.Context, c metrics.Candidate, in engine.DecisionInput) (store.Decision, error)
-	DismissCandidate(ctx context.Context, c metrics.Candidate) error
-}
-
-var _ DecisionLog = (*engine.Engine)(nil)
-
-// decisionLog is the engine behind the server's Metrics, which serves the
-// decision log too. A server built with a Metrics that has no decision log
-// (a test double) answers these pages with a 500 that says so in its log.
-func (s *Server) decisionLog() (DecisionLog, error) {
-	if d, ok := s.metrics.(DecisionLog); ok {
-		return d, nil
-	}
-	return nil, errors.New("web: the server's Metrics has no decision log (give Options.Engine)")
-}
-
-// decisionLogQuery is the decision log and the request's query, for the
-// pages of the log and of comparisons.
-func (s *Server) decisionLogQuery(r *http.Request) (DecisionLog, Query, error) {
-	q, err := s.parse(r)
-	if err != nil {
-		return nil, q, err
-	}
-	log, err := s.decisionLog()
-	return log, q, err
+	Candidates(ctx context.Context, now time.Time) ([]impact.Candidate, error)
+	Candidate(ctx context.Context, id string, now time.Time) (impact.Candidate, error)
+	AcceptCandidate(ctx context.Context, c impact.Candidate, in engine.DecisionInput) (store.Decision, error)
+	DismissCandidate(ctx context.Context, c impact.Candidate) error
 }
 
 // Write access. Every handler that changes the decision log (create, edit,

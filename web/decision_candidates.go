@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -19,17 +19,17 @@ import (
 
 // candidateSources name a suggestion's source in a sentence.
 var candidateSources = map[string]string{
-	metrics.CandidateNewRepo:     "a new repo",
-	metrics.CandidateLargeChange: "a very large change",
-	metrics.CandidateShift:       "a sustained shift",
+	impact.CandidateNewRepo:     "a new repo",
+	impact.CandidateLargeChange: "a very large change",
+	impact.CandidateShift:       "a sustained shift",
 }
 
 func (s *Server) candidatesPage(w http.ResponseWriter, r *http.Request) error {
-	log, q, err := s.decisionLogQuery(r)
+	q, err := s.parse(r)
 	if err != nil {
 		return err
 	}
-	cands, err := log.Candidates(r.Context(), s.now())
+	cands, err := s.decisions.Candidates(r.Context(), s.now())
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func candidateSourceText(source string) string {
 
 // candidateCompareHref is the comparison around a suggestion's date, in
 // its scope.
-func candidateCompareHref(c metrics.Candidate) string {
+func candidateCompareHref(c impact.Candidate) string {
 	v := url.Values{}
 	v.Set("at", c.Date)
 	if c.Team != "" {
@@ -87,32 +87,28 @@ func candidateError(err error) error {
 	return err
 }
 
-// candidateAt is the log and the suggestion of a
-// /decisions/candidates/{id}/… path, or an error that answers 404.
-func (s *Server) candidateAt(r *http.Request) (DecisionLog, metrics.Candidate, error) {
+// candidateAt is the suggestion of a /decisions/candidates/{id}/… path, or
+// an error that answers 404.
+func (s *Server) candidateAt(r *http.Request) (impact.Candidate, error) {
 	id := r.PathValue("id")
 	if !isCandidateID(id) {
-		return nil, metrics.Candidate{}, notFoundf("there is no suggestion %q", truncate(id, 20))
+		return impact.Candidate{}, notFoundf("there is no suggestion %q", truncate(id, 20))
 	}
-	log, err := s.decisionLog()
+	c, err := s.decisions.Candidate(r.Context(), id, s.now())
 	if err != nil {
-		return nil, metrics.Candidate{}, err
+		return c, candidateError(err)
 	}
-	c, err := log.Candidate(r.Context(), id, s.now())
-	if err != nil {
-		return nil, c, candidateError(err)
-	}
-	return log, c, nil
+	return c, nil
 }
 
 // acceptCandidate records a suggestion as it stands and opens its
 // comparison.
 func (s *Server) acceptCandidate(w http.ResponseWriter, r *http.Request) error {
-	log, c, err := s.candidateAt(r)
+	c, err := s.candidateAt(r)
 	if err != nil {
 		return err
 	}
-	d, err := log.AcceptCandidate(r.Context(), c, engine.CandidateInput(c))
+	d, err := s.decisions.AcceptCandidate(r.Context(), c, engine.CandidateInput(c))
 	if err != nil {
 		if errors.Is(err, engine.ErrInvalidDecision) || errors.Is(err, engine.ErrUnknownScope) {
 			// The suggestion does not pass as it stands (its scope left the
@@ -128,11 +124,11 @@ func (s *Server) acceptCandidate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) dismissCandidate(w http.ResponseWriter, r *http.Request) error {
-	log, c, err := s.candidateAt(r)
+	c, err := s.candidateAt(r)
 	if err != nil {
 		return err
 	}
-	if err := log.DismissCandidate(r.Context(), c); err != nil {
+	if err := s.decisions.DismissCandidate(r.Context(), c); err != nil {
 		return err
 	}
 	s.log.Info("suggestion dismissed", "candidate", c.ID)
@@ -141,16 +137,12 @@ func (s *Server) dismissCandidate(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiCandidates(w http.ResponseWriter, r *http.Request) error {
-	log, err := s.decisionLog()
-	if err != nil {
-		return err
-	}
-	cands, err := log.Candidates(r.Context(), s.now())
+	cands, err := s.decisions.Candidates(r.Context(), s.now())
 	if err != nil {
 		return err
 	}
 	if cands == nil {
-		cands = []metrics.Candidate{}
+		cands = []impact.Candidate{}
 	}
 	return s.serveJSON(w, map[string]any{"candidates": cands})
 }

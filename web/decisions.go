@@ -21,10 +21,11 @@ import (
 // The decision log: /decisions lists it, each decision linking to its
 // comparison; plain HTML forms record, edit and (after a confirmation)
 // delete decisions. Every write goes through requireWrite
-// (decision_access.go) and through the engine's CheckDecision — the checks
-// `tach decisions add` makes, with the same words. A form with a mistake
-// comes back with 422, the entered values and a message beside each wrong
-// field, and nothing stored; a write that succeeds redirects (303).
+// (decision_access.go) and through the decision log's CheckDecision — the
+// checks `tach decisions add` makes, with the same words. A form with a
+// mistake comes back with 422, the entered values and a message beside
+// each wrong field, and nothing stored; a write that succeeds redirects
+// (303).
 
 // maxFormBytes bounds a decision form: a note is at most 10,000 characters.
 const maxFormBytes = 64 << 10
@@ -41,11 +42,11 @@ var kindLabels = map[string]string{
 }
 
 func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request) error {
-	log, q, err := s.decisionLogQuery(r)
+	q, err := s.parse(r)
 	if err != nil {
 		return err
 	}
-	ds, err := log.Decisions(r.Context())
+	ds, err := s.decisions.Decisions(r.Context())
 	if err != nil {
 		return err
 	}
@@ -139,36 +140,32 @@ func decisionID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// decisionAt is the log and the recorded decision named by the request's
-// {id}, or an error that answers 404.
-func (s *Server) decisionAt(r *http.Request) (DecisionLog, store.Decision, error) {
+// decisionAt is the recorded decision named by the request's {id}, or an
+// error that answers 404.
+func (s *Server) decisionAt(r *http.Request) (store.Decision, error) {
 	id, err := decisionID(r)
 	if err != nil {
-		return nil, store.Decision{}, err
+		return store.Decision{}, err
 	}
-	log, err := s.decisionLog()
-	if err != nil {
-		return nil, store.Decision{}, err
-	}
-	d, err := log.Decision(r.Context(), id)
+	d, err := s.decisions.Decision(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, store.Decision{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no decision #%d.", id),
+		return store.Decision{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no decision #%d.", id),
 			hint: "The decisions page lists every recorded decision."}
 	}
 	if err != nil {
-		return nil, store.Decision{}, err
+		return store.Decision{}, err
 	}
-	return log, d, nil
+	return d, nil
 }
 
 // The form.
 
 func (s *Server) newDecisionPage(w http.ResponseWriter, r *http.Request) error {
-	log, q, err := s.decisionLogQuery(r)
+	q, err := s.parse(r)
 	if err != nil {
 		return err
 	}
-	in := engine.DecisionInput{Date: s.now().In(s.metrics.Rules().Location).Format(time.DateOnly)}
+	in := engine.DecisionInput{Date: s.now().In(s.reports.Rules().Location).Format(time.DateOnly)}
 	if q.Scope.Team != "" {
 		in.Team = q.Scope.Team
 	} else {
@@ -176,7 +173,7 @@ func (s *Server) newDecisionPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	title := "Record a decision"
 	if q.Candidate != "" {
-		c, err := log.Candidate(r.Context(), q.Candidate, s.now())
+		c, err := s.decisions.Candidate(r.Context(), q.Candidate, s.now())
 		if err != nil {
 			return candidateError(err)
 		}
@@ -187,7 +184,7 @@ func (s *Server) newDecisionPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) editDecisionPage(w http.ResponseWriter, r *http.Request) error {
-	_, d, err := s.decisionAt(r)
+	d, err := s.decisionAt(r)
 	if err != nil {
 		return err
 	}
@@ -280,10 +277,10 @@ func readDecisionForm(w http.ResponseWriter, r *http.Request) (engine.DecisionIn
 	return in, cand, nil
 }
 
-// checkDecisionForm runs the engine's checks, and keeps running them with
-// each wrong field set aside, so the form can show every mistake at once:
-// field name → message, and the messages in order. Errors other than a
-// mistake in the input are returned as such.
+// checkDecisionForm runs the decision log's checks, and keeps running them
+// with each wrong field set aside, so the form can show every mistake at
+// once: field name → message, and the messages in order. Errors other than
+// a mistake in the input are returned as such.
 func checkDecisionForm(ctx context.Context, log DecisionLog, in engine.DecisionInput) (map[string]string, []string, error) {
 	fields := map[string]string{}
 	var summary []string
@@ -359,17 +356,13 @@ func upperFirst(s string) string {
 }
 
 func (s *Server) createDecision(w http.ResponseWriter, r *http.Request) error {
-	log, err := s.decisionLog()
-	if err != nil {
-		return err
-	}
 	in, cand, err := readDecisionForm(w, r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
 	form := decisionForm{title: "Record a decision", action: "/decisions", submit: "Record decision", cancel: "/decisions", in: in, candidate: cand}
-	fields, summary, err := checkDecisionForm(ctx, log, in)
+	fields, summary, err := checkDecisionForm(ctx, s.decisions, in)
 	if err != nil {
 		return err
 	}
@@ -379,15 +372,15 @@ func (s *Server) createDecision(w http.ResponseWriter, r *http.Request) error {
 	}
 	var d store.Decision
 	if cand != "" {
-		c, err := log.Candidate(ctx, cand, s.now())
+		c, err := s.decisions.Candidate(ctx, cand, s.now())
 		if err != nil {
 			return candidateError(err)
 		}
-		d, err = log.AcceptCandidate(ctx, c, in)
+		d, err = s.decisions.AcceptCandidate(ctx, c, in)
 		if err != nil {
 			return err
 		}
-	} else if d, err = log.AddDecision(ctx, in); err != nil {
+	} else if d, err = s.decisions.AddDecision(ctx, in); err != nil {
 		return err
 	}
 	s.log.Info("decision recorded", "id", d.ID, "title", d.Title, "date", d.DecidedOn)
@@ -396,7 +389,7 @@ func (s *Server) createDecision(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateDecision(w http.ResponseWriter, r *http.Request) error {
-	log, d, err := s.decisionAt(r)
+	d, err := s.decisionAt(r)
 	if err != nil {
 		return err
 	}
@@ -405,7 +398,7 @@ func (s *Server) updateDecision(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fields, summary, err := checkDecisionForm(ctx, log, in)
+	fields, summary, err := checkDecisionForm(ctx, s.decisions, in)
 	if err != nil {
 		return err
 	}
@@ -414,7 +407,7 @@ func (s *Server) updateDecision(w http.ResponseWriter, r *http.Request) error {
 		form.errors, form.summary = fields, summary
 		return s.renderDecisionForm(w, r, http.StatusUnprocessableEntity, form)
 	}
-	if _, err := log.UpdateDecision(ctx, id, in); err != nil {
+	if _, err := s.decisions.UpdateDecision(ctx, id, in); err != nil {
 		return err
 	}
 	s.log.Info("decision updated", "id", id)
@@ -423,7 +416,7 @@ func (s *Server) updateDecision(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteDecisionPage(w http.ResponseWriter, r *http.Request) error {
-	_, d, err := s.decisionAt(r)
+	d, err := s.decisionAt(r)
 	if err != nil {
 		return err
 	}
@@ -436,12 +429,12 @@ func (s *Server) deleteDecisionPage(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) deleteDecision(w http.ResponseWriter, r *http.Request) error {
-	log, d, err := s.decisionAt(r)
+	d, err := s.decisionAt(r)
 	if err != nil {
 		return err
 	}
 	ctx, id := r.Context(), d.ID
-	if err := log.DeleteDecision(ctx, id); err != nil {
+	if err := s.decisions.DeleteDecision(ctx, id); err != nil {
 		return err
 	}
 	s.log.Info("decision deleted", "id", id)
@@ -494,7 +487,7 @@ func (s *Server) apiScopes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	teams, err := s.metrics.TeamList(r.Context())
+	teams, err := s.reports.TeamList(r.Context())
 	if err != nil {
 		return err
 	}
@@ -511,7 +504,7 @@ func (s *Server) apiScopes(w http.ResponseWriter, r *http.Request) error {
 		Repos    []apiRepo `json:"repos"`
 		Teams    []apiTeam `json:"teams"`
 		Timezone string    `json:"timezone"`
-	}{Repos: []apiRepo{}, Teams: []apiTeam{}, Timezone: s.metrics.Rules().Location.String()}
+	}{Repos: []apiRepo{}, Teams: []apiTeam{}, Timezone: s.reports.Rules().Location.String()}
 	for _, r := range repos {
 		out.Repos = append(out.Repos, apiRepo{Name: r.Name, Provider: r.Provider, URL: r.URL})
 	}

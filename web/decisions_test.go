@@ -68,7 +68,7 @@ func cleanUp(t *testing.T, id int64) {
 		}
 		for _, d := range ds {
 			if d.ID == id {
-				if err := demoEngine.DeleteDecision(ctx, id); err != nil {
+				if err := demoDecisions.DeleteDecision(ctx, id); err != nil {
 					t.Error(err)
 				}
 			}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -32,14 +33,20 @@ func notFoundf(format string, args ...any) error {
 	return &httpError{status: http.StatusNotFound, msg: fmt.Sprintf(format, args...)}
 }
 
+// badInputHint is what to do about a 400.
+const badInputHint = "Change that parameter in the address, or use the filters on the page (Reset clears them)."
+
 // classify maps an error to its status, the message to show, and a hint.
 func classify(err error) (int, string, string) {
 	var he *httpError
+	var bad *query.BadInput
 	switch {
+	case errors.As(err, &bad):
+		return http.StatusBadRequest, bad.Msg, badInputHint
 	case errors.As(err, &he):
 		hint := he.hint
 		if hint == "" && he.status == http.StatusBadRequest {
-			hint = "Change that parameter in the address, or use the filters on the page (Reset clears them)."
+			hint = badInputHint
 		}
 		if hint == "" && he.status == http.StatusNotFound {
 			hint = "The navigation above leads to every page."
@@ -49,8 +56,6 @@ func classify(err error) (int, string, string) {
 		return http.StatusNotFound, err.Error(), "Pick a team or repo from the filters, or drop the parameter."
 	case errors.Is(err, store.ErrBadListQuery):
 		return http.StatusBadRequest, strings.TrimPrefix(err.Error(), store.ErrBadListQuery.Error()+": "), ""
-	case errors.Is(err, engine.ErrWeekNotComplete):
-		return http.StatusBadRequest, strings.TrimPrefix(err.Error(), engine.ErrWeekNotComplete.Error()+": "), ""
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, err.Error(), ""
 	case errors.Is(err, context.Canceled):

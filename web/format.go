@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
-	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -15,7 +15,7 @@ import (
 
 // nullValue is "–" with the reason on hover.
 func nullValue(why string) templates.Value {
-	return templates.Value{Text: metrics.Dash, Exact: why, Null: true}
+	return templates.Value{Text: render.Dash, Exact: why, Null: true}
 }
 
 // secondsValue shows a duration ("2.4 d") with its seconds on hover.
@@ -23,7 +23,7 @@ func secondsValue(s *float64, why string) templates.Value {
 	if s == nil {
 		return nullValue(why)
 	}
-	return templates.Value{Text: metrics.HumanDuration(s), Exact: exactSeconds(*s)}
+	return templates.Value{Text: render.HumanDuration(s), Exact: exactSeconds(*s)}
 }
 
 func exactSeconds(s float64) string {
@@ -42,7 +42,7 @@ func rateValue(rate *float64, part, whole int, of string, why string) templates.
 	if rate == nil {
 		return nullValue(why)
 	}
-	return templates.Value{Text: metrics.HumanPercent(rate), Exact: fmt.Sprintf("%d of %d %s = %.4f", part, whole, of, *rate)}
+	return templates.Value{Text: render.HumanPercent(rate), Exact: fmt.Sprintf("%d of %d %s = %.4f", part, whole, of, *rate)}
 }
 
 // numberValue shows a count or rate with one decimal, the exact value on
@@ -54,7 +54,7 @@ func numberValue(v *float64, exact, why string) templates.Value {
 	if exact == "" {
 		exact = fmt.Sprintf("%g", *v)
 	}
-	return templates.Value{Text: metrics.HumanNumber(v), Exact: exact}
+	return templates.Value{Text: render.HumanNumber(v), Exact: exact}
 }
 
 func countValue(n int, exact string) templates.Value {
@@ -66,20 +66,20 @@ func keyValue(unit string, v *float64) templates.Value {
 	if v == nil {
 		return nullValue("cannot be computed: nothing to compute it from in this period")
 	}
-	text := engine.HumanValue(unit, v)
+	text := render.HumanValue(unit, v)
 	switch unit {
-	case engine.UnitSeconds:
+	case metrics.UnitSeconds:
 		return templates.Value{Text: text, Exact: exactSeconds(*v)}
-	case engine.UnitRate:
+	case metrics.UnitRate:
 		return templates.Value{Text: text, Exact: fmt.Sprintf("%.4f", *v)}
 	}
 	return templates.Value{Text: text, Exact: fmt.Sprintf("%.3f", *v)}
 }
 
 // delta is a KeyComparison as a card's change badge.
-func delta(c engine.KeyComparison, baselineLabel string) templates.Delta {
-	d := templates.Delta{Text: engine.HumanChange(c), Direction: c.Direction}
-	d.Title = fmt.Sprintf("%s: %s", baselineLabel, engine.HumanValue(c.Unit, c.Baseline))
+func delta(c metrics.KeyComparison, baselineLabel string) templates.Delta {
+	d := templates.Delta{Text: render.HumanChange(c), Direction: c.Direction}
+	d.Title = fmt.Sprintf("%s: %s", baselineLabel, render.HumanValue(c.Unit, c.Baseline))
 	if c.Diff == nil {
 		d.Title += " — no change can be computed when either period has no value"
 	}
@@ -97,7 +97,7 @@ func timeValue(t time.Time, loc *time.Location) templates.Value {
 // timeCell is a table cell of an instant.
 func timeCell(t time.Time, loc *time.Location) templates.Cell {
 	if t.IsZero() {
-		return templates.Cell{Text: metrics.Dash, Muted: true}
+		return templates.Cell{Text: render.Dash, Muted: true}
 	}
 	return templates.Cell{Text: t.In(loc).Format("2006-01-02 15:04"), Title: t.UTC().Format(time.RFC3339), NoWrap: true}
 }
@@ -105,7 +105,7 @@ func timeCell(t time.Time, loc *time.Location) templates.Cell {
 // dateCell is a table cell of an instant's day, the exact time on hover.
 func dateCell(t time.Time, loc *time.Location) templates.Cell {
 	if t.IsZero() {
-		return templates.Cell{Text: metrics.Dash, Muted: true}
+		return templates.Cell{Text: render.Dash, Muted: true}
 	}
 	return templates.Cell{Text: t.In(loc).Format(time.DateOnly), Title: t.In(loc).Format("2006-01-02 15:04 MST"), NoWrap: true}
 }
@@ -113,17 +113,17 @@ func dateCell(t time.Time, loc *time.Location) templates.Cell {
 // durationCell is a table cell of a duration.
 func durationCell(d time.Duration, known bool, why string) templates.Cell {
 	if !known {
-		return templates.Cell{Text: metrics.Dash, Title: why, Num: true, Muted: true}
+		return templates.Cell{Text: render.Dash, Title: why, Num: true, Muted: true}
 	}
 	s := d.Seconds()
-	return templates.Cell{Text: metrics.HumanDuration(&s), Title: exactSeconds(s), Num: true}
+	return templates.Cell{Text: render.HumanDuration(&s), Title: exactSeconds(s), Num: true}
 }
 
 func secondsCell(s *float64, why string) templates.Cell {
 	if s == nil {
-		return templates.Cell{Text: metrics.Dash, Title: why, Num: true, Muted: true}
+		return templates.Cell{Text: render.Dash, Title: why, Num: true, Muted: true}
 	}
-	return templates.Cell{Text: metrics.HumanDuration(s), Title: exactSeconds(*s), Num: true}
+	return templates.Cell{Text: render.HumanDuration(s), Title: exactSeconds(*s), Num: true}
 }
 
 func intCell(n int) templates.Cell { return templates.Cell{Text: fmt.Sprint(n), Num: true} }
@@ -131,7 +131,7 @@ func intCell(n int) templates.Cell { return templates.Cell{Text: fmt.Sprint(n), 
 // sizeCell is a change's size: lines changed, with the split on hover.
 func sizeCell(c metrics.Change) templates.Cell {
 	if !c.SizeKnown {
-		return templates.Cell{Text: metrics.Dash, Title: "the provider gave no size", Num: true, Muted: true}
+		return templates.Cell{Text: render.Dash, Title: "the provider gave no size", Num: true, Muted: true}
 	}
 	return templates.Cell{Text: fmt.Sprint(c.Additions + c.Deletions), Title: fmt.Sprintf("+%d −%d in %d files", c.Additions, c.Deletions, c.ChangedFiles), Num: true}
 }
@@ -162,29 +162,7 @@ func incidentCell(in metrics.Incident) templates.Cell {
 
 // shaCell is a deployment's commit, linking to the deployment.
 func shaCell(sha, url string) templates.Cell {
-	short := sha
-	if len(short) > 7 {
-		short = short[:7]
-	}
-	return templates.Cell{Text: short, Title: sha, Href: url}
-}
-
-// deploymentTags are the badges of a deployment.
-func deploymentTags(d metrics.Deployment) []string {
-	var tags []string
-	if d.Failed {
-		tags = append(tags, "failed: "+d.FailureCause)
-	}
-	if d.Rollback {
-		tags = append(tags, "rollback")
-	}
-	if d.Rework {
-		tags = append(tags, "rework")
-	}
-	if d.FailedAttempt {
-		tags = append(tags, "failed attempt")
-	}
-	return tags
+	return templates.Cell{Text: render.ShortSHA(sha), Title: sha, Href: url}
 }
 
 func plural(n int, one, many string) string {

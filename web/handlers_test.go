@@ -11,6 +11,8 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
+	"github.com/tach-dev/tach/metrics/review"
 )
 
 // pages are every page of the dashboard, with a query that exercises it.
@@ -146,17 +148,17 @@ func TestOverviewShowsTheReport(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &rep); err != nil {
 		t.Fatal(err)
 	}
-	want, err := demoEngine.Report(t.Context(), engine.Scope{Team: "checkout"}, metrics.LastWholeWeeks(demoNow, 12, nil), demoNow)
+	want, err := demoReports.Report(t.Context(), engine.Scope{Team: "checkout"}, metrics.LastWholeWeeks(demoNow, 12, nil), demoNow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if metrics.HumanDuration(rep.LeadTime.MedianSeconds) != metrics.HumanDuration(want.LeadTime.MedianSeconds) || rep.DeploymentFrequency.Deployments != want.DeploymentFrequency.Deployments {
+	if render.HumanDuration(rep.LeadTime.MedianSeconds) != render.HumanDuration(want.LeadTime.MedianSeconds) || rep.DeploymentFrequency.Deployments != want.DeploymentFrequency.Deployments {
 		t.Fatalf("api report differs from the engine's: %+v vs %+v", rep.LeadTime, want.LeadTime)
 	}
 	doc := parse(t, get(t, h, "/?team=checkout").Body.String())
 	card := doc.Find(`[data-testid="card-lead_time"]`)
 	value := card.Find(`.card-value [data-testid="value"]`)
-	if got, want := strings.TrimSpace(value.Text()), metrics.HumanDuration(rep.LeadTime.MedianSeconds); got != want {
+	if got, want := strings.TrimSpace(value.Text()), render.HumanDuration(rep.LeadTime.MedianSeconds); got != want {
 		t.Errorf("lead time card shows %q, report says %q", got, want)
 	}
 	if title := value.AttrOr("title", ""); !strings.Contains(title, " s") {
@@ -171,7 +173,7 @@ func TestOverviewShowsTheReport(t *testing.T) {
 		}
 	}
 	cfr := doc.Find(`[data-testid="card-change_failure_rate"] .card-value [data-testid="value"]`)
-	if got, want := strings.TrimSpace(cfr.Text()), metrics.HumanPercent(rep.ChangeFailureRate.Rate); got != want {
+	if got, want := strings.TrimSpace(cfr.Text()), render.HumanPercent(rep.ChangeFailureRate.Rate); got != want {
 		t.Errorf("change failure rate card %q, want %q", got, want)
 	}
 	for _, key := range []string{"deployment_frequency", "lead_time", "change_failure_rate", "recovery_time", "rework_rate"} {
@@ -406,7 +408,7 @@ func TestWeeklyReview(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	var rev engine.WeeklyReview
+	var rev review.Review
 	if err := json.Unmarshal(rec.Body.Bytes(), &rev); err != nil {
 		t.Fatal(err)
 	}
@@ -524,7 +526,7 @@ func TestEmptyWindowExplains(t *testing.T) {
 		t.Errorf("empty window: %q", empty.Text())
 	}
 	v := doc.Find(`[data-testid="card-lead_time"] .card-value [data-testid="value"]`)
-	if strings.TrimSpace(v.Text()) != metrics.Dash || v.AttrOr("title", "") == "" {
+	if strings.TrimSpace(v.Text()) != render.Dash || v.AttrOr("title", "") == "" {
 		t.Errorf("lead time with no data shows %q (%q), want – with a reason", v.Text(), v.AttrOr("title", ""))
 	}
 	// A window shorter than a week has no weekly chart, and says why.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -29,7 +30,7 @@ func (s *Server) listRequest(r *http.Request) (listRequest, error) {
 	if err != nil {
 		return listRequest{}, err
 	}
-	res, err := s.metrics.Resolve(r.Context(), q.Scope)
+	res, err := s.reports.Resolve(r.Context(), q.Scope)
 	if err != nil {
 		return listRequest{}, err
 	}
@@ -173,7 +174,7 @@ func (s *Server) changesPage(w http.ResponseWriter, r *http.Request) error {
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
 	}
-	rules := s.metrics.Rules()
+	rules := s.reports.Rules()
 	loc := rules.Location
 	p := s.listPage(lr, "/changes", "changes", "Changes")
 	p.Lead = "Pull and merge requests open at some moment of the window (created before its end, not merged or closed before its start). Lead time is shown for shipped changes."
@@ -196,7 +197,7 @@ func (s *Server) changesPage(w http.ResponseWriter, r *http.Request) error {
 		if rules.IsFix(mc) && !rules.IsBotChange(mc) {
 			title.Tags = append(title.Tags, "fix")
 		}
-		lead := templates.Cell{Text: metrics.Dash, Num: true, Muted: true, Title: "not shipped by a production deployment"}
+		lead := templates.Cell{Text: render.Dash, Num: true, Muted: true, Title: "not shipped by a production deployment"}
 		if c.LeadTimeSeconds != nil {
 			secs := float64(*c.LeadTimeSeconds)
 			lead = secondsCell(&secs, "")
@@ -222,7 +223,7 @@ func (s *Server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rules := s.metrics.Rules()
+	rules := s.reports.Rules()
 	rows := []apiListChange{}
 	for _, c := range page.Rows {
 		mc := metrics.Change{Title: c.Title, Labels: c.Labels, Author: c.Author, AuthorIsBot: c.AuthorIsBot}
@@ -265,7 +266,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
 	}
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	p := s.listPage(lr, "/deployments", "deployments", "Deployments")
 	p.Lead = "Every deployment attempt that finished in the window, in any environment: production ones count in the DORA keys; failed attempts only in the deploy success rate."
 	p.Filter.Selects = []templates.Select{{Name: "kind", Label: "Kind", Options: options(lr.q.Kind, "Every attempt", store.DeploymentKinds...)}}
@@ -276,11 +277,11 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	})}
 	for _, d := range page.Rows {
 		sha := shaCell(d.SHA, d.URL)
-		sha.Tags = deploymentTags(metrics.Deployment{Failed: d.Failed, FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework, FailedAttempt: d.FailedAttempt})
+		sha.Tags = render.DeploymentTags(metrics.Deployment{Failed: d.Failed, FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework, FailedAttempt: d.FailedAttempt})
 		if d.Production {
 			sha.Tags = append([]string{"production"}, sha.Tags...)
 		}
-		recovered := templates.Cell{Text: metrics.Dash, Num: true, Muted: true}
+		recovered := templates.Cell{Text: render.Dash, Num: true, Muted: true}
 		if !d.RecoveredAt.IsZero() {
 			recovered = durationCell(d.RecoveredAt.Sub(d.FinishedAt), true, "")
 		}
@@ -359,7 +360,7 @@ func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
 	}
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	p := s.listPage(lr, "/incidents", "incidents", "Incidents")
 	p.Lead = "Incidents open at some moment of the window, with the production deployment each is attributed to (the latest one of its repo that finished before it was opened, within incident_window)."
 	p.Filter.Selects = []templates.Select{{Name: "status", Label: "Status", Options: options(lr.q.Status, "Open or resolved", store.IncidentOpen, store.IncidentResolved)}}
@@ -372,7 +373,7 @@ func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
 		if in.ResolvedAt.IsZero() {
 			title.Tags = []string{"open"}
 		}
-		open := templates.Cell{Text: metrics.Dash, Num: true, Muted: true, Title: "still open"}
+		open := templates.Cell{Text: render.Dash, Num: true, Muted: true, Title: "still open"}
 		if !in.ResolvedAt.IsZero() {
 			open = durationCell(max(in.ResolvedAt.Sub(in.CreatedAt), 0), true, "")
 		}

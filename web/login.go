@@ -20,7 +20,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.URL.Query().Get("next"))
 	if p, ok := principalOf(r.Context()); ok && p.Via != viaOpen {
 		// Already signed in.
-		http.Redirect(w, r, next, http.StatusSeeOther)
+		seeOther(w, next)
 		return nil
 	}
 	return s.renderLogin(w, r, http.StatusOK, "", next, "")
@@ -35,7 +35,6 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	case !p.Enabled:
 		p.Note = "This server signs users in through your organisation's proxy: open tach through it."
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	return s.renderStatus(w, r, status, templates.Login(p))
 }
 
@@ -91,13 +90,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.setSessionCookie(w, r, id, s.ops.Auth.SessionTTL)
 	s.log.Info("signed in", "login", user.Login, "role", user.Role)
-	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	seeOther(w, next)
 	return nil
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
-	if id := sessionCookie(r); id != "" && s.ops.Auth.Users != nil {
+	if id := s.sessionCookie(r); id != "" && s.ops.Auth.Users != nil {
 		if err := s.ops.Auth.Users.DeleteSession(r.Context(), id); err != nil {
 			return err
 		}
@@ -106,7 +104,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	s.clearSessionCookies(w, r)
-	w.Header().Set("Cache-Control", "no-store")
 	target := "/"
 	if s.ops.Auth.Users != nil {
 		target = "/login"
@@ -115,18 +112,32 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// safeNext keeps a return address only when it is a path on this server:
-// "/weekly?team=x", never "//evil.example" or "https://...".
+// safeNext keeps a return address only when it is a path on this server,
+// as a browser reads it: "/weekly?team=x", never "//evil.example",
+// "https://...", or "/\evil.example" (a backslash is a slash to a
+// browser, and http.Redirect would clean "/./\evil" into it). It checks the
+// very string seeOther sends: printable ASCII only (browsers drop tabs
+// and newlines, which could join two slashes), no backslash raw or
+// encoded, no empty or dot segment in the path (which resolve into "//"),
+// nothing but a path, query and fragment.
 func safeNext(next string) string {
-	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || len(next) > 2048 || !strings.HasPrefix(next, "/") {
+		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	if strings.Contains(strings.ToLower(next), "%5c") {
 		return "/"
 	}
 	u, err := url.Parse(next)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
-	for _, c := range next {
-		if c < 0x20 || c == 0x7f {
+	for i, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." || seg == "" && i > 0 && i < strings.Count(u.Path, "/") {
 			return "/"
 		}
 	}
@@ -134,6 +145,13 @@ func safeNext(next string) string {
 		return "/"
 	}
 	return next
+}
+
+// seeOther redirects to a local address exactly as given: http.Redirect
+// would clean the path after safeNext checked it.
+func seeOther(w http.ResponseWriter, target string) {
+	w.Header().Set("Location", target)
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 func waitText(secs int) string {

@@ -2,12 +2,19 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
@@ -117,5 +124,83 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 	if len(dialogs) > 0 {
 		t.Errorf("dialogs: %v", dialogs)
+	}
+}
+
+// TestBrowserSignInNextStaysHere signs in with return addresses that a
+// browser would read as another site's (a backslash is a slash to it) and
+// checks that Chromium ends on tach, never on the other server — whether
+// it signs in through the form or opens /login already signed in.
+func TestBrowserSignInNextStaysHere(t *testing.T) {
+	b := browser(t)
+	e := newOpsEnv(t, nil)
+	srv := httptest.NewServer(e.h)
+	t.Cleanup(srv.Close)
+	var visits atomic.Int32
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		visits.Add(1)
+		fmt.Fprintln(w, "pwned")
+	}))
+	t.Cleanup(evil.Close)
+	evilHost := strings.TrimPrefix(evil.URL, "http://")
+	host := strings.TrimPrefix(srv.URL, "http://")
+
+	for i, next := range []string{
+		"/weekly",
+		"/./\\" + evilHost + "/pwned",
+		"/./%5C" + evilHost + "/pwned",
+		"/\\" + evilHost + "/pwned",
+		"/.//" + evilHost + "/pwned",
+		"/\t/" + evilHost + "/pwned",
+	} {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			ctx, _ := tab(t, b, host)
+			// within runs a step with its own deadline: a navigation to the
+			// other server may never report its load to this tab.
+			within := func(d time.Duration, step func(ctx context.Context) error) error {
+				c, cancel := context.WithTimeout(ctx, d)
+				defer cancel()
+				return step(c)
+			}
+			onTach := func(when string) {
+				t.Helper()
+				var loc string
+				err := within(5*time.Second, func(c context.Context) (err error) {
+					loc, err = chromedp.Run(c, chromedp.Location())
+					return err
+				})
+				if u, perr := url.Parse(loc); err != nil || perr != nil || u.Host != host {
+					t.Errorf("%s: the browser is at %q (%v), not on tach (%s)", when, loc, err, host)
+				}
+			}
+			// Signed out: the tabs share the browser's cookies.
+			err := within(10*time.Second, func(c context.Context) error {
+				if err := chromedp.Do(c, chromedp.Navigate("about:blank")); err != nil {
+					return err
+				}
+				if _, err := chromedp.Call(c, network.ClearBrowserCookies, cdp.Empty{}); err != nil {
+					return err
+				}
+				return chromedp.Do(c, chromedp.Navigate(srv.URL+"/login?next="+url.QueryEscape(next)),
+					chromedp.SetValue(chromedp.CSS(`#l-login`), "ada"), chromedp.SetValue(chromedp.CSS(`#l-password`), adaPassword))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Where the browser ends is what counts, loaded or not.
+			within(5*time.Second, func(c context.Context) error {
+				_, err := chromedp.Run(c, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`))))
+				return err
+			})
+			onTach("after signing in")
+			// Signed in, /login sends the browser straight on.
+			within(5*time.Second, func(c context.Context) error {
+				return chromedp.Do(c, chromedp.Navigate(srv.URL+"/login?next="+url.QueryEscape(next)))
+			})
+			onTach("opening /login signed in")
+		})
+	}
+	if n := visits.Load(); n > 0 {
+		t.Errorf("the other server was visited %d times", n)
 	}
 }

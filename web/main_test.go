@@ -26,8 +26,9 @@ var (
 	demoEnd = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC) // a Monday
 	demoNow = demoEnd.Add(50 * time.Hour)                 // Wednesday of the week in progress
 
-	demoStore  *store.Store
-	demoEngine *engine.Engine
+	demoStore     *store.Store
+	demoReports   *engine.Reports
+	demoDecisions *engine.DecisionLog
 )
 
 func TestMain(m *testing.M) {
@@ -53,17 +54,17 @@ func runMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "generate demo:", err)
 		return 1
 	}
-	eng := engine.New(st, metrics.DefaultRules(), demoRepoRules())
-	if err := eng.Derive(ctx); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), demoRepoRules()).Derive(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "derive demo:", err)
 		return 1
 	}
-	demoStore, demoEngine = st, eng
+	demoStore, demoReports = st, engine.NewReports(st, metrics.DefaultRules(), nil)
+	demoDecisions = engine.NewDecisionLog(demoReports)
 	return m.Run()
 }
 
 // demoRepoRules are the demo repos' deployment settings, as `tach demo`
-// gives them to the engine.
+// gives them to the derive step.
 func demoRepoRules() map[string]metrics.RepoRules {
 	out := map[string]metrics.RepoRules{}
 	for name, s := range demo.RepoSettings() {
@@ -76,7 +77,7 @@ func demoRepoRules() map[string]metrics.RepoRules {
 func newHandler(t testing.TB) http.Handler {
 	t.Helper()
 	return web.New(web.Options{
-		Engine: demoEngine,
+		Reports: demoReports, Decisions: demoDecisions, Store: demoStore,
 		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Now:    func() time.Time { return demoNow },
 	})

@@ -7,6 +7,8 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
+	"github.com/tach-dev/tach/metrics/stats"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -220,7 +222,7 @@ func buildCycleTime(b *measureBuild) {
 	part := func(label string, p metrics.CyclePart) templates.Fact {
 		v := secondsValue(p.MedianSeconds, whyNoPart)
 		if p.MedianSeconds != nil {
-			v.Exact += fmt.Sprintf("; p75 %s; %d changes", metrics.HumanDuration(p.P75Seconds), p.Count)
+			v.Exact += fmt.Sprintf("; p75 %s; %d changes", render.HumanDuration(p.P75Seconds), p.Count)
 		}
 		return templates.Fact{Label: label + ", median", Value: v}
 	}
@@ -343,7 +345,7 @@ func buildPRSize(b *measureBuild) {
 				lines = append(lines, float64(n))
 			}
 		}
-		p90.values[i] = metrics.PercentileOrNil(lines, 0.90)
+		p90.values[i] = stats.PercentileOrNil(lines, 0.90)
 	}
 	b.weekly(med, p75, p90)
 	b.res.trend = b.bandTrendUnit("chart-pr-size-trend", "PR size per week (lines changed)", med, p75, p90, false, "lines")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -139,8 +140,8 @@ func (b *measureBuild) deploymentSection(id, title, lead string, deps []engine.D
 	}
 	for _, d := range shown {
 		sha := shaCell(d.SHA, d.URL)
-		sha.Tags = deploymentTags(d.Deployment)
-		recovered := templates.Cell{Text: metrics.Dash, Muted: true, Num: true, Title: "not failed, or not recovered yet"}
+		sha.Tags = render.DeploymentTags(d.Deployment)
+		recovered := templates.Cell{Text: render.Dash, Muted: true, Num: true, Title: "not failed, or not recovered yet"}
 		if !d.RecoveredAt.IsZero() {
 			recovered = durationCell(d.RecoveredAt.Sub(d.FinishedAt), true, "")
 			recovered.Text += " by " + recoveredBy(d)
@@ -200,7 +201,7 @@ func incidentsSummary(d engine.DeploymentDetail) templates.Cell {
 		if d.RolledBackBy != nil {
 			return templates.Cell{Text: "rolled back " + d.RolledBackBy.FinishedAt.UTC().Format("2006-01-02 15:04"), Href: d.RolledBackBy.URL, Title: "replaced by a redeploy of " + d.RolledBackBy.SHA}
 		}
-		return templates.Cell{Text: metrics.Dash, Muted: true}
+		return templates.Cell{Text: render.Dash, Muted: true}
 	}
 	in := d.Incidents[0]
 	cell := incidentCell(in)

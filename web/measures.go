@@ -147,7 +147,6 @@ type measureBuild struct {
 // buildMeasure computes one measure over a view.
 func (s *Server) buildMeasure(def measureDef, v *engine.View, q Query) *measureResult {
 	loc := v.Rules.Location
-	v.Prepare()
 	b := &measureBuild{s: s, v: v, q: q, def: def, loc: loc, rep: v.Report(), weeks: v.Weekly()}
 	b.labels = weekLabels(b.weeks, loc)
 	b.marks = decisionMarks(v.Decisions, b.labels, loc, true)
@@ -222,7 +221,7 @@ func (s *Server) measureView(r *http.Request) (measureDef, Query, *engine.View, 
 	if err != nil {
 		return measureDef{}, Query{}, nil, err
 	}
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
+	v, err := s.reports.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
 	return def, q, v, err
 }
 

@@ -14,6 +14,9 @@ import (
 //	securityHeaders  CSP, nosniff, Referrer-Policy, frame-ancestors on every
 //	                 response: pages, errors, 404s, redirects, webhooks
 //	observe          request log and latency histogram, by route pattern
+//	strictTransport  HSTS behind TLS
+//	hostCheck        without sign-in, only this machine's names and
+//	                 allowed_hosts are answered (DNS rebinding: hosts.go)
 //	limitBodies      64 KiB on every request body but a webhook's (5 MiB)
 //	crossOrigin      writes a browser sends from another site are refused
 //	                 (http.CrossOriginProtection); webhooks are exempt
@@ -47,7 +50,7 @@ func (s *Server) withOps(mux *http.ServeMux) http.Handler {
 		// Pages only, no sign-in: cross-site writes are still refused.
 		return s.crossOrigin(mux)
 	}
-	return s.observe(mux, limitBodies(s.crossOrigin(s.authenticate(mux))))
+	return s.observe(mux, s.strictTransport(s.hostCheck(limitBodies(s.crossOrigin(s.authenticate(mux))))))
 }
 
 // reqInfo is filled in by the inner layers for the request log.

@@ -45,6 +45,11 @@ type OpsOptions struct {
 	// LogRequests logs each request (method, path, status, duration; never
 	// the query string, a body, a cookie or an Authorization header).
 	LogRequests bool
+	// Listen is the address the server listens on, and AllowedHosts the
+	// other names it answers to (config allowed_hosts): the Host check of
+	// hosts.go.
+	Listen       string
+	AllowedHosts []string
 }
 
 // Telemetry holds the Prometheus metrics of one server, in a registry of
@@ -177,7 +182,7 @@ func (t *Telemetry) observeHTTP(route string, status int, d time.Duration) {
 // DORAWeeks is the window of the DORA gauges: the last 12 whole weeks.
 const DORAWeeks = 12
 
-// DORASource computes a report (*engine.Engine).
+// DORASource computes a report (*engine.Reports).
 type DORASource interface {
 	Rules() metrics.Rules
 	Report(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time) (metrics.Report, error)
@@ -272,7 +277,6 @@ func (t *Telemetry) RefreshDORA(ctx context.Context, src DORASource, repos []str
 // readyz: the database answers a query within a few seconds.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
 	if s.ops.Ready == nil {
 		fmt.Fprintln(w, "ok")
 		return
@@ -288,8 +292,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "ok")
 }
 
-// metricsHandler serves the registry, behind the bearer token when one is
-// configured.
+// metricsHandler serves the registry to those mayReadMetrics lets in.
 func (s *Server) metricsHandler() http.Handler {
 	t := s.ops.Telemetry
 	if t == nil {
@@ -302,21 +305,44 @@ func (s *Server) metricsHandler() http.Handler {
 		Registry:          t.reg,
 		EnableOpenMetrics: false,
 	})
-	token := s.ops.Auth.MetricsToken
-	if token == "" {
-		return h
-	}
-	want := sha256.Sum256([]byte("Bearer " + token))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
-		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tach metrics"`)
-			s.writeJSON(w, http.StatusUnauthorized, map[string]any{"error": "/metrics needs the bearer token of auth.metrics_token",
-				"hint": "Set the scrape job's authorization (bearer) to that token.", "status": http.StatusUnauthorized})
+		if s.mayReadMetrics(r) {
+			h.ServeHTTP(w, r)
 			return
 		}
-		h.ServeHTTP(w, r)
+		msg, hint := "/metrics needs the bearer token of auth.metrics_token", "Set the scrape job's authorization (bearer) to that token."
+		if s.ops.Auth.enabled() {
+			msg = "/metrics needs a signed-in reader or the bearer token of auth.metrics_token: it names every repo"
+			hint = "Give the scrape job auth.metrics_token as a bearer token (Authorization: Bearer …), " +
+				"or set auth.public_metrics: true to open /metrics to everyone who reaches tach."
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tach metrics"`)
+		s.writeJSON(w, http.StatusUnauthorized, map[string]any{"error": msg, "hint": hint, "status": http.StatusUnauthorized})
 	})
+}
+
+// mayReadMetrics: /metrics names every repo. With the bearer token of
+// auth.metrics_token anyone may read it; otherwise, once sign-in is on,
+// a signed-in reader (session or trusted proxy) may, or anyone with
+// auth.public_metrics; with sign-in off (loopback), anyone unless a token
+// is set.
+func (s *Server) mayReadMetrics(r *http.Request) bool {
+	a := s.ops.Auth
+	if a.MetricsToken != "" {
+		want := sha256.Sum256([]byte("Bearer " + a.MetricsToken))
+		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+		if subtle.ConstantTimeCompare(got[:], want[:]) == 1 {
+			return true
+		}
+	}
+	if !a.enabled() {
+		return a.MetricsToken == ""
+	}
+	if a.PublicMetrics {
+		return true
+	}
+	p, ok := principalOf(r.Context())
+	return ok && p.Via != viaOpen
 }
 
 // slogPrinter lets promhttp log through slog.

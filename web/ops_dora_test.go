@@ -25,7 +25,7 @@ func TestDORARefresherCoalescesPokes(t *testing.T) {
 	tel := web.NewTelemetry()
 	repos := &countedRepos{}
 	const gap = 50 * time.Millisecond
-	d := web.NewDORARefresher(tel, demoEngine, repos, gap, nil)
+	d := web.NewDORARefresher(tel, demoReports, repos, gap, nil)
 	for range 3 {
 		d.Poke()
 	}

@@ -43,7 +43,7 @@ func TestServerPrunesWhatItKeeps(t *testing.T) {
 		{"both", &web.OpsOptions{Auth: web.AuthOptions{Users: users}, Webhooks: hooks}, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			srv := web.NewServer(web.Options{Engine: demoEngine, Ops: tc.ops, Now: func() time.Time { return demoNow },
+			srv := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore, Ops: tc.ops, Now: func() time.Time { return demoNow },
 				Logger: slog.New(slog.DiscardHandler)})
 			ctx, cancel := context.WithCancel(context.Background())
 			cancel() // one pass, then return

@@ -73,7 +73,7 @@ func (s *Server) syncNowForm(r *http.Request, running bool) *templates.SyncNow {
 	}
 	f := &templates.SyncNow{Action: "/sync", Running: running}
 	if st, ok := s.sync.(scheduleStatus); ok {
-		f.Schedule = scheduleText(st.Status(), s.now(), s.metrics.Rules().Location)
+		f.Schedule = scheduleText(st.Status(), s.now(), s.reports.Rules().Location)
 	}
 	return f
 }

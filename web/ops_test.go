@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -50,14 +51,14 @@ func scrape(t *testing.T, e *opsEnv, header map[string]string) map[string]*promF
 type promFamily struct{ byLabel map[string]float64 }
 
 func TestMetricsEndpoint(t *testing.T) {
-	e := newOpsEnv(t, func(o *web.OpsOptions) { o.Auth.Users = nil })
+	e := newOpsEnv(t, signInOff)
 	tel := e.ops.Telemetry
 	// The DORA gauges, computed once (as after a sync) for every demo repo.
 	var repos []string
 	for name := range demo.RepoSettings() {
 		repos = append(repos, name)
 	}
-	if err := tel.RefreshDORA(context.Background(), demoEngine, repos, demoNow); err != nil {
+	if err := tel.RefreshDORA(context.Background(), demoReports, repos, demoNow); err != nil {
 		t.Fatal(err)
 	}
 	// A sync run and a page view.
@@ -133,6 +134,49 @@ func TestMetricsBearerToken(t *testing.T) {
 	}
 	if fams := scrape(t, e, map[string]string{"Authorization": "Bearer " + token}); fams["tach_sync_runs_total"] == nil {
 		t.Error("no metrics with the token")
+	}
+}
+
+// TestMetricsNeedSignIn: /metrics names every repo, so once sign-in is on
+// it needs the metrics token or a signed-in reader, unless
+// auth.public_metrics opens it; without sign-in (loopback) it stays open.
+func TestMetricsNeedSignIn(t *testing.T) {
+	const token = "metrics-token-TESTCANARY-9876543210"
+	bearer := map[string]string{"Authorization": "Bearer " + token}
+	proxy := &web.TrustedProxy{Header: "X-Forwarded-User", DefaultRole: "read", Proxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	for _, tc := range []struct {
+		name      string
+		configure func(*web.OpsOptions)
+		r         req
+		signIn    bool // sign in as rob first, and send the cookie
+		want      int
+	}{
+		{"users, nobody", nil, req{}, false, http.StatusUnauthorized},
+		{"users, signed in", nil, req{}, true, http.StatusOK},
+		{"users and a token, the token", func(o *web.OpsOptions) { o.Auth.MetricsToken = token }, req{header: bearer}, false, http.StatusOK},
+		{"users and a token, signed in", func(o *web.OpsOptions) { o.Auth.MetricsToken = token }, req{}, true, http.StatusOK},
+		{"users and a token, nobody", func(o *web.OpsOptions) { o.Auth.MetricsToken = token }, req{}, false, http.StatusUnauthorized},
+		{"users, public_metrics", func(o *web.OpsOptions) { o.Auth.PublicMetrics = true }, req{}, false, http.StatusOK},
+		{"proxy, its user", func(o *web.OpsOptions) { o.Auth.Users, o.Auth.Proxy = nil, proxy },
+			req{remote: "10.1.1.1:5000", header: map[string]string{"X-Forwarded-User": "alice"}}, false, http.StatusOK},
+		{"proxy, nobody", func(o *web.OpsOptions) { o.Auth.Users, o.Auth.Proxy = nil, proxy }, req{remote: "10.1.1.1:5000"}, false, http.StatusUnauthorized},
+		{"sign-in off", signInOff, req{}, false, http.StatusOK},
+		{"sign-in off and a token, nobody", func(o *web.OpsOptions) { signInOff(o); o.Auth.MetricsToken = token }, req{}, false, http.StatusUnauthorized},
+	} {
+		e := newOpsEnv(t, tc.configure)
+		r := tc.r
+		r.target = "/metrics"
+		if tc.signIn {
+			r.cookie = e.login("rob", robPassword)
+		}
+		rec := e.do(r)
+		if rec.Code != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, rec.Code, tc.want)
+		}
+		signInOn := !strings.HasPrefix(tc.name, "sign-in off")
+		if rec.Code == http.StatusUnauthorized && (signInOn && !strings.Contains(rec.Body.String(), "public_metrics") || strings.Contains(rec.Body.String(), "tach_")) {
+			t.Errorf("%s: the refusal: %s", tc.name, rec.Body)
+		}
 	}
 }
 

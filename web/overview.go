@@ -10,6 +10,8 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
+	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -53,11 +55,10 @@ type overview struct {
 
 func (s *Server) loadOverview(r *http.Request, q Query) (*overview, error) {
 	// The overview lists no rows: its view loads none.
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithPrevious(), engine.WithoutRows())
+	v, err := s.reports.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithPrevious(), engine.WithoutRows())
 	if err != nil {
 		return nil, err
 	}
-	v.Prepare()
 	ov := &overview{v: v, q: q, loc: v.Rules.Location, rep: v.Report(), weeks: v.Weekly()}
 	ov.prev, _ = v.PreviousReport()
 	ov.labels = weekLabels(ov.weeks, ov.loc)
@@ -149,7 +150,7 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) error {
 	}
 	return s.serveJSON(w, map[string]any{
 		"scope":     ov.rep.Scope,
-		"previous":  engine.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
+		"previous":  review.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
 		"report":    ov.rep,
 		"widgets":   widgets,
 		"decisions": apiDecisions(ov.v.Decisions),
@@ -161,7 +162,7 @@ func (s *Server) apiMetrics(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.metrics.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithoutRows())
+	v, err := s.reports.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithoutRows())
 	if err != nil {
 		return err
 	}
@@ -185,15 +186,15 @@ func seriesData(labels []string, ss ...series) weeklySeriesData {
 // keysWidget is the five DORA keys as cards.
 type keysWidget struct {
 	cards []templates.KeyCard
-	keys  []engine.KeyComparison
+	keys  []metrics.KeyComparison
 }
 
 func (k *keysWidget) name() string { return "keys" }
 
 func (k *keysWidget) load(ov *overview) {
 	r := ov.rep
-	all := engine.CompareKeys(r, ov.prev)
-	byKey := map[string]engine.KeyComparison{}
+	all := metrics.CompareKeys(r, ov.prev)
+	byKey := map[string]metrics.KeyComparison{}
 	for _, c := range all {
 		byKey[c.Key] = c
 	}
@@ -228,10 +229,10 @@ func (k *keysWidget) load(ov *overview) {
 	k.cards = []templates.KeyCard{
 		card(measureDeploymentFrequency, "deployment_frequency",
 			numberValue(df.PerWeek, fmt.Sprintf("%d production deployments ÷ %.0f days × 7 = %.3f", df.Deployments, metrics.WindowDays(ov.v.Window, ov.loc), deref(df.PerWeek)), whyNoDeployments),
-			"/ week", fmt.Sprintf("%s; %s deploy days in the median week", plural(df.Deployments, "deployment", "deployments"), metrics.HumanNumber(df.DeployDaysPerWeekMedian)),
+			"/ week", fmt.Sprintf("%s; %s deploy days in the median week", plural(df.Deployments, "deployment", "deployments"), render.HumanNumber(df.DeployDaysPerWeekMedian)),
 			df.Tier, dfNote, ov.weekSeries("deployments", func(r metrics.Report) *float64 { v := float64(r.DeploymentFrequency.Deployments); return &v }), false),
 		card(measureLeadTime, "lead_time", secondsValue(lt.MedianSeconds, whyNoShipped), "",
-			fmt.Sprintf("median of %s; p90 %s", plural(lt.Count, "change", "changes"), metrics.HumanDuration(lt.P90Seconds)),
+			fmt.Sprintf("median of %s; p90 %s", plural(lt.Count, "change", "changes"), render.HumanDuration(lt.P90Seconds)),
 			lt.Tier, ltNote, ov.weekSeries("median", func(r metrics.Report) *float64 { return r.LeadTime.MedianSeconds }), true),
 		card(measureChangeFailureRate, "change_failure_rate", rateValue(cfr.Rate, cfr.Failed, cfr.Deployments, "production deployments failed", whyNoDeployments), "",
 			fmt.Sprintf("%d of %s failed", cfr.Failed, plural(cfr.Deployments, "deployment", "deployments")),

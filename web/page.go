@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -45,7 +46,7 @@ func (s *Server) choices(ctx context.Context) (scopeChoices, error) {
 	for _, r := range repos {
 		c.repos = append(c.repos, r.Name)
 	}
-	if c.teams, err = s.metrics.TeamList(ctx); err != nil {
+	if c.teams, err = s.reports.TeamList(ctx); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -89,7 +90,7 @@ func (s *Server) barePage(title string) templates.Page {
 }
 
 func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter {
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	f := &templates.Filter{
 		Action: path,
 		From:   q.Window.From.In(loc).Format(time.DateOnly),
@@ -112,7 +113,7 @@ func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter 
 	for _, n := range []int{4, 12, 26, 52} {
 		v := cloneValues(scope)
 		v.Set("weeks", strconv.Itoa(n))
-		active := q.Weeks == n || (n == DefaultWeeks && q.Weeks == 0 && q.From == "" && q.To == "")
+		active := q.Weeks == n || (n == query.DefaultWeeks && q.Weeks == 0 && q.From == "" && q.To == "")
 		f.Presets = append(f.Presets, templates.Link{Label: fmt.Sprintf("%d weeks", n), Href: link(path, v), Active: active})
 	}
 	return f
@@ -120,7 +121,7 @@ func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter 
 
 // scopeLine says in one line what a page covers.
 func (s *Server) scopeLine(q Query, c scopeChoices) string {
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	what := "All repos"
 	switch {
 	case q.Scope.Team != "" && len(q.Scope.Repos) > 0:
@@ -152,5 +153,5 @@ func cloneValues(v url.Values) url.Values {
 
 // parse reads the request's query at the server's clock.
 func (s *Server) parse(r *http.Request) (Query, error) {
-	return ParseQuery(r.URL.Query(), s.now(), s.metrics.Rules().Location)
+	return ParseQuery(r.URL.Query(), s.now(), s.reports.Rules().Location)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/web"
 )
 
@@ -42,7 +43,7 @@ func TestParseQuery(t *testing.T) {
 		t.Errorf("list options %+v, state %q, q %q", q.List, q.State, q.Search)
 	}
 	q = parse("week=2026-02-26")
-	if !q.HasWeek || !q.Week.Equal(time.Date(2026, 2, 23, 0, 0, 0, 0, time.UTC)) {
+	if !q.Week.Equal(time.Date(2026, 2, 23, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("week %v", q.Week)
 	}
 	// Parameters tach does not know are left alone.
@@ -56,6 +57,7 @@ func FuzzParseQuery(f *testing.F) {
 		"", "team=checkout", "repo=a&repo=b,c", "weeks=12", "weeks=-1", "from=2026-13-01", "from=2026-02-01&to=2026-01-01",
 		"to=2026-03-02", "week=2026-02-30", "sort=size&dir=desc&page=2&per_page=500", "q=%00", "team=%E2%80%AE",
 		"from=0001-01-01", "per_page=1e9", "state=open&kind=failed&status=resolved&download=1", "weeks=520", "weeks=521",
+		"week=2999-01-01", "decision=1&weeks=4", "at=2026-01-05&weeks=4&window=2w", "period_a=2026-01-05..2026-03-02&period_b=x",
 	} {
 		f.Add(seed)
 	}
@@ -75,7 +77,7 @@ func FuzzParseQuery(f *testing.F) {
 		if !q.Window.From.Before(q.Window.To) {
 			t.Fatalf("%q: empty window %v", raw, q.Window)
 		}
-		if q.Window.To.Sub(q.Window.From) > time.Duration(web.MaxWeeks+1)*7*24*time.Hour {
+		if q.Window.To.Sub(q.Window.From) > time.Duration(query.MaxWeeks+1)*7*24*time.Hour {
 			t.Fatalf("%q: window of %v", raw, q.Window.To.Sub(q.Window.From))
 		}
 	})

@@ -30,7 +30,6 @@ func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, status int
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	if err != nil {
@@ -50,7 +49,6 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) error {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-cache")
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
 	return nil

@@ -3,8 +3,10 @@
 // by one static script, and /api/v1 beside every page.
 //
 // Layering: a handler parses the query (params.go), asks a service for the
-// data (the metric engine's View, WeeklyReview; the store's lists), turns
-// it into a view model and renders it. Handlers return errors; one
+// data (Reports: a View, the weekly review; the DecisionLog; the Store's
+// lists), turns it into a view model and renders it. Each service is an
+// interface declared here by what the pages use, and given to the server
+// in Options. Handlers return errors; one
 // renderer (errors.go) turns them into an HTML page or JSON.
 package web
 
@@ -17,15 +19,17 @@ import (
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
 )
 
-// Metrics is what the pages ask the metric engine (*engine.Engine).
-type Metrics interface {
+// Reports is what the pages ask of the reports (*engine.Reports): the
+// rules, scopes, a page's View, the weekly review and the teams.
+type Reports interface {
 	Rules() metrics.Rules
 	Resolve(ctx context.Context, sc engine.Scope) (engine.Resolved, error)
 	View(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time, opts ...engine.ViewOption) (*engine.View, error)
-	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (engine.WeeklyReview, error)
+	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (review.Review, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
 }
 
@@ -52,31 +56,31 @@ type SyncStatus interface {
 	Trigger(ctx context.Context) error
 }
 
-// Options configure the server.
+// Options configure the server. Reports, Decisions and Store are
+// required.
 type Options struct {
-	Engine *engine.Engine   // the metric engine; Metrics and Store default to it
-	Logger *slog.Logger     // slog.Default() when nil
-	Now    func() time.Time // the clock; time.Now when nil
-	Sync   SyncStatus       // nil: no sync runs in this process
+	Reports   Reports          // reports, views and the weekly review
+	Decisions DecisionLog      // the decision log, comparisons, suggestions
+	Store     Store            // the read-only lists and sync states
+	Logger    *slog.Logger     // slog.Default() when nil
+	Now       func() time.Time // the clock; time.Now when nil
+	Sync      SyncStatus       // nil: no sync runs in this process
 	// Ops adds what tach serve needs beyond the dashboard: sign-in,
 	// webhooks, /readyz, /metrics, request logs (ops.go); nil: none.
 	Ops *OpsOptions
-
-	// For tests: override the services the engine provides.
-	Metrics Metrics
-	Store   Store
 }
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	metrics Metrics
-	store   Store
-	sync    SyncStatus
-	log     *slog.Logger
-	now     func() time.Time
-	assets  *assets
-	ops     *OpsOptions   // ops.go
-	limiter *loginLimiter // login_limit.go
+	reports   Reports
+	decisions DecisionLog
+	store     Store
+	sync      SyncStatus
+	log       *slog.Logger
+	now       func() time.Time
+	assets    *assets
+	ops       *OpsOptions   // ops.go
+	limiter   *loginLimiter // login_limit.go
 }
 
 // New returns the dashboard's handler, with the security headers on every
@@ -86,16 +90,15 @@ func New(opt Options) http.Handler {
 }
 
 // NewServer returns the server, for callers that add routes (later: auth,
-// webhooks, /metrics) before taking its Handler.
+// webhooks, /metrics) before taking its Handler. It panics when a
+// required service is missing: that is a wiring mistake, better found at
+// start than by the first request to a page.
 func NewServer(opt Options) *Server {
-	s := &Server{metrics: opt.Metrics, store: opt.Store, sync: opt.Sync, log: opt.Logger, now: opt.Now, assets: loadAssets(),
-		ops: opt.Ops, limiter: newLoginLimiter()}
-	if s.metrics == nil && opt.Engine != nil {
-		s.metrics = opt.Engine
+	if opt.Reports == nil || opt.Decisions == nil || opt.Store == nil {
+		panic("web: Options needs Reports, Decisions and Store")
 	}
-	if s.store == nil && opt.Engine != nil {
-		s.store = opt.Engine.Store()
-	}
+	s := &Server{reports: opt.Reports, decisions: opt.Decisions, store: opt.Store, sync: opt.Sync, log: opt.Logger, now: opt.Now,
+		assets: loadAssets(), ops: opt.Ops, limiter: newLoginLimiter()}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -77,7 +77,6 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(r.URL.Path, "/static/")
 	f, ok := a.files[name]
 	if !ok {
-		w.Header().Set("Cache-Control", "no-store")
 		http.Error(w, "no such file", http.StatusNotFound)
 		return
 	}

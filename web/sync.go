@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
@@ -26,7 +26,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	now := s.now()
 	p := templates.SyncPage{Page: templates.Page{Title: "Sync status", Nav: nav(q, "sync"), Assets: s.assetURLs()}}
 	p.Table = templates.Table{TestID: "sync-table", Columns: []templates.Column{
@@ -35,7 +35,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 	}}
 	p.Table.Empty = "No sync has run yet (a demo database has no sync state). Run `tach sync --config tach.yaml` to fetch your repos."
 	for _, st := range states {
-		lastErr := templates.Cell{Text: metrics.Dash, Muted: true}
+		lastErr := templates.Cell{Text: render.Dash, Muted: true}
 		if st.LastError != "" {
 			lastErr = templates.Cell{Text: truncate(st.LastError, 120), Title: st.LastError + " (" + st.LastErrorAt.UTC().Format(time.RFC3339) + ")", Tags: []string{"error"}}
 		}
@@ -43,7 +43,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 		if !st.LastSuccessAt.IsZero() {
 			success.Text += " (" + ago(now.Sub(st.LastSuccessAt)) + ")"
 		}
-		rate := templates.Cell{Text: metrics.Dash, Num: true, Muted: true, Title: "unknown"}
+		rate := templates.Cell{Text: render.Dash, Num: true, Muted: true, Title: "unknown"}
 		if st.RateLimitRemaining >= 0 {
 			rate = intCell(st.RateLimitRemaining)
 			if !st.RateLimitResetAt.IsZero() {
@@ -101,7 +101,7 @@ func ago(d time.Duration) string {
 		return "in the future"
 	}
 	s := d.Seconds()
-	return metrics.HumanDuration(&s) + " ago"
+	return render.HumanDuration(&s) + " ago"
 }
 
 type apiSyncState struct {

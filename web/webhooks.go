@@ -230,34 +230,15 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request, provider
 		refuse(http.StatusServiceUnavailable, webhookUnauthorized, title+" webhooks are off on this server: set "+key+" in its config, and the same secret in the webhook's settings")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			refuse(http.StatusRequestEntityTooLarge, webhookTooLarge, "the delivery is larger than 5 MiB")
-			return
-		}
-		refuse(http.StatusBadRequest, webhookBadRequest, "the delivery's body could not be read")
-		return
-	}
-
-	var id, event string
-	var payload []byte
+	// What the headers alone can refuse is refused before the body is
+	// read: a forger gets no 5 MiB read per request. GitLab's token is a
+	// header; GitHub's signature covers the body, so only its absence is.
+	var id, event, sig string
 	switch provider {
 	case store.GitHub:
-		event, id = r.Header.Get(github.HeaderEvent), r.Header.Get(github.HeaderDelivery)
-		sig := r.Header.Get(github.HeaderSignature)
+		event, id, sig = r.Header.Get(github.HeaderEvent), r.Header.Get(github.HeaderDelivery), r.Header.Get(github.HeaderSignature)
 		if sig == "" {
 			refuse(http.StatusUnauthorized, webhookUnauthorized, "the delivery is not signed: set the webhook's secret on GitHub (X-Hub-Signature-256 is missing)", "event", event, "delivery", id)
-			return
-		}
-		payload, err = github.WebhookPayload(r.Header.Get("Content-Type"), body, sig, secret)
-		if errors.Is(err, github.ErrWebhookSignature) {
-			refuse(http.StatusForbidden, webhookUnauthorized, "the delivery's signature does not match: the webhook's secret on GitHub differs from this server's", "event", event, "delivery", id)
-			return
-		}
-		if err != nil {
-			refuse(http.StatusUnsupportedMediaType, webhookBadRequest, "set the webhook's content type to application/json", "event", event, "delivery", id)
 			return
 		}
 	case store.GitLab:
@@ -271,7 +252,28 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request, provider
 			refuse(http.StatusForbidden, webhookUnauthorized, "the delivery's secret token is wrong: the webhook's secret token on GitLab differs from this server's", "event", event, "delivery", id)
 			return
 		}
-		payload = body
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			refuse(http.StatusRequestEntityTooLarge, webhookTooLarge, "the delivery is larger than 5 MiB")
+			return
+		}
+		refuse(http.StatusBadRequest, webhookBadRequest, "the delivery's body could not be read")
+		return
+	}
+	payload := body
+	if provider == store.GitHub {
+		payload, err = github.WebhookPayload(r.Header.Get("Content-Type"), body, sig, secret)
+		if errors.Is(err, github.ErrWebhookSignature) {
+			refuse(http.StatusForbidden, webhookUnauthorized, "the delivery's signature does not match: the webhook's secret on GitHub differs from this server's", "event", event, "delivery", id)
+			return
+		}
+		if err != nil {
+			refuse(http.StatusUnsupportedMediaType, webhookBadRequest, "set the webhook's content type to application/json", "event", event, "delivery", id)
+			return
+		}
 	}
 	// Signed by the provider from here on.
 	if event == "" || len(event) > 100 {

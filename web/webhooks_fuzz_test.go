@@ -57,7 +57,7 @@ func FuzzWebhookHandler(f *testing.F) {
 		KnownRepo: func(_, name string) bool { return name == "a/b" || name == "g/p" },
 		QueueSize: 1 << 16,
 	})
-	h := web.New(web.Options{Engine: demoEngine, Ops: &web.OpsOptions{Webhooks: hooks, Telemetry: web.NewTelemetry()}})
+	h := web.New(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore, Ops: &web.OpsOptions{Webhooks: hooks, Telemetry: web.NewTelemetry()}})
 	allowed := map[int]bool{200: true, 202: true, 400: true, 401: true, 403: true, 413: true, 415: true, 503: true}
 	f.Fuzz(func(t *testing.T, github bool, event, id string, body []byte, signed bool) {
 		target := "/webhooks/gitlab"

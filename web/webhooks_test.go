@@ -266,7 +266,7 @@ func TestGitHubWebhooks(t *testing.T) {
 	}
 
 	// The counts are in /metrics.
-	metrics := he.do(req{target: "/metrics"}).Body.String()
+	metrics := he.do(req{target: "/metrics", cookie: he.login("rob", robPassword)}).Body.String()
 	for _, want := range []string{
 		`tach_webhook_deliveries_total{outcome="applied",provider="github"} 2`,
 		`tach_webhook_deliveries_total{outcome="duplicate",provider="github"} 1`,
@@ -441,4 +441,50 @@ func TestWebhookQueueBoundAndDrain(t *testing.T) {
 		t.Errorf("after shutdown: %d", code)
 	}
 	he.app.gate = nil
+}
+
+// readRecorder is a request body that records whether anyone read it.
+type readRecorder struct {
+	r    *bytes.Reader
+	read bool
+}
+
+func (b *readRecorder) Read(p []byte) (int, error) {
+	b.read = true
+	return b.r.Read(p)
+}
+
+// TestForgedDeliveryBodyNotRead: a delivery without the right secret is
+// turned away on its headers, its body unread — GitLab's token (and
+// GitHub's missing signature) say so before the body, so a forger cannot
+// make tach read 5 MiB per request. A GitHub signature needs the body.
+func TestForgedDeliveryBodyNotRead(t *testing.T) {
+	he := newHookEnv(t, nil)
+	huge := bytes.Repeat([]byte(" "), 5<<20-2)
+	huge = append(append([]byte("{"), huge...), '}')
+	for _, tc := range []struct {
+		name, path string
+		header     map[string]string
+		status     int
+	}{
+		{"GitLab, wrong token", "/webhooks/gitlab", map[string]string{"X-Gitlab-Event": "Merge Request Hook", "X-Gitlab-Token": "forged-token"}, http.StatusForbidden},
+		{"GitLab, no token", "/webhooks/gitlab", map[string]string{"X-Gitlab-Event": "Merge Request Hook"}, http.StatusUnauthorized},
+		{"GitHub, no signature", "/webhooks/github", map[string]string{"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "d-1"}, http.StatusUnauthorized},
+	} {
+		body := &readRecorder{r: bytes.NewReader(huge)}
+		hr := httptest.NewRequest(http.MethodPost, tc.path, body)
+		hr.RemoteAddr = "192.0.2.9:4000"
+		hr.Header.Set("Content-Type", "application/json")
+		for k, v := range tc.header {
+			hr.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		he.h.ServeHTTP(rec, hr)
+		if rec.Code != tc.status || body.read {
+			t.Errorf("%s: %d (want %d), body read: %v\n%s", tc.name, rec.Code, tc.status, body.read, rec.Body)
+		}
+	}
+	if got := he.app.applied(); len(got) != 0 {
+		t.Errorf("forged deliveries applied: %v", got)
+	}
 }

@@ -9,30 +9,23 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
-	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
+	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/templates"
 )
 
 // The weekly review: /weekly (the page), /weekly.md (Markdown, for notes
-// and chat) and /api/v1/weekly. The data comes from the engine's
-// WeeklyReview and the Markdown from its WriteMarkdown, the same as
+// and chat) and /api/v1/weekly. The data comes from the reports'
+// WeeklyReview and the Markdown from render.WeeklyMarkdown, the same as
 // `tach report weekly`.
 
 // weeklyReview parses the week and loads its review.
-func (s *Server) weeklyReview(r *http.Request) (Query, engine.WeeklyReview, error) {
+func (s *Server) weeklyReview(r *http.Request) (Query, review.Review, error) {
 	q, err := s.parse(r)
 	if err != nil {
-		return q, engine.WeeklyReview{}, err
+		return q, review.Review{}, err
 	}
-	now := s.now()
-	loc := s.metrics.Rules().Location
-	week := engine.LastCompleteWeek(now, loc)
-	if q.HasWeek {
-		if week, err = engine.WeekOf(q.Week, now, loc); err != nil {
-			return q, engine.WeeklyReview{}, err
-		}
-	}
-	rev, err := s.metrics.WeeklyReview(r.Context(), q.Scope, week, now)
+	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, q.Week, s.now())
 	return q, rev, err
 }
 
@@ -50,13 +43,12 @@ func (s *Server) weeklyMarkdown(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := rev.WriteMarkdown(&buf, s.metrics.Rules().Location); err != nil {
+	if err := render.WeeklyMarkdown(&buf, rev, s.reports.Rules().Location); err != nil {
 		return err
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/markdown; charset=utf-8")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
-	h.Set("Cache-Control", "no-cache")
 	if q.Download {
 		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tach-weekly-%s.md"`, rev.Week.From))
 	}
@@ -73,10 +65,10 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	loc := s.metrics.Rules().Location
+	loc := s.reports.Rules().Location
 	page := templates.WeeklyPage{Page: s.page(q, "/weekly", "weekly", "Weekly review", c, false)}
 	page.Scope = fmt.Sprintf("%s · the week %s to %s (exclusive) against the %d weeks before · %s",
-		scopeWords(rev.Scope), rev.Week.From, rev.Week.To, engine.BaselineWeeks, loc)
+		scopeWords(rev.Scope), rev.Week.From, rev.Week.To, review.BaselineWeeks, loc)
 	// The weekly review has its week, not a window.
 	page.Filter.NoWindow = true
 	page.Filter.Keep = append(page.Filter.Keep, templates.Param{Name: "week", Value: rev.Week.From})
@@ -101,11 +93,11 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	page.JSONHref = link("/api/v1/weekly", exportValues)
 
 	page.Keys = templates.Table{TestID: "weekly-keys-table", Columns: []templates.Column{
-		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", engine.BaselineWeeks), Num: true}, {Label: "Change", Num: true},
+		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", review.BaselineWeeks), Num: true}, {Label: "Change", Num: true},
 	}}
 	for _, k := range rev.Keys {
 		this, before := keyValue(k.Unit, k.Value), keyValue(k.Unit, k.Baseline)
-		change := templates.Cell{Text: engine.HumanChange(k), Num: true}
+		change := templates.Cell{Text: render.HumanChange(k), Num: true}
 		if k.Direction == "better" || k.Direction == "worse" {
 			change.Tags = []string{k.Direction}
 		}
@@ -117,7 +109,7 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	changes := 0
 	for _, d := range rev.Shipped {
 		changes += len(d.Changes)
-		item := templates.ShippedItem{When: timeValue(d.FinishedAt, loc), Repo: d.Repo, Env: d.Environment, SHA: templates.Link{Label: shortSHA(d.SHA), Href: d.URL}}
+		item := templates.ShippedItem{When: timeValue(d.FinishedAt, loc), Repo: d.Repo, Env: d.Environment, SHA: templates.Link{Label: render.ShortSHA(d.SHA), Href: d.URL}}
 		if d.Failed {
 			item.Tags = append(item.Tags, "failed: "+d.FailureCause)
 		}
@@ -142,16 +134,16 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 
 	page.Opened = incidentTable(rev.IncidentsOpened, loc, "No incident was opened this week.")
 	page.Resolved = incidentTable(rev.IncidentsResolved, loc, "No incident was resolved this week.")
-	stale := metrics.HumanDuration(&rev.StaleReviewSeconds)
-	page.Waiting = reviewChangeTable(rev.WaitingForReview, "Waiting", func(c engine.ReviewChange) templates.Cell { return secondsCell(c.WaitingSeconds, "") },
+	stale := render.HumanDuration(&rev.StaleReviewSeconds)
+	page.Waiting = reviewChangeTable(rev.WaitingForReview, "Waiting", func(c review.Change) templates.Cell { return secondsCell(c.WaitingSeconds, "") },
 		fmt.Sprintf("No open change has waited longer than %s (stale_review) for a first review.", stale))
 	page.Waiting.Caption = fmt.Sprintf("Open now, ready for review, no review by anyone but the author or a bot for longer than %s (stale_review).", stale)
-	page.LargestOpen = reviewChangeTable(rev.LargestOpen, "Lines", func(c engine.ReviewChange) templates.Cell { return linesCell(c.SizeLines) }, "No change is open.")
-	page.Outliers = reviewChangeTable(rev.Outliers, "Lead time", func(c engine.ReviewChange) templates.Cell { return secondsCell(c.LeadTimeSeconds, "") }, "No change shipped this week took longer than the p90 of the weeks before.")
+	page.LargestOpen = reviewChangeTable(rev.LargestOpen, "Lines", func(c review.Change) templates.Cell { return linesCell(c.SizeLines) }, "No change is open.")
+	page.Outliers = reviewChangeTable(rev.Outliers, "Lead time", func(c review.Change) templates.Cell { return secondsCell(c.LeadTimeSeconds, "") }, "No change shipped this week took longer than the p90 of the weeks before.")
 	if rev.OutlierThresholdSeconds == nil {
-		page.OutliersLead = fmt.Sprintf("No change was shipped in the %d weeks before, so there is no p90 to compare with.", engine.BaselineWeeks)
+		page.OutliersLead = fmt.Sprintf("No change was shipped in the %d weeks before, so there is no p90 to compare with.", review.BaselineWeeks)
 	} else {
-		page.OutliersLead = fmt.Sprintf("Changes shipped this week whose lead time is above %s, the p90 of the %d weeks before.", metrics.HumanDuration(rev.OutlierThresholdSeconds), engine.BaselineWeeks)
+		page.OutliersLead = fmt.Sprintf("Changes shipped this week whose lead time is above %s, the p90 of the %d weeks before.", render.HumanDuration(rev.OutlierThresholdSeconds), review.BaselineWeeks)
 	}
 	return s.render(w, r, templates.Weekly(page))
 }
@@ -166,23 +158,16 @@ func scopeWords(sc metrics.Scope) string {
 	return fmt.Sprintf("%d repos", len(sc.Repos))
 }
 
-func shortSHA(sha string) string {
-	if len(sha) > 7 {
-		return sha[:7]
-	}
-	return sha
-}
-
-func reviewChangeCell(c engine.ReviewChange, detail string) templates.Cell {
+func reviewChangeCell(c review.Change, detail string) templates.Cell {
 	cell := templates.Cell{Text: fmt.Sprintf("%s #%d %s", c.Repo, c.Number, c.Title), Href: c.URL, Title: "by " + c.Author}
 	if detail == "lead time" && c.LeadTimeSeconds != nil {
-		cell.Title += " · lead time " + metrics.HumanDuration(c.LeadTimeSeconds)
+		cell.Title += " · lead time " + render.HumanDuration(c.LeadTimeSeconds)
 	}
 	cell.Tags = reviewTags(c)
 	return cell
 }
 
-func reviewTags(c engine.ReviewChange) []string {
+func reviewTags(c review.Change) []string {
 	var tags []string
 	if c.Bot {
 		tags = append(tags, "bot")
@@ -196,7 +181,7 @@ func reviewTags(c engine.ReviewChange) []string {
 	return tags
 }
 
-func reviewIncidentCell(in engine.ReviewIncident) templates.Cell {
+func reviewIncidentCell(in review.Incident) templates.Cell {
 	cell := templates.Cell{Text: fmt.Sprintf("incident %s #%d %s", in.Repo, in.Number, in.Title), Href: in.URL}
 	if in.ResolvedAt == nil {
 		cell.Tags = []string{"open"}
@@ -204,7 +189,7 @@ func reviewIncidentCell(in engine.ReviewIncident) templates.Cell {
 	return cell
 }
 
-func incidentTable(ins []engine.ReviewIncident, loc *time.Location, empty string) templates.Table {
+func incidentTable(ins []review.Incident, loc *time.Location, empty string) templates.Table {
 	t := templates.Table{TestID: "incidents", Empty: empty, Columns: []templates.Column{
 		{Label: "Repo"}, {Label: "Incident"}, {Label: "Opened"}, {Label: "Open for", Num: true},
 	}}
@@ -220,7 +205,7 @@ func incidentTable(ins []engine.ReviewIncident, loc *time.Location, empty string
 	return t
 }
 
-func reviewChangeTable(cs []engine.ReviewChange, label string, value func(engine.ReviewChange) templates.Cell, empty string) templates.Table {
+func reviewChangeTable(cs []review.Change, label string, value func(review.Change) templates.Cell, empty string) templates.Table {
 	t := templates.Table{TestID: "changes", Empty: empty, Columns: []templates.Column{
 		{Label: "Repo"}, {Label: "Change"}, {Label: "Author"}, {Label: label, Num: true},
 	}}
@@ -233,7 +218,7 @@ func reviewChangeTable(cs []engine.ReviewChange, label string, value func(engine
 
 func linesCell(n *int) templates.Cell {
 	if n == nil {
-		return templates.Cell{Text: metrics.Dash, Title: "the provider gave no size", Num: true, Muted: true}
+		return templates.Cell{Text: render.Dash, Title: "the provider gave no size", Num: true, Muted: true}
 	}
 	return templates.Cell{Text: strconv.Itoa(*n), Num: true}
 }

@@ -7,13 +7,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/query"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -152,14 +152,6 @@ func splitArgs(fs *flag.FlagSet, args []string, what string) (string, error) {
 	return id, nil
 }
 
-func parseDecisionID(s string) (int64, error) {
-	id, err := strconv.ParseInt(strings.TrimPrefix(s, "#"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, usagef("%q is not a decision id (a number; see `tach decisions list`)", s)
-	}
-	return id, nil
-}
-
 func runDecisionsAdd(ctx context.Context, env *cli, args []string) error {
 	fs := newFlags(env, "decisions add", "--date YYYY-MM-DD --title T --kind K [--team T | --repo R...] [--note N] [--link URL] [--config F | --db F]")
 	var src sourceFlags
@@ -186,7 +178,7 @@ func runDecisionsAdd(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	d, err := ws.eng.AddDecision(ctx, in)
+	d, err := ws.decisions.AddDecision(ctx, in)
 	if err != nil {
 		return fmt.Errorf("decisions add: %w", err)
 	}
@@ -229,7 +221,7 @@ func runDecisionsEdit(ctx context.Context, env *cli, args []string) error {
 	if err := df.apply(fs, &in); err != nil {
 		return err
 	}
-	d, err := ws.eng.UpdateDecision(ctx, old.ID, in)
+	d, err := ws.decisions.UpdateDecision(ctx, old.ID, in)
 	if err != nil {
 		return fmt.Errorf("decisions edit: %w", err)
 	}
@@ -244,7 +236,7 @@ func runDecisionsRemove(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	if err := ws.eng.DeleteDecision(ctx, d.ID); err != nil {
+	if err := ws.decisions.DeleteDecision(ctx, d.ID); err != nil {
 		return fmt.Errorf("decisions rm: %w", err)
 	}
 	fmt.Fprintf(env.stdout, "Removed decision #%d: %s (%s).\n", d.ID, d.Title, d.DecidedOn)
@@ -260,7 +252,7 @@ func openDecision(ctx context.Context, fs *flag.FlagSet, args []string, op strin
 	if err != nil {
 		return nil, store.Decision{}, err
 	}
-	id, err := parseDecisionID(arg)
+	id, err := query.Flags.DecisionID("", arg)
 	if err != nil {
 		return nil, store.Decision{}, err
 	}
@@ -317,7 +309,7 @@ func runDecisionsList(ctx context.Context, env *cli, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if _, err := query.Flags.Choice("format", *format, "text", "json"); err != nil {
 		return err
 	}
 	ws, err := src.open(ctx, true)
@@ -325,7 +317,7 @@ func runDecisionsList(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	ds, err := ws.eng.Decisions(ctx)
+	ds, err := ws.decisions.Decisions(ctx)
 	if err != nil {
 		return err
 	}
@@ -361,7 +353,7 @@ func runDecisionsCandidates(ctx context.Context, env *cli, args []string) error 
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json"); err != nil {
+	if _, err := query.Flags.Choice("format", *format, "text", "json"); err != nil {
 		return err
 	}
 	ws, err := src.open(ctx, true)
@@ -369,7 +361,7 @@ func runDecisionsCandidates(ctx context.Context, env *cli, args []string) error 
 		return err
 	}
 	defer ws.Close()
-	cands, err := ws.eng.Candidates(ctx, time.Now())
+	cands, err := ws.decisions.Candidates(ctx, time.Now())
 	if err != nil {
 		return err
 	}
@@ -390,7 +382,7 @@ func runDecisionsCandidates(ctx context.Context, env *cli, args []string) error 
 	return nil
 }
 
-func candidateScopeText(c metrics.Candidate) string {
+func candidateScopeText(c impact.Candidate) string {
 	return decisionScopeText(store.Decision{ScopeTeam: c.Team, ScopeRepos: c.Repos})
 }
 
@@ -409,7 +401,7 @@ func runDecisionsAccept(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	c, err := ws.eng.Candidate(ctx, id, time.Now())
+	c, err := ws.decisions.Candidate(ctx, id, time.Now())
 	if err != nil {
 		return fmt.Errorf("decisions accept: %w", err)
 	}
@@ -417,7 +409,7 @@ func runDecisionsAccept(ctx context.Context, env *cli, args []string) error {
 	if err := df.apply(fs, &in); err != nil {
 		return err
 	}
-	d, err := ws.eng.AcceptCandidate(ctx, c, in)
+	d, err := ws.decisions.AcceptCandidate(ctx, c, in)
 	if err != nil {
 		return fmt.Errorf("decisions accept: %w", err)
 	}
@@ -439,11 +431,11 @@ func runDecisionsDismiss(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	c, err := ws.eng.Candidate(ctx, id, time.Now())
+	c, err := ws.decisions.Candidate(ctx, id, time.Now())
 	if err != nil {
 		return fmt.Errorf("decisions dismiss: %w", err)
 	}
-	if err := ws.eng.DismissCandidate(ctx, c); err != nil {
+	if err := ws.decisions.DismissCandidate(ctx, c); err != nil {
 		return fmt.Errorf("decisions dismiss: %w", err)
 	}
 	fmt.Fprintf(env.stdout, "Dismissed %s (%s, %s): it will not be suggested again.\n", c.ID, oneLineText(c.Title), c.Date)

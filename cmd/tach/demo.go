@@ -48,7 +48,8 @@ func runDemo(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer st.Close()
-	return serve(ctx, env, serveOptions{listen: *listen, engine: engine.New(st, metrics.DefaultRules(), demoRepoRules())})
+	reports := engine.NewReports(st, metrics.DefaultRules(), nil)
+	return serve(ctx, env, serveOptions{listen: *listen, st: st, reports: reports, decisions: engine.NewDecisionLog(reports)})
 }
 
 // writeDemo generates the demo into a temporary file beside path and moves
@@ -75,7 +76,7 @@ func writeDemo(ctx context.Context, env *cli, path string, scale int) error {
 		generated = time.Since(start)
 	}
 	if err == nil {
-		err = engine.New(st, metrics.DefaultRules(), demoRepoRules()).Derive(ctx)
+		err = engine.NewDeriver(st, metrics.DefaultRules(), demoRepoRules()).Derive(ctx)
 		derived = time.Since(start) - generated
 	}
 	if err == nil {

@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/tach-dev/tach/metrics/query"
 )
 
 // command is one subcommand of tach.
@@ -35,7 +37,8 @@ func register(name, summary string, run func(ctx context.Context, env *cli, args
 	commands[name] = command{summary: summary, run: run}
 }
 
-// usageError is a mistake in how tach was called: exit status 2.
+// usageError is a mistake in how tach was called: exit status 2, as for a
+// *query.BadInput (a flag's value metrics/query refused).
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
@@ -76,7 +79,8 @@ func run(ctx context.Context, env *cli, args []string) int {
 	}
 	fmt.Fprintf(env.stderr, "tach: %s\n", oneLine(err.Error()))
 	var ue usageError
-	if errors.As(err, &ue) {
+	var bad *query.BadInput
+	if errors.As(err, &ue) || errors.As(err, &bad) {
 		return 2
 	}
 	var ee exitError

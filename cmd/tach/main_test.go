@@ -37,7 +37,7 @@ func TestMain(m *testing.M) {
 	if _, err := demo.Generate(ctx, st, demo.Options{End: demoEnd}); err != nil {
 		panic(err)
 	}
-	if err := engine.New(st, metrics.DefaultRules(), demoRepoRules()).Derive(ctx); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), demoRepoRules()).Derive(ctx); err != nil {
 		panic(err)
 	}
 	st.Close()

@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
+	"log/slog"
 	"os"
 	"regexp"
+	"strings"
 
 	"github.com/tach-dev/tach/cmd/tach/config"
 	"github.com/tach-dev/tach/metrics"
@@ -26,11 +29,13 @@ func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.db, "db", "", "database `file`; overrides the config's database, or stands alone with default rules")
 }
 
-// workspace is an open database with the rules to read it by.
+// workspace is an open database with the services that read it by the
+// config's rules: the reports, and the decision log.
 type workspace struct {
-	cfg *config.Config
-	st  *store.Store
-	eng *engine.Engine
+	cfg       *config.Config
+	st        *store.Store
+	reports   *engine.Reports
+	decisions *engine.DecisionLog
 }
 
 func (w *workspace) Close() error { return w.st.Close() }
@@ -72,15 +77,16 @@ func (f *sourceFlags) open(ctx context.Context, mustExist bool) (*workspace, err
 		return nil, err
 	}
 	ws := &workspace{cfg: cfg, st: st}
-	if ws.eng, err = newEngine(ctx, cfg, st, f.config != "" || f.db == ""); err != nil {
+	if ws.reports, err = newReports(ctx, cfg, st, f.config != "" || f.db == ""); err != nil {
 		st.Close()
 		return nil, err
 	}
+	ws.decisions = engine.NewDecisionLog(ws.reports)
 	return ws, nil
 }
 
-// openStore opens only the database named by the flags (no metric
-// engine), for commands that manage it: users, backup.
+// openStore opens only the database named by the flags (no reports), for
+// commands that manage it: users, backup.
 func (f *sourceFlags) openStore(ctx context.Context, mustExist bool) (*store.Store, error) {
 	cfg, err := f.loadConfig()
 	if err != nil {
@@ -109,14 +115,26 @@ func rulesOf(cfg *config.Config) metrics.Rules {
 	}
 }
 
-// newEngine builds the metric engine for cfg over st. With a real config
-// (fromConfig) the repos' deployment settings and the teams come from it,
-// and the derived values are recomputed when the rules changed since they
-// were last derived; a database given alone is read as it was derived.
-func newEngine(ctx context.Context, cfg *config.Config, st *store.Store, fromConfig bool) (*engine.Engine, error) {
+// newReports builds the reports for cfg over st. With a real config
+// (fromConfig) the teams come from it, and the derived values are first
+// brought up to date with its rules (deriveByConfig); a database given
+// alone is read as it was derived, with the teams recorded in it.
+func newReports(ctx context.Context, cfg *config.Config, st *store.Store, fromConfig bool) (*engine.Reports, error) {
 	if !fromConfig {
-		return engine.New(st, rulesOf(cfg), nil), nil
+		return engine.NewReports(st, rulesOf(cfg), nil), nil
 	}
+	if _, err := deriveByConfig(ctx, cfg, st); err != nil {
+		return nil, err
+	}
+	return engine.NewReports(st, rulesOf(cfg), teamsOf(cfg)), nil
+}
+
+// deriveByConfig returns the derive step of cfg for the repos in st (each
+// repo's deployment settings come from its entry in the config), having
+// re-derived every repo when st was derived with other rules: a changed
+// config, or repos the config has matched since. It is built again after
+// a sync, which may have added repos.
+func deriveByConfig(ctx context.Context, cfg *config.Config, st *store.Store) (*engine.Deriver, error) {
 	repos, err := st.Repos(ctx)
 	if err != nil {
 		return nil, err
@@ -129,12 +147,11 @@ func newEngine(ctx context.Context, cfg *config.Config, st *store.Store, fromCon
 		}
 		repoRules[r.Name] = repoRulesOf(entry.Deployments)
 	}
-	eng := engine.New(st, rulesOf(cfg), repoRules)
-	eng.Teams = teamsOf(cfg, repos)
-	if _, err := eng.DeriveIfRulesChanged(ctx); err != nil {
+	d := engine.NewDeriver(st, rulesOf(cfg), repoRules)
+	if _, err := d.DeriveIfRulesChanged(ctx); err != nil {
 		return nil, err
 	}
-	return eng, nil
+	return d, nil
 }
 
 func repoRulesOf(d config.Deployments) metrics.RepoRules {
@@ -147,16 +164,42 @@ func repoRulesOf(d config.Deployments) metrics.RepoRules {
 
 // teamsOf resolves the config's teams against the repos in the database
 // (a team may name a GitLab group, meaning every project in it).
-func teamsOf(cfg *config.Config, repos []store.Repo) []store.Team {
-	teams := make([]store.Team, 0, len(cfg.Teams))
-	for _, t := range cfg.Teams {
-		team := store.Team{Name: t.Name}
-		for _, r := range repos {
-			if t.Includes(r.Name) {
-				team.Repos = append(team.Repos, r.Name)
+func teamsOf(cfg *config.Config) func(repos []store.Repo) []store.Team {
+	return func(repos []store.Repo) []store.Team {
+		teams := make([]store.Team, 0, len(cfg.Teams))
+		for _, t := range cfg.Teams {
+			team := store.Team{Name: t.Name}
+			for _, r := range repos {
+				if t.Includes(r.Name) {
+					team.Repos = append(team.Repos, r.Name)
+				}
 			}
+			teams = append(teams, team)
 		}
-		teams = append(teams, team)
+		return teams
 	}
-	return teams
+}
+
+// warnExposed says, when serve or sync starts, that the database's files
+// are readable by others (a database made before tach created them 0600,
+// or copied in), and how to fix it.
+func warnExposed(log *slog.Logger, st *store.Store) {
+	mode, files := st.ExposedFiles()
+	if len(files) == 0 {
+		return
+	}
+	quoted := make([]string, len(files))
+	for i, f := range files {
+		quoted[i] = shellQuote(f)
+	}
+	log.Warn("the database is readable by other users of this machine; it holds password and session hashes and everything synced",
+		"file", st.Path(), "mode", fmt.Sprintf("%#o", mode), "fix", "chmod 600 "+strings.Join(quoted, " "))
+}
+
+// shellQuote quotes a path for a shell command, when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@+,%=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
+	"net/url"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/query"
+	"github.com/tach-dev/tach/metrics/render"
 )
 
 func init() {
@@ -45,82 +45,41 @@ func runReport(ctx context.Context, env *cli, args []string) error {
 	return run(ctx, env, args[1:])
 }
 
-// scopeFlags are the scope and window flags of reports.
-type scopeFlags struct {
-	repos    repeated
-	team     string
-	from, to string
+// scopeFlags registers --repo and --team: what a report covers. Like every
+// flag of a report, metrics/query reads them (given).
+func scopeFlags(fs *flag.FlagSet, what string) {
+	fs.Var(new(repeated), "repo", "a repo to "+what+" (owner/name or group/project); repeat for several")
+	fs.String("team", "", "a team of the config to "+what)
 }
 
-func (f *scopeFlags) register(fs *flag.FlagSet) {
-	fs.Var(&f.repos, "repo", "a repo to report on (owner/name or group/project); repeat for several")
-	fs.StringVar(&f.team, "team", "", "a team of the config to report on")
-	fs.StringVar(&f.from, "from", "", "first day of the window, `YYYY-MM-DD` (default: 12 whole weeks before the current week)")
-	fs.StringVar(&f.to, "to", "", "day after the window, `YYYY-MM-DD`: the window is [from, to) (default: Monday of the current week)")
+// windowFlags registers --from, --to and --weeks: the window of a report.
+func windowFlags(fs *flag.FlagSet) {
+	fs.String("from", "", fmt.Sprintf("first day of the window, `YYYY-MM-DD` (default: %d whole weeks before the current week)", query.DefaultWeeks))
+	fs.String("to", "", "day after the window, `YYYY-MM-DD`: the window is [from, to) (default: Monday of the current week)")
+	fs.String("weeks", "", fmt.Sprintf("the last `N` whole weeks, Monday to Monday, instead of --from and --to (default %d, at most %d)", query.DefaultWeeks, query.MaxWeeks))
 }
 
-func (f *scopeFlags) scope() engine.Scope {
-	return engine.Scope{Repos: f.repos, Team: f.team}
-}
-
-// window parses --from and --to in loc; the default is the last 12 whole
-// weeks.
-func (f *scopeFlags) window(now time.Time, loc *time.Location) (metrics.Window, error) {
-	w := metrics.LastWholeWeeks(now, 12, loc)
-	if f.from != "" {
-		t, err := parseDay("--from", f.from, loc)
-		if err != nil {
-			return w, err
-		}
-		w.From = t
-	}
-	if f.to != "" {
-		t, err := parseDay("--to", f.to, loc)
-		if err != nil {
-			return w, err
-		}
-		w.To = t
-	} else if f.from != "" && !w.From.Before(w.To) {
-		w.To = now
-	}
-	if !w.From.Before(w.To) {
-		return w, usagef("the window is empty: --from %s is not before --to %s", w.From.In(loc).Format(time.DateOnly), w.To.In(loc).Format(time.DateOnly))
-	}
-	return w, nil
-}
-
-func parseDay(flagName, s string, loc *time.Location) (time.Time, error) {
-	t, err := time.ParseInLocation(time.DateOnly, s, loc)
-	if err != nil {
-		reason := "want YYYY-MM-DD"
-		if pe, ok := err.(*time.ParseError); ok && strings.HasPrefix(pe.Message, ": ") {
-			reason = strings.TrimPrefix(pe.Message, ": ") + "; want YYYY-MM-DD"
-		}
-		return time.Time{}, usagef("%s %q is not a date: %s", flagName, s, reason)
-	}
-	return t, nil
-}
-
-func checkFormat(format string, allowed ...string) error {
-	for _, a := range allowed {
-		if format == a {
-			return nil
-		}
-	}
-	return usagef("--format %q is not one of %s", format, strings.Join(allowed, ", "))
+// given are the flags given on the command line by their query parameter
+// names (--period-a is period_a), for metrics/query to read as it reads
+// the web's query: the same rules and the same words. A flag left at its
+// default is not given.
+func given(fs *flag.FlagSet) url.Values {
+	v := url.Values{}
+	fs.Visit(func(f *flag.Flag) { v.Set(strings.ReplaceAll(f.Name, "-", "_"), f.Value.String()) })
+	return v
 }
 
 func runReportMetrics(ctx context.Context, env *cli, args []string) error {
-	fs := newFlags(env, "report metrics", "[--config F | --db F] [--repo R]... [--team T] [--from YYYY-MM-DD --to YYYY-MM-DD] [--format text|json|markdown]")
+	fs := newFlags(env, "report metrics", "[--config F | --db F] [--repo R]... [--team T] [--from YYYY-MM-DD --to YYYY-MM-DD | --weeks N] [--format text|json|markdown]")
 	var src sourceFlags
-	var sc scopeFlags
 	src.register(fs)
-	sc.register(fs)
+	scopeFlags(fs, "report on")
+	windowFlags(fs)
 	format := fs.String("format", "text", "output `format`: text, json or markdown")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := checkFormat(*format, "text", "json", "markdown"); err != nil {
+	if _, err := query.Flags.Choice("format", *format, "text", "json", "markdown"); err != nil {
 		return err
 	}
 	ws, err := src.open(ctx, true)
@@ -128,13 +87,17 @@ func runReportMetrics(ctx context.Context, env *cli, args []string) error {
 		return err
 	}
 	defer ws.Close()
-	loc := ws.eng.Rules().Location
 	now := time.Now()
-	w, err := sc.window(now, loc)
+	p, v := query.New(query.Flags, now, ws.reports.Rules().Location), given(fs)
+	sc, err := p.Scope(v)
 	if err != nil {
 		return err
 	}
-	rep, err := ws.eng.Report(ctx, sc.scope(), w, now)
+	w, err := p.Window(v)
+	if err != nil {
+		return err
+	}
+	rep, err := ws.reports.Report(ctx, engine.Scope(sc), w.Window, now)
 	if err != nil {
 		return err
 	}
@@ -144,91 +107,8 @@ func runReportMetrics(ctx context.Context, env *cli, args []string) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	case "markdown":
-		return writeMetricsMarkdown(env.stdout, rep)
+		return render.MetricsMarkdown(env.stdout, rep)
 	default:
-		return writeMetricsText(env.stdout, rep)
+		return render.MetricsText(env.stdout, rep)
 	}
-}
-
-// metricRow is one line of the text and Markdown reports.
-type metricRow struct {
-	name, value, tier, detail string
-}
-
-func metricRows(r metrics.Report) []metricRow {
-	tier := func(t *string) string {
-		if t == nil {
-			return metrics.Dash
-		}
-		return *t
-	}
-	num := func(v float64) *float64 { return &v }
-	df, lt, cfr, rt := r.DeploymentFrequency, r.LeadTime, r.ChangeFailureRate, r.RecoveryTime
-	ct := r.CycleTime
-	return []metricRow{
-		{"Deployment frequency", metrics.HumanNumber(df.PerWeek) + " / week", tier(df.Tier),
-			fmt.Sprintf("%d deployments; median %s deploy days a week; %d failed attempts", df.Deployments, metrics.HumanNumber(df.DeployDaysPerWeekMedian), df.FailedAttempts)},
-		{"Lead time for changes", metrics.HumanDuration(lt.MedianSeconds), tier(lt.Tier),
-			fmt.Sprintf("median of %d changes; p75 %s, p90 %s", lt.Count, metrics.HumanDuration(lt.P75Seconds), metrics.HumanDuration(lt.P90Seconds))},
-		{"Change failure rate", metrics.HumanPercent(cfr.Rate), tier(cfr.Tier),
-			fmt.Sprintf("%d of %d deployments failed", cfr.Failed, cfr.Deployments)},
-		{"Recovery time", metrics.HumanDuration(rt.MedianSeconds), tier(rt.Tier),
-			fmt.Sprintf("median of %d recoveries; open incidents: %d", rt.Count, rt.OpenIncidents)},
-		{"Rework rate", metrics.HumanPercent(r.ReworkRate.Rate), metrics.Dash,
-			fmt.Sprintf("%d of %d deployments were unplanned fixes", r.ReworkRate.Rework, r.ReworkRate.Deployments)},
-		{"Time to restore", metrics.HumanDuration(r.TimeToRestore.MedianSeconds), "",
-			fmt.Sprintf("median of %d incidents resolved", r.TimeToRestore.Count)},
-		{"Cycle: coding", metrics.HumanDuration(ct.Coding.MedianSeconds), "", "p75 " + metrics.HumanDuration(ct.Coding.P75Seconds)},
-		{"Cycle: pickup", metrics.HumanDuration(ct.Pickup.MedianSeconds), "", "p75 " + metrics.HumanDuration(ct.Pickup.P75Seconds)},
-		{"Cycle: review", metrics.HumanDuration(ct.Review.MedianSeconds), "", "p75 " + metrics.HumanDuration(ct.Review.P75Seconds)},
-		{"Cycle: deploy", metrics.HumanDuration(ct.Deploy.MedianSeconds), "", "p75 " + metrics.HumanDuration(ct.Deploy.P75Seconds)},
-		{"Throughput", metrics.HumanNumber(r.Throughput.PerWeek) + " / week", "", fmt.Sprintf("%d changes merged", r.Throughput.Merged)},
-		{"PR size", metrics.HumanNumber(r.PRSize.MedianLines) + " lines", "", fmt.Sprintf("median of %d; p75 %s", r.PRSize.Count, metrics.HumanNumber(r.PRSize.P75Lines))},
-		{"CI duration", metrics.HumanDuration(r.CI.MedianSeconds), "",
-			fmt.Sprintf("median of %d runs; p90 %s; success %s", r.CI.Runs, metrics.HumanDuration(r.CI.P90Seconds), metrics.HumanPercent(r.CI.SuccessRate))},
-		{"Open work", metrics.HumanNumber(num(float64(r.OpenWork.Open))) + " open", "", fmt.Sprintf("waiting too long for a first review: %d", r.OpenWork.StaleReview)},
-	}
-}
-
-func scopeLine(r metrics.Report) string {
-	what := "all repos"
-	if r.Scope.Team != nil {
-		what = "team " + *r.Scope.Team
-	} else if len(r.Scope.Repos) > 0 && len(r.Scope.Repos) <= 3 {
-		what = strings.Join(r.Scope.Repos, ", ")
-	} else if len(r.Scope.Repos) > 3 {
-		what = fmt.Sprintf("%d repos", len(r.Scope.Repos))
-	}
-	return fmt.Sprintf("%s, %s to %s (%s)", what, r.Scope.From, r.Scope.To, r.Scope.Timezone)
-}
-
-func writeMetricsText(w io.Writer, r metrics.Report) error {
-	fmt.Fprintf(w, "tach metrics — %s\n\n", scopeLine(r))
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MEASURE\tVALUE\tTIER\tFROM")
-	for _, row := range metricRows(r) {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", row.name, row.value, row.tier, row.detail)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "\nThe window is [from, to). Every rule is in docs/metrics.md.")
-	return nil
-}
-
-func writeMetricsMarkdown(w io.Writer, r metrics.Report) error {
-	fmt.Fprintf(w, "## tach metrics — %s\n\n", mdEscape(scopeLine(r)))
-	fmt.Fprintln(w, "| Measure | Value | Tier | From |")
-	fmt.Fprintln(w, "|---|---|---|---|")
-	for _, row := range metricRows(r) {
-		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", row.name, row.value, row.tier, mdEscape(row.detail))
-	}
-	_, err := fmt.Fprintln(w, "\nThe window is [from, to). Every rule is in docs/metrics.md.")
-	return err
-}
-
-// mdEscape keeps user text from breaking a Markdown table or becoming markup.
-func mdEscape(s string) string {
-	r := strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;", "\n", " ", "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`)
-	return r.Replace(s)
 }

@@ -5,24 +5,24 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 )
 
 // compareJSON runs `tach report compare … --format json` on the demo.
-func compareJSON(t *testing.T, args ...string) metrics.Comparison {
+func compareJSON(t *testing.T, args ...string) impact.Comparison {
 	t.Helper()
 	code, out, errOut := tach(t, append([]string{"report", "compare", "--db", demoDB, "--format", "json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var c metrics.Comparison
+	var c impact.Comparison
 	if err := json.Unmarshal([]byte(out), &c); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out)
 	}
 	return c
 }
 
-func verdicts(c metrics.Comparison) map[string]string {
+func verdicts(c impact.Comparison) map[string]string {
 	out := map[string]string{}
 	for _, m := range c.Measures {
 		out[m.Key] = m.Verdict
@@ -39,27 +39,27 @@ func TestReportCompareFindsTheDemoEffects(t *testing.T) {
 		want     map[string]string
 	}{
 		{"1", "checkout", map[string]string{ // split payments out of the monolith
-			"lead_time":            metrics.VerdictImproved,
-			"deployment_frequency": metrics.VerdictImproved,
-			"change_failure_rate":  metrics.VerdictNoClearChange,
-			"pr_size":              metrics.VerdictNoClearChange,
-			"throughput":           metrics.VerdictNoClearChange,
+			"lead_time":            impact.VerdictImproved,
+			"deployment_frequency": impact.VerdictImproved,
+			"change_failure_rate":  impact.VerdictNoClearChange,
+			"pr_size":              impact.VerdictNoClearChange,
+			"throughput":           impact.VerdictNoClearChange,
 		}},
 		{"2", "acme/catalog", map[string]string{ // cache catalog reads in Redis
-			"change_failure_rate":  metrics.VerdictImproved,
-			"time_to_restore":      metrics.VerdictImproved,
-			"lead_time":            metrics.VerdictNoClearChange,
-			"deployment_frequency": metrics.VerdictNoClearChange,
+			"change_failure_rate":  impact.VerdictImproved,
+			"time_to_restore":      impact.VerdictImproved,
+			"lead_time":            impact.VerdictNoClearChange,
+			"deployment_frequency": impact.VerdictNoClearChange,
 		}},
 		{"3", "acme/shop-monolith", map[string]string{ // hand-written SQL replaces the ORM
-			"pr_size":              metrics.VerdictWorsened,
-			"review_time":          metrics.VerdictWorsened,
-			"deployment_frequency": metrics.VerdictNoClearChange,
+			"pr_size":              impact.VerdictWorsened,
+			"review_time":          impact.VerdictWorsened,
+			"deployment_frequency": impact.VerdictNoClearChange,
 		}},
 	}
 	for _, tc := range cases {
 		c := compareJSON(t, "--decision", tc.decision)
-		if c.Kind != metrics.CompareDecision || c.Decision == nil || c.Settings.Resamples != 2000 || c.Settings.WindowDays != 56 {
+		if c.Kind != impact.CompareDecision || c.Decision == nil || c.Settings.Resamples != 2000 || c.Settings.WindowDays != 56 {
 			t.Fatalf("decision %s: %+v", tc.decision, c.Decision)
 		}
 		scope := strings.Join(c.Before.Repos, ",")
@@ -75,7 +75,7 @@ func TestReportCompareFindsTheDemoEffects(t *testing.T) {
 				t.Errorf("decision %s (%s): %s is %q, want %q", tc.decision, c.Decision.Title, key, got[key], want)
 			}
 		}
-		if len(c.Measures) != len(metrics.CompareMeasures) || c.Summary == "" {
+		if len(c.Measures) != len(impact.CompareMeasures) || c.Summary == "" {
 			t.Errorf("decision %s: %d measures, summary %q", tc.decision, len(c.Measures), c.Summary)
 		}
 	}
@@ -143,20 +143,20 @@ func TestReportCompareTextAndMarkdown(t *testing.T) {
 
 func TestReportCompareOtherAnchors(t *testing.T) {
 	c := compareJSON(t, "--at", "2026-04-27", "--team", "checkout", "--window", "6w", "--gap", "1w")
-	if c.Kind != metrics.CompareDate || c.Decision != nil || c.Before.From != "2026-03-16" || c.After.From != "2026-05-04" ||
+	if c.Kind != impact.CompareDate || c.Decision != nil || c.Before.From != "2026-03-16" || c.After.From != "2026-05-04" ||
 		c.After.To != "2026-06-15" || c.Settings.GapDays != 7 {
 		t.Errorf("--at: %+v / %+v", c.Before, c.After)
 	}
 	c = compareJSON(t, "--period-a", "2026-01-05..2026-03-02", "--period-b", "2026-09-07..2026-11-02", "--repo", "acme/shop-monolith")
-	if c.Kind != metrics.ComparePeriods || c.Before.To != "2026-03-02" || c.After.From != "2026-09-07" {
+	if c.Kind != impact.ComparePeriods || c.Before.To != "2026-03-02" || c.After.From != "2026-09-07" {
 		t.Errorf("periods: %+v / %+v", c.Before, c.After)
 	}
 	c = compareJSON(t, "--repo", "acme/shop-monolith", "--vs-repo", "acme/payments", "--period", "2026-06-01..2026-08-24")
-	if c.Kind != metrics.CompareScopes || c.Before.Label != "acme/shop-monolith" || c.After.Label != "acme/payments" || c.At != nil {
+	if c.Kind != impact.CompareScopes || c.Before.Label != "acme/shop-monolith" || c.After.Label != "acme/payments" || c.At != nil {
 		t.Errorf("scopes: %+v / %+v", c.Before, c.After)
 	}
 	c = compareJSON(t, "--team", "checkout", "--vs-team", "platform")
-	if c.Kind != metrics.CompareScopes || c.Before.Label != "team checkout" || c.After.Label != "team platform" || c.Before.Weeks != 8 {
+	if c.Kind != impact.CompareScopes || c.Before.Label != "team checkout" || c.After.Label != "team platform" || c.Before.Weeks != 8 {
 		t.Errorf("teams: %+v / %+v", c.Before, c.After)
 	}
 }
@@ -166,8 +166,8 @@ func TestReportCompareBadInput(t *testing.T) {
 		args    []string
 		mention string
 	}{
-		{nil, "what to compare"},
-		{[]string{"--decision", "1", "--at", "2026-01-01"}, "only one of"},
+		{nil, "nothing to compare"},
+		{[]string{"--decision", "1", "--at", "2026-01-01"}, "one thing to compare"},
 		{[]string{"--decision", "x"}, "not a decision id"},
 		{[]string{"--decision", "99"}, "decision 99"},
 		{[]string{"--at", "2026-02-30"}, "--at"},

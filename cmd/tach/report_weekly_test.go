@@ -53,7 +53,7 @@ func TestReportWeekly(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"--week", "2026-13-01"}, 2, `--week "2026-13-01" is not a date`},
-		{[]string{"--week", "2999-01-01"}, 2, "is not complete yet"},
+		{[]string{"--week", "2199-01-01"}, 2, "--week 2199-01-01: the week of 2198-12-31 is not complete yet"},
 		{[]string{"--format", "xml"}, 2, `--format "xml"`},
 		{[]string{"--team", "nope"}, 1, `team "nope" is not configured`},
 	} {

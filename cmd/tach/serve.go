@@ -25,11 +25,21 @@ func init() {
 	register("serve", "serve the dashboard; with a config, also sync on a schedule and receive webhooks", runServe)
 }
 
+// The services the server is given: each satisfies what the pages ask of
+// it.
+var (
+	_ web.Reports     = (*engine.Reports)(nil)
+	_ web.DORASource  = (*engine.Reports)(nil)
+	_ web.DecisionLog = (*engine.DecisionLog)(nil)
+)
+
 // serveOptions are what serve needs.
 type serveOptions struct {
-	listen string
-	engine *engine.Engine
-	log    *slog.Logger // from the config's log section
+	listen    string
+	st        *store.Store
+	reports   *engine.Reports
+	decisions *engine.DecisionLog
+	log       *slog.Logger // from the config's log section
 	// cfg is the configuration when serve was given one (--config, or
 	// ./tach.yaml): then it syncs on a schedule and receives webhooks.
 	// Nil for `tach demo` and `tach serve --db F`: the pages only.
@@ -58,7 +68,7 @@ func runServe(ctx context.Context, env *cli, args []string) error {
 	if err := checkListen(addr); err != nil {
 		return err
 	}
-	opt := serveOptions{listen: addr, engine: ws.eng, log: newLogger(env.stderr, ws.cfg)}
+	opt := serveOptions{listen: addr, st: ws.st, reports: ws.reports, decisions: ws.decisions, log: newLogger(env.stderr, ws.cfg)}
 	switch {
 	case src.config != "":
 		opt.cfg, opt.how = ws.cfg, "--config "+src.config
@@ -117,7 +127,8 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	if cfg == nil {
 		cfg = config.Default()
 	}
-	st := opt.engine.Store()
+	st := opt.st
+	warnExposed(log, st)
 
 	// Who may come in.
 	users, err := st.CountUsers(ctx)
@@ -131,14 +142,14 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	if !loopbackListen(opt.listen) && users == 0 && proxy == nil {
 		return refuseWithoutAuth(opt.listen, opt.how)
 	}
-	auth := web.AuthOptions{Proxy: proxy, SessionTTL: cfg.Auth.SessionTTL, CookieSecure: cfg.Auth.CookieSecure, MetricsToken: cfg.Auth.MetricsToken.Reveal()}
+	auth := web.AuthOptions{Proxy: proxy, SessionTTL: cfg.Auth.SessionTTL, CookieSecure: cfg.Auth.CookieSecure, MetricsToken: cfg.Auth.MetricsToken.Reveal(),
+		PublicMetrics: cfg.Auth.PublicMetrics}
 	if users > 0 {
 		auth.Users = st
 	}
 
-	live := newLiveEngine(opt.engine)
 	telemetry := web.NewTelemetry()
-	dora := web.NewDORARefresher(telemetry, live, st, doraGap, log)
+	dora := web.NewDORARefresher(telemetry, opt.reports, st, doraGap, log)
 
 	// The scheduled sync and the webhooks, with a config that has repos.
 	var sched *collectors.Scheduler
@@ -155,7 +166,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 			noSync = "a token is missing (the server's log says which)."
 			log.Warn("scheduled sync is off until the config is fixed and tach serve restarted", "why", strings.ReplaceAll(err.Error(), "\n", "; "))
 		} else {
-			sched = newServeScheduler(ctx, cfg, st, sy, live, telemetry, dora, log)
+			sched = newServeScheduler(ctx, cfg, st, sy, telemetry, dora, log)
 		}
 		if err := cfg.CheckWebhooks(); err != nil {
 			log.Warn("webhooks of a provider are off: its secret is not set", "why", strings.ReplaceAll(err.Error(), "\n", "; "))
@@ -172,8 +183,9 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 		})
 	}
 
-	opts := web.Options{Metrics: live, Store: st, Logger: log, Ops: &web.OpsOptions{
+	opts := web.Options{Reports: opt.reports, Decisions: opt.decisions, Store: st, Logger: log, Ops: &web.OpsOptions{
 		Auth: auth, Webhooks: hooks, Telemetry: telemetry, LogRequests: true, NoSync: noSync,
+		Listen: opt.listen, AllowedHosts: cfg.AllowedHosts,
 		Ready: func(ctx context.Context) error { _, err := st.SchemaVersion(ctx); return err },
 	}}
 	if sched != nil {
@@ -265,17 +277,18 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 
 // newServeScheduler is the scheduled sync: every sync.interval (with
 // jitter), the first once the last sync is an interval old. After each run
-// the pages' engine is rebuilt from the config, and the DORA gauges
-// recomputed.
-func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store, sy *collectors.Syncer, live *liveEngine,
+// the derived values are brought up to date with the config's rules for
+// the repos synced so far (deriveByConfig), and the DORA gauges
+// recomputed. The pages need nothing rebuilt: the reports resolve the
+// config's teams again whenever the repos in the database change, so a
+// repo synced for the first time joins its teams without a restart.
+func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store, sy *collectors.Syncer,
 	telemetry *web.Telemetry, dora *web.DORARefresher, log *slog.Logger) *collectors.Scheduler {
 	run := func(ctx context.Context, tracker *collectors.Tracker) (*collectors.Summary, error) {
 		telemetry.SyncStarted()
 		sum, err := sy.Run(ctx, nil, tracker)
-		if eng, eerr := newEngine(context.WithoutCancel(ctx), cfg, st, true); eerr != nil {
-			log.Error("rebuild the metric engine after the sync", "err", eerr)
-		} else {
-			live.replace(eng)
+		if _, derr := deriveByConfig(context.WithoutCancel(ctx), cfg, st); derr != nil {
+			log.Error("derive after the sync", "err", derr)
 		}
 		dora.Poke()
 		return sum, err

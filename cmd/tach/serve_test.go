@@ -65,10 +65,17 @@ var servingRE = regexp.MustCompile(`Serving on (http://\S+)`)
 // until it listens.
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
+	return startServing(t, "serve", args...)
+}
+
+// startServing runs a command that serves (serve, demo) until the test
+// stops it, and waits until it listens.
+func startServing(t *testing.T, command string, args ...string) *served {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &served{t: t, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, code: make(chan int, 1), seen: &syncBuffer{}}
 	go func() {
-		s.code <- run(ctx, &cli{stdout: s.stdout, stderr: s.stderr}, append([]string{"serve"}, args...))
+		s.code <- run(ctx, &cli{stdout: s.stdout, stderr: s.stderr}, append([]string{command}, args...))
 	}()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -79,12 +86,12 @@ func startServe(t *testing.T, args ...string) *served {
 		select {
 		case code := <-s.code:
 			cancel()
-			t.Fatalf("tach serve exited %d before listening:\n%s%s", code, s.stdout, s.stderr)
+			t.Fatalf("tach %s exited %d before listening:\n%s%s", command, code, s.stdout, s.stderr)
 		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			cancel()
-			t.Fatalf("tach serve did not listen within 30s:\n%s%s", s.stdout, s.stderr)
+			t.Fatalf("tach %s did not listen within 30s:\n%s%s", command, s.stdout, s.stderr)
 		}
 	}
 	t.Cleanup(func() { s.stop() })
@@ -119,6 +126,10 @@ func (s *served) do(c *http.Client, method, path string, body []byte, header ...
 		s.t.Fatal(err)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			r.Host = header[i+1] // net/http sends r.Host, never Header["Host"]
+			continue
+		}
 		r.Header.Set(header[i], header[i+1])
 	}
 	resp, err := c.Do(r)
@@ -383,11 +394,15 @@ func TestServeForATeam(t *testing.T) {
 		t.Errorf("after the sync, the team does not have its repo:\n%s", scopes)
 	}
 
-	// /metrics and /readyz answer without a session.
+	// /readyz answers without a session; /metrics, which names every repo,
+	// a signed-in reader (or the bearer token of auth.metrics_token).
+	if code, _ := s.do(anon, "GET", "/metrics", nil); code != http.StatusUnauthorized {
+		t.Errorf("/metrics without a session: %d", code)
+	}
 	deadline := time.Now().Add(10 * time.Second)
 	var metrics string
 	for {
-		_, metrics = s.do(anon, "GET", "/metrics", nil)
+		_, metrics = s.do(rob, "GET", "/metrics", nil)
 		if strings.Contains(metrics, `tach_dora_deployment_frequency_per_week{repo="Codertocat/Hello-World"}`) && strings.Contains(metrics, `tach_sync_runs_total{result="success"} 1`) ||
 			time.Now().After(deadline) {
 			break

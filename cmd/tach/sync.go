@@ -51,6 +51,7 @@ func runSync(ctx context.Context, env *cli, args []string) error {
 	if *workers > 0 {
 		cfg.Sync.Workers = *workers
 	}
+	warnExposed(log, ws.st)
 	s, err := newSyncer(cfg, ws.st, log)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 // The wiring of collectors.Syncer, which `tach sync` runs and `tach
 // serve` schedules and applies webhooks with: the config in collectors'
 // terms, the collectors its repos need, each provider's webhooks, and the
-// metric engine as the deriver.
+// derive step (configDeriver).
 
 // providerFactories build a collector for a provider from the config; each
 // provider registers itself from its own file (sync_github.go, ...).
@@ -45,7 +45,7 @@ func newSyncer(cfg *config.Config, st *store.Store, log *slog.Logger) (*collecto
 		}
 		providers[string(r.Provider)] = p
 	}
-	return collectors.NewSyncer(st, syncConfigOf(cfg), providers, webhookAppliers, engineDeriver{cfg: cfg, st: st}), nil
+	return collectors.NewSyncer(st, syncConfigOf(cfg), providers, webhookAppliers, configDeriver{cfg: cfg, st: st}), nil
 }
 
 // syncConfigOf is the config in collectors' terms.
@@ -62,7 +62,7 @@ func syncConfigOf(cfg *config.Config) collectors.SyncConfig {
 			}
 			return repoOf(entry, name), true
 		},
-		Teams: func(repos []store.Repo) []store.Team { return teamsOf(cfg, repos) },
+		Teams: teamsOf(cfg),
 	}
 	for _, r := range cfg.Repos {
 		if r.Group {
@@ -82,17 +82,20 @@ func repoOf(entry config.Repo, name string) collectors.Repo {
 	}
 }
 
-// engineDeriver derives with a metric engine built afresh from the config
-// each time: a sync may have added repos whose rules it must know.
-type engineDeriver struct {
+// configDeriver derives with the derive step built afresh from the config
+// each time (deriveByConfig): a sync may have added repos whose deployment
+// settings it must know.
+type configDeriver struct {
 	cfg *config.Config
 	st  *store.Store
 }
 
-func (d engineDeriver) Derive(ctx context.Context, repoIDs ...int64) error {
-	eng, err := newEngine(ctx, d.cfg, d.st, true)
+var _ collectors.Deriver = configDeriver{}
+
+func (d configDeriver) Derive(ctx context.Context, repoIDs ...int64) error {
+	dv, err := deriveByConfig(ctx, d.cfg, d.st)
 	if err != nil {
 		return err
 	}
-	return eng.Derive(ctx, repoIDs...)
+	return dv.Derive(ctx, repoIDs...)
 }

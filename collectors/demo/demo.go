@@ -55,6 +55,7 @@ type Summary struct {
 	Teams             int
 	Changes           int
 	Reviews           int
+	ChangeFiles       int // files changes touched (not in String: its line is as it was)
 	Deployments       int
 	DeploymentCommits int
 	Incidents         int

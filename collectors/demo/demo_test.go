@@ -80,6 +80,7 @@ func TestGenerate(t *testing.T) {
 			"repos": sum.Repos, "teams": sum.Teams, "changes": sum.Changes, "reviews": sum.Reviews,
 			"deployments": sum.Deployments, "deployment_commits": sum.DeploymentCommits,
 			"incidents": sum.Incidents, "ci_runs": sum.CIRuns, "decisions": sum.Decisions,
+			"change_files WHERE renamed_away = 0": sum.ChangeFiles,
 		} {
 			if got := count(t, db, "SELECT count(*) FROM "+table); got != want {
 				t.Errorf("%s: %d rows, summary says %d", table, got, want)
@@ -91,16 +92,17 @@ func TestGenerate(t *testing.T) {
 	})
 
 	t.Run("shape", func(t *testing.T) { checkShape(t, db, st) })
+	t.Run("files", func(t *testing.T) { checkFiles(t, db) })
 
 	// Derive, as `tach demo` does, then read reports.
-	eng := engine.New(st, metrics.DefaultRules(), repoRules())
-	if err := eng.Derive(ctx); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), repoRules()).Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
 
 	t.Run("derived", func(t *testing.T) { checkDerived(t, db) })
-	t.Run("report", func(t *testing.T) { checkReport(t, eng) })
-	t.Run("decisions", func(t *testing.T) { checkDecisions(t, eng) })
+	reports := engine.NewReports(st, metrics.DefaultRules(), nil)
+	t.Run("report", func(t *testing.T) { checkReport(t, reports) })
+	t.Run("decisions", func(t *testing.T) { checkDecisions(t, st, reports) })
 }
 
 // dump reads every table in key order, as text.
@@ -116,6 +118,8 @@ func dump(t *testing.T, db *sql.DB) map[string][]string {
 		"deployment_commits": `SELECT * FROM deployment_commits ORDER BY deployment_id, sha`,
 		"incidents":          `SELECT * FROM incidents ORDER BY repo_id, number`,
 		"ci_runs":            `SELECT * FROM ci_runs ORDER BY repo_id, provider_id`,
+		"paths":              `SELECT * FROM paths ORDER BY repo_id, path`,
+		"change_files":       `SELECT * FROM change_files ORDER BY change_id, path_id`,
 		// The store stamps updated_at with the time of writing.
 		"decisions": `SELECT id, decided_on, title, kind, scope_team, scope_repos, note, link, created_at FROM decisions ORDER BY id`,
 		"meta":      `SELECT * FROM meta ORDER BY key`,
@@ -368,11 +372,11 @@ func checkDerived(t *testing.T, db *sql.DB) {
 
 // checkReport: every figure of a 12-week report over the whole organisation
 // can be computed.
-func checkReport(t *testing.T, eng *engine.Engine) {
+func checkReport(t *testing.T, reports *engine.Reports) {
 	ctx := context.Background()
 	w := metrics.Window{From: testEnd.Add(-12 * week), To: testEnd}
 	for _, sc := range []engine.Scope{{}, {Team: teamCheckout}, {Team: teamPlatform}} {
-		rep, err := eng.Report(ctx, sc, w, testEnd)
+		rep, err := reports.Report(ctx, sc, w, testEnd)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -432,10 +436,10 @@ func nullPaths(v any, prefix string) []string {
 // checkDecisions measures each decision's built-in effect with 8 weeks
 // before and after, as the compare page does, and checks that a measure
 // the decision does not touch stays within about 15 %.
-func checkDecisions(t *testing.T, eng *engine.Engine) {
+func checkDecisions(t *testing.T, st *store.Store, reports *engine.Reports) {
 	ctx := context.Background()
 	clk := newClock(testEnd)
-	decisions, err := eng.Store().Decisions(ctx)
+	decisions, err := st.Decisions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,10 +455,10 @@ func checkDecisions(t *testing.T, eng *engine.Engine) {
 	beforeAfter := func(sc engine.Scope, at time.Time) (b, a metrics.Report) {
 		t.Helper()
 		var err error
-		if b, err = eng.Report(ctx, sc, metrics.Window{From: at.Add(-8 * week), To: at}, testEnd); err != nil {
+		if b, err = reports.Report(ctx, sc, metrics.Window{From: at.Add(-8 * week), To: at}, testEnd); err != nil {
 			t.Fatal(err)
 		}
-		if a, err = eng.Report(ctx, sc, metrics.Window{From: at, To: at.Add(8 * week)}, testEnd); err != nil {
+		if a, err = reports.Report(ctx, sc, metrics.Window{From: at, To: at.Add(8 * week)}, testEnd); err != nil {
 			t.Fatal(err)
 		}
 		return b, a
@@ -714,5 +718,67 @@ func TestLargeOrganisation(t *testing.T) {
 	}
 	if n := gen(`SELECT count(*) FROM team_repos t JOIN repos r ON r.id = t.repo_id WHERE r.name LIKE 'globex/%'`); int(n) != sum.Repos-len(repoDefs) {
 		t.Errorf("%v generated repos in teams, want %d", n, sum.Repos-len(repoDefs))
+	}
+}
+
+// checkFiles checks the files of the changes: as many as each says it
+// has, its lines over them, the monolith's modules (payments left with
+// the split), bots' bumps in the manifests, and fixes in a few files.
+func checkFiles(t *testing.T, db *sql.DB) {
+	if n := count(t, db, `SELECT count(*) FROM changes WHERE files_fetched = 0`); n != 0 {
+		t.Errorf("%d changes without files", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM changes c WHERE changed_files !=
+		(SELECT count(*) FROM change_files f WHERE f.change_id = c.id AND f.renamed_away = 0)`); n != 0 {
+		t.Errorf("%d changes whose files are not as many as changed_files", n)
+	}
+	if n := count(t, db, `SELECT count(*) FROM changes c WHERE
+		additions != (SELECT sum(additions) FROM change_files f WHERE f.change_id = c.id) OR
+		deletions != (SELECT sum(deletions) FROM change_files f WHERE f.change_id = c.id)`); n != 0 {
+		t.Errorf("%d changes whose files' lines do not add up to theirs", n)
+	}
+	// Most changes touch a handful of files.
+	small := count(t, db, `SELECT count(*) FROM changes WHERE changed_files BETWEEN 1 AND 15`)
+	if all := count(t, db, `SELECT count(*) FROM changes`); float64(small) < 0.9*float64(all) {
+		t.Errorf("%d of %d changes touch 1 to 15 files, want nine in ten", small, all)
+	}
+	if n := count(t, db, `SELECT count(*) FROM change_files WHERE previous_path_id IS NOT NULL`); n < 10 {
+		t.Errorf("%d renames, want some", n)
+	}
+
+	// The monolith's modules are its top-level directories.
+	split := newClock(testEnd).split.Unix()
+	touching := func(module, when string) int {
+		return count(t, db, `SELECT count(DISTINCT c.id) FROM changes c JOIN repos r ON r.id = c.repo_id
+			JOIN change_files f ON f.change_id = c.id JOIN paths p ON p.id = f.path_id
+			WHERE r.name = ? AND p.path LIKE ? AND c.created_at `+when+` ?`, repoMonolith, module+"/%", split)
+	}
+	for _, m := range monolithModules {
+		if n := touching(m.name, "<"); n < 20 {
+			t.Errorf("module %s: %d changes before the split, want more", m.name, n)
+		}
+		after := touching(m.name, ">=")
+		switch {
+		case m.name == "payments" && after != 1:
+			t.Errorf("module payments: %d changes after the split, want only its removal", after)
+		case m.name != "payments" && after < 20:
+			t.Errorf("module %s: %d changes after the split, want more", m.name, after)
+		}
+	}
+
+	// Bots bump dependencies: the manifest first.
+	if n := count(t, db, `SELECT count(*) FROM changes c WHERE c.author_is_bot = 1 AND NOT EXISTS (SELECT 1 FROM change_files f
+		JOIN paths p ON p.id = f.path_id WHERE f.change_id = c.id AND p.path IN ('go.mod', 'package.json', 'versions.tf'))`); n != 0 {
+		t.Errorf("%d bot changes touch no dependency manifest", n)
+	}
+	// Fixes cluster: most of the monolith's fix changes touch one of the
+	// three files fixed most.
+	fixes := `FROM changes c JOIN repos r ON r.id = c.repo_id JOIN change_files f ON f.change_id = c.id
+		WHERE r.name = ? AND (c.labels LIKE '%"bug"%' OR c.labels LIKE '%"hotfix"%')`
+	all := count(t, db, `SELECT count(DISTINCT c.id) `+fixes, repoMonolith)
+	top := count(t, db, `SELECT count(DISTINCT c.id) `+fixes+` AND f.path_id IN (SELECT f.path_id `+fixes+`
+		GROUP BY f.path_id ORDER BY count(*) DESC LIMIT 3)`, repoMonolith, repoMonolith)
+	if all == 0 || float64(top) < 0.6*float64(all) {
+		t.Errorf("%d of %d fix changes touch the three files fixed most, want most", top, all)
 	}
 }

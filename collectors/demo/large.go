@@ -122,7 +122,7 @@ func orgDefs(n int, seed int64) ([]repoDef, []store.Team) {
 			providerID: fmt.Sprintf("R_kgDO%08d", 10000000+i*7919%89999999), age: time.Duration(30+r.IntN(1500)) * day,
 			firstNumber: int64(1 + r.IntN(3000)), firstIssue: int64(1 + r.IntN(300)),
 			prodEnv: "production", staging: r.chance(0.3), deployOnMerge: r.chance(0.03),
-			areas: tmpl.areas, deps: tmpl.deps, incidentTitles: tmpl.incidentTitles,
+			tree: tmpl.tree, areas: tmpl.areas, deps: tmpl.deps, incidentTitles: tmpl.incidentTitles,
 			ciMinutes:     time.Duration(float64(tmpl.ciMinutes) * (0.5 + r.Float64())).Truncate(time.Second),
 			deployMinutes: time.Duration(float64(max(tmpl.deployMinutes, 4*time.Minute)) * (0.5 + r.Float64())).Truncate(time.Second),
 			failedAttempt: 0.02 + 0.06*r.Float64(), rollbackShare: 0.3 * r.Float64(), hotfixShare: 0.2 + 0.4*r.Float64(),

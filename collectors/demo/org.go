@@ -87,6 +87,7 @@ type botRate struct {
 // repoDef is a repository and the habits of the people working in it.
 type repoDef struct {
 	name, provider, team string
+	tree                 string // the kind of source tree (files.go)
 	source               string // deployments or merges
 	link                 string
 	providerID           string
@@ -148,7 +149,7 @@ var (
 
 var repoDefs = []repoDef{
 	{
-		name: repoMonolith, provider: store.GitHub, team: teamCheckout, source: "deployments", link: "commits",
+		name: repoMonolith, tree: "monolith", provider: store.GitHub, team: teamCheckout, source: "deployments", link: "commits",
 		providerID: "R_kgDOBq3x1A", age: 6 * 365 * day, firstNumber: 4180,
 		prodEnv: "production", staging: true,
 		people: checkoutPeople, weights: []float64{1.3, 1, 1.2, 0.9, 1, 0.8, 1.1},
@@ -164,7 +165,7 @@ var repoDefs = []repoDef{
 		failedAttempt: 0.05, rollbackShare: 0.35, hotfixShare: 0.5, revertShare: 0.6, botReviews: true,
 	},
 	{
-		name: repoPayments, provider: store.GitHub, team: teamCheckout, source: "deployments", link: "commits",
+		name: repoPayments, tree: "payments", provider: store.GitHub, team: teamCheckout, source: "deployments", link: "commits",
 		providerID: "R_kgDOJ8pQ0w", firstNumber: 1,
 		prodEnv: "production", staging: true,
 		people: paymentsPeople, weights: []float64{1.2, 1, 1, 0.8},
@@ -179,7 +180,7 @@ var repoDefs = []repoDef{
 		failedAttempt: 0.05, rollbackShare: 0.35, hotfixShare: 0.5, revertShare: 0.6, botReviews: true,
 	},
 	{
-		name: repoWeb, provider: store.GitHub, team: teamCheckout, source: "merges",
+		name: repoWeb, tree: "web", provider: store.GitHub, team: teamCheckout, source: "merges",
 		providerID: "R_kgDOCw7mEg", age: 4 * 365 * day, firstNumber: 2610,
 		people: frontendPeople, weights: []float64{1.3, 1.2, 1, 0.3, 0.3},
 		bots: []botRate{{"dependabot[bot]", 0.6}, {"renovate[bot]", 0.6}},
@@ -191,7 +192,7 @@ var repoDefs = []repoDef{
 		ciMinutes: 5 * time.Minute, hotfixShare: 0.5, botReviews: true,
 	},
 	{
-		name: repoCatalog, provider: store.GitHub, team: teamPlatform, source: "deployments", link: "commits",
+		name: repoCatalog, tree: "catalog", provider: store.GitHub, team: teamPlatform, source: "deployments", link: "commits",
 		providerID: "R_kgDOE1c9kA", age: 3 * 365 * day, firstNumber: 1795,
 		prodEnv: "production", deployOnMerge: true,
 		people: platformPeople, weights: []float64{1.2, 1.1, 1, 0.9, 1},
@@ -206,7 +207,7 @@ var repoDefs = []repoDef{
 		failedAttempt: 0.04, rollbackShare: 0.25, hotfixShare: 0.15, revertShare: 0.25, dupShare: 0.4, botReviews: true,
 	},
 	{
-		name: repoTerraform, provider: store.GitLab, team: teamPlatform, source: "deployments", link: "commits",
+		name: repoTerraform, tree: "terraform", provider: store.GitLab, team: teamPlatform, source: "deployments", link: "commits",
 		providerID: "41877310", age: 2 * 365 * day, firstNumber: 310, firstIssue: 95,
 		prodEnv: "live", prodTier: "production",
 		people: platformPeople, weights: []float64{0.7, 1.2, 0.8, 1.1, 0.6},

@@ -29,7 +29,10 @@ type sim struct {
 
 	r  rng // the lifecycle of each change
 	rs rng // schedules, outages, deployments
-	q  *lowDisc
+	rf rng // the files of each change (files.go)
+
+	tree *tree
+	q    *lowDisc
 
 	events eventQueue
 	seq    uint64
@@ -64,6 +67,7 @@ type commit struct {
 	title  string
 	author string
 	bot    bool
+	files  []string // the paths it touched
 }
 
 type envState struct {
@@ -86,6 +90,8 @@ func newSim(def repoDef, clk clock, w *writer, repoID int64, seed int64, scale f
 		def: def, clk: clk, w: w, repoID: repoID, scale: scale, from: clk.start,
 		r:          newRNG(seed, def.name+"/life"),
 		rs:         newRNG(seed, def.name+"/schedule"),
+		rf:         newRNG(seed, def.name+"/files"),
+		tree:       trees[def.tree],
 		nextNumber: def.firstNumber, nextIssue: def.firstIssue,
 		prod:    envState{name: def.prodEnv, tier: def.prodTier, head: -1, prevHead: -1},
 		badHead: -1,
@@ -306,9 +312,9 @@ func (s *sim) scheduleDeploys(d time.Time) {
 // pushSpecials queues the one-off events of the story.
 func (s *sim) pushSpecials() {
 	c := s.clk
-	special := func(at time.Time, author, title string, labels []string, adds, dels int, code time.Duration) {
+	special := func(at time.Time, author, title string, labels []string, adds, dels int, code time.Duration, part string) {
 		s.push(event{at: at, kind: evChange, change: changeSpec{kind: ckHuman, at: at, author: author, title: title,
-			labels: labels, additions: adds, deletions: dels, codeFor: code}})
+			labels: labels, additions: adds, deletions: dels, codeFor: code, part: part}})
 	}
 	incident := func(at time.Time, title string, resolved time.Duration) {
 		s.push(event{at: at, kind: evIncident, incident: store.Incident{Title: title, CreatedAt: at, ResolvedAt: at.Add(resolved)}})
@@ -318,18 +324,18 @@ func (s *sim) pushSpecials() {
 		// Before any deployment of the history: attributed to none.
 		incident(c.start.Add(3*time.Hour+14*time.Minute), "Checkout returns 502 during the weekend peak", 2*time.Hour+10*time.Minute)
 		special(c.split.Add(day+11*time.Hour+20*time.Minute), "bob-k", "Remove the payments module (moved to acme/payments)",
-			[]string{"refactor"}, 140, 4120, 5*day)
+			[]string{"refactor"}, 140, 4120, 5*day, "payments")
 		special(c.orm.Add(-4*day+10*time.Hour+40*time.Minute), "alice-m", "Rewrite order history queries in plain SQL (first hot path)",
-			[]string{"refactor", "perf"}, 910, 620, 6*day)
+			[]string{"refactor", "perf"}, 910, 620, 6*day, "checkout")
 	case repoPayments:
 		special(c.split.Add(10*time.Hour+30*time.Minute), "bob-k", "Extract the payments service from shop-monolith",
-			[]string{"refactor"}, 4380, 12, 19*day)
+			[]string{"refactor"}, 4380, 12, 19*day, "")
 	case repoCatalog:
 		special(c.cache.Add(-6*day+10*time.Hour+5*time.Minute), "ivan-t", "Cache product and category reads in Redis",
-			[]string{"perf"}, 640, 85, 4*day)
+			[]string{"perf"}, 640, 85, 4*day, "cache")
 	case repoTerraform:
 		special(c.cache.Add(-8*day+14*time.Hour+10*time.Minute), "kemal-o", "Add an ElastiCache Redis cluster for catalog",
-			[]string{"feature"}, 180, 4, 2*day)
+			[]string{"feature"}, 180, 4, 2*day, "redis")
 		// In change freezes: no apply within a week before, so unattributed.
 		titles := []string{"State lock held by a crashed CI runner", "Drift: security group opened by hand"}
 		for i, f := range c.freezes {
@@ -360,6 +366,9 @@ type changeSpec struct {
 	codeFor              time.Duration
 	// ckHotfix: when it is reviewed and merged.
 	reviewAt, mergeAt time.Time
+	// Files: a special's part of the tree; a revert's files.
+	part    string
+	reverts []string
 }
 
 // life is a change's whole lifecycle, before it is cut at End.
@@ -379,6 +388,7 @@ type life struct {
 	additions    int
 	deletions    int
 	changedFiles int
+	files        fileSpec
 }
 
 func (s *sim) person() string { return s.people[s.r.pickWeighted(s.weights)] }
@@ -409,6 +419,7 @@ func (s *sim) createChange(sp changeSpec) error {
 	case ckHotfix, ckRevert:
 		lf = s.fixLife(sp)
 	}
+	lf.files = fileSpec{kind: sp.kind, part: sp.part, reverts: sp.reverts}
 	return s.finish(lf)
 }
 
@@ -676,7 +687,8 @@ func (s *sim) finish(lf life) error {
 		}
 	}
 	c.UpdatedAt = updated
-	if err := s.w.change(c); err != nil {
+	files := s.changeFiles(c, lf.files)
+	if err := s.w.change(c, files); err != nil {
 		return err
 	}
 	if c.State != store.StateMerged {
@@ -691,7 +703,7 @@ func (s *sim) finish(lf life) error {
 	if err := s.ciRun("ci", "main", c.MergeSHA, c.MergedAt.Add(4*time.Second), main); err != nil {
 		return err
 	}
-	cm := commit{at: c.MergedAt, number: num, shas: []string{c.MergeSHA}, title: c.Title, author: c.Author, bot: c.AuthorIsBot}
+	cm := commit{at: c.MergedAt, number: num, shas: []string{c.MergeSHA}, title: c.Title, author: c.Author, bot: c.AuthorIsBot, files: paths(files)}
 	if c.SquashSHA != "" {
 		cm.shas = append(cm.shas, c.SquashSHA)
 	}
@@ -987,7 +999,7 @@ func (s *sim) outage(info deployInfo, p period) error {
 		if len(human) > 0 && r.chance(s.def.revertShare) {
 			c := pick(r, human)
 			at := rb.Add(r.between(20*time.Minute, 2*time.Hour))
-			s.push(event{at: at, kind: evChange, change: changeSpec{kind: ckRevert, at: at, author: c.author, title: `Revert "` + c.title + `"`}})
+			s.push(event{at: at, kind: evChange, change: changeSpec{kind: ckRevert, at: at, author: c.author, title: `Revert "` + c.title + `"`, reverts: c.files}})
 		}
 	} else {
 		created = info.finished.Add(r.logNormal(90*time.Minute, 0.9, 10*time.Minute, 30*time.Hour))

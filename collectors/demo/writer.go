@@ -22,6 +22,7 @@ type writer struct {
 	ids store.IDs
 
 	changes   []store.Change
+	files     []store.ChangeFiles
 	deps      []store.Deployment
 	ranges    [][]string
 	incidents []store.Incident
@@ -63,6 +64,9 @@ func (w *writer) flush() error {
 		if err := tx.InsertChanges(w.ctx, w.changes); err != nil {
 			return err
 		}
+		if err := tx.InsertChangeFiles(w.ctx, w.files); err != nil {
+			return err
+		}
 		if err := tx.InsertDeployments(w.ctx, w.deps, w.ranges); err != nil {
 			return err
 		}
@@ -81,11 +85,12 @@ func (w *writer) flush() error {
 	})
 	clear(w.ops)
 	clear(w.changes)
+	clear(w.files)
 	clear(w.deps)
 	clear(w.ranges)
 	clear(w.incidents)
 	clear(w.runs)
-	w.changes, w.deps, w.ranges, w.incidents, w.runs, w.ops = w.changes[:0], w.deps[:0], w.ranges[:0], w.incidents[:0], w.runs[:0], w.ops[:0]
+	w.changes, w.files, w.deps, w.ranges, w.incidents, w.runs, w.ops = w.changes[:0], w.files[:0], w.deps[:0], w.ranges[:0], w.incidents[:0], w.runs[:0], w.ops[:0]
 	w.rows = 0
 	if err != nil {
 		return fmt.Errorf("write demo rows: %w", err)
@@ -93,13 +98,16 @@ func (w *writer) flush() error {
 	return nil
 }
 
-func (w *writer) change(c store.Change) error {
+// change writes a change with its reviews and files.
+func (w *writer) change(c store.Change, files []store.ChangeFile) error {
 	w.sum.Changes++
 	w.sum.Reviews += len(c.Reviews)
+	w.sum.ChangeFiles += len(files)
 	c.ID = w.ids.Change
 	w.ids.Change++
 	w.changes = append(w.changes, c)
-	return w.added(1 + len(c.Reviews))
+	w.files = append(w.files, store.ChangeFiles{ChangeID: c.ID, RepoID: c.RepoID, Files: files})
+	return w.added(1 + len(c.Reviews) + len(files))
 }
 
 // deployment writes a deployment and, when shas is not nil, its commit range.

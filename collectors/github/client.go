@@ -204,6 +204,10 @@ func unwrapURLError(err error) error {
 	if errors.As(ue.Err, &ae) {
 		return ae
 	}
+	var oh *collectors.OtherHostError
+	if errors.As(ue.Err, &oh) {
+		return oh
+	}
 	var me *MalformedError
 	if errors.As(ue.Err, &me) {
 		return me

@@ -3,11 +3,16 @@ package github
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tach-dev/tach/collectors"
+	"github.com/tach-dev/tach/collectors/collectorstest"
 	"github.com/tach-dev/tach/collectors/github/githubtest"
 	"github.com/tach-dev/tach/store/storetest"
 )
@@ -336,4 +341,53 @@ func TestSecondaryLimitForeverIsBounded(t *testing.T) {
 	if n := srv.Requests("runs"); n != 5 {
 		t.Errorf("runs requests = %d, want 5 (1 + 4 waits)", n)
 	}
+}
+
+// TestTokenGoesOnlyToTheAPIHost: a redirect on the API host is followed
+// with the token (a renamed repo answers 301); a redirect or a next-page
+// link to another host is refused, naming both, and the other host never
+// hears from the collector.
+func TestTokenGoesOnlyToTheAPIHost(t *testing.T) {
+	const token = "ghp-apihost-test-token"
+	other := collectorstest.NewOtherHost(t)
+	var newAuth atomic.Value
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v3/repos/acme/old":
+			http.Redirect(w, r, "/api/v3/repositories/42", http.StatusMovedPermanently)
+		case "/api/v3/repositories/42":
+			newAuth.Store(r.Header.Get("Authorization"))
+			w.Header().Set("Link", `<`+other.URL+`/api/v3/repositories/42?page=2>; rel="next"`)
+			fmt.Fprintln(w, `{"full_name": "acme/new"}`)
+		default:
+			http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusFound)
+		}
+	}))
+	t.Cleanup(api.Close)
+	p, err := New(Options{BaseURL: api.URL + "/api/v3/", Token: token, MaxRetries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	var repo struct {
+		FullName string `json:"full_name"`
+	}
+	ans, err := p.client.get(ctx, p.client.url("repos/acme/old", nil), "", &repo)
+	if err != nil || repo.FullName != "acme/new" || newAuth.Load() != "Bearer "+token {
+		t.Fatalf("a redirect on the API host: %v, %+v, Authorization %q", err, repo, newAuth.Load())
+	}
+	apiOrigin, otherOrigin := api.URL, other.URL
+	for _, tc := range []struct{ what, url, says string }{
+		{"a next-page link to another host", ans.next, "a link pointed to " + otherOrigin},
+		{"a redirect to another host", p.client.url("repos/acme/shop", nil), apiOrigin + " redirected to " + otherOrigin},
+	} {
+		_, err := p.client.get(ctx, tc.url, "", &repo)
+		if !errors.Is(err, collectors.ErrOtherHost) || !strings.Contains(err.Error(), tc.says) || !strings.Contains(err.Error(), "github.base_url") {
+			t.Errorf("%s: %v", tc.what, err)
+		}
+		if err != nil && strings.Contains(err.Error(), token) {
+			t.Errorf("%s: the error holds the token: %v", tc.what, err)
+		}
+	}
+	other.Check(t)
 }

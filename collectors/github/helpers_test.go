@@ -192,6 +192,9 @@ func dump(t testing.TB, st *store.Store, withState bool) string {
 			FROM incidents i JOIN repos r ON r.id = i.repo_id ORDER BY r.name, i.number`,
 		`SELECT r.name, c.provider_id, c.name, c.branch, c.event, c.sha, c.status, c.conclusion, c.url, c.created_at, c.started_at,
 			c.finished_at, c.updated_at FROM ci_runs c JOIN repos r ON r.id = c.repo_id ORDER BY r.name, c.provider_id`,
+		`SELECT r.name, c.number, p.path, f.additions, f.deletions, COALESCE(pp.path, ''), f.renamed_away FROM change_files f
+			JOIN changes c ON c.id = f.change_id JOIN repos r ON r.id = c.repo_id JOIN paths p ON p.id = f.path_id
+			LEFT JOIN paths pp ON pp.id = f.previous_path_id ORDER BY r.name, c.number, p.path`,
 		`SELECT r.name, s.resource, s.watermark, s.last_error FROM sync_state s JOIN repos r ON r.id = s.repo_id ORDER BY r.name, s.resource`,
 	}
 	if !withState {

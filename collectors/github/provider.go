@@ -1,6 +1,7 @@
 // Package github collects a GitHub repository's history into the store:
-// pull requests with their reviews (GraphQL, 50 per request with their
-// first commits, reviews, labels and ready-for-review time), deployments
+// pull requests with their reviews (GraphQL, 100 per request with their
+// first commits, reviews, labels, ready-for-review time and changed
+// files), the files of changes synced before files were collected, deployments
 // (GraphQL deployments with statuses, workflow runs, releases, or merges),
 // commit ranges of new deployments (once each, from one walk of the
 // default branch's history, or the compare API off that branch), GitHub
@@ -124,8 +125,8 @@ func New(opts Options) (*Provider, error) {
 		opts.GraphQLURL = graphQLURL(rest)
 	}
 	gqlURL, err := url.Parse(opts.GraphQLURL)
-	if err != nil {
-		return nil, fmt.Errorf("github: GraphQL URL %q: %w", opts.GraphQLURL, err)
+	if err != nil || (gqlURL.Scheme != "http" && gqlURL.Scheme != "https") || gqlURL.Host == "" {
+		return nil, fmt.Errorf("github: GraphQL URL %q is not an http(s) URL like https://api.github.com/graphql", opts.GraphQLURL)
 	}
 	if opts.Transport == nil {
 		opts.Transport = http.DefaultTransport
@@ -175,16 +176,18 @@ func New(opts Options) (*Provider, error) {
 		opts.Sleep = sleepCtx
 	}
 	clk := clock{now: opts.Now, sleep: opts.Sleep}
+	host := collectors.NewAPIHost("github.base_url", rest, gqlURL)
+	collectors.WarnPlainHTTP(opts.Logger, "github.base_url", rest)
 	t := &transport{
-		next: opts.Transport, token: opts.Token, userAgent: opts.UserAgent,
+		next: opts.Transport, host: host, token: opts.Token, userAgent: opts.UserAgent,
 		budget: newBudget(clk, opts.MaxRateLimitWait, opts.PaceBelow, opts.Logger), clock: clk, log: opts.Logger,
 		maxRetries: opts.MaxRetries, retryBase: opts.RetryBaseDelay, secondaryBase: opts.SecondaryBaseDelay,
 		timeout: opts.RequestTimeout,
 	}
 	c := &client{
 		rest:    rest,
-		http:    &http.Client{Transport: t},
-		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{t}}),
+		http:    &http.Client{Transport: t, CheckRedirect: host.CheckRedirect},
+		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{t}, CheckRedirect: host.CheckRedirect}),
 		gqlPath: gqlURL.Path,
 	}
 	return &Provider{opts: opts, client: c, transport: t, log: opts.Logger}, nil
@@ -219,7 +222,8 @@ func (p *Provider) RateLimit(budget string) (remaining int, reset time.Time) {
 // SyncRepo brings one repo's rows up to date: the repo itself first (its
 // default branch decides which runs deploy and which merges ship), then
 // its resources at once, ResourceWorkers at a time — pull requests, CI
-// runs, deployments, incidents — and the commit ranges once the
+// runs, deployments, incidents, then the files of changes synced before
+// files were collected — and the commit ranges once the
 // deployments they range are stored (with deployments.source workflow,
 // once the CI runs are: the deploy runs come with them). A rejected token,
 // a missing repo, a spent rate limit or a cancelled context stop it at
@@ -255,6 +259,8 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 		{Resource: collectors.ResourceDeployments, Run: s.syncDeployments},
 		{Resource: collectors.ResourceRanges, Run: s.syncRanges, After: rangesAfter},
 		{Resource: collectors.ResourceIncidents, Run: s.syncIncidents},
+		// The files of changes synced before files were collected.
+		{Resource: collectors.ResourceChangeFiles, Run: s.syncChangeFiles, After: []string{collectors.ResourceChanges}},
 	}
 	return sink.RunSteps(ctx, p.opts.ResourceWorkers, steps, func(resource string, err error) {
 		s.log.Warn("github: resource failed; syncing the others", "resource", resource, "err", err)

@@ -15,9 +15,10 @@ import (
 )
 
 // Pull requests come from GraphQL, newest-updated first, with everything
-// the metrics need in the same request: 50 pull requests per request where
-// REST would take three requests per pull request (its list items carry no
-// additions or deletions, and reviews and commits are separate lists).
+// the metrics need in the same request: 100 pull requests per request where
+// REST would take four requests per pull request (its list items carry no
+// additions or deletions, and reviews, commits and files are separate
+// lists). Their changed files come with them (files.go).
 
 // watermarkOverlap is how far before the watermark an incremental walk
 // still reads: timestamps are whole seconds, and an item updated in the
@@ -101,6 +102,8 @@ type prNode struct {
 	TimelineItems struct {
 		Nodes []timelineNode
 	} `graphql:"timelineItems(first: 1, itemTypes: [READY_FOR_REVIEW_EVENT, CONVERT_TO_DRAFT_EVENT])"`
+	// The changed files: the first 100 (files.go pages on for more).
+	Files *filesConn `graphql:"files(first: 100)"`
 }
 
 type reviewNode struct {
@@ -186,6 +189,7 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 		}
 		conn := q.Repository.PullRequests
 		var changes []store.Change
+		var files []*prFiles
 		done := !conn.PageInfo.HasNextPage
 		for _, n := range conn.Nodes {
 			if n.UpdatedAt.Before(stopAt) {
@@ -194,11 +198,21 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 			}
 			w.saw(n.UpdatedAt)
 			changes = append(changes, toChange(n))
+			files = append(files, filesOf(n))
+		}
+		if err := s.completeFiles(ctx, files); err != nil {
+			return err
 		}
 		deploys := s.mergeDeployments(changes)
 		write := func(b *collectors.Batch) error {
-			for _, c := range changes {
-				if _, err := b.Change(ctx, c); err != nil {
+			for i, c := range changes {
+				var err error
+				if f := files[i]; f != nil && f.known {
+					_, err = b.ChangeWithFiles(ctx, c, f.files)
+				} else {
+					_, err = b.Change(ctx, c) // fetched by the change_files step
+				}
+				if err != nil {
 					return err
 				}
 			}

@@ -87,7 +87,7 @@ func TestRangesFromHistoryEqualCompares(t *testing.T) {
 		srv.ResetCounts()
 		mustSync(t, st, p, entry)
 		counts, total = srv.RequestCounts(), srv.TotalRequests()
-		eng := engine.New(st, metrics.DefaultRules(), nil)
+		eng := engine.NewDeriver(st, metrics.DefaultRules(), nil)
 		if err := eng.Derive(context.Background(), history(t, st, "acme/shop").Repo.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestResyncRangesReadOnlyTheHistoryTheyNeed(t *testing.T) {
 		mustSync(t, stOld, pOld, entry)
 	}
 	for _, st := range []*store.Store{stOld, stNew} {
-		if err := engine.New(st, metrics.DefaultRules(), nil).Derive(context.Background(), history(t, st, "acme/shop").Repo.ID); err != nil {
+		if err := engine.NewDeriver(st, metrics.DefaultRules(), nil).Derive(context.Background(), history(t, st, "acme/shop").Repo.ID); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -21,7 +21,7 @@ func attemptID(run *githubtest.WorkflowRun, n int) string {
 
 func ciRuns(t *testing.T, st *store.Store, name string) map[string]store.CIRun {
 	t.Helper()
-	runs, err := st.CIRunsForWindow(context.Background(), []int64{history(t, st, name).Repo.ID}, ago(365*day), now.Add(365*day))
+	runs, err := st.CIRunsForWindow(context.Background(), []int64{history(t, st, name).Repo.ID}, ago(365*day).Unix(), now.Add(365*day).Unix())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestWebhookRerunIsAnotherAttempt(t *testing.T) {
 	if a := apply(t, st, cfg, "workflow_run", rerun); a.Rows != 2 {
 		t.Fatalf("re-run applied = %+v, want a run and a deployment", a)
 	}
-	runs, _ := st.CIRunsForWindow(bg, []int64{first.RepoID}, time.Unix(0, 0), time.Now())
+	runs, _ := st.CIRunsForWindow(bg, []int64{first.RepoID}, 0, time.Now().Unix())
 	got := map[string]string{}
 	for _, r := range runs {
 		got[r.ProviderID] = r.Conclusion

@@ -126,7 +126,7 @@ func TestFullSync(t *testing.T) {
 	if n := countRows(t, st, "ci_runs"); n != 6 {
 		t.Errorf("ci runs = %d, want 6", n)
 	}
-	runs, err := st.CIRunsForWindow(context.Background(), []int64{hist.Repo.ID}, ago(30*day), now)
+	runs, err := st.CIRunsForWindow(context.Background(), []int64{hist.Repo.ID}, ago(30*day).Unix(), now.Unix())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +257,7 @@ func TestResyncAfterUpdates(t *testing.T) {
 	if _, ok := incidents[int64(relabelled.Number)]; ok || len(incidents) != 2 {
 		t.Errorf("incident whose label was removed is still there: %+v", hist.Incidents)
 	}
-	runs, err := st.CIRunsForWindow(context.Background(), []int64{hist.Repo.ID}, ago(2*time.Hour), now)
+	runs, err := st.CIRunsForWindow(context.Background(), []int64{hist.Repo.ID}, ago(2*time.Hour).Unix(), now.Unix())
 	if err != nil {
 		t.Fatal(err)
 	}

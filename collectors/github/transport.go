@@ -13,10 +13,14 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/tach-dev/tach/collectors"
 )
 
 // transport is the one http.RoundTripper under every request of a
-// Provider: it authenticates, spends the shared rate-limit budget, retries
+// Provider: it refuses any request off the API host (a redirect's next
+// hop, a next-page link elsewhere: the token would go along), it
+// authenticates, spends the shared rate-limit budget, retries
 // what GitHub asks to retry and counts every attempt. It returns GitHub's
 // answer as it is once it is final (any status); the callers read statuses.
 //
@@ -34,6 +38,7 @@ import (
 //     while executing your query"), like a 5xx.
 type transport struct {
 	next          http.RoundTripper
+	host          collectors.APIHost // the token goes there only
 	token         string
 	userAgent     string
 	budget        *budget
@@ -82,6 +87,9 @@ const (
 )
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.host.Check(req); err != nil {
+		return nil, err
+	}
 	ctx := req.Context()
 	c := callOf(ctx)
 	budgetName := "core"

@@ -243,6 +243,13 @@ func (ev *event) write(ctx context.Context, tx *store.Tx, repoID int64, repo col
 			return rows, err
 		}
 		count(res)
+		// No event carries the files: after a push (or a new base) the
+		// stored ones are out of date, and the next sync fetches them.
+		if ev.name == "pull_request" && diffMayChange(ev.action) {
+			if _, err := tx.MarkChangeFilesStale(ctx, repoID, c.Number); err != nil {
+				return rows, err
+			}
+		}
 		// A merge ships itself with deployments.source merges.
 		for _, d := range s.mergeDeployments([]store.Change{c}) {
 			d.RepoID = repoID
@@ -311,6 +318,16 @@ func (ev *event) write(ctx context.Context, tx *store.Tx, repoID int64, repo col
 		count(res)
 	}
 	return rows, nil
+}
+
+// diffMayChange reports whether a pull_request action can change the
+// pull request's files: commits pushed, reopened, or its base edited.
+func diffMayChange(action string) bool {
+	switch action {
+	case "opened", "reopened", "synchronize", "edited":
+		return true
+	}
+	return false
 }
 
 // prNode maps the event's pull request (REST shape) to the GraphQL node

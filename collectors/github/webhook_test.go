@@ -140,7 +140,7 @@ func TestWebhookFixtures(t *testing.T) {
 			}
 		}},
 		{"workflow_run.completed.json", "workflow_run", false, func(t *testing.T, st *store.Store, a collectors.Applied) {
-			runs, _ := st.CIRunsForWindow(bg, []int64{a.RepoID}, time.Unix(0, 0), time.Now())
+			runs, _ := st.CIRunsForWindow(bg, []int64{a.RepoID}, 0, time.Now().Unix())
 			if len(runs) != 1 || runs[0].ProviderID != "289782451" || runs[0].Conclusion != "success" || runs[0].FinishedAt.IsZero() {
 				t.Errorf("runs = %+v", runs)
 			}

@@ -9,16 +9,45 @@ import (
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/gitlab"
 	gt "github.com/tach-dev/tach/collectors/gitlab/gitlabtest"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
-// BenchmarkSyncRequests counts the requests a sync makes for a project
-// with N merge requests (each with two commits, three notes, an approval),
-// with the production page sizes: the first sync, and a re-sync with
-// nothing new. By GraphQL (the default) and by REST (a GitLab whose
-// GraphQL cannot answer).
+// BenchmarkSyncRequests counts the requests a sync makes with the
+// production page sizes, the first sync and a re-sync with nothing new, by
+// GraphQL (the default) and by REST (a GitLab whose GraphQL cannot answer):
 //
-//	go test ./collectors/gitlab -run '^$' -bench BenchmarkSyncRequests -benchtime 1x
+//   - scenario: three projects with 800 merge requests each (about 1,900
+//     merged in all), 420 production deployments and 2,900 pipelines over
+//     40 weeks, per resource;
+//
+//   - mrs=N: one project with N merge requests (each with two commits,
+//     three notes, an approval) and nothing else.
+//
+//     go test ./collectors/gitlab -run '^$' -bench BenchmarkSyncRequests -benchtime 1x
 func BenchmarkSyncRequests(b *testing.B) {
+	for _, api := range []string{"graphql", "rest"} {
+		b.Run(api+"/scenario", func(b *testing.B) {
+			for range b.N {
+				first, resync := scenarioRequests(b, api == "rest")
+				for _, res := range allResources {
+					b.ReportMetric(float64(first[res]), res+"-first-sync")
+					b.ReportMetric(float64(resync[res]), res+"-resync")
+				}
+				b.ReportMetric(float64(first[""]), "first-sync-requests")
+				b.ReportMetric(float64(resync[""]), "resync-requests")
+			}
+		})
+	}
+	for _, api := range []string{"graphql", "rest"} {
+		b.Run(api+"/scenario-backfill", func(b *testing.B) {
+			for range b.N {
+				files, all, changes := backfillRequests(b, api == "rest")
+				b.ReportMetric(float64(changes), "changes-backfilled")
+				b.ReportMetric(float64(files), "change_files-requests")
+				b.ReportMetric(float64(all), "sync-with-backfill-requests")
+			}
+		})
+	}
 	for _, api := range []string{"graphql", "rest"} {
 		for _, n := range []int{100, 1000, 5000} {
 			b.Run(fmt.Sprintf("%s/mrs=%d", api, n), func(b *testing.B) {
@@ -56,4 +85,81 @@ func syncRequests(b *testing.B, n int, rest bool) (first, mrs, resync int) {
 		b.Fatal(err)
 	}
 	return first, mrs, sum.Requests()
+}
+
+// scenarioProjects are the benchmark's scenario: three projects, 2,400
+// merge requests (about 1,900 merged), 420 production deployments and
+// 2,900 pipelines over 40 weeks.
+var scenarioProjects = []struct {
+	path                   string
+	deployments, pipelines int
+}{
+	{"acme/platform/billing", 140, 967},
+	{"acme/platform/ledger", 140, 967},
+	{"acme/web/storefront", 140, 966},
+}
+
+// backfillRequests syncs the scenario, forgets its files (a database
+// synced before files were collected) and syncs again: the requests of the
+// change_files step, of that whole sync, and the changes it gave files.
+func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
+	b.StopTimer()
+	h := newHarness(b)
+	h.history = 300 * day
+	var repos []collectors.Repo
+	for _, sp := range scenarioProjects {
+		h.srv.AddProject(gt.GenerateHistory(sp.path, gt.History{MergeRequests: 800, Deployments: sp.deployments,
+			Pipelines: sp.pipelines, Incidents: 10, End: now.Add(-day), Span: 40 * 7 * day}))
+		repos = append(repos, repo(sp.path))
+	}
+	prov := h.provider(func(o *gitlab.Options) { o.PageSize, o.GraphQLPageSize, o.DisableGraphQL = 0, 0, rest })
+	h.sync(context.Background(), prov, repos...)
+	storetest.ForgetChangeFiles(b, h.st)
+	b.StartTimer()
+	sum := h.sync(context.Background(), prov, repos...)
+	b.StopTimer()
+	for _, r := range sum.Repos {
+		if r.Err != nil {
+			b.Fatal(r.Err)
+		}
+		if res := r.Resources[collectors.ResourceChangeFiles]; res != nil {
+			files += res.Requests
+			changes += res.New
+		}
+	}
+	return files, sum.Requests(), changes
+}
+
+// scenarioRequests syncs the scenario twice and returns the requests of
+// each sync per resource ("" for all), summed over the projects.
+func scenarioRequests(b *testing.B, rest bool) (first, resync map[string]int) {
+	b.StopTimer()
+	h := newHarness(b)
+	h.history = 300 * day // the whole scenario
+	var repos []collectors.Repo
+	for _, sp := range scenarioProjects {
+		h.srv.AddProject(gt.GenerateHistory(sp.path, gt.History{MergeRequests: 800, Deployments: sp.deployments,
+			Pipelines: sp.pipelines, Incidents: 10, End: now.Add(-day), Span: 40 * 7 * day}))
+		repos = append(repos, repo(sp.path))
+	}
+	prov := h.provider(func(o *gitlab.Options) {
+		o.PageSize, o.GraphQLPageSize, o.DisableGraphQL = 0, 0, rest // the defaults: 100 and 50
+	})
+	counts := func() map[string]int {
+		sum := h.sync(context.Background(), prov, repos...)
+		out := map[string]int{"": sum.Requests()}
+		for _, r := range sum.Repos {
+			if r.Err != nil {
+				b.Fatal(r.Err)
+			}
+			for name, res := range r.Resources {
+				out[name] += res.Requests
+			}
+		}
+		return out
+	}
+	b.StartTimer()
+	first = counts()
+	b.StopTimer()
+	return first, counts()
 }

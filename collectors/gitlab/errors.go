@@ -29,9 +29,12 @@ func (p *Provider) apiError(name, op string, resp *gl.Response, err error) error
 // wrapError is apiError with the whole prefix given.
 func (p *Provider) wrapError(prefix string, resp *gl.Response, err error) error {
 	var er *gl.ErrorResponse
+	var otherHost *collectors.OtherHostError
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s: %w", prefix, err)
+	case errors.As(err, &otherHost):
+		return fmt.Errorf("%s: %w", prefix, otherHost) // without net/http's "Get URL:" before it
 	case errors.Is(err, collectors.ErrRateLimited):
 		return fmt.Errorf("%s: %w", prefix, err)
 	case status(resp, err) == http.StatusUnauthorized:

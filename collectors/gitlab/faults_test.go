@@ -4,12 +4,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/tach-dev/tach/collectors"
+	"github.com/tach-dev/tach/collectors/collectorstest"
 	"github.com/tach-dev/tach/collectors/gitlab"
 	gt "github.com/tach-dev/tach/collectors/gitlab/gitlabtest"
 )
@@ -74,20 +79,25 @@ func TestServerErrorsAreRetriedABoundedNumberOfTimes(t *testing.T) {
 		t.Errorf("retry waits %v, want 2", h.waits)
 	}
 
-	h2 := newHarness(t)
-	h2.srv.AddProject(billing())
-	h2.srv.AddFault(gt.Fault{Endpoint: "GET /projects/:id/pipelines", Status: 500})
-	sum := h2.sync(context.Background(), nil, repo("acme/platform/billing"))
-	err := repoSummary(t, sum, "acme/platform/billing").Err
-	if err == nil || !strings.Contains(err.Error(), "list pipelines") || !strings.Contains(err.Error(), "500") {
-		t.Fatalf("err = %v, want a 500 naming the pipelines list", err)
-	}
-	if n := h2.srv.Requests("GET /projects/:id/pipelines"); n != gitlab.DefaultMaxRetries+1 {
-		t.Errorf("%d attempts, want %d", n, gitlab.DefaultMaxRetries+1)
-	}
-	// What came before the failure is kept.
-	if c := change(t, h2.st, "acme/platform/billing", 1); c.Title == "" {
-		t.Errorf("merge requests synced before the failure are gone")
+	// A pipelines list that keeps failing, by either API: a bounded number
+	// of attempts, then the error, naming the list.
+	for _, endpoint := range []string{"POST /api/graphql TachPipelines", "GET /projects/:id/pipelines"} {
+		h2 := newHarness(t)
+		h2.srv.AddProject(billing())
+		h2.srv.NoGraphQL = strings.HasPrefix(endpoint, "GET")
+		h2.srv.AddFault(gt.Fault{Endpoint: endpoint, Status: 500})
+		sum := h2.sync(context.Background(), nil, repo("acme/platform/billing"))
+		err := repoSummary(t, sum, "acme/platform/billing").Err
+		if err == nil || !strings.Contains(err.Error(), "list pipelines") || !strings.Contains(err.Error(), "500") {
+			t.Fatalf("%s: err = %v, want a 500 naming the pipelines list", endpoint, err)
+		}
+		if n := h2.srv.Requests(endpoint); n != gitlab.DefaultMaxRetries+1 {
+			t.Errorf("%s: %d attempts, want %d", endpoint, n, gitlab.DefaultMaxRetries+1)
+		}
+		// What came before the failure is kept.
+		if c := change(t, h2.st, "acme/platform/billing", 1); c.Title == "" {
+			t.Errorf("%s: merge requests synced before the failure are gone", endpoint)
+		}
 	}
 }
 
@@ -174,4 +184,47 @@ func TestCancelledSyncStopsCleanly(t *testing.T) {
 			t.Errorf("err = %v, want the context's error", err)
 		}
 	}
+}
+
+// TestTokenGoesOnlyToTheAPIHost: Go copies PRIVATE-TOKEN on every
+// redirect; the collector follows a redirect on the API host with it, and
+// refuses one to another host at once (no retries), naming both hosts.
+func TestTokenGoesOnlyToTheAPIHost(t *testing.T) {
+	other := collectorstest.NewOtherHost(t)
+	var awayAsked atomic.Int32
+	var movedToken atomic.Value
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/v4/groups/acme/projects":
+			http.Redirect(w, r, "/api/v4/groups/7/projects?"+r.URL.RawQuery, http.StatusMovedPermanently)
+		case "/api/v4/groups/7/projects":
+			movedToken.Store(r.Header.Get("Private-Token"))
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintln(w, `[{"id": 1, "path_with_namespace": "acme/billing"}]`)
+		default:
+			awayAsked.Add(1)
+			http.Redirect(w, r, other.URL+r.URL.RequestURI(), http.StatusFound)
+		}
+	}))
+	t.Cleanup(api.Close)
+	const token = "glpat-apihost-test-token"
+	p, err := gitlab.New(gitlab.Options{BaseURL: api.URL + "/api/v4", Token: token,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	names, err := p.ExpandGroup(ctx, "acme", false)
+	if err != nil || len(names) != 1 || names[0] != "acme/billing" || movedToken.Load() != token {
+		t.Fatalf("a redirect on the API host: %v %v, PRIVATE-TOKEN %q", names, err, movedToken.Load())
+	}
+	_, err = p.ExpandGroup(ctx, "elsewhere", false)
+	if !errors.Is(err, collectors.ErrOtherHost) || !strings.Contains(err.Error(), api.URL+" redirected to "+other.URL) ||
+		!strings.Contains(err.Error(), "gitlab.base_url") || strings.Contains(err.Error(), token) {
+		t.Errorf("a redirect to another host: %v", err)
+	}
+	if n := awayAsked.Load(); n != 1 {
+		t.Errorf("the refused request was sent %d times, want 1 (no retries)", n)
+	}
+	other.Check(t)
 }

@@ -30,6 +30,10 @@ type harness struct {
 	srv *gitlabtest.Server
 	st  *store.Store
 
+	// history, when set, is how far back the first sync goes (runOptions'
+	// otherwise).
+	history time.Duration
+
 	mu     sync.Mutex
 	waits  []time.Duration // retry backoffs the policy computed
 	sleeps []time.Duration // rate-limit pacing
@@ -89,7 +93,11 @@ func (h *harness) sync(ctx context.Context, p *gitlab.Provider, repos ...collect
 	if p == nil {
 		p = h.provider()
 	}
-	sum, err := collectors.Run(ctx, h.st, map[string]collectors.Provider{store.GitLab: p}, repos, runOptions(), nil)
+	o := runOptions()
+	if h.history > 0 {
+		o.History = h.history
+	}
+	sum, err := collectors.Run(ctx, h.st, map[string]collectors.Provider{store.GitLab: p}, repos, o, nil)
 	if err != nil && ctx.Err() == nil {
 		h.t.Fatalf("sync: %v", err)
 	}
@@ -166,6 +174,9 @@ func dump(t testing.TB, st *store.Store) string {
 			FROM incidents i JOIN repos r ON r.id = i.repo_id`,
 		"ci_runs": `SELECT r.name, c.provider_id, c.name, c.branch, c.event, c.sha, c.status, c.conclusion, c.url,
 			c.created_at, c.started_at, c.finished_at, c.updated_at FROM ci_runs c JOIN repos r ON r.id = c.repo_id`,
+		"change_files": `SELECT r.name, c.number, p.path, f.additions, f.deletions, COALESCE(pp.path, ''), f.renamed_away
+			FROM change_files f JOIN changes c ON c.id = f.change_id JOIN repos r ON r.id = c.repo_id
+			JOIN paths p ON p.id = f.path_id LEFT JOIN paths pp ON pp.id = f.previous_path_id`,
 	}
 	names := make([]string, 0, len(queries))
 	for n := range queries {

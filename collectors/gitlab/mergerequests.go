@@ -12,8 +12,9 @@ import (
 
 // syncMergeRequests brings the project's merge requests up to date: by
 // GraphQL (one request per page of MRs with their notes, commits and diff
-// stats), or by REST when GraphQL cannot answer (a list page, then commits,
-// notes and diffs per MR). With deployments.source merges, each MR merged
+// stats, and a page of the REST list of merged MRs per 100 merged, for
+// their squash commits), or by REST when GraphQL cannot answer (a list
+// page, then commits, notes and diffs per MR). With deployments.source merges, each MR merged
 // into the default branch is also written as its own deployment, in the
 // same transaction.
 func (p *Provider) syncMergeRequests(ctx context.Context, proj *project) error {
@@ -26,9 +27,7 @@ func (p *Provider) syncMergeRequests(ctx context.Context, proj *project) error {
 		if err == nil || !isGraphQLUnavailable(err) {
 			return err
 		}
-		p.opts.Logger.Warn("GitLab GraphQL cannot answer; merge requests come from REST, with more requests",
-			"repo", proj.repo.Name, "err", err)
-		p.graphqlOff.Store(true)
+		p.fallBackToREST(&p.graphqlOff, "merge requests", proj.repo.Name, err)
 		// Pages GraphQL committed before it failed stay; go on from there.
 		if st, err = proj.sink.State(ctx, collectors.ResourceChanges); err != nil {
 			return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
@@ -44,7 +43,13 @@ func (proj *project) commitMergeRequests(ctx context.Context, st *store.SyncStat
 	return proj.sink.Commit(ctx, collectors.ResourceChanges, *st, done, func(b *collectors.Batch) error {
 		for _, m := range mrs {
 			c := m.change()
-			if _, err := b.Change(ctx, c); err != nil {
+			var err error
+			if m.FilesKnown {
+				_, err = b.ChangeWithFiles(ctx, c, m.Files)
+			} else {
+				_, err = b.Change(ctx, c) // fetched by the change_files step
+			}
+			if err != nil {
 				return err
 			}
 			if proj.repo.Source != string(sourceMerges) {

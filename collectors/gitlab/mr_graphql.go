@@ -12,8 +12,11 @@ import (
 )
 
 // mergeRequestsQuery asks for a page of MRs updated since a time, oldest
-// update first, with all the change row needs: REST would take a list
-// request plus commits, notes and diffs requests per MR. Notes bring
+// update first, with all the change row needs (and the MR's changed
+// files: diffStats, the new path of each) but the squash commit
+// (GitLab's MergeRequest type has no squashCommitSha; squashCommits reads
+// it from the REST list): REST would take a list request plus commits,
+// notes and diffs requests per MR. Notes bring
 // comments, approvals (system notes: the approvals API has no times) and
 // draft/ready toggles. The cursor is a keyset on (updated_at, id), so an
 // MR updated while the sync pages moves behind it without shifting others.
@@ -24,10 +27,11 @@ const mergeRequestsQuery = `query TachMergeRequests($fullPath: ID!, $updatedAfte
       nodes {
         id iid title state draft
         createdAt updatedAt mergedAt CLOSED_AT
-        targetBranch webUrl mergeCommitSha squashCommitSha diffHeadSha
+        targetBranch webUrl mergeCommitSha diffHeadSha
         author { username bot }
         labels(first: 100) { nodes { title } }
         diffStatsSummary { additions deletions fileCount }
+        diffStats { path additions deletions }
         commits(first: 100) { pageInfo { hasNextPage endCursor } nodes { authoredDate } }
         notes(first: 100) { pageInfo { hasNextPage endCursor } nodes { id body system createdAt author { username bot } } }
       }
@@ -46,17 +50,6 @@ func mergeRequestsQueryFor(withClosedAt bool) string {
 		return strings.Replace(mergeRequestsQuery, "CLOSED_AT", closedAtField, 1)
 	}
 	return strings.Replace(mergeRequestsQuery, " CLOSED_AT", "", 1)
-}
-
-// minGraphQLPageSize is as small as a page of MRs gets before a query
-// that is too big falls back to REST.
-const minGraphQLPageSize = 5
-
-// tooBig reports GitLab's answers to a query over its complexity limit or
-// its time limit.
-func tooBig(err error) bool {
-	msg := strings.ToLower(err.Error())
-	return strings.Contains(msg, "complexity") || strings.Contains(msg, "timeout") || strings.Contains(msg, "timed out")
 }
 
 // mergeRequestNotesQuery and mergeRequestCommitsQuery page on through an
@@ -107,23 +100,43 @@ type gqlCommits struct {
 	} `json:"nodes"`
 }
 
+// gqlDiffStat is one changed file of an MR: its path (after the change;
+// GraphQL has no old path) and lines.
+type gqlDiffStat struct {
+	Path      string `json:"path"`
+	Additions int    `json:"additions"`
+	Deletions int    `json:"deletions"`
+}
+
+// changeFiles are the files of diffStats; known is false when GitLab gave
+// none (null).
+func changeFiles(stats *[]gqlDiffStat) (files []store.ChangeFile, known bool) {
+	if stats == nil {
+		return nil, false
+	}
+	files = make([]store.ChangeFile, len(*stats))
+	for i, s := range *stats {
+		files[i] = store.ChangeFile{Path: s.Path, Additions: s.Additions, Deletions: s.Deletions}
+	}
+	return files, true
+}
+
 type gqlMergeRequest struct {
-	ID              string     `json:"id"`
-	IID             string     `json:"iid"`
-	Title           string     `json:"title"`
-	State           string     `json:"state"`
-	Draft           bool       `json:"draft"`
-	CreatedAt       *time.Time `json:"createdAt"`
-	UpdatedAt       *time.Time `json:"updatedAt"`
-	MergedAt        *time.Time `json:"mergedAt"`
-	ClosedAt        *time.Time `json:"closedAt"`
-	TargetBranch    string     `json:"targetBranch"`
-	WebURL          string     `json:"webUrl"`
-	MergeCommitSha  string     `json:"mergeCommitSha"`
-	SquashCommitSha string     `json:"squashCommitSha"`
-	DiffHeadSha     string     `json:"diffHeadSha"`
-	Author          *gqlUser   `json:"author"`
-	Labels          struct {
+	ID             string     `json:"id"`
+	IID            string     `json:"iid"`
+	Title          string     `json:"title"`
+	State          string     `json:"state"`
+	Draft          bool       `json:"draft"`
+	CreatedAt      *time.Time `json:"createdAt"`
+	UpdatedAt      *time.Time `json:"updatedAt"`
+	MergedAt       *time.Time `json:"mergedAt"`
+	ClosedAt       *time.Time `json:"closedAt"`
+	TargetBranch   string     `json:"targetBranch"`
+	WebURL         string     `json:"webUrl"`
+	MergeCommitSha string     `json:"mergeCommitSha"`
+	DiffHeadSha    string     `json:"diffHeadSha"`
+	Author         *gqlUser   `json:"author"`
+	Labels         struct {
 		Nodes []struct {
 			Title string `json:"title"`
 		} `json:"nodes"`
@@ -133,12 +146,13 @@ type gqlMergeRequest struct {
 		Deletions int `json:"deletions"`
 		FileCount int `json:"fileCount"`
 	} `json:"diffStatsSummary"`
-	Commits gqlCommits `json:"commits"`
-	Notes   gqlNotes   `json:"notes"`
+	DiffStats *[]gqlDiffStat `json:"diffStats"`
+	Commits   gqlCommits     `json:"commits"`
+	Notes     gqlNotes       `json:"notes"`
 }
 
 // model turns a GraphQL MR into the shared model (notes and commits of the
-// first page only; the caller pages on).
+// first page only, and no squash commit: the caller adds them).
 func (g gqlMergeRequest) model() (mergeRequest, error) {
 	iid, err := strconv.ParseInt(g.IID, 10, 64)
 	if err != nil {
@@ -148,7 +162,7 @@ func (g gqlMergeRequest) model() (mergeRequest, error) {
 		ID: numericID(g.ID), IID: iid, Title: g.Title, State: g.State, Draft: g.Draft,
 		CreatedAt: tm(g.CreatedAt), UpdatedAt: tm(g.UpdatedAt), MergedAt: tm(g.MergedAt), ClosedAt: tm(g.ClosedAt),
 		TargetBranch: g.TargetBranch, WebURL: g.WebURL,
-		MergeSHA: g.MergeCommitSha, SquashSHA: g.SquashCommitSha, HeadSHA: g.DiffHeadSha,
+		MergeSHA: g.MergeCommitSha, HeadSHA: g.DiffHeadSha,
 	}
 	if m.ClosedAt.IsZero() && m.State == "closed" {
 		m.ClosedAt = m.UpdatedAt // a GitLab without closedAt
@@ -162,6 +176,7 @@ func (g gqlMergeRequest) model() (mergeRequest, error) {
 	if s := g.DiffStatsSummary; s != nil {
 		m.Size = &diffStats{Additions: s.Additions, Deletions: s.Deletions, Files: s.FileCount}
 	}
+	m.Files, m.FilesKnown = changeFiles(g.DiffStats)
 	m.addCommits(g.Commits)
 	m.addNotes(g.Notes)
 	return m, nil
@@ -190,6 +205,7 @@ func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st s
 	watermark := from
 	var after any // nil: the first page
 	pageSize := p.opts.GraphQLPageSize
+	squash := p.newSquashCommits(ctx, proj, from)
 	for {
 		var data struct {
 			Project *struct {
@@ -203,17 +219,13 @@ func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st s
 			"first": pageSize, "after": after}
 		withClosedAt := !p.noClosedAt.Load()
 		err := p.graphql(ctx, proj, collectors.ResourceChanges, "list merge requests", mergeRequestsQueryFor(withClosedAt), vars, &data)
-		if withClosedAt && isGraphQLUnavailable(err) && strings.Contains(err.Error(), "'"+closedAtField+"'") {
+		if withClosedAt && refusedField(err, "MergeRequest."+closedAtField) {
 			p.noClosedAt.Store(true)
 			continue // the same page again, without the field this GitLab lacks
 		}
-		if isGraphQLUnavailable(err) && tooBig(err) && pageSize > minGraphQLPageSize {
-			// Over this GitLab's complexity limit or its query timeout:
-			// the same page again, half as big.
-			pageSize = max(minGraphQLPageSize, pageSize/2)
-			p.opts.Logger.Warn("GitLab GraphQL query too big; asking for fewer merge requests at a time",
-				"repo", proj.repo.Name, "page_size", pageSize, "err", err)
-			continue
+		if n := p.smallerPage(err, pageSize, "merge requests", proj.repo.Name); n > 0 {
+			pageSize = n
+			continue // the same page again, smaller
 		}
 		if err != nil {
 			return err
@@ -235,6 +247,11 @@ func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st s
 			}
 			if n.Commits.PageInfo.HasNextPage {
 				if err := p.moreCommits(ctx, proj, &m, n.Commits.PageInfo.EndCursor); err != nil {
+					return err
+				}
+			}
+			if m.State == "merged" {
+				if m.SquashSHA, err = squash.lookup(ctx, m.IID); err != nil {
 					return err
 				}
 			}

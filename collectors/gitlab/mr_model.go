@@ -27,6 +27,8 @@ type mergeRequest struct {
 	TargetBranch, WebURL         string
 	MergeSHA, SquashSHA, HeadSHA string
 	Size                         *diffStats // nil when unknown
+	Files                        []store.ChangeFile
+	FilesKnown                   bool // Files are every changed file
 	FirstCommitAt                time.Time
 	Notes                        []note
 }

@@ -19,19 +19,8 @@ import (
 // commits or sizes, so each MR costs three more requests (commits, notes,
 // diffs; more when they run past a page).
 func (p *Provider) mergeRequestsREST(ctx context.Context, proj *project, st store.SyncState) error {
-	const op = "list merge requests (GET /projects/:id/merge_requests)"
-	fetch := func(after time.Time, page gl.RequestOptionFunc) ([]*gl.BasicMergeRequest, *gl.Response, error) {
-		items, resp, err := p.client.MergeRequests.ListProjectMergeRequests(proj.id, &gl.ListProjectMergeRequestsOptions{
-			ListOptions: gl.ListOptions{PerPage: int64(p.opts.PageSize)},
-			State:       ptr("all"), OrderBy: ptr("updated_at"), Sort: ptr("asc"), UpdatedAfter: &after,
-		}, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceChanges)}, page)...)
-		if err != nil {
-			return nil, resp, p.apiError(proj.repo.Name, op, resp, err)
-		}
-		return items, resp, nil
-	}
-	updated := func(m *gl.BasicMergeRequest) time.Time { return tm(m.UpdatedAt) }
-	return walkUpdated(ctx, since(st, proj.sink), fetch, updated, func(m *gl.BasicMergeRequest) int64 { return m.ID }, func(items []*gl.BasicMergeRequest, wm time.Time, last bool) error {
+	fetch := p.mergeRequestPages(ctx, proj, "all", "list merge requests (GET /projects/:id/merge_requests)")
+	return walkUpdated(ctx, since(st, proj.sink), fetch, mrUpdated, mrID, func(items []*gl.BasicMergeRequest, wm time.Time, last bool) error {
 		mrs := make([]mergeRequest, 0, len(items))
 		for _, it := range items {
 			if same, err := storedAsIs(ctx, proj, it); err != nil || same {
@@ -49,6 +38,26 @@ func (p *Provider) mergeRequestsREST(ctx context.Context, proj *project, st stor
 		return proj.commitMergeRequests(ctx, &st, mrs, wm, last)
 	})
 }
+
+// mergeRequestPages reads pages of the project's merge requests in a state
+// (all, merged, ...) updated since a time, oldest update first; op names
+// the list in errors.
+func (p *Provider) mergeRequestPages(ctx context.Context, proj *project, state, op string) fetchPage[*gl.BasicMergeRequest] {
+	return func(after time.Time, page gl.RequestOptionFunc) ([]*gl.BasicMergeRequest, *gl.Response, error) {
+		items, resp, err := p.client.MergeRequests.ListProjectMergeRequests(proj.id, &gl.ListProjectMergeRequestsOptions{
+			ListOptions: gl.ListOptions{PerPage: int64(p.opts.PageSize)},
+			State:       ptr(state), OrderBy: ptr("updated_at"), Sort: ptr("asc"), UpdatedAfter: &after,
+		}, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceChanges)}, page)...)
+		if err != nil {
+			return nil, resp, p.apiError(proj.repo.Name, op, resp, err)
+		}
+		return items, resp, nil
+	}
+}
+
+func mrUpdated(m *gl.BasicMergeRequest) time.Time { return tm(m.UpdatedAt) }
+
+func mrID(m *gl.BasicMergeRequest) int64 { return m.ID }
 
 // storedAsIs reports whether the store holds the MR as last updated at
 // the time the list gives, so reading its details again would change
@@ -90,7 +99,7 @@ func restBot(username string) bool {
 }
 
 // restDetails reads an MR's commits (first commit), notes (reviews, ready
-// time) and diffs (size).
+// time) and diffs (size and files).
 func (p *Provider) restDetails(ctx context.Context, proj *project, m *mergeRequest) error {
 	reqOpts := []gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceChanges)}
 	commits, err := listAll(ctx, func(page gl.RequestOptionFunc) ([]*gl.Commit, *gl.Response, error) {
@@ -117,34 +126,64 @@ func (p *Provider) restDetails(ctx context.Context, proj *project, m *mergeReque
 			CreatedAt: tm(n.CreatedAt), Author: n.Author.Username, AuthorBot: restBot(n.Author.Username)})
 	}
 
-	diffs, err := listAll(ctx, func(page gl.RequestOptionFunc) ([]*gl.MergeRequestDiff, *gl.Response, error) {
-		return p.client.MergeRequests.ListMergeRequestDiffs(proj.id, m.IID,
-			&gl.ListMergeRequestDiffsOptions{ListOptions: gl.ListOptions{PerPage: 100}}, withPage(reqOpts, page)...)
-	})
+	diffs, err := p.mergeRequestDiffs(ctx, proj, collectors.ResourceChanges, m.IID)
 	if err != nil {
-		return p.apiError(proj.repo.Name, fmt.Sprintf("list diffs of merge request !%d (GET /projects/:id/merge_requests/%d/diffs)", m.IID, m.IID), nil, err)
+		return err
 	}
 	m.Size = diffSize(diffs)
+	m.Files, m.FilesKnown = diffFiles(diffs), true
 	return nil
 }
 
-// diffSize counts added and removed lines of an MR's diffs; unknown (nil)
-// when GitLab left a diff out as too large.
-func diffSize(diffs []*gl.MergeRequestDiff) *diffStats {
-	s := &diffStats{Files: len(diffs)}
-	for _, d := range diffs {
-		if d.TooLarge || (d.Collapsed && d.Diff == "") {
-			return nil
+// diffFiles are the files of an MR's diffs with their added and removed
+// lines, and a rename's old path (old_path). A diff GitLab left out as
+// too large counts no lines: its path is still a path the MR touched.
+func diffFiles(diffs []*gl.MergeRequestDiff) []store.ChangeFile {
+	out := make([]store.ChangeFile, len(diffs))
+	for i, d := range diffs {
+		f := store.ChangeFile{Path: d.NewPath}
+		if d.RenamedFile && d.OldPath != d.NewPath {
+			f.PreviousPath = d.OldPath
 		}
 		for line := range strings.SplitSeq(d.Diff, "\n") {
 			// GitLab's per-file diff has no ---/+++ headers: it starts at @@.
 			switch {
 			case strings.HasPrefix(line, "+"):
-				s.Additions++
+				f.Additions++
 			case strings.HasPrefix(line, "-"):
-				s.Deletions++
+				f.Deletions++
 			}
 		}
+		out[i] = f
+	}
+	return out
+}
+
+// mergeRequestDiffs lists an MR's diffs, 100 a page.
+func (p *Provider) mergeRequestDiffs(ctx context.Context, proj *project, resource string, iid int64) ([]*gl.MergeRequestDiff, error) {
+	reqOpts := []gl.RequestOptionFunc{proj.reqCtx(ctx, resource)}
+	diffs, err := listAll(ctx, func(page gl.RequestOptionFunc) ([]*gl.MergeRequestDiff, *gl.Response, error) {
+		return p.client.MergeRequests.ListMergeRequestDiffs(proj.id, iid,
+			&gl.ListMergeRequestDiffsOptions{ListOptions: gl.ListOptions{PerPage: 100}}, withPage(reqOpts, page)...)
+	})
+	if err != nil {
+		return nil, p.apiError(proj.repo.Name, fmt.Sprintf("list diffs of merge request !%d (GET /projects/:id/merge_requests/%d/diffs)", iid, iid), nil, err)
+	}
+	return diffs, nil
+}
+
+// diffSize counts added and removed lines of an MR's diffs; unknown (nil)
+// when GitLab left a diff out as too large.
+func diffSize(diffs []*gl.MergeRequestDiff) *diffStats {
+	for _, d := range diffs {
+		if d.TooLarge || (d.Collapsed && d.Diff == "") {
+			return nil
+		}
+	}
+	s := &diffStats{Files: len(diffs)}
+	for _, f := range diffFiles(diffs) {
+		s.Additions += f.Additions
+		s.Deletions += f.Deletions
 	}
 	return s
 }

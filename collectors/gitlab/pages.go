@@ -30,43 +30,70 @@ type fetchPage[T any] func(updatedAfter time.Time, page gl.RequestOptionFunc) ([
 // twice.
 func walkUpdated[T any](ctx context.Context, from time.Time, fetch fetchPage[T], updatedAt func(T) time.Time, id func(T) int64,
 	handle func(items []T, watermark time.Time, last bool) error) error {
-	after := from.UTC().Truncate(time.Second)
-	wm := after
-	var next gl.RequestOptionFunc
-	seen := map[int64]time.Time{}
+	w := newUpdatedPager(from, fetch, updatedAt, id)
 	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		items, resp, err := fetch(after, next)
+		items, err := w.next(ctx)
 		if err != nil {
 			return err
 		}
-		fresh := make([]T, 0, len(items))
-		for _, it := range items {
-			u := updatedAt(it).UTC()
-			if u.After(wm) {
-				wm = u
-			}
-			if prev, ok := seen[id(it)]; ok && prev.Equal(u) {
-				continue
-			}
-			seen[id(it)] = u
-			fresh = append(fresh, it)
-		}
-		more := hasNext(resp) && len(items) > 0
-		if err := handle(fresh, wm, !more); err != nil {
+		if err := handle(items, w.watermark, w.done); err != nil {
 			return err
 		}
-		if !more {
+		if w.done {
 			return nil
 		}
-		if w := wm.Truncate(time.Second); w.After(after) {
-			after, next = w, nil
-		} else {
-			next, _ = gl.WithNext(resp)
-		}
 	}
+}
+
+// updatedPager is walkUpdated one page at a time, for a caller that reads
+// pages only as far as it needs them.
+type updatedPager[T any] struct {
+	fetch     fetchPage[T]
+	updatedAt func(T) time.Time
+	id        func(T) int64
+	after     time.Time
+	page      gl.RequestOptionFunc // the next page by offset, when time cannot step past a page
+	seen      map[int64]time.Time
+	// watermark is the newest updated_at seen so far; done is set once the
+	// last page was read.
+	watermark time.Time
+	done      bool
+}
+
+func newUpdatedPager[T any](from time.Time, fetch fetchPage[T], updatedAt func(T) time.Time, id func(T) int64) *updatedPager[T] {
+	after := from.UTC().Truncate(time.Second)
+	return &updatedPager[T]{fetch: fetch, updatedAt: updatedAt, id: id, after: after, watermark: after, seen: map[int64]time.Time{}}
+}
+
+// next reads the next page and returns the items not handed over before.
+func (w *updatedPager[T]) next(ctx context.Context) ([]T, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	items, resp, err := w.fetch(w.after, w.page)
+	if err != nil {
+		return nil, err
+	}
+	fresh := make([]T, 0, len(items))
+	for _, it := range items {
+		u := w.updatedAt(it).UTC()
+		if u.After(w.watermark) {
+			w.watermark = u
+		}
+		if prev, ok := w.seen[w.id(it)]; ok && prev.Equal(u) {
+			continue
+		}
+		w.seen[w.id(it)] = u
+		fresh = append(fresh, it)
+	}
+	if !hasNext(resp) || len(items) == 0 {
+		w.done = true
+	} else if wm := w.watermark.Truncate(time.Second); wm.After(w.after) {
+		w.after, w.page = wm, nil
+	} else {
+		w.page, _ = gl.WithNext(resp)
+	}
+	return fresh, nil
 }
 
 // hasNext reports whether a list response has another page, by either of

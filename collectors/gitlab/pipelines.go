@@ -13,28 +13,50 @@ import (
 )
 
 // syncPipelines brings the project's pipelines up to date as CI runs and,
-// with deployments.source workflow, the deploying ones as deployments.
-//
-// The list (updated_after, ascending updated_at) carries no start, end or
-// duration, so each finished pipeline is read once (GET
-// /projects/:id/pipelines/:pid) and never again: a run already stored as
-// finished with the same outcome keeps the times it has.
+// with deployments.source workflow, the deploying ones as deployments: by
+// GraphQL (a page of 100 with their times and deploy jobs a request), or by
+// REST when GraphQL cannot answer.
 func (p *Provider) syncPipelines(ctx context.Context, proj *project) error {
-	const op = "list pipelines (GET /projects/:id/pipelines)"
-	runState, err := proj.sink.State(ctx, collectors.ResourceCIRuns)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
+	if !p.pipelinesGraphQLOff.Load() {
+		err := p.pipelinesGraphQL(ctx, proj)
+		if err == nil || !isGraphQLUnavailable(err) {
+			return err
+		}
+		p.fallBackToREST(&p.pipelinesGraphQLOff, "pipelines", proj.repo.Name, err)
 	}
-	workflow := proj.repo.Source == string(sourceWorkflow)
-	var depState store.SyncState
-	from := since(runState, proj.sink)
+	return p.pipelinesREST(ctx, proj)
+}
+
+// pipelineStates are the sync states a walk of the pipelines moves (the CI
+// runs', and with source workflow the deployments'), whether that source is
+// workflow, and where the walk starts: the earlier of the watermarks.
+func (proj *project) pipelineStates(ctx context.Context) (runState, depState store.SyncState, workflow bool, from time.Time, err error) {
+	if runState, err = proj.sink.State(ctx, collectors.ResourceCIRuns); err != nil {
+		return runState, depState, false, from, fmt.Errorf("sync %s: %w", proj.repo.Name, err)
+	}
+	workflow = proj.repo.Source == string(sourceWorkflow)
+	from = since(runState, proj.sink)
 	if workflow {
 		if depState, err = proj.sink.State(ctx, collectors.ResourceDeployments); err != nil {
-			return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
+			return runState, depState, workflow, from, fmt.Errorf("sync %s: %w", proj.repo.Name, err)
 		}
 		if d := since(depState, proj.sink); d.Before(from) {
 			from = d
 		}
+	}
+	return runState, depState, workflow, from, nil
+}
+
+// pipelinesREST syncs pipelines by REST. The list (updated_after,
+// ascending updated_at) carries no start, end or duration, so each finished
+// pipeline is read once (GET /projects/:id/pipelines/:pid) and never again:
+// a run already stored as finished with the same outcome keeps the times it
+// has.
+func (p *Provider) pipelinesREST(ctx context.Context, proj *project) error {
+	const op = "list pipelines (GET /projects/:id/pipelines)"
+	runState, depState, workflow, from, err := proj.pipelineStates(ctx)
+	if err != nil {
+		return err
 	}
 	known := &knownRuns{sink: proj.sink, workflow: workflow, depWatermark: depState.Watermark}
 
@@ -63,31 +85,7 @@ func (p *Provider) syncPipelines(ctx context.Context, proj *project) error {
 				deps = append(deps, *dep)
 			}
 		}
-		// Deployments first: a crash between the two commits leaves the
-		// runs' watermark behind, and the page is read again.
-		if workflow {
-			depState.Watermark = later(depState.Watermark, wm)
-			err := proj.sink.Commit(ctx, collectors.ResourceDeployments, depState, last, func(b *collectors.Batch) error {
-				for _, d := range deps {
-					if _, err := b.Deployment(ctx, d); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-		}
-		runState.Watermark = later(runState.Watermark, wm)
-		return proj.sink.Commit(ctx, collectors.ResourceCIRuns, runState, last, func(b *collectors.Batch) error {
-			for _, r := range runs {
-				if _, err := b.CIRun(ctx, r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		return proj.commitPipelines(ctx, &runState, &depState, workflow, runs, deps, wm, last)
 	})
 	if err != nil && featureOff(nil, err) {
 		// CI/CD is turned off in this project.

@@ -3,8 +3,11 @@
 //
 // REST goes through gitlab.com/gitlab-org/api/client-go (the maintained
 // continuation of github.com/xanzy/go-gitlab); merge requests, with their
-// notes, commits and diff stats, come from the GraphQL API, 50 per request,
-// falling back to REST on a GitLab whose GraphQL cannot answer. Every
+// notes, commits and diff stats, come from the GraphQL API, 50 per request
+// (their squash commits, which GitLab's GraphQL lacks, from the REST list
+// of merged MRs, 100 per request), and pipelines with their times (and the
+// deploy jobs) 100 per request, each falling back to REST on a GitLab whose
+// GraphQL cannot answer. Every
 // resource is incremental (updated_after, ascending updated_at, the
 // watermark committed with the rows it covers), so a sync killed at any
 // moment and run again ends with the rows of one clean sync.
@@ -58,7 +61,8 @@ type Options struct {
 	// GraphQLPageSize is how many merge requests one GraphQL request asks
 	// for (at most 100).
 	GraphQLPageSize int
-	// DisableGraphQL makes merge requests come from REST only.
+	// DisableGraphQL makes merge requests and pipelines come from REST
+	// only.
 	DisableGraphQL bool
 
 	// MaxRetries bounds the retries of one request (5xx, 429, network
@@ -128,6 +132,8 @@ type Provider struct {
 	// graphqlOff is set once GraphQL failed for a reason that will not go
 	// away (an old GitLab, a schema without a field); MRs then come from REST.
 	graphqlOff atomic.Bool
+	// pipelinesGraphQLOff is the same for pipelines.
+	pipelinesGraphQLOff atomic.Bool
 	// noClosedAt is set once GitLab said MergeRequest has no closedAt
 	// (before 17.4).
 	noClosedAt atomic.Bool
@@ -141,21 +147,28 @@ var (
 // New returns a GitLab collector.
 func New(opts Options) (*Provider, error) {
 	opts = opts.withDefaults()
-	if u, err := url.Parse(opts.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	base, err := url.Parse(opts.BaseURL)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("gitlab: base_url %q is not an http(s) URL like https://gitlab.example.com/api/v4", opts.BaseURL)
 	}
+	host := collectors.NewAPIHost("gitlab.base_url", base)
+	collectors.WarnPlainHTTP(opts.Logger, "gitlab.base_url", base)
 	p := &Provider{opts: opts}
 	p.budget = newBudget(opts.Now, opts.Sleep, opts.MaxRateLimitWait, opts.Logger)
 	p.graphqlOff.Store(opts.DisableGraphQL)
+	p.pipelinesGraphQLOff.Store(opts.DisableGraphQL)
 
 	hc := opts.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: 2 * time.Minute}
 	}
 	// A copy, so the caller's client keeps its transport; ours counts every
-	// attempt (retries included) and reads the rate-limit headers.
+	// attempt (retries included) and reads the rate-limit headers. Go
+	// copies PRIVATE-TOKEN on any redirect: one off the API host is
+	// refused instead.
 	counted := *hc
-	counted.Transport = &countingTransport{next: transportOf(hc), budget: p.budget}
+	counted.Transport = &countingTransport{next: transportOf(hc), host: host, budget: p.budget}
+	counted.CheckRedirect = host.CheckRedirect
 
 	client, err := gl.NewClient(opts.Token,
 		gl.WithBaseURL(opts.BaseURL),
@@ -213,7 +226,7 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	if err != nil {
 		return err
 	}
-	steps := []func(context.Context, *project) error{p.syncMergeRequests}
+	steps := []func(context.Context, *project) error{p.syncMergeRequests, p.syncChangeFiles}
 	switch repo.Source {
 	case "", string(sourceDeployments):
 		steps = append(steps, p.syncDeployments)

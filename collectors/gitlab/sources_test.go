@@ -2,6 +2,7 @@ package gitlab_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -90,7 +91,13 @@ func TestSourceReleases(t *testing.T) {
 }
 
 func TestSourceWorkflowTakesTheDeployJobOfDefaultBranchPipelines(t *testing.T) {
+	t.Run("graphql", func(t *testing.T) { testSourceWorkflow(t, false) })
+	t.Run("rest", func(t *testing.T) { testSourceWorkflow(t, true) })
+}
+
+func testSourceWorkflow(t *testing.T, rest bool) {
 	h := newHarness(t)
+	h.srv.NoGraphQL = rest
 	p := billing()
 	job := func(status string, start time.Time) []*gt.Job {
 		return []*gt.Job{
@@ -98,8 +105,14 @@ func TestSourceWorkflowTakesTheDeployJobOfDefaultBranchPipelines(t *testing.T) {
 			{Name: "deploy-prod", Stage: "deploy", Status: status, CreatedAt: start, StartedAt: start.Add(4 * time.Minute), FinishedAt: start.Add(9 * time.Minute)},
 		}
 	}
+	// M1's pipeline has 120 more jobs before its deploy job: its jobs take
+	// two pages.
+	var many []*gt.Job
+	for i := range 120 {
+		many = append(many, &gt.Job{Name: fmt.Sprint("lint ", i), Stage: "test", Status: "success", CreatedAt: at(3 * hour), FinishedAt: at(3*hour + time.Minute)})
+	}
 	p.Pipelines = []*gt.Pipeline{
-		{Status: "success", SHA: shaM1, CreatedAt: at(3 * hour), StartedAt: at(3 * hour), FinishedAt: at(3*hour + 10*time.Minute), Jobs: job("success", at(3*hour))},
+		{Status: "success", SHA: shaM1, CreatedAt: at(3 * hour), StartedAt: at(3 * hour), FinishedAt: at(3*hour + 10*time.Minute), Jobs: append(many, job("success", at(3*hour))...)},
 		{Status: "failed", SHA: shaS2, CreatedAt: at(day + 6*hour), StartedAt: at(day + 6*hour), FinishedAt: at(day + 6*hour + 10*time.Minute), Jobs: job("failed", at(day+6*hour))},
 		{Status: "success", SHA: shaS3, CreatedAt: at(2*day + 2*hour), StartedAt: at(2*day + 2*hour), FinishedAt: at(2*day + 2*hour + 4*time.Minute),
 			Jobs: job("success", at(2*day+2*hour))[:1]}, // no deploy job
@@ -124,13 +137,25 @@ func TestSourceWorkflowTakesTheDeployJobOfDefaultBranchPipelines(t *testing.T) {
 	if len(got) != 2 || got[shaM1] != "success" || got[shaS2] != "failure" {
 		t.Errorf("workflow deployments by sha: %v, want M1 success and S2 failure", got)
 	}
-	if n := h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id/jobs"); n != 3 {
-		t.Errorf("%d job lists read, want 3 (the finished default-branch pipelines)", n)
+	if rest {
+		if n := h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id/jobs"); n != 4 {
+			t.Errorf("%d job lists read, want 4 (the finished default-branch pipelines, M1's in two pages)", n)
+		}
+	} else {
+		// One page of pipelines with their first 100 jobs; one more page of
+		// M1's jobs.
+		if n := h.srv.Requests("POST /api/graphql TachPipelines") + h.srv.Requests("POST /api/graphql TachPipelineJobs"); n != 2 {
+			t.Errorf("%d GraphQL requests for pipelines, want 2 (%v)", n, h.srv.Counts())
+		}
+		if n := h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id/jobs") + h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id"); n != 0 {
+			t.Errorf("read %d pipelines or job lists by REST, want 0", n)
+		}
 	}
 
 	h.srv.ResetCounts()
 	sum := h.mustSync(r)
-	if n := h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id/jobs") + h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id"); n != 0 {
+	if n := h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id/jobs") + h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id") +
+		h.srv.Requests("POST /api/graphql TachPipelineJobs"); n != 0 {
 		t.Errorf("re-sync read %d pipelines or job lists again, want 0", n)
 	}
 	if n := resourceRequests(sum, p.Path, collectors.ResourceCIRuns); n > 2 {

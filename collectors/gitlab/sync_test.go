@@ -84,7 +84,7 @@ func TestSyncBillingRows(t *testing.T) {
 		t.Errorf("!6 (fast-forward) = %+v", c6)
 	}
 
-	deps, err := st.DeploymentsForWindow(context.Background(), []int64{r.ID}, at(-day), at(30*day))
+	deps, err := st.DeploymentsForWindow(context.Background(), []int64{r.ID}, at(-day).Unix(), at(30*day).Unix())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestSyncBillingRows(t *testing.T) {
 		t.Errorf("deployments by status %v, by environment %v", byStatus, envs)
 	}
 
-	runs, err := st.CIRunsForWindow(context.Background(), []int64{r.ID}, at(-day), at(30*day))
+	runs, err := st.CIRunsForWindow(context.Background(), []int64{r.ID}, at(-day).Unix(), at(30*day).Unix())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestSyncBillingRows(t *testing.T) {
 		t.Errorf("finished runs: %v (%d)", concl, len(runs))
 	}
 
-	incs, err := st.IncidentsForWindow(context.Background(), []int64{r.ID}, at(-day), at(30*day))
+	incs, err := st.IncidentsForWindow(context.Background(), []int64{r.ID}, at(-day).Unix(), at(30*day).Unix())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,14 +13,19 @@ import (
 )
 
 // countingTransport sits under client-go's retrying client, so it sees
-// every attempt: it counts each one against the repo and resource in the
-// request's context, and feeds the rate-limit headers to the budget.
+// every attempt: it refuses one off the API host (it would carry the
+// token), counts each against the repo and resource in the request's
+// context, and feeds the rate-limit headers to the budget.
 type countingTransport struct {
 	next   http.RoundTripper
+	host   collectors.APIHost
 	budget *budget
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if err := t.host.Check(req); err != nil {
+		return nil, err
+	}
 	resp, err := t.next.RoundTrip(req)
 	remaining, reset := -1, time.Time{}
 	if resp != nil {

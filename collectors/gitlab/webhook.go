@@ -96,8 +96,9 @@ type hook struct {
 	webURL        string
 	updated       time.Time // when the item last changed
 
-	mr     mergeRequest
-	mrKeep store.ChangeKeep
+	mr           mergeRequest
+	mrKeep       store.ChangeKeep
+	mrFilesStale bool // the event may change the MR's files
 
 	dep *gl.Deployment
 
@@ -197,6 +198,11 @@ func (h *hook) readMergeRequest(e *gl.MergeEvent, at func(field, s string) time.
 		m.Notes = append(m.Notes, note{Body: "marked this merge request as **ready**", System: true, CreatedAt: updated})
 	}
 	h.mr, h.mrKeep = m, keep
+	// No event carries the files either: after a push (an update with
+	// the old head, oldrev), a new target branch or a reopening, the
+	// stored ones are out of date.
+	h.mrFilesStale = oa.Action == "open" || oa.Action == "reopen" ||
+		oa.Action == "update" && (oa.OldRev != "" || e.Changes.TargetBranch.Current != "")
 }
 
 // commitSHA takes the full sha from a deployment hook's commit_url (the
@@ -359,6 +365,11 @@ func (h *hook) write(ctx context.Context, tx *store.Tx, repoID int64, repo colle
 			return 0, "", err
 		}
 		count(res)
+		if h.mrFilesStale {
+			if _, err := tx.MarkChangeFilesStale(ctx, repoID, c.Number); err != nil {
+				return rows, "", err
+			}
+		}
 		if repo.Source == string(sourceMerges) {
 			// The merge deployment is made from the stored change: its merge
 			// time and shas are the sync's where known.

@@ -149,7 +149,7 @@ func TestWebhookFixtures(t *testing.T) {
 		if a.Rows != 2 {
 			t.Fatalf("applied = %+v; want the run and, on the default branch with its test-build job, a deployment", a)
 		}
-		runs, _ := st.CIRunsForWindow(bg, []int64{a.RepoID}, time.Unix(0, 0), time.Now())
+		runs, _ := st.CIRunsForWindow(bg, []int64{a.RepoID}, 0, time.Now().Unix())
 		if len(runs) != 1 || runs[0].Conclusion != "success" || runs[0].Event != "merge_request_event" ||
 			!runs[0].FinishedAt.Equal(time.Date(2016, 8, 12, 15, 26, 29, 0, time.UTC)) || !runs[0].StartedAt.Equal(time.Date(2016, 8, 12, 15, 24, 56, 0, time.UTC)) {
 			t.Errorf("runs = %+v", runs)

@@ -15,7 +15,7 @@ import (
 
 // The page cache: what a page's reports are computed from does not change
 // between two syncs, and twenty people opening the overview of a thousand
-// repos should not compute it twenty times. The engine keeps, per scope and
+// repos should not compute it twenty times. Reports keeps, per scope and
 // window, the reports a view shows (and the lead times its measure page
 // lists), computed once from the rollups, for as long as the store's
 // generation (store.Generation: it moves when a rollup is built or turns
@@ -45,7 +45,8 @@ type pageCache struct {
 }
 
 // cachedMeta is what every view reads of the store beside its rows: the
-// repos and teams, and the scopes resolved against them.
+// repos and teams (the config's resolved against these repos, when the
+// reports have a TeamsOf), and the scopes resolved against them.
 type cachedMeta struct {
 	repos    []store.Repo
 	byID     map[int64]store.Repo
@@ -93,12 +94,12 @@ func (vr *viewReports) slowestComplete() bool { return len(vr.slowest) == len(vr
 
 // generation reads the store's generation and drops the cache when it
 // moved. ok is false when the store cannot say.
-func (e *Engine) generation(ctx context.Context) (int64, bool) {
-	g, err := e.st.Generation(ctx)
+func (rp *Reports) generation(ctx context.Context) (int64, bool) {
+	g, err := rp.st.Generation(ctx)
 	if err != nil {
 		return 0, false
 	}
-	c := &e.cache
+	c := &rp.cache
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != g || c.entries == nil {
@@ -110,22 +111,22 @@ func (e *Engine) generation(ctx context.Context) (int64, bool) {
 // meta returns the repos and teams, from the cache while the generation
 // stands, and the generation it read (ok as generation's), for the
 // caller's own use of the cache.
-func (e *Engine) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _ error) {
-	g, ok = e.generation(ctx)
+func (rp *Reports) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _ error) {
+	g, ok = rp.generation(ctx)
 	if ok {
-		e.cache.mu.Lock()
-		m := e.cache.meta
-		e.cache.mu.Unlock()
+		rp.cache.mu.Lock()
+		m := rp.cache.meta
+		rp.cache.mu.Unlock()
 		if m != nil {
 			return m, g, ok, nil
 		}
 	}
 	m := &cachedMeta{}
 	var err error
-	if m.repos, err = e.st.Repos(ctx); err != nil {
+	if m.repos, err = rp.st.Repos(ctx); err != nil {
 		return nil, g, ok, err
 	}
-	if m.teams, err = e.TeamList(ctx); err != nil {
+	if m.teams, err = rp.readTeams(ctx, m.repos); err != nil {
 		return nil, g, ok, err
 	}
 	m.byID = make(map[int64]store.Repo, len(m.repos))
@@ -133,15 +134,19 @@ func (e *Engine) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _ e
 		m.byID[r.ID] = r
 	}
 	if ok {
-		e.cache.mu.Lock()
-		if e.cache.gen == g {
-			e.cache.meta = m
+		rp.cache.mu.Lock()
+		if rp.cache.gen == g {
+			rp.cache.meta = m
 		}
-		e.cache.mu.Unlock()
+		rp.cache.mu.Unlock()
 	}
 	return m, g, ok, nil
 }
 
+// cacheKey names a view's reports: its repos, its window as the facts read
+// it (metrics.Window.Seconds; the windows views are asked for, parsed by
+// metrics/query, have whole seconds at both ends) and whether the previous
+// period's report is in.
 func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 	ids := slices.Clone(r.IDs)
 	slices.Sort(ids)
@@ -150,16 +155,17 @@ func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 		b.WriteString(strconv.FormatInt(id, 36))
 		b.WriteByte(',')
 	}
-	fmt.Fprintf(&b, "|%d|%d|%t", w.From.UnixNano(), w.To.UnixNano(), previous)
+	lo, hi := w.Seconds()
+	fmt.Fprintf(&b, "|%d|%d|%t", lo, hi, previous)
 	return b.String()
 }
 
 // viewReports returns the reports of a view: from the cache of generation
 // g (ok as generation's), or computed from facts (and cached when every
 // repo of the scope has a fresh rollup).
-func (e *Engine) viewReports(ctx context.Context, g int64, ok bool, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
+func (rp *Reports) viewReports(ctx context.Context, g int64, ok bool, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
 	key := cacheKey(r, w, previous)
-	c := &e.cache
+	c := &rp.cache
 	if ok {
 		c.mu.Lock()
 		if c.gen == g {
@@ -182,14 +188,14 @@ func (e *Engine) viewReports(ctx context.Context, g int64, ok bool, r Resolved, 
 					delete(c.entries, key)
 				}
 				c.mu.Unlock()
-				return e.computeViewReports(ctx, r, w, prev, previous)
+				return rp.computeViewReports(ctx, r, w, prev, previous)
 			}
 			en := &cacheEntry{ready: make(chan struct{})}
 			c.tick++
 			en.lastUsed = c.tick
 			c.entries[key] = en
 			c.mu.Unlock()
-			vr, cacheable, err := e.computeViewReportsFresh(ctx, r, w, prev, previous)
+			vr, cacheable, err := rp.computeViewReportsFresh(ctx, r, w, prev, previous)
 			en.reports, en.err = vr, err
 			close(en.ready)
 			c.mu.Lock()
@@ -207,7 +213,7 @@ func (e *Engine) viewReports(ctx context.Context, g int64, ok bool, r Resolved, 
 		}
 		c.mu.Unlock()
 	}
-	return e.computeViewReports(ctx, r, w, prev, previous)
+	return rp.computeViewReports(ctx, r, w, prev, previous)
 }
 
 // evict drops the least recently used entries beyond the budget. c.mu is
@@ -234,18 +240,18 @@ func (c *pageCache) evict() {
 	}
 }
 
-func (e *Engine) computeViewReports(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
-	vr, _, err := e.computeViewReportsFresh(ctx, r, w, prev, previous)
+func (rp *Reports) computeViewReports(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
+	vr, _, err := rp.computeViewReportsFresh(ctx, r, w, prev, previous)
 	return vr, err
 }
 
 // computeViewReportsFresh computes a view's reports from facts; cacheable
 // says every repo's facts came from a fresh rollup.
-func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, bool, error) {
+func (rp *Reports) computeViewReportsFresh(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, bool, error) {
 	if !previous {
 		prev = metrics.Window{}
 	}
-	as, stale, err := e.aggregate(ctx, r, w, prev, func(as *metrics.Aggregates) { as.Window.KeepSlowest(slowestKept) })
+	as, stale, err := rp.aggregate(ctx, r, w, prev, func(as *metrics.Aggregates) { as.Window.KeepSlowest(slowestKept) })
 	if err != nil {
 		return nil, false, err
 	}
@@ -264,19 +270,19 @@ func (e *Engine) computeViewReportsFresh(ctx context.Context, r Resolved, w, pre
 	if !ok || !wok {
 		// A lead time that is not whole seconds (see Aggregate.Report):
 		// from the facts, in the rows' order.
-		f, err := e.facts(ctx, r, w)
+		f, err := rp.facts(ctx, r, w)
 		if err != nil {
 			return nil, false, err
 		}
-		vr.report = scoped(metrics.ComputeFacts(f, w, e.rules, now), r)
-		vr.weekly = metrics.WeeklyFacts(f, w, e.rules, now)
+		vr.report = scoped(metrics.ComputeFacts(f, w, rp.rules, now), r)
+		vr.weekly = metrics.WeeklyFacts(f, w, rp.rules, now)
 		if previous {
-			pf, err := e.facts(ctx, r, prev)
+			pf, err := rp.facts(ctx, r, prev)
 			if err != nil {
 				return nil, false, err
 			}
 			pf.CIRuns = nil
-			vr.previous = scoped(metrics.ComputeFacts(pf, prev, e.rules, now), r)
+			vr.previous = scoped(metrics.ComputeFacts(pf, prev, rp.rules, now), r)
 		}
 	}
 	vr.leadSeconds = as.Window.LeadSeconds()

@@ -8,37 +8,31 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 )
 
-// Suggested decisions: metrics.SuggestDecisions over every repo's history,
+// Suggested decisions: impact.SuggestDecisions over every repo's history,
 // minus what is recorded, dismissed or accepted.
 
 // ErrUnknownCandidate is wrapped when a candidate id is not among the
 // current suggestions.
 var ErrUnknownCandidate = errors.New("unknown candidate")
 
-// teamList is the configured teams, or the ones recorded in the database.
-func (e *Engine) teamList(ctx context.Context) ([]store.Team, error) {
-	if e.Teams != nil {
-		return e.Teams, nil
-	}
-	return e.st.Teams(ctx)
-}
-
 // Candidates returns the decisions the data suggests that are neither
 // recorded nor answered yet.
-func (e *Engine) Candidates(ctx context.Context, now time.Time) ([]metrics.Candidate, error) {
-	loc := e.rules.Location
-	repos, err := e.st.Repos(ctx)
+func (l *DecisionLog) Candidates(ctx context.Context, now time.Time) ([]impact.Candidate, error) {
+	loc := l.reports.rules.Location
+	repos, err := l.st.Repos(ctx)
 	if err != nil {
 		return nil, err
 	}
-	teams, err := e.teamList(ctx)
+	teams, err := l.reports.TeamList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	in := metrics.CandidateInput{Teams: map[string][]string{}, Rules: e.rules, Now: now}
+	in := impact.CandidateInput{Teams: map[string][]string{}, Rules: l.reports.rules, Now: now}
 	teamOf := map[string]string{}
 	for _, t := range teams {
 		in.Teams[t.Name] = t.Repos
@@ -50,14 +44,14 @@ func (e *Engine) Candidates(ctx context.Context, now time.Time) ([]metrics.Candi
 	}
 	all := Resolved{}
 	for _, r := range repos {
-		in.Repos = append(in.Repos, metrics.CandidateRepo{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, Team: teamOf[r.Name]})
+		in.Repos = append(in.Repos, impact.CandidateRepo{ID: r.ID, Name: r.Name, CreatedAt: r.CreatedAt, Team: teamOf[r.Name]})
 		all.IDs = append(all.IDs, r.ID)
 		all.Names = append(all.Names, r.Name)
 	}
-	if in.Dataset, err = e.Dataset(ctx, all, metrics.Window{From: time.Unix(0, 0), To: now}); err != nil {
+	if in.Dataset, err = l.reports.Dataset(ctx, all, metrics.Window{From: time.Unix(0, 0), To: now}); err != nil {
 		return nil, fmt.Errorf("candidates: %w", err)
 	}
-	decisions, err := e.st.Decisions(ctx)
+	decisions, err := l.st.Decisions(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -66,49 +60,51 @@ func (e *Engine) Candidates(ctx context.Context, now time.Time) ([]metrics.Candi
 		if err != nil {
 			continue
 		}
-		in.Recorded = append(in.Recorded, metrics.CandidateScope{Day: day, Team: d.ScopeTeam, Repos: d.ScopeRepos})
+		in.Recorded = append(in.Recorded, impact.CandidateScope{Day: day, Team: d.ScopeTeam, Repos: d.ScopeRepos})
 	}
-	marks, err := e.st.CandidateMarks(ctx)
+	marks, err := l.st.CandidateMarks(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, m := range marks {
 		day, _ := time.ParseInLocation(time.DateOnly, m.SuggestedOn, loc)
-		in.Answered = append(in.Answered, metrics.CandidateScope{Day: day, Source: m.Source, ID: m.ID, Team: m.ScopeTeam, Repos: m.ScopeRepos})
+		in.Answered = append(in.Answered, impact.CandidateScope{Day: day, Source: m.Source, ID: m.ID, Team: m.ScopeTeam, Repos: m.ScopeRepos})
 	}
-	return metrics.SuggestDecisions(in), nil
+	cands := impact.SuggestDecisions(in)
+	render.ExplainCandidates(cands)
+	return cands, nil
 }
 
 // Candidate finds one current suggestion by id.
-func (e *Engine) Candidate(ctx context.Context, id string, now time.Time) (metrics.Candidate, error) {
-	cands, err := e.Candidates(ctx, now)
+func (l *DecisionLog) Candidate(ctx context.Context, id string, now time.Time) (impact.Candidate, error) {
+	cands, err := l.Candidates(ctx, now)
 	if err != nil {
-		return metrics.Candidate{}, err
+		return impact.Candidate{}, err
 	}
 	for _, c := range cands {
 		if strings.EqualFold(c.ID, strings.TrimSpace(id)) {
 			return c, nil
 		}
 	}
-	return metrics.Candidate{}, fmt.Errorf("%w: %q is not among the current suggestions (list them with `tach decisions candidates`)", ErrUnknownCandidate, id)
+	return impact.Candidate{}, fmt.Errorf("%w: %q is not among the current suggestions (list them with `tach decisions candidates`)", ErrUnknownCandidate, id)
 }
 
 // CandidateInput is a suggestion as decision input: its date, title, kind
 // and scope, with its evidence as the note. The caller may change any field
 // before AcceptCandidate.
-func CandidateInput(c metrics.Candidate) DecisionInput {
+func CandidateInput(c impact.Candidate) DecisionInput {
 	note := "Suggested by tach (" + c.Source + "): " + strings.Join(c.Evidence, "; ") + "."
 	return DecisionInput{Date: c.Date, Title: c.Title, Kind: c.Kind, Team: c.Team, Repos: c.Repos, Note: note}
 }
 
 // AcceptCandidate records candidate c as the decision in, and remembers
 // the answer, in one transaction.
-func (e *Engine) AcceptCandidate(ctx context.Context, c metrics.Candidate, in DecisionInput) (store.Decision, error) {
-	d, err := e.CheckDecision(ctx, in)
+func (l *DecisionLog) AcceptCandidate(ctx context.Context, c impact.Candidate, in DecisionInput) (store.Decision, error) {
+	d, err := l.CheckDecision(ctx, in)
 	if err != nil {
 		return d, err
 	}
-	err = e.st.Write(ctx, func(tx *store.Tx) error {
+	err = l.st.Write(ctx, func(tx *store.Tx) error {
 		if d.ID, err = tx.InsertDecision(ctx, d); err != nil {
 			return err
 		}
@@ -117,17 +113,17 @@ func (e *Engine) AcceptCandidate(ctx context.Context, c metrics.Candidate, in De
 	if err != nil {
 		return d, err
 	}
-	return e.st.DecisionByID(ctx, d.ID)
+	return l.st.DecisionByID(ctx, d.ID)
 }
 
 // DismissCandidate remembers that c is not a decision worth recording.
-func (e *Engine) DismissCandidate(ctx context.Context, c metrics.Candidate) error {
-	return e.st.Write(ctx, func(tx *store.Tx) error {
+func (l *DecisionLog) DismissCandidate(ctx context.Context, c impact.Candidate) error {
+	return l.st.Write(ctx, func(tx *store.Tx) error {
 		return tx.MarkCandidate(ctx, markOf(c, store.CandidateDismissed, 0))
 	})
 }
 
-func markOf(c metrics.Candidate, status string, decisionID int64) store.CandidateMark {
+func markOf(c impact.Candidate, status string, decisionID int64) store.CandidateMark {
 	return store.CandidateMark{ID: c.ID, Status: status, Source: c.Source, SuggestedOn: c.Date,
 		ScopeTeam: c.Team, ScopeRepos: c.Repos, Title: c.Title, DecisionID: decisionID}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -41,18 +42,18 @@ func addBilling(t *testing.T, org cmpOrg) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := org.eng.Derive(ctx); err != nil {
+	if err := org.derive.Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func findCandidate(cands []metrics.Candidate, source, repo string) (metrics.Candidate, bool) {
+func findCandidate(cands []impact.Candidate, source, repo string) (impact.Candidate, bool) {
 	for _, c := range cands {
 		if c.Source == source && len(c.Repos) > 0 && c.Repos[0] == repo {
 			return c, true
 		}
 	}
-	return metrics.Candidate{}, false
+	return impact.Candidate{}, false
 }
 
 func TestCandidatesDismissAndAccept(t *testing.T) {
@@ -61,57 +62,57 @@ func TestCandidatesDismissAndAccept(t *testing.T) {
 	ctx := context.Background()
 	now := cmpEnd.Add(48 * time.Hour)
 
-	cands, err := org.eng.Candidates(ctx, now)
+	cands, err := org.log.Candidates(ctx, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	billing, ok := findCandidate(cands, metrics.CandidateNewRepo, "acme/billing")
+	billing, ok := findCandidate(cands, impact.CandidateNewRepo, "acme/billing")
 	if !ok || billing.Date != "2026-04-06" {
 		t.Fatalf("no new-repo candidate for acme/billing: %+v", cands)
 	}
 	// The recorded decision (acme/api, 2026-04-06) covers api's lead-time
 	// shift on that day.
-	if c, ok := findCandidate(cands, metrics.CandidateShift, "acme/api"); ok {
+	if c, ok := findCandidate(cands, impact.CandidateShift, "acme/api"); ok {
 		t.Errorf("a recorded decision's shift is suggested: %+v", c)
 	}
 
 	// Dismissed: gone, and still gone for another engine over the same
 	// database.
-	if err := org.eng.DismissCandidate(ctx, billing); err != nil {
+	if err := org.log.DismissCandidate(ctx, billing); err != nil {
 		t.Fatal(err)
 	}
-	other := engine.New(org.st, metrics.DefaultRules(), nil)
+	other := engine.NewDecisionLog(engine.NewReports(org.st, metrics.DefaultRules(), nil))
 	cands, err = other.Candidates(ctx, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := findCandidate(cands, metrics.CandidateNewRepo, "acme/billing"); ok {
+	if _, ok := findCandidate(cands, impact.CandidateNewRepo, "acme/billing"); ok {
 		t.Error("a dismissed candidate is suggested again")
 	}
-	if _, err := org.eng.Candidate(ctx, billing.ID, now); !errors.Is(err, engine.ErrUnknownCandidate) {
+	if _, err := org.log.Candidate(ctx, billing.ID, now); !errors.Is(err, engine.ErrUnknownCandidate) {
 		t.Errorf("a dismissed id: %v", err)
 	}
 
 	// Without the decision, api's shift is suggested; accepting it records
 	// a decision in one step, and it is suggested no more.
-	if err := org.eng.DeleteDecision(ctx, 1); err != nil {
+	if err := org.log.DeleteDecision(ctx, 1); err != nil {
 		t.Fatal(err)
 	}
-	cands, _ = org.eng.Candidates(ctx, now)
-	shift, ok := findCandidate(cands, metrics.CandidateShift, "acme/api")
+	cands, _ = org.log.Candidates(ctx, now)
+	shift, ok := findCandidate(cands, impact.CandidateShift, "acme/api")
 	if !ok {
 		t.Fatalf("no shift candidate for acme/api: %+v", cands)
 	}
 	if !strings.Contains(strings.Join(shift.Evidence, " "), "lead time (weekly median) fell") {
 		t.Errorf("evidence: %v", shift.Evidence)
 	}
-	found, err := org.eng.Candidate(ctx, strings.ToUpper(shift.ID), now)
+	found, err := org.log.Candidate(ctx, strings.ToUpper(shift.ID), now)
 	if err != nil || found.ID != shift.ID {
 		t.Fatalf("Candidate(%s): %v", shift.ID, err)
 	}
 	in := engine.CandidateInput(found)
 	in.Title = "Move api reads to a replica"
-	d, err := org.eng.AcceptCandidate(ctx, found, in)
+	d, err := org.log.AcceptCandidate(ctx, found, in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,8 +120,8 @@ func TestCandidatesDismissAndAccept(t *testing.T) {
 		!strings.HasPrefix(d.Note, "Suggested by tach (shift): ") {
 		t.Errorf("accepted: %+v", d)
 	}
-	cands, _ = org.eng.Candidates(ctx, now)
-	if _, ok := findCandidate(cands, metrics.CandidateShift, "acme/api"); ok {
+	cands, _ = org.log.Candidates(ctx, now)
+	if _, ok := findCandidate(cands, impact.CandidateShift, "acme/api"); ok {
 		t.Error("an accepted candidate is suggested again")
 	}
 	marks, err := org.st.CandidateMarks(ctx)
@@ -131,10 +132,10 @@ func TestCandidatesDismissAndAccept(t *testing.T) {
 
 	// A bad override is refused, and nothing is written.
 	in.Kind = "nonsense"
-	if _, err := org.eng.AcceptCandidate(ctx, found, in); !errors.Is(err, engine.ErrInvalidDecision) {
+	if _, err := org.log.AcceptCandidate(ctx, found, in); !errors.Is(err, engine.ErrInvalidDecision) {
 		t.Errorf("bad kind: %v", err)
 	}
-	if ds, _ := org.eng.Decisions(ctx); len(ds) != 1 {
+	if ds, _ := org.log.Decisions(ctx); len(ds) != 1 {
 		t.Errorf("%d decisions after a refused accept, want 1", len(ds))
 	}
 }

@@ -4,16 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/query"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 )
 
-// Before/after comparisons: the glue between the store and metrics.Compare.
-// A page renders the metrics.Comparison it returns directly: every measure
+// Before/after comparisons: the glue between the store and impact.Compare.
+// A page renders the impact.Comparison it returns directly: every measure
 // carries its values, interval, verdict, sentence and weekly series.
 
 // DefaultWindowDays is the default length of each side of a comparison:
@@ -50,19 +52,28 @@ type CompareRequest struct {
 	Seed      uint64
 }
 
-// Compare runs a comparison. now cuts a window that reaches into the future
-// (the result says the after side is partial).
-func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time) (metrics.Comparison, error) {
-	loc := e.rules.Location
+// Compare runs a comparison, its words written. now cuts a window that
+// reaches into the future (the result says the after side is partial).
+func (l *DecisionLog) Compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
+	c, err := l.compare(ctx, req, now)
+	if err != nil {
+		return c, err
+	}
+	render.Explain(&c)
+	return c, nil
+}
+
+func (l *DecisionLog) compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
+	loc := l.reports.rules.Location
 	window, gap := req.WindowDays, req.GapDays
 	if window == 0 {
 		window = DefaultWindowDays
 	}
 	switch {
 	case window < 7:
-		return metrics.Comparison{}, fmt.Errorf("%w: the window must be at least a week, not %d days", ErrBadCompare, window)
+		return impact.Comparison{}, fmt.Errorf("%w: the window must be at least a week, not %d days", ErrBadCompare, window)
 	case gap < 0:
-		return metrics.Comparison{}, fmt.Errorf("%w: the gap cannot be negative (%d days)", ErrBadCompare, gap)
+		return impact.Comparison{}, fmt.Errorf("%w: the gap cannot be negative (%d days)", ErrBadCompare, gap)
 	}
 	periodA, periodB := !req.PeriodA.From.IsZero() || !req.PeriodA.To.IsZero(), !req.PeriodB.From.IsZero() || !req.PeriodB.To.IsZero()
 	anchors := 0
@@ -73,49 +84,49 @@ func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time)
 	}
 	switch {
 	case anchors == 0:
-		return metrics.Comparison{}, fmt.Errorf("%w: nothing to compare: give a decision, a date, two periods, or two scopes", ErrBadCompare)
+		return impact.Comparison{}, fmt.Errorf("%w: nothing to compare: give a decision, a date, two periods, or two scopes", ErrBadCompare)
 	case anchors > 1:
-		return metrics.Comparison{}, fmt.Errorf("%w: give one of a decision, a date, two periods, or two scopes", ErrBadCompare)
+		return impact.Comparison{}, fmt.Errorf("%w: give one of a decision, a date, two periods, or two scopes", ErrBadCompare)
 	case periodB && !periodA:
-		return metrics.Comparison{}, fmt.Errorf("%w: period B needs a period A", ErrBadCompare)
+		return impact.Comparison{}, fmt.Errorf("%w: period B needs a period A", ErrBadCompare)
 	case periodA && req.ScopeB == nil && !periodB:
-		return metrics.Comparison{}, fmt.Errorf("%w: period A needs a period B (or a second scope)", ErrBadCompare)
+		return impact.Comparison{}, fmt.Errorf("%w: period A needs a period B (or a second scope)", ErrBadCompare)
 	}
 	for _, p := range []metrics.Window{req.PeriodA, req.PeriodB} {
 		if (p.From.IsZero() != p.To.IsZero()) || (!p.From.IsZero() && !p.From.Before(p.To)) {
-			return metrics.Comparison{}, fmt.Errorf("%w: the period %s to %s is empty", ErrBadCompare, formatDay(p.From, loc), formatDay(p.To, loc))
+			return impact.Comparison{}, fmt.Errorf("%w: the period %s to %s is empty", ErrBadCompare, formatDay(p.From, loc), formatDay(p.To, loc))
 		}
 	}
-	opt := metrics.CompareOptions{Rules: e.rules, Resamples: req.Resamples, Seed: req.Seed}
+	opt := impact.CompareOptions{Rules: l.reports.rules, Resamples: req.Resamples, Seed: req.Seed}
 
-	var c metrics.Comparison
+	var c impact.Comparison
 	switch {
 	case req.ScopeB != nil:
 		period := req.PeriodA
 		if !periodA {
 			period = metrics.LastWholeWeeks(now, window/7, loc)
 		}
-		opt.Kind = metrics.CompareScopes
-		ra, err := e.Resolve(ctx, req.Scope)
+		opt.Kind = impact.CompareScopes
+		ra, err := l.reports.Resolve(ctx, req.Scope)
 		if err != nil {
 			return c, err
 		}
-		rb, err := e.Resolve(ctx, *req.ScopeB)
+		rb, err := l.reports.Resolve(ctx, *req.ScopeB)
 		if err != nil {
 			return c, err
 		}
 		measured := cutAtNow(period, now)
-		dsA, err := e.Dataset(ctx, ra, measured)
+		dsA, err := l.reports.Dataset(ctx, ra, measured)
 		if err != nil {
 			return c, fmt.Errorf("compare: %w", err)
 		}
-		dsB, err := e.Dataset(ctx, rb, measured)
+		dsB, err := l.reports.Dataset(ctx, rb, measured)
 		if err != nil {
 			return c, fmt.Errorf("compare: %w", err)
 		}
-		c = metrics.Compare(
-			metrics.CompareSide{Label: scopeLabel(ra), Dataset: dsA, Window: measured, Planned: period},
-			metrics.CompareSide{Label: scopeLabel(rb), Dataset: dsB, Window: measured, Planned: period},
+		c = impact.Compare(
+			impact.CompareSide{Label: scopeLabel(ra), Dataset: dsA, Window: measured, Planned: period},
+			impact.CompareSide{Label: scopeLabel(rb), Dataset: dsB, Window: measured, Planned: period},
 			opt)
 		fillScope(&c.Before, ra)
 		fillScope(&c.After, rb)
@@ -123,23 +134,23 @@ func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time)
 		return c, nil
 
 	case periodB:
-		opt.Kind = metrics.ComparePeriods
+		opt.Kind = impact.ComparePeriods
 		a, b := req.PeriodA, req.PeriodB
 		if !a.To.After(b.From) {
 			opt.Break = b.From
 		}
-		r, err := e.Resolve(ctx, req.Scope)
+		r, err := l.reports.Resolve(ctx, req.Scope)
 		if err != nil {
 			return c, err
 		}
 		ma, mb := cutAtNow(a, now), cutAtNow(b, now)
-		ds, err := e.Dataset(ctx, r, metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)})
+		ds, err := l.reports.Dataset(ctx, r, metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)})
 		if err != nil {
 			return c, fmt.Errorf("compare: %w", err)
 		}
-		c = metrics.Compare(
-			metrics.CompareSide{Label: "period A", Dataset: ds, Window: ma, Planned: a},
-			metrics.CompareSide{Label: "period B", Dataset: ds, Window: mb, Planned: b},
+		c = impact.Compare(
+			impact.CompareSide{Label: "period A", Dataset: ds, Window: ma, Planned: a},
+			impact.CompareSide{Label: "period B", Dataset: ds, Window: mb, Planned: b},
 			opt)
 		fillScope(&c.Before, r)
 		fillScope(&c.After, r)
@@ -148,10 +159,10 @@ func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time)
 
 	// Before and after a date or a decision.
 	at, scope := req.At, req.Scope
-	opt.Kind = metrics.CompareDate
-	var decision *metrics.ComparedDecision
+	opt.Kind = impact.CompareDate
+	var decision *impact.ComparedDecision
 	if req.DecisionID != 0 {
-		d, err := e.st.DecisionByID(ctx, req.DecisionID)
+		d, err := l.st.DecisionByID(ctx, req.DecisionID)
 		if err != nil {
 			return c, err
 		}
@@ -161,25 +172,25 @@ func (e *Engine) Compare(ctx context.Context, req CompareRequest, now time.Time)
 		if scope.Team == "" && len(scope.Repos) == 0 {
 			scope = DecisionScope(d)
 		}
-		opt.Kind = metrics.CompareDecision
+		opt.Kind = impact.CompareDecision
 		decision = comparedDecision(d)
 	}
 	at = dayStart(at, loc)
 	opt.Break = at
-	r, err := e.Resolve(ctx, scope)
+	r, err := l.reports.Resolve(ctx, scope)
 	if err != nil {
 		return c, err
 	}
-	before := metrics.Window{From: addCalendarDays(at, -window), To: at}
-	after := metrics.Window{From: addCalendarDays(at, gap), To: addCalendarDays(at, gap+window)}
+	before := metrics.Window{From: metrics.AddDays(at, -window), To: at}
+	after := metrics.Window{From: metrics.AddDays(at, gap), To: metrics.AddDays(at, gap+window)}
 	mb, ma := cutAtNow(before, now), cutAtNow(after, now)
-	ds, err := e.Dataset(ctx, r, metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)})
+	ds, err := l.reports.Dataset(ctx, r, metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)})
 	if err != nil {
 		return c, fmt.Errorf("compare: %w", err)
 	}
-	c = metrics.Compare(
-		metrics.CompareSide{Label: "before", Dataset: ds, Window: mb, Planned: before},
-		metrics.CompareSide{Label: "after", Dataset: ds, Window: ma, Planned: after},
+	c = impact.Compare(
+		impact.CompareSide{Label: "before", Dataset: ds, Window: mb, Planned: before},
+		impact.CompareSide{Label: "after", Dataset: ds, Window: ma, Planned: after},
 		opt)
 	c.Decision = decision
 	fillScope(&c.Before, r)
@@ -197,8 +208,8 @@ func DecisionScope(d store.Decision) Scope {
 	return Scope{Repos: d.ScopeRepos}
 }
 
-func comparedDecision(d store.Decision) *metrics.ComparedDecision {
-	cd := &metrics.ComparedDecision{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Repos: d.ScopeRepos, Note: d.Note, Link: d.Link}
+func comparedDecision(d store.Decision) *impact.ComparedDecision {
+	cd := &impact.ComparedDecision{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Repos: d.ScopeRepos, Note: d.Note, Link: d.Link}
 	if cd.Repos == nil {
 		cd.Repos = []string{}
 	}
@@ -209,7 +220,7 @@ func comparedDecision(d store.Decision) *metrics.ComparedDecision {
 	return cd
 }
 
-func fillScope(s *metrics.SideSummary, r Resolved) {
+func fillScope(s *impact.SideSummary, r Resolved) {
 	s.Repos = append([]string{}, r.Names...)
 	if r.Team != "" {
 		team := r.Team
@@ -253,12 +264,6 @@ func laterOf(a, b time.Time) time.Time {
 	return a
 }
 
-// addCalendarDays moves t by n calendar days in its location (across a
-// daylight-saving change a day is not 24 hours).
-func addCalendarDays(t time.Time, n int) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day()+n, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
-}
-
 func dayStart(t time.Time, loc *time.Location) time.Time {
 	l := t.In(loc)
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, loc)
@@ -271,20 +276,14 @@ func formatDay(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format(time.DateOnly)
 }
 
-// ParseSpan reads a window or gap length: "8w" (weeks), "10d" (days), or a
-// bare number of weeks. It returns days.
-func ParseSpan(span string) (int, error) {
-	s := strings.TrimSpace(strings.ToLower(span))
-	unit := 7
-	switch {
-	case strings.HasSuffix(s, "w"):
-		s = strings.TrimSuffix(s, "w")
-	case strings.HasSuffix(s, "d"):
-		s, unit = strings.TrimSuffix(s, "d"), 1
+// CompareRequestOf is the request for the comparison c of the scope sc:
+// what `tach report compare` and /compare both run.
+func CompareRequestOf(sc Scope, c query.Compare) CompareRequest {
+	req := CompareRequest{DecisionID: c.Decision, At: c.At, WindowDays: c.WindowDays, GapDays: c.GapDays, Scope: sc}
+	req.PeriodA, req.PeriodB = c.Periods()
+	if vs := c.Against(); vs != nil {
+		b := Scope(*vs)
+		req.ScopeB = &b
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 520*7/unit {
-		return 0, fmt.Errorf("%q is not a length: want weeks like 8w or days like 10d", span)
-	}
-	return n * unit, nil
+	return req
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/store/storetest"
 )
@@ -27,8 +28,9 @@ var (
 )
 
 type cmpOrg struct {
-	st  *store.Store
-	eng *engine.Engine
+	st     *store.Store
+	derive *engine.Deriver
+	log    *engine.DecisionLog
 }
 
 func newCmpOrg(t *testing.T) cmpOrg {
@@ -84,14 +86,15 @@ func newCmpOrg(t *testing.T) cmpOrg {
 		"acme/api":    {Source: "deployments", Link: "time"},
 		"acme/worker": {Source: "deployments", Link: "time"},
 	}
-	eng := engine.New(st, metrics.DefaultRules(), rules)
-	if err := eng.Derive(ctx); err != nil {
+	org := cmpOrg{st: st, derive: engine.NewDeriver(st, metrics.DefaultRules(), rules),
+		log: engine.NewDecisionLog(engine.NewReports(st, metrics.DefaultRules(), nil))}
+	if err := org.derive.Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return cmpOrg{st: st, eng: eng}
+	return org
 }
 
-func cmpMeasure(t *testing.T, c metrics.Comparison, key string) metrics.MeasureComparison {
+func cmpMeasure(t *testing.T, c impact.Comparison, key string) impact.MeasureComparison {
 	t.Helper()
 	for _, m := range c.Measures {
 		if m.Key == key {
@@ -99,16 +102,16 @@ func cmpMeasure(t *testing.T, c metrics.Comparison, key string) metrics.MeasureC
 		}
 	}
 	t.Fatalf("no measure %s", key)
-	return metrics.MeasureComparison{}
+	return impact.MeasureComparison{}
 }
 
 func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 	org := newCmpOrg(t)
-	c, err := org.eng.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
+	c, err := org.log.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kind != metrics.CompareDecision || c.Decision == nil || c.Decision.Title != "Move api reads to a replica" || *c.At != "2026-04-06" {
+	if c.Kind != impact.CompareDecision || c.Decision == nil || c.Decision.Title != "Move api reads to a replica" || *c.At != "2026-04-06" {
 		t.Fatalf("decision: %+v at %v", c.Decision, c.At)
 	}
 	// The decision's own scope, acme/api, and 8 weeks either side.
@@ -117,14 +120,14 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 		t.Fatalf("sides: %+v / %+v", c.Before, c.After)
 	}
 	lt := cmpMeasure(t, c, "lead_time")
-	if lt.Verdict != metrics.VerdictImproved || lt.NBefore != 80 || lt.NAfter != 80 {
+	if lt.Verdict != impact.VerdictImproved || lt.NBefore != 80 || lt.NAfter != 80 {
 		t.Errorf("lead time: %s (n %d/%d)", lt.Summary, lt.NBefore, lt.NAfter)
 	}
-	if df := cmpMeasure(t, c, "deployment_frequency"); df.Verdict != metrics.VerdictNoClearChange || *df.Before != 5 || *df.After != 5 {
+	if df := cmpMeasure(t, c, "deployment_frequency"); df.Verdict != impact.VerdictNoClearChange || *df.Before != 5 || *df.After != 5 {
 		t.Errorf("deployment frequency: %s", df.Summary)
 	}
 	// No failure at all: the proportions are 0 % on both sides, no change.
-	if cfr := cmpMeasure(t, c, "change_failure_rate"); cfr.Verdict != metrics.VerdictNoClearChange || *cfr.Before != 0 {
+	if cfr := cmpMeasure(t, c, "change_failure_rate"); cfr.Verdict != impact.VerdictNoClearChange || *cfr.Before != 0 {
 		t.Errorf("change failure rate: %s", cfr.Summary)
 	}
 	// No incident: recovery cannot be measured, and JSON says null.
@@ -142,7 +145,7 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 					t.Errorf("recovery_time.%s = %v, want null", field, v)
 				}
 			}
-			if m["verdict"] != metrics.VerdictNotEnoughData {
+			if m["verdict"] != impact.VerdictNotEnoughData {
 				t.Errorf("recovery verdict %v", m["verdict"])
 			}
 		}
@@ -150,11 +153,11 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 
 	// A scope given explicitly wins over the decision's: with the worker
 	// repo alone nothing changes.
-	c, err = org.eng.Compare(context.Background(), engine.CompareRequest{DecisionID: 1, Scope: engine.Scope{Repos: []string{"acme/worker"}}}, cmpEnd)
+	c, err = org.log.Compare(context.Background(), engine.CompareRequest{DecisionID: 1, Scope: engine.Scope{Repos: []string{"acme/worker"}}}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != metrics.VerdictNoClearChange {
+	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != impact.VerdictNoClearChange {
 		t.Errorf("worker lead time: %s", lt.Summary)
 	}
 }
@@ -162,11 +165,11 @@ func TestCompareDecisionUsesItsScopeAndWindows(t *testing.T) {
 func TestCompareAtWithGapAndPartialAfter(t *testing.T) {
 	org := newCmpOrg(t)
 	now := cmpT.AddDate(0, 0, 7*4+3).Add(12 * time.Hour) // 4½ weeks after, minus the gap
-	c, err := org.eng.Compare(context.Background(), engine.CompareRequest{At: cmpT, WindowDays: 42, GapDays: 7, Scope: engine.Scope{Team: "core"}}, now)
+	c, err := org.log.Compare(context.Background(), engine.CompareRequest{At: cmpT, WindowDays: 42, GapDays: 7, Scope: engine.Scope{Team: "core"}}, now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kind != metrics.CompareDate || c.Decision != nil || c.Before.Team == nil || *c.Before.Team != "core" {
+	if c.Kind != impact.CompareDate || c.Decision != nil || c.Before.Team == nil || *c.Before.Team != "core" {
 		t.Fatalf("%+v", c.Before)
 	}
 	if c.Before.From != "2026-02-23" || c.After.From != "2026-04-13" || c.After.To != "2026-05-25" || !c.After.Partial || c.After.Weeks != 3 {
@@ -176,7 +179,7 @@ func TestCompareAtWithGapAndPartialAfter(t *testing.T) {
 		t.Errorf("summary: %s", c.Summary)
 	}
 	// Three whole weeks after: not enough for a weekly rate.
-	if df := cmpMeasure(t, c, "deployment_frequency"); df.Verdict != metrics.VerdictNotEnoughData {
+	if df := cmpMeasure(t, c, "deployment_frequency"); df.Verdict != impact.VerdictNotEnoughData {
 		t.Errorf("deployment frequency: %s", df.Summary)
 	}
 	// The first after week is week 1 (the gap is week 0).
@@ -195,33 +198,33 @@ func TestComparePeriodsAndScopes(t *testing.T) {
 	ctx := context.Background()
 	a := metrics.Window{From: cmpStart, To: cmpStart.AddDate(0, 0, 56)}
 	b := metrics.Window{From: cmpT.AddDate(0, 0, 14), To: cmpT.AddDate(0, 0, 70)}
-	c, err := org.eng.Compare(ctx, engine.CompareRequest{PeriodA: a, PeriodB: b, Scope: engine.Scope{Repos: []string{"acme/api"}}}, cmpEnd)
+	c, err := org.log.Compare(ctx, engine.CompareRequest{PeriodA: a, PeriodB: b, Scope: engine.Scope{Repos: []string{"acme/api"}}}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kind != metrics.ComparePeriods || c.Before.Label != "period A" || *c.At != "2026-04-20" || c.Settings.WindowDays != 0 {
+	if c.Kind != impact.ComparePeriods || c.Before.Label != "period A" || *c.At != "2026-04-20" || c.Settings.WindowDays != 0 {
 		t.Fatalf("periods: %+v at %v", c.Before, c.At)
 	}
-	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != metrics.VerdictImproved {
+	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != impact.VerdictImproved {
 		t.Errorf("lead time: %s", lt.Summary)
 	}
 
 	// Scope against scope over one period: api (fast after T) against
 	// worker.
 	sb := engine.Scope{Repos: []string{"acme/worker"}}
-	c, err = org.eng.Compare(ctx, engine.CompareRequest{Scope: engine.Scope{Repos: []string{"acme/api"}}, ScopeB: &sb, PeriodA: b}, cmpEnd)
+	c, err = org.log.Compare(ctx, engine.CompareRequest{Scope: engine.Scope{Repos: []string{"acme/api"}}, ScopeB: &sb, PeriodA: b}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Kind != metrics.CompareScopes || c.At != nil || c.Before.Label != "acme/api" || c.After.Label != "acme/worker" {
+	if c.Kind != impact.CompareScopes || c.At != nil || c.Before.Label != "acme/api" || c.After.Label != "acme/worker" {
 		t.Fatalf("scopes: %+v / %+v", c.Before, c.After)
 	}
-	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != metrics.VerdictWorsened ||
+	if lt := cmpMeasure(t, c, "lead_time"); lt.Verdict != impact.VerdictWorsened ||
 		!strings.HasPrefix(lt.Summary, "Lead time is higher in acme/worker than in acme/api: ") || lt.PreTrend != nil || lt.ITS != nil {
 		t.Errorf("lead time: %s", lt.Summary)
 	}
 	// Without a period: the last 8 whole weeks before now.
-	c, err = org.eng.Compare(ctx, engine.CompareRequest{ScopeB: &sb}, cmpEnd.AddDate(0, 0, 3))
+	c, err = org.log.Compare(ctx, engine.CompareRequest{ScopeB: &sb}, cmpEnd.AddDate(0, 0, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -251,7 +254,7 @@ func TestCompareRefusesBadRequests(t *testing.T) {
 		{engine.CompareRequest{At: cmpT, Scope: engine.Scope{Repos: []string{"acme/nope"}}}, engine.ErrUnknownScope, "acme/nope"},
 	}
 	for _, tc := range cases {
-		_, err := org.eng.Compare(ctx, tc.req, cmpEnd)
+		_, err := org.log.Compare(ctx, tc.req, cmpEnd)
 		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.mention) {
 			t.Errorf("%+v: error %v, want %v mentioning %q", tc.req, err, tc.want, tc.mention)
 		}
@@ -260,27 +263,14 @@ func TestCompareRefusesBadRequests(t *testing.T) {
 
 func TestCompareIsStableAcrossRuns(t *testing.T) {
 	org := newCmpOrg(t)
-	a, err := org.eng.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
+	a, err := org.log.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := org.eng.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
+	b, _ := org.log.Compare(context.Background(), engine.CompareRequest{DecisionID: 1}, cmpEnd)
 	ja, _ := json.Marshal(a)
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {
 		t.Error("two runs differ")
-	}
-}
-
-func TestParseSpan(t *testing.T) {
-	for in, want := range map[string]int{"8w": 56, "1w": 7, "10d": 10, "0w": 0, "3": 21, " 2W ": 14} {
-		if got, err := engine.ParseSpan(in); err != nil || got != want {
-			t.Errorf("ParseSpan(%q) = %d, %v; want %d", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"", "w", "8x", "-1w", "1.5w", "99999w"} {
-		if _, err := engine.ParseSpan(in); err == nil {
-			t.Errorf("ParseSpan(%q): want an error", in)
-		}
 	}
 }

@@ -15,8 +15,8 @@ import (
 // (Reconstructed by the decision-impact work after this file was
 // overwritten by mistake; same name, signature and behaviour as view.go and
 // web's tests expect.)
-func (e *Engine) decisionsFor(ctx context.Context, r Resolved, teams []store.Team) ([]store.Decision, error) {
-	all, err := e.st.Decisions(ctx)
+func (rp *Reports) decisionsFor(ctx context.Context, r Resolved, teams []store.Team) ([]store.Decision, error) {
+	all, err := rp.st.Decisions(ctx)
 	if err != nil {
 		return nil, err
 	}

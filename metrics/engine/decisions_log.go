@@ -13,9 +13,22 @@ import (
 	"github.com/tach-dev/tach/store"
 )
 
-// The decision log: checking a decision as a user gives it (CLI flags, a
-// form) and writing it. The CLI and the web share these, so both refuse the
-// same mistakes with the same words.
+// DecisionLog is the log of decisions and what is asked of it: the
+// decisions, checked as a user gives them (CLI flags, a form) and written —
+// the CLI and the web share these, so both refuse the same mistakes with
+// the same words —, comparisons before and after them (compare.go), and the
+// decisions the data suggests (candidates.go). It resolves scopes and
+// reads rows through the Reports it is built on.
+type DecisionLog struct {
+	st      *store.Store
+	reports *Reports
+}
+
+// NewDecisionLog returns the decision log in the store of r, whose scopes,
+// teams, rules and rows it reads.
+func NewDecisionLog(r *Reports) *DecisionLog {
+	return &DecisionLog{st: r.st, reports: r}
+}
 
 // ErrInvalidDecision is wrapped by every error about a decision's fields.
 var ErrInvalidDecision = errors.New("invalid decision")
@@ -50,7 +63,7 @@ func invalid(format string, args ...any) error {
 // CheckDecision checks a decision's fields, the team and repos against the
 // database, and returns it ready to store. Every error wraps
 // ErrInvalidDecision or ErrUnknownScope and fits on one line.
-func (e *Engine) CheckDecision(ctx context.Context, in DecisionInput) (store.Decision, error) {
+func (l *DecisionLog) CheckDecision(ctx context.Context, in DecisionInput) (store.Decision, error) {
 	var d store.Decision
 	title := strings.TrimSpace(in.Title)
 	switch {
@@ -64,7 +77,7 @@ func (e *Engine) CheckDecision(ctx context.Context, in DecisionInput) (store.Dec
 		return d, invalid("the note is longer than %d characters", MaxDecisionNote)
 	}
 	date := strings.TrimSpace(in.Date)
-	if _, err := time.ParseInLocation(time.DateOnly, date, e.rules.Location); err != nil {
+	if _, err := time.ParseInLocation(time.DateOnly, date, l.reports.rules.Location); err != nil {
 		return d, invalid("the date %q is not a date: want YYYY-MM-DD", in.Date)
 	}
 	kind := strings.ToLower(strings.TrimSpace(in.Kind))
@@ -89,7 +102,7 @@ func (e *Engine) CheckDecision(ctx context.Context, in DecisionInput) (store.Dec
 		return d, invalid("give a team or repos as the scope, not both")
 	}
 	if team != "" || len(repos) > 0 {
-		if _, err := e.Resolve(ctx, Scope{Team: team, Repos: repos}); err != nil {
+		if _, err := l.reports.Resolve(ctx, Scope{Team: team, Repos: repos}); err != nil {
 			return d, err
 		}
 	}
@@ -98,49 +111,49 @@ func (e *Engine) CheckDecision(ctx context.Context, in DecisionInput) (store.Dec
 }
 
 // AddDecision checks and records a decision.
-func (e *Engine) AddDecision(ctx context.Context, in DecisionInput) (store.Decision, error) {
-	d, err := e.CheckDecision(ctx, in)
+func (l *DecisionLog) AddDecision(ctx context.Context, in DecisionInput) (store.Decision, error) {
+	d, err := l.CheckDecision(ctx, in)
 	if err != nil {
 		return d, err
 	}
-	err = e.st.Write(ctx, func(tx *store.Tx) error {
+	err = l.st.Write(ctx, func(tx *store.Tx) error {
 		d.ID, err = tx.InsertDecision(ctx, d)
 		return err
 	})
 	if err != nil {
 		return d, err
 	}
-	return e.st.DecisionByID(ctx, d.ID)
+	return l.st.DecisionByID(ctx, d.ID)
 }
 
 // UpdateDecision checks and rewrites decision id.
-func (e *Engine) UpdateDecision(ctx context.Context, id int64, in DecisionInput) (store.Decision, error) {
-	if _, err := e.st.DecisionByID(ctx, id); err != nil {
+func (l *DecisionLog) UpdateDecision(ctx context.Context, id int64, in DecisionInput) (store.Decision, error) {
+	if _, err := l.st.DecisionByID(ctx, id); err != nil {
 		return store.Decision{}, err
 	}
-	d, err := e.CheckDecision(ctx, in)
+	d, err := l.CheckDecision(ctx, in)
 	if err != nil {
 		return d, err
 	}
 	d.ID = id
-	if err := e.st.Write(ctx, func(tx *store.Tx) error { return tx.UpdateDecision(ctx, d) }); err != nil {
+	if err := l.st.Write(ctx, func(tx *store.Tx) error { return tx.UpdateDecision(ctx, d) }); err != nil {
 		return d, err
 	}
-	return e.st.DecisionByID(ctx, id)
+	return l.st.DecisionByID(ctx, id)
 }
 
 // DeleteDecision removes decision id.
-func (e *Engine) DeleteDecision(ctx context.Context, id int64) error {
-	return e.st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteDecision(ctx, id) })
+func (l *DecisionLog) DeleteDecision(ctx context.Context, id int64) error {
+	return l.st.Write(ctx, func(tx *store.Tx) error { return tx.DeleteDecision(ctx, id) })
 }
 
 // Decisions lists the decision log, oldest first.
-func (e *Engine) Decisions(ctx context.Context) ([]store.Decision, error) {
-	return e.st.Decisions(ctx)
+func (l *DecisionLog) Decisions(ctx context.Context) ([]store.Decision, error) {
+	return l.st.Decisions(ctx)
 }
 
 // Decision is one recorded decision; the error wraps store.ErrNotFound
 // when there is none with id.
-func (e *Engine) Decision(ctx context.Context, id int64) (store.Decision, error) {
-	return e.st.DecisionByID(ctx, id)
+func (l *DecisionLog) Decision(ctx context.Context, id int64) (store.Decision, error) {
+	return l.st.DecisionByID(ctx, id)
 }

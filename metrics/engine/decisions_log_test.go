@@ -15,7 +15,7 @@ func TestCheckDecisionRefusesEachMistake(t *testing.T) {
 	ctx := context.Background()
 	good := engine.DecisionInput{Date: "2026-04-06", Title: "Split the worker", Kind: "architecture", Team: "core",
 		Note: "why", Link: "https://example.com/adr/7"}
-	if _, err := org.eng.CheckDecision(ctx, good); err != nil {
+	if _, err := org.log.CheckDecision(ctx, good); err != nil {
 		t.Fatalf("a good decision: %v", err)
 	}
 	with := func(f func(*engine.DecisionInput)) engine.DecisionInput {
@@ -42,13 +42,13 @@ func TestCheckDecisionRefusesEachMistake(t *testing.T) {
 		{with(func(in *engine.DecisionInput) { in.Repos = []string{"acme/api"} }), engine.ErrInvalidDecision, "not both"},
 	}
 	for _, tc := range cases {
-		_, err := org.eng.AddDecision(ctx, tc.in)
+		_, err := org.log.AddDecision(ctx, tc.in)
 		if !errors.Is(err, tc.want) || !strings.Contains(err.Error(), tc.mention) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%+v: error %v, want %v mentioning %q on one line", tc.in, err, tc.want, tc.mention)
 		}
 	}
 	// Nothing was written by the refused ones.
-	ds, err := org.eng.Decisions(ctx)
+	ds, err := org.log.Decisions(ctx)
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("decisions after refusals: %d, %v", len(ds), err)
 	}
@@ -57,7 +57,7 @@ func TestCheckDecisionRefusesEachMistake(t *testing.T) {
 func TestAddEditRemoveDecision(t *testing.T) {
 	org := newCmpOrg(t)
 	ctx := context.Background()
-	d, err := org.eng.AddDecision(ctx, engine.DecisionInput{Date: " 2026-05-04 ", Title: " Cache the worker's lookups ", Kind: "Caching",
+	d, err := org.log.AddDecision(ctx, engine.DecisionInput{Date: " 2026-05-04 ", Title: " Cache the worker's lookups ", Kind: "Caching",
 		Repos: []string{"acme/worker", "acme/worker"}})
 	if err != nil {
 		t.Fatal(err)
@@ -68,20 +68,20 @@ func TestAddEditRemoveDecision(t *testing.T) {
 	}
 	in := engine.InputOf(d)
 	in.Repos, in.Team, in.Link = nil, "core", "http://wiki.example/adr"
-	d2, err := org.eng.UpdateDecision(ctx, d.ID, in)
+	d2, err := org.log.UpdateDecision(ctx, d.ID, in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d2.ScopeTeam != "core" || len(d2.ScopeRepos) != 0 || d2.Link != "http://wiki.example/adr" || d2.Title != d.Title {
 		t.Fatalf("edited: %+v", d2)
 	}
-	if _, err := org.eng.UpdateDecision(ctx, 999, in); !errors.Is(err, store.ErrNotFound) {
+	if _, err := org.log.UpdateDecision(ctx, 999, in); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("editing a missing decision: %v", err)
 	}
-	if err := org.eng.DeleteDecision(ctx, d.ID); err != nil {
+	if err := org.log.DeleteDecision(ctx, d.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := org.eng.DeleteDecision(ctx, d.ID); !errors.Is(err, store.ErrNotFound) {
+	if err := org.log.DeleteDecision(ctx, d.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("deleting twice: %v", err)
 	}
 }

@@ -1,55 +1,33 @@
-// Package engine is where the store meets the metrics: it loads the rows a
-// scope and window need, runs the pure rules of package metrics on them, and
-// writes back what the derive step finds (which deployment shipped each
-// change, which incidents belong to which deployment, failures, rollbacks,
-// rework). The web server and the CLI both ask it for reports.
+// Package engine is where the store meets the metrics. It serves three
+// services, each named for what its consumers ask of it:
+//
+//   - Reports (reports.go, view.go, weekly.go): reports and views of a
+//     scope over a window, from the repos' rollups of facts (rollup.go),
+//     with the page cache (cache.go) and the rows behind the figures
+//     (rows.go); the weekly review. The pages, the CLI's reports and the
+//     DORA gauges ask it.
+//   - DecisionLog (decisions_log.go, compare.go, candidates.go): the
+//     decisions, checked one way for the CLI and the web, comparisons
+//     around them, and the decisions the data suggests. It reads scopes and
+//     rows through a Reports.
+//   - Deriver (derive.go): the derive step (which deployment shipped each
+//     change, which incidents belong to which deployment, failures,
+//     rollbacks, rework), written back with each repo's rollup. A sync
+//     asks it after writing rows.
+//
+// The pure packages of metrics compute; this one loads what they need and
+// writes back what the derive step finds.
 package engine
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/store"
 )
-
-// Engine answers report queries over one store.
-type Engine struct {
-	st    *store.Store
-	rules metrics.Rules
-	// repoRules gives a repo's deployment settings by name; the config's
-	// repos[].deployments, or defaults.
-	repoRules map[string]metrics.RepoRules
-	// Teams, when set, replace the teams recorded in the database (the
-	// config's teams, resolved against the repos synced so far).
-	Teams []store.Team
-
-	cache pageCache // see cache.go
-}
-
-// New returns an engine over st. repoRules may be nil (every repo takes the
-// defaults: deployments API, production environments, linked by commits).
-func New(st *store.Store, rules metrics.Rules, repoRules map[string]metrics.RepoRules) *Engine {
-	if rules.Location == nil {
-		rules.Location = time.UTC
-	}
-	return &Engine{st: st, rules: rules, repoRules: repoRules}
-}
-
-// Rules are the organisation-wide rules the engine applies.
-func (e *Engine) Rules() metrics.Rules { return e.rules }
-
-// Store is the engine's store, for read-only listings beside a report.
-func (e *Engine) Store() *store.Store { return e.st }
 
 // Scope is what a report covers: every repo, one team, or some repos.
 type Scope struct {
@@ -66,16 +44,6 @@ type Resolved struct {
 	Scope
 	IDs   []int64
 	Names []string
-}
-
-// Resolve turns a scope into the repos it names, or says which name is
-// unknown.
-func (e *Engine) Resolve(ctx context.Context, sc Scope) (Resolved, error) {
-	m, _, _, err := e.meta(ctx)
-	if err != nil {
-		return Resolved{}, err
-	}
-	return m.resolve(sc)
 }
 
 func resolve(sc Scope, repos []store.Repo, teams []store.Team) (Resolved, error) {
@@ -135,295 +103,4 @@ func orNone(names []string) string {
 		return strings.Join(names[:shown], ", ") + fmt.Sprintf(", … (%d in all)", len(names))
 	}
 	return strings.Join(names, ", ")
-}
-
-// Dataset loads the rows a report over w needs for the resolved repos.
-func (e *Engine) Dataset(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
-	changes, err := e.st.ChangesForWindow(ctx, r.IDs, w.From, w.To)
-	if err != nil {
-		return metrics.Dataset{}, err
-	}
-	deps, err := e.st.DeploymentsForWindow(ctx, r.IDs, w.From, w.To)
-	if err != nil {
-		return metrics.Dataset{}, err
-	}
-	incidents, err := e.st.IncidentsForWindow(ctx, r.IDs, w.From, w.To)
-	if err != nil {
-		return metrics.Dataset{}, err
-	}
-	runs, err := e.st.CIRunsForWindow(ctx, r.IDs, w.From, w.To)
-	if err != nil {
-		return metrics.Dataset{}, err
-	}
-	return assembleDataset(changes, deps, incidents, runs), nil
-}
-
-// Report computes every measure for a scope and window, from the repos'
-// rollups where they are fresh (see rollup.go) and from rows elsewhere:
-// the same report either way.
-func (e *Engine) Report(ctx context.Context, sc Scope, w metrics.Window, now time.Time) (metrics.Report, error) {
-	r, err := e.Resolve(ctx, sc)
-	if err != nil {
-		return metrics.Report{}, err
-	}
-	rep, err := e.report(ctx, r, w, now)
-	if err != nil {
-		return metrics.Report{}, fmt.Errorf("report: %w", err)
-	}
-	return scoped(rep, r), nil
-}
-
-// Weekly computes every measure for each whole week of w.
-func (e *Engine) Weekly(ctx context.Context, sc Scope, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
-	r, err := e.Resolve(ctx, sc)
-	if err != nil {
-		return nil, err
-	}
-	weeks, err := e.weekly(ctx, r, w, now)
-	if err != nil {
-		return nil, fmt.Errorf("weekly report: %w", err)
-	}
-	return weeks, nil
-}
-
-// RulesHash identifies the rules the derived columns depend on, so a
-// changed config (a new incident window, other rework labels) re-derives.
-func (e *Engine) RulesHash() string {
-	var b strings.Builder
-	str := func(v any) { fmt.Fprintf(&b, "%v\x00", v) }
-	if e.rules.Bots != nil {
-		str(e.rules.Bots.String())
-	}
-	str(rollupFormat) // a new packing rebuilds the rollups
-	str(e.rules.IncidentWindow)
-	str(strings.Join(e.rules.ReworkLabels, ","))
-	if e.rules.ReworkTitle != nil {
-		str(e.rules.ReworkTitle.String())
-	}
-	names := make([]string, 0, len(e.repoRules))
-	for n := range e.repoRules {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		rr := e.repoRules[n]
-		env := ""
-		if rr.Environments != nil {
-			env = rr.Environments.String()
-		}
-		str(n + "|" + rr.Source + "|" + rr.Link + "|" + env)
-	}
-	sum := sha256.Sum256([]byte(b.String()))
-	return hex.EncodeToString(sum[:8])
-}
-
-// RepoRules returns the deployment settings of a repo.
-func (e *Engine) RepoRules(r store.Repo) metrics.RepoRules {
-	rr, ok := e.repoRules[r.Name]
-	if !ok {
-		rr = metrics.DefaultRepoRules()
-	}
-	if rr.Environments == nil {
-		rr.Environments = metrics.DefaultRepoRules().Environments
-	}
-	if rr.Source == "" {
-		rr.Source = metrics.SourceDeployments
-	}
-	if rr.Link == "" {
-		rr.Link = metrics.LinkCommits
-	}
-	rr.DefaultBranch = r.DefaultBranch
-	return rr
-}
-
-// Derive recomputes the derived values of the given repos (all when none
-// are given) and records the rules they were computed with.
-func (e *Engine) Derive(ctx context.Context, repoIDs ...int64) error {
-	if len(repoIDs) == 0 {
-		repos, err := e.st.Repos(ctx)
-		if err != nil {
-			return err
-		}
-		for _, r := range repos {
-			repoIDs = append(repoIDs, r.ID)
-		}
-	}
-	if err := e.deriveRepos(ctx, repoIDs); err != nil {
-		return err
-	}
-	return e.st.Write(ctx, func(tx *store.Tx) error { return tx.SetMeta(ctx, store.MetaRulesHash, e.RulesHash()) })
-}
-
-// deriveRepos derives repos with a pipeline: workers read a repo's history
-// and compute its derived values and rollup (one repo each at a time, so
-// memory holds a few repos, never the organisation), while the one write
-// connection saves the repos already computed.
-func (e *Engine) deriveRepos(ctx context.Context, repoIDs []int64) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	type derived struct {
-		id     int64
-		diff   store.DerivedDiff
-		rollup store.Rollup
-		err    error
-	}
-	jobs := make(chan int64)
-	results := make(chan derived, 1)
-	var wg sync.WaitGroup
-	for range max(1, min(runtime.GOMAXPROCS(0), len(repoIDs))) {
-		wg.Go(func() {
-			for id := range jobs {
-				d := derived{id: id}
-				d.diff, d.rollup, d.err = e.deriveRepo(ctx, id)
-				select {
-				case results <- d:
-				case <-ctx.Done():
-					return
-				}
-			}
-		})
-	}
-	go func() {
-		defer close(jobs)
-		for _, id := range repoIDs {
-			select {
-			case jobs <- id:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	go func() { wg.Wait(); close(results) }()
-	var err error
-	for d := range results {
-		if err != nil {
-			continue // drain
-		}
-		if d.err != nil {
-			err = d.err
-		} else {
-			err = e.st.SaveDerivedRollup(ctx, d.id, d.diff, d.rollup)
-		}
-		if err != nil {
-			cancel()
-		}
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	return err
-}
-
-// DeriveIfRulesChanged re-derives every repo when the database was derived
-// with other rules than the engine's.
-func (e *Engine) DeriveIfRulesChanged(ctx context.Context) (bool, error) {
-	h, err := e.st.Meta(ctx, store.MetaRulesHash)
-	if err != nil {
-		return false, err
-	}
-	if h == e.RulesHash() {
-		return false, nil
-	}
-	return true, e.Derive(ctx)
-}
-
-// deploymentOutcome is what the derive step decides about a deployment.
-type deploymentOutcome struct {
-	production, failedAttempt, failed, rollback, rework bool
-	failureCause, recoveredBy                           string
-	recoveredAt                                         time.Time
-}
-
-func outcomeOf(d metrics.Deployment) deploymentOutcome {
-	return deploymentOutcome{d.Production, d.FailedAttempt, d.Failed, d.Rollback, d.Rework, d.FailureCause, d.RecoveredBy, d.RecoveredAt}
-}
-
-func (o deploymentOutcome) equal(p deploymentOutcome) bool {
-	return o.production == p.production && o.failedAttempt == p.failedAttempt && o.failed == p.failed && o.rollback == p.rollback &&
-		o.rework == p.rework && o.failureCause == p.failureCause && o.recoveredBy == p.recoveredBy && o.recoveredAt.Equal(p.recoveredAt)
-}
-
-// deriveRepo reads a repo's history, derives it, and returns what differs
-// from what is stored, and its rollup.
-func (e *Engine) deriveRepo(ctx context.Context, repoID int64) (store.DerivedDiff, store.Rollup, error) {
-	var diff store.DerivedDiff
-	// The rollup is fresh at the end only if no row of the repo is written
-	// from here on.
-	if err := e.st.BeginRollup(ctx, repoID); err != nil {
-		return diff, store.Rollup{}, err
-	}
-	// The changes are converted a page at a time, so that the store's rows
-	// of a large repo are never all held beside the engine's.
-	n, err := e.st.RepoChangeCount(ctx, repoID)
-	if err != nil {
-		return diff, store.Rollup{}, err
-	}
-	changes := make([]metrics.Change, 0, n)
-	h, err := e.st.RepoHistoryPaged(ctx, repoID, func(page []store.Change) error {
-		for _, c := range page {
-			changes = append(changes, toChange(c))
-		}
-		return nil
-	})
-	if err != nil {
-		return diff, store.Rollup{}, err
-	}
-	in := metrics.RepoHistory{
-		RepoID:      repoID,
-		Rules:       e.RepoRules(h.Repo),
-		Changes:     changes,
-		Deployments: mapSlice(h.Deployments, toDeployment),
-		Incidents:   mapSlice(h.Incidents, toIncident),
-	}
-	// The stored derived values are in's (the conversion keeps them): the
-	// store's rows can go now. Only those values are kept aside, to write
-	// what changed, and in is derived in place, so that the history of a
-	// large repo is held once.
-	h = store.History{}
-	type changeWas struct {
-		review, approval time.Time
-		deployment       int64
-	}
-	changesWere := make([]changeWas, len(in.Changes))
-	for i, c := range in.Changes {
-		changesWere[i] = changeWas{c.FirstReviewAt, c.FirstApprovalAt, c.DeploymentID}
-	}
-	depsWere := make([]deploymentOutcome, len(in.Deployments))
-	for i, d := range in.Deployments {
-		depsWere[i] = outcomeOf(d)
-	}
-	incidentsWere := make([]int64, len(in.Incidents))
-	for i, inc := range in.Incidents {
-		incidentsWere[i] = inc.DeploymentID
-	}
-	out := metrics.DeriveOwned(in, e.rules)
-
-	// Derive keeps the order of the rows it is given: out's row i was in's.
-	for i, c := range out.Changes {
-		old := changesWere[i]
-		if !c.FirstReviewAt.Equal(old.review) || !c.FirstApprovalAt.Equal(old.approval) {
-			diff.Changes = append(diff.Changes, store.Change{ID: c.ID, FirstReviewAt: c.FirstReviewAt, FirstApprovalAt: c.FirstApprovalAt})
-		}
-		if c.DeploymentID != old.deployment {
-			if old.deployment != 0 {
-				diff.Unlinked = append(diff.Unlinked, c.ID)
-			}
-			if c.DeploymentID != 0 {
-				diff.Linked = append(diff.Linked, store.Link{DeploymentID: c.DeploymentID, ChangeID: c.ID})
-			}
-		}
-	}
-	for i, d := range out.Deployments {
-		if !outcomeOf(d).equal(depsWere[i]) {
-			diff.Deployments = append(diff.Deployments, store.Deployment{ID: d.ID, Production: d.Production, FailedAttempt: d.FailedAttempt, Failed: d.Failed,
-				FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework, RecoveredAt: d.RecoveredAt, RecoveredBy: d.RecoveredBy})
-		}
-	}
-	for i, inc := range out.Incidents {
-		if inc.DeploymentID != incidentsWere[i] {
-			diff.Incidents = append(diff.Incidents, store.Incident{ID: inc.ID, DeploymentID: inc.DeploymentID})
-		}
-	}
-	rollup, err := e.buildRollup(ctx, repoID, out)
-	return diff, rollup, err
 }

@@ -6,9 +6,9 @@ import (
 	"github.com/tach-dev/tach/store"
 )
 
-// FreshRollups counts the repos whose rollup eng reads.
-func FreshRollups(ctx context.Context, eng *Engine) (int, error) {
-	repos, err := eng.st.Repos(ctx)
+// FreshRollups counts the repos whose rollup rp reads.
+func FreshRollups(ctx context.Context, rp *Reports) (int, error) {
+	repos, err := rp.st.Repos(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -17,8 +17,8 @@ func FreshRollups(ctx context.Context, eng *Engine) (int, error) {
 		ids[i] = r.ID
 	}
 	n := 0
-	err = eng.st.ReadRollups(ctx, func(r *store.RollupRead) error {
-		fresh, err := r.Fresh(ctx, ids, eng.rollupVersion())
+	err = rp.st.ReadRollups(ctx, func(r *store.RollupRead) error {
+		fresh, err := r.Fresh(ctx, ids, rollupVersion(rp.rules))
 		n = len(fresh)
 		return err
 	})

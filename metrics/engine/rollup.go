@@ -55,10 +55,10 @@ func periodStart(p int) int64 { return rollupEpoch + int64(p)*rollupWidth }
 
 // rollupVersion says which packing and rules a rollup must have been built
 // with to be read: the bot pattern decides Bot in every fact.
-func (e *Engine) rollupVersion() string {
+func rollupVersion(rules metrics.Rules) string {
 	bots := ""
-	if e.rules.Bots != nil {
-		bots = e.rules.Bots.String()
+	if rules.Bots != nil {
+		bots = rules.Bots.String()
 	}
 	return rollupFormat + "\x00" + bots
 }
@@ -347,9 +347,9 @@ func unpackOpen(b []byte, f metrics.FactSink) error {
 }
 
 // buildRollup is the rollup of a derived repo history and its CI runs.
-func (e *Engine) buildRollup(ctx context.Context, repoID int64, out metrics.RepoHistory) (store.Rollup, error) {
-	f := metrics.FactsOf(metrics.Dataset{Changes: out.Changes, Deployments: out.Deployments, Incidents: out.Incidents}, e.rules)
-	err := e.st.EachCIRunTiming(ctx, repoID, func(r store.CIRunTiming) error {
+func (dv *Deriver) buildRollup(ctx context.Context, repoID int64, out metrics.RepoHistory) (store.Rollup, error) {
+	f := metrics.FactsOf(metrics.Dataset{Changes: out.Changes, Deployments: out.Deployments, Incidents: out.Incidents}, dv.rules)
+	err := dv.st.EachCIRunTiming(ctx, repoID, func(r store.CIRunTiming) error {
 		if c, ok := metrics.CIFactOf(metrics.CIRun{ID: r.ID, RepoID: r.RepoID, Conclusion: r.Conclusion, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt}); ok {
 			f.CIRuns = append(f.CIRuns, c)
 		}
@@ -362,14 +362,14 @@ func (e *Engine) buildRollup(ctx context.Context, repoID int64, out metrics.Repo
 	if !ok {
 		return store.Rollup{Version: "unpackable"}, nil // never fresh: read from rows
 	}
-	return store.Rollup{Version: e.rollupVersion(), Periods: periods, Open: open}, nil
+	return store.Rollup{Version: rollupVersion(dv.rules), Periods: periods, Open: open}, nil
 }
 
 // facts loads the facts of r's repos that fall in w (with every open
 // change).
-func (e *Engine) facts(ctx context.Context, r Resolved, w metrics.Window) (metrics.Facts, error) {
+func (rp *Reports) facts(ctx context.Context, r Resolved, w metrics.Window) (metrics.Facts, error) {
 	var f metrics.Facts
-	_, err := e.feed(ctx, r, w, []metrics.FactSink{&f})
+	_, err := rp.feed(ctx, r, w, []metrics.FactSink{&f})
 	return f, err
 }
 
@@ -378,9 +378,9 @@ func (e *Engine) facts(ctx context.Context, r Resolved, w metrics.Window) (metri
 // and goroutine: from the repos' rollups where they are fresh, from their
 // rows elsewhere (given to the first sink). It returns the repos read from
 // rows.
-func (e *Engine) feed(ctx context.Context, r Resolved, w metrics.Window, sinks []metrics.FactSink) (stale []int64, err error) {
-	lo, hi := metrics.WindowSeconds(w)
-	version := e.rollupVersion()
+func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks []metrics.FactSink) (stale []int64, err error) {
+	lo, hi := w.Seconds()
+	version := rollupVersion(rp.rules)
 	parts := make([][]int64, len(sinks))
 	for i, id := range r.IDs {
 		parts[i%len(sinks)] = append(parts[i%len(sinks)], id)
@@ -390,7 +390,7 @@ func (e *Engine) feed(ctx context.Context, r Resolved, w metrics.Window, sinks [
 	var wg sync.WaitGroup
 	for i := range sinks {
 		read := func() {
-			errs[i] = e.st.ReadRollups(ctx, func(rr *store.RollupRead) error {
+			errs[i] = rp.st.ReadRollups(ctx, func(rr *store.RollupRead) error {
 				fresh, err := rr.Fresh(ctx, parts[i], version)
 				if err != nil {
 					return err
@@ -432,11 +432,11 @@ func (e *Engine) feed(ctx context.Context, r Resolved, w metrics.Window, sinks [
 		stale = append(stale, s...)
 	}
 	if len(stale) > 0 {
-		ds, err := e.Dataset(ctx, Resolved{IDs: stale}, w)
+		ds, err := rp.Dataset(ctx, Resolved{IDs: stale}, w)
 		if err != nil {
 			return nil, err
 		}
-		metrics.FactsOf(ds, e.rules).Keep(w).Feed(sinks[0])
+		metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinks[0])
 	}
 	return stale, nil
 }
@@ -460,14 +460,14 @@ type mergeableSink[A any] interface {
 
 // feedMerged feeds the facts of r's repos over span to sinks made by mk,
 // one per worker, and merges them into the first.
-func feedMerged[A mergeableSink[A]](ctx context.Context, e *Engine, r Resolved, span metrics.Window, mk func() A) (A, []int64, error) {
+func feedMerged[A mergeableSink[A]](ctx context.Context, rp *Reports, r Resolved, span metrics.Window, mk func() A) (A, []int64, error) {
 	parts := make([]A, workers(len(r.IDs), span))
 	sinks := make([]metrics.FactSink, len(parts))
 	for i := range parts {
 		parts[i] = mk()
 		sinks[i] = parts[i]
 	}
-	stale, err := e.feed(ctx, r, span, sinks)
+	stale, err := rp.feed(ctx, r, span, sinks)
 	if err != nil {
 		var none A
 		return none, nil, err
@@ -481,13 +481,13 @@ func feedMerged[A mergeableSink[A]](ctx context.Context, e *Engine, r Resolved, 
 // aggregate computes the aggregates of r's repos for w, its weeks and,
 // when prev is not empty, the period before, on workers goroutines,
 // merged. fill configures each part alike.
-func (e *Engine) aggregate(ctx context.Context, r Resolved, w, prev metrics.Window, fill func(*metrics.Aggregates)) (*metrics.Aggregates, []int64, error) {
+func (rp *Reports) aggregate(ctx context.Context, r Resolved, w, prev metrics.Window, fill func(*metrics.Aggregates)) (*metrics.Aggregates, []int64, error) {
 	span := w
 	if prev.From.Before(prev.To) {
 		span.From = prev.From
 	}
-	return feedMerged(ctx, e, r, span, func() *metrics.Aggregates {
-		as := metrics.NewAggregates(w, prev, e.rules)
+	return feedMerged(ctx, rp, r, span, func() *metrics.Aggregates {
+		as := metrics.NewAggregates(w, prev, rp.rules)
 		if fill != nil {
 			fill(as)
 		}
@@ -496,8 +496,8 @@ func (e *Engine) aggregate(ctx context.Context, r Resolved, w, prev metrics.Wind
 }
 
 // report computes the report of r's repos over w from their facts.
-func (e *Engine) report(ctx context.Context, r Resolved, w metrics.Window, now time.Time) (metrics.Report, error) {
-	a, _, err := feedMerged(ctx, e, r, w, func() *metrics.Aggregate { return metrics.NewAggregate(w, e.rules) })
+func (rp *Reports) report(ctx context.Context, r Resolved, w metrics.Window, now time.Time) (metrics.Report, error) {
+	a, _, err := feedMerged(ctx, rp, r, w, func() *metrics.Aggregate { return metrics.NewAggregate(w, rp.rules) })
 	if err != nil {
 		return metrics.Report{}, err
 	}
@@ -505,29 +505,29 @@ func (e *Engine) report(ctx context.Context, r Resolved, w metrics.Window, now t
 	if !ok {
 		// A lead time that is not whole seconds: its mean needs the rows'
 		// order, which only the facts keep.
-		f, err := e.facts(ctx, r, w)
+		f, err := rp.facts(ctx, r, w)
 		if err != nil {
 			return metrics.Report{}, err
 		}
-		rep = metrics.ComputeFacts(f, w, e.rules, now)
+		rep = metrics.ComputeFacts(f, w, rp.rules, now)
 	}
 	return rep, nil
 }
 
 // weekly computes the report of each whole week of w from the facts of r's
 // repos.
-func (e *Engine) weekly(ctx context.Context, r Resolved, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
-	as, _, err := e.aggregate(ctx, r, w, metrics.Window{}, nil)
+func (rp *Reports) weekly(ctx context.Context, r Resolved, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
+	as, _, err := rp.aggregate(ctx, r, w, metrics.Window{}, nil)
 	if err != nil {
 		return nil, err
 	}
 	weeks, ok := as.WeekReports(now)
 	if !ok {
-		f, err := e.facts(ctx, r, w)
+		f, err := rp.facts(ctx, r, w)
 		if err != nil {
 			return nil, err
 		}
-		weeks = metrics.WeeklyFacts(f, w, e.rules, now)
+		weeks = metrics.WeeklyFacts(f, w, rp.rules, now)
 	}
 	return weeks, nil
 }

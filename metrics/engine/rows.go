@@ -24,18 +24,8 @@ type DeploymentDetail struct {
 
 // Detail joins a deployment with its repo, changes, incidents and rollback.
 func (v *View) Detail(d metrics.Deployment) DeploymentDetail {
-	v.index()
 	out := DeploymentDetail{Deployment: d, Repo: v.RepoName(d.RepoID)}
-	for _, id := range d.ChangeIDs {
-		if c, ok := v.changes[id]; ok {
-			out.Changes = append(out.Changes, c)
-		}
-	}
-	for _, id := range d.IncidentIDs {
-		if in, ok := v.incidents[id]; ok {
-			out.Incidents = append(out.Incidents, in)
-		}
-	}
+	out.Changes, out.Incidents = v.dataIndex().Shipped(d)
 	if d.RecoveredBy == metrics.RecoveredByRollback {
 		for i := range v.Data.Deployments {
 			r := &v.Data.Deployments[i]
@@ -49,25 +39,13 @@ func (v *View) Detail(d metrics.Deployment) DeploymentDetail {
 	return out
 }
 
-func (v *View) index() {
-	v.indexOnce.Do(func() {
-		v.changes = make(map[int64]metrics.Change, len(v.Data.Changes))
-		for _, c := range v.Data.Changes {
-			v.changes[c.ID] = c
-		}
-		v.incidents = make(map[int64]metrics.Incident, len(v.Data.Incidents))
-		for _, in := range v.Data.Incidents {
-			v.incidents[in.ID] = in
-		}
-	})
+func (v *View) dataIndex() metrics.DatasetIndex {
+	v.indexOnce.Do(func() { v.index = v.Data.Index() })
+	return v.index
 }
 
 // Change finds a loaded change by id.
-func (v *View) Change(id int64) (metrics.Change, bool) {
-	v.index()
-	c, ok := v.changes[id]
-	return c, ok
-}
+func (v *View) Change(id int64) (metrics.Change, bool) { return v.dataIndex().Change(id) }
 
 // Deployments returns the production deployments of the window with their
 // details, newest first.
@@ -134,24 +112,7 @@ func (v *View) SlowestRecoveries(n int) []metrics.Recovery {
 // LargestMerged returns the n largest changes merged in the window (all when
 // n ≤ 0); changes of unknown size come last.
 func (v *View) LargestMerged(n int) []metrics.Change {
-	return firstN(BySizeDesc(metrics.MergedChanges(v.Data, v.Window, v.Rules)), n)
-}
-
-// BySizeDesc sorts changes largest first (additions + deletions), unknown
-// sizes last.
-func BySizeDesc(cs []metrics.Change) []metrics.Change {
-	slices.SortStableFunc(cs, func(a, b metrics.Change) int {
-		la, oka := metrics.PRSizeLines(a)
-		lb, okb := metrics.PRSizeLines(b)
-		if oka != okb {
-			if oka {
-				return -1
-			}
-			return 1
-		}
-		return cmp.Or(cmp.Compare(lb, la), cmp.Compare(a.ID, b.ID))
-	})
-	return cs
+	return firstN(metrics.BySizeDesc(metrics.MergedChanges(v.Data, v.Window, v.Rules)), n)
 }
 
 // SlowestCIRuns returns the n CI runs of the window that took longest (all

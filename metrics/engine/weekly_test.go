@@ -3,13 +3,13 @@ package engine_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/store/storetest"
 )
@@ -20,32 +20,6 @@ func day(s string) time.Time {
 		panic(err)
 	}
 	return t
-}
-
-func TestCompareKeys(t *testing.T) {
-	f := func(v float64) *float64 { return &v }
-	cases := []struct {
-		name              string
-		c                 engine.KeyComparison
-		change, direction string
-	}{
-		{"faster lead time", engine.Compare("lead_time", "", engine.UnitSeconds, true, f(3600), f(7200)), "−50 %", "better"},
-		{"more deployments", engine.Compare("df", "", engine.UnitPerWeek, false, f(12), f(10)), "+20 %", "better"},
-		{"failure rate up", engine.Compare("cfr", "", engine.UnitRate, true, f(0.12), f(0.10)), "+2.0 pp", "worse"},
-		{"from zero", engine.Compare("rr", "", engine.UnitRate, true, f(0.1), f(0)), "+10.0 pp", "worse"},
-		{"new value from zero", engine.Compare("df", "", engine.UnitPerWeek, false, f(3), f(0)), "new", "better"},
-		{"unchanged", engine.Compare("lt", "", engine.UnitSeconds, true, f(100), f(100)), "±0", "same"},
-		{"too small to show", engine.Compare("lt", "", engine.UnitSeconds, true, f(1000), f(1001)), "±0", "same"},
-		{"no baseline", engine.Compare("lt", "", engine.UnitSeconds, true, f(1), nil), metrics.Dash, ""},
-	}
-	for _, c := range cases {
-		if got := engine.HumanChange(c.c); got != c.change {
-			t.Errorf("%s: change %q, want %q", c.name, got, c.change)
-		}
-		if c.c.Direction != c.direction {
-			t.Errorf("%s: direction %q, want %q", c.name, c.c.Direction, c.direction)
-		}
-	}
 }
 
 func TestPreviousWindow(t *testing.T) {
@@ -65,39 +39,6 @@ func TestPreviousWindow(t *testing.T) {
 	odd := metrics.Window{From: from.Add(time.Hour), To: from.Add(5 * time.Hour)}
 	if p := engine.PreviousWindow(odd, berlin); !p.From.Equal(from.Add(-3*time.Hour)) || !p.To.Equal(odd.From) {
 		t.Errorf("previous of a partial window = %v – %v", p.From, p.To)
-	}
-}
-
-func TestWeekOf(t *testing.T) {
-	now := time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC) // a Wednesday
-	if got := engine.LastCompleteWeek(now, time.UTC); !got.Equal(day("2026-02-23")) {
-		t.Errorf("last complete week starts %v", got)
-	}
-	got, err := engine.WeekOf(day("2026-02-26"), now, time.UTC)
-	if err != nil || !got.Equal(day("2026-02-23")) {
-		t.Errorf("WeekOf(Thursday) = %v, %v", got, err)
-	}
-	if _, err := engine.WeekOf(day("2026-03-02"), now, time.UTC); !errors.Is(err, engine.ErrWeekNotComplete) {
-		t.Errorf("the current week: %v", err)
-	}
-}
-
-func TestMarkdownKeepsUserTextAsText(t *testing.T) {
-	for in, want := range map[string]string{
-		"<script>alert(1)</script> Fix XSS": `&lt;script&gt;alert\(1\)&lt;/script&gt; Fix XSS`,
-		"[click](javascript:x)":             `\[click\]\(javascript:x\)`,
-		"a | b\n# heading":                  `a \| b \# heading`,
-		"**bold** _it_ `code` ![i](x)":      "\\*\\*bold\\*\\* \\_it\\_ \\`code\\` \\!\\[i\\]\\(x\\)",
-	} {
-		if got := engine.MarkdownText(in); got != want {
-			t.Errorf("MarkdownText(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := engine.MarkdownLink("t", "javascript:alert(1)"); got != "t" {
-		t.Errorf("a javascript: link survived: %q", got)
-	}
-	if got := engine.MarkdownLink("t", "https://example.com/a (b)"); got != "[t](https://example.com/a%20%28b%29)" {
-		t.Errorf("link = %q", got)
 	}
 }
 
@@ -149,11 +90,10 @@ func TestWeeklyReviewOnAStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng := engine.New(st, metrics.DefaultRules(), map[string]metrics.RepoRules{"acme/api": {Source: "deployments", Link: "time"}})
-	if err := eng.Derive(ctx); err != nil {
+	if err := engine.NewDeriver(st, metrics.DefaultRules(), map[string]metrics.RepoRules{"acme/api": {Source: "deployments", Link: "time"}}).Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
-	rev, err := eng.WeeklyReview(ctx, engine.Scope{}, week, now)
+	rev, err := engine.NewReports(st, metrics.DefaultRules(), nil).WeeklyReview(ctx, engine.Scope{}, week, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +119,7 @@ func TestWeeklyReviewOnAStore(t *testing.T) {
 		t.Errorf("largest open = %+v", rev.LargestOpen)
 	}
 	var md bytes.Buffer
-	if err := rev.WriteMarkdown(&md, time.UTC); err != nil {
+	if err := render.WeeklyMarkdown(&md, rev, time.UTC); err != nil {
 		t.Fatal(err)
 	}
 	out := md.String()

@@ -21,7 +21,11 @@ var dumpQueries = map[string]string{
 	"repos":          `SELECT provider, name, provider_id, default_branch, url, created_at, archived FROM repos`,
 	"changes": `SELECT r.name, c.number, c.provider_id, c.title, c.author, c.author_is_bot, c.state, c.draft, c.labels, c.created_at,
 		c.ready_at, c.first_commit_at, c.merged_at, c.closed_at, c.updated_at, c.additions, c.deletions, c.changed_files, c.merge_sha,
-		c.squash_sha, c.base_branch, c.url, c.first_review_at, c.first_approval_at FROM changes c JOIN repos r ON r.id = c.repo_id`,
+		c.squash_sha, c.base_branch, c.url, c.first_review_at, c.first_approval_at, c.files_fetched FROM changes c JOIN repos r ON r.id = c.repo_id`,
+	"paths": `SELECT r.name, p.path FROM paths p JOIN repos r ON r.id = p.repo_id`,
+	"change_files": `SELECT r.name, c.number, p.path, f.additions, f.deletions, COALESCE(pp.path, ''), f.renamed_away FROM change_files f
+		JOIN changes c ON c.id = f.change_id JOIN repos r ON r.id = c.repo_id JOIN paths p ON p.id = f.path_id
+		LEFT JOIN paths pp ON pp.id = f.previous_path_id`,
 	"reviews": `SELECT r.name, c.number, v.provider_id, v.author, v.author_is_bot, v.state, v.submitted_at FROM reviews v
 		JOIN changes c ON c.id = v.change_id JOIN repos r ON r.id = c.repo_id`,
 	"deployments": `SELECT r.name, d.source, d.provider_id, d.environment, d.environment_tier, d.sha, d.ref, d.status, d.creator, d.url,

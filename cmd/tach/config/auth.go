@@ -36,8 +36,12 @@ type Auth struct {
 	// TrustedProxy, when set, lets a reverse proxy that signs users in
 	// (SSO) name the user in a header.
 	TrustedProxy *TrustedProxy `json:"trusted_proxy,omitempty"`
-	// MetricsToken, when set, is the bearer token /metrics requires.
+	// MetricsToken, when set, is the bearer token that opens /metrics (a
+	// signed-in reader may read it too).
 	MetricsToken Secret `json:"metrics_token"`
+	// PublicMetrics opens /metrics to anyone once sign-in is on; else it
+	// needs MetricsToken or a signed-in reader (it names every repo).
+	PublicMetrics bool `json:"public_metrics"`
 }
 
 // TrustedProxy is a reverse proxy that authenticates users and names them
@@ -72,7 +76,7 @@ func (t *TrustedProxy) Trusts(addr netip.Addr) bool {
 }
 
 var (
-	authKeys         = []string{"session_ttl", "cookie_secure", "trusted_proxy", "metrics_token"}
+	authKeys         = []string{"session_ttl", "cookie_secure", "trusted_proxy", "metrics_token", "public_metrics"}
 	trustedProxyKeys = []string{"header", "role_header", "default_role", "proxies"}
 	cookieChoices    = []string{CookieSecureAuto, CookieSecureAlways, CookieSecureNever}
 	roleChoices      = []string{"read", "write"}
@@ -87,7 +91,7 @@ func defaultAuth() Auth {
 }
 
 func (p *parser) auth(n *yaml.Node, a *Auth) {
-	g, ok := p.mapping(n, "auth", authKeys, "session_ttl, cookie_secure, trusted_proxy and metrics_token")
+	g, ok := p.mapping(n, "auth", authKeys, "session_ttl, cookie_secure, trusted_proxy, metrics_token and public_metrics")
 	if !ok {
 		return
 	}
@@ -112,6 +116,14 @@ func (p *parser) auth(n *yaml.Node, a *Auth) {
 		p.secret(e.val, "auth.metrics_token", &a.MetricsToken)
 		if v := a.MetricsToken.Reveal(); v != "" && len(v) < 16 {
 			p.errorf(e.val, "auth.metrics_token", "is shorter than 16 characters; use a long random token (for example: openssl rand -hex 32)")
+		}
+	}
+	if e, ok := g["public_metrics"]; ok {
+		if b, ok := p.boolean(e.val, "auth.public_metrics"); ok {
+			a.PublicMetrics = b
+			if b && a.MetricsToken.Reveal() != "" {
+				p.errorf(e.key, "auth.public_metrics", "is true, so /metrics needs no token, yet auth.metrics_token is set; keep one of them")
+			}
 		}
 	}
 	if e, ok := g["trusted_proxy"]; ok {

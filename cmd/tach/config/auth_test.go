@@ -57,6 +57,10 @@ func TestAuthSettings(t *testing.T) {
 	if none.Trusts(netip.MustParseAddr("10.0.0.5")) {
 		t.Error("a nil proxy trusts")
 	}
+	// auth.public_metrics opens /metrics to anyone, once sign-in is on.
+	if c := mustParse(t, doc("auth: {public_metrics: true}"), env()); !c.Auth.PublicMetrics {
+		t.Errorf("public_metrics: %+v", c.Auth)
+	}
 	// The default role is read.
 	c = mustParse(t, doc("auth: {trusted_proxy: {header: X-User, proxies: [10.0.0.1]}}"), env())
 	if c.Auth.TrustedProxy.DefaultRole != "read" || c.Auth.TrustedProxy.RoleHeader != "" {
@@ -69,7 +73,10 @@ func TestAuthErrors(t *testing.T) {
 		src  []byte
 		want string
 	}{
-		{doc("auth: yes"), "tach.yaml:1: auth: expected a mapping of session_ttl, cookie_secure, trusted_proxy and metrics_token, got a string"},
+		{doc("auth: yes"), "tach.yaml:1: auth: expected a mapping of session_ttl, cookie_secure, trusted_proxy, metrics_token and public_metrics, got a string"},
+		{doc("auth:", "  public_metrics: yes"), `tach.yaml:2: auth.public_metrics: "yes" is not true or false`},
+		{doc("auth:", "  metrics_token: metrics-token-0123456789", "  public_metrics: true"),
+			"tach.yaml:3: auth.public_metrics: is true, so /metrics needs no token, yet auth.metrics_token is set; keep one of them"},
 		{doc("auth:", "  sesion_ttl: 1h"), `tach.yaml:2: auth: unknown key "sesion_ttl" (did you mean "session_ttl"?)`},
 		{doc("auth:", "  session_ttl: 10s"), `tach.yaml:2: auth.session_ttl: "10s" is shorter than a minute; write a duration such as 12h or 7d`},
 		{doc("auth:", "  session_ttl: 1y"), `tach.yaml:2: auth.session_ttl: "1y" is not a duration; write a duration such as 90m, 48h, 180d or 8w`},

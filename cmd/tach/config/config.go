@@ -77,9 +77,14 @@ type Config struct {
 	Location *time.Location `json:"-"`
 	// Listen is the web server's host:port.
 	Listen string `json:"listen"`
-	Log    Log    `json:"log"`
-	GitHub API    `json:"github"`
-	GitLab API    `json:"gitlab"`
+	// AllowedHosts are the host names (or addresses) the web server
+	// answers to besides localhost, the loopback addresses and Listen's
+	// host: lower-case, without brackets. Without sign-in they are the
+	// only others answered (DNS rebinding); with sign-in, when set, too.
+	AllowedHosts []string `json:"allowed_hosts,omitempty"`
+	Log          Log      `json:"log"`
+	GitHub       API      `json:"github"`
+	GitLab       API      `json:"gitlab"`
 	// Repos are the repos, projects and groups to sync, in file order.
 	Repos     []Repo    `json:"repos"`
 	Incidents Incidents `json:"incidents"`

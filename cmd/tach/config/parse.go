@@ -15,7 +15,7 @@ import (
 
 // The keys of each mapping, in the order config.example.yaml documents them.
 var (
-	topKeys       = []string{"database", "timezone", "listen", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth"}
+	topKeys       = []string{"database", "timezone", "listen", "allowed_hosts", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth"}
 	logKeys       = []string{"format", "level"}
 	apiKeys       = []string{"token", "base_url"}
 	repoKeys      = []string{"github", "gitlab", "gitlab_group", "deployments", "include_archived"}
@@ -150,6 +150,9 @@ func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
 			}
 		}
 	}
+	if e, ok := f["allowed_hosts"]; ok {
+		p.allowedHosts(e.val, c)
+	}
 	if e, ok := f["log"]; ok {
 		p.log(e.val, &c.Log)
 	}
@@ -258,6 +261,28 @@ func checkListen(addr string) string {
 		return "has an invalid host"
 	}
 	return ""
+}
+
+// allowedHosts reads allowed_hosts: host names or IP addresses, without
+// a port (any port is answered).
+func (p *parser) allowedHosts(n *yaml.Node, c *Config) {
+	list, ok := p.strList(n, "allowed_hosts", "host names")
+	if !ok {
+		return
+	}
+	for i, s := range list {
+		item, key := deref(n.Content[i]), fmt.Sprintf("allowed_hosts[%d]", i)
+		name := strings.ToLower(strings.TrimSuffix(s, "."))
+		if ip := strings.TrimSuffix(strings.TrimPrefix(name, "["), "]"); net.ParseIP(ip) != nil {
+			name = ip
+		}
+		if net.ParseIP(name) == nil && !validHostname(name) {
+			p.errorf(item, key, "%s is not a host name; write the name alone, such as tach.example.com or 10.0.0.5 "+
+				"(no scheme, port, path or wildcard: any port is answered)", quote(s))
+			continue
+		}
+		c.AllowedHosts = append(c.AllowedHosts, name)
+	}
 }
 
 func validHostname(h string) bool {

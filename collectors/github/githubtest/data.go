@@ -110,6 +110,9 @@ type PullRequest struct {
 	Additions    int
 	Deletions    int
 	ChangedFiles int
+	// Files are the changed files (SetFiles keeps the totals in step);
+	// when nil, ChangedFiles files share the totals' lines.
+	Files []File
 	// Commits are the pull request's own commits, in branch order.
 	Commits  []Commit
 	Reviews  []Review

@@ -109,6 +109,7 @@ func (r *Repo) Generate(h History) {
 			}
 		}
 	}
+	r.generateFiles(h, r.PullRequests[len(r.PullRequests)-h.PRs:])
 	// Merge in time order, so the default branch's history is linear in time.
 	sort.SliceStable(merges, func(i, j int) bool { return merges[i].at.Before(merges[j].at) })
 	mergeRNG := rand.New(rand.NewPCG(h.Seed, 7)) // its own: the rest of the history is as without merge commits

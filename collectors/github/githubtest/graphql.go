@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tach-dev/tach/collectors/internal/gqlschema"
 )
 
 // The GraphQL endpoint: parse, validate against GitHub's schema, compute
@@ -27,7 +29,7 @@ type gqlError struct {
 // gqlRequest is a parsed GraphQL request body.
 type gqlRequest struct {
 	vars       map[string]any
-	op         *operation
+	op         *gqlschema.Operation
 	err        error
 	repoName   string // owner/name of Query.repository, when asked
 	connection string // the first connection asked of the repository
@@ -48,20 +50,20 @@ func parseGraphQLRequest(body []byte) *gqlRequest {
 	if g.vars == nil {
 		g.vars = map[string]any{}
 	}
-	op, err := parseQuery(in.Query)
+	op, err := gqlschema.ParseQuery(in.Query)
 	if err != nil {
 		g.err = fmt.Errorf("Parse error on query: %v", err)
 		return g
 	}
 	g.op = op
-	for _, sel := range op.sels {
-		if sel.name != "repository" {
+	for _, sel := range op.Sels {
+		if sel.Name != "repository" {
 			continue
 		}
-		owner, _ := evalValue(sel.args["owner"], g.vars).(string)
-		name, _ := evalValue(sel.args["name"], g.vars).(string)
+		owner, _ := gqlschema.Eval(sel.Args["owner"], g.vars).(string)
+		name, _ := gqlschema.Eval(sel.Args["name"], g.vars).(string)
 		g.repoName = owner + "/" + name
-		g.connection = firstConnection(sel.sels)
+		g.connection = connectionOf(sel.Sels)
 	}
 	if sch, err := githubSchema(); err == nil {
 		g.cost = queryCost(sch, op, g.vars)
@@ -69,56 +71,67 @@ func parseGraphQLRequest(body []byte) *gqlRequest {
 	return g
 }
 
-// firstConnection names the first connection (a field with a first
-// argument) asked below a selection, depth first: pullRequests of
-// repository { pullRequests(first:) }, history of repository {
-// defaultBranchRef { target { ... on Commit { history(first:) } } } }.
-func firstConnection(sels []*selection) string {
+// connectionOf names what a query asks of the repository, for the
+// request counts: its first connection (a field with a first argument);
+// history, however the commit is reached (defaultBranchRef { target },
+// object(oid:)); or, when it asks neither, its first field (pullRequest
+// for pull requests asked by number).
+func connectionOf(sels []*gqlschema.Selection) string {
 	for _, sub := range sels {
-		if _, ok := sub.args["first"]; ok && !sub.fragment {
-			return sub.name
+		if _, ok := sub.Args["first"]; ok && !sub.Fragment {
+			return sub.Name
 		}
 	}
-	for _, sub := range sels {
-		if c := firstConnection(sub.sels); c != "" {
-			return c
-		}
+	if hasHistory(sels) {
+		return "history"
+	}
+	if len(sels) > 0 && !sels[0].Fragment {
+		return sels[0].Name
 	}
 	return ""
+}
+
+func hasHistory(sels []*gqlschema.Selection) bool {
+	for _, sub := range sels {
+		if (sub.Name == "history" && !sub.Fragment) || hasHistory(sub.Sels) {
+			return true
+		}
+	}
+	return false
 }
 
 // queryCost is GitHub's documented formula: the number of requests needed
 // to fulfil each connection (its parents' first values multiplied), summed,
 // divided by 100 and rounded, at least 1.
-func queryCost(sch *schema, op *operation, vars map[string]any) int {
+func queryCost(sch *gqlschema.Schema, op *gqlschema.Operation, vars map[string]any) int {
 	calls := 0
-	var walk func(typeName string, sels []*selection, mult int)
-	walk = func(typeName string, sels []*selection, mult int) {
-		td := sch.types[typeName]
+	var walk func(typeName string, sels []*gqlschema.Selection, mult int)
+	walk = func(typeName string, sels []*gqlschema.Selection, mult int) {
 		for _, sel := range sels {
-			if sel.fragment {
-				cond := sel.on
+			if sel.Fragment {
+				cond := sel.On
 				if cond == "" {
 					cond = typeName
 				}
-				walk(cond, sel.sels, mult)
+				walk(cond, sel.Sels, mult)
 				continue
 			}
-			if td == nil || td.fields[sel.name] == nil {
+			fd := sch.Field(typeName, sel.Name)
+			if fd == nil {
 				continue
 			}
-			ft := td.fields[sel.name].typ.named()
+			ft := fd.Type.Named()
 			m := mult
 			if strings.HasSuffix(ft, "Connection") {
 				calls += mult
-				if n, ok := toInt(evalValue(sel.args["first"], vars)); ok {
+				if n, ok := toInt(gqlschema.Eval(sel.Args["first"], vars)); ok {
 					m = mult * n
 				}
 			}
-			walk(ft, sel.sels, m)
+			walk(ft, sel.Sels, m)
 		}
 	}
-	walk("Query", op.sels, 1)
+	walk("Query", op.Sels, 1)
 	return max(1, int(math.Round(float64(calls)/100)))
 }
 
@@ -131,11 +144,11 @@ func (s *Server) answerGraphQL(req *request) (int, http.Header, []byte) {
 	if err != nil {
 		return jsonBody(http.StatusInternalServerError, nil, map[string]any{"message": err.Error()})
 	}
-	if errs := sch.validate(g.op); len(errs) > 0 {
-		return jsonBody(http.StatusOK, nil, map[string]any{"errors": errs})
+	if ps := sch.Validate(g.op); len(ps) > 0 {
+		return jsonBody(http.StatusOK, nil, map[string]any{"errors": gqlErrors(ps)})
 	}
 	e := &executor{s: s, sch: sch, vars: g.vars, cost: g.cost}
-	data := e.selectionSet("Query", queryRoot{}, g.op.sels, nil)
+	data := e.selectionSet("Query", queryRoot{}, g.op.Sels, nil)
 	out := map[string]any{"data": data}
 	if len(e.errs) > 0 {
 		out["errors"] = e.errs
@@ -159,50 +172,50 @@ func (r *resolveError) Error() string { return r.msg }
 
 type executor struct {
 	s    *Server
-	sch  *schema
+	sch  *gqlschema.Schema
 	vars map[string]any
 	errs []gqlError
 	cost int
 }
 
-func (e *executor) selectionSet(typeName string, obj gqlObject, sels []*selection, path []any) map[string]any {
+func (e *executor) selectionSet(typeName string, obj gqlObject, sels []*gqlschema.Selection, path []any) map[string]any {
 	out := map[string]any{}
 	e.collect(typeName, obj, sels, path, out)
 	return out
 }
 
-func (e *executor) collect(typeName string, obj gqlObject, sels []*selection, path []any, out map[string]any) {
+func (e *executor) collect(typeName string, obj gqlObject, sels []*gqlschema.Selection, path []any, out map[string]any) {
 	for _, sel := range sels {
-		if sel.fragment {
-			if sel.on == "" || e.sch.implements(typeName, sel.on) {
-				e.collect(typeName, obj, sel.sels, path, out)
+		if sel.Fragment {
+			if sel.On == "" || e.sch.Implements(typeName, sel.On) {
+				e.collect(typeName, obj, sel.Sels, path, out)
 			}
 			continue
 		}
-		key := sel.key()
-		if sel.name == "__typename" {
+		key := sel.Key()
+		if sel.Name == "__typename" {
 			out[key] = typeName
 			continue
 		}
-		fd := e.sch.types[typeName].fields[sel.name]
+		fd := e.sch.Field(typeName, sel.Name)
 		if fd == nil { // an interface's field on a concrete type: validated on the interface
-			for _, iface := range e.sch.types[typeName].interfaces {
-				if f := e.sch.types[iface].fields[sel.name]; f != nil {
+			for _, iface := range e.sch.Types[typeName].Interfaces {
+				if f := e.sch.Field(iface, sel.Name); f != nil {
 					fd = f
 				}
 			}
 		}
 		p := append(append([]any{}, path...), key)
 		if fd == nil {
-			e.errs = append(e.errs, gqlError{Path: p, Message: fmt.Sprintf("Field '%s' doesn't exist on type '%s'", sel.name, typeName)})
+			e.errs = append(e.errs, gqlError{Path: p, Message: fmt.Sprintf("Field '%s' doesn't exist on type '%s'", sel.Name, typeName)})
 			out[key] = nil
 			continue
 		}
 		args := map[string]any{}
-		for k, v := range sel.args {
-			args[k] = evalValue(v, e.vars)
+		for k, v := range sel.Args {
+			args[k] = gqlschema.Eval(v, e.vars)
 		}
-		v, err := obj.field(e, sel.name, args)
+		v, err := obj.field(e, sel.Name, args)
 		if err != nil {
 			ge := gqlError{Path: p, Message: err.Error(), Locations: []any{map[string]any{"line": 1, "column": 1}}}
 			if re, ok := err.(*resolveError); ok {
@@ -212,24 +225,24 @@ func (e *executor) collect(typeName string, obj gqlObject, sels []*selection, pa
 			out[key] = nil
 			continue
 		}
-		out[key] = e.complete(fd.typ, v, sel.sels, p)
+		out[key] = e.complete(fd.Type, v, sel.Sels, p)
 	}
 }
 
-func (e *executor) complete(t *typeRef, v any, sels []*selection, path []any) any {
+func (e *executor) complete(t *gqlschema.TypeRef, v any, sels []*gqlschema.Selection, path []any) any {
 	if isNil(v) {
 		return nil
 	}
-	if t.elem != nil {
+	if t.Elem != nil {
 		rv := reflect.ValueOf(v)
 		out := make([]any, rv.Len())
 		for i := range out {
-			out[i] = e.complete(t.elem, rv.Index(i).Interface(), sels, append(append([]any{}, path...), i))
+			out[i] = e.complete(t.Elem, rv.Index(i).Interface(), sels, append(append([]any{}, path...), i))
 		}
 		return out
 	}
-	td := e.sch.types[t.name]
-	if td == nil || td.kind == kindScalar || td.kind == kindEnum {
+	td := e.sch.Types[t.Name]
+	if td == nil || td.Kind == gqlschema.Scalar || td.Kind == gqlschema.Enum {
 		switch v := v.(type) {
 		case time.Time:
 			return v.UTC().Format(time.RFC3339)
@@ -242,7 +255,7 @@ func (e *executor) complete(t *typeRef, v any, sels []*selection, path []any) an
 	}
 	typeName := obj.gqlType()
 	if typeName == "" {
-		typeName = t.name
+		typeName = t.Name
 	}
 	return e.selectionSet(typeName, obj, sels, path)
 }
@@ -257,29 +270,6 @@ func isNil(v any) bool {
 		return rv.IsNil()
 	}
 	return false
-}
-
-// evalValue substitutes variables in a parsed argument value.
-func evalValue(v any, vars map[string]any) any {
-	switch v := v.(type) {
-	case varRef:
-		return vars[string(v)]
-	case enumValue:
-		return string(v)
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = evalValue(e, vars)
-		}
-		return out
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			out[k] = evalValue(e, vars)
-		}
-		return out
-	}
-	return v
 }
 
 func toInt(v any) (int, bool) {

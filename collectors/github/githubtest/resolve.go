@@ -413,6 +413,8 @@ func (o prObj) field(e *executor, name string, args map[string]any) (any, error)
 	case "labels":
 		items, keys := labelItems(o.r, p.Labels)
 		return paginate("labels", args, items, keys, false)
+	case "files":
+		return filesConnection(p, args)
 	case "commits":
 		// GitHub caps a pull request's commits connection at 250, oldest first.
 		commits := p.Commits[:min(len(p.Commits), 250)]

@@ -28,6 +28,8 @@ func (s *Server) answerREST(req *request, repo *Repo) (int, http.Header, []byte)
 				return jsonBody(http.StatusOK, nil, s.pullJSON(repo, p, true))
 			}
 		}
+	case "pull_files":
+		return s.listPullFiles(req, repo)
 	case "issues":
 		if repo.IssuesDisabled {
 			return jsonBody(http.StatusGone, nil, map[string]any{"message": "Issues are disabled for this repo", "documentation_url": "https://docs.github.com/v3/issues/"})

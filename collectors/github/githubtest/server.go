@@ -240,13 +240,15 @@ func (a *Arrivals) MostInFlight(latency time.Duration) int {
 }
 
 // Requests is the number of requests an endpoint received: "repo", "pulls",
-// "pull", "issues", "runs", "run", "run_attempt", "workflow_runs", "deployments",
-// "deployment_statuses", "releases", "compare", "rate_limit", "graphql"
-// (every GraphQL query), or "graphql.<connection>" (GraphQL queries by the
-// first connection asked of the repository, depth first:
+// "pull", "pull_files", "issues", "runs", "run", "run_attempt", "workflow_runs",
+// "deployments", "deployment_statuses", "releases", "compare", "rate_limit",
+// "graphql" (every GraphQL query), or "graphql.<connection>" (GraphQL
+// queries by the first connection asked of the repository:
 // graphql.pullRequests, graphql.deployments, graphql.releases,
-// graphql.issues, graphql.history). A Fault's Endpoint takes the same
-// names.
+// graphql.issues; graphql.history for a commit's history however the
+// commit is reached; or, when it asks none, by its first field:
+// graphql.pullRequest for pull requests asked by number). A Fault's
+// Endpoint takes the same names.
 func (s *Server) Requests(endpoint string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -454,6 +456,8 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "pulls"
 	case len(rest) == 2 && rest[0] == "pulls":
 		req.endpoint = "pull"
+	case len(rest) == 3 && rest[0] == "pulls" && rest[2] == "files":
+		req.endpoint = "pull_files"
 	case len(rest) == 1 && rest[0] == "issues":
 		req.endpoint = "issues"
 	case len(rest) == 2 && rest[0] == "actions" && rest[1] == "runs":

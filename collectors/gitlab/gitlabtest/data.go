@@ -50,8 +50,33 @@ type MergeRequest struct {
 	Additions       int
 	Deletions       int
 	Files           int
-	Commits         []Commit // any order; served newest first as GitLab does
-	Notes           []*Note
+	// Diffs are the changed files (SetDiffs keeps the totals in step);
+	// when nil, Files files share the totals' lines.
+	Diffs   []FileDiff
+	Commits []Commit // any order; served newest first as GitLab does
+	Notes   []*Note
+}
+
+// FileDiff is a changed file of a merge request, as REST's diffs
+// (old_path, new_path, renamed_file, …) and GraphQL's diffStats (path,
+// the new one) show it.
+type FileDiff struct {
+	Path      string
+	OldPath   string // a rename's old path ("" otherwise)
+	New       bool
+	Deleted   bool
+	Additions int
+	Deletions int
+}
+
+// SetDiffs gives m these files, and the totals GitLab derives from them.
+func (m *MergeRequest) SetDiffs(diffs ...FileDiff) {
+	m.Diffs = diffs
+	m.Files, m.Additions, m.Deletions = len(diffs), 0, 0
+	for _, d := range diffs {
+		m.Additions += d.Additions
+		m.Deletions += d.Deletions
+	}
 }
 
 // Commit is a commit.
@@ -132,6 +157,9 @@ type Job struct {
 	CreatedAt  time.Time
 	StartedAt  time.Time
 	FinishedAt time.Time
+	// Retried marks an attempt that was run again: GitLab lists it only
+	// when asked (include_retried, GraphQL's retried).
+	Retried bool
 }
 
 // Issue is an issue or an incident.

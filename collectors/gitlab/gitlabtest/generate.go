@@ -1,8 +1,10 @@
 package gitlabtest
 
 import (
+	"cmp"
 	"crypto/sha1"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -96,17 +98,7 @@ func GenerateMergeRequests(n int, o GenOptions) []*MergeRequest {
 func GenerateProject(path string, n int, end time.Time) *Project {
 	start := end.Add(-time.Duration(n)*7*time.Hour - 10*24*time.Hour)
 	p := &Project{Path: path, MergeRequests: GenerateMergeRequests(n, GenOptions{Start: start, Every: 7 * time.Hour, Prefix: path})}
-	p.History = []Commit{{SHA: SHA(path + "-base"), AuthoredAt: start.Add(-time.Hour)}}
-	for _, m := range p.MergeRequests {
-		if m.State != "merged" {
-			continue
-		}
-		sha := m.MergeCommitSHA
-		if m.SquashCommitSHA != "" {
-			sha = m.SquashCommitSHA
-		}
-		p.History = append(p.History, Commit{SHA: sha, AuthoredAt: m.MergedAt})
-	}
+	p.History = mergedHistory(p, start)
 	for i, c := range p.History[1:] {
 		status := "success"
 		if i%5 == 3 {
@@ -131,6 +123,98 @@ func GenerateProject(path string, n int, end time.Time) *Project {
 			is.Labels = []string{"docs"}
 		}
 		p.Issues = append(p.Issues, is)
+	}
+	return p
+}
+
+// mergedHistory is the default branch's history the project's merged MRs
+// make: a base commit before start, then each merge (its squash commit when
+// squashed), oldest first.
+func mergedHistory(p *Project, start time.Time) []Commit {
+	var merged []*MergeRequest
+	for _, m := range p.MergeRequests {
+		if m.State == "merged" {
+			merged = append(merged, m)
+		}
+	}
+	slices.SortStableFunc(merged, func(a, b *MergeRequest) int { return a.MergedAt.Compare(b.MergedAt) })
+	history := []Commit{{SHA: SHA(p.Path + "-base"), AuthoredAt: start.Add(-time.Hour)}}
+	for _, m := range merged {
+		history = append(history, Commit{SHA: cmp.Or(m.SquashCommitSHA, m.MergeCommitSHA), AuthoredAt: m.MergedAt})
+	}
+	return history
+}
+
+// History describes a generated project for benchmarks and volume tests.
+type History struct {
+	// MergeRequests are made by GenerateMergeRequests, spread over the
+	// span: most merged (a third of those squashed), some closed or open.
+	MergeRequests int
+	// Deployments to production, spread over the span, each of the
+	// default branch's head then; one in ten failed.
+	Deployments int
+	// Pipelines spread over the span: two in three on the default branch
+	// (at its head then), the others on merge request branches; one in six
+	// failed, one in twenty canceled, the newest still running. Each has a
+	// test job, and one on the default branch a deploy-prod job after it.
+	Pipelines int
+	// Incidents are issues of type incident, each resolved two hours later.
+	Incidents int
+	// End is the newest activity; Span how far back the history goes.
+	End  time.Time
+	Span time.Duration
+}
+
+// GenerateHistory makes a project with a history as h describes,
+// deterministic for the same path and h.
+func GenerateHistory(path string, h History) *Project {
+	start := h.End.Add(-h.Span)
+	every := h.Span / time.Duration(max(1, h.MergeRequests))
+	p := &Project{Path: path, MergeRequests: GenerateMergeRequests(h.MergeRequests, GenOptions{Start: start, Every: every, Prefix: path})}
+	p.History = mergedHistory(p, start)
+	headAt := func(t time.Time) string {
+		i, _ := slices.BinarySearchFunc(p.History, t, func(c Commit, t time.Time) int { return c.AuthoredAt.Compare(t) })
+		return p.History[max(0, i-1)].SHA
+	}
+	spread := func(i, n int) time.Time {
+		return start.Add(h.Span / time.Duration(n+1) * time.Duration(i+1)).Truncate(time.Second)
+	}
+	for i := range h.Deployments {
+		at := spread(i, h.Deployments)
+		status := "success"
+		if i%10 == 9 {
+			status = "failed"
+		}
+		p.Deployments = append(p.Deployments, &Deployment{Environment: "production", Status: status, SHA: headAt(at), User: "alice",
+			CreatedAt: at, FinishedAt: at.Add(10 * time.Minute)})
+	}
+	for i := range h.Pipelines {
+		at := spread(i, h.Pipelines)
+		pl := &Pipeline{Status: "success", Ref: "main", SHA: headAt(at), Source: "push", User: "bob",
+			CreatedAt: at, StartedAt: at.Add(time.Minute), FinishedAt: at.Add(9 * time.Minute)}
+		switch {
+		case i == h.Pipelines-1:
+			pl.Status, pl.FinishedAt, pl.UpdatedAt = "running", time.Time{}, pl.StartedAt
+		case i%6 == 5:
+			pl.Status = "failed"
+		case i%20 == 19:
+			pl.Status = "canceled"
+		}
+		if i%3 == 2 {
+			pl.Ref, pl.SHA, pl.Source = fmt.Sprintf("feature/%s-%d", path, i), SHA(fmt.Sprintf("%s-branch-%d", path, i)), "merge_request_event"
+		}
+		pl.Jobs = []*Job{{Name: "test", Stage: "test", Status: pl.Status, CreatedAt: at, StartedAt: pl.StartedAt, FinishedAt: pl.FinishedAt}}
+		if pl.Ref == "main" && pl.Status == "success" {
+			pl.Jobs[0].FinishedAt = at.Add(5 * time.Minute)
+			pl.Jobs = append(pl.Jobs, &Job{Name: "deploy-prod", Stage: "deploy", Status: "success",
+				CreatedAt: at, StartedAt: at.Add(5 * time.Minute), FinishedAt: pl.FinishedAt})
+		}
+		p.Pipelines = append(p.Pipelines, pl)
+	}
+	for i := range h.Incidents {
+		at := spread(i, h.Incidents).Add(30 * time.Minute)
+		p.Issues = append(p.Issues, &Issue{Title: fmt.Sprint("Incident ", i+1), Type: "incident", Author: "carol",
+			CreatedAt: at, ClosedAt: at.Add(2 * time.Hour)})
 	}
 	return p
 }

@@ -153,20 +153,23 @@ func (s *Server) noteJSON(p *Project, m *MergeRequest, n *Note) map[string]any {
 	}
 }
 
-// diffJSON is one file of an MR's diffs; the fake spreads the MR's line
-// counts over its files.
-func diffJSON(path string, adds, dels int) map[string]any {
+// diffJSON is one file of an MR's diffs, with a diff of its line counts.
+func diffJSON(d FileDiff) map[string]any {
 	var b strings.Builder
-	fmt.Fprintf(&b, "@@ -1,%d +1,%d @@\n", dels, adds)
-	for range dels {
+	fmt.Fprintf(&b, "@@ -1,%d +1,%d @@\n", d.Deletions, d.Additions)
+	for range d.Deletions {
 		b.WriteString("-old line\n")
 	}
-	for range adds {
+	for range d.Additions {
 		b.WriteString("+new line\n")
 	}
+	old := d.Path
+	if d.OldPath != "" {
+		old = d.OldPath
+	}
 	return map[string]any{
-		"old_path": path, "new_path": path, "a_mode": "100644", "b_mode": "100644", "diff": b.String(),
-		"new_file": false, "renamed_file": false, "deleted_file": false, "generated_file": false,
+		"old_path": old, "new_path": d.Path, "a_mode": "100644", "b_mode": "100644", "diff": b.String(),
+		"new_file": d.New, "renamed_file": old != d.Path, "deleted_file": d.Deleted, "generated_file": false,
 		"collapsed": false, "too_large": false,
 	}
 }

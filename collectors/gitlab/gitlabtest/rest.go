@@ -75,7 +75,13 @@ func (s *Server) handle(rt route, r *http.Request) (int, any, http.Header) {
 		if pl == nil {
 			return notFound("404 Not found")
 		}
-		return list(mapAll(pl.Jobs, func(j *Job) any { return s.jobJSON(p, pl, j) }))
+		var jobs []any
+		for _, j := range pl.Jobs {
+			if !j.Retried || q.Get("include_retried") == "true" {
+				jobs = append(jobs, s.jobJSON(p, pl, j))
+			}
+		}
+		return list(jobs)
 	case "/projects/:id/issues":
 		return list(s.issues(p, q))
 	case "/projects/:id/releases":
@@ -181,22 +187,31 @@ func (s *Server) notes(p *Project, m *MergeRequest, q url.Values) []any {
 	return mapAll(ns, func(n *Note) any { return s.noteJSON(p, m, n) })
 }
 
-// diffs spreads an MR's added and deleted lines over its files.
-func diffs(m *MergeRequest) []any {
+// fileDiffs are an MR's files: Diffs, or when the test set none, its
+// added and deleted lines spread over Files files.
+func fileDiffs(m *MergeRequest) []FileDiff {
+	if m.Diffs != nil {
+		return m.Diffs
+	}
 	files := max(m.Files, 1)
 	if m.Additions+m.Deletions == 0 && m.Files == 0 {
-		return []any{}
+		return []FileDiff{}
 	}
-	out := make([]any, files)
+	out := make([]FileDiff, files)
 	for i := range files {
 		adds, dels := m.Additions/files, m.Deletions/files
 		if i == 0 {
 			adds += m.Additions % files
 			dels += m.Deletions % files
 		}
-		out[i] = diffJSON(fmt.Sprintf("file%d.go", i+1), adds, dels)
+		out[i] = FileDiff{Path: fmt.Sprintf("file%d.go", i+1), Additions: adds, Deletions: dels}
 	}
 	return out
+}
+
+// diffs are an MR's files as REST's diffs list them.
+func diffs(m *MergeRequest) []any {
+	return mapAll(fileDiffs(m), func(d FileDiff) any { return diffJSON(d) })
 }
 
 func (s *Server) deployments(p *Project, q url.Values) []any {
@@ -323,7 +338,7 @@ func (s *Server) compare(p *Project, from, to string) (int, any, http.Header) {
 	}
 	return http.StatusOK, map[string]any{
 		"commit": last, "commits": commits,
-		"diffs":           []any{diffJSON("CHANGELOG.md", len(commits), 0)},
+		"diffs":           []any{diffJSON(FileDiff{Path: "CHANGELOG.md", Additions: len(commits)})},
 		"compare_timeout": false, "compare_same_ref": from == to,
 		"web_url": fmt.Sprintf("%s/%s/-/compare/%s...%s", s.URL(), p.Path, from, to),
 	}, nil

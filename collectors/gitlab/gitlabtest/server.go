@@ -37,9 +37,10 @@ type Server struct {
 	Latency time.Duration
 	// NoGraphQL makes /api/graphql answer 404, as a GitLab without it.
 	NoGraphQL bool
-	// MissingFields are MergeRequest fields this GitLab's GraphQL schema
-	// lacks (an older version: closedAt came in 17.4); a query selecting
-	// one is answered with GitLab's "doesn't exist" error.
+	// MissingFields are fields this GitLab's GraphQL schema lacks (an
+	// older version: MergeRequest.closedAt came in 17.4), as "Type.field"
+	// or, for MergeRequest's, the field alone; a query selecting one is
+	// answered with GitLab's "doesn't exist" error.
 	MissingFields []string
 	// MaxMergeRequestsPerQuery, when set, answers a merge requests query
 	// asking for more (first) with GitLab's complexity error, as a query
@@ -48,9 +49,13 @@ type Server struct {
 	// Pagination is how lists say there is a next page (GitLab's offset
 	// style, with both x-next-page and a Link header, by default).
 	Pagination Pagination
-	// Now is the fake's clock, for Retry-After and rate-limit resets
-	// (time.Now when nil).
+	// Now is the fake's clock, for Retry-After, rate-limit resets and the
+	// Date of every answer (time.Now when nil).
 	Now func() time.Time
+	// OnRequest, when set, is called with each request's endpoint (as
+	// Requests names it) before it is answered, outside the lock: a test
+	// changes the dataset (Edit) in the middle of a sync.
+	OnRequest func(endpoint string)
 
 	mu       sync.Mutex
 	projects []*Project
@@ -392,6 +397,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(s.Latency)
 	}
 	rt := s.route(r)
+	if s.OnRequest != nil {
+		s.OnRequest(rt.name)
+	}
+	w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 	s.mu.Lock()
 	s.counts[rt.name]++
 	fault := s.matchFault(rt)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package impact_test
+
+const raceDetector = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package radar_test
+
+const raceDetector = false

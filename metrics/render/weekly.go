@@ -1,0 +1,308 @@
+package render
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/review"
+)
+
+// The weekly review as text for a terminal and as Markdown for notes or
+// chat; the web page shows the same review in its own layout.
+
+// WeeklyText writes the review for a terminal: `tach report weekly`. User
+// text is cleaned of control characters, so a title cannot move the cursor
+// or change colours.
+func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
+	when := func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 15:04") }
+	fmt.Fprintf(w, "tach weekly review — %s, the week %s to %s against the %d weeks before (%s)\n\n",
+		plain(weeklyScopeName(r.Scope)), r.Week.From, r.Week.To, review.BaselineWeeks, r.Scope.Timezone)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "MEASURE\tTHIS WEEK\t%d WEEKS BEFORE\tCHANGE\n", review.BaselineWeeks)
+	for _, k := range r.Keys {
+		change := HumanChange(k)
+		if k.Direction == "better" || k.Direction == "worse" {
+			change += " " + k.Direction
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), change)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	changes := 0
+	for _, d := range r.Shipped {
+		changes += len(d.Changes)
+	}
+	fmt.Fprintf(w, "\nWhat shipped: %d production deployments, %d changes\n", len(r.Shipped), changes)
+	for _, d := range r.Shipped {
+		tags := DeploymentTags(outcome(d))
+		tag := ""
+		if len(tags) > 0 {
+			tag = "  [" + strings.Join(tags, ", ") + "]"
+		}
+		fmt.Fprintf(w, "  %s  %s → %s %s%s\n", when(d.FinishedAt), plain(d.Repo), plain(d.Environment), ShortSHA(d.SHA), tag)
+		for _, c := range d.Changes {
+			fmt.Fprintf(w, "      %s\n", textChange(c, "lead time"))
+		}
+		for _, in := range d.Incidents {
+			fmt.Fprintf(w, "      incident %s\n", textIncident(in))
+		}
+	}
+
+	fmt.Fprintf(w, "\nIncidents: %d opened, %d resolved\n", len(r.IncidentsOpened), len(r.IncidentsResolved))
+	for _, in := range r.IncidentsOpened {
+		fmt.Fprintf(w, "  opened %s  %s\n", when(in.CreatedAt), textIncident(in))
+	}
+	for _, in := range r.IncidentsResolved {
+		fmt.Fprintf(w, "  resolved %s  %s\n", when(*in.ResolvedAt), textIncident(in))
+	}
+
+	fmt.Fprintf(w, "\nWaiting for a first review longer than %s: %d\n", HumanDuration(&r.StaleReviewSeconds), len(r.WaitingForReview))
+	for _, c := range r.WaitingForReview {
+		fmt.Fprintf(w, "  %s\n", textChange(c, "waiting"))
+	}
+	fmt.Fprintf(w, "\nLargest open changes:\n")
+	if len(r.LargestOpen) == 0 {
+		fmt.Fprintln(w, "  none")
+	}
+	for _, c := range r.LargestOpen {
+		fmt.Fprintf(w, "  %s\n", textChange(c, "size"))
+	}
+	if r.OutlierThresholdSeconds == nil {
+		fmt.Fprintf(w, "\nOutliers: no change shipped in the %d weeks before, so no p90 to compare with.\n", review.BaselineWeeks)
+	} else {
+		fmt.Fprintf(w, "\nOutliers (lead time above %s, the p90 of the %d weeks before): %d\n", HumanDuration(r.OutlierThresholdSeconds), review.BaselineWeeks, len(r.Outliers))
+		for _, c := range r.Outliers {
+			fmt.Fprintf(w, "  %s\n", textChange(c, "lead time"))
+		}
+	}
+	_, err := fmt.Fprintln(w, "\nThe week is [from, to). Every rule is in docs/metrics.md.")
+	return err
+}
+
+func weeklyScopeName(s metrics.Scope) string {
+	switch {
+	case s.Team != nil:
+		return "team " + *s.Team
+	case len(s.Repos) == 1:
+		return s.Repos[0]
+	}
+	return fmt.Sprintf("%d repos", len(s.Repos))
+}
+
+// plain replaces control characters (escape sequences, line breaks) with
+// spaces.
+func plain(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+}
+
+// WeeklyMarkdown writes the review as Markdown, for pasting into notes or
+// chat: /weekly.md and `tach report weekly --format markdown` both print
+// this. Every piece of user text (titles, logins, repo names) goes through
+// MarkdownText, so a title like "<script>…" stays text in any renderer.
+// Times are shown in loc.
+func WeeklyMarkdown(out io.Writer, r review.Review, loc *time.Location) error {
+	if loc == nil {
+		loc = time.UTC
+	}
+	w := bufio.NewWriter(out)
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	when := func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 15:04") }
+
+	p("## Weekly review — %s, week of %s\n\n", MarkdownText(scopeName(r.Scope)), r.Week.From)
+	p("The week [%s, %s) against the %d weeks before it [%s, %s), times in %s. Rules: docs/metrics.md.\n\n",
+		r.Week.From, r.Week.To, review.BaselineWeeks, r.Baseline.From, r.Baseline.To, MarkdownText(r.Scope.Timezone))
+
+	p("| Measure | This week | %d weeks before | Change |\n|---|---|---|---|\n", review.BaselineWeeks)
+	for _, k := range r.Keys {
+		change := HumanChange(k)
+		if k.Direction == "better" || k.Direction == "worse" {
+			change += " (" + k.Direction + ")"
+		}
+		p("| %s | %s | %s | %s |\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), change)
+	}
+
+	changes := 0
+	for _, d := range r.Shipped {
+		changes += len(d.Changes)
+	}
+	p("\n### What shipped: %s, %s\n\n", plural(len(r.Shipped), "deployment"), plural(changes, "change"))
+	if len(r.Shipped) == 0 {
+		p("No production deployment this week.\n")
+	}
+	for _, d := range r.Shipped {
+		tags := deploymentTags(outcome(d), func(cause string) string { return "**failed** (" + MarkdownText(cause) + ")" })
+		tag := ""
+		if len(tags) > 0 {
+			tag = " — " + strings.Join(tags, ", ")
+		}
+		p("- %s %s → %s %s%s\n", when(d.FinishedAt), MarkdownText(d.Repo), MarkdownText(d.Environment), MarkdownLink("`"+MarkdownCode(ShortSHA(d.SHA))+"`", d.URL), tag)
+		for _, c := range d.Changes {
+			p("  - %s\n", markdownChange(c, "lead time"))
+		}
+		for _, in := range d.Incidents {
+			p("  - incident %s\n", markdownIncident(in))
+		}
+	}
+
+	p("\n### Incidents: %d opened, %d resolved\n\n", len(r.IncidentsOpened), len(r.IncidentsResolved))
+	if len(r.IncidentsOpened)+len(r.IncidentsResolved) == 0 {
+		p("None.\n")
+	}
+	for _, in := range r.IncidentsOpened {
+		p("- opened %s: %s\n", when(in.CreatedAt), markdownIncident(in))
+	}
+	for _, in := range r.IncidentsResolved {
+		p("- resolved %s: %s\n", when(*in.ResolvedAt), markdownIncident(in))
+	}
+
+	p("\n### Waiting for a first review longer than %s: %d\n\n", HumanDuration(&r.StaleReviewSeconds), len(r.WaitingForReview))
+	if len(r.WaitingForReview) == 0 {
+		p("None.\n")
+	}
+	for _, c := range r.WaitingForReview {
+		p("- %s\n", markdownChange(c, "waiting"))
+	}
+
+	p("\n### Largest open changes\n\n")
+	if len(r.LargestOpen) == 0 {
+		p("None.\n")
+	}
+	for _, c := range r.LargestOpen {
+		p("- %s\n", markdownChange(c, "size"))
+	}
+
+	if r.OutlierThresholdSeconds == nil {
+		p("\n### Outliers\n\nNo changes shipped in the %d weeks before, so there is no p90 to compare with.\n", review.BaselineWeeks)
+	} else {
+		p("\n### Outliers: lead time above %s (the p90 of the %d weeks before): %d\n\n", HumanDuration(r.OutlierThresholdSeconds), review.BaselineWeeks, len(r.Outliers))
+		if len(r.Outliers) == 0 {
+			p("None.\n")
+		}
+		for _, c := range r.Outliers {
+			p("- %s\n", markdownChange(c, "lead time"))
+		}
+	}
+	return w.Flush()
+}
+
+// plural is "1 change", "2 changes".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func scopeName(s metrics.Scope) string {
+	switch {
+	case s.Team != nil:
+		return "team " + *s.Team
+	case len(s.Repos) == 1:
+		return s.Repos[0]
+	case len(s.Repos) > 1 && len(s.Repos) <= 3:
+		return strings.Join(s.Repos, ", ")
+	case len(s.Repos) > 3:
+		return fmt.Sprintf("%d repos", len(s.Repos))
+	}
+	return "all repos"
+}
+
+// ShortSHA is a commit's first 7 characters, as tables show it.
+func ShortSHA(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+// textChange is a change on one line of the text review, with its detail
+// (lead time, waiting or size).
+func textChange(c review.Change, detail string) string {
+	return fmt.Sprintf("%s #%d %s (%s)", plain(c.Repo), c.Number, plain(c.Title), plain(c.Author)) + changeDetail(c, detail, "[%s]")
+}
+
+// markdownChange is textChange in Markdown, linking to the change.
+func markdownChange(c review.Change, detail string) string {
+	return fmt.Sprintf("%s %s by %s", MarkdownText(c.Repo), MarkdownLink(fmt.Sprintf("#%d %s", c.Number, MarkdownText(c.Title)), c.URL), MarkdownText(c.Author)) +
+		changeDetail(c, detail, "(%s)")
+}
+
+// changeDetail is what follows a change: " — lead time 2.4 d", " — waiting
+// 3h", " — 120 lines", then its tags, each in tag (a format: "[%s]").
+func changeDetail(c review.Change, detail, tag string) string {
+	var s string
+	switch {
+	case detail == "lead time" && c.LeadTimeSeconds != nil:
+		s = " — lead time " + HumanDuration(c.LeadTimeSeconds)
+	case detail == "waiting" && c.WaitingSeconds != nil:
+		s = " — waiting " + HumanDuration(c.WaitingSeconds)
+	case detail == "size" && c.SizeLines != nil:
+		s = fmt.Sprintf(" — %d lines", *c.SizeLines)
+	}
+	if c.Fix {
+		s += " " + fmt.Sprintf(tag, "fix")
+	}
+	if c.Bot {
+		s += " " + fmt.Sprintf(tag, "bot")
+	}
+	return s
+}
+
+func textIncident(in review.Incident) string {
+	return fmt.Sprintf("%s #%d %s", plain(in.Repo), in.Number, plain(in.Title)) + openFor(in)
+}
+
+func markdownIncident(in review.Incident) string {
+	return fmt.Sprintf("%s %s", MarkdownText(in.Repo), MarkdownLink(fmt.Sprintf("#%d %s", in.Number, MarkdownText(in.Title)), in.URL)) + openFor(in)
+}
+
+// openFor is " — open for 2h 10m", or " — still open".
+func openFor(in review.Incident) string {
+	if in.OpenSeconds != nil {
+		return " — open for " + HumanDuration(in.OpenSeconds)
+	}
+	return " — still open"
+}
+
+// DeploymentTags are a deployment's badges, in the web's tables and the
+// text review alike: "failed: incident", "rollback", "rework", "failed
+// attempt".
+func DeploymentTags(d metrics.Deployment) []string {
+	return deploymentTags(d, func(cause string) string { return "failed: " + cause })
+}
+
+// deploymentTags are DeploymentTags with the failure said by failed.
+func deploymentTags(d metrics.Deployment, failed func(cause string) string) []string {
+	var tags []string
+	if d.Failed {
+		tags = append(tags, failed(d.FailureCause))
+	}
+	if d.Rollback {
+		tags = append(tags, "rollback")
+	}
+	if d.Rework {
+		tags = append(tags, "rework")
+	}
+	if d.FailedAttempt {
+		tags = append(tags, "failed attempt")
+	}
+	return tags
+}
+
+// outcome is what the review says of a deployment, as the deployment.
+func outcome(d review.Deployment) metrics.Deployment {
+	return metrics.Deployment{Failed: d.Failed, FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework}
+}
