@@ -64,12 +64,14 @@ type Options struct {
 	// RangeWorkers is how many compare requests of one repo run at once
 	// (default 4).
 	RangeWorkers int
-	// ResourceWorkers is how many resources of one repo sync at once
-	// (default 3): pull requests, CI runs, deployments and incidents, then
-	// commit ranges. Each is a chain of requests (a page's cursor or link
-	// names the next), so a repo's sync takes about as long as its longest;
-	// a fourth at once seldom shortens that (docs/performance.md).
-	ResourceWorkers int
+	// RepoRequests is how many requests of one repo are in flight at once
+	// (default 4). A repo's resources sync at once, and the requests of
+	// one that do not wait for each other (compares, the pages of renamed
+	// files) go at once too, all within these; each resource is a chain
+	// of requests (a page's cursor or link names the next), so a repo's
+	// sync takes about as long as its longest, or its requests ÷
+	// RepoRequests (docs/performance.md).
+	RepoRequests int
 	// compareEveryRange asks the compare API for every deployment range,
 	// as tach did before ranges came from the branch's history: the test
 	// that both give the same rows sets it.
@@ -148,8 +150,8 @@ func New(opts Options) (*Provider, error) {
 	if opts.RangeWorkers <= 0 {
 		opts.RangeWorkers = 4
 	}
-	if opts.ResourceWorkers <= 0 {
-		opts.ResourceWorkers = 3
+	if opts.RepoRequests <= 0 {
+		opts.RepoRequests = 4
 	}
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 4
@@ -221,9 +223,9 @@ func (p *Provider) RateLimit(budget string) (remaining int, reset time.Time) {
 
 // SyncRepo brings one repo's rows up to date: the repo itself first (its
 // default branch decides which runs deploy and which merges ship), then
-// its resources at once, ResourceWorkers at a time — pull requests, CI
-// runs, deployments, incidents, then the files of changes synced before
-// files were collected — and the commit ranges once the
+// its resources at once, RepoRequests requests at a time — pull
+// requests, CI runs, deployments, incidents, then the files of changes
+// synced before files were collected — and the commit ranges once the
 // deployments they range are stored (with deployments.source workflow,
 // once the CI runs are: the deploy runs come with them). A rejected token,
 // a missing repo, a spent rate limit or a cancelled context stop it at
@@ -235,7 +237,7 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 		return fmt.Errorf("sync %s: a GitHub repo is named owner/name", repo.Name)
 	}
 	s := &repoSync{p: p, repo: repo, sink: sink, owner: owner, name: name,
-		log: p.log.With("repo", repo.Name)}
+		log: p.log.With("repo", repo.Name), slots: make(chan struct{}, p.opts.RepoRequests)}
 	opts := sink.Options()
 	s.now = time.Now
 	if opts.Now != nil {
@@ -262,7 +264,8 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 		// The files of changes synced before files were collected.
 		{Resource: collectors.ResourceChangeFiles, Run: s.syncChangeFiles, After: []string{collectors.ResourceChanges}},
 	}
-	return sink.RunSteps(ctx, p.opts.ResourceWorkers, steps, func(resource string, err error) {
+	// Every step at once: the repo's request slots bound them.
+	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
 		s.log.Warn("github: resource failed; syncing the others", "resource", resource, "err", err)
 	})
 }
@@ -275,6 +278,7 @@ type repoSync struct {
 	owner, name string
 	log         *slog.Logger
 	now         func() time.Time // the run's clock (collectors.Options.Now)
+	slots       chan struct{}    // the repo's requests in flight (Options.RepoRequests)
 	since       time.Time        // how far back a first sync goes
 
 	defaultBranch string
@@ -282,7 +286,7 @@ type repoSync struct {
 
 // ctxFor tags ctx so the transport counts its requests for resource.
 func (s *repoSync) ctxFor(ctx context.Context, resource string) context.Context {
-	return withCall(ctx, call{counter: s.sink, resource: resource, repo: s.repo.Name})
+	return withCall(ctx, call{counter: s.sink, resource: resource, repo: s.repo.Name, slots: s.slots})
 }
 
 // repoPath is the REST path of the repo, relative to the API root.

@@ -508,3 +508,38 @@ func TestPullRequestPageHalvesOnTimeout(t *testing.T) {
 		t.Errorf("pull request requests = %d, want 8", n)
 	}
 }
+
+// inFlight counts the requests a transport has in flight at once.
+type inFlight struct {
+	next      http.RoundTripper
+	now, most atomic.Int32
+}
+
+func (f *inFlight) RoundTrip(req *http.Request) (*http.Response, error) {
+	n := f.now.Add(1)
+	defer f.now.Add(-1)
+	for m := f.most.Load(); n > m && !f.most.CompareAndSwap(m, n); m = f.most.Load() {
+	}
+	return f.next.RoundTrip(req)
+}
+
+// A repo's resources sync at once, their requests within the repo's
+// slots: as many in flight as RepoRequests allows, never more.
+func TestRepoRequestsBoundTheRequestsInFlight(t *testing.T) {
+	srv := githubtest.New(t)
+	srv.AddRepo("acme/big").Generate(githubtest.History{PRs: 60, Deployments: 12, Runs: 40, Incidents: 4, End: now, Span: 60 * day})
+	srv.SetLatency(20 * time.Millisecond)
+	for _, slots := range []int{1, 3} {
+		counter := &inFlight{next: srv.Client().Transport}
+		p, _, _ := newProvider(t, srv, func(o *Options) {
+			o.Transport = counter
+			o.RepoRequests = slots
+			o.PageSize = 10
+			o.PullRequestPageSize = 10
+		})
+		mustSync(t, storetest.New(t), p, repoEntry("acme/big", "deployments"))
+		if got := int(counter.most.Load()); got != slots {
+			t.Errorf("RepoRequests %d: %d requests in flight at most", slots, got)
+		}
+	}
+}
