@@ -102,7 +102,7 @@ func benchSync(b *testing.B, e *env) {
 		"≤ 1.3 ×", verdict(ratio <= 1.3), fmt.Sprintf("least = %d requests ÷ %d repos at once (sync.workers) × 50 ms = %.1f s", total, repos, bound.Seconds()))
 	strict := time.Duration(total) * latency / time.Duration(max(concurrency, 1))
 	record("sync", "  against the most requests it had in flight", fmt.Sprintf("%.2f × the least", wall.Seconds()/strict.Seconds()), "", "",
-		fmt.Sprintf("least = %d requests ÷ %d in flight at most (a repo syncs 3 resources at once) × 50 ms = %.1f s", total, concurrency, strict.Seconds()))
+		fmt.Sprintf("least = %d requests ÷ %d in flight at most (4 requests of a repo at once) × 50 ms = %.1f s", total, concurrency, strict.Seconds()))
 	per := gh.Requests("graphql.pullRequests")
 	want := repos * ((prs + 99) / 100)
 	record("sync", "requests for pull requests", fmt.Sprintf("%d (%d a repo)", per, per/repos), fmt.Sprintf("⌈N/100⌉ = %d a repo", (prs+99)/100),
