@@ -28,9 +28,10 @@ var (
 )
 
 type cmpOrg struct {
-	st     *store.Store
-	derive *engine.Deriver
-	log    *engine.DecisionLog
+	st      *store.Store
+	derive  *engine.Deriver
+	reports *engine.Reports
+	log     *engine.DecisionLog
 }
 
 func newCmpOrg(t *testing.T) cmpOrg {
@@ -86,8 +87,8 @@ func newCmpOrg(t *testing.T) cmpOrg {
 		"acme/api":    {Source: "deployments", Link: "time"},
 		"acme/worker": {Source: "deployments", Link: "time"},
 	}
-	org := cmpOrg{st: st, derive: engine.NewDeriver(st, metrics.DefaultRules(), rules),
-		log: engine.NewDecisionLog(engine.NewReports(st, metrics.DefaultRules(), nil))}
+	org := cmpOrg{st: st, derive: engine.NewDeriver(st, metrics.DefaultRules(), rules), reports: engine.NewReports(st, metrics.DefaultRules(), nil)}
+	org.log = engine.NewDecisionLog(org.reports)
 	if err := org.derive.Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
