@@ -88,7 +88,8 @@ type comparePlan struct {
 	opt            impact.CompareOptions
 	before, after  impact.CompareSide // without their rows
 	scopeA, scopeB Resolved           // the same but for a comparison of two scopes
-	load           metrics.Window     // the rows read for both sides (for scopeA), unless two scopes
+	load           metrics.Window     // the rows read: of scopeA, for both sides unless loadB is set
+	loadB          metrics.Window     // the rows of scopeB read for the after side; zero: the before side's
 	decision       *impact.ComparedDecision
 	windowDays     int // the settings to report
 	gapDays        int
@@ -108,14 +109,18 @@ func (p *comparePlan) key() string {
 	}
 	ids(p.scopeA)
 	ids(p.scopeB)
-	for _, w := range []metrics.Window{p.before.Planned, p.after.Planned, p.load} {
-		fmt.Fprintf(&b, "%d..%d|", w.From.UnixNano(), w.To.UnixNano())
+	// The planned windows, not the measured ones: those are cut at each
+	// caller's now, which would keep a comparison reaching into the
+	// present from ever being shared.
+	for _, w := range []metrics.Window{p.before.Planned, p.after.Planned} {
+		lo, hi := w.Seconds()
+		fmt.Fprintf(&b, "%d..%d|", lo, hi)
 	}
 	var decision int64
 	if p.decision != nil {
 		decision = p.decision.ID
 	}
-	fmt.Fprintf(&b, "%s|%d|%d|%d|%d|%d|%d", p.opt.Kind, p.opt.Break.UnixNano(), p.opt.Resamples, p.opt.Seed, decision, p.windowDays, p.gapDays)
+	fmt.Fprintf(&b, "%s|%d|%d|%d|%d|%d|%d", p.opt.Kind, p.opt.Break.Unix(), p.opt.Resamples, p.opt.Seed, decision, p.windowDays, p.gapDays)
 	return b.String()
 }
 
@@ -173,7 +178,7 @@ func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Tim
 		measured := cutAtNow(period, now)
 		p.before = impact.CompareSide{Label: scopeLabel(p.scopeA), Window: measured, Planned: period}
 		p.after = impact.CompareSide{Label: scopeLabel(p.scopeB), Window: measured, Planned: period}
-		p.load = measured
+		p.load, p.loadB = measured, measured
 		p.windowDays = int(metrics.WindowDays(period, loc))
 		return p, nil
 
@@ -192,6 +197,12 @@ func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Tim
 		p.before = impact.CompareSide{Label: "period A", Window: ma, Planned: a}
 		p.after = impact.CompareSide{Label: "period B", Window: mb, Planned: b}
 		p.load = metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)}
+		if p.load.To.Sub(p.load.From) > ma.To.Sub(ma.From)+mb.To.Sub(mb.From) {
+			// Apart: each side's rows, not the years between them (each
+			// period is at most ten years, so what a comparison holds is
+			// bounded).
+			p.load, p.loadB = ma, mb
+		}
 		return p, nil
 	}
 
@@ -237,8 +248,8 @@ func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Compariso
 		return impact.Comparison{}, fmt.Errorf("compare: %w", err)
 	}
 	after.Dataset = before.Dataset
-	if p.opt.Kind == impact.CompareScopes {
-		if after.Dataset, err = l.reports.Dataset(ctx, p.scopeB, p.load); err != nil {
+	if !p.loadB.From.IsZero() {
+		if after.Dataset, err = l.reports.Dataset(ctx, p.scopeB, p.loadB); err != nil {
 			return impact.Comparison{}, fmt.Errorf("compare: %w", err)
 		}
 	}
