@@ -47,10 +47,7 @@ func TestReliabilityHeavyQueries(t *testing.T) {
 	dir := t.TempDir()
 	bin := os.Getenv("TACH_HEAVY_BIN")
 	if bin == "" {
-		bin = filepath.Join(dir, "tach")
-		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
+		bin = buildTach(t, dir)
 	}
 	db := filepath.Join(dir, "tach.db")
 	copyFile(t, demoDB, db)

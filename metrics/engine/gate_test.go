@@ -100,9 +100,7 @@ func TestGate(t *testing.T) {
 // left). Now the work stops at the next step once its last caller has
 // gone: no step of the comparison runs after the cancellation.
 func TestAbandonedCompareStops(t *testing.T) {
-	org := newCmpOrg(t)
-	gate := engine.NewGate(1, time.Minute)
-	org.reports.UseGate(gate)
+	org, gate := gatedOrg(t, time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	var steps, after atomic.Int64
 	var cancelled atomic.Bool
@@ -143,15 +141,10 @@ func TestAbandonedCompareStops(t *testing.T) {
 // comparison at once wait for one computation and get the same answer;
 // the first of them leaving does not take the answer from the others.
 func TestIdenticalComparesRunOnce(t *testing.T) {
-	org := newCmpOrg(t)
-	gate := engine.NewGate(1, time.Minute)
-	org.reports.UseGate(gate)
+	org, gate := gatedOrg(t, time.Minute)
 	ctx := context.Background()
 	// Hold the only slot until every reader waits.
-	hold, err := gate.Compute(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hold := holdSlot(t, gate)
 	const readers = 20
 	first, leave := context.WithCancel(ctx)
 	type answer struct {
@@ -205,15 +198,9 @@ func TestIdenticalComparesRunOnce(t *testing.T) {
 // view over the default 12 weeks is still answered at once, while one
 // over a year waits and is refused as busy.
 func TestHeavyViewsQueueLightOnesPass(t *testing.T) {
-	org := newCmpOrg(t)
-	gate := engine.NewGate(1, 20*time.Millisecond)
-	org.reports.UseGate(gate)
+	org, gate := gatedOrg(t, 20*time.Millisecond)
 	ctx := context.Background()
-	hold, err := gate.Compute(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer hold()
+	defer holdSlot(t, gate)()
 	quarter := metrics.Window{From: cmpEnd.AddDate(0, 0, -7*12), To: cmpEnd}
 	year := metrics.Window{From: cmpEnd.AddDate(0, 0, -7*52), To: cmpEnd}
 	if engine.HeavyWindow(quarter) || !engine.HeavyWindow(year) {
@@ -238,14 +225,9 @@ func TestHeavyViewsQueueLightOnesPass(t *testing.T) {
 // TestViewCallerLeavingKeepsTheOthers: two pages ask for the same
 // uncomputed view; the first leaves; the second still gets its view.
 func TestViewCallerLeavingKeepsTheOthers(t *testing.T) {
-	org := newCmpOrg(t)
-	gate := engine.NewGate(1, time.Minute)
-	org.reports.UseGate(gate)
+	org, gate := gatedOrg(t, time.Minute)
 	ctx := context.Background()
-	hold, err := gate.Compute(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	hold := holdSlot(t, gate)
 	year := metrics.Window{From: cmpEnd.AddDate(0, 0, -7*52), To: cmpEnd}
 	first, leave := context.WithCancel(ctx)
 	errs := make(chan error, 2)
@@ -264,6 +246,26 @@ func TestViewCallerLeavingKeepsTheOthers(t *testing.T) {
 	if err := <-errs; err != nil {
 		t.Fatalf("the page that stayed: %v", err)
 	}
+}
+
+// gatedOrg is the comparisons' organisation (compare_test.go) with a gate
+// of one slot whose work waits at most wait.
+func gatedOrg(t *testing.T, wait time.Duration) (cmpOrg, *engine.Gate) {
+	t.Helper()
+	org := newCmpOrg(t)
+	gate := engine.NewGate(1, wait)
+	org.reports.UseGate(gate)
+	return org, gate
+}
+
+// holdSlot takes the gate's slot; the function it returns gives it back.
+func holdSlot(t *testing.T, gate *engine.Gate) func() {
+	t.Helper()
+	release, err := gate.Compute(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return release
 }
 
 // waitFor polls cond until it holds (or fails the test after 10 s).
