@@ -279,3 +279,37 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestPartialComparesCoalesce: a comparison whose after side reaches into
+// the present is cut at each caller's now, yet two callers a second apart
+// still share one computation (keyed by the planned windows) and its
+// answer, as cut at the first one's now.
+func TestPartialComparesCoalesce(t *testing.T) {
+	org, gate := gatedOrg(t, time.Minute)
+	hold := holdSlot(t, gate)
+	req := engine.CompareRequest{At: cmpEnd.AddDate(0, 0, -14)}
+	answers := make(chan impact.Comparison, 2)
+	for i := range 2 {
+		go func() {
+			c, err := org.log.Compare(context.Background(), req, cmpEnd.Add(time.Duration(i)*time.Second))
+			if err != nil {
+				t.Error(err)
+			}
+			answers <- c
+		}()
+	}
+	waitFor(t, func() bool { return engine.ComparesWaiting(org.log) == 2 })
+	hold()
+	a, b := <-answers, <-answers
+	if !a.Partial || a.After.CutAt == nil {
+		t.Fatalf("the after side should be partial: %+v", a.After)
+	}
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Error("the two callers got different comparisons")
+	}
+	if s := gate.Stats(); s.Computed != 2 {
+		t.Errorf("%d computations went through the gate, want 2: the test's hold and one comparison", s.Computed)
+	}
+}
