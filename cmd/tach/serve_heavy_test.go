@@ -24,8 +24,9 @@ import (
 
 // TestReliabilityHeavyQueries is issue 14's storm: one signed-in reader
 // opens 60 comparisons of ten years at once against the demo, while
-// another reads /changes; then 60 more, whose clients leave after 6 s. The real tach binary serves (its memory and CPU are its own, read
-// from /proc), and the test asserts what the issue asks:
+// another reads /changes; then 60 more, whose clients leave after 6 s.
+// The real tach binary serves (its memory and CPU are its own, read from
+// /proc), and the test asserts what the issue asks:
 //
 //   - the light page's median latency during the storm is under 1 s;
 //   - every heavy request is answered (200) or shed (503 with
