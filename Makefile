@@ -56,8 +56,10 @@ screenshots: assets
 	TACH_SCREENSHOTS=$(CURDIR)/docs/screenshots TACH_REQUIRE_CHARTS=1 $(GO) test -count=1 -run TestBrowser ./web
 
 # The slow half of the reliability suite: randomised fault schedules against
-# both fake providers, SIGKILL crash chains of the real binary, and the load
-# test (50 clients while a sync writes) for 20 s.
+# both fake providers, SIGKILL crash chains of the real binary, the load
+# test (50 clients while a sync writes) for 20 s, and the storm of heavy
+# queries against the real binary (60 ten-year comparisons at once, their
+# clients leaving; docs/performance.md, "Heavy queries").
 reliability:
 	TACH_RELIABILITY=1 $(GO) test -count=1 -v -run Reliability ./collectors/ ./cmd/tach/
 

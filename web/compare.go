@@ -57,6 +57,11 @@ func (s *Server) apiCompare(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.heavyPage(r.Context(), true)
+	if err != nil {
+		return err
+	}
+	defer release()
 	return s.serveJSON(w, c)
 }
 
@@ -97,6 +102,11 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	release, err := s.heavyPage(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer release()
 	s.fillCompare(&p, r, q, c)
 	p.Done = doneNotice(q)
 	if s.assets.echarts == "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/tach-dev/tach/metrics/engine"
@@ -58,6 +59,9 @@ func classify(err error) (int, string, string) {
 		return http.StatusBadRequest, strings.TrimPrefix(err.Error(), store.ErrBadListQuery.Error()+": "), ""
 	case errors.Is(err, store.ErrNotFound):
 		return http.StatusNotFound, err.Error(), ""
+	case errors.Is(err, engine.ErrBusy):
+		return http.StatusServiceUnavailable, "tach is busy with other heavy requests (comparisons, long windows); try again in a few seconds.",
+			"Shorter windows and smaller scopes are quicker, and are answered while heavy pages wait."
 	case errors.Is(err, context.Canceled):
 		return 499, "request canceled", "" // the client went away; nobody reads this
 	}
@@ -70,7 +74,12 @@ func classify(err error) (int, string, string) {
 // reader's, and the page tells them).
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg, hint := classify(err)
-	if status >= 500 {
+	var busy *engine.BusyError
+	if errors.As(err, &busy) {
+		// Refusing heavy work is the gate doing its job, not a failure:
+		// the request log has it.
+		w.Header().Set("Retry-After", strconv.Itoa(busy.RetryAfterSeconds()))
+	} else if status >= 500 {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	if status == 499 {

@@ -211,25 +211,31 @@ func (b *measureBuild) tier(t *string) {
 }
 
 // measureView is the measure named by the request's path, its query and
-// the view it is computed from.
-func (s *Server) measureView(r *http.Request) (measureDef, Query, *engine.View, error) {
+// the view it is computed from; release ends the room a heavy one holds to
+// be built and written (heavy.go).
+func (s *Server) measureView(r *http.Request) (_ measureDef, _ Query, _ *engine.View, release func(), _ error) {
 	def, ok := findMeasure(r.PathValue("measure"))
 	if !ok {
-		return measureDef{}, Query{}, nil, unknownMeasure(r.PathValue("measure"))
+		return measureDef{}, Query{}, nil, nil, unknownMeasure(r.PathValue("measure"))
 	}
 	q, err := s.parse(r)
 	if err != nil {
-		return measureDef{}, Query{}, nil, err
+		return measureDef{}, Query{}, nil, nil, err
 	}
 	v, err := s.reports.View(r.Context(), q.Scope, q.Window, s.now(), def.viewOptions()...)
-	return def, q, v, err
+	if err != nil {
+		return measureDef{}, Query{}, nil, nil, err
+	}
+	release, err = s.heavyPage(r.Context(), engine.HeavyWindow(q.Window))
+	return def, q, v, release, err
 }
 
 func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
-	def, q, v, err := s.measureView(r)
+	def, q, v, release, err := s.measureView(r)
 	if err != nil {
 		return err
 	}
+	defer release()
 	res := s.buildMeasure(def, v, q)
 	c := viewChoices(v)
 	page := templates.MeasurePage{
@@ -254,10 +260,11 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiMeasure(w http.ResponseWriter, r *http.Request) error {
-	def, q, v, err := s.measureView(r)
+	def, q, v, release, err := s.measureView(r)
 	if err != nil {
 		return err
 	}
+	defer release()
 	return s.serveJSON(w, s.buildMeasure(def, v, q))
 }
 

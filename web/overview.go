@@ -53,11 +53,16 @@ type overview struct {
 	widgets []widget
 }
 
-func (s *Server) loadOverview(r *http.Request, q Query) (*overview, error) {
+// loadOverview loads the overview and builds its widgets; release ends
+// the room a heavy one holds to be built and written (heavy.go).
+func (s *Server) loadOverview(r *http.Request, q Query) (_ *overview, release func(), _ error) {
 	// The overview lists no rows: its view loads none.
 	v, err := s.reports.View(r.Context(), q.Scope, q.Window, s.now(), engine.WithPrevious(), engine.WithoutRows())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if release, err = s.heavyPage(r.Context(), engine.HeavyWindow(q.Window)); err != nil {
+		return nil, nil, err
 	}
 	ov := &overview{v: v, q: q, loc: v.Rules.Location, rep: v.Report(), weeks: v.Weekly()}
 	ov.prev, _ = v.PreviousReport()
@@ -68,7 +73,7 @@ func (s *Server) loadOverview(r *http.Request, q Query) (*overview, error) {
 		w.load(ov)
 		ov.widgets = append(ov.widgets, w)
 	}
-	return ov, nil
+	return ov, release, nil
 }
 
 // weekSeries reads one value of each week's report.
@@ -94,10 +99,11 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ov, err := s.loadOverview(r, q)
+	ov, release, err := s.loadOverview(r, q)
 	if err != nil {
 		return err
 	}
+	defer release()
 	page := templates.OverviewPage{Page: s.page(q, "/", "overview", "Overview", viewChoices(ov.v), true)}
 	page.Empty = overviewEmpty(ov)
 	// The first widget (the keys) spans the page; the others share a grid.
@@ -140,10 +146,11 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ov, err := s.loadOverview(r, q)
+	ov, release, err := s.loadOverview(r, q)
 	if err != nil {
 		return err
 	}
+	defer release()
 	widgets := map[string]any{}
 	for _, wd := range ov.widgets {
 		widgets[wd.name()] = wd.data()

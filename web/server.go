@@ -56,6 +56,13 @@ type SyncStatus interface {
 	Trigger(ctx context.Context) error
 }
 
+// Gate bounds the heavy work of a server (*engine.Gate, shared with the
+// engine, which computes in it): the pages ask it for room to build and
+// write a heavy page (heavy.go).
+type Gate interface {
+	Render(ctx context.Context) (release func(), err error)
+}
+
 // Options configure the server. Reports, Decisions and Store are
 // required.
 type Options struct {
@@ -65,6 +72,7 @@ type Options struct {
 	Logger    *slog.Logger     // slog.Default() when nil
 	Now       func() time.Time // the clock; time.Now when nil
 	Sync      SyncStatus       // nil: no sync runs in this process
+	Gate      Gate             // nil: heavy pages are not bounded
 	// Ops adds what tach serve needs beyond the dashboard: sign-in,
 	// webhooks, /readyz, /metrics, request logs (ops.go); nil: none.
 	Ops *OpsOptions
@@ -76,6 +84,7 @@ type Server struct {
 	decisions DecisionLog
 	store     Store
 	sync      SyncStatus
+	gate      Gate
 	log       *slog.Logger
 	now       func() time.Time
 	assets    *assets
@@ -97,7 +106,7 @@ func NewServer(opt Options) *Server {
 	if opt.Reports == nil || opt.Decisions == nil || opt.Store == nil {
 		panic("web: Options needs Reports, Decisions and Store")
 	}
-	s := &Server{reports: opt.Reports, decisions: opt.Decisions, store: opt.Store, sync: opt.Sync, log: opt.Logger, now: opt.Now,
+	s := &Server{reports: opt.Reports, decisions: opt.Decisions, store: opt.Store, sync: opt.Sync, gate: opt.Gate, log: opt.Logger, now: opt.Now,
 		assets: loadAssets(), ops: opt.Ops, limiter: newLoginLimiter()}
 	if s.log == nil {
 		s.log = slog.Default()

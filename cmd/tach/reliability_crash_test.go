@@ -43,11 +43,7 @@ func TestReliabilityCrashSafety(t *testing.T) {
 		kills = n
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "tach")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildTach(t, dir)
 
 	end := time.Now().UTC().Truncate(time.Second)
 	gh := githubtest.New(t)
@@ -200,4 +196,15 @@ func countLines(s string) int {
 		}
 	}
 	return n
+}
+
+// buildTach builds the tach binary into dir and returns its path, for the
+// tests that run it as a process of its own.
+func buildTach(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "tach")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }

@@ -183,7 +183,12 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 		})
 	}
 
-	opts := web.Options{Reports: opt.reports, Decisions: opt.decisions, Store: st, Logger: log, Ops: &web.OpsOptions{
+	// Heavy work (comparisons, suggestions, long windows) shares half the
+	// CPUs; the rest stay for everyone's pages (engine.Gate).
+	gate := engine.NewGate(0, 0)
+	opt.reports.UseGate(gate)
+
+	opts := web.Options{Reports: opt.reports, Decisions: opt.decisions, Store: st, Logger: log, Gate: gate, Ops: &web.OpsOptions{
 		Auth: auth, Webhooks: hooks, Telemetry: telemetry, LogRequests: true, NoSync: noSync,
 		Listen: opt.listen, AllowedHosts: cfg.AllowedHosts,
 		Ready: func(ctx context.Context) error { _, err := st.SchemaVersion(ctx); return err },

@@ -25,7 +25,7 @@ import (
 // repo's rows can change without the generation moving. Open work depends
 // on the present, so it is recomputed for each view from the open changes
 // kept in the entry. Concurrent views of one scope and window wait for one
-// computation.
+// computation (flight.go), which the first of them leaving does not stop.
 
 // cacheBudget is about how many bytes the cache keeps (the lead times of
 // measure pages are most of it); beyond it the least recently used
@@ -72,8 +72,6 @@ func (m *cachedMeta) resolve(sc Scope) (Resolved, error) {
 }
 
 type cacheEntry struct {
-	ready    chan struct{} // closed once computed
-	err      error
 	reports  *viewReports
 	bytes    int
 	lastUsed uint64
@@ -161,59 +159,50 @@ func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 }
 
 // viewReports returns the reports of a view: from the cache of generation
-// g (ok as generation's), or computed from facts (and cached when every
-// repo of the scope has a fresh rollup).
+// g (ok as generation's), or computed from facts — once for every view
+// that asks at the same time, in a slot of the gate when the window is
+// long — and cached when every repo of the scope has a fresh rollup.
 func (rp *Reports) viewReports(ctx context.Context, g int64, ok bool, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
+	if !ok {
+		return rp.computeViewReports(ctx, r, w, prev, previous)
+	}
 	key := cacheKey(r, w, previous)
 	c := &rp.cache
-	if ok {
-		c.mu.Lock()
-		if c.gen == g {
-			if en := c.entries[key]; en != nil {
-				c.tick++
-				en.lastUsed = c.tick
-				c.mu.Unlock()
-				select {
-				case <-en.ready:
-				case <-ctx.Done():
-					return nil, ctx.Err()
-				}
-				if en.err == nil {
-					return en.reports, nil
-				}
-				// A failed computation (a cancelled request) is not kept:
-				// compute it again below.
-				c.mu.Lock()
-				if c.entries[key] == en {
-					delete(c.entries, key)
-				}
-				c.mu.Unlock()
-				return rp.computeViewReports(ctx, r, w, prev, previous)
+	c.mu.Lock()
+	if en := c.entries[key]; en != nil && c.gen == g {
+		c.tick++
+		en.lastUsed = c.tick
+		c.mu.Unlock()
+		return en.reports, nil
+	}
+	c.mu.Unlock()
+	return rp.views.do(ctx, strconv.FormatInt(g, 10)+"/"+key, func(ctx context.Context) (*viewReports, error) {
+		if HeavyWindow(w) {
+			release, err := rp.gate.Compute(ctx)
+			if err != nil {
+				return nil, err
 			}
-			en := &cacheEntry{ready: make(chan struct{})}
-			c.tick++
-			en.lastUsed = c.tick
-			c.entries[key] = en
-			c.mu.Unlock()
-			vr, cacheable, err := rp.computeViewReportsFresh(ctx, r, w, prev, previous)
-			en.reports, en.err = vr, err
-			close(en.ready)
-			c.mu.Lock()
-			if err != nil || !cacheable || c.gen != g {
-				if c.entries[key] == en {
-					delete(c.entries, key)
-				}
-			} else {
-				en.bytes = 8*len(vr.leadSeconds) + 64*len(vr.slowest) + 48*len(vr.open) + 4096*(3+len(vr.weekly))
-				c.bytes += en.bytes
-				c.evict()
-			}
-			c.mu.Unlock()
+			defer release()
+		}
+		vr, cacheable, err := rp.computeViewReportsFresh(ctx, r, w, prev, previous)
+		if err != nil || !cacheable {
 			return vr, err
 		}
+		c.mu.Lock()
+		if c.gen == g {
+			en := &cacheEntry{reports: vr, bytes: 8*len(vr.leadSeconds) + 64*len(vr.slowest) + 48*len(vr.open) + 4096*(3+len(vr.weekly))}
+			c.tick++
+			en.lastUsed = c.tick
+			if old := c.entries[key]; old != nil {
+				c.bytes -= old.bytes
+			}
+			c.entries[key] = en
+			c.bytes += en.bytes
+			c.evict()
+		}
 		c.mu.Unlock()
-	}
-	return rp.computeViewReports(ctx, r, w, prev, previous)
+		return vr, nil
+	})
 }
 
 // evict drops the least recently used entries beyond the budget. c.mu is
@@ -223,17 +212,9 @@ func (c *pageCache) evict() {
 		var oldest string
 		var at uint64
 		for k, en := range c.entries {
-			select {
-			case <-en.ready:
-			default:
-				continue // still computing
-			}
 			if oldest == "" || en.lastUsed < at {
 				oldest, at = k, en.lastUsed
 			}
-		}
-		if oldest == "" {
-			return
 		}
 		c.bytes -= c.entries[oldest].bytes
 		delete(c.entries, oldest)

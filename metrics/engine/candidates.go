@@ -21,8 +21,22 @@ import (
 var ErrUnknownCandidate = errors.New("unknown candidate")
 
 // Candidates returns the decisions the data suggests that are neither
-// recorded nor answered yet.
+// recorded nor answered yet. The search reads every repo's whole history:
+// heavy work, in a slot of the reports' gate, run once for the callers
+// that ask at the same time (who share the result, as of the first one's
+// now, and must not change it) and stopped when they have all gone.
 func (l *DecisionLog) Candidates(ctx context.Context, now time.Time) ([]impact.Candidate, error) {
+	return l.candidates.do(ctx, "candidates", func(ctx context.Context) ([]impact.Candidate, error) {
+		release, err := l.reports.gate.Compute(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+		return l.suggest(ctx, now)
+	})
+}
+
+func (l *DecisionLog) suggest(ctx context.Context, now time.Time) ([]impact.Candidate, error) {
 	loc := l.reports.rules.Location
 	repos, err := l.st.Repos(ctx)
 	if err != nil {
@@ -70,7 +84,11 @@ func (l *DecisionLog) Candidates(ctx context.Context, now time.Time) ([]impact.C
 		day, _ := time.ParseInLocation(time.DateOnly, m.SuggestedOn, loc)
 		in.Answered = append(in.Answered, impact.CandidateScope{Day: day, Source: m.Source, ID: m.ID, Team: m.ScopeTeam, Repos: m.ScopeRepos})
 	}
-	cands := impact.SuggestDecisions(in)
+	in.Stop = ctx.Err
+	cands, err := impact.SuggestDecisions(in)
+	if err != nil {
+		return nil, fmt.Errorf("candidates: %w", err)
+	}
 	render.ExplainCandidates(cands)
 	return cands, nil
 }

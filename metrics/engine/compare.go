@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,16 +56,76 @@ type CompareRequest struct {
 
 // Compare runs a comparison, its words written. now cuts a window that
 // reaches into the future (the result says the after side is partial).
+//
+// Comparisons are heavy work: each runs in a slot of the reports' gate,
+// and identical ones asked at the same time run once (the same scopes,
+// planned windows and settings; each caller gets the comparison as cut at
+// the now of the first). The work stops when every caller waiting for it
+// has gone.
 func (l *DecisionLog) Compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
-	c, err := l.compare(ctx, req, now)
+	p, err := l.plan(ctx, req, now)
 	if err != nil {
-		return c, err
+		return impact.Comparison{}, err
 	}
-	render.Explain(&c)
-	return c, nil
+	return l.compares.do(ctx, p.key(), func(ctx context.Context) (impact.Comparison, error) {
+		release, err := l.reports.gate.Compute(ctx)
+		if err != nil {
+			return impact.Comparison{}, err
+		}
+		defer release()
+		c, err := l.run(ctx, p)
+		if err != nil {
+			return c, err
+		}
+		render.Explain(&c)
+		return c, nil
+	})
 }
 
-func (l *DecisionLog) compare(ctx context.Context, req CompareRequest, now time.Time) (impact.Comparison, error) {
+// comparePlan is a comparison checked and resolved, its windows set:
+// everything but the rows and the statistics.
+type comparePlan struct {
+	opt            impact.CompareOptions
+	before, after  impact.CompareSide // without their rows
+	scopeA, scopeB Resolved           // the same but for a comparison of two scopes
+	load           metrics.Window     // the rows read: of scopeA, for both sides unless loadB is set
+	loadB          metrics.Window     // the rows of scopeB read for the after side; zero: the before side's
+	decision       *impact.ComparedDecision
+	windowDays     int // the settings to report
+	gapDays        int
+}
+
+// key is what makes two plans the same comparison, for coalescing.
+func (p *comparePlan) key() string {
+	var b strings.Builder
+	ids := func(r Resolved) {
+		sorted := slices.Clone(r.IDs)
+		slices.Sort(sorted)
+		for _, id := range sorted {
+			b.WriteString(strconv.FormatInt(id, 36))
+			b.WriteByte(',')
+		}
+		b.WriteByte('|')
+	}
+	ids(p.scopeA)
+	ids(p.scopeB)
+	// The planned windows, not the measured ones: those are cut at each
+	// caller's now, which would keep a comparison reaching into the
+	// present from ever being shared.
+	for _, w := range []metrics.Window{p.before.Planned, p.after.Planned} {
+		lo, hi := w.Seconds()
+		fmt.Fprintf(&b, "%d..%d|", lo, hi)
+	}
+	var decision int64
+	if p.decision != nil {
+		decision = p.decision.ID
+	}
+	fmt.Fprintf(&b, "%s|%d|%d|%d|%d|%d|%d", p.opt.Kind, p.opt.Break.Unix(), p.opt.Resamples, p.opt.Seed, decision, p.windowDays, p.gapDays)
+	return b.String()
+}
+
+// plan checks req, resolves its scopes and sets its windows.
+func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Time) (*comparePlan, error) {
 	loc := l.reports.rules.Location
 	window, gap := req.WindowDays, req.GapDays
 	if window == 0 {
@@ -71,9 +133,9 @@ func (l *DecisionLog) compare(ctx context.Context, req CompareRequest, now time.
 	}
 	switch {
 	case window < 7:
-		return impact.Comparison{}, fmt.Errorf("%w: the window must be at least a week, not %d days", ErrBadCompare, window)
+		return nil, fmt.Errorf("%w: the window must be at least a week, not %d days", ErrBadCompare, window)
 	case gap < 0:
-		return impact.Comparison{}, fmt.Errorf("%w: the gap cannot be negative (%d days)", ErrBadCompare, gap)
+		return nil, fmt.Errorf("%w: the gap cannot be negative (%d days)", ErrBadCompare, gap)
 	}
 	periodA, periodB := !req.PeriodA.From.IsZero() || !req.PeriodA.To.IsZero(), !req.PeriodB.From.IsZero() || !req.PeriodB.To.IsZero()
 	anchors := 0
@@ -84,118 +146,128 @@ func (l *DecisionLog) compare(ctx context.Context, req CompareRequest, now time.
 	}
 	switch {
 	case anchors == 0:
-		return impact.Comparison{}, fmt.Errorf("%w: nothing to compare: give a decision, a date, two periods, or two scopes", ErrBadCompare)
+		return nil, fmt.Errorf("%w: nothing to compare: give a decision, a date, two periods, or two scopes", ErrBadCompare)
 	case anchors > 1:
-		return impact.Comparison{}, fmt.Errorf("%w: give one of a decision, a date, two periods, or two scopes", ErrBadCompare)
+		return nil, fmt.Errorf("%w: give one of a decision, a date, two periods, or two scopes", ErrBadCompare)
 	case periodB && !periodA:
-		return impact.Comparison{}, fmt.Errorf("%w: period B needs a period A", ErrBadCompare)
+		return nil, fmt.Errorf("%w: period B needs a period A", ErrBadCompare)
 	case periodA && req.ScopeB == nil && !periodB:
-		return impact.Comparison{}, fmt.Errorf("%w: period A needs a period B (or a second scope)", ErrBadCompare)
+		return nil, fmt.Errorf("%w: period A needs a period B (or a second scope)", ErrBadCompare)
 	}
 	for _, p := range []metrics.Window{req.PeriodA, req.PeriodB} {
 		if (p.From.IsZero() != p.To.IsZero()) || (!p.From.IsZero() && !p.From.Before(p.To)) {
-			return impact.Comparison{}, fmt.Errorf("%w: the period %s to %s is empty", ErrBadCompare, formatDay(p.From, loc), formatDay(p.To, loc))
+			return nil, fmt.Errorf("%w: the period %s to %s is empty", ErrBadCompare, formatDay(p.From, loc), formatDay(p.To, loc))
 		}
 	}
-	opt := impact.CompareOptions{Rules: l.reports.rules, Resamples: req.Resamples, Seed: req.Seed}
+	p := &comparePlan{opt: impact.CompareOptions{Rules: l.reports.rules, Resamples: req.Resamples, Seed: req.Seed}}
 
-	var c impact.Comparison
 	switch {
 	case req.ScopeB != nil:
 		period := req.PeriodA
 		if !periodA {
 			period = metrics.LastWholeWeeks(now, window/7, loc)
 		}
-		opt.Kind = impact.CompareScopes
-		ra, err := l.reports.Resolve(ctx, req.Scope)
-		if err != nil {
-			return c, err
+		p.opt.Kind = impact.CompareScopes
+		var err error
+		if p.scopeA, err = l.reports.Resolve(ctx, req.Scope); err != nil {
+			return nil, err
 		}
-		rb, err := l.reports.Resolve(ctx, *req.ScopeB)
-		if err != nil {
-			return c, err
+		if p.scopeB, err = l.reports.Resolve(ctx, *req.ScopeB); err != nil {
+			return nil, err
 		}
 		measured := cutAtNow(period, now)
-		dsA, err := l.reports.Dataset(ctx, ra, measured)
-		if err != nil {
-			return c, fmt.Errorf("compare: %w", err)
-		}
-		dsB, err := l.reports.Dataset(ctx, rb, measured)
-		if err != nil {
-			return c, fmt.Errorf("compare: %w", err)
-		}
-		c = impact.Compare(
-			impact.CompareSide{Label: scopeLabel(ra), Dataset: dsA, Window: measured, Planned: period},
-			impact.CompareSide{Label: scopeLabel(rb), Dataset: dsB, Window: measured, Planned: period},
-			opt)
-		fillScope(&c.Before, ra)
-		fillScope(&c.After, rb)
-		c.Settings.WindowDays = int(metrics.WindowDays(period, loc))
-		return c, nil
+		p.before = impact.CompareSide{Label: scopeLabel(p.scopeA), Window: measured, Planned: period}
+		p.after = impact.CompareSide{Label: scopeLabel(p.scopeB), Window: measured, Planned: period}
+		p.load, p.loadB = measured, measured
+		p.windowDays = int(metrics.WindowDays(period, loc))
+		return p, nil
 
 	case periodB:
-		opt.Kind = impact.ComparePeriods
+		p.opt.Kind = impact.ComparePeriods
 		a, b := req.PeriodA, req.PeriodB
 		if !a.To.After(b.From) {
-			opt.Break = b.From
+			p.opt.Break = b.From
 		}
 		r, err := l.reports.Resolve(ctx, req.Scope)
 		if err != nil {
-			return c, err
+			return nil, err
 		}
+		p.scopeA, p.scopeB = r, r
 		ma, mb := cutAtNow(a, now), cutAtNow(b, now)
-		ds, err := l.reports.Dataset(ctx, r, metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)})
-		if err != nil {
-			return c, fmt.Errorf("compare: %w", err)
+		p.before = impact.CompareSide{Label: "period A", Window: ma, Planned: a}
+		p.after = impact.CompareSide{Label: "period B", Window: mb, Planned: b}
+		p.load = metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)}
+		if p.load.To.Sub(p.load.From) > ma.To.Sub(ma.From)+mb.To.Sub(mb.From) {
+			// Apart: each side's rows, not the years between them (each
+			// period is at most ten years, so what a comparison holds is
+			// bounded).
+			p.load, p.loadB = ma, mb
 		}
-		c = impact.Compare(
-			impact.CompareSide{Label: "period A", Dataset: ds, Window: ma, Planned: a},
-			impact.CompareSide{Label: "period B", Dataset: ds, Window: mb, Planned: b},
-			opt)
-		fillScope(&c.Before, r)
-		fillScope(&c.After, r)
-		return c, nil
+		return p, nil
 	}
 
 	// Before and after a date or a decision.
 	at, scope := req.At, req.Scope
-	opt.Kind = impact.CompareDate
-	var decision *impact.ComparedDecision
+	p.opt.Kind = impact.CompareDate
 	if req.DecisionID != 0 {
 		d, err := l.st.DecisionByID(ctx, req.DecisionID)
 		if err != nil {
-			return c, err
+			return nil, err
 		}
 		if at, err = time.ParseInLocation(time.DateOnly, d.DecidedOn, loc); err != nil {
-			return c, fmt.Errorf("decision %d: its date %q is not a date", d.ID, d.DecidedOn)
+			return nil, fmt.Errorf("decision %d: its date %q is not a date", d.ID, d.DecidedOn)
 		}
 		if scope.Team == "" && len(scope.Repos) == 0 {
 			scope = DecisionScope(d)
 		}
-		opt.Kind = impact.CompareDecision
-		decision = comparedDecision(d)
+		p.opt.Kind = impact.CompareDecision
+		p.decision = comparedDecision(d)
 	}
 	at = dayStart(at, loc)
-	opt.Break = at
+	p.opt.Break = at
 	r, err := l.reports.Resolve(ctx, scope)
 	if err != nil {
-		return c, err
+		return nil, err
 	}
+	p.scopeA, p.scopeB = r, r
 	before := metrics.Window{From: metrics.AddDays(at, -window), To: at}
 	after := metrics.Window{From: metrics.AddDays(at, gap), To: metrics.AddDays(at, gap+window)}
 	mb, ma := cutAtNow(before, now), cutAtNow(after, now)
-	ds, err := l.reports.Dataset(ctx, r, metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)})
+	p.before = impact.CompareSide{Label: "before", Window: mb, Planned: before}
+	p.after = impact.CompareSide{Label: "after", Window: ma, Planned: after}
+	p.load = metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)}
+	p.windowDays, p.gapDays = window, gap
+	return p, nil
+}
+
+// run reads the plan's rows and compares, stopping when ctx ends.
+func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Comparison, error) {
+	before, after := p.before, p.after
+	var err error
+	if before.Dataset, err = l.reports.Dataset(ctx, p.scopeA, p.load); err != nil {
+		return impact.Comparison{}, fmt.Errorf("compare: %w", err)
+	}
+	after.Dataset = before.Dataset
+	if !p.loadB.From.IsZero() {
+		if after.Dataset, err = l.reports.Dataset(ctx, p.scopeB, p.loadB); err != nil {
+			return impact.Comparison{}, fmt.Errorf("compare: %w", err)
+		}
+	}
+	opt := p.opt
+	opt.Stop = func() error {
+		if l.onStep != nil {
+			l.onStep()
+		}
+		return ctx.Err()
+	}
+	c, err := impact.Compare(before, after, opt)
 	if err != nil {
 		return c, fmt.Errorf("compare: %w", err)
 	}
-	c = impact.Compare(
-		impact.CompareSide{Label: "before", Dataset: ds, Window: mb, Planned: before},
-		impact.CompareSide{Label: "after", Dataset: ds, Window: ma, Planned: after},
-		opt)
-	c.Decision = decision
-	fillScope(&c.Before, r)
-	fillScope(&c.After, r)
-	c.Settings.WindowDays, c.Settings.GapDays = window, gap
+	c.Decision = p.decision
+	fillScope(&c.Before, p.scopeA)
+	fillScope(&c.After, p.scopeB)
+	c.Settings.WindowDays, c.Settings.GapDays = p.windowDays, p.gapDays
 	return c, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/store/storetest"
 )
@@ -28,9 +29,10 @@ var (
 )
 
 type cmpOrg struct {
-	st     *store.Store
-	derive *engine.Deriver
-	log    *engine.DecisionLog
+	st      *store.Store
+	derive  *engine.Deriver
+	reports *engine.Reports
+	log     *engine.DecisionLog
 }
 
 func newCmpOrg(t *testing.T) cmpOrg {
@@ -86,8 +88,8 @@ func newCmpOrg(t *testing.T) cmpOrg {
 		"acme/api":    {Source: "deployments", Link: "time"},
 		"acme/worker": {Source: "deployments", Link: "time"},
 	}
-	org := cmpOrg{st: st, derive: engine.NewDeriver(st, metrics.DefaultRules(), rules),
-		log: engine.NewDecisionLog(engine.NewReports(st, metrics.DefaultRules(), nil))}
+	org := cmpOrg{st: st, derive: engine.NewDeriver(st, metrics.DefaultRules(), rules), reports: engine.NewReports(st, metrics.DefaultRules(), nil)}
+	org.log = engine.NewDecisionLog(org.reports)
 	if err := org.derive.Derive(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -272,5 +274,40 @@ func TestCompareIsStableAcrossRuns(t *testing.T) {
 	jb, _ := json.Marshal(b)
 	if string(ja) != string(jb) {
 		t.Error("two runs differ")
+	}
+}
+
+// TestComparePeriodsApart: two periods far apart read each period's rows,
+// not the months between them, and compare exactly as the rows of the
+// whole span would.
+func TestComparePeriodsApart(t *testing.T) {
+	org := newCmpOrg(t)
+	ctx := context.Background()
+	a := metrics.Window{From: cmpStart, To: cmpStart.AddDate(0, 0, 28)}
+	b := metrics.Window{From: cmpEnd.AddDate(0, 0, -35), To: cmpEnd}
+	got, err := org.log.Compare(ctx, engine.CompareRequest{PeriodA: a, PeriodB: b}, cmpEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := org.reports.Resolve(ctx, engine.Scope{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := org.reports.Dataset(ctx, r, metrics.Window{From: a.From, To: b.To})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := impact.Compare(impact.CompareSide{Label: "period A", Dataset: ds, Window: a, Planned: a},
+		impact.CompareSide{Label: "period B", Dataset: ds, Window: b, Planned: b},
+		impact.CompareOptions{Kind: impact.ComparePeriods, Rules: metrics.DefaultRules(), Break: b.From})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render.Explain(&want)
+	want.Before.Repos, want.After.Repos = r.Names, r.Names
+	gotJSON, _ := json.Marshal(got)
+	wantJSON, _ := json.Marshal(want)
+	if string(gotJSON) != string(wantJSON) {
+		t.Errorf("periods apart compare differently from the rows of the whole span:\n%s\n%s", gotJSON, wantJSON)
 	}
 }

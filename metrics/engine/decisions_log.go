@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -20,8 +21,11 @@ import (
 // decisions the data suggests (candidates.go). It resolves scopes and
 // reads rows through the Reports it is built on.
 type DecisionLog struct {
-	st      *store.Store
-	reports *Reports
+	st         *store.Store
+	reports    *Reports
+	compares   flights[impact.Comparison]  // comparisons being computed (compare.go)
+	candidates flights[[]impact.Candidate] // suggestions being computed (candidates.go)
+	onStep     func()                      // called at each step of a comparison (tests count them)
 }
 
 // NewDecisionLog returns the decision log in the store of r, whose scopes,

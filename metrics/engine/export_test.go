@@ -24,3 +24,13 @@ func FreshRollups(ctx context.Context, rp *Reports) (int, error) {
 	})
 	return n, err
 }
+
+// OnCompareStep calls f at each step of l's comparisons: each week
+// observed, each measure, every few dozen bootstrap resamples.
+func OnCompareStep(l *DecisionLog, f func()) { l.onStep = f }
+
+// ComparesWaiting is how many callers wait for l's comparisons now.
+func ComparesWaiting(l *DecisionLog) int { return l.compares.waiting() }
+
+// ViewsWaiting is how many callers wait for rp's views to be computed now.
+func ViewsWaiting(rp *Reports) int { return rp.views.waiting() }

@@ -18,6 +18,8 @@ type Reports struct {
 	rules   metrics.Rules
 	teamsOf TeamsOf
 	cache   pageCache
+	views   flights[*viewReports] // views being computed, by generation and cache key
+	gate    *Gate                 // nil: heavy work is not bounded
 }
 
 // TeamsOf gives the teams over the repos in the database: the config's
@@ -35,6 +37,12 @@ func NewReports(st *store.Store, rules metrics.Rules, teamsOf TeamsOf) *Reports 
 	}
 	return &Reports{st: st, rules: rules, teamsOf: teamsOf}
 }
+
+// UseGate bounds the heavy work of these reports and of the decision logs
+// built on them (gate.go): comparisons, suggestions, views over long
+// windows. Call it before the first request; without it, nothing is
+// bounded, as the CLI wants.
+func (rp *Reports) UseGate(g *Gate) { rp.gate = g }
 
 // Rules are the organisation-wide rules the reports apply.
 func (rp *Reports) Rules() metrics.Rules { return rp.rules }

@@ -411,6 +411,11 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 					return nil
 				}
 				return rr.Periods(ctx, ids, periodOf(lo), periodOf(hi-1), func(repoID int64, p int, b []byte) error {
+					// A thousand repos over years are a hundred thousand
+					// periods: stop as soon as nobody waits for them.
+					if err := ctx.Err(); err != nil {
+						return err
+					}
 					if err := unpackPeriod(b, p, lo, hi, sinks[i]); err != nil {
 						return fmt.Errorf("repo %d: %w", repoID, err)
 					}

@@ -103,6 +103,14 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 	if o.noRows {
 		return v, nil
 	}
+	if HeavyWindow(w) {
+		// Half a year of rows and more: heavy work.
+		release, err := rp.gate.Compute(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load view: %w", err)
+		}
+		defer release()
+	}
 	// Two goroutines on the read pool: CI runs, the largest table, beside
 	// everything else. More parallel queries cost more CPU in SQLite than
 	// they save.

@@ -143,6 +143,9 @@ type CandidateInput struct {
 	Now      time.Time
 	Recorded []CandidateScope // recorded decisions
 	Answered []CandidateScope // dismissed or accepted candidates
+	// Stop, when set, is asked before each repo whether to go on: an
+	// error from it abandons the search, and SuggestDecisions returns it.
+	Stop func() error
 }
 
 // Candidate search settings.
@@ -169,17 +172,22 @@ const (
 var LargeChangePattern = regexp.MustCompile(`(?i)\b(refactor\w*|migrat\w*|rewrit\w*|rewrote|re-?architect\w*|extract\w*|split\w*|replac\w*|mov(e|ed|ing)\s+\w+\s+(to|into|out))`)
 
 // SuggestDecisions returns the candidates, strongest first within each day,
-// by day (newest first).
-func SuggestDecisions(in CandidateInput) []Candidate {
+// by day (newest first). Its only error is Stop's.
+func SuggestDecisions(in CandidateInput) ([]Candidate, error) {
 	loc := in.Rules.Timezone()
 	byRepo := splitByRepo(in.Dataset)
 	start, ok := historyStart(in.Dataset)
 	if !ok {
-		return []Candidate{}
+		return []Candidate{}, nil
 	}
 	end := metrics.WeekStart(in.Now, loc)
 	var out []Candidate
 	for _, repo := range in.Repos {
+		if in.Stop != nil {
+			if err := in.Stop(); err != nil {
+				return nil, err
+			}
+		}
 		ds := byRepo[repo.ID]
 		out = append(out, newRepoCandidate(repo, ds, start, in.Teams, loc)...)
 		out = append(out, largeChangeCandidates(repo, ds, in.Rules, loc)...)
@@ -198,9 +206,9 @@ func SuggestDecisions(in CandidateInput) []Candidate {
 		return cmp.Or(b.day.Compare(a.day), cmp.Compare(b.Strength, a.Strength), cmp.Compare(a.ID, b.ID))
 	})
 	if kept == nil {
-		return []Candidate{}
+		return []Candidate{}, nil
 	}
-	return kept
+	return kept, nil
 }
 
 func splitByRepo(ds metrics.Dataset) map[int64]metrics.Dataset {

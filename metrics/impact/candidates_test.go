@@ -77,7 +77,10 @@ func candInput() impact.CandidateInput {
 // suggest is SuggestDecisions with the evidence in words, as the engine
 // gives it.
 func suggest(in impact.CandidateInput) []impact.Candidate {
-	cands := impact.SuggestDecisions(in)
+	cands, err := impact.SuggestDecisions(in)
+	if err != nil {
+		panic(err) // no Stop: it cannot fail
+	}
 	render.ExplainCandidates(cands)
 	return cands
 }

@@ -103,6 +103,12 @@ type CompareOptions struct {
 	// from it, and the trend guard and the interrupted time series use it.
 	// Zero (a comparison of two scopes over one period) turns both off.
 	Break time.Time
+	// Stop, when set, is asked between steps (each week observed, each
+	// measure, every few dozen bootstrap resamples) whether to go on: an
+	// error from it abandons the comparison, and Compare returns it. A
+	// server passes its request's cancellation here, so a comparison
+	// nobody waits for any more stops within milliseconds.
+	Stop func() error
 }
 
 // Comparison is the result of Compare: its JSON is the machine output of
@@ -235,8 +241,9 @@ type ComparisonWeek struct {
 	N     int      `json:"n"`
 }
 
-// Compare compares every measure of CompareMeasures between two sides.
-func Compare(before, after CompareSide, opt CompareOptions) Comparison {
+// Compare compares every measure of CompareMeasures between two sides. Its
+// only error is Stop's.
+func Compare(before, after CompareSide, opt CompareOptions) (Comparison, error) {
 	if opt.Resamples <= 0 {
 		opt.Resamples = stats.DefaultResamples
 	}
@@ -259,10 +266,19 @@ func Compare(before, after CompareSide, opt CompareOptions) Comparison {
 		at := opt.Break.In(loc).Format(time.DateOnly)
 		c.At = &at
 	}
-	bObs := observeSide(before, opt.Rules, loc)
-	aObs := observeSide(after, opt.Rules, loc)
+	bObs, err := observeSide(before, opt.Rules, loc, opt.Stop)
+	if err != nil {
+		return Comparison{}, err
+	}
+	aObs, err := observeSide(after, opt.Rules, loc, opt.Stop)
+	if err != nil {
+		return Comparison{}, err
+	}
 	for i, def := range CompareMeasures {
-		m := compareMeasure(def, bObs, aObs, opt, uint64(i))
+		m, err := compareMeasure(def, bObs, aObs, opt, uint64(i))
+		if err != nil {
+			return Comparison{}, err
+		}
 		c.Measures = append(c.Measures, m)
 	}
 	weekIndex(&c, bObs, aObs, opt.Break, before.Window.From, after.Window.From, loc)
@@ -273,7 +289,7 @@ func Compare(before, after CompareSide, opt CompareOptions) Comparison {
 			interrupted(m)
 		}
 	}
-	return c
+	return c, nil
 }
 
 func sideSummary(s CompareSide, loc *time.Location) SideSummary {
@@ -332,7 +348,7 @@ type sideObs struct {
 	parts []map[string]observation // every week, the part-week included
 }
 
-func observeSide(s CompareSide, r metrics.Rules, loc *time.Location) sideObs {
+func observeSide(s CompareSide, r metrics.Rules, loc *time.Location, stop func() error) (sideObs, error) {
 	bins := weekBins(s.Window, loc)
 	parts := bins
 	end := s.Window.From
@@ -344,6 +360,11 @@ func observeSide(s CompareSide, r metrics.Rules, loc *time.Location) sideObs {
 	}
 	so := sideObs{whole: map[string]observation{}, bins: bins}
 	for i, p := range parts {
+		if stop != nil {
+			if err := stop(); err != nil {
+				return sideObs{}, err
+			}
+		}
 		o := observeWindow(s.Dataset, p, r, loc)
 		if i < len(bins) {
 			so.weeks = append(so.weeks, o)
@@ -358,7 +379,7 @@ func observeSide(s CompareSide, r metrics.Rules, loc *time.Location) sideObs {
 			so.whole[key] = w
 		}
 	}
-	return so
+	return so, nil
 }
 
 // clusters returns a measure's observations week by week: the values of a
@@ -459,7 +480,7 @@ func intervalOf(iv stats.Interval, of string) *CompareInterval {
 	return &CompareInterval{Low: stats.FiniteOrNil(iv.Low), High: stats.FiniteOrNil(iv.High), Of: of}
 }
 
-func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, index uint64) MeasureComparison {
+func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, index uint64) (MeasureComparison, error) {
 	m := MeasureComparison{
 		Key: def.Key, Name: def.Name, Unit: def.Unit, Statistic: def.Stat, Better: def.Better, NUnit: def.NUnit,
 		Verdict: VerdictNotEnoughData, Weekly: []ComparisonWeek{},
@@ -479,7 +500,7 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 			}
 		}
 		if m.NBefore < MinObservations || m.NAfter < MinObservations {
-			return m
+			return m, nil
 		}
 		// Weeks are the clusters when each side has enough weeks with data;
 		// otherwise each observation stands alone.
@@ -491,7 +512,10 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		}
 		// Each measure has its own stream, so adding a measure never moves
 		// another's interval.
-		boot, _ := stats.BootstrapMedianDifferenceClustered(cb, ca, opt.Resamples, opt.Seed+index)
+		boot, _, err := stats.BootstrapMedianDifferenceClustered(cb, ca, opt.Resamples, opt.Seed+index, opt.Stop)
+		if err != nil {
+			return m, err
+		}
 		m.Interval = intervalOf(boot.Interval, "difference")
 		if !math.IsNaN(boot.RatioInterval.Low) {
 			m.RelativeInterval = intervalOf(stats.Interval{Low: boot.RatioInterval.Low - 1, High: boot.RatioInterval.High - 1}, "relative")
@@ -522,7 +546,7 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		}
 		m.Method = "rate ratio of weekly counts; Poisson exact conditional interval and test"
 		if m.NBefore < MinObservations || m.NAfter < MinObservations {
-			return m
+			return m, nil
 		}
 		var weeklyB, weeklyA []float64
 		for _, w := range bObs.weeks {
@@ -548,7 +572,7 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 			if ca == 0 && cb == 0 {
 				m.Verdict = VerdictNotEnoughData
 			}
-			return m
+			return m, nil
 		}
 		m.Interval = intervalOf(rr.Interval, "ratio")
 		m.RelativeInterval = intervalOf(stats.Interval{Low: rr.Interval.Low - 1, High: rr.Interval.High - 1}, "relative")
@@ -567,7 +591,7 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 			}
 		}
 		if m.NBefore < MinObservations || m.NAfter < MinObservations {
-			return m
+			return m, nil
 		}
 		// Failures cluster in bad weeks: with enough weeks each side, the
 		// counts are deflated by the design effect of weekly clustering.
@@ -586,7 +610,7 @@ func compareMeasure(def MeasureDef, bObs, aObs sideObs, opt CompareOptions, inde
 		}
 		m.Verdict = verdictFor(def, iv, 0)
 	}
-	return m
+	return m, nil
 }
 
 // effective is a count divided by the design effect, rounded: the

@@ -99,10 +99,14 @@ func TestCompareFalsePositiveRateWithWeeklySwings(t *testing.T) {
 			tm.failP = math.Min(0.9, tm.failP*math.Exp(0.3*rng.NormFloat64()))
 			synth(rng, &ds, tm, week, week.AddDate(0, 0, 7), &next)
 		}
-		return impact.Compare(
+		c, err := impact.Compare(
 			impact.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
 			impact.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}},
 			impact.CompareOptions{Kind: impact.CompareDate, Rules: metrics.DefaultRules(), Break: T, Resamples: 500},
 		)
+		if err != nil {
+			panic(err)
+		}
+		return c
 	})
 }

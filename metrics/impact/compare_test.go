@@ -2,6 +2,7 @@ package impact_test
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -123,7 +124,10 @@ func beforeAfter(seed uint64, before, after team, weeks int, resamples int) impa
 
 // explained is Compare with its words written, as the engine gives it.
 func explained(before, after impact.CompareSide, opt impact.CompareOptions) impact.Comparison {
-	c := impact.Compare(before, after, opt)
+	c, err := impact.Compare(before, after, opt)
+	if err != nil {
+		panic(err) // no Stop: Compare cannot fail
+	}
 	render.Explain(&c)
 	return c
 }
@@ -359,5 +363,54 @@ func TestCompareScopesWording(t *testing.T) {
 	}
 	if m.PreTrend != nil || m.ITS != nil || c.At != nil {
 		t.Error("a comparison of scopes has no break, trend guard or ITS")
+	}
+}
+
+// TestCompareStops: a comparison asked to stop part-way returns Stop's
+// error at once, wherever it is — observing the weeks, between measures,
+// inside a bootstrap — and asks nothing more: a server's request that
+// went away costs no more work.
+func TestCompareStops(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 42))
+	var ds metrics.Dataset
+	var next int64
+	from, to := T.AddDate(0, 0, -7*26), T.AddDate(0, 0, 7*26)
+	synth(rng, &ds, baseline, from, to, &next)
+	sides := func() (impact.CompareSide, impact.CompareSide) {
+		return impact.CompareSide{Label: "before", Dataset: ds, Window: metrics.Window{From: from, To: T}},
+			impact.CompareSide{Label: "after", Dataset: ds, Window: metrics.Window{From: T, To: to}}
+	}
+	// How often a whole comparison asks.
+	asked := 0
+	b, a := sides()
+	if _, err := impact.Compare(b, a, impact.CompareOptions{Kind: impact.CompareDate, Rules: metrics.DefaultRules(), Break: T,
+		Stop: func() error { asked++; return nil }}); err != nil {
+		t.Fatal(err)
+	}
+	// 52 weeks observed, and every 64th of 2,000 resamples of the medians.
+	if asked < 52+32*5 {
+		t.Fatalf("a whole comparison asked to stop %d times; want every week and every few dozen resamples", asked)
+	}
+	stopped := errors.New("the client went away")
+	for _, at := range []int{1, 27, 60, asked / 2, asked} {
+		calls, after := 0, 0
+		b, a := sides()
+		_, err := impact.Compare(b, a, impact.CompareOptions{Kind: impact.CompareDate, Rules: metrics.DefaultRules(), Break: T,
+			Stop: func() error {
+				calls++
+				if calls > at {
+					after++
+				}
+				if calls >= at {
+					return stopped
+				}
+				return nil
+			}})
+		if !errors.Is(err, stopped) {
+			t.Errorf("stopped at step %d: err %v, want Stop's", at, err)
+		}
+		if after > 0 {
+			t.Errorf("stopped at step %d: %d more steps ran after Stop said to stop", at, after)
+		}
 	}
 }

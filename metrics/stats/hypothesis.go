@@ -436,7 +436,8 @@ const (
 // of the medians. Randomness comes from a PCG generator seeded with seed, so
 // the result is the same on every run. ok is false when a sample is empty.
 func BootstrapMedianDifference(before, after []float64, resamples int, seed uint64) (res BootstrapResult, ok bool) {
-	return BootstrapMedianDifferenceClustered(Singletons(before), Singletons(after), resamples, seed)
+	res, ok, _ = BootstrapMedianDifferenceClustered(Singletons(before), Singletons(after), resamples, seed, nil)
+	return res, ok
 }
 
 // BootstrapMedianDifferenceClustered is the same interval for observations
@@ -448,10 +449,14 @@ func BootstrapMedianDifference(before, after []float64, resamples int, seed uint
 // change), resampling single observations would understate the
 // uncertainty; resampling weeks keeps it. Empty clusters are ignored. With
 // one value per cluster it is BootstrapMedianDifference.
-func BootstrapMedianDifferenceClustered(before, after [][]float64, resamples int, seed uint64) (res BootstrapResult, ok bool) {
+//
+// stop, when not nil, is asked every stopEvery resamples whether to go on:
+// an error from it abandons the bootstrap and is returned (a caller that
+// has gone away need not wait for thousands of resamples).
+func BootstrapMedianDifferenceClustered(before, after [][]float64, resamples int, seed uint64, stop func() error) (res BootstrapResult, ok bool, err error) {
 	b, a := newClusteredSample(before), newClusteredSample(after)
 	if len(b.sorted) == 0 || len(a.sorted) == 0 {
-		return res, false
+		return res, false, nil
 	}
 	if resamples <= 0 {
 		resamples = DefaultResamples
@@ -464,6 +469,11 @@ func BootstrapMedianDifferenceClustered(before, after [][]float64, resamples int
 	ratios := make([]float64, resamples)
 	ratioOK := true
 	for i := range resamples {
+		if stop != nil && i%stopEvery == 0 {
+			if err := stop(); err != nil {
+				return BootstrapResult{}, false, err
+			}
+		}
 		rb := b.resampledMedian(rng)
 		ra := a.resampledMedian(rng)
 		diffs[i] = ra - rb
@@ -484,8 +494,12 @@ func BootstrapMedianDifferenceClustered(before, after [][]float64, resamples int
 		rhi, _ := Percentile(ratios, 1-tail)
 		res.RatioInterval = Interval{rlo, rhi}
 	}
-	return res, true
+	return res, true, nil
 }
+
+// stopEvery is how many resamples run between two questions to stop: a
+// few milliseconds of work on ten years of changes.
+const stopEvery = 64
 
 // expandedTail is the tail probability of Hesterberg's expanded percentile
 // interval ("What teachers should know about the bootstrap", The American
