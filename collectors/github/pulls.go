@@ -171,12 +171,21 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 	// The next page is asked as soon as this one's cursor is known, while
 	// this one's files are completed and its rows written: the pages are
 	// one chain of requests, the longest of a first sync.
+	// A page asked ahead is waited for on the way out: its request counts
+	// in the repo's summary, which is done when this returns.
 	ctx, stop := context.WithCancel(ctx)
-	defer stop()
+	var ahead <-chan prPage
+	defer func() {
+		stop()
+		if ahead != nil {
+			<-ahead
+		}
+	}()
 	size := s.p.opts.PullRequestPageSize
 	next := s.pullRequestPage(ctx, nil, &size)
 	for {
 		page := <-next
+		ahead = nil
 		if page.err != nil {
 			return page.err
 		}
@@ -200,6 +209,7 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 		}
 		if !done {
 			next = s.pullRequestPage(ctx, conn.PageInfo.EndCursor, &size)
+			ahead = next
 		}
 		if err := s.completeFiles(ctx, files); err != nil {
 			return err
