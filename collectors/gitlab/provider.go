@@ -83,6 +83,11 @@ type Options struct {
 	// timer when nil); tests inject both.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// compareEveryRange asks the compare API for every deployment range,
+	// as before ranges came from the branch's history: tests hold the two
+	// to the same rows.
+	compareEveryRange bool
 }
 
 func (o Options) withDefaults() Options {

@@ -3,6 +3,7 @@ package gitlabtest
 import (
 	"cmp"
 	"container/heap"
+	"net/http"
 	"net/url"
 )
 
@@ -110,4 +111,45 @@ func (s *Server) commits(p *Project, q url.Values) ([]any, bool) {
 		return nil, ref == "" || ref == branch // an empty repository lists nothing
 	}
 	return mapAll(g.log(start, q.Get("first_parent") == "true"), func(c *Commit) any { return s.commitJSON(p, *c) }), true
+}
+
+// resolve is the commit a ref names: the default branch, or a sha.
+func (g graph) resolve(p *Project, ref string) (string, bool) {
+	if ref == cmp.Or(p.DefaultBranch, "main") {
+		ref = g.head
+	}
+	return ref, g.commits[ref] != nil
+}
+
+// mergeBase answers GET /projects/:id/repository/merge_base?refs[]=A&refs[]=B:
+// the newest commit both reach (itself when one reaches the other); 400
+// for a ref the project does not have, 404 when they share no history.
+func (s *Server) mergeBase(p *Project, refs []string) (int, any, http.Header) {
+	if len(refs) < 2 {
+		return http.StatusBadRequest, map[string]string{"message": "Provide at least 2 refs"}, nil
+	}
+	g := graphOf(p)
+	var shas []string
+	for _, ref := range refs {
+		sha, ok := g.resolve(p, ref)
+		if !ok {
+			return http.StatusBadRequest, map[string]string{"message": "Could not find ref: " + ref}, nil
+		}
+		shas = append(shas, sha)
+	}
+	common := g.reachable(shas[0])
+	for _, sha := range shas[1:] {
+		r := g.reachable(sha)
+		for c := range common {
+			if !r[c] {
+				delete(common, c)
+			}
+		}
+	}
+	for _, c := range g.log(shas[len(shas)-1], false) {
+		if common[c.SHA] {
+			return http.StatusOK, s.commitJSON(p, *c), nil
+		}
+	}
+	return notFound("404 Merge Base Not Found")
 }

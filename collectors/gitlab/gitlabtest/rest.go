@@ -88,6 +88,8 @@ func (s *Server) handle(rt route, r *http.Request) (int, any, http.Header) {
 		return list(s.releases(p, q))
 	case "/projects/:id/repository/compare":
 		return s.compare(p, q.Get("from"), q.Get("to"))
+	case "/projects/:id/repository/merge_base":
+		return s.mergeBase(p, q["refs[]"])
 	case "/projects/:id/repository/commits":
 		commits, ok := s.commits(p, q)
 		if !ok {
