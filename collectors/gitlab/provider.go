@@ -220,13 +220,16 @@ type project struct {
 	id            int64 // numeric id, used after the first request: proxies that decode %2F cannot break it
 	defaultBranch string
 	webURL        string
+	// changesDone is closed when the merge requests' step has ended.
+	changesDone <-chan struct{}
 }
 
 // SyncRepo brings one project's rows up to date: the project itself, then
 // merge requests, deployments (by the repo's source), pipelines, incidents
 // and the commit ranges of new deployments at once (Sink.RunSteps), each
 // once what it reads is stored: the changed files after the merge
-// requests, the ranges after the deployments and the merge requests. A
+// requests, the ranges after the deployments (and, for the part that reads
+// them, the merge requests). A
 // resource that fails leaves the others going; one that nothing else of
 // the project can outlive (a rejected token, a missing project, a spent
 // rate limit) stops them. What was committed stays.
@@ -238,14 +241,19 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	run := func(f func(context.Context, *project) error) func(context.Context) error {
 		return func(ctx context.Context) error { return f(ctx, proj) }
 	}
+	changesDone := make(chan struct{})
+	proj.changesDone = changesDone
 	// The longest first: of the steps ready, the first listed starts first.
 	steps := []collectors.Step{
-		{Resource: collectors.ResourceChanges, Run: run(p.syncMergeRequests)},
+		{Resource: collectors.ResourceChanges, Run: func(ctx context.Context) error {
+			defer close(changesDone)
+			return p.syncMergeRequests(ctx, proj)
+		}},
 		// Pipelines are CI runs for every source; with source workflow the
 		// same pass writes the deploying pipelines as deployments.
 		{Resource: collectors.ResourceCIRuns, Run: run(p.syncPipelines)},
 	}
-	rangesAfter := []string{collectors.ResourceChanges, collectors.ResourceDeployments}
+	rangesAfter := []string{collectors.ResourceDeployments}
 	switch repo.Source {
 	case "", string(sourceDeployments):
 		steps = append(steps, collectors.Step{Resource: collectors.ResourceDeployments, Run: run(p.syncDeployments)})
@@ -257,8 +265,10 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	steps = append(steps,
 		collectors.Step{Resource: collectors.ResourceIncidents, Run: run(p.syncIncidents)},
 		collectors.Step{Resource: collectors.ResourceChangeFiles, Run: run(p.syncChangeFiles), After: []string{collectors.ResourceChanges}})
-	// The ranges read the deployments stored, and the merge requests (one
-	// merged into another branch may hide in a merged branch).
+	// The ranges read the deployments stored; they walk the branch's
+	// history while the merge requests sync, and wait for them before
+	// reading them (one merged into another branch may hide in a merged
+	// branch: project.changesDone).
 	if repo.Source != string(sourceMerges) && repo.Link != "time" {
 		steps = append(steps, collectors.Step{Resource: collectors.ResourceRanges, Run: run(p.syncRanges), After: rangesAfter})
 	}

@@ -97,12 +97,31 @@ func (p *Provider) syncRanges(ctx context.Context, proj *project) error {
 		}
 		return line.RangeOf(pr.PrevSHA, pr.SHA)
 	}
+	type stored struct {
+		id   int64
+		shas []string
+	}
+	var pending []stored
+	flush := func(done bool) error {
+		err := proj.sink.Commit(ctx, collectors.ResourceRanges, state, done, func(b *collectors.Batch) error {
+			for _, r := range pending {
+				if err := b.DeploymentRange(ctx, r.id, r.shas); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		pending = pending[:0]
+		return err
+	}
 	for _, pr := range pairs {
 		d, prev := pr.d, pr.PrevSHA
 		var shas []string
+		paid := false
 		if !strings.EqualFold(prev, d.SHA) { // a redeploy ships nothing new: no request
 			var ok bool
 			if shas, ok = fromLine(pr); !ok {
+				paid = true
 				op := fmt.Sprintf("compare %.12s...%.12s for deployment %s (GET /projects/:id/repository/compare)", prev, d.SHA, d.ProviderID)
 				cmpRes, resp, err := p.client.Repositories.Compare(proj.id, &gl.CompareOptions{From: ptr(prev), To: ptr(d.SHA)},
 					proj.reqCtx(ctx, collectors.ResourceRanges))
@@ -126,17 +145,21 @@ func (p *Provider) syncRanges(ctx context.Context, proj *project) error {
 				}
 			}
 		}
-		// One transaction per range: a sync stopped here keeps every range
+		// The ranges are written rangeBatch a transaction, and with the
+		// first compare after them: a sync stopped here keeps every range
 		// it paid for.
-		err := proj.sink.Commit(ctx, collectors.ResourceRanges, state, false, func(b *collectors.Batch) error {
-			return b.DeploymentRange(ctx, d.ID, shas)
-		})
-		if err != nil {
-			return err
+		pending = append(pending, stored{d.ID, shas})
+		if len(pending) >= rangeBatch || paid {
+			if err := flush(false); err != nil {
+				return err
+			}
 		}
 	}
-	return proj.sink.Commit(ctx, collectors.ResourceRanges, state, true, nil)
+	return flush(true)
 }
+
+// rangeBatch is how many deployments' ranges one transaction writes.
+const rangeBatch = 200
 
 // hiddenChanges are the stored merge requests, merged since the oldest
 // commit of the line read into a branch other than the default one, whose
@@ -146,6 +169,13 @@ func (p *Provider) syncRanges(ctx context.Context, proj *project) error {
 // was merged later. Merge requests into the default branch are on the
 // line, or a merge's other parent: they need no request.
 func (p *Provider) hiddenChanges(ctx context.Context, proj *project, line *collectors.BranchLine) ([]store.Change, error) {
+	if proj.changesDone != nil {
+		select { // the merge requests this sync stores
+		case <-proj.changesDone:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
 	merged, err := proj.sink.MergedChanges(ctx, line.Bottom())
 	if err != nil {
 		return nil, fmt.Errorf("sync %s: %w", proj.repo.Name, err)
