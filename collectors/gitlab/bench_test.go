@@ -173,7 +173,7 @@ func scenarioRequests(b *testing.B, rest bool) (first, resync map[string]int) {
 //
 //	go test ./collectors/gitlab -run '^$' -bench BenchmarkSyncWallTime -benchtime 1x
 func BenchmarkSyncWallTime(b *testing.B) {
-	const latency = 100 * time.Millisecond
+	const latency = 500 * time.Millisecond
 	for range b.N {
 		b.StopTimer()
 		h := newHarness(b)
