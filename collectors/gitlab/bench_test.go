@@ -101,19 +101,26 @@ var scenarioProjects = []struct {
 	{"acme/web/storefront", 140, 966},
 }
 
-// backfillRequests syncs the scenario, forgets its files (a database
-// synced before files were collected) and syncs again: the requests of the
-// change_files step, of that whole sync, and the changes it gave files.
-func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
-	b.StopTimer()
+// scenarioHarness is a fake GitLab with the scenario's projects, synced
+// back to their start.
+func scenarioHarness(b *testing.B) (*harness, []collectors.Repo) {
 	h := newHarness(b)
-	h.history = 300 * day
+	h.history = 300 * day // the whole scenario
 	var repos []collectors.Repo
 	for _, sp := range scenarioProjects {
 		h.srv.AddProject(gt.GenerateHistory(sp.path, gt.History{MergeRequests: 800, Deployments: sp.deployments,
 			Pipelines: sp.pipelines, Incidents: 10, End: now.Add(-day), Span: 40 * 7 * day}))
 		repos = append(repos, repo(sp.path))
 	}
+	return h, repos
+}
+
+// backfillRequests syncs the scenario, forgets its files (a database
+// synced before files were collected) and syncs again: the requests of the
+// change_files step, of that whole sync, and the changes it gave files.
+func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
+	b.StopTimer()
+	h, repos := scenarioHarness(b)
 	prov := h.provider(func(o *gitlab.Options) { o.PageSize, o.GraphQLPageSize, o.DisableGraphQL = 0, 0, rest })
 	h.sync(context.Background(), prov, repos...)
 	storetest.ForgetChangeFiles(b, h.st)
@@ -136,14 +143,7 @@ func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
 // each sync per resource ("" for all), summed over the projects.
 func scenarioRequests(b *testing.B, rest bool) (first, resync map[string]int) {
 	b.StopTimer()
-	h := newHarness(b)
-	h.history = 300 * day // the whole scenario
-	var repos []collectors.Repo
-	for _, sp := range scenarioProjects {
-		h.srv.AddProject(gt.GenerateHistory(sp.path, gt.History{MergeRequests: 800, Deployments: sp.deployments,
-			Pipelines: sp.pipelines, Incidents: 10, End: now.Add(-day), Span: 40 * 7 * day}))
-		repos = append(repos, repo(sp.path))
-	}
+	h, repos := scenarioHarness(b)
 	prov := h.provider(func(o *gitlab.Options) {
 		o.PageSize, o.GraphQLPageSize, o.DisableGraphQL = 0, 0, rest // the defaults: 100 and 50
 	})
@@ -176,14 +176,7 @@ func BenchmarkSyncWallTime(b *testing.B) {
 	const latency = 500 * time.Millisecond
 	for range b.N {
 		b.StopTimer()
-		h := newHarness(b)
-		h.history = 300 * day
-		var repos []collectors.Repo
-		for _, sp := range scenarioProjects {
-			h.srv.AddProject(gt.GenerateHistory(sp.path, gt.History{MergeRequests: 800, Deployments: sp.deployments,
-				Pipelines: sp.pipelines, Incidents: 10, End: now.Add(-day), Span: 40 * 7 * day}))
-			repos = append(repos, repo(sp.path))
-		}
+		h, repos := scenarioHarness(b)
 		h.srv.AddFault(gt.Fault{Latency: latency}) // every request, answered after the latency
 		flight := &inFlight{next: h.srv.Client().Transport}
 		prov := h.provider(func(o *gitlab.Options) {
