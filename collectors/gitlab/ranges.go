@@ -169,6 +169,9 @@ const rangeBatch = 200
 // was merged later. Merge requests into the default branch are on the
 // line, or a merge's other parent: they need no request.
 func (p *Provider) hiddenChanges(ctx context.Context, proj *project, line *collectors.BranchLine) ([]store.Change, error) {
+	if line.Bottom().IsZero() {
+		return nil, nil // nothing read: an empty repository
+	}
 	if proj.changesDone != nil {
 		select { // the merge requests this sync stores
 		case <-proj.changesDone:
