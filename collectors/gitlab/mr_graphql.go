@@ -204,52 +204,31 @@ type mrConnection struct {
 	Nodes    []gqlMergeRequest `json:"nodes"`
 }
 
-// mrPage is a page of merge requests asked ahead.
-type mrPage struct {
-	conn mrConnection
-	err  error
-}
-
 // mergeRequestsGraphQL syncs MRs page by page, each page committed with
 // the watermark it reaches. The next page is asked as soon as this one's
 // cursor is known, while this one's squash commits (and notes or commits
-// beyond the first 100) are read and its rows written: the pages are one
-// chain of requests, the longest of a first sync.
+// beyond the first 100) are read and its rows written.
 func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st store.SyncState) error {
 	from := since(st, proj.sink).UTC().Truncate(time.Second)
 	watermark := from
 	squash := p.newSquashCommits(ctx, proj, from)
-	// A page asked ahead is waited for on the way out: its request counts
-	// in the project's summary, which is done when this returns.
-	ctx, stop := context.WithCancel(ctx)
-	var ahead <-chan mrPage
-	defer func() {
-		stop()
-		if ahead != nil {
-			<-ahead
-		}
-	}()
+	pages := collectors.NewPagesAhead[mrConnection](ctx)
+	defer pages.Close()
 	pageSize := p.opts.GraphQLPageSize // changed only by the page in flight
-	ask := func(after any) <-chan mrPage {
-		out := make(chan mrPage, 1)
-		go func() {
-			conn, err := p.mergeRequestPage(ctx, proj, from, after, &pageSize)
-			out <- mrPage{conn, err}
-		}()
-		return out
+	ask := func(after any) {
+		pages.Ask(func(ctx context.Context) (mrConnection, error) {
+			return p.mergeRequestPage(ctx, proj, from, after, &pageSize)
+		})
 	}
-	next := ask(nil)
+	ask(nil)
 	for {
-		page := <-next
-		ahead = nil
-		if page.err != nil {
-			return page.err
+		conn, err := pages.Next()
+		if err != nil {
+			return err
 		}
-		conn := page.conn
 		last := !conn.PageInfo.HasNextPage || len(conn.Nodes) == 0
 		if !last {
-			next = ask(conn.PageInfo.EndCursor)
-			ahead = next
+			ask(conn.PageInfo.EndCursor)
 		}
 		mrs := make([]mergeRequest, 0, len(conn.Nodes))
 		for _, n := range conn.Nodes {
