@@ -38,7 +38,7 @@ import (
 type transport struct {
 	next          http.RoundTripper
 	host          collectors.APIHost // the token goes there only
-	token         string
+	creds         credentials        // a token, or a GitHub App's installations (app.go)
 	userAgent     string
 	budget        *budget
 	clock         clock
@@ -60,6 +60,7 @@ type call struct {
 	counter  requestCounter
 	resource string // the sync resource: changes, deployments, ...
 	repo     string
+	owner    string // the account of a request for no repo (an organisation's listing)
 }
 
 type callKey struct{}
@@ -91,18 +92,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	c := callOf(ctx)
-	budgetName := "core"
-	if isGraphQLRequest(req) {
-		budgetName = "graphql"
+	authz, scope, err := t.creds.authorize(ctx, c)
+	if err != nil {
+		return nil, err
 	}
+	resource := "core"
+	if isGraphQLRequest(req) {
+		resource = "graphql"
+	}
+	spends := budgetName(scope, resource)
 	endpoint := req.Method + " " + req.URL.Path
 	retries, secondaries, primaries := 0, 0, 0
 	for {
-		if err := t.budget.acquire(ctx, budgetName); err != nil {
+		if err := t.budget.acquire(ctx, spends); err != nil {
 			return nil, err
 		}
 		start := t.clock.now()
-		resp, cancel, err := t.send(ctx, req)
+		resp, cancel, err := t.send(ctx, req, authz)
 		t.requests.Add(1)
 		if err != nil {
 			c.count(rateInfo{remaining: -1})
@@ -118,7 +124,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			retries++
 			continue
 		}
-		ri := parseRate(resp.Header, budgetName)
+		ri := parseRate(resp.Header, resource)
+		ri.resource = budgetName(scope, ri.resource)
 		t.budget.observe(ri)
 		c.count(ri)
 		t.log.Debug("github: request", "repo", c.repo, "resource", c.resource, "endpoint", endpoint, "status", resp.StatusCode,
@@ -194,7 +201,7 @@ func (c call) count(ri rateInfo) {
 
 // send makes one attempt with its own timeout; cancel ends the attempt's
 // context once the body is read.
-func (t *transport) send(ctx context.Context, req *http.Request) (*http.Response, context.CancelFunc, error) {
+func (t *transport) send(ctx context.Context, req *http.Request, authz string) (*http.Response, context.CancelFunc, error) {
 	actx, cancel := context.WithTimeout(ctx, t.timeout)
 	r := req.Clone(actx)
 	if req.Body != nil && req.GetBody != nil {
@@ -205,8 +212,8 @@ func (t *transport) send(ctx context.Context, req *http.Request) (*http.Response
 		}
 		r.Body = body
 	}
-	if t.token != "" {
-		r.Header.Set("Authorization", "Bearer "+t.token)
+	if authz != "" {
+		r.Header.Set("Authorization", authz)
 	}
 	r.Header.Set("User-Agent", t.userAgent)
 	if r.Header.Get("Accept") == "" {
