@@ -140,6 +140,13 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 		return nil, fmt.Errorf("load view: %w", err)
 	}
 	v.Data = assembleDataset(changes, deps, incidents, runs)
+	if len(r.Modules) > 0 {
+		md, err := rp.moduleData(ctx, r.Modules, w)
+		if err != nil {
+			return nil, fmt.Errorf("load view: %w", err)
+		}
+		v.Data = joinDatasets(v.Data, md)
+	}
 	return v, nil
 }
 
@@ -160,6 +167,15 @@ func (rp *Reports) slowestChanges(ctx context.Context, v *View, n int) ([]metric
 	rows := metrics.LeadTimeRows(metrics.Dataset{Changes: mapSlice(cs, toChange)}, v.Window, v.Rules)
 	sortSlowest(rows)
 	return rows, nil
+}
+
+// joinDatasets puts the rows of b after a's.
+func joinDatasets(a, b metrics.Dataset) metrics.Dataset {
+	a.Changes = append(a.Changes, b.Changes...)
+	a.Deployments = append(a.Deployments, b.Deployments...)
+	a.Incidents = append(a.Incidents, b.Incidents...)
+	a.CIRuns = append(a.CIRuns, b.CIRuns...)
+	return a
 }
 
 // assembleDataset turns store rows into a Dataset (for Dataset and View): each
