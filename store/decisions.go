@@ -29,10 +29,10 @@ type Decision struct {
 	// service it became), each written as a query: repo=acme/payments,
 	// module=acme/shop:payments, team=payments.
 	BeforeScope, AfterScope string
-	Note       string
-	Link       string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	Note                    string
+	Link                    string
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
 }
 
 // InsertDecision records a new decision and returns its id.

@@ -17,11 +17,11 @@ const (
 	degradingModule = "search"
 	// Per week of degradation: review waits, size and CI time grow by
 	// these factors.
-	degradeReview = 1.15
-	degradeSize   = 1.12
-	degradeCI     = 1.08
+	degradeReview = 1.2
+	degradeSize   = 1.15
+	degradeCI     = 1.1
 	// degradeShare multiplies search's share of the monolith's changes.
-	degradeShare = 4
+	degradeShare = 6
 	// degradeNoise shrinks the spread of a degrading change's times and
 	// size, so that weekly medians of a few changes still rise steadily.
 	degradeNoise = 0.35
@@ -40,9 +40,11 @@ func (c clock) degradedWeeks(t time.Time) float64 {
 }
 
 // partWeights are the shares of the tree's parts in the changes opened
-// at t: payments has none in the monolith after the split, and search
-// grows while it degrades.
-func (s *sim) partWeights(t time.Time) []float64 {
+// at t: payments has none in the monolith after the split, and with
+// degrading, search takes more of the people's changes while it degrades
+// (the fixes of incidents and the odd file another part's change touches
+// keep to the usual shares).
+func (s *sim) partWeights(t time.Time, degrading bool) []float64 {
 	weights := make([]float64, len(s.tree.parts))
 	for i, p := range s.tree.parts {
 		weights[i] = p.weight
@@ -52,7 +54,7 @@ func (s *sim) partWeights(t time.Time) []float64 {
 		if p.name == "payments" && !t.Before(s.clk.split) {
 			weights[i] = 0 // moved out
 		}
-		if p.name == degradingModule && s.def.name == repoMonolith && s.clk.degradedWeeks(t) > 0 {
+		if degrading && p.name == degradingModule && s.def.name == repoMonolith && s.clk.degradedWeeks(t) > 0 {
 			weights[i] *= degradeShare
 		}
 	}

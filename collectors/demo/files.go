@@ -192,12 +192,14 @@ func (s *sim) changeFiles(c store.Change, sp fileSpec) []store.ChangeFile {
 		for _, p := range sp.reverts {
 			add(p)
 		}
-	case fix && sp.degraded > 0 && r.chance(0.9):
-		add(pick(r, degradeHotspots))
+	case fix && sp.degraded > 0:
+		if r.chance(0.9) {
+			add(pick(r, degradeHotspots))
+		}
 	case fix && r.chance(0.7):
 		add(pick(r, t.hotspots))
 	}
-	weights := s.partWeights(c.CreatedAt)
+	weights := s.partWeights(c.CreatedAt, false)
 	main := t.partOf(sp.part)
 	if main < 0 && sp.main > 0 {
 		main = sp.main - 1
@@ -211,7 +213,8 @@ func (s *sim) changeFiles(c store.Change, sp fileSpec) []store.ChangeFile {
 			// Every file of the part is in already: a large change adds
 			// new ones beside them.
 			add(dirOf(pick(r, t.parts[main].files)) + fmt.Sprintf(t.extra, len(paths)))
-		case u < 0.8 || sp.part != "":
+		case u < 0.8 || sp.part != "" || sp.degraded > 0:
+			// A degrading module's changes keep to it: its trouble is its own.
 			add(pick(r, t.parts[main].files))
 		case u < 0.9:
 			add(pick(r, t.root))

@@ -421,7 +421,7 @@ func (s *sim) createChange(sp changeSpec) error {
 	switch sp.kind {
 	case ckHuman:
 		if s.def.name == repoMonolith && sp.part == "" {
-			sp.main = 1 + s.rf.pickWeighted(s.partWeights(sp.at))
+			sp.main = 1 + s.rf.pickWeighted(s.partWeights(sp.at, true))
 			if s.tree.parts[sp.main-1].name == degradingModule {
 				sp.degraded = s.clk.degradedWeeks(sp.at)
 			}
@@ -450,7 +450,7 @@ func (s *sim) humanLife(sp changeSpec) life {
 	if lf.title == "" {
 		lf.labels = labelChoices[r.pickWeighted(labelWeights)]
 		lf.title = title(r, lf.labels, s.def.areas, s.def.name == repoMonolith && !sp.at.Before(s.clk.orm))
-		if sp.degraded > 0 && s.rf.chance(math.Min(0.55, 0.15+0.03*sp.degraded)) {
+		if sp.degraded > 0 && s.rf.chance(math.Min(0.4, 0.1+0.02*sp.degraded)) {
 			lf.labels = []string{"bug"} // more and more of its work is fixing it
 		}
 		if s.def.name == repoWeb && !s.hostileDone && !sp.at.Before(s.clk.start.Add(60*day)) {
@@ -486,6 +486,9 @@ func (s *sim) humanLife(sp changeSpec) life {
 		size = 2500 + r.IntN(4500)
 	}
 	lf.setSize(r, size, lf.labels)
+	if sp.degraded > 0 && slices.Contains(lf.labels, "bug") {
+		lf.changedFiles = min(lf.changedFiles, 3) // a fix goes to the fragile file and a test or two
+	}
 	if sp.additions > 0 || sp.deletions > 0 {
 		lf.additions, lf.deletions = sp.additions, sp.deletions
 		lf.changedFiles = max(1, (sp.additions+sp.deletions)/30)
@@ -761,7 +764,11 @@ func (s *sim) ciRun(name, branch, headSHA string, at time.Time, conclusion strin
 		return nil
 	}
 	started := created.Add(r.logNormal(35*time.Second, 0.6, 2*time.Second, 10*time.Minute))
-	dur := r.logNormal(s.def.ciMinutes, 0.3, 30*time.Second, 2*time.Hour)
+	sigma := 0.3
+	if s.ciStretch > 0 && name == "ci" {
+		sigma = 0.3 * degradeNoise
+	}
+	dur := r.logNormal(s.def.ciMinutes, sigma, 30*time.Second, 2*time.Hour)
 	if s.ciStretch > 0 && name == "ci" {
 		dur = time.Duration(float64(dur) * s.ciStretch).Truncate(time.Second)
 	}
