@@ -34,6 +34,7 @@ type View struct {
 	Repos     map[int64]store.Repo // every repo in the database, by id
 	Decisions []store.Decision     // the decisions that concern the scope, oldest first
 	Teams     []store.Team         // every team, for filters
+	Modules   []ResolvedModule     // every module of every repo, for filters
 
 	indexOnce, weeklyOnce sync.Once
 	weekly                []metrics.WeekReport
@@ -88,6 +89,7 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 	}
 	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, rp.rules.Location), HasPrevious: o.previous, Now: now, Rules: rp.rules}
 	v.Repos, v.Teams = m.byID, m.teams // shared: read only
+	v.Modules = allModules(m.repos, m.modules)
 	if v.Decisions, err = rp.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}

@@ -69,7 +69,11 @@ func RadarSlope(s radar.SignalReport) string {
 // RadarSignal is one signal in a sentence: review time worsening, +1h 30m
 // a week (q = 0.004, 12 weeks).
 func RadarSignal(s radar.SignalReport) string {
-	return fmt.Sprintf("%s %s, %s (q %s, %d weeks)", strings.ToLower(RadarMeasureName(s.Measure)), s.Direction, RadarSlope(s),
+	name := RadarMeasureName(s.Measure)
+	if name != "CI duration" && name != "PR size" {
+		name = strings.ToLower(name)
+	}
+	return fmt.Sprintf("%s %s, %s (q %s, %d weeks)", name, s.Direction, RadarSlope(s),
 		strings.TrimPrefix(FormatP(&s.QValue), "p "), s.Weeks)
 }
 
