@@ -67,6 +67,7 @@ func resolve(sc Scope, repos []store.Repo, teams []store.Team, mods []store.Modu
 	}
 	want := sc.Repos
 	refs := sc.Modules
+	lenient := false // a team's modules not synced yet are left out, not an error
 	if sc.Team != "" {
 		i := slices.IndexFunc(teams, func(t store.Team) bool { return t.Name == sc.Team })
 		if i < 0 {
@@ -77,7 +78,7 @@ func resolve(sc Scope, repos []store.Repo, teams []store.Team, mods []store.Modu
 			return Resolved{}, fmt.Errorf("%w: team %q is not configured (teams: %s)", ErrUnknownScope, sc.Team, orNone(names))
 		}
 		if len(want) == 0 && len(refs) == 0 {
-			want, refs = teams[i].Repos, teams[i].Modules
+			want, refs, lenient = teams[i].Repos, teams[i].Modules, true
 		} else {
 			// --team and --repo together: the team's repos among those named.
 			want = slices.DeleteFunc(slices.Clone(want), func(n string) bool { return !slices.Contains(teams[i].Repos, n) })
@@ -104,7 +105,7 @@ func resolve(sc Scope, repos []store.Repo, teams []store.Team, mods []store.Modu
 		}
 	}
 	sort.Strings(res.Names)
-	ms, err := resolveModules(refs, byName, mods)
+	ms, err := resolveModules(refs, byName, mods, lenient)
 	if err != nil {
 		return Resolved{}, err
 	}

@@ -69,9 +69,14 @@ func SplitModuleRef(ref string) (repo, name string, ok bool) {
 
 // resolveModules turns REPO:NAME refs into modules of the repos in the
 // database, or says which is unknown.
-func resolveModules(refs []string, repos map[string]store.Repo, mods []store.Module) ([]ResolvedModule, error) {
+func resolveModules(refs []string, repos map[string]store.Repo, mods []store.Module, lenient bool) ([]ResolvedModule, error) {
 	var out []ResolvedModule
 	for _, ref := range refs {
+		if lenient {
+			if _, err := resolveModules([]string{ref}, repos, mods, false); err != nil {
+				continue
+			}
+		}
 		repo, name, ok := SplitModuleRef(ref)
 		if !ok {
 			return nil, fmt.Errorf("%w: %q is not a module: write REPO:NAME, such as acme/shop:checkout", ErrUnknownScope, ref)
