@@ -101,6 +101,9 @@ type Config struct {
 	Webhooks    Webhooks      `json:"webhooks"`
 	// Auth configures sign-in to `tach serve` (auth.go).
 	Auth Auth `json:"auth"`
+	// Digest delivers the weekly review to chat (digest.go); nil when not
+	// configured.
+	Digest *Digest `json:"digest,omitempty"`
 
 	missing []MissingEnv
 }

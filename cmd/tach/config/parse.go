@@ -16,7 +16,7 @@ import (
 
 // The keys of each mapping, in the order config.example.yaml documents them.
 var (
-	topKeys       = []string{"database", "timezone", "listen", "allowed_hosts", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth"}
+	topKeys       = []string{"database", "timezone", "listen", "allowed_hosts", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth", "digest"}
 	logKeys       = []string{"format", "level"}
 	apiKeys       = []string{"token", "base_url"}
 	repoKeys      = append([]string{"github", "github_org", "gitlab", "gitlab_group", "deployments", "include_archived"}, orgKeys...)
@@ -248,6 +248,9 @@ func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
 	}
 	if e, ok := f["auth"]; ok {
 		p.auth(e.val, &c.Auth)
+	}
+	if e, ok := f["digest"]; ok {
+		p.digest(e, c)
 	}
 }
 
