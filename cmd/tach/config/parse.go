@@ -19,10 +19,10 @@ var (
 	topKeys       = []string{"database", "timezone", "listen", "allowed_hosts", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth", "digest"}
 	logKeys       = []string{"format", "level"}
 	apiKeys       = []string{"token", "base_url"}
-	repoKeys      = append([]string{"github", "github_org", "gitlab", "gitlab_group", "deployments", "include_archived"}, orgKeys...)
+	repoKeys      = append([]string{"github", "github_org", "gitlab", "gitlab_group", "deployments", "include_archived", "modules"}, orgKeys...)
 	deployKeys    = []string{"source", "environments", "workflow", "link"}
 	incidentKeys  = []string{"labels", "window"}
-	teamKeys      = []string{"name", "repos"}
+	teamKeys      = []string{"name", "repos", "modules"}
 	reworkKeys    = []string{"labels", "title"}
 	syncKeys      = []string{"interval", "history", "workers"}
 	webhookKeys   = []string{"github_secret", "gitlab_token"}
@@ -109,10 +109,11 @@ type crossRefs struct {
 }
 
 type teamNode struct {
-	index int
-	node  *yaml.Node
-	name  string
-	repos []scalarVal
+	index   int
+	node    *yaml.Node
+	name    string
+	repos   []scalarVal
+	modules []scalarVal
 }
 
 func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
@@ -501,6 +502,13 @@ func (p *parser) repos(n *yaml.Node, c *Config) {
 		if e, ok := f["deployments"]; ok {
 			p.deployments(e, key+".deployments", &r.Deployments)
 		}
+		if e, ok := f["modules"]; ok {
+			if r.Group {
+				p.errorf(e.key, key+".modules", "applies to one repo, not a gitlab_group; give each project its own entry with its modules")
+			} else {
+				p.modules(e, key+".modules", &r.Modules)
+			}
+		}
 		// Names are unique across providers, since teams name repos
 		// without their provider; a gitlab project may also sit inside
 		// a gitlab_group (its own entry overrides the group's settings).
@@ -579,9 +587,16 @@ func (p *parser) readTeams(n *yaml.Node, cross *crossRefs) {
 			p.errorf(item, key+".name", "required; give the team a name")
 			continue
 		}
+		if m, ok := g["modules"]; ok {
+			t.modules = p.teamModules(m, key+".modules")
+		}
 		e, ok := g["repos"]
 		if !ok {
-			p.errorf(item, key+".repos", "required; list the team's repos, such as [acme/api]")
+			if _, mods := g["modules"]; mods {
+				cross.teams = append(cross.teams, t)
+				continue
+			}
+			p.errorf(item, key+".repos", "required; list the team's repos, such as [acme/api] (or its modules, such as modules: [acme/shop:checkout])")
 			continue
 		}
 		if e.val.Kind != yaml.SequenceNode {
@@ -655,6 +670,7 @@ func (p *parser) teams(c *Config, cross *crossRefs) {
 				team.groups[strings.ToLower(name)] = true
 			}
 		}
+		p.checkTeamModules(c, key, t.modules, &team)
 		c.Teams = append(c.Teams, team)
 	}
 }
