@@ -94,7 +94,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 			p.Empty.Fix = "No decision is recorded yet: record one on the decisions page (or with `tach decisions add`), or see what the data suggests under Suggested decisions."
 		}
 		for _, d := range slices.Backward(decisions) {
-			p.Choices = append(p.Choices, templates.Link{Label: d.DecidedOn + " · " + d.Title, Href: compareHref(d.ID), Title: decisionScope(d.ScopeTeam, d.ScopeRepos)})
+			p.Choices = append(p.Choices, templates.Link{Label: d.DecidedOn + " · " + d.Title, Href: compareHref(d.ID), Title: storedDecisionScope(d)})
 		}
 		return s.render(w, r, templates.Compare(p))
 	}
