@@ -99,7 +99,7 @@ func (f *decisionFlags) apply(fs *flag.FlagSet, in *engine.DecisionInput) error 
 		}
 	}
 	if scopes > 1 {
-		return usagef("give one of --team, --repo (and --module) or --everything as the scope")
+		return usagef("give one of --team, --repo or --everything as the scope (--module goes with --repo)")
 	}
 	if set["scope-before"] {
 		in.BeforeScope = f.before
