@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tach-dev/tach/collectors/github/githubtest"
+	gt "github.com/tach-dev/tach/collectors/gitlab/gitlabtest"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -79,5 +80,41 @@ func TestSyncModulesFromCodeowners(t *testing.T) {
 	run(context.Background(), &cli{stdout: &out, stderr: &out}, []string{"report", "metrics", "--config", cfgFile, "--module", "acme/shop:@acme/search"})
 	if !strings.Contains(out.String(), "acme/shop:@acme/search") {
 		t.Errorf("a report of a CODEOWNERS module:\n%s", out.String())
+	}
+}
+
+// GitLab: the same from its repository files API, in GitLab's locations
+// and with its sections.
+func TestSyncGitLabModulesFromCodeowners(t *testing.T) {
+	srv := gt.New(t)
+	srv.Token = "x"
+	p := srv.AddProject(billingHistory(weekStart()))
+	p.Files = map[string]string{"docs/CODEOWNERS": "[Ledger][2] @acme/ledger\n/ledger/\n^[Docs]\n*.md @alice\n"}
+	cfg := writeConfig(t, fmt.Sprintf("gitlab:\n  token: x\n  base_url: %s\nrepos:\n  - gitlab: acme/platform/billing\n    modules: {from: codeowners}\n", srv.BaseURL()))
+	tachRun(t, "sync", "--config", cfg)
+	const route = "GET /projects/:id/repository/files/:file_path"
+	if n := srv.Requests(route); n != 2 {
+		t.Errorf("%d CODEOWNERS requests, want 2 (the root, then docs/)", n)
+	}
+	st, err := store.OpenExisting(context.Background(), filepath.Join(filepath.Dir(cfg), "tach.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mods, err := st.Modules(context.Background())
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range mods {
+		got = append(got, m.Name+"="+strings.Join(m.Paths, ","))
+	}
+	if want := []string{"@acme/ledger=ledger/**", "@alice=**/*.md"}; !slices.Equal(got, want) {
+		t.Errorf("modules %v, want %v", got, want)
+	}
+	srv.ResetCounts()
+	tachRun(t, "sync", "--config", cfg)
+	if n := srv.Requests(route); n != 1 {
+		t.Errorf("re-sync: %d CODEOWNERS requests, want 1 (answered 304)", n)
 	}
 }

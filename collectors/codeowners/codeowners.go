@@ -9,9 +9,12 @@ import (
 	"strings"
 )
 
-// Locations are where a repo's CODEOWNERS file is looked for, in order
-// (GitHub and GitLab both read the first that exists).
+// Locations are where GitHub looks for a repo's CODEOWNERS file, in order:
+// the first that exists is the one.
 var Locations = []string{".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"}
+
+// GitLabLocations are where GitLab looks, in its order.
+var GitLabLocations = []string{"CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS"}
 
 // Module is an owner and the globs of the paths it owns.
 type Module struct {

@@ -239,6 +239,9 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	if repo.Source != string(sourceMerges) && repo.Link != "time" {
 		steps = append(steps, p.syncRanges)
 	}
+	if repo.Codeowners {
+		steps = append(steps, p.syncCodeowners)
+	}
 	for _, step := range steps {
 		if err := step(ctx, proj); err != nil {
 			return err

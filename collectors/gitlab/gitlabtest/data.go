@@ -20,6 +20,9 @@ type Project struct {
 	// History is the default branch's commits, oldest first; compare
 	// answers from it (from...to is the commits after from up to to).
 	History []Commit
+	// Files are files of the default branch by path (a CODEOWNERS file),
+	// for the repository files API.
+	Files map[string]string
 }
 
 // User is an author.
