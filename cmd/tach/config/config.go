@@ -120,6 +120,9 @@ type API struct {
 	// go-github requires): https://api.github.com/, or
 	// https://ghe.example.com/api/v3/ for GitHub Enterprise Server.
 	BaseURL string `json:"base_url"`
+	// App, for GitHub, signs in as a GitHub App instead of with Token
+	// (githubapp.go); nil when not configured.
+	App *GitHubApp `json:"app,omitempty"`
 }
 
 // Provider is a code host.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -80,7 +81,9 @@ func parse(data []byte, name string, lookup func(string) (string, bool)) (*Confi
 		p.config(root, c, &cross)
 	}
 	p.teams(c, &cross)
-	p.implicitSecret(&c.GitHub.Token, "github.token", EnvGitHubToken, cross.github)
+	if c.GitHub.App == nil { // an app needs no token: GITHUB_TOKEN is not read
+		p.implicitSecret(&c.GitHub.Token, "github.token", EnvGitHubToken, cross.github)
+	}
 	p.implicitSecret(&c.GitLab.Token, "gitlab.token", EnvGitLabToken, cross.gitlab)
 	p.implicitSecret(&c.Webhooks.GitHubSecret, "webhooks.github_secret", EnvGitHubWebhookSecret, cross.webhooks)
 	p.implicitSecret(&c.Webhooks.GitLabToken, "webhooks.gitlab_token", EnvGitLabWebhookToken, cross.webhooks)
@@ -321,12 +324,23 @@ func (p *parser) log(n *yaml.Node, l *Log) {
 }
 
 func (p *parser) api(n *yaml.Node, key string, prov Provider, a *API) {
-	g, ok := p.mapping(n, key, apiKeys, "token and base_url")
+	keys, example := apiKeys, "token and base_url"
+	if prov == GitHub {
+		keys, example = append(slices.Clone(apiKeys), "app"), "token or app, and base_url"
+	}
+	g, ok := p.mapping(n, key, keys, example)
 	if !ok {
 		return
 	}
 	if e, ok := g["token"]; ok {
 		p.secret(e.val, key+".token", &a.Token)
+	}
+	if e, ok := g["app"]; ok {
+		if t, both := g["token"]; both {
+			p.errorf(t.key, key+".token", "is set along with github.app; sign in with one: remove the token to use the app, or the app to use the token")
+		} else {
+			p.app(e, a, filepath.Dir(p.file))
+		}
 	}
 	if e, ok := g["base_url"]; ok {
 		k := key + ".base_url"
