@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tach-dev/tach/collectors/codeowners"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -207,6 +208,20 @@ func (b *Batch) DeleteIncident(ctx context.Context, number int64) error {
 func (b *Batch) DeploymentRange(ctx context.Context, deploymentID int64, shas []string) error {
 	b.counts.New++
 	return b.tx.SetDeploymentRange(ctx, deploymentID, shas)
+}
+
+// Codeowners stores the repo's CODEOWNERS file as read and makes the
+// repo's modules one per owner of it (codeowners.Parse).
+func (b *Batch) Codeowners(ctx context.Context, c store.Codeowners) error {
+	if err := b.tx.PutCodeowners(ctx, b.repoID, c); err != nil {
+		return err
+	}
+	var mods []store.Module
+	for _, m := range codeowners.Parse(c.Content) {
+		mods = append(mods, store.Module{Name: m.Owner, Paths: m.Globs, Source: "codeowners"})
+	}
+	b.counts.Updated++
+	return b.tx.ReplaceModules(ctx, b.repoID, mods)
 }
 
 // Repo updates the repo's own row (default branch, url, ...).

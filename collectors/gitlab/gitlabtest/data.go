@@ -26,6 +26,9 @@ type Project struct {
 	// of release branches; each names its Parents. Compare and the
 	// commits list answer from the graph History and Branches make.
 	Branches []Commit
+	// Files are files of the default branch by path (a CODEOWNERS file),
+	// for the repository files API.
+	Files map[string]string
 }
 
 // User is an author.

@@ -2,6 +2,8 @@ package gitlabtest
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -86,6 +88,23 @@ func (s *Server) handle(rt route, r *http.Request) (int, any, http.Header) {
 		return list(s.issues(p, q))
 	case "/projects/:id/releases":
 		return list(s.releases(p, q))
+	case "/projects/:id/repository/files/:file_path":
+		// GET /projects/:id/repository/files/:file_path?ref=…: the file,
+		// base64, with an ETag that If-None-Match answers with 304.
+		content, ok := p.Files[rt.iid]
+		if !ok {
+			return notFound("404 File Not Found")
+		}
+		sum := sha256.Sum256([]byte(content))
+		etag := fmt.Sprintf(`W/"%x"`, sum[:8])
+		h := http.Header{"Etag": {etag}}
+		if r.Header.Get("If-None-Match") == etag {
+			return http.StatusNotModified, nil, h
+		}
+		name := rt.iid[strings.LastIndexByte(rt.iid, '/')+1:]
+		return http.StatusOK, map[string]any{"file_name": name, "file_path": rt.iid, "size": len(content), "encoding": "base64",
+			"content": base64.StdEncoding.EncodeToString([]byte(content)), "content_sha256": fmt.Sprintf("%x", sum),
+			"ref": q.Get("ref"), "blob_id": fmt.Sprintf("%x", sum[:20]), "commit_id": fmt.Sprintf("%040d", 1), "last_commit_id": fmt.Sprintf("%040d", 1)}, h
 	case "/projects/:id/repository/compare":
 		return s.compare(p, q.Get("from"), q.Get("to"))
 	case "/projects/:id/repository/merge_base":
