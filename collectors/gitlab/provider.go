@@ -274,6 +274,8 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	if repo.Source != string(sourceMerges) && repo.Link != "time" {
 		steps = append(steps, collectors.Step{Resource: collectors.ResourceRanges, Run: run(p.syncRanges), After: rangesAfter})
 	}
+	// Every step at once (the ranges wait inside for the merge requests'
+	// step, which must be running: it is listed first).
 	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
 		p.opts.Logger.Warn("gitlab: resource failed; syncing the others", "repo", repo.Name, "resource", resource, "err", err)
 	})
