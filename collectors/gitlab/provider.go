@@ -7,7 +7,9 @@
 // (their squash commits, which GitLab's GraphQL lacks, from the REST list
 // of merged MRs, 100 per request), and pipelines with their times (and the
 // deploy jobs) 100 per request, each falling back to REST on a GitLab whose
-// GraphQL cannot answer. Every
+// GraphQL cannot answer. Deployment ranges come from one walk of the
+// default branch's first-parent line, a compare only where the line
+// cannot tell (ranges.go). A project's resources sync at once. Every
 // resource is incremental (updated_after, ascending updated_at, the
 // watermark committed with the rows it covers), so a sync killed at any
 // moment and run again ends with the rows of one clean sync.
@@ -275,6 +277,8 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	if repo.Codeowners {
 		steps = append(steps, collectors.Step{Resource: collectors.ResourceCodeowners, Run: run(p.syncCodeowners)})
 	}
+	// Every step at once (the ranges wait inside for the merge requests'
+	// step, which must be running: it is listed first).
 	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
 		p.opts.Logger.Warn("gitlab: resource failed; syncing the others", "repo", repo.Name, "resource", resource, "err", err)
 	})
