@@ -128,8 +128,7 @@ func TestUsers(t *testing.T) {
 		}
 	}
 	// The hash is argon2id and holds no trace of the password.
-	db, _ := sql.Open("sqlite", "file:"+st.Path()+"?mode=ro")
-	defer db.Close()
+	db := storetest.Raw(t, st.Path())
 	var hash string
 	if err := db.QueryRow(`SELECT password_hash FROM users WHERE login = 'ada'`).Scan(&hash); err != nil {
 		t.Fatal(err)
@@ -207,8 +206,7 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("Session = %+v, %v", got, err)
 	}
 	// Only the hash is stored.
-	db, _ := sql.Open("sqlite", "file:"+st.Path()+"?mode=ro")
-	defer db.Close()
+	db := storetest.Raw(t, st.Path())
 	var stored string
 	if err := db.QueryRow(`SELECT id_hash FROM sessions`).Scan(&stored); err != nil {
 		t.Fatal(err)
@@ -258,6 +256,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestBackupWhileWriting(t *testing.T) {
+	storetest.SkipOnPostgres(t, "VACUUM INTO a file (TestBackupOnPostgres)")
 	st := storetest.New(t)
 	repo := mustRepo(t, st, "acme/api")
 	// A writer commits batches the whole time the backups run.
@@ -352,5 +351,18 @@ func TestBackupWhileWriting(t *testing.T) {
 	defer restored.Close()
 	if err := restored.IntegrityCheck(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// On PostgreSQL, backups are pg_dump's: Backup says so and writes nothing.
+func TestBackupOnPostgres(t *testing.T) {
+	storetest.SkipUnlessPostgres(t)
+	st := storetest.New(t)
+	dest := filepath.Join(t.TempDir(), "backup.db")
+	if err := st.Backup(ctx, dest); !errors.Is(err, store.ErrBackupPostgres) {
+		t.Fatalf("Backup = %v, want ErrBackupPostgres", err)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		t.Error("Backup wrote a file")
 	}
 }
