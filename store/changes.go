@@ -188,7 +188,7 @@ func (s *Store) attachReviews(ctx context.Context, changes []Change) error {
 			ids = append(ids, c.ID)
 		}
 		rows, err := s.read.QueryContext(ctx, `SELECT change_id, provider_id, author, author_is_bot, state, submitted_at
-			FROM reviews WHERE change_id IN (`+placeholders(len(ids))+`) ORDER BY submitted_at`, ids...)
+			FROM reviews WHERE change_id IN (`+placeholders(len(ids))+`) ORDER BY submitted_at, change_id, provider_id`, ids...)
 		if err != nil {
 			return fmt.Errorf("load reviews: %w", err)
 		}
@@ -242,7 +242,8 @@ func (s *Store) ChangesForWindow(ctx context.Context, repoIDs []int64, from, to 
 		SELECT id FROM changes WHERE repo_id IN (` + in + `) AND merged_at >= ? AND merged_at < ?
 		UNION SELECT dc.change_id FROM deployments d JOIN deployment_changes dc ON dc.deployment_id = d.id
 			WHERE d.repo_id IN (` + in + `) AND d.finished_at >= ? AND d.finished_at < ?
-		UNION SELECT id FROM changes WHERE repo_id IN (` + in + `) AND state = 'open')`
+		UNION SELECT id FROM changes WHERE repo_id IN (` + in + `) AND state = 'open')
+		ORDER BY c.id`
 	var args []any
 	args = append(append(args, ids...), from, to)
 	args = append(append(args, ids...), from, to)

@@ -41,9 +41,10 @@ type dialect interface {
 	migrationSuffix() string
 	// schemaVersionDDL creates the table of applied migrations.
 	schemaVersionDDL() string
-	// beginWrite is run first in every write transaction: one writer at a
-	// time, across every process using the database.
-	beginWrite(ctx context.Context, tx *sql.Tx) error
+	// beginWrite begins a write transaction: one writer at a time, across
+	// every process using the database. conn, when not nil, is the
+	// transaction's own connection, to close after it.
+	beginWrite(ctx context.Context, write *sql.DB) (tx *sql.Tx, conn *sql.Conn, err error)
 	// prepares says whether a transaction should prepare its statements
 	// (SQLite), or leave caching them to the driver (pgx).
 	prepares() bool
@@ -80,9 +81,18 @@ type dialect interface {
 	// tables lists the tables of the schema; columns lists a table's
 	// columns in order.
 	tables(ctx context.Context, q queryer) ([]string, error)
-	columns(ctx context.Context, q queryer, table string) ([]string, error)
+	columns(ctx context.Context, q queryer, table string) ([]column, error)
 	// emptyTables deletes every row of tables (listed parents first).
 	emptyTables(ctx context.Context, tx *Tx, tables []string) error
+	// copyIn writes rows into a table in tx, as fast as the engine can take
+	// them; next returns false after the last row.
+	copyIn(ctx context.Context, tx *Tx, table string, cols []string, next func() ([]any, bool, error)) error
+}
+
+// column is a table's column and what kind of value it holds: "int",
+// "text" or "bytes".
+type column struct {
+	name, kind string
 }
 
 // queryer is what both a pool and a transaction can query with.

@@ -91,6 +91,31 @@ func openPostgres(ctx context.Context, pc *postgresConfig) (write, read *sql.DB,
 	return write, read, nil
 }
 
+// createSchema creates the schema the URL's search_path names first, when
+// it does not exist: tach migrate makes a database from nothing, in a
+// schema of its own as in the default one.
+func createSchema(ctx context.Context, db *sql.DB, pc *postgresConfig) error {
+	path := pc.conn.RuntimeParams["search_path"]
+	if path == "" {
+		return nil
+	}
+	var current sql.NullString
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&current); err != nil {
+		return fmt.Errorf("open database %s: %w", pc.redacted, redactErr(err, pc.password))
+	}
+	if current.Valid {
+		return nil
+	}
+	name := strings.TrimSpace(strings.SplitN(path, ",", 2)[0])
+	if unq, ok := strings.CutPrefix(name, `"`); ok {
+		name = strings.TrimSuffix(unq, `"`)
+	}
+	if _, err := db.ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{name}.Sanitize()); err != nil {
+		return fmt.Errorf("open database %s: create schema %s: %w", pc.redacted, name, redactErr(err, pc.password))
+	}
+	return nil
+}
+
 // RedactURL is a database name fit for messages: a PostgreSQL URL with
 // its password replaced by xxxxx; a file path as it is.
 func RedactURL(database string) string {
@@ -173,12 +198,24 @@ func (postgresDialect) schemaVersionDDL() string {
 		applied_at BIGINT NOT NULL)`
 }
 
-func (postgresDialect) beginWrite(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+strconv.Itoa(writeLockClass)+`, hashtext(current_schema()))`)
+// beginWrite begins on a connection of its own (a COPY needs the
+// driver's connection of the transaction), and takes the write lock.
+func (postgresDialect) beginWrite(ctx context.Context, write *sql.DB) (*sql.Tx, *sql.Conn, error) {
+	conn, err := write.Conn(ctx)
 	if err != nil {
-		return fmt.Errorf("take the write lock: %w", err)
+		return nil, nil, err
 	}
-	return nil
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(`+strconv.Itoa(writeLockClass)+`, hashtext(current_schema()))`); err != nil {
+		tx.Rollback()
+		conn.Close()
+		return nil, nil, fmt.Errorf("take the write lock: %w", err)
+	}
+	return tx, conn, nil
 }
 
 func (postgresDialect) nocase(expr string) string   { return "lower(" + expr + ")" }
@@ -233,10 +270,36 @@ func (postgresDialect) tables(ctx context.Context, q queryer) ([]string, error) 
 		WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`)
 }
 
-func (postgresDialect) columns(ctx context.Context, q queryer, table string) ([]string, error) {
-	return queryStrings(ctx, q, `SELECT column_name FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, table)
+func (postgresDialect) columns(ctx context.Context, q queryer, table string) ([]column, error) {
+	return queryColumns(ctx, q, `SELECT column_name, CASE data_type WHEN 'text' THEN 'text' WHEN 'bytea' THEN 'bytes' ELSE 'int' END
+		FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`, table)
 }
+
+// copyIn: COPY FROM STDIN, through pgx on the transaction's connection.
+func (d postgresDialect) copyIn(ctx context.Context, tx *Tx, table string, cols []string, next func() ([]any, bool, error)) error {
+	return tx.conn.Raw(func(dc any) error {
+		conn := dc.(*stdlib.Conn).Conn()
+		_, err := conn.CopyFrom(ctx, pgx.Identifier{table}, cols, &copySource{next: next, clean: d.args})
+		return err
+	})
+}
+
+// copySource feeds pgx's CopyFrom.
+type copySource struct {
+	next  func() ([]any, bool, error)
+	clean func([]any) []any
+	row   []any
+	err   error
+}
+
+func (c *copySource) Next() bool {
+	row, ok, err := c.next()
+	c.row, c.err = row, err
+	return ok && err == nil
+}
+
+func (c *copySource) Values() ([]any, error) { return c.clean(c.row), nil }
+func (c *copySource) Err() error             { return c.err }
 
 // emptyTables: one TRUNCATE, identities back to 1.
 func (postgresDialect) emptyTables(ctx context.Context, tx *Tx, tables []string) error {

@@ -81,9 +81,12 @@ func (sqliteDialect) schemaVersionDDL() string {
 		applied_at INTEGER NOT NULL)`
 }
 
-// beginWrite: the write connection's BEGIN IMMEDIATE has taken SQLite's
-// one write lock already.
-func (sqliteDialect) beginWrite(context.Context, *sql.Tx) error { return nil }
+// beginWrite: the write connection's BEGIN IMMEDIATE takes SQLite's one
+// write lock.
+func (sqliteDialect) beginWrite(ctx context.Context, write *sql.DB) (*sql.Tx, *sql.Conn, error) {
+	tx, err := write.BeginTx(ctx, nil)
+	return tx, nil, err
+}
 
 func (sqliteDialect) nocase(expr string) string   { return expr + " COLLATE NOCASE" }
 func (sqliteDialect) nocaseEq(col string) string  { return col + " = ? COLLATE NOCASE" }
@@ -135,8 +138,36 @@ func (sqliteDialect) tables(ctx context.Context, q queryer) ([]string, error) {
 	return queryStrings(ctx, q, `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
 }
 
-func (sqliteDialect) columns(ctx context.Context, q queryer, table string) ([]string, error) {
-	return queryStrings(ctx, q, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, table)
+func (sqliteDialect) columns(ctx context.Context, q queryer, table string) ([]column, error) {
+	return queryColumns(ctx, q, `SELECT name, CASE upper(type) WHEN 'TEXT' THEN 'text' WHEN 'BLOB' THEN 'bytes' ELSE 'int' END
+		FROM pragma_table_info(?) ORDER BY cid`, table)
+}
+
+// copyIn: multi-row INSERTs of up to bulkRows rows, statements prepared
+// once for the transaction.
+func (sqliteDialect) copyIn(ctx context.Context, tx *Tx, table string, cols []string, next func() ([]any, bool, error)) error {
+	const chunk = 16 * bulkRows
+	buf := make([][]any, 0, chunk)
+	flush := func() error {
+		err := tx.insertRows(ctx, "INSERT", table, cols, "", len(buf), func(i int, args []any) []any { return append(args, buf[i]...) })
+		buf = buf[:0]
+		return err
+	}
+	for {
+		row, ok, err := next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return flush()
+		}
+		buf = append(buf, row)
+		if len(buf) == chunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
 }
 
 func (sqliteDialect) emptyTables(ctx context.Context, tx *Tx, tables []string) error {
@@ -146,6 +177,24 @@ func (sqliteDialect) emptyTables(ctx context.Context, tx *Tx, tables []string) e
 		}
 	}
 	return nil
+}
+
+// queryColumns reads columns: their names and kinds.
+func queryColumns(ctx context.Context, q queryer, query string, args ...any) ([]column, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []column
+	for rows.Next() {
+		var c column
+		if err := rows.Scan(&c.name, &c.kind); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // queryStrings returns the one column of a query's rows.

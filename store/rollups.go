@@ -284,13 +284,13 @@ func (s *Store) EachCIRunTiming(ctx context.Context, repoID int64, fn func(CIRun
 }
 
 // ChangesByID loads changes by id (with the deployment that shipped each),
-// in no particular order; ids not found are left out.
+// ordered by id; ids not found are left out.
 func (s *Store) ChangesByID(ctx context.Context, ids []int64) ([]Change, error) {
 	var out []Change
 	const batch = 500
 	for start := 0; start < len(ids); start += batch {
 		part := ids[start:min(start+batch, len(ids))]
-		cs, err := s.queryChanges(ctx, "load changes by id", "c.id IN ("+placeholders(len(part))+")", int64Args(part)...)
+		cs, err := s.queryChanges(ctx, "load changes by id", "c.id IN ("+placeholders(len(part))+") ORDER BY c.id", int64Args(part)...)
 		if err != nil {
 			return nil, err
 		}

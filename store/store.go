@@ -55,6 +55,11 @@ func Open(ctx context.Context, database string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := createSchema(ctx, write, pc); err != nil {
+			write.Close()
+			read.Close()
+			return nil, err
+		}
 		d := postgresDialect{}
 		s = &Store{path: pc.redacted, d: d, write: &db{write, d}, read: &db{read, d}}
 		s.lock = newSyncLock(pc)
@@ -246,32 +251,26 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.d.beginWrite(ctx, tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 // Write runs fn in one write transaction: everything fn writes is committed
 // together, or nothing is. Collectors commit a page of rows and the watermark
 // that covers them in one Write, so a sync killed at any moment resumes
 // where the last commit left it.
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.inTx(ctx, func(t *sql.Tx) error {
-		tx := &Tx{tx: t, d: s.d, stmts: map[string]*sql.Stmt{}}
-		defer tx.closeStmts()
-		return fn(tx)
-	})
+	t, conn, err := s.d.beginWrite(ctx, s.write.DB)
+	if err != nil {
+		return err
+	}
+	if conn != nil {
+		defer conn.Close()
+	}
+	tx := &Tx{tx: t, conn: conn, d: s.d, stmts: map[string]*sql.Stmt{}}
+	err = fn(tx)
+	tx.closeStmts()
+	if err != nil {
+		t.Rollback()
+		return err
+	}
+	return t.Commit()
 }
 
 // Tx is a write transaction. On SQLite its statements are prepared once
@@ -279,6 +278,7 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
 // connection by itself.
 type Tx struct {
 	tx    *sql.Tx
+	conn  *sql.Conn // the transaction's connection, where the engine needs it (PostgreSQL's COPY)
 	d     dialect
 	stmts map[string]*sql.Stmt
 }
