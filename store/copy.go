@@ -74,8 +74,8 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, opt CopyOptions) ([]Tabl
 			return nil, fmt.Errorf("copy: %w: %s holds rows in %s; copy into a new database, or give --replace to delete them first",
 				ErrTargetNotEmpty, dst.Path(), strings.Join(full, ", "))
 		}
-		if err := dst.Write(ctx, func(tx *Tx) error { return tx.d.emptyTables(ctx, tx, copyTables) }); err != nil {
-			return nil, fmt.Errorf("copy: empty %s: %w", dst.Path(), err)
+		if err := dst.Empty(ctx); err != nil {
+			return nil, fmt.Errorf("copy: %w", err)
 		}
 	}
 	restore, err := dst.LoadMode(ctx)
@@ -152,6 +152,16 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, opt CopyOptions) ([]Tabl
 		return out, fmt.Errorf("copy: %w", err)
 	}
 	return out, restore()
+}
+
+// Empty deletes every row tach keeps (the schema stays), for a database
+// about to be written afresh: a copy with --replace, a demo written again
+// into PostgreSQL.
+func (s *Store) Empty(ctx context.Context) error {
+	if err := s.Write(ctx, func(tx *Tx) error { return tx.d.emptyTables(ctx, tx, copyTables) }); err != nil {
+		return fmt.Errorf("empty %s: %w", s.Path(), err)
+	}
+	return nil
 }
 
 // sameSchema checks that both databases are at the same schema version
