@@ -8,6 +8,11 @@
 #                               TACH_TEST_POSTGRES); exits 3 when PostgreSQL
 #                               is not installed
 #   .ci/postgres.sh stop DIR    stop it (DIR can then be removed)
+#   .ci/postgres.sh run CMD...  run CMD with TACH_TEST_POSTGRES set: to
+#                               the variable's own URL when it is set,
+#                               else to a cluster started for CMD in a
+#                               temporary directory and removed after it;
+#                               exits 3 when PostgreSQL is not installed
 #
 # PostgreSQL refuses to run as root: as root, the cluster runs as the user
 # tach-pg (created when missing). It listens on 127.0.0.1 and a socket in
@@ -52,8 +57,12 @@ as() {
 
 cmd=${1:-}
 dir=${2:-}
+if [ "$cmd" = run ] && [ $# -ge 2 ] && [ -n "${TACH_TEST_POSTGRES:-}" ]; then
+	shift
+	exec "$@"
+fi
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
-	echo "usage: $0 start|stop DIR" >&2
+	echo "usage: $0 start|stop DIR, or $0 run CMD..." >&2
 	exit 2
 fi
 if ! bin=$(bindir); then
@@ -62,6 +71,20 @@ if ! bin=$(bindir); then
 fi
 
 case "$cmd" in
+run)
+	shift
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/tach-pg.XXXXXX")
+	chmod 755 "$tmp"
+	cleanup() {
+		"$0" stop "$tmp/cluster" || true
+		rm -rf "$tmp"
+	}
+	trap cleanup EXIT
+	TACH_TEST_POSTGRES=$("$0" start "$tmp/cluster")
+	export TACH_TEST_POSTGRES
+	echo "postgres.sh: a throwaway cluster at $TACH_TEST_POSTGRES" >&2
+	"$@"
+	;;
 start)
 	if [ "$(id -u)" = 0 ] && ! id tach-pg >/dev/null 2>&1; then
 		useradd --system --no-create-home --shell /usr/sbin/nologin tach-pg
@@ -91,7 +114,7 @@ stop)
 	fi
 	;;
 *)
-	echo "usage: $0 start|stop DIR" >&2
+	echo "usage: $0 start|stop DIR, or $0 run CMD..." >&2
 	exit 2
 	;;
 esac
