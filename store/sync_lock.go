@@ -113,3 +113,27 @@ func (l *SyncLock) close() {
 		l.db = nil
 	}
 }
+
+// Keep tries the lock now and every interval until ctx ends — taking it
+// when it is free (the replica holding it died), checking the connection
+// that holds it — and calls changed whenever this process gains or loses
+// it (err is a failed try's, for the log). The scheduled sync also tries
+// it before each run; Keep makes Held, and so /readyz, true between runs.
+func (l *SyncLock) Keep(ctx context.Context, interval time.Duration, changed func(held bool, err error)) {
+	held := false
+	for {
+		now, err := l.TryAcquire(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if now != held || err != nil {
+			changed(now, err)
+		}
+		held = now
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
+}

@@ -34,6 +34,9 @@ func (s *Server) startSync(w http.ResponseWriter, r *http.Request) error {
 	switch {
 	case errors.Is(err, collectors.ErrSyncRunning):
 		return &httpError{status: http.StatusConflict, msg: "A sync is already running.", hint: "Follow it on the sync page, or at GET /api/v1/sync."}
+	case errors.Is(err, collectors.ErrSyncElsewhere):
+		return &httpError{status: http.StatusConflict, msg: "Another tach serve on this database runs the syncs; this one does not.",
+			hint: "It syncs on its schedule; its /readyz says \"sync lock: held\". A sync started there (or by `tach sync`) shows here once it commits."}
 	case errors.Is(err, collectors.ErrSchedulerStopped):
 		return &httpError{status: http.StatusServiceUnavailable, msg: "The server is shutting down; no sync can start."}
 	case err != nil:

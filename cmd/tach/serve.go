@@ -193,6 +193,10 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 		Listen: opt.listen, AllowedHosts: cfg.AllowedHosts,
 		Ready: func(ctx context.Context) error { _, err := st.SchemaVersion(ctx); return err },
 	}}
+	lock := st.SyncLock()
+	if sched != nil && lock.Shared() {
+		opts.Ops.SyncLock = lock
+	}
 	if sched != nil {
 		opts.Sync = sched
 	}
@@ -233,6 +237,9 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	if sched != nil {
+		if lock.Shared() {
+			bg.Go(func() { lock.Keep(schedCtx, syncLockCheck, logSyncLock(log)) })
+		}
 		bg.Go(func() { sched.Run(schedCtx) })
 	}
 	if hooks != nil {
@@ -298,10 +305,33 @@ func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store,
 		dora.Poke()
 		return sum, err
 	}
-	return collectors.NewScheduler(run, collectors.ScheduleOptions{
+	opt := collectors.ScheduleOptions{
 		Interval: cfg.Sync.Interval, FirstDelay: sy.FirstDelay(ctx, cfg.Sync.Interval), Logger: log,
 		OnFinish: telemetry.ObserveSync,
-	})
+	}
+	if lock := st.SyncLock(); lock.Shared() {
+		// Replicas on one PostgreSQL database: the one holding the lock syncs.
+		opt.Claim = lock.TryAcquire
+	}
+	return collectors.NewScheduler(run, opt)
+}
+
+// syncLockCheck is how often a replica checks the sync lock it holds, or
+// tries to take it from one that died (tests lower it).
+var syncLockCheck = 30 * time.Second
+
+// logSyncLock logs this replica gaining or losing the sync lock.
+func logSyncLock(log *slog.Logger) func(held bool, err error) {
+	return func(held bool, err error) {
+		switch {
+		case err != nil:
+			log.Warn("sync lock: could not try it", "err", err)
+		case held:
+			log.Info("sync lock taken: this replica runs the scheduled sync")
+		default:
+			log.Warn("sync lock lost: another replica runs the scheduled sync")
+		}
+	}
 }
 
 // doraGap is the least time between two refreshes of the DORA gauges (0:
