@@ -55,8 +55,8 @@ type ScheduleOptions struct {
 	// Claim, when set, is asked before every run whether this process may
 	// sync (it holds, or has just taken, the database's sync lock); a run
 	// it refuses is skipped, scheduled or asked for. Nil: always.
-	Claim func(ctx context.Context) (bool, error)
-	Logger   *slog.Logger
+	Claim  func(ctx context.Context) (bool, error)
+	Logger *slog.Logger
 	// Now, After and Rand are the clock and the jitter's randomness; tests
 	// replace them.
 	Now   func() time.Time
