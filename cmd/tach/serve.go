@@ -238,7 +238,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	defer stopBG()
 	if sched != nil {
 		if lock.Shared() {
-			bg.Go(func() { lock.Keep(schedCtx, syncLockCheck, logSyncLock(log)) })
+			bg.Go(func() { lock.Keep(schedCtx, min(syncLockCheck, cfg.Sync.Interval), logSyncLock(log)) })
 		}
 		bg.Go(func() { sched.Run(schedCtx) })
 	}
@@ -316,8 +316,9 @@ func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store,
 	return collectors.NewScheduler(run, opt)
 }
 
-// syncLockCheck is how often a replica checks the sync lock it holds, or
-// tries to take it from one that died (tests lower it).
+// syncLockCheck is how often, at most, a replica checks the sync lock it
+// holds, or tries to take it from one that died (at least once per sync
+// interval).
 var syncLockCheck = 30 * time.Second
 
 // logSyncLock logs this replica gaining or losing the sync lock.
