@@ -4,7 +4,7 @@ BIN     ?= bin/tach
 DEMO_DB ?= tach-demo.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all build demo test lint vet fmt-check unit unit-postgres assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz bench-scale clean
+.PHONY: all build demo test lint vet fmt-check unit unit-postgres assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz bench-scale plans-postgres clean
 
 all: build
 
@@ -102,6 +102,17 @@ bench-scale:
 	$(GO) test ./bench -run '^$$' -bench Scale -benchtime 1x -timeout 3h
 
 bench: bench-sync bench-web bench-scale
+
+# The PostgreSQL twin of the query-plan test at a million changes: writes
+# the million-change demo into DB (give it a schema of its own:
+# postgres://…?search_path=tach_plans; an earlier demo there is replaced)
+# and checks that the hot queries' plans, with the planner's own costs,
+# read no big table in full.
+plans-postgres:
+	@test -n "$(DB)" || { echo "usage: make plans-postgres DB='postgres://USER@HOST/DB?search_path=tach_plans'"; exit 2; }
+	$(GO) build -o $(BIN) ./cmd/tach
+	./$(BIN) demo --no-serve --scale 1000000 --db '$(DB)'
+	TACH_PLANS_POSTGRES='$(DB)' $(GO) test ./store -count=1 -v -run TestHotQueriesUseIndexesAtScaleOnPostgres
 
 bench-web:
 	$(GO) test ./web -run '^$$' -bench . -benchtime 50x

@@ -35,6 +35,10 @@ const (
 	syncLockClass  = 0x7462 // one scheduled sync at a time
 )
 
+// queryTracer sees every query sent to PostgreSQL when set: the
+// query-plan test's (queryplan_postgres_test.go).
+var queryTracer pgx.QueryTracer
+
 // defaultReadConns is the read pool's size unless pool_max_conns says.
 const defaultReadConns = 8
 
@@ -72,6 +76,7 @@ func parsePostgres(database string) (*postgresConfig, error) {
 	if _, ok := cfg.RuntimeParams["application_name"]; !ok {
 		cfg.RuntimeParams["application_name"] = "tach"
 	}
+	cfg.Tracer = queryTracer
 	pc.conn = cfg
 	return pc, nil
 }
