@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL cluster for the tests (docs/deploy.md, "Testing
+# A throwaway PostgreSQL cluster for the tests (docs/postgres.md, "Testing
 # on PostgreSQL"): nothing of the machine's own PostgreSQL is used or
 # changed.
 #
