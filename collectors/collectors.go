@@ -181,6 +181,9 @@ type RepoSummary struct {
 // ResourceSummary counts the rows one resource wrote.
 type ResourceSummary struct {
 	New, Updated, Unchanged, Requests int
+	// Warnings say what the resource synced but not wholly as it should
+	// (Sink.Warn).
+	Warnings []string
 }
 
 // Failed lists the repos that failed.

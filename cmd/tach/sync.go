@@ -87,7 +87,7 @@ func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 }
 
 // writeSyncSummary prints rows new and updated per resource, requests, the
-// rate limit left and each repo's error.
+// rate limit left and each repo's error, or its warnings.
 func writeSyncSummary(w io.Writer, sum *collectors.Summary) {
 	if sum == nil {
 		return
@@ -114,6 +114,15 @@ func writeSyncSummary(w io.Writer, sum *collectors.Summary) {
 			left = fmt.Sprint(r.RateLimitRemaining)
 		}
 		result := "ok"
+		var warnings []string
+		for _, name := range resources {
+			if rs := r.Resources[name]; rs != nil {
+				warnings = append(warnings, rs.Warnings...)
+			}
+		}
+		if len(warnings) > 0 {
+			result += "; " + strings.Join(warnings, "; ")
+		}
 		if r.Err != nil {
 			result = "FAILED: " + r.Err.Error()
 		}
