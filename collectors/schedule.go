@@ -38,6 +38,9 @@ var (
 	// ErrSyncElsewhere is Trigger's error when another server on the same
 	// database holds the claim to sync.
 	ErrSyncElsewhere = errors.New("another tach serve on this database runs the syncs")
+	// ErrSyncPassedOn is Trigger's when another server holds the claim and
+	// the request was passed on to it (ScheduleOptions.PassOn).
+	ErrSyncPassedOn = errors.New("the sync was asked of the tach serve that runs the syncs")
 )
 
 // ScheduleOptions configure a Scheduler. Zero fields take the defaults.
@@ -55,7 +58,10 @@ type ScheduleOptions struct {
 	// Claim, when set, is asked before every run whether this process may
 	// sync (it holds, or has just taken, the database's sync lock); a run
 	// it refuses is skipped, scheduled or asked for. Nil: always.
-	Claim  func(ctx context.Context) (bool, error)
+	Claim func(ctx context.Context) (bool, error)
+	// PassOn, when set, hands a run asked for here, which Claim refused,
+	// to the process holding the claim.
+	PassOn func(ctx context.Context) error
 	Logger *slog.Logger
 	// Now, After and Rand are the clock and the jitter's randomness; tests
 	// replace them.
@@ -246,10 +252,17 @@ func (s *Scheduler) execute(ctx context.Context, r *SyncRun, done chan struct{})
 }
 
 // Trigger starts a sync now ("sync now"), or returns ErrSyncRunning when
-// one is running. The run belongs to the scheduler, not to ctx: it goes on
+// one is running, or ErrSyncPassedOn when it asked another server (the
+// claim's holder) to. The run belongs to the scheduler, not to ctx: it goes on
 // after the request that asked for it has been answered.
 func (s *Scheduler) Trigger(ctx context.Context) error {
 	if err := s.claim(ctx); err != nil {
+		if errors.Is(err, ErrSyncElsewhere) && s.opts.PassOn != nil {
+			if err := s.opts.PassOn(ctx); err != nil {
+				return fmt.Errorf("pass the sync on: %w", err)
+			}
+			return ErrSyncPassedOn
+		}
 		return err
 	}
 	_, err := s.start(ReasonManual)

@@ -359,3 +359,25 @@ func TestSchedulerSyncsOnlyWithTheClaim(t *testing.T) {
 		t.Errorf("Claim asked %d times, want once per tick and per request (4)", claims)
 	}
 }
+
+// With PassOn, a run asked of a scheduler without the claim is handed to
+// the claim's holder.
+func TestSchedulerPassesOnWithoutTheClaim(t *testing.T) {
+	fs := newFakeSync()
+	passed := 0
+	s := NewScheduler(fs.run, ScheduleOptions{
+		Interval: time.Hour, FirstDelay: time.Hour,
+		Claim:  func(context.Context) (bool, error) { return false, nil },
+		PassOn: func(context.Context) error { passed++; return nil },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	waitFor(t, "the scheduler to run", func() bool { return !s.Status().Next.IsZero() })
+	if err := s.Trigger(ctx); !errors.Is(err, ErrSyncPassedOn) || passed != 1 {
+		t.Fatalf("Trigger = %v (passed on %d times), want ErrSyncPassedOn once", err, passed)
+	}
+	if st := s.Status(); st.Running || st.Runs != 0 {
+		t.Errorf("status = %+v: the run was passed on, not run here", st)
+	}
+}

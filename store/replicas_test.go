@@ -153,8 +153,8 @@ func TestRedeliveriesAcrossReplicasApplyOnce(t *testing.T) {
 	}
 }
 
-// Users, sessions and the generation the page caches follow are the
-// database's: what one replica writes, the other reads.
+// Users, sessions, sync requests and the generation the page caches
+// follow are the database's: what one replica writes, the other reads.
 func TestReplicasShareUsersSessionsAndGeneration(t *testing.T) {
 	a, b := twoReplicas(t)
 	u, err := a.AddUser(ctx, "ada", "correct horse battery", store.RoleWrite)
@@ -177,6 +177,20 @@ func TestReplicasShareUsersSessionsAndGeneration(t *testing.T) {
 	}
 	if _, err := b.Session(ctx, id, now); err == nil {
 		t.Fatal("a session ended on one replica lives on on the other")
+	}
+
+	// A "sync now" passed on by one replica is taken once, by another.
+	if took, err := a.TakeSyncRequest(ctx); err != nil || took {
+		t.Fatalf("a sync request before any: %v, %v", took, err)
+	}
+	if err := a.RequestSync(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if took, err := b.TakeSyncRequest(ctx); err != nil || !took {
+		t.Fatalf("the other replica did not see the sync request: %v, %v", took, err)
+	}
+	if took, err := a.TakeSyncRequest(ctx); err != nil || took {
+		t.Fatalf("a sync request taken twice: %v, %v", took, err)
 	}
 
 	g0, err := b.Generation(ctx)

@@ -239,6 +239,7 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	if sched != nil {
 		if lock.Shared() {
 			bg.Go(func() { lock.Keep(schedCtx, min(syncLockCheck, cfg.Sync.Interval), logSyncLock(log)) })
+			bg.Go(func() { runPassedOnSyncs(schedCtx, st, sched, log) })
 		}
 		bg.Go(func() { sched.Run(schedCtx) })
 	}
@@ -310,8 +311,10 @@ func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store,
 		OnFinish: telemetry.ObserveSync,
 	}
 	if lock := st.SyncLock(); lock.Shared() {
-		// Replicas on one PostgreSQL database: the one holding the lock syncs.
+		// Replicas on one PostgreSQL database: the one holding the lock
+		// syncs, and runs the "sync now" the others pass on.
 		opt.Claim = lock.TryAcquire
+		opt.PassOn = func(ctx context.Context) error { return st.RequestSync(ctx, time.Now()) }
 	}
 	return collectors.NewScheduler(run, opt)
 }
@@ -320,6 +323,42 @@ func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store,
 // holds, or tries to take it from one that died (at least once per sync
 // interval).
 var syncLockCheck = 30 * time.Second
+
+// syncRequestPoll is how often the replica holding the sync lock looks
+// for a "sync now" another replica passed on (one row read).
+var syncRequestPoll = 3 * time.Second
+
+// runPassedOnSyncs starts, on the replica holding the sync lock, the
+// syncs other replicas were asked for, until ctx ends.
+func runPassedOnSyncs(ctx context.Context, st *store.Store, sched *collectors.Scheduler, log *slog.Logger) {
+	lock := st.SyncLock()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(syncRequestPoll):
+		}
+		if !lock.Held() {
+			continue
+		}
+		took, err := st.TakeSyncRequest(ctx)
+		if err != nil {
+			log.Warn("sync requests of other replicas: could not read them", "err", err)
+			continue
+		}
+		if !took {
+			continue
+		}
+		switch err := sched.Trigger(ctx); {
+		case err == nil:
+			log.Info("sync now, passed on by another replica: started")
+		case errors.Is(err, collectors.ErrSyncRunning):
+			log.Info("sync now, passed on by another replica: the run in flight serves it")
+		default:
+			log.Warn("a sync another replica passed on did not start", "err", err)
+		}
+	}
+}
 
 // logSyncLock logs this replica gaining or losing the sync lock.
 func logSyncLock(log *slog.Logger) func(held bool, err error) {
