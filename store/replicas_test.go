@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -127,28 +126,7 @@ func TestSyncLockKeepTakesOver(t *testing.T) {
 // A delivery sent to two replicas at once is applied by one.
 func TestRedeliveriesAcrossReplicasApplyOnce(t *testing.T) {
 	a, b := twoReplicas(t)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	firsts := 0
-	for i := range 20 {
-		st := a
-		if i%2 == 1 {
-			st = b
-		}
-		wg.Go(func() {
-			first, err := st.RecordDelivery(ctx, store.GitHub, "same", "issues", time.Now(), store.DeliveryReceived)
-			if err != nil {
-				t.Error(err)
-			}
-			if first {
-				mu.Lock()
-				firsts++
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	if firsts != 1 {
+	if firsts := firstDeliveries(t, a, b); firsts != 1 {
 		t.Errorf("%d of 20 deliveries to two replicas were taken as first", firsts)
 	}
 }

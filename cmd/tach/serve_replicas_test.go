@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -130,18 +129,7 @@ func deployments(t *testing.T, b *binary) int {
 	t.Helper()
 	now := time.Now().UTC()
 	code, body := get(t, b, "/api/v1/metrics?from="+now.AddDate(0, 0, -91).Format(time.DateOnly)+"&to="+now.AddDate(0, 0, 1).Format(time.DateOnly))
-	if code != 200 {
-		t.Fatalf("/api/v1/metrics: %d %s", code, body)
-	}
-	var m struct {
-		DeploymentFrequency struct {
-			Deployments int `json:"deployments"`
-		} `json:"deployment_frequency"`
-	}
-	if err := json.Unmarshal([]byte(body), &m); err != nil {
-		t.Fatalf("/api/v1/metrics: %v\n%s", err, body)
-	}
-	return m.DeploymentFrequency.Deployments
+	return deploymentsOf(t, code, body)
 }
 
 func get(t *testing.T, b *binary, path string) (int, string) { return request(t, b, "GET", path) }
