@@ -29,7 +29,7 @@ import (
 // tach) and the rollup generation is a counter each database keeps.
 var copyTables = []string{
 	"repos", "changes", "reviews", "deployments", "deployment_commits", "deployment_changes",
-	"incidents", "ci_runs", "paths", "change_files",
+	"incidents", "ci_runs", "paths", "change_files", "modules", "codeowners",
 	"decisions", "decision_candidates", "teams", "team_repos", "sync_state", "meta",
 	"users", "sessions", "webhook_deliveries", "derive_pending",
 	"rollup_repos", "rollup_periods",

@@ -74,4 +74,25 @@ func TestMigrationsMakeTheSameSchemaOnBothEngines(t *testing.T) {
 			t.Errorf("table %s is in PostgreSQL's schema, not SQLite's", table)
 		}
 	}
+
+	// PostgreSQL sorts and compares text by the database's locale, SQLite
+	// byte by byte: every text column is COLLATE "C", or reports would
+	// list rows in another order on another server.
+	rows, err := pg.read.QueryContext(ctx, `SELECT table_name, column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND data_type = 'text' AND collation_name IS DISTINCT FROM 'C'
+		ORDER BY table_name, column_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var table, col string
+		if err := rows.Scan(&table, &col); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("%s.%s is text without COLLATE \"C\" in PostgreSQL's migration", table, col)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/radar"
 	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
 )
@@ -31,6 +32,8 @@ type Reports interface {
 	View(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time, opts ...engine.ViewOption) (*engine.View, error)
 	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (review.Review, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
+	ModuleList(ctx context.Context) ([]engine.ResolvedModule, error)
+	Radar(ctx context.Context, sc engine.Scope, w metrics.Window) (radar.Report, error)
 }
 
 // Store is the read side of the store that lists and status pages use

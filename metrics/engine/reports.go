@@ -93,7 +93,15 @@ func (rp *Reports) Dataset(ctx context.Context, r Resolved, w metrics.Window) (m
 	if err != nil {
 		return metrics.Dataset{}, err
 	}
-	return assembleDataset(changes, deps, incidents, runs), nil
+	ds := assembleDataset(changes, deps, incidents, runs)
+	if len(r.Modules) > 0 {
+		md, err := rp.moduleData(ctx, r.Modules, w)
+		if err != nil {
+			return metrics.Dataset{}, err
+		}
+		ds = joinDatasets(ds, md)
+	}
+	return ds, nil
 }
 
 // Report computes every measure for a scope and window, from the repos'

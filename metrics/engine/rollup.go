@@ -443,6 +443,15 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 		}
 		metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinks[0])
 	}
+	if len(r.Modules) > 0 {
+		// Modules are read from their rows: nothing of them is cached.
+		ds, err := rp.moduleData(ctx, r.Modules, w)
+		if err != nil {
+			return nil, err
+		}
+		metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinks[0])
+		stale = append(stale, moduleRepoIDs(r.Modules)...)
+	}
 	return stale, nil
 }
 
