@@ -57,6 +57,21 @@ func (s *Sink) StoredChange(ctx context.Context, number int64) (store.Change, er
 	return s.st.ChangeByNumber(ctx, s.repoID, number)
 }
 
+// MergedChanges are the repo's changes merged at or after since.
+func (s *Sink) MergedChanges(ctx context.Context, since time.Time) ([]store.Change, error) {
+	cs, err := s.st.ChangesForWindow(ctx, []int64{s.repoID}, since.Unix(), allTimeTo)
+	if err != nil {
+		return nil, err
+	}
+	merged := cs[:0]
+	for _, c := range cs {
+		if c.State == store.StateMerged && !c.MergedAt.Before(since) {
+			merged = append(merged, c)
+		}
+	}
+	return merged, nil
+}
+
 // ChangesNeedingFiles are the repo's open and merged changes whose files
 // are not stored (synced before files were collected, or made stale by a
 // webhook), newest first.

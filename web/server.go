@@ -43,6 +43,7 @@ type Store interface {
 	Repos(ctx context.Context) ([]store.Repo, error)
 	Decisions(ctx context.Context) ([]store.Decision, error)
 	SyncStates(ctx context.Context) ([]store.SyncState, error)
+	Listings(ctx context.Context) ([]store.Listing, error)
 	ListChanges(ctx context.Context, f store.ChangeFilter) (store.ChangePage, error)
 	ListDeployments(ctx context.Context, f store.DeploymentFilter) (store.DeploymentPage, error)
 	ListIncidents(ctx context.Context, f store.IncidentFilter) (store.IncidentPage, error)

@@ -51,6 +51,8 @@ type Repo struct {
 	DefaultBranch string
 	CreatedAt     time.Time
 	Archived      bool
+	Fork          bool
+	Topics        []string
 	// IssuesDisabled makes the issues endpoint answer 410 Gone.
 	IssuesDisabled bool
 

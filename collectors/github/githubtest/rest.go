@@ -206,7 +206,7 @@ func (s *Server) repoJSON(r *Repo) map[string]any {
 	return map[string]any{
 		"id": r.ID, "node_id": fmt.Sprintf("R_%d", r.ID), "name": r.Name, "full_name": r.FullName(),
 		"private": true, "owner": s.userJSON(owner), "html_url": s.URL + "/" + r.FullName(),
-		"description": nil, "fork": false, "url": s.apiURL("repos", r.Owner, r.Name),
+		"description": nil, "fork": r.Fork, "url": s.apiURL("repos", r.Owner, r.Name), "topics": orEmptyList(r.Topics),
 		"created_at": ts(r.CreatedAt), "updated_at": ts(r.CreatedAt), "pushed_at": ts(r.CreatedAt),
 		"default_branch": r.DefaultBranch, "archived": r.Archived, "disabled": false,
 		"visibility": "private", "has_issues": !r.IssuesDisabled,
