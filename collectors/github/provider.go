@@ -281,9 +281,12 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 		{Resource: collectors.ResourceChangeFiles, Run: s.syncChangeFiles, After: []string{collectors.ResourceChanges}},
 	}
 	// Every step at once: the repo's request slots bound them.
-	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
+	if err := sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
 		s.log.Warn("github: resource failed; syncing the others", "resource", resource, "err", err)
-	})
+	}); err != nil {
+		return err
+	}
+	return s.checkDeploySource(ctx) // after the first sync: the right source? (source_check.go)
 }
 
 // repoSync is the sync of one repo.

@@ -491,6 +491,10 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "deployment_statuses"
 	case len(rest) == 1 && rest[0] == "releases":
 		req.endpoint = "releases"
+	case len(rest) == 1 && rest[0] == "environments":
+		req.endpoint = "environments"
+	case len(rest) == 2 && rest[0] == "actions" && rest[1] == "workflows":
+		req.endpoint = "workflows"
 	case len(rest) == 2 && rest[0] == "compare":
 		req.endpoint = "compare"
 	default:
