@@ -240,6 +240,9 @@ type WeeklyPage struct {
 	LargestOpen  Table
 	Outliers     Table
 	OutliersLead string
+	// RadarSignals are the refactor radar's new signals of the week.
+	RadarSignals Table
+	RadarHref    string
 }
 
 // ShippedItem is one deployment of the weekly review with what it carried.

@@ -33,6 +33,7 @@ type Reports interface {
 	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (review.Review, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
 	ModuleList(ctx context.Context) ([]engine.ResolvedModule, error)
+	ModulePathIDs(ctx context.Context, r engine.Resolved) ([]int64, error)
 	Radar(ctx context.Context, sc engine.Scope, w metrics.Window) (radar.Report, error)
 }
 

@@ -92,6 +92,7 @@ func repoOf(entry config.Repo, name string) collectors.Repo {
 	return collectors.Repo{
 		Provider: string(entry.Provider), Name: name, Source: string(entry.Deployments.Source),
 		Environments: entry.Deployments.Environments, Workflow: entry.Deployments.Workflow, Link: string(entry.Deployments.Link),
+		Codeowners: !entry.Group && entry.Modules.FromCodeowners,
 	}
 }
 

@@ -71,6 +71,9 @@ type Repo struct {
 	Runs         []*WorkflowRun
 	Releases     []*Release
 	Issues       []*Issue
+	// Files are files of the default branch by path, for the contents
+	// endpoint (a CODEOWNERS file).
+	Files map[string]string
 
 	srv     *Server
 	prOrder *prOrder     // the pull requests in query order, kept between requests

@@ -244,7 +244,7 @@ func (a *Arrivals) MostInFlight(latency time.Duration) int {
 
 // Requests is the number of requests an endpoint received: "repo", "pulls",
 // "pull", "pull_files", "issues", "runs", "run", "run_attempt", "workflow_runs",
-// "deployments", "deployment_statuses", "releases", "compare", "rate_limit",
+// "deployments", "deployment_statuses", "releases", "compare", "contents", "rate_limit",
 // "graphql" (every GraphQL query), or "graphql.<connection>" (GraphQL
 // queries by the first connection asked of the repository:
 // graphql.pullRequests, graphql.deployments, graphql.releases,
@@ -497,6 +497,8 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "workflows"
 	case len(rest) == 2 && rest[0] == "compare":
 		req.endpoint = "compare"
+	case len(rest) >= 2 && rest[0] == "contents":
+		req.endpoint = "contents"
 	default:
 		return fmt.Errorf("no route")
 	}
