@@ -15,8 +15,8 @@ import (
 // Adaptive Card), Mattermost and Discord (Markdown; Discord has no tables
 // and takes 2,000 characters), and a generic webhook (JSON with the
 // Markdown and the review itself). Every one carries the same words: the
-// key measures against the four weeks before, what changed notably, and a
-// link to the page.
+// key measures against the four weeks before, what changed notably (new
+// refactor radar signals among it), and a link to the page.
 
 // DigestPlatforms are the platforms a digest is written for.
 var DigestPlatforms = []string{"slack", "teams", "mattermost", "discord", "webhook"}
@@ -65,6 +65,9 @@ func newDigestText(r review.Review, link string) digestText {
 	}
 	if n := len(r.Outliers); n > 0 && r.OutlierThresholdSeconds != nil {
 		d.notes = append(d.notes, fmt.Sprintf("%s shipped with a lead time above %s, the p90 of the weeks before.", plural(n, "change"), HumanDuration(r.OutlierThresholdSeconds)))
+	}
+	for _, sig := range r.NewRadarSignals {
+		d.notes = append(d.notes, "New refactor radar signal: "+RadarReviewSignal(sig)+".")
 	}
 	if link != "" {
 		q := url.Values{"week": {r.Week.From}}
