@@ -200,11 +200,11 @@ func New(opts Options) (*Provider, error) {
 	c := &client{
 		rest:    rest,
 		http:    &http.Client{Transport: t, CheckRedirect: host.CheckRedirect},
-		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{t}, CheckRedirect: host.CheckRedirect}),
+		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{next: t, app: app != nil}, CheckRedirect: host.CheckRedirect}),
 		gqlPath: gqlURL.Path,
 	}
 	if app != nil {
-		app.c = c
+		app.c, c.app = c, true
 	}
 	return &Provider{opts: opts, client: c, transport: t, log: opts.Logger}, nil
 }
