@@ -37,22 +37,17 @@ func (s *Store) SetTeamMembers(ctx context.Context, m ProviderMembers) error {
 // TeamMembers returns the members each team's source gave at the last
 // sync, by team name.
 func (s *Store) TeamMembers(ctx context.Context) (map[string]ProviderMembers, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT value FROM meta WHERE key LIKE ?`, teamMembersPrefix+"%")
+	values, err := s.metaWithPrefix(ctx, teamMembersPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("read team members: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	out := map[string]ProviderMembers{}
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("read team members: %w", err)
-		}
+	out := make(map[string]ProviderMembers, len(values))
+	for _, v := range values {
 		var m ProviderMembers
 		if err := json.Unmarshal([]byte(v), &m); err != nil {
 			return nil, fmt.Errorf("read team members: %w", err)
 		}
 		out[m.Team] = m
 	}
-	return out, rows.Err()
+	return out, nil
 }
