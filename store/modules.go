@@ -23,7 +23,7 @@ type Module struct {
 // When the table says it already nothing is written: a write moves the
 // generation and so empties the page cache.
 func (tx *Tx) ReplaceModules(ctx context.Context, repoID int64, mods []Module) error {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT name, paths, source FROM modules WHERE repo_id = ? ORDER BY position, name`, repoID)
+	rows, err := tx.query(ctx, `SELECT name, paths, source FROM modules WHERE repo_id = ? ORDER BY position, name`, repoID)
 	if err != nil {
 		return fmt.Errorf("replace modules: %w", err)
 	}

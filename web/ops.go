@@ -40,6 +40,10 @@ type OpsOptions struct {
 	Telemetry *Telemetry
 	// Ready checks the database with a cheap query, for /readyz.
 	Ready func(ctx context.Context) error
+	// SyncLock is the claim to run the scheduled sync among several
+	// servers on one database, which /readyz reports; nil: this server
+	// shares its database with no other (SQLite) or runs no sync.
+	SyncLock SyncLock
 	// NoSync says why this server runs no sync, for POST /api/v1/sync
 	// ("" : it was started without a config).
 	NoSync string
@@ -301,9 +305,17 @@ func (t *Telemetry) RefreshDORA(ctx context.Context, src DORASource, repos []str
 	return nil
 }
 
+// SyncLock is a server's claim to run the scheduled sync
+// (*store.SyncLock).
+type SyncLock interface {
+	// Held reports whether this server held it when last tried.
+	Held() bool
+}
+
 // The endpoints.
 
-// readyz: the database answers a query within a few seconds.
+// readyz: the database answers a query within a few seconds; with
+// replicas on one database, whether this one holds the sync lock.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if s.ops.Ready == nil {
@@ -319,6 +331,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
+	// Both are ready to serve; the line tells an operator which replica syncs.
+	switch {
+	case s.ops.SyncLock == nil:
+	case s.ops.SyncLock.Held():
+		fmt.Fprintln(w, "sync lock: held (this replica runs the scheduled sync)")
+	default:
+		fmt.Fprintln(w, "sync lock: not held (another replica runs the scheduled sync)")
+	}
 }
 
 // metricsHandler serves the registry to those mayReadMetrics lets in.

@@ -129,10 +129,20 @@ func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
 	}
 	f := p.fields(n, "", topKeys)
 	if e, ok := f["database"]; ok {
-		if s, ok := p.str(e.val, "database", "a file path such as tach.db"); ok {
-			if strings.HasPrefix(s.val, "~") {
+		if s, ok := p.str(e.val, "database", "a file path such as tach.db, or a postgres:// URL"); ok {
+			switch {
+			case IsPostgres(s.val):
+				if pw, err := checkPostgresURL(s.val); err != nil {
+					p.errorf(e.val, "database", "%s", err)
+				} else {
+					c.Database = s.val
+					if pw != "" {
+						p.secrets = append(p.secrets, pw)
+					}
+				}
+			case strings.HasPrefix(s.val, "~"):
 				p.errorf(e.val, "database", "%s starts with \"~\", which is not expanded; write %s or an absolute path", quote(s.val), quote("${HOME}"+strings.TrimPrefix(s.val, "~")))
-			} else {
+			default:
 				c.Database = s.val
 			}
 		}
