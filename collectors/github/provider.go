@@ -289,7 +289,15 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	}); err != nil {
 		return err
 	}
-	return s.checkDeploySource(ctx) // after the first sync: the right source? (source_check.go)
+	// After the first sync: the right source? (source_check.go) Only a
+	// hint: a failure of its own is logged, and it is tried next time.
+	if err := s.checkDeploySource(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Warn("github: could not check the deployment source", "err", err)
+	}
+	return nil
 }
 
 // repoSync is the sync of one repo.

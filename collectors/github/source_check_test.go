@@ -48,3 +48,38 @@ func TestFirstSyncWarnsOfAnEmptyDeploymentSource(t *testing.T) {
 		t.Errorf("the check ran again: releases %d → %d, environments %d", before, srv.Requests("releases"), srv.Requests("environments"))
 	}
 }
+
+// TestDeploySourceCheckIsOnlyAHint: a check that cannot look (the
+// environments answer 403) does not fail the repo's sync, and is made at
+// the next sync instead.
+func TestDeploySourceCheckIsOnlyAHint(t *testing.T) {
+	srv := githubtest.New(t)
+	lib := srv.AddRepo("acme/lib")
+	sha := lib.AddCommit("initial", ago(30*day))
+	lib.AddRelease("v1.0.0", sha, ago(3*day), ago(3*day))
+	srv.Inject(githubtest.Fault{Endpoint: "environments", Status: 403, Message: "Resource not accessible by integration"})
+	p, _, logs := newProvider(t, srv)
+	st := storetest.New(t)
+	mustSync(t, st, p, repoEntry("acme/lib", "deployments"))
+	if !contains(logs.String(), "could not check the deployment source") {
+		t.Errorf("the failed check was not logged:\n%s", logs.String())
+	}
+	srv.ClearFaults()
+	mustSync(t, st, p, repoEntry("acme/lib", "deployments"))
+	states, err := st.SyncStates(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := false
+	for _, s := range states {
+		if s.Resource == ResourceDeploySource {
+			checked = true
+			if !contains(s.LastError, "releases would have (1 published releases)") {
+				t.Errorf("after the second sync: %q", s.LastError)
+			}
+		}
+	}
+	if !checked {
+		t.Error("the check was not made at the second sync")
+	}
+}
