@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 
+	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/review"
 )
 
@@ -41,7 +43,7 @@ func newDigestText(r review.Review, link string) digestText {
 			change: HumanChange(k), direction: k.Direction})
 	}
 	for _, k := range r.Keys {
-		if k.Direction == "better" || k.Direction == "worse" {
+		if notable(k) {
 			d.notes = append(d.notes, fmt.Sprintf("%s got %s: %s against %s (%s).", k.Name, k.Direction, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), HumanChange(k)))
 		}
 	}
@@ -77,6 +79,19 @@ func newDigestText(r review.Review, link string) digestText {
 		d.link = strings.TrimSuffix(link, "/") + "/weekly?" + q.Encode()
 	}
 	return d
+}
+
+// notable is a key measure that moved enough to say so in a digest: a
+// rate by 5 points or more, any other by a quarter or more of its
+// baseline. The table beside it shows every move.
+func notable(k metrics.KeyComparison) bool {
+	if k.Direction != "better" && k.Direction != "worse" {
+		return false
+	}
+	if k.Unit == "rate" {
+		return k.Diff != nil && math.Abs(*k.Diff) >= 0.05
+	}
+	return k.Relative != nil && math.Abs(*k.Relative) >= 0.25
 }
 
 // Digest writes the review as the body of an incoming webhook's POST for
@@ -125,7 +140,7 @@ func (d digestText) markdown(tables bool) string {
 	}
 	b.WriteString("\n")
 	for _, n := range d.notes {
-		fmt.Fprintf(&b, "- %s\n", MarkdownText(n))
+		fmt.Fprintf(&b, "- %s\n", MarkdownText(n)) // a radar signal names repos and modules
 	}
 	if d.link != "" {
 		fmt.Fprintf(&b, "\n%s\n", MarkdownLink("Open the weekly review", d.link))

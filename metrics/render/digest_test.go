@@ -85,6 +85,9 @@ func TestDigestPerPlatform(t *testing.T) {
 	}
 
 	mm := body("mattermost")["text"].(string)
+	if strings.Contains(mm, "Deployment frequency got") || !strings.Contains(mm, "Lead time for changes got worse") {
+		t.Errorf("notable: a +20 %% move is listed, or a +200 %% one is not:\n%s", mm)
+	}
 	if !strings.Contains(mm, "New refactor radar signal: ") || !strings.Contains(mm, "acme/shop") {
 		t.Errorf("mattermost has no radar signal:\n%s", mm)
 	}
