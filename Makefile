@@ -123,7 +123,7 @@ bench-web:
 
 bench-sync:
 	$(GO) test ./collectors/github -run '^$$' -bench 'BenchmarkSync(Requests|WallTime)' -benchtime 1x
-	$(GO) test ./collectors/gitlab -run '^$$' -bench BenchmarkSyncRequests -benchtime 1x
+	$(GO) test ./collectors/gitlab -run '^$$' -bench 'BenchmarkSync(Requests|WallTime)' -benchtime 1x
 
 clean:
 	rm -rf bin $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm

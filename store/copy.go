@@ -31,7 +31,7 @@ var copyTables = []string{
 	"repos", "changes", "reviews", "deployments", "deployment_commits", "deployment_changes",
 	"incidents", "ci_runs", "paths", "change_files", "modules", "codeowners",
 	"decisions", "decision_candidates", "teams", "team_repos", "sync_state", "meta",
-	"users", "sessions", "webhook_deliveries", "derive_pending",
+	"users", "sessions", "webhook_deliveries", "derive_pending", "digest_sends",
 	"rollup_repos", "rollup_periods",
 }
 

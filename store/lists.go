@@ -161,9 +161,38 @@ func repoFilter(col string, ids []int64) (string, []any) {
 	return col + " IN (" + placeholders(len(ids)) + ")", int64Args(ids)
 }
 
+// ModuleFilter adds a scope's modules to a list's repos: the rows of the
+// changes that touched any of PathIDs (the modules' paths, from each
+// repo's dictionary), of the deployments that shipped such a non-bot
+// change, and of the incidents attributed to those deployments
+// (docs/metrics.md, "Modules").
+type ModuleFilter struct {
+	PathIDs []int64
+}
+
+// scoped is where with the module filter's rows OR'd in: col is the
+// list's repo column, rows how the list's row relates to the module's
+// changes (a subquery's condition on the ids of those changes).
+func (m ModuleFilter) scoped(where string, args []any, rows string) (string, []any) {
+	if len(m.PathIDs) == 0 {
+		return where, args
+	}
+	touching := `SELECT change_id FROM change_files WHERE path_id IN (` + placeholders(len(m.PathIDs)) + `)`
+	return "(" + where + " OR " + strings.ReplaceAll(rows, "{changes}", touching) + ")", append(args, int64Args(m.PathIDs)...)
+}
+
+const (
+	changesOfModules     = `c.id IN ({changes})`
+	deploymentsOfModules = `d.id IN (SELECT dc.deployment_id FROM deployment_changes dc JOIN changes mc ON mc.id = dc.change_id
+		WHERE mc.author_is_bot = 0 AND dc.change_id IN ({changes}))`
+	incidentsOfModules = `i.deployment_id IN (SELECT dc.deployment_id FROM deployment_changes dc JOIN changes mc ON mc.id = dc.change_id
+		WHERE mc.author_is_bot = 0 AND dc.change_id IN ({changes}))`
+)
+
 // ChangeFilter selects changes for the changes list.
 type ChangeFilter struct {
 	RepoIDs []int64
+	Modules ModuleFilter
 	// From and To: changes open at some moment of [From, To) — created
 	// before To, and not merged or closed before From. Zero means unbounded.
 	From, To time.Time
@@ -192,6 +221,7 @@ func (s *Store) ListChanges(ctx context.Context, f ChangeFilter) (ChangePage, er
 		return ChangePage{PageInfo: info}, err
 	}
 	where, args := repoFilter("c.repo_id", f.RepoIDs)
+	where, args = f.Modules.scoped(where, args, changesOfModules)
 	if !f.To.IsZero() {
 		where += " AND c.created_at < ?"
 		args = append(args, f.To.Unix())
@@ -272,6 +302,7 @@ var DeploymentKinds = []string{KindProduction, KindFailed, KindRework, KindRollb
 // DeploymentFilter selects deployments for the deployments list.
 type DeploymentFilter struct {
 	RepoIDs []int64
+	Modules ModuleFilter
 	// From and To: deployments that finished in [From, To) (created, while
 	// still pending). Zero means unbounded.
 	From, To time.Time
@@ -300,6 +331,7 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) (Deploy
 		return DeploymentPage{PageInfo: info}, err
 	}
 	where, args := repoFilter("d.repo_id", f.RepoIDs)
+	where, args = f.Modules.scoped(where, args, deploymentsOfModules)
 	if !f.From.IsZero() {
 		where += " AND COALESCE(d.finished_at, d.created_at) >= ?"
 		args = append(args, f.From.Unix())
@@ -358,6 +390,7 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) (Deploy
 // IncidentFilter selects incidents for the incidents list.
 type IncidentFilter struct {
 	RepoIDs []int64
+	Modules ModuleFilter
 	// From and To: incidents open at some moment of [From, To) — created
 	// before To and not resolved before From. Zero means unbounded.
 	From, To time.Time
@@ -394,6 +427,7 @@ func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) (IncidentPa
 		return IncidentPage{PageInfo: info}, err
 	}
 	where, args := repoFilter("i.repo_id", f.RepoIDs)
+	where, args = f.Modules.scoped(where, args, incidentsOfModules)
 	if !f.To.IsZero() {
 		where += " AND i.created_at < ?"
 		args = append(args, f.To.Unix())

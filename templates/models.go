@@ -240,6 +240,9 @@ type WeeklyPage struct {
 	LargestOpen  Table
 	Outliers     Table
 	OutliersLead string
+	// RadarSignals are the refactor radar's new signals of the week.
+	RadarSignals Table
+	RadarHref    string
 }
 
 // ShippedItem is one deployment of the weekly review with what it carried.
@@ -276,7 +279,10 @@ type SyncPage struct {
 	Page
 	Table Table
 	Live  *Table // a sync in progress, when the server runs syncs
-	Note  string
+	// Listings are the repos each organisation entry (github_org) yielded
+	// at its last listing; nil when the config has none.
+	Listings *Table
+	Note     string
 	// SyncNow, when set, offers to start a sync: the server runs syncs and
 	// the reader may write.
 	SyncNow *SyncNow

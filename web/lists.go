@@ -22,6 +22,7 @@ import (
 type listRequest struct {
 	q       Query
 	repoIDs []int64
+	modules store.ModuleFilter // the scope's modules, by their paths
 	choices scopeChoices
 }
 
@@ -37,6 +38,14 @@ func (s *Server) listRequest(r *http.Request) (listRequest, error) {
 	lr := listRequest{q: q, repoIDs: res.IDs}
 	if lr.repoIDs == nil {
 		lr.repoIDs = []int64{}
+	}
+	if len(res.Modules) > 0 {
+		if lr.modules.PathIDs, err = s.reports.ModulePathIDs(r.Context(), res); err != nil {
+			return listRequest{}, err
+		}
+		if len(lr.modules.PathIDs) == 0 {
+			lr.modules.PathIDs = []int64{-1} // a module no change touched: none of its rows
+		}
 	}
 	return lr, nil
 }
@@ -161,7 +170,7 @@ func (s *Server) changes(r *http.Request) (listRequest, store.ChangePage, error)
 		return lr, store.ChangePage{}, err
 	}
 	page, err := s.store.ListChanges(r.Context(), store.ChangeFilter{
-		RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: lr.q.List,
+		RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: lr.q.List,
 	})
 	return lr, page, err
 }
@@ -253,7 +262,7 @@ func (s *Server) deployments(r *http.Request) (listRequest, store.DeploymentPage
 		return lr, store.DeploymentPage{}, err
 	}
 	page, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{
-		RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: lr.q.List,
+		RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: lr.q.List,
 	})
 	return lr, page, err
 }
@@ -347,7 +356,7 @@ func (s *Server) incidents(r *http.Request) (listRequest, store.IncidentPage, er
 		return lr, store.IncidentPage{}, err
 	}
 	page, err := s.store.ListIncidents(r.Context(), store.IncidentFilter{
-		RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: lr.q.List,
+		RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: lr.q.List,
 	})
 	return lr, page, err
 }

@@ -248,6 +248,9 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	}
 	bg.Go(func() { dora.Run(bgCtx) })
 	bg.Go(func() { srv.Prune(bgCtx, st) })
+	if opt.cfg != nil && cfg.Digest != nil { // the weekly review, delivered (digest.go)
+		bg.Go(func() { newDigestSchedule(cfg, st, opt.reports, log).run(bgCtx) })
+	}
 	dora.Poke()
 
 	errc := make(chan error, 1)

@@ -105,6 +105,9 @@ type Config struct {
 	Webhooks    Webhooks      `json:"webhooks"`
 	// Auth configures sign-in to `tach serve` (auth.go).
 	Auth Auth `json:"auth"`
+	// Digest delivers the weekly review to chat (digest.go); nil when not
+	// configured.
+	Digest *Digest `json:"digest,omitempty"`
 
 	missing []MissingEnv
 }
@@ -156,8 +159,10 @@ type Repo struct {
 	// Name is owner/name (GitHub), group/subgroup/project (GitLab), or
 	// the group's path when Group is set.
 	Name string `json:"name"`
-	// Group marks a gitlab_group entry.
+	// Group marks a gitlab_group or github_org entry.
 	Group bool `json:"group,omitempty"`
+	// Org holds a github_org entry's filters (orgs.go); nil for others.
+	Org *OrgFilter `json:"org,omitempty"`
 	// IncludeArchived includes a group's archived projects (groups only).
 	IncludeArchived bool        `json:"include_archived,omitempty"`
 	Deployments     Deployments `json:"deployments"`
@@ -348,7 +353,7 @@ func (c *Config) Match(provider Provider, name string) (Repo, bool) {
 		if !r.Group && rn == lower {
 			return r, true
 		}
-		if r.Group && strings.HasPrefix(lower, rn+"/") && (best < 0 || len(r.Name) > len(c.Repos[best].Name)) {
+		if r.Group && strings.HasPrefix(lower, rn+"/") && (r.Org == nil || r.Org.Admits(name)) && (best < 0 || len(r.Name) > len(c.Repos[best].Name)) {
 			best = i
 		}
 	}
