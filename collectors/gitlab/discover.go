@@ -2,7 +2,6 @@ package gitlab
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -13,22 +12,19 @@ import (
 // Discover looks at how a project deploys, with four requests (the first
 // page of each list, 100 items): its environments (with their tiers), its
 // latest deployments, its latest CI jobs (those named like deploy or
-// release are what deployments.workflow names) and its releases. A list
-// of a feature the project has turned off is empty.
+// release are what deployments.workflow names) and its releases.
 func (p *Provider) Discover(ctx context.Context, project string) (collectors.Discovery, error) {
 	d := collectors.Discovery{Repo: project, WorkflowKind: "job"}
 	page := gl.ListOptions{PerPage: 100}
 	req := gl.WithContext(ctx)
 	fail := func(what, op string, resp *gl.Response, err error) (collectors.Discovery, error) {
-		if notFound(resp, err) && what == "environments" {
-			// The first request: a 404 here is the project itself.
-			return d, fmt.Errorf("discover %s: GitLab project %s not found (404), or the token cannot see it: %w", project, project, collectors.ErrRepoNotFound)
-		}
 		return d, p.wrapError("discover "+project+": "+what+" ("+op+")", resp, err)
 	}
 
+	// The project was just listed or synced: a 403 or 404 is a feature
+	// turned off (featureOff), so none.
 	envs, resp, err := p.client.Environments.ListEnvironments(project, &gl.ListEnvironmentsOptions{ListOptions: page}, req)
-	if err != nil && !(featureOff(resp, err) && !notFound(resp, err)) {
+	if err != nil && !featureOff(resp, err) {
 		return fail("environments", "GET /projects/:id/environments", resp, err)
 	}
 	for _, e := range envs {
