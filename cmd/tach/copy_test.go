@@ -30,9 +30,17 @@ var clockless = regexp.MustCompile(`("(?:generated_at|waiting_seconds)": )[^,\n]
 // the test where their outputs differ.
 func sameReports(t *testing.T, a, b string) {
 	t.Helper()
-	for _, args := range reportCommands {
-		codeA, outA, errA := tach(t, append(append([]string{}, args...), "--db", a)...)
-		codeB, outB, errB := tach(t, append(append([]string{}, args...), "--db", b)...)
+	sameOutputs(t, reportCommands, []string{"--db", a}, []string{"--db", b})
+}
+
+// sameOutputs runs each command twice, once with the arguments a and once
+// with b appended (--db F or --config F), and fails the test where the
+// two outputs differ, once what depends on the clock is masked.
+func sameOutputs(t *testing.T, commands [][]string, a, b []string) {
+	t.Helper()
+	for _, args := range commands {
+		codeA, outA, errA := tach(t, append(append([]string{}, args...), a...)...)
+		codeB, outB, errB := tach(t, append(append([]string{}, args...), b...)...)
 		if codeA != 0 || codeB != 0 {
 			t.Fatalf("%s: exit %d (%s) and %d (%s)", strings.Join(args, " "), codeA, errA, codeB, errB)
 		}

@@ -119,11 +119,19 @@ func tachRun(t *testing.T, args ...string) string {
 	return out.String()
 }
 
+// writeConfig writes a tach.yaml of body with a SQLite file beside it as
+// its database.
 func writeConfig(t *testing.T, body string) string {
 	t.Helper()
-	dir := t.TempDir()
-	f := filepath.Join(dir, "tach.yaml")
-	if err := os.WriteFile(f, []byte("database: "+filepath.Join(dir, "tach.db")+"\n"+body), 0o600); err != nil {
+	return writeConfigFor(t, filepath.Join(t.TempDir(), "tach.db"), body)
+}
+
+// writeConfigFor writes a tach.yaml of body whose database is database (a
+// file or a postgres:// URL).
+func writeConfigFor(t *testing.T, database, body string) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "tach.yaml")
+	if err := os.WriteFile(f, []byte("database: '"+database+"'\n"+body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return f
