@@ -4,7 +4,7 @@ BIN     ?= bin/tach
 DEMO_DB ?= tach-demo.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all build demo test lint vet fmt-check unit unit-postgres assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz bench-scale plans-postgres clean
+.PHONY: all build demo test lint vet fmt-check unit unit-postgres assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz bench-scale plans-postgres deploy-check clean
 
 all: build
 
@@ -47,6 +47,11 @@ unit-postgres:
 	if [ $$rc = 3 ] && [ -z "$$TACH_REQUIRE_POSTGRES" ]; then \
 		echo "make: PostgreSQL is not installed: skipped the tests on PostgreSQL (apt install postgresql, then make unit-postgres)"; \
 	else exit $$rc; fi
+
+# The Dockerfile's build line run as written; the binary must be static
+# (deploy/deploy_test.go). A whole static build, so not in make test.
+deploy-check: assets
+	TACH_DEPLOY_BUILD=1 $(GO) test -count=1 -run TestDockerfileBuildIsStatic ./deploy
 
 assets:
 	./web/tools/fetch-echarts.sh
