@@ -80,7 +80,9 @@ func (s *Server) loadOverview(r *http.Request, q Query) (_ *overview, release fu
 func (ov *overview) weekSeries(name string, of func(metrics.Report) *float64) series {
 	s := series{name: name, values: make([]*float64, len(ov.weeks))}
 	for i, w := range ov.weeks {
-		s.values[i] = of(w.Report)
+		if !w.NoHistory {
+			s.values[i] = of(w.Report)
+		}
 	}
 	return s
 }
@@ -105,6 +107,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	page := templates.OverviewPage{Page: s.page(q, "/", "overview", "Overview", viewChoices(ov.v), true)}
+	page.History = historyNote(ov.rep.PartialHistory, ov.prev.PartialHistory, "the previous period")
 	page.Empty = overviewEmpty(ov)
 	// The first widget (the keys) spans the page; the others share a grid.
 	var head, panels []templ.Component
@@ -200,9 +203,8 @@ func (k *keysWidget) name() string { return "keys" }
 
 func (k *keysWidget) load(ov *overview) {
 	r := ov.rep
-	all := metrics.CompareKeys(r, ov.prev)
 	byKey := map[string]metrics.KeyComparison{}
-	for _, c := range all {
+	for _, c := range ov.v.Keys() {
 		byKey[c.Key] = c
 	}
 	card := func(slug, key string, value templates.Value, unit, detail string, tier *string, tierNote string, spark series, durations bool) templates.KeyCard {

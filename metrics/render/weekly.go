@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/review"
 )
 
@@ -24,16 +25,16 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	fmt.Fprintf(w, "tach weekly review — %s, the week %s to %s against the %d weeks before (%s)\n\n",
 		plain(weeklyScopeName(r.Scope)), r.Week.From, r.Week.To, review.BaselineWeeks, r.Scope.Timezone)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "MEASURE\tTHIS WEEK\t%d WEEKS BEFORE\tCHANGE\n", review.BaselineWeeks)
+	fmt.Fprintf(tw, "MEASURE\tTHIS WEEK\t%d WEEKS BEFORE\tCHANGE\tVERDICT\tFROM\n", review.BaselineWeeks)
 	for _, k := range r.Keys {
-		change := HumanChange(k)
-		if k.Direction == "better" || k.Direction == "worse" {
-			change += " " + k.Direction
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), change)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline),
+			HumanChange(k), HumanVerdict(k), KeyCounts(k))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	for _, note := range WeeklyNotes(r) {
+		fmt.Fprintf(w, "\n%s\n", note)
 	}
 
 	changes := 0
@@ -87,6 +88,51 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	return err
 }
 
+// WeeklyNotes are what the review's numbers need said beside them: how a
+// change is judged, and the repos whose history starts after the baseline
+// does.
+func WeeklyNotes(r review.Review) []string {
+	notes := []string{JudgedNote()}
+	if note := HistoryNote(r.Before.PartialHistory); note != "" {
+		notes = append(notes, note+" No change against the weeks before is judged.")
+	}
+	return notes
+}
+
+// JudgedNote says how a change against an earlier period is judged.
+func JudgedNote() string {
+	return fmt.Sprintf("A change is improved or worsened only when the test of decision impact says so (its 95 %% interval excludes no change); "+
+		"each side needs %d observations (%d weeks for a rate per week), else: not enough data.", impact.MinObservations, impact.MinObservations)
+}
+
+// HistoryNote says a report's window starts before the history start of
+// some repos: "Partial history: tach holds all records of acme/api from
+// 2026-08-10 14:02 UTC; this window is covered from then." "" when it
+// does not.
+func HistoryNote(p *metrics.PartialHistory) string {
+	if p == nil {
+		return ""
+	}
+	var starts []string
+	for _, r := range p.Repos {
+		starts = append(starts, r.Repo+" from "+historyTime(r.HistoryStart))
+	}
+	s := "Partial history: tach holds every record of " + joinAnd(starts)
+	if p.CoveredFrom == nil {
+		return s + "; none of this window is covered."
+	}
+	return s + "; this window is covered from " + historyTime(*p.CoveredFrom) + "."
+}
+
+// historyTime shows an RFC 3339 instant as "2026-08-10 14:02 UTC".
+func historyTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("2006-01-02 15:04 MST")
+}
+
 func weeklyScopeName(s metrics.Scope) string {
 	switch {
 	case s.Team != nil:
@@ -125,13 +171,13 @@ func WeeklyMarkdown(out io.Writer, r review.Review, loc *time.Location) error {
 	p("The week [%s, %s) against the %d weeks before it [%s, %s), times in %s. Rules: docs/metrics.md.\n\n",
 		r.Week.From, r.Week.To, review.BaselineWeeks, r.Baseline.From, r.Baseline.To, MarkdownText(r.Scope.Timezone))
 
-	p("| Measure | This week | %d weeks before | Change |\n|---|---|---|---|\n", review.BaselineWeeks)
+	p("| Measure | This week | %d weeks before | Change | Verdict | From |\n|---|---|---|---|---|---|\n", review.BaselineWeeks)
 	for _, k := range r.Keys {
-		change := HumanChange(k)
-		if k.Direction == "better" || k.Direction == "worse" {
-			change += " (" + k.Direction + ")"
-		}
-		p("| %s | %s | %s | %s |\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), change)
+		p("| %s | %s | %s | %s | %s | %s |\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline),
+			HumanChange(k), HumanVerdict(k), KeyCounts(k))
+	}
+	for _, note := range WeeklyNotes(r) {
+		p("\n%s\n", MarkdownText(note))
 	}
 
 	changes := 0
