@@ -83,8 +83,8 @@ type viewReports struct {
 	report, previous metrics.Report
 	weekly           []metrics.WeekReport
 	open             []metrics.OpenFact
-	leadSeconds      []float64             // every lead time of the window, in no order
-	slowest          []metrics.ShippedFact // the slowest changes of the window, slowest first (then by id)
+	leadSeconds      []float64               // every lead time of the window, in no order
+	slowest          []metrics.ShippedFact   // the slowest changes of the window, slowest first (then by id)
 	keys             []metrics.KeyComparison // the DORA keys against the previous period, judged
 }
 
