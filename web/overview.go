@@ -166,14 +166,14 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) error {
 		widgets[wd.name()] = wd.data()
 	}
 	return s.serveJSON(w, map[string]any{
-		"scope":     ov.rep.Scope,
-		"previous":  review.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
+		"scope":    ov.rep.Scope,
+		"previous": review.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
 		// The previous period's partial history: changes against it are
 		// not judged when it has one.
 		"previous_partial_history": ov.prev.PartialHistory,
-		"report":    ov.rep,
-		"widgets":   widgets,
-		"decisions": apiDecisions(ov.v.Decisions),
+		"report":                   ov.rep,
+		"widgets":                  widgets,
+		"decisions":                apiDecisions(ov.v.Decisions),
 	})
 }
 
