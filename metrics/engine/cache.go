@@ -284,8 +284,12 @@ func (rp *Reports) computeViewReportsFresh(ctx context.Context, r Resolved, w, p
 	vr.slowest = as.Window.Slowest()
 	if previous {
 		keys := metrics.OnlyKeys(metrics.CompareKeys(vr.report, vr.previous), metrics.DORAKeys...)
-		if vr.keys, _, err = rp.judgeKeys(ctx, r, keys, prev, w, at); err != nil {
+		var judged bool
+		if vr.keys, judged, err = rp.judgeKeys(ctx, r, keys, prev, w, at); err != nil {
 			return nil, false, err
+		}
+		if !judged {
+			return vr, false, nil // the gate was full: judged on a later view
 		}
 	}
 	return vr, len(stale) == 0 && !w.To.After(at.now), nil

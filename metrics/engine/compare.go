@@ -290,29 +290,6 @@ func (rp *Reports) runPlan(ctx context.Context, p *comparePlan, stop func() erro
 	return c, after.Dataset, err
 }
 
-// judgeKeys judges the change of keys (of the reports of cur against
-// prev, metrics.CompareKeys) by the comparison of the two periods
-// (periodsPlan): better or worse only when its test says so (METRICS.md,
-// "Where history starts, and changes against an earlier period"), and not
-// at all when either period reaches before the history start of a repo of
-// r. It returns the rows of the later period too.
-func (rp *Reports) judgeKeys(ctx context.Context, r Resolved, keys []metrics.KeyComparison, prev, cur metrics.Window, at reportsAt) ([]metrics.KeyComparison, metrics.Dataset, error) {
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = k.Key
-	}
-	p := periodsPlan(r, prev, cur, at.now, impact.CompareOptions{Rules: rp.rules, Measures: impact.KeyMeasures(names...)})
-	c, ds, err := rp.runPlan(ctx, p, ctx.Err)
-	if err != nil {
-		return nil, ds, fmt.Errorf("compare with the previous period: %w", err)
-	}
-	impact.JudgeKeys(keys, c)
-	if !at.history.covers(metrics.Window{From: earlierOf(prev.From, cur.From), To: laterOf(prev.To, cur.To)}) {
-		impact.NoHistory(keys)
-	}
-	return keys, ds, nil
-}
-
 // DecisionScope is a decision's own scope: its team, its repos, or
 // everything.
 func DecisionScope(d store.Decision) Scope {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -20,6 +21,10 @@ type Reports struct {
 	cache   pageCache
 	views   flights[*viewReports] // views being computed, by generation and cache key
 	gate    *Gate                 // nil: heavy work is not bounded
+	// comparisons keeps the comparisons that judge the headline keys,
+	// and judging coalesces identical ones (keys.go).
+	comparisons comparisonCache
+	judging     flights[impact.Comparison]
 }
 
 // TeamsOf gives the teams over the repos in the database: the config's

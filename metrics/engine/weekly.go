@@ -34,9 +34,10 @@ func (rp *Reports) WeeklyReview(ctx context.Context, sc Scope, weekStart, now ti
 	hist := historyOf(r, m.byID)
 	in.This, in.Before = scoped(in.This, r), scoped(in.Before, r)
 	in.This.PartialHistory, in.Before.PartialHistory = hist.partial(week), hist.partial(base)
-	// The rows of the baseline and the week: the review's lists read the
-	// week's.
-	if in.Keys, in.Data, err = rp.judgeKeys(ctx, r, metrics.CompareKeys(in.This, in.Before), base, week, reportsAt{now: now, history: hist}); err != nil {
+	if in.Keys, _, err = rp.judgeKeys(ctx, r, metrics.CompareKeys(in.This, in.Before), base, week, reportsAt{now: now, history: hist}); err != nil {
+		return review.Review{}, fmt.Errorf("weekly review: %w", err)
+	}
+	if in.Data, err = rp.Dataset(ctx, r, week); err != nil {
 		return review.Review{}, fmt.Errorf("weekly review: %w", err)
 	}
 	for _, repo := range m.repos {
