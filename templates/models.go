@@ -236,6 +236,7 @@ type WeeklyPage struct {
 	MarkdownHref string
 	JSONHref     string
 	Keys         Table
+	KeysLead     string // how a change is judged
 	Shipped      []ShippedItem
 	ShippedNote  string
 	Opened       Table

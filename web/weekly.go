@@ -96,7 +96,7 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", review.BaselineWeeks), Num: true},
 		{Label: "Change", Num: true}, {Label: "Verdict"}, {Label: "From"},
 	}}
-	page.Keys.Caption = render.JudgedNote()
+	page.KeysLead = render.JudgedNote()
 	for _, k := range rev.Keys {
 		this, before := keyValue(k.Unit, k.Value), keyValue(k.Unit, k.Baseline)
 		title := keyTitle(k, fmt.Sprintf("the %d weeks before", review.BaselineWeeks))
