@@ -33,8 +33,9 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	for _, note := range WeeklyNotes(r) {
-		fmt.Fprintf(w, "\n%s\n", note)
+	fmt.Fprintf(w, "\n%s\n", JudgedNote())
+	if note := HistoryNote(r.Before.PartialHistory); note != "" {
+		fmt.Fprintf(w, "\n%s No change against the weeks before is judged.\n", note)
 	}
 
 	changes := 0
@@ -86,17 +87,6 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	}
 	_, err := fmt.Fprintln(w, "\nThe week is [from, to). Every rule is in docs/metrics.md.")
 	return err
-}
-
-// WeeklyNotes are what the review's numbers need said beside them: how a
-// change is judged, and the repos whose history starts after the baseline
-// does.
-func WeeklyNotes(r review.Review) []string {
-	notes := []string{JudgedNote()}
-	if note := HistoryNote(r.Before.PartialHistory); note != "" {
-		notes = append(notes, note+" No change against the weeks before is judged.")
-	}
-	return notes
 }
 
 // JudgedNote says how a change against an earlier period is judged.
@@ -176,8 +166,9 @@ func WeeklyMarkdown(out io.Writer, r review.Review, loc *time.Location) error {
 		p("| %s | %s | %s | %s | %s | %s |\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline),
 			HumanChange(k), HumanVerdict(k), KeyCounts(k))
 	}
-	for _, note := range WeeklyNotes(r) {
-		p("\n%s\n", MarkdownText(note))
+	p("\n%s\n", JudgedNote())
+	if note := HistoryNote(r.Before.PartialHistory); note != "" {
+		p("\n%s No change against the weeks before is judged.\n", MarkdownText(note))
 	}
 
 	changes := 0
