@@ -12,14 +12,9 @@ import (
 // A repo's history start is recorded once, at its first sync: a later
 // sync (which reads back from its watermark) leaves it.
 func TestInitHistoryStart(t *testing.T) {
-	st := storetest.New(t)
-	var id int64
-	write(t, st, func(tx *store.Tx) error {
-		var err error
-		id, _, err = tx.UpsertRepoName(ctx, store.GitHub, "acme/api")
-		return err
-	})
 	first := at("2026-01-05T10:00:00Z").Add(300 * time.Millisecond)
+	st := storetest.New(t)
+	id := mustRepo(t, st, "acme/api")
 	for i, start := range []time.Time{first, first.AddDate(0, 0, 7)} {
 		var set bool
 		write(t, st, func(tx *store.Tx) error {

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -28,25 +26,6 @@ import (
 func TestBrowserVerdictsAndHistory(t *testing.T) {
 	b := browser(t)
 	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
-	shots := os.Getenv("TACH_SCREENSHOTS")
-	if shots != "" {
-		if err := os.MkdirAll(shots, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	shoot := func(t *testing.T, ctx context.Context, name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err == nil {
-			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	open := func(t *testing.T, ctx context.Context, w *watcher, url string) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
@@ -144,7 +123,7 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 			if err != nil || !fits {
 				t.Errorf("%s: wider than 390 px, or its verdicts are missing (%v)", p.path, err)
 			}
-			shoot(t, ctx, p.name)
+			screenshot(t, ctx, p.name)
 		}
 	})
 
@@ -190,6 +169,6 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 		if rec := get(t, h, "/api/v1/metrics?weeks=26"); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"covered_from": "2025-11-04T12:00:00Z"`) {
 			t.Errorf("/api/v1/metrics?weeks=26: %d %s", rec.Code, rec.Body)
 		}
-		shoot(t, ctx, "overview-fresh-install")
+		screenshot(t, ctx, "overview-fresh-install")
 	})
 }

@@ -86,13 +86,7 @@ func delta(c metrics.KeyComparison, baselineLabel string) templates.Delta {
 
 // verdictTone is the colour of a verdict: good, bad, or neutral ("").
 func verdictTone(verdict string) string {
-	switch verdict {
-	case impact.VerdictImproved:
-		return "good"
-	case impact.VerdictWorsened:
-		return "bad"
-	}
-	return ""
+	return map[string]string{impact.VerdictImproved: "good", impact.VerdictWorsened: "bad"}[verdict]
 }
 
 // keyTitle is the hover text of a judged change: the baseline's value, the

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -69,7 +68,8 @@ func freshInstall(t *testing.T) (*store.Store, *engine.Reports, *engine.Decision
 			fresh.err = err
 			return
 		}
-		envs := regexp.MustCompile(metrics.DefaultProductionEnvironments)
+		rules := metrics.DefaultRepoRules() // deployments, linked by commits, to production
+		envs := rules.Environments
 		sum, err := collectors.Run(ctx, st, map[string]collectors.Provider{store.GitHub: p},
 			[]collectors.Repo{{Provider: store.GitHub, Name: "acme/api", Source: "deployments", Environments: envs, Link: "commits"}},
 			collectors.Options{History: freshHistory, IncidentLabels: []string{"incident"}, Workers: 1, Now: func() time.Time { return freshNow }}, nil)
@@ -77,9 +77,7 @@ func freshInstall(t *testing.T) (*store.Store, *engine.Reports, *engine.Decision
 			err = sum.Failed()[0].Err
 		}
 		if err == nil {
-			err = engine.NewDeriver(st, metrics.DefaultRules(), map[string]metrics.RepoRules{
-				"acme/api": {Source: "deployments", Link: "commits", Environments: envs},
-			}).Derive(ctx)
+			err = engine.NewDeriver(st, metrics.DefaultRules(), map[string]metrics.RepoRules{"acme/api": rules}).Derive(ctx)
 		}
 		fresh.err, fresh.st = err, st
 		fresh.reports = engine.NewReports(st, metrics.DefaultRules(), nil)

@@ -157,6 +157,14 @@ func (rp *Reports) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _
 // metrics/query, have whole seconds at both ends) and whether the previous
 // period's report is in.
 func cacheKey(r Resolved, w metrics.Window, previous bool) string {
+	b := reposKey(r)
+	lo, hi := w.Seconds()
+	fmt.Fprintf(b, "|%d|%d|%t", lo, hi, previous)
+	return b.String()
+}
+
+// reposKey starts a cache key with r's repos, in id order.
+func reposKey(r Resolved) *strings.Builder {
 	ids := slices.Clone(r.IDs)
 	slices.Sort(ids)
 	var b strings.Builder
@@ -164,9 +172,7 @@ func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 		b.WriteString(strconv.FormatInt(id, 36))
 		b.WriteByte(',')
 	}
-	lo, hi := w.Seconds()
-	fmt.Fprintf(&b, "|%d|%d|%t", lo, hi, previous)
-	return b.String()
+	return &b
 }
 
 // viewReports returns the reports of a view: from the cache of generation

@@ -55,20 +55,17 @@ func TestHistoryStartInAScope(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, ws := range [][]metrics.WeekReport{weeks, v.Weekly()} {
-			none, parts := 0, 0
+			marked := map[bool]int{} // NoHistory → weeks, of the weeks marked
 			for i, w := range ws {
-				if w.NoHistory {
-					none++
-				}
-				if w.PartialHistory {
-					parts++
+				if w.NoHistory || w.PartialHistory {
+					marked[w.NoHistory]++
 				}
 				if before := i < 3 && c.scope.Team != "checkout"; before != (w.NoHistory || w.PartialHistory) {
 					t.Errorf("%+v: week of %s marked %v/%v", c.scope, w.Start.Format(time.DateOnly), w.NoHistory, w.PartialHistory)
 				}
 			}
-			if none != c.none || parts != c.parts {
-				t.Errorf("%+v: %d weeks without history, %d partial; want %d and %d", c.scope, none, parts, c.none, c.parts)
+			if marked[true] != c.none || marked[false] != c.parts {
+				t.Errorf("%+v: %d weeks without history, %d partial; want %d and %d", c.scope, marked[true], marked[false], c.none, c.parts)
 			}
 		}
 		// The previous period lies before catalog's history: not judged

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,16 +86,10 @@ func (rp *Reports) allFresh(ctx context.Context, r Resolved) bool {
 
 // comparisonKey names a comparison of two periods of r's repos.
 func comparisonKey(r Resolved, prev, cur metrics.Window, measures []string) string {
-	ids := slices.Clone(r.IDs)
-	slices.Sort(ids)
-	var b strings.Builder
-	for _, id := range ids {
-		b.WriteString(strconv.FormatInt(id, 36))
-		b.WriteByte(',')
-	}
+	b := reposKey(r)
 	for _, w := range []metrics.Window{prev, cur} {
 		lo, hi := w.Seconds()
-		fmt.Fprintf(&b, "|%d|%d", lo, hi)
+		fmt.Fprintf(b, "|%d|%d", lo, hi)
 	}
 	b.WriteString("|" + strings.Join(measures, ","))
 	return b.String()
