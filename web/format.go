@@ -111,7 +111,7 @@ func keyTitle(c metrics.KeyComparison, baselineLabel string) string {
 // window's partial history, or else that of the period it is compared
 // with (whose changes are then not judged); "" when both are covered.
 func historyNote(window, compared *metrics.PartialHistory, comparedName string) string {
-	if note := render.HistoryNote(window); note != "" {
+	if note := render.HistoryNote(window, "this window"); note != "" {
 		if compared != nil {
 			note += " No change against " + comparedName + " is judged."
 		}
@@ -120,7 +120,7 @@ func historyNote(window, compared *metrics.PartialHistory, comparedName string) 
 	if compared == nil {
 		return ""
 	}
-	return strings.Replace(render.HistoryNote(compared), "this window", comparedName, 1) + " No change against it is judged."
+	return render.HistoryNote(compared, comparedName) + " No change against it is judged."
 }
 
 // timeValue shows an instant in the rules' timezone, exact UTC on hover.

@@ -1,6 +1,7 @@
 package render_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tach-dev/tach/metrics"
@@ -57,5 +58,26 @@ func TestKeyCounts(t *testing.T) {
 		if got := render.KeyCounts(c.c); got != c.want {
 			t.Errorf("%s: %q, want %q", c.c.Key, got, c.want)
 		}
+	}
+}
+
+// A partial history names each repo's history start, repos of one start
+// together, and the part of the period covered.
+func TestHistoryNote(t *testing.T) {
+	s := func(v string) *string { return &v }
+	p := &metrics.PartialHistory{CoveredFrom: s("2026-01-05T00:00:00Z"), CoveredTo: s("2026-03-02T00:00:00Z"), Repos: []metrics.RepoHistoryStart{
+		{Repo: "acme/api", HistoryStart: "2025-12-08T00:00:00Z"}, {Repo: "acme/web", HistoryStart: "2025-12-08T00:00:00Z"},
+		{Repo: "acme/new", HistoryStart: "2026-01-05T00:00:00Z"},
+	}}
+	want := "Partial history: tach holds every record of acme/api and acme/web from 2025-12-08 00:00 UTC; of acme/new from 2026-01-05 00:00 UTC; this window is covered from 2026-01-05 00:00 UTC."
+	if got := render.HistoryNote(p, "this window"); got != want {
+		t.Errorf("%s\nwant %s", got, want)
+	}
+	p.CoveredFrom, p.CoveredTo = nil, nil
+	if got := render.HistoryNote(p, "the previous period"); !strings.HasSuffix(got, "; none of the previous period is covered.") {
+		t.Errorf("nothing covered: %s", got)
+	}
+	if render.HistoryNote(nil, "this window") != "" {
+		t.Error("a covered window has a note")
 	}
 }

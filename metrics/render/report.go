@@ -75,7 +75,7 @@ func MetricsText(w io.Writer, r metrics.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if note := HistoryNote(r.PartialHistory); note != "" {
+	if note := HistoryNote(r.PartialHistory, "this window"); note != "" {
 		fmt.Fprintf(w, "\n%s\n", note)
 	}
 	fmt.Fprintln(w, "\nThe window is [from, to). Every rule is in docs/metrics.md.")
@@ -90,7 +90,7 @@ func MetricsMarkdown(w io.Writer, r metrics.Report) error {
 	for _, row := range metricRows(r) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", row.name, row.value, row.tier, mdEscape(row.detail))
 	}
-	if note := HistoryNote(r.PartialHistory); note != "" {
+	if note := HistoryNote(r.PartialHistory, "this window"); note != "" {
 		fmt.Fprintf(w, "\n%s\n", MarkdownText(note))
 	}
 	_, err := fmt.Fprintln(w, "\nThe window is [from, to). Every rule is in docs/metrics.md.")

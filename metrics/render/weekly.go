@@ -34,8 +34,8 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 		return err
 	}
 	fmt.Fprintf(w, "\n%s\n", JudgedNote())
-	if note := HistoryNote(r.Before.PartialHistory); note != "" {
-		fmt.Fprintf(w, "\n%s No change against the weeks before is judged.\n", note)
+	if note := HistoryNote(r.Before.PartialHistory, baselineName); note != "" {
+		fmt.Fprintf(w, "\n%s No change against them is judged.\n", note)
 	}
 
 	changes := 0
@@ -89,30 +89,50 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	return err
 }
 
+// baselineName is the weekly review's baseline in a sentence.
+var baselineName = fmt.Sprintf("the %d weeks before", review.BaselineWeeks)
+
 // JudgedNote says how a change against an earlier period is judged.
 func JudgedNote() string {
 	return fmt.Sprintf("A change is improved or worsened only when the test of decision impact says so (its 95 %% interval excludes no change); "+
 		"each side needs %d observations (%d weeks for a rate per week), else: not enough data.", impact.MinObservations, impact.MinObservations)
 }
 
-// HistoryNote says a report's window starts before the history start of
-// some repos: "Partial history: tach holds all records of acme/api from
-// 2026-08-10 14:02 UTC; this window is covered from then." "" when it
-// does not.
-func HistoryNote(p *metrics.PartialHistory) string {
+// HistoryNote says a period (named as the sentence names it: "this
+// window", "the previous period") starts before the history start of some
+// repos: "Partial history: tach holds every record of acme/api from
+// 2026-08-10 14:02 UTC; this window is covered from then." Repos that
+// share a history start are named together, at most historyNamed of them.
+// "" when p is nil.
+func HistoryNote(p *metrics.PartialHistory, period string) string {
 	if p == nil {
 		return ""
 	}
 	var starts []string
-	for _, r := range p.Repos {
-		starts = append(starts, r.Repo+" from "+historyTime(r.HistoryStart))
+	for i := 0; i < len(p.Repos); {
+		j := i
+		for j < len(p.Repos) && p.Repos[j].HistoryStart == p.Repos[i].HistoryStart {
+			j++
+		}
+		var names []string
+		for _, r := range p.Repos[i:min(j, i+historyNamed)] {
+			names = append(names, r.Repo)
+		}
+		if j-i > historyNamed {
+			names = append(names, fmt.Sprintf("%d more repos", j-i-historyNamed))
+		}
+		starts = append(starts, joinAnd(names)+" from "+historyTime(p.Repos[i].HistoryStart))
+		i = j
 	}
-	s := "Partial history: tach holds every record of " + joinAnd(starts)
+	s := "Partial history: tach holds every record of " + strings.Join(starts, "; of ")
 	if p.CoveredFrom == nil {
-		return s + "; none of this window is covered."
+		return s + "; none of " + period + " is covered."
 	}
-	return s + "; this window is covered from " + historyTime(*p.CoveredFrom) + "."
+	return s + "; " + period + " is covered from " + historyTime(*p.CoveredFrom) + "."
 }
+
+// historyNamed is how many repos of one history start a note names.
+const historyNamed = 5
 
 // historyTime shows an RFC 3339 instant as "2026-08-10 14:02 UTC".
 func historyTime(s string) string {
@@ -167,8 +187,8 @@ func WeeklyMarkdown(out io.Writer, r review.Review, loc *time.Location) error {
 			HumanChange(k), HumanVerdict(k), KeyCounts(k))
 	}
 	p("\n%s\n", JudgedNote())
-	if note := HistoryNote(r.Before.PartialHistory); note != "" {
-		p("\n%s No change against the weeks before is judged.\n", MarkdownText(note))
+	if note := HistoryNote(r.Before.PartialHistory, baselineName); note != "" {
+		p("\n%s No change against them is judged.\n", MarkdownText(note))
 	}
 
 	changes := 0
