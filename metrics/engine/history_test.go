@@ -129,3 +129,33 @@ func TestHistoryStartBeforeCreation(t *testing.T) {
 		}
 	}
 }
+
+// The keys' comparison is heavy work: with every slot of the gate taken,
+// a 12-week overview is still answered at once, its keys not judged (no
+// verdict, rather than a refused page), and not kept: the next view,
+// with the gate free, judges them.
+func TestKeysWithTheGateFull(t *testing.T) {
+	org, gate := gatedOrg(t, 20*time.Millisecond)
+	ctx := context.Background()
+	quarter := metrics.Window{From: cmpEnd.AddDate(0, 0, -7*12), To: cmpEnd}
+	release := holdSlot(t, gate)
+	v, err := org.reports.View(ctx, engine.Scope{}, quarter, cmpEnd, engine.WithPrevious(), engine.WithoutRows())
+	release()
+	if err != nil {
+		t.Fatalf("a 12-week overview with the gate full: %v", err)
+	}
+	for _, k := range v.Keys() {
+		if k.Verdict != "" || k.Direction != "" {
+			t.Errorf("%s judged %q without its comparison", k.Key, k.Verdict)
+		}
+	}
+	v, err = org.reports.View(ctx, engine.Scope{}, quarter, cmpEnd, engine.WithPrevious(), engine.WithoutRows())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range v.Keys() {
+		if k.Verdict == "" {
+			t.Errorf("%s not judged with the gate free", k.Key)
+		}
+	}
+}
