@@ -147,14 +147,33 @@ func syncOne(ctx context.Context, st *store.Store, providers map[string]Provider
 	}
 	rs.RepoID = repoID
 	sink := &Sink{st: st, repo: repo, repoID: repoID, opts: opts, summary: &rs, tracker: tracker}
+	since := opts.Since()
 	tracker.start(repo.Name)
 	err = p.SyncRepo(ctx, repo, sink)
 	if err != nil {
 		rs.Err = err
 		sink.recordError(ctx, err)
 	}
+	if err == nil || rs.wrote() {
+		recordHistoryStart(context.WithoutCancel(ctx), st, &rs, since)
+	}
 	tracker.finish(repo.Name, err)
 	return rs
+}
+
+// recordHistoryStart records the repo's history start at its first sync
+// that succeeded or stored something: the time its lists were read back to
+// (METRICS.md, "Where history starts"). A first sync that failed before
+// storing anything leaves it to the next, which reads back from its own
+// start.
+func recordHistoryStart(ctx context.Context, st *store.Store, rs *RepoSummary, since time.Time) {
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.InitHistoryStart(ctx, rs.RepoID, since)
+		return err
+	})
+	if err != nil && rs.Err == nil {
+		rs.Err = fmt.Errorf("sync %s: %w", rs.Repo, err)
+	}
 }
 
 // Summary is what a sync run did.
@@ -183,6 +202,16 @@ type ResourceSummary struct {
 	New, Updated, Unchanged, Requests int
 }
 
+// wrote reports whether the sync stored at least one row of the repo.
+func (r RepoSummary) wrote() bool {
+	for _, res := range r.Resources {
+		if res.New+res.Updated > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Failed lists the repos that failed.
 func (s *Summary) Failed() []RepoSummary {
 	var out []RepoSummary
@@ -199,14 +228,8 @@ func (s *Summary) Failed() []RepoSummary {
 func (s *Summary) Touched() []int64 {
 	var ids []int64
 	for _, r := range s.Repos {
-		if r.RepoID == 0 {
-			continue
-		}
-		for _, res := range r.Resources {
-			if res.New+res.Updated > 0 {
-				ids = append(ids, r.RepoID)
-				break
-			}
+		if r.RepoID != 0 && r.wrote() {
+			ids = append(ids, r.RepoID)
 		}
 	}
 	return ids

@@ -20,6 +20,9 @@ type Page struct {
 	// Notice is shown above the content (for example: charts are not
 	// available in this build).
 	Notice string
+	// History says the window (or the period it is compared with) starts
+	// before the history start of a repo in scope.
+	History string
 }
 
 // NavItem is one entry of the navigation.
@@ -146,9 +149,11 @@ type Cell struct {
 
 // Delta is the change of a value against a baseline period.
 type Delta struct {
-	Text      string // "−18 %", "+2.1 pp", "–"
-	Title     string // "previous 12 weeks: 2.6 d"
-	Direction string // better, worse, same, or "" when unknown
+	Text    string // "▼ −18 %", "▲ +2.1 pp", "±0", "–": the arrow is the sign of the change
+	Verdict string // improved, worsened, no clear change, not enough data, not enough history
+	Tone    string // the verdict's colour: good, bad, or "" (neutral)
+	Counts  string // the counts behind both sides: "2 of 15 vs 1 of 70 deployments"
+	Title   string // "previous period (…): 2.6 d; 95 % interval …"
 }
 
 // TierRow is one line of a tier table.
@@ -231,6 +236,7 @@ type WeeklyPage struct {
 	MarkdownHref string
 	JSONHref     string
 	Keys         Table
+	KeysLead     string // how a change is judged
 	Shipped      []ShippedItem
 	ShippedNote  string
 	Opened       Table

@@ -1,10 +1,8 @@
 package web_test
 
 import (
-	"context"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,20 +25,7 @@ func TestBrowserCompareAndDecisions(t *testing.T) {
 	t.Cleanup(srv.Close)
 	host := strings.TrimPrefix(srv.URL, "http://")
 	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
-	shots := os.Getenv("TACH_SCREENSHOTS")
-	shoot := func(t *testing.T, ctx context.Context, name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err == nil {
-			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	shoot := screenshot
 
 	t.Run("compare pages", func(t *testing.T) {
 		ctx, w := tab(t, b, host)
@@ -79,7 +64,7 @@ func TestBrowserCompareAndDecisions(t *testing.T) {
 			if p.name != "" {
 				shoot(t, ctx, p.name)
 			}
-			if p.name == "compare" && shots != "" {
+			if p.name == "compare" && os.Getenv("TACH_SCREENSHOTS") != "" {
 				// And its weekly series.
 				if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.querySelector('.compare-panels').scrollIntoView(); null`)); err != nil {
 					t.Fatal(err)

@@ -176,6 +176,26 @@ const chartsDrawn = `(() => {
 	return document.readyState === 'complete' && [...boxes].every(b => b.querySelector('canvas, svg'));
 })()`
 
+// screenshot saves the tab's page as DIR/name.png when TACH_SCREENSHOTS
+// is DIR (made when missing); else it does nothing.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shots := os.Getenv("TACH_SCREENSHOTS")
+	if shots == "" {
+		return
+	}
+	err := os.MkdirAll(shots, 0o755)
+	if err == nil {
+		var png []byte
+		if png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBrowser(t *testing.T) {
 	b := browser(t)
 	srv := httptest.NewServer(newHandler(t))

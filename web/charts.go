@@ -468,3 +468,58 @@ func histogram(values []float64, bins []bin) ([]string, []int) {
 	}
 	return labels, counts[lo:hi]
 }
+
+// noHistoryAreas shades the weeks of a weekly chart in which the scope's
+// history is missing: "no data" where no repo in scope holds all its
+// records (the week has no values, which a bar chart would otherwise draw
+// as a quiet week) and "partial history" where some do not. labelled puts
+// the words on the chart (not on a sparkline). tach.js colours the shade.
+func noHistoryAreas(option json.RawMessage, labels []string, weeks []metrics.WeekReport, labelled bool) json.RawMessage {
+	type span struct {
+		from, to, name string
+	}
+	var spans []span
+	for i, w := range weeks {
+		name := ""
+		switch {
+		case w.NoHistory:
+			name = "no data"
+		case w.PartialHistory:
+			name = "partial history"
+		}
+		if name == "" || i >= len(labels) {
+			continue
+		}
+		if n := len(spans); n > 0 && spans[n-1].name == name && i > 0 && spans[n-1].to == labels[i-1] {
+			spans[n-1].to = labels[i]
+			continue
+		}
+		spans = append(spans, span{labels[i], labels[i], name})
+	}
+	var m map[string]any
+	if len(spans) == 0 || json.Unmarshal(option, &m) != nil {
+		return option
+	}
+	series, _ := m["series"].([]any)
+	if len(series) == 0 {
+		return option
+	}
+	first, _ := series[0].(map[string]any)
+	if first == nil {
+		return option
+	}
+	var data []any
+	for _, s := range spans {
+		data = append(data, []any{map[string]any{"name": s.name, "xAxis": s.from}, map[string]any{"xAxis": s.to}})
+	}
+	first["markArea"] = map[string]any{
+		"silent": true,
+		"label":  map[string]any{"show": labelled, "position": "insideTop", "fontSize": 11},
+		"data":   data,
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return option
+	}
+	return out
+}

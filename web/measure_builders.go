@@ -339,6 +339,9 @@ func buildPRSize(b *measureBuild) {
 	p75 := b.weekSeries("p75", func(r metrics.Report) *float64 { return r.PRSize.P75Lines })
 	p90 := series{name: "p90", values: make([]*float64, len(b.weeks))}
 	for i, w := range b.weeks {
+		if w.NoHistory {
+			continue
+		}
 		var lines []float64
 		for _, c := range metrics.MergedChanges(b.v.Data, metrics.Window{From: w.Start, To: w.Start.AddDate(0, 0, 7)}, b.v.Rules) {
 			if n, ok := metrics.PRSizeLines(c); ok {

@@ -153,6 +153,7 @@ func (s *Server) buildMeasure(def measureDef, v *engine.View, q Query) *measureR
 	b.res = &measureResult{Measure: def.slug, Title: def.title, Definition: def.definition, Scope: b.rep.Scope,
 		Weekly: []weekPoint{}, Distribution: []binCount{}, Rows: map[string]any{}}
 	def.build(b)
+	b.res.trend.Option = noHistoryAreas(b.res.trend.Option, b.labels, b.weeks, true)
 	return b.res
 }
 
@@ -178,7 +179,9 @@ func (b *measureBuild) distribution(series string, bins []string, counts []int) 
 func (b *measureBuild) weekSeries(name string, of func(metrics.Report) *float64) series {
 	s := series{name: name, values: make([]*float64, len(b.weeks))}
 	for i, w := range b.weeks {
-		s.values[i] = of(w.Report)
+		if !w.NoHistory { // before the scope's history: no value, not 0
+			s.values[i] = of(w.Report)
+		}
 	}
 	return s
 }
@@ -253,6 +256,7 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
 	if res.Tier != nil {
 		page.Tier = *res.Tier
 	}
+	page.History = historyNote(v.Report().PartialHistory, nil, "")
 	for _, m := range measures {
 		page.Measures = append(page.Measures, templates.Link{Label: m.title, Href: link("/measures/"+m.slug, q.scopeValues()), Active: m.slug == def.slug})
 	}

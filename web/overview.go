@@ -80,13 +80,22 @@ func (s *Server) loadOverview(r *http.Request, q Query) (_ *overview, release fu
 func (ov *overview) weekSeries(name string, of func(metrics.Report) *float64) series {
 	s := series{name: name, values: make([]*float64, len(ov.weeks))}
 	for i, w := range ov.weeks {
-		s.values[i] = of(w.Report)
+		if !w.NoHistory {
+			s.values[i] = of(w.Report)
+		}
 	}
 	return s
 }
 
 func (ov *overview) measureHref(slug string) string {
 	return link("/measures/"+slug, ov.q.scopeValues())
+}
+
+// withHistory shades the weeks of a weekly chart without (all of) the
+// scope's history.
+func (ov *overview) withHistory(c templates.Chart, labelled bool) templates.Chart {
+	c.Option = noHistoryAreas(c.Option, ov.labels, ov.weeks, labelled)
+	return c
 }
 
 // previousLabel names the comparison period.
@@ -105,6 +114,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	page := templates.OverviewPage{Page: s.page(q, "/", "overview", "Overview", viewChoices(ov.v), true)}
+	page.History = historyNote(ov.rep.PartialHistory, ov.prev.PartialHistory, "the previous period")
 	page.Empty = overviewEmpty(ov)
 	// The first widget (the keys) spans the page; the others share a grid.
 	var head, panels []templ.Component
@@ -156,11 +166,14 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) error {
 		widgets[wd.name()] = wd.data()
 	}
 	return s.serveJSON(w, map[string]any{
-		"scope":     ov.rep.Scope,
-		"previous":  review.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
-		"report":    ov.rep,
-		"widgets":   widgets,
-		"decisions": apiDecisions(ov.v.Decisions),
+		"scope":    ov.rep.Scope,
+		"previous": review.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
+		// The previous period's partial history: changes against it are
+		// not judged when it has one.
+		"previous_partial_history": ov.prev.PartialHistory,
+		"report":                   ov.rep,
+		"widgets":                  widgets,
+		"decisions":                apiDecisions(ov.v.Decisions),
 	})
 }
 
@@ -200,9 +213,8 @@ func (k *keysWidget) name() string { return "keys" }
 
 func (k *keysWidget) load(ov *overview) {
 	r := ov.rep
-	all := metrics.CompareKeys(r, ov.prev)
 	byKey := map[string]metrics.KeyComparison{}
-	for _, c := range all {
+	for _, c := range ov.v.Keys() {
 		byKey[c.Key] = c
 	}
 	card := func(slug, key string, value templates.Value, unit, detail string, tier *string, tierNote string, spark series, durations bool) templates.KeyCard {
@@ -213,7 +225,7 @@ func (k *keysWidget) load(ov *overview) {
 		if tier != nil {
 			c.Tier = *tier
 		}
-		c.Spark = sparkChart("chart-spark-"+key, c.Title+", weekly", ov.labels, spark, durations, ov.v.Decisions, ov.loc)
+		c.Spark = ov.withHistory(sparkChart("chart-spark-"+key, c.Title+", weekly", ov.labels, spark, durations, ov.v.Decisions, ov.loc), false)
 		k.keys = append(k.keys, byKey[key])
 		return c
 	}
@@ -319,7 +331,7 @@ func (c *cycleWidget) load(ov *overview) {
 			{Label: "review", Value: secondsValue(ct.Review.MedianSeconds, whyNoPart)},
 			{Label: "deploy", Value: secondsValue(ct.Deploy.MedianSeconds, whyNoPart)},
 		},
-		Chart: barTrendChart("chart-overview-cycle-time", "Cycle time breakdown per week", ov.labels, parts, true, "", "", ov.marks),
+		Chart: ov.withHistory(barTrendChart("chart-overview-cycle-time", "Cycle time breakdown per week", ov.labels, parts, true, "", "", ov.marks), true),
 	}
 }
 
@@ -349,7 +361,7 @@ func (t *throughputWidget) load(ov *overview) {
 			{Label: "open now", Value: countValue(ow.Open, "non-bot changes open now"), Href: link("/changes", withValues(ov.q.scopeValues(), "state", "open"))},
 			{Label: "waiting for review", Value: countValue(ow.StaleReview, "open changes with no first review for longer than stale_review"), Href: link("/weekly", waiting)},
 		},
-		Chart: barTrendChart("chart-overview-throughput", "Changes merged and deployments per week", ov.labels, []series{merged, deployed}, false, "count", "", ov.marks),
+		Chart: ov.withHistory(barTrendChart("chart-overview-throughput", "Changes merged and deployments per week", ov.labels, []series{merged, deployed}, false, "count", "", ov.marks), true),
 	}
 }
 
@@ -383,7 +395,7 @@ func (p *prSizeWidget) load(ov *overview) {
 			{Label: "median", Value: numberValue(ps.MedianLines, fmt.Sprintf("median of %d changes", ps.Count), whyNoSize)},
 			{Label: "p75", Value: numberValue(ps.P75Lines, "", whyNoSize)},
 		},
-		Chart: chart,
+		Chart: ov.withHistory(chart, true),
 	}
 }
 
@@ -420,7 +432,7 @@ func (c *ciWidget) load(ov *overview) {
 			{Label: "p90", Value: secondsValue(ci.P90Seconds, whyNoCI)},
 			{Label: "success rate", Value: rateValue(ci.SuccessRate, int(deref(ci.SuccessRate)*float64(ci.Runs)+0.5), ci.Runs, "runs succeeded", whyNoCI)},
 		},
-		Chart: chart,
+		Chart: ov.withHistory(chart, true),
 	}
 }
 

@@ -93,18 +93,23 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	page.JSONHref = link("/api/v1/weekly", exportValues)
 
 	page.Keys = templates.Table{TestID: "weekly-keys-table", Columns: []templates.Column{
-		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", review.BaselineWeeks), Num: true}, {Label: "Change", Num: true},
+		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", review.BaselineWeeks), Num: true},
+		{Label: "Change", Num: true}, {Label: "Verdict"}, {Label: "From"},
 	}}
+	page.KeysLead = render.JudgedNote()
 	for _, k := range rev.Keys {
 		this, before := keyValue(k.Unit, k.Value), keyValue(k.Unit, k.Baseline)
-		change := templates.Cell{Text: render.HumanChange(k), Num: true}
-		if k.Direction == "better" || k.Direction == "worse" {
-			change.Tags = []string{k.Direction}
+		title := keyTitle(k, fmt.Sprintf("the %d weeks before", review.BaselineWeeks))
+		verdict := templates.Cell{Text: render.HumanVerdict(k), Title: title, Muted: verdictTone(k.Verdict) == ""}
+		if t := verdictTone(k.Verdict); t != "" {
+			verdict = templates.Cell{Title: title, Tags: []string{k.Verdict}}
 		}
 		page.Keys.Rows = append(page.Keys.Rows, []templates.Cell{
-			{Text: k.Name}, {Text: this.Text, Title: this.Exact, Num: true}, {Text: before.Text, Title: before.Exact, Num: true}, change,
+			{Text: k.Name}, {Text: this.Text, Title: this.Exact, Num: true}, {Text: before.Text, Title: before.Exact, Num: true},
+			{Text: render.HumanChange(k), Title: title, Num: true, NoWrap: true}, verdict, {Text: render.KeyCounts(k), Muted: true},
 		})
 	}
+	page.History = historyNote(rev.This.PartialHistory, rev.Before.PartialHistory, "the weeks before")
 
 	changes := 0
 	for _, d := range rev.Shipped {

@@ -183,27 +183,11 @@ func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Tim
 		return p, nil
 
 	case periodB:
-		p.opt.Kind = impact.ComparePeriods
-		a, b := req.PeriodA, req.PeriodB
-		if !a.To.After(b.From) {
-			p.opt.Break = b.From
-		}
 		r, err := l.reports.Resolve(ctx, req.Scope)
 		if err != nil {
 			return nil, err
 		}
-		p.scopeA, p.scopeB = r, r
-		ma, mb := cutAtNow(a, now), cutAtNow(b, now)
-		p.before = impact.CompareSide{Label: "period A", Window: ma, Planned: a}
-		p.after = impact.CompareSide{Label: "period B", Window: mb, Planned: b}
-		p.load = metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)}
-		if p.load.To.Sub(p.load.From) > ma.To.Sub(ma.From)+mb.To.Sub(mb.From) {
-			// Apart: each side's rows, not the years between them (each
-			// period is at most ten years, so what a comparison holds is
-			// bounded).
-			p.load, p.loadB = ma, mb
-		}
-		return p, nil
+		return periodsPlan(r, req.PeriodA, req.PeriodB, now, p.opt), nil
 	}
 
 	// Before and after a date or a decision.
@@ -240,27 +224,37 @@ func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Tim
 	return p, nil
 }
 
+// periodsPlan is the plan of a comparison of period a (before) with
+// period b (after) of r's repos, each cut at now: what `tach report
+// compare --period-a A --period-b B` runs, and what judges the change of
+// the headline keys against an earlier period (judgeKeys).
+func periodsPlan(r Resolved, a, b metrics.Window, now time.Time, opt impact.CompareOptions) *comparePlan {
+	p := &comparePlan{opt: opt, scopeA: r, scopeB: r}
+	p.opt.Kind = impact.ComparePeriods
+	if !a.To.After(b.From) {
+		p.opt.Break = b.From
+	}
+	ma, mb := cutAtNow(a, now), cutAtNow(b, now)
+	p.before = impact.CompareSide{Label: "period A", Window: ma, Planned: a}
+	p.after = impact.CompareSide{Label: "period B", Window: mb, Planned: b}
+	p.load = metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)}
+	if p.load.To.Sub(p.load.From) > ma.To.Sub(ma.From)+mb.To.Sub(mb.From) {
+		// Apart: each side's rows, not the years between them (each
+		// period is at most ten years, so what a comparison holds is
+		// bounded).
+		p.load, p.loadB = ma, mb
+	}
+	return p
+}
+
 // run reads the plan's rows and compares, stopping when ctx ends.
 func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Comparison, error) {
-	before, after := p.before, p.after
-	var err error
-	if before.Dataset, err = l.reports.Dataset(ctx, p.scopeA, p.load); err != nil {
-		return impact.Comparison{}, fmt.Errorf("compare: %w", err)
-	}
-	after.Dataset = before.Dataset
-	if !p.loadB.From.IsZero() {
-		if after.Dataset, err = l.reports.Dataset(ctx, p.scopeB, p.loadB); err != nil {
-			return impact.Comparison{}, fmt.Errorf("compare: %w", err)
-		}
-	}
-	opt := p.opt
-	opt.Stop = func() error {
+	c, _, err := l.reports.runPlan(ctx, p, func() error {
 		if l.onStep != nil {
 			l.onStep()
 		}
 		return ctx.Err()
-	}
-	c, err := impact.Compare(before, after, opt)
+	})
 	if err != nil {
 		return c, fmt.Errorf("compare: %w", err)
 	}
@@ -269,6 +263,31 @@ func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Compariso
 	fillScope(&c.After, p.scopeB)
 	c.Settings.WindowDays, c.Settings.GapDays = p.windowDays, p.gapDays
 	return c, nil
+}
+
+// runPlan reads a plan's rows and compares, asking stop between steps. It
+// returns the rows of the after side too. CI runs, the largest table, are
+// read only when CI duration is compared.
+func (rp *Reports) runPlan(ctx context.Context, p *comparePlan, stop func() error) (impact.Comparison, metrics.Dataset, error) {
+	load := rp.Dataset
+	if p.opt.Measures != nil && !slices.Contains(p.opt.Measures, "ci_duration") {
+		load = rp.datasetWithoutCI
+	}
+	before, after := p.before, p.after
+	var err error
+	if before.Dataset, err = load(ctx, p.scopeA, p.load); err != nil {
+		return impact.Comparison{}, after.Dataset, err
+	}
+	after.Dataset = before.Dataset
+	if !p.loadB.From.IsZero() {
+		if after.Dataset, err = load(ctx, p.scopeB, p.loadB); err != nil {
+			return impact.Comparison{}, after.Dataset, err
+		}
+	}
+	opt := p.opt
+	opt.Stop = stop
+	c, err := impact.Compare(before, after, opt)
+	return c, after.Dataset, err
 }
 
 // DecisionScope is a decision's own scope: its team, its repos, or

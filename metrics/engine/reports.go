@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -20,6 +21,10 @@ type Reports struct {
 	cache   pageCache
 	views   flights[*viewReports] // views being computed, by generation and cache key
 	gate    *Gate                 // nil: heavy work is not bounded
+	// comparisons keeps the comparisons that judge the headline keys,
+	// and judging coalesces identical ones (keys.go).
+	comparisons comparisonCache
+	judging     flights[impact.Comparison]
 }
 
 // TeamsOf gives the teams over the repos in the database: the config's
@@ -76,6 +81,21 @@ func (rp *Reports) readTeams(ctx context.Context, repos []store.Repo) ([]store.T
 
 // Dataset loads the rows a report over w needs for the resolved repos.
 func (rp *Reports) Dataset(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
+	ds, err := rp.datasetWithoutCI(ctx, r, w)
+	if err != nil {
+		return ds, err
+	}
+	lo, hi := w.Seconds()
+	runs, err := rp.st.CIRunsForWindow(ctx, r.IDs, lo, hi)
+	if err != nil {
+		return metrics.Dataset{}, err
+	}
+	ds.CIRuns = mapSlice(runs, toCIRun)
+	return ds, nil
+}
+
+// datasetWithoutCI is Dataset without the CI runs.
+func (rp *Reports) datasetWithoutCI(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
 	lo, hi := w.Seconds()
 	changes, err := rp.st.ChangesForWindow(ctx, r.IDs, lo, hi)
 	if err != nil {
@@ -89,18 +109,18 @@ func (rp *Reports) Dataset(ctx context.Context, r Resolved, w metrics.Window) (m
 	if err != nil {
 		return metrics.Dataset{}, err
 	}
-	runs, err := rp.st.CIRunsForWindow(ctx, r.IDs, lo, hi)
-	if err != nil {
-		return metrics.Dataset{}, err
-	}
-	return assembleDataset(changes, deps, incidents, runs), nil
+	return assembleDataset(changes, deps, incidents, nil), nil
 }
 
 // Report computes every measure for a scope and window, from the repos'
 // rollups where they are fresh (see rollup.go) and from rows elsewhere:
 // the same report either way.
 func (rp *Reports) Report(ctx context.Context, sc Scope, w metrics.Window, now time.Time) (metrics.Report, error) {
-	r, err := rp.Resolve(ctx, sc)
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return metrics.Report{}, err
+	}
+	r, err := m.resolve(sc)
 	if err != nil {
 		return metrics.Report{}, err
 	}
@@ -108,12 +128,19 @@ func (rp *Reports) Report(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("report: %w", err)
 	}
-	return scoped(rep, r), nil
+	rep = scoped(rep, r)
+	rep.PartialHistory = historyOf(r, m.byID).partial(w)
+	return rep, nil
 }
 
-// Weekly computes every measure for each whole week of w.
+// Weekly computes every measure for each whole week of w, each week
+// marked by where the scope's history starts.
 func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
-	r, err := rp.Resolve(ctx, sc)
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.resolve(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -121,5 +148,5 @@ func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return nil, fmt.Errorf("weekly report: %w", err)
 	}
-	return weeks, nil
+	return withHistory(weeks, historyOf(r, m.byID), len(r.IDs)), nil
 }

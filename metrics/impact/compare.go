@@ -84,6 +84,12 @@ var CompareMeasures = []MeasureDef{
 	{"ci_duration", "CI duration", "seconds", StatMedian, LowerIsBetter, "runs"},
 }
 
+// measureDef is the MeasureDef of a key of CompareMeasures.
+func measureDef(key string) MeasureDef {
+	i := slices.IndexFunc(CompareMeasures, func(d MeasureDef) bool { return d.Key == key })
+	return CompareMeasures[i]
+}
+
 // CompareSide is one side of a comparison: the rows and the window they are
 // read over.
 type CompareSide struct {
@@ -109,6 +115,10 @@ type CompareOptions struct {
 	// server passes its request's cancellation here, so a comparison
 	// nobody waits for any more stops within milliseconds.
 	Stop func() error
+	// Measures are the keys of the measures to compare, in
+	// CompareMeasures' order whatever their order here; nil means all. A
+	// measure's result is the same whichever others are compared.
+	Measures []string
 }
 
 // Comparison is the result of Compare: its JSON is the machine output of
@@ -275,6 +285,11 @@ func Compare(before, after CompareSide, opt CompareOptions) (Comparison, error) 
 		return Comparison{}, err
 	}
 	for i, def := range CompareMeasures {
+		if opt.Measures != nil && !slices.Contains(opt.Measures, def.Key) {
+			continue
+		}
+		// Each measure has its own bootstrap stream, by its place in
+		// CompareMeasures.
 		m, err := compareMeasure(def, bObs, aObs, opt, uint64(i))
 		if err != nil {
 			return Comparison{}, err
@@ -638,7 +653,7 @@ func verdictFor(def MeasureDef, iv stats.Interval, none float64) string {
 func weekIndex(c *Comparison, bObs, aObs sideObs, origin, beforeFrom, afterFrom time.Time, loc *time.Location) {
 	for i := range c.Measures {
 		m := &c.Measures[i]
-		def := CompareMeasures[i]
+		def := measureDef(m.Key)
 		add := func(side string, bins []metrics.Window, weeks []map[string]observation, start time.Time) {
 			o := origin
 			if o.IsZero() {

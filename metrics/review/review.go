@@ -135,6 +135,9 @@ type Input struct {
 	WeekStart time.Time      // Monday 00:00 in the rules' timezone (WeekOf)
 	This      metrics.Report // the week's report, scoped
 	Before    metrics.Report // the baseline's report
+	// Keys are the headline measures of This against Before, judged
+	// (impact.JudgeKeys); nil lays them side by side, not judged.
+	Keys []metrics.KeyComparison
 	// Data holds the rows of the week: its deployments with their changes
 	// and incidents, the incidents created or resolved in it, and every
 	// open change.
@@ -155,7 +158,7 @@ func Build(in Input) Review {
 		Baseline:           period(base, loc),
 		This:               in.This,
 		Before:             in.Before,
-		Keys:               metrics.CompareKeys(in.This, in.Before),
+		Keys:               in.Keys,
 		StaleReviewSeconds: in.Rules.StaleAfter().Seconds(),
 		GeneratedAt:        in.Now.UTC(),
 		// The changes whose lead time is above the baseline's p90.
@@ -211,6 +214,9 @@ func Build(in Input) Review {
 		slices.SortStableFunc(rev.Outliers, func(a, b Change) int {
 			return cmp.Compare(*b.LeadTimeSeconds, *a.LeadTimeSeconds)
 		})
+	}
+	if rev.Keys == nil {
+		rev.Keys = metrics.CompareKeys(in.This, in.Before)
 	}
 	rev.normalize()
 	return rev
