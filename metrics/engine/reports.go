@@ -111,7 +111,8 @@ func (rp *Reports) Report(ctx context.Context, sc Scope, w metrics.Window, now t
 	return scoped(rep, r), nil
 }
 
-// Weekly computes every measure for each whole week of w.
+// Weekly computes every measure for each week of w's weekly series
+// (metrics.SeriesWeeks: part weeks at its ends included).
 func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
 	r, err := rp.Resolve(ctx, sc)
 	if err != nil {

@@ -226,12 +226,14 @@ func (v *View) PreviousReport() (rep metrics.Report, ok bool) {
 	return withOpenWork(v.reports.previous, v.open), true
 }
 
-// Weekly is every measure for each whole week of the window.
+// Weekly is every measure for each week of the window's weekly series:
+// its whole weeks, and the part weeks at its ends (metrics.SeriesWeeks).
 func (v *View) Weekly() []metrics.WeekReport {
 	v.weeklyOnce.Do(func() {
 		v.weekly = make([]metrics.WeekReport, len(v.reports.weekly))
 		for i, w := range v.reports.weekly {
-			v.weekly[i] = metrics.WeekReport{Start: w.Start, Report: withOpenWork(w.Report, v.open)}
+			w.Report = withOpenWork(w.Report, v.open)
+			v.weekly[i] = w
 		}
 	})
 	return v.weekly
