@@ -25,7 +25,11 @@ func (s *Server) weeklyReview(r *http.Request) (Query, review.Review, error) {
 	if err != nil {
 		return q, review.Review{}, err
 	}
-	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, q.Week, s.now())
+	week, err := q.ReviewWeek()
+	if err != nil {
+		return q, review.Review{}, err
+	}
+	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, week, s.now())
 	return q, rev, err
 }
 
