@@ -36,7 +36,14 @@ func Weeks(w Window, loc *time.Location) []Window {
 func SeriesWeeks(w Window, loc *time.Location) []Window {
 	var weeks []Window
 	for start := WeekStart(w.From, loc); start.Before(w.To); start = AddDays(start, 7) {
-		weeks = append(weeks, Window{From: later(start, w.From), To: earlier(AddDays(start, 7), w.To)})
+		week := Window{From: start, To: AddDays(start, 7)}
+		if week.From.Before(w.From) {
+			week.From = w.From
+		}
+		if week.To.After(w.To) {
+			week.To = w.To
+		}
+		weeks = append(weeks, week)
 	}
 	return weeks
 }
@@ -46,20 +53,6 @@ func SeriesWeeks(w Window, loc *time.Location) []Window {
 func Partial(week Window, loc *time.Location) bool {
 	start := WeekStart(week.From, loc)
 	return !start.Equal(week.From) || !AddDays(start, 7).Equal(week.To)
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
 
 // LastWholeWeeks returns the window of the last n complete weeks before now:

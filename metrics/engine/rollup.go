@@ -379,16 +379,24 @@ func (rp *Reports) facts(ctx context.Context, r Resolved, w metrics.Window) (met
 // rows elsewhere (given to the first sink). It returns the repos read from
 // rows.
 func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks []metrics.FactSink) (stale []int64, err error) {
+	return rp.feedTo(ctx, r, w, len(sinks), func(i int, _ int64) metrics.FactSink { return sinks[i] }, false)
+}
+
+// feedTo is feed with the sink of each worker (0 to workers − 1) and repo
+// given by sinkOf; byRepo says that the sinks differ by repo, so the
+// facts of repos read from rows are taken apart by repo too (else they
+// all go to worker 0's sink).
+func (rp *Reports) feedTo(ctx context.Context, r Resolved, w metrics.Window, workers int, sinkOf func(worker int, repoID int64) metrics.FactSink, byRepo bool) (stale []int64, err error) {
 	lo, hi := w.Seconds()
 	version := rollupVersion(rp.rules)
-	parts := make([][]int64, len(sinks))
+	parts := make([][]int64, workers)
 	for i, id := range r.IDs {
-		parts[i%len(sinks)] = append(parts[i%len(sinks)], id)
+		parts[i%workers] = append(parts[i%workers], id)
 	}
-	stales := make([][]int64, len(sinks))
-	errs := make([]error, len(sinks))
+	stales := make([][]int64, workers)
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	for i := range sinks {
+	for i := range workers {
 		read := func() {
 			errs[i] = rp.st.ReadRollups(ctx, func(rr *store.RollupRead) error {
 				fresh, err := rr.Fresh(ctx, parts[i], version)
@@ -403,7 +411,7 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 						continue
 					}
 					ids = append(ids, id)
-					if err := unpackOpen(open, sinks[i]); err != nil {
+					if err := unpackOpen(open, sinkOf(i, id)); err != nil {
 						return fmt.Errorf("repo %d: %w", id, err)
 					}
 				}
@@ -416,14 +424,14 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 					if err := ctx.Err(); err != nil {
 						return err
 					}
-					if err := unpackPeriod(b, p, lo, hi, sinks[i]); err != nil {
+					if err := unpackPeriod(b, p, lo, hi, sinkOf(i, repoID)); err != nil {
 						return fmt.Errorf("repo %d: %w", repoID, err)
 					}
 					return nil
 				})
 			})
 		}
-		if len(sinks) == 1 {
+		if workers == 1 {
 			read()
 		} else {
 			wg.Go(read)
@@ -441,7 +449,13 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 		if err != nil {
 			return nil, err
 		}
-		metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinks[0])
+		if !byRepo {
+			metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinkOf(0, 0))
+		} else {
+			for id, part := range ds.ByRepo() {
+				metrics.FactsOf(part, rp.rules).Keep(w).Feed(sinkOf(0, id))
+			}
+		}
 	}
 	return stale, nil
 }

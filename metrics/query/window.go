@@ -162,7 +162,7 @@ func (p Parser) Week(v url.Values) (time.Time, error) {
 // cuts its part weeks (metrics.SeriesWeeks). given is false, and the week
 // empty, when week is absent. Unlike the reviewed week (Week), the week
 // may still be running: it ends where w does.
-func (p Parser) WeekIn(v url.Values, w metrics.Window) (week metrics.Window, given bool, err error) {
+func (p Parser) WeekIn(v url.Values, w metrics.Window) (_ metrics.Window, given bool, _ error) {
 	value := get(v, "week")
 	if value == "" {
 		return metrics.Window{}, false, nil
@@ -172,19 +172,14 @@ func (p Parser) WeekIn(v url.Values, w metrics.Window) (week metrics.Window, giv
 		return metrics.Window{}, true, err
 	}
 	start := metrics.WeekStart(day, p.loc)
-	week = metrics.Window{From: start, To: metrics.AddDays(start, 7)}
-	if week.From.Before(w.From) {
-		week.From = w.From
+	for _, week := range metrics.SeriesWeeks(w, p.loc) {
+		if metrics.WeekStart(week.From, p.loc).Equal(start) {
+			return week, true, nil
+		}
 	}
-	if week.To.After(w.To) {
-		week.To = w.To
-	}
-	if !week.From.Before(week.To) {
-		at := func(t time.Time) string { return t.In(p.loc).Format(time.DateOnly) }
-		return metrics.Window{}, true, p.bad("week", "%s %s is outside the window from %s to %s: choose a week inside it, or a window that holds it (%s)",
-			p.Name("week"), value, at(w.From), at(w.To), p.Given("from", at(start), "to", at(metrics.AddDays(start, 7))))
-	}
-	return week, true, nil
+	at := func(t time.Time) string { return t.In(p.loc).Format(time.DateOnly) }
+	return metrics.Window{}, true, p.bad("week", "%s %s is outside the window from %s to %s: choose a week inside it, or a window that holds it (%s)",
+		p.Name("week"), value, at(w.From), at(w.To), p.Given("from", at(start), "to", at(metrics.AddDays(start, 7))))
 }
 
 // ParseSpan reads a length: weeks (8w), days (10d) or a bare number of
