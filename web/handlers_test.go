@@ -198,10 +198,16 @@ func TestOverviewShowsTheReport(t *testing.T) {
 func TestDecisionsMarkTimeCharts(t *testing.T) {
 	h := newHandler(t)
 	body := get(t, h, "/?weeks=52").Body.String()
+	doc := parse(t, body)
+	// Each line is numbered on the chart, and the list under the chart says
+	// which decision each number is.
 	for _, title := range []string{"Split payments out of the monolith", "Cache catalog reads in Redis"} {
-		if !strings.Contains(body, `"name":"`+title+`"`) {
-			t.Errorf("no marked line for %q on the overview", title)
+		if !strings.Contains(doc.Find(`[data-testid="chart-marks"]`).Text(), title) {
+			t.Errorf("no decision %q under the overview's charts", title)
 		}
+	}
+	if !strings.Contains(body, `"id":"decisions-0"`) || !strings.Contains(body, `"markLine":{`) {
+		t.Error("no decision lines on the overview's charts")
 	}
 	// The cache decision concerns catalog only.
 	body = get(t, h, "/measures/lead-time?repo=acme/web&weeks=52").Body.String()

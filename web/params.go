@@ -35,6 +35,7 @@ type Query struct {
 	shownWeek  metrics.Window
 	shownErr   error
 	WeekGiven  bool              // week was given
+	weekParam  string            // week as given
 	List       store.ListOptions // sort, dir, page, per_page
 	State      string            // changes: open, merged, closed
 	Kind       string            // deployments: production, failed, rework, rollback, failed_attempt
@@ -86,6 +87,7 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 	q.Window, q.Weeks, q.From, q.To = w.Window, w.Weeks, w.FromParam, w.ToParam
 	q.reviewWeek, q.reviewErr = p.Week(v)
 	q.shownWeek, q.WeekGiven, q.shownErr = p.WeekIn(v, q.Window)
+	q.weekParam = get("week")
 	if q.reviewErr != nil && q.shownErr != nil {
 		return q, q.reviewErr
 	}
@@ -193,6 +195,16 @@ func (q Query) scopeValues() url.Values {
 		v.Add("repo", r)
 	}
 	return q.windowValues(v)
+}
+
+// pageValues are scopeValues and the shown week: a measure page's links
+// to itself and to the other measures keep the week.
+func (q Query) pageValues() url.Values {
+	v := q.scopeValues()
+	if q.WeekGiven {
+		v.Set("week", q.weekParam)
+	}
+	return v
 }
 
 func (q Query) windowValues(v url.Values) url.Values {

@@ -48,7 +48,7 @@ func TestParseQuery(t *testing.T) {
 	}
 	// The week in progress has rows to show, but no review yet; a week
 	// long before the window has a review but no rows in the window.
-	q = parse("from=2026-02-02&week=2026-03-03")
+	q = parse("from=2026-03-02&week=2026-03-03")
 	if shown, err := q.ShownWeek(); err != nil || !q.WeekGiven || !shown.From.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) || !shown.To.Equal(q.Window.To) {
 		t.Errorf("the week in progress on a measure page: %v %v", shown, err)
 	}
