@@ -235,6 +235,7 @@ type MeasurePage struct {
 	Weeks        []Link     // each week of the trend: the page with its rows; the shown one Active
 	Week         *ShownWeek // the week whose rows are shown; nil: the whole window's
 	Breakdown    []BreakdownFigure
+	HowHref      string // how the breakdown is computed
 	Sections     []Section
 	Measures     []Link // every measure page, for moving between them
 	JSONHref     string

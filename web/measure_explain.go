@@ -84,8 +84,8 @@ func (b *measureBuild) explain() {
 			Delta: f.delta(bd.Total, prevLabel),
 		})
 		bf := templates.BreakdownFigure{Title: f.title, Open: i == 0 || len(figures) == 1,
-			Lead: fmt.Sprintf("%s, %s against %s. The effect of a part is the whole's change minus the change the whole would have had without that part's rows, in %s; a part that moved the figure has a large effect, one that followed the rest has none.",
-				f.title, span(cur), span(prev), unitWords(f.unit))}
+			Lead: fmt.Sprintf("%s against %s; changes and effects in %s. A part that moved the figure has a large effect, one that followed the rest none.",
+				span(cur), span(prev), unitWords(f.unit))}
 		for _, dim := range bd.By {
 			bf.Tables = append(bf.Tables, b.breakdownTable(f, bd, dim, curLabel, prevLabel))
 		}

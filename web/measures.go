@@ -327,6 +327,7 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
 		Trend:        res.trend,
 		Distribution: res.dist,
 		Breakdown:    res.breakdown,
+		HowHref:      "/docs/metrics#which-part-moved-it",
 		Sections:     res.sections,
 		JSONHref:     link("/api/v1/measures/"+def.slug, q.pageValues()),
 	}
