@@ -48,6 +48,9 @@
   // hue, told apart by dashes and shading rather than colour.
   function style(option) {
     var decision = cssVar("--decision"), surface = cssVar("--surface"), first = cssVar("--series-1");
+    // Tooltips drawn on the canvas: ECharts' HTML tooltips carry inline
+    // styles, which the Content-Security-Policy (style-src 'self') blocks.
+    [].concat(option.tooltip || []).forEach(function (t) { t.renderMode = "richText"; });
     // Part weeks' bands (a split area per week, named "part-week").
     [].concat(option.xAxis || []).forEach(function (a) {
       var area = a && a.splitArea && a.splitArea.areaStyle;
@@ -149,8 +152,8 @@
       var grids = (chart.getOption().grid || []).length;
       for (var g = 0; g < grids; g++) {
         if (!chart.containPixel({ gridIndex: g }, at)) continue;
-        var x = chart.convertFromPixel({ xAxisIndex: g }, at);
-        var i = Math.round(Array.isArray(x) ? x[0] : x);
+        var x = chart.convertFromPixel({ gridIndex: g }, at);
+        var i = Math.round(Array.isArray(x) ? x[0] : NaN);
         if (i >= 0 && i < links.length) return i;
       }
       return -1;
