@@ -201,6 +201,7 @@ func TestBrowserMeasures(t *testing.T) {
 						if (!String(s.id).startsWith('decisions-')) out.push(id + ': a decision drawn on series ' + s.name);
 						if (s.markLine.z >= 2) out.push(id + ': decisions drawn over the bars');
 						if (s.markLine.label.position !== 'end') out.push(id + ': decision labels inside the plot');
+						if (s.markLine.label.width) out.push(id + ': decision labels cut to a width');
 					}
 				});
 				const r = el.getBoundingClientRect();

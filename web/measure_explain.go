@@ -134,7 +134,7 @@ func (b *measureBuild) breakdownTable(f figure, bd metrics.Breakdown, dim metric
 	}}
 	whole := bd.Total
 	t.Rows = append(t.Rows, []templates.Cell{
-		{Text: "All: " + b.wholeName()}, f.sideCell(whole.Current), f.sideCell(whole.Previous), f.changeCell(whole.Change),
+		{Text: upperFirst(b.wholeName())}, f.sideCell(whole.Current), f.sideCell(whole.Previous), f.changeCell(whole.Change),
 		{Text: render.Dash, Num: true, Muted: true, Title: "the whole"},
 	})
 	for i, row := range dim.Rows {

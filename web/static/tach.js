@@ -59,14 +59,20 @@
       }
     });
     (option.series || []).forEach(function (s) {
-      if (s.markLine) {
-        s.markLine.lineStyle = Object.assign({}, s.markLine.lineStyle, { color: decision });
-        s.markLine.label = Object.assign({}, s.markLine.label, { color: decision, backgroundColor: surface, padding: [1, 3], width: 170, overflow: "truncate" });
-      }
       // The decisions' own series (numbered lines, drawn behind the bars)
       // and the part weeks' (shaded): their legend entries take their
-      // colours.
+      // colours. A decision's label is its number; other marked lines are
+      // named, cut to a width.
       var id = String(s.id || "");
+      if (s.markLine) {
+        var label = { color: decision, backgroundColor: surface, padding: [1, 3] };
+        if (id.indexOf("decisions-") !== 0) {
+          label.width = 170;
+          label.overflow = "truncate";
+        }
+        s.markLine.lineStyle = Object.assign({}, s.markLine.lineStyle, { color: decision });
+        s.markLine.label = Object.assign({}, s.markLine.label, label);
+      }
       if (id.indexOf("decisions-") === 0) {
         s.itemStyle = Object.assign({}, s.itemStyle, { color: decision });
         s.lineStyle = Object.assign({}, s.lineStyle, { color: decision });
