@@ -103,6 +103,7 @@ func weekLabels(weeks []metrics.WeekReport, loc *time.Location) []string {
 type weekAxis struct {
 	labels    []string
 	partial   []bool
+	shown     int // the week whose rows the page lists, tinted; −1: none
 	marks     []weekMark
 	decisions []store.Decision // those on the chart, in number order
 }
@@ -114,7 +115,7 @@ type weekMark struct {
 }
 
 func newWeekAxis(weeks []metrics.WeekReport, decisions []store.Decision, loc *time.Location) weekAxis {
-	ax := weekAxis{labels: weekLabels(weeks, loc), partial: make([]bool, len(weeks))}
+	ax := weekAxis{labels: weekLabels(weeks, loc), partial: make([]bool, len(weeks)), shown: -1}
 	for i, w := range weeks {
 		ax.partial[i] = w.Partial
 	}
@@ -201,18 +202,23 @@ func (ax weekAxis) extras(xi, yi int) []any {
 	return out
 }
 
-// partShades shade the part weeks' bands of an x axis: a split area per
-// week, "part-week" (tach.js colours it) or transparent. (A mark area
-// cannot cover a category's band; it only labels it.)
+// partShades shade the part weeks' bands of an x axis, and the shown
+// week's: a split area per week, "part-week" or "shown-week" (tach.js
+// colours them) or transparent. (A mark area cannot cover a category's
+// band; it only labels it.)
 func (ax weekAxis) partShades(axis map[string]any) {
-	if !slices.Contains(ax.partial, true) {
+	if !slices.Contains(ax.partial, true) && ax.shown < 0 {
 		return
 	}
 	colors := make([]any, len(ax.partial))
 	for i, part := range ax.partial {
-		colors[i] = "transparent"
-		if part {
+		switch {
+		case i == ax.shown:
+			colors[i] = "shown-week"
+		case part:
 			colors[i] = "part-week"
+		default:
+			colors[i] = "transparent"
 		}
 	}
 	axis["splitArea"] = map[string]any{"show": true, "interval": 0, "areaStyle": map[string]any{"color": colors}}
@@ -249,6 +255,9 @@ func (ax weekAxis) note(note string) string {
 	}
 	if len(ax.marks) > 0 {
 		note = joinNonEmpty(" ", note, "Numbered dashed lines are the decisions listed under the chart.")
+	}
+	if ax.shown >= 0 {
+		note = joinNonEmpty(" ", note, "The tinted week is the one whose rows are listed below.")
 	}
 	return note
 }

@@ -181,6 +181,9 @@ func (s *Server) buildMeasure(def measureDef, in measureInput, q Query) *measure
 	}
 	b.ax = newWeekAxis(b.weeks, v.Decisions, loc)
 	b.labels = b.ax.labels
+	if in.shown != nil {
+		b.ax.shown = slices.IndexFunc(b.weeks, func(w metrics.WeekReport) bool { return w.Start.Equal(in.shown.From) })
+	}
 	b.res = &measureResult{Measure: def.slug, Title: def.title, Definition: def.definition, Scope: b.rep.Scope,
 		Weekly: []weekPoint{}, Distribution: []binCount{}, Breakdown: []metrics.Breakdown{}, Rows: map[string]any{}}
 	if b.shown != nil {

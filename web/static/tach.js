@@ -51,11 +51,13 @@
     // Tooltips drawn on the canvas: ECharts' HTML tooltips carry inline
     // styles, which the Content-Security-Policy (style-src 'self') blocks.
     [].concat(option.tooltip || []).forEach(function (t) { t.renderMode = "richText"; });
-    // Part weeks' bands (a split area per week, named "part-week").
+    // Part weeks' bands and the shown week's (a split area per week).
     [].concat(option.xAxis || []).forEach(function (a) {
       var area = a && a.splitArea && a.splitArea.areaStyle;
       if (area && Array.isArray(area.color)) {
-        area.color = area.color.map(function (c) { return c === "part-week" ? cssVar("--grid") : c; });
+        area.color = area.color.map(function (c) {
+          return c === "part-week" ? cssVar("--grid") : c === "shown-week" ? cssVar("--shade-2") : c;
+        });
       }
     });
     (option.series || []).forEach(function (s) {
