@@ -20,20 +20,16 @@ import (
 // Figure is a figure a breakdown explains: the headline of a measure page.
 type Figure string
 
-// The figures a breakdown explains, by their JSON names.
+// The figures a breakdown explains, by their JSON names: counts per week
+// (records ÷ the period's days × 7), shares of the production
+// deployments, medians of seconds (lead time and its parts, recovery, CI
+// runs) and of lines (PR size).
 const (
-	FigureDeploymentsPerWeek Figure = "deployments_per_week"
-	FigureLeadTime           Figure = "lead_time"
-	FigureChangeFailureRate  Figure = "change_failure_rate"
-	FigureRecoveryTime       Figure = "recovery_time"
-	FigureReworkRate         Figure = "rework_rate"
-	FigureCoding             Figure = "coding"
-	FigurePickup             Figure = "pickup"
-	FigureReview             Figure = "review"
-	FigureDeploy             Figure = "deploy"
-	FigureMergedPerWeek      Figure = "merged_per_week"
-	FigurePRSize             Figure = "pr_size"
-	FigureCI                 Figure = "ci"
+	FigureDeploymentsPerWeek, FigureMergedPerWeek Figure = "deployments_per_week", "merged_per_week"
+	FigureChangeFailureRate, FigureReworkRate     Figure = "change_failure_rate", "rework_rate"
+
+	FigureLeadTime, FigureCoding, FigurePickup, FigureReview, FigureDeploy Figure = "lead_time", "coding", "pickup", "review", "deploy"
+	FigureRecoveryTime, FigureCI, FigurePRSize                             Figure = "recovery_time", "ci", "pr_size"
 )
 
 // figureKind is how a figure is computed from what it counts.

@@ -267,39 +267,6 @@ type Dataset struct {
 	CIRuns      []CIRun      // finished in the window
 }
 
-// ByRepo takes ds apart by repo. Derive links rows within a repo only, so
-// each part is that repo's Dataset.
-func (ds Dataset) ByRepo() map[int64]Dataset {
-	parts := map[int64]*Dataset{}
-	of := func(repoID int64) *Dataset {
-		if parts[repoID] == nil {
-			parts[repoID] = &Dataset{}
-		}
-		return parts[repoID]
-	}
-	for _, c := range ds.Changes {
-		p := of(c.RepoID)
-		p.Changes = append(p.Changes, c)
-	}
-	for _, d := range ds.Deployments {
-		p := of(d.RepoID)
-		p.Deployments = append(p.Deployments, d)
-	}
-	for _, in := range ds.Incidents {
-		p := of(in.RepoID)
-		p.Incidents = append(p.Incidents, in)
-	}
-	for _, r := range ds.CIRuns {
-		p := of(r.RepoID)
-		p.CIRuns = append(p.CIRuns, r)
-	}
-	out := make(map[int64]Dataset, len(parts))
-	for id, p := range parts {
-		out[id] = *p
-	}
-	return out
-}
-
 // DatasetIndex finds a Dataset's changes and incidents by id: what a
 // deployment's ChangeIDs and IncidentIDs name.
 type DatasetIndex struct {

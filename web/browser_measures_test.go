@@ -5,12 +5,11 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tach-dev/tach/web"
@@ -24,14 +23,20 @@ import (
 // shaded. With TACH_SCREENSHOTS=DIR the lead time and change failure rate
 // pages are saved 390 pixels wide (the 1360 ones are TestBrowser's).
 func TestBrowserMeasures(t *testing.T) {
-	b := browser(t)
-	srv := httptest.NewServer(newHandler(t))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	if !web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable() {
+	b, srv, host, charts := demoSite(t)
+	if !charts {
 		t.Skip("ECharts is not embedded (run `make assets`): the measure pages' charts cannot be clicked")
 	}
 	shots := os.Getenv("TACH_SCREENSHOTS")
+	// measureTab is a new tab with a viewport width pixels wide.
+	measureTab := func(t *testing.T, width int64) (context.Context, *watcher) {
+		t.Helper()
+		ctx, w := tab(t, b, host)
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 1700)); err != nil {
+			t.Fatal(err)
+		}
+		return ctx, w
+	}
 	load := func(t *testing.T, ctx context.Context, path string) {
 		t.Helper()
 		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+path)); err != nil {
@@ -41,13 +46,24 @@ func TestBrowserMeasures(t *testing.T) {
 			t.Fatalf("%s: charts did not draw: %v", path, err)
 		}
 	}
-	// clickAndWait clicks at a point of the viewport and waits for the
-	// page it leads to.
-	clickAndWait := func(t *testing.T, ctx context.Context, x, y float64) {
+	// follow does what leads to another page (a click) and waits for that
+	// page to load. (The click's own wait may end in the page it left:
+	// what counts is that the new one loads.)
+	follow := func(t *testing.T, ctx context.Context, click chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.MouseClickXY(x, y))); err != nil {
+		before, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
 			t.Fatal(err)
 		}
+		clickErr := chromedp.Do(ctx, click)
+		loaded := `location.href !== ` + strconv.Quote(before) + ` && document.readyState === 'complete'`
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			// Asked while the page changes, the question may find no page.
+			if done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](loaded)); err == nil && done {
+				return
+			}
+		}
+		t.Fatalf("no new page after the click (%v)", clickErr)
 	}
 	location := func(t *testing.T, ctx context.Context) *url.URL {
 		t.Helper()
@@ -70,10 +86,7 @@ func TestBrowserMeasures(t *testing.T) {
 	}
 
 	t.Run("a click on a week lists its rows", func(t *testing.T) {
-		ctx, w := tab(t, b, host)
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 1700)); err != nil {
-			t.Fatal(err)
-		}
+		ctx, w := measureTab(t, 1360)
 		load(t, ctx, "/measures/change-failure-rate?weeks=26")
 		// The page point of the middle of the 20th week's column, low in
 		// the plot (a click anywhere in the column counts).
@@ -90,7 +103,7 @@ func TestBrowserMeasures(t *testing.T) {
 			t.Fatalf("where the week is: %v %v", pt, err)
 		}
 		want, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`JSON.parse(document.querySelector('[data-testid="trend"] [data-chart]').dataset.links)[19]`))
-		clickAndWait(t, ctx, pt[0], pt[1])
+		follow(t, ctx, chromedp.MouseClickXY(pt[0], pt[1]))
 		u := location(t, ctx)
 		wantURL, _ := url.Parse(want)
 		if u.Query().Get("week") == "" || u.Query().Get("week") != wantURL.Query().Get("week") || u.Query().Get("weeks") != "26" {
@@ -110,9 +123,7 @@ func TestBrowserMeasures(t *testing.T) {
 			}
 		}
 		// "The whole window" goes back.
-		if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil, chromedp.Click(chromedp.CSS(`[data-testid="whole-window"]`)))); err != nil {
-			t.Fatal(err)
-		}
+		follow(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="whole-window"]`)))
 		if u := location(t, ctx); u.Query().Get("week") != "" {
 			t.Errorf("the whole window is %s", u)
 		}
@@ -120,16 +131,10 @@ func TestBrowserMeasures(t *testing.T) {
 	})
 
 	t.Run("two clicks from the change failure rate to its failed deployments and incidents", func(t *testing.T) {
-		ctx, w := tab(t, b, host)
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 1700)); err != nil {
-			t.Fatal(err)
-		}
+		ctx, w := measureTab(t, 1360)
 		load(t, ctx, "/?weeks=26")
 		// 1: the change failure rate card, where its change is shown.
-		if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil,
-			chromedp.Click(chromedp.CSS(`[data-testid="card-change_failure_rate"] .card-title a`)))); err != nil {
-			t.Fatal(err)
-		}
+		follow(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="card-change_failure_rate"] .card-title a`)))
 		if u := location(t, ctx); u.Path != "/measures/change-failure-rate" {
 			t.Fatalf("the card leads to %s", u)
 		}
@@ -141,10 +146,7 @@ func TestBrowserMeasures(t *testing.T) {
 		}
 		repo, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="breakdown-repo"] tbody tr:nth-child(2) a').textContent`))
 		// 2: that repo.
-		if _, err := chromedp.Run(ctx, chromedp.WaitEvent(page.LoadEventFired, nil,
-			chromedp.Click(chromedp.CSS(`[data-testid="breakdown-repo"] tbody tr:nth-child(2) a`)))); err != nil {
-			t.Fatal(err)
-		}
+		follow(t, ctx, chromedp.Click(chromedp.CSS(`[data-testid="breakdown-repo"] tbody tr:nth-child(2) a`)))
 		if u := location(t, ctx); u.Query().Get("repo") != repo || u.Query().Get("weeks") != "26" {
 			t.Fatalf("the repo leads to %s", u)
 		}
@@ -221,10 +223,7 @@ func TestBrowserMeasures(t *testing.T) {
 	}
 	for _, width := range []int64{1360, 390} {
 		t.Run("charts at "+map[int64]string{1360: "1360", 390: "390"}[width]+" px", func(t *testing.T) {
-			ctx, w := tab(t, b, host)
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 1700)); err != nil {
-				t.Fatal(err)
-			}
+			ctx, w := measureTab(t, width)
 			for _, slug := range []string{"deployment-frequency", "lead-time", "change-failure-rate", "recovery-time", "rework-rate", "cycle-time", "throughput", "pr-size", "ci"} {
 				path := "/measures/" + slug + "?weeks=26"
 				load(t, ctx, path)
@@ -235,7 +234,7 @@ func TestBrowserMeasures(t *testing.T) {
 					load(t, ctx, "/measures/"+slug+"?weeks=26")
 					png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 					if err == nil {
-						err = os.WriteFile(filepath.Join(shots, "measure-"+slug+"-390.png"), png, 0o644)
+						err = os.WriteFile(shots+"/measure-"+slug+"-390.png", png, 0o644)
 					}
 					if err != nil {
 						t.Fatal(err)
@@ -247,10 +246,7 @@ func TestBrowserMeasures(t *testing.T) {
 	}
 
 	t.Run("part weeks are shaded", func(t *testing.T) {
-		ctx, w := tab(t, b, host)
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 1700)); err != nil {
-			t.Fatal(err)
-		}
+		ctx, w := measureTab(t, 1360)
 		// Thursday 1 January to Sunday 1 February: a part week at each end.
 		load(t, ctx, "/measures/change-failure-rate?from=2026-01-01&to=2026-02-01")
 		shades, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`(() => {
@@ -268,4 +264,15 @@ func TestBrowserMeasures(t *testing.T) {
 		checkCharts(t, ctx, "part weeks")
 		noProblems(t, w)
 	})
+}
+
+// demoSite serves the demo to a headless Chromium: the browser, the
+// server, its host and whether the charts are in the build.
+func demoSite(t *testing.T) (context.Context, *httptest.Server, string, bool) {
+	t.Helper()
+	b := browser(t)
+	srv := httptest.NewServer(newHandler(t))
+	t.Cleanup(srv.Close)
+	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
+	return b, srv, strings.TrimPrefix(srv.URL, "http://"), charts
 }

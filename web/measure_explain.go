@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
@@ -26,33 +25,24 @@ type figure struct {
 }
 
 // figures are the headline figures of a measure page, in order.
-func (d measureDef) figures() []figure {
-	switch d.slug {
-	case measureDeploymentFrequency:
-		return []figure{{metrics.FigureDeploymentsPerWeek, "Deployments per week", metrics.UnitPerWeek, "deployments"}}
-	case measureLeadTime:
-		return []figure{{metrics.FigureLeadTime, "Lead time, median", metrics.UnitSeconds, "changes"}}
-	case measureChangeFailureRate:
-		return []figure{{metrics.FigureChangeFailureRate, "Change failure rate", metrics.UnitRate, "deployments"}}
-	case measureRecoveryTime:
-		return []figure{{metrics.FigureRecoveryTime, "Recovery time, median", metrics.UnitSeconds, "recoveries"}}
-	case measureReworkRate:
-		return []figure{{metrics.FigureReworkRate, "Rework rate", metrics.UnitRate, "deployments"}}
-	case measureCycleTime:
-		return []figure{
-			{metrics.FigureCoding, "Coding, median", metrics.UnitSeconds, "changes"},
-			{metrics.FigurePickup, "Pickup, median", metrics.UnitSeconds, "changes"},
-			{metrics.FigureReview, "Review, median", metrics.UnitSeconds, "changes"},
-			{metrics.FigureDeploy, "Deploy, median", metrics.UnitSeconds, "changes"},
-		}
-	case measureThroughput:
-		return []figure{{metrics.FigureMergedPerWeek, "Changes merged per week", metrics.UnitPerWeek, "changes"}}
-	case measurePRSize:
-		return []figure{{metrics.FigurePRSize, "PR size, median", metrics.UnitLines, "changes"}}
-	case measureCI:
-		return []figure{{metrics.FigureCI, "CI duration, median", metrics.UnitSeconds, "runs"}}
-	}
-	return nil
+func (d measureDef) figures() []figure { return measureFigures[d.slug] }
+
+// measureFigures are each measure page's headline figures.
+var measureFigures = map[string][]figure{
+	measureDeploymentFrequency: {{metrics.FigureDeploymentsPerWeek, "Deployments per week", metrics.UnitPerWeek, "deployments"}},
+	measureLeadTime:            {{metrics.FigureLeadTime, "Lead time, median", metrics.UnitSeconds, "changes"}},
+	measureChangeFailureRate:   {{metrics.FigureChangeFailureRate, "Change failure rate", metrics.UnitRate, "deployments"}},
+	measureRecoveryTime:        {{metrics.FigureRecoveryTime, "Recovery time, median", metrics.UnitSeconds, "recoveries"}},
+	measureReworkRate:          {{metrics.FigureReworkRate, "Rework rate", metrics.UnitRate, "deployments"}},
+	measureCycleTime: {
+		{metrics.FigureCoding, "Coding, median", metrics.UnitSeconds, "changes"},
+		{metrics.FigurePickup, "Pickup, median", metrics.UnitSeconds, "changes"},
+		{metrics.FigureReview, "Review, median", metrics.UnitSeconds, "changes"},
+		{metrics.FigureDeploy, "Deploy, median", metrics.UnitSeconds, "changes"},
+	},
+	measureThroughput: {{metrics.FigureMergedPerWeek, "Changes merged per week", metrics.UnitPerWeek, "changes"}},
+	measurePRSize:     {{metrics.FigurePRSize, "PR size, median", metrics.UnitLines, "changes"}},
+	measureCI:         {{metrics.FigureCI, "CI duration, median", metrics.UnitSeconds, "runs"}},
 }
 
 // breakdownRows is how many parts a breakdown table lists; the JSON has
@@ -80,12 +70,12 @@ func (b *measureBuild) explain() {
 		bd := b.split.Breakdown(f.fig)
 		b.res.Breakdown = append(b.res.Breakdown, bd)
 		b.res.changes.Rows = append(b.res.changes.Rows, templates.Change{
-			Label: f.title, Value: f.sideValue(bd.Total.Current, b.wholeName()), Before: f.sideValue(bd.Total.Previous, b.wholeName()),
+			Label: f.title, Value: f.sideValue(bd.Total.Current, scopeWords(b.rep.Scope)), Before: f.sideValue(bd.Total.Previous, scopeWords(b.rep.Scope)),
 			Delta: f.delta(bd.Total, prevLabel),
 		})
 		bf := templates.BreakdownFigure{Title: f.title, Open: i == 0 || len(figures) == 1,
 			Lead: fmt.Sprintf("%s against %s; changes and effects in %s. A part that moved the figure has a large effect, one that followed the rest none.",
-				span(cur), span(prev), unitWords(f.unit))}
+				span(cur), span(prev), unitWords[f.unit])}
 		for _, dim := range bd.By {
 			bf.Tables = append(bf.Tables, b.breakdownTable(f, bd, dim, curLabel, prevLabel))
 		}
@@ -96,29 +86,9 @@ func (b *measureBuild) explain() {
 	}
 }
 
-// unitWords names the unit a figure's change and effects are in.
-func unitWords(unit string) string {
-	switch unit {
-	case metrics.UnitRate:
-		return "percentage points"
-	case metrics.UnitPerWeek:
-		return "records a week"
-	case metrics.UnitLines:
-		return "lines"
-	}
-	return "time"
-}
-
-// wholeName names the scope: "all 5 repos", "team checkout".
-func (b *measureBuild) wholeName() string {
-	sc := b.rep.Scope
-	switch {
-	case sc.Team != nil:
-		return "team " + *sc.Team
-	case len(sc.Repos) == 1:
-		return sc.Repos[0]
-	}
-	return fmt.Sprintf("all %d repos", len(sc.Repos))
+// unitWords name the unit a figure's change and effects are in.
+var unitWords = map[string]string{
+	metrics.UnitRate: "percentage points", metrics.UnitPerWeek: "records a week", metrics.UnitLines: "lines", metrics.UnitSeconds: "time",
 }
 
 // breakdownTable is a breakdown's rows along one dimension, the whole
@@ -134,7 +104,7 @@ func (b *measureBuild) breakdownTable(f figure, bd metrics.Breakdown, dim metric
 	}}
 	whole := bd.Total
 	t.Rows = append(t.Rows, []templates.Cell{
-		{Text: upperFirst(b.wholeName())}, f.sideCell(whole.Current), f.sideCell(whole.Previous), f.changeCell(whole.Change),
+		{Text: scopeWords(b.rep.Scope), Title: "the whole scope"}, f.sideCell(whole.Current), f.sideCell(whole.Previous), f.changeCell(whole.Change),
 		{Text: render.Dash, Num: true, Muted: true, Title: "the whole"},
 	})
 	for i, row := range dim.Rows {
@@ -273,7 +243,7 @@ func signedValue(unit string, v *float64) string {
 	var s string
 	switch unit {
 	case metrics.UnitRate:
-		s = strconv.FormatFloat(abs*100, 'f', 1, 64) + " pp"
+		s = fmt.Sprintf("%.1f pp", abs*100)
 	case metrics.UnitSeconds:
 		s = render.HumanDuration(&abs)
 	default:

@@ -384,8 +384,8 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 
 // feedTo is feed with the sink of each worker (0 to workers − 1) and repo
 // given by sinkOf; byRepo says that the sinks differ by repo, so the
-// facts of repos read from rows are taken apart by repo too (else they
-// all go to worker 0's sink).
+// repos read from rows are read one by one (else together, into worker
+// 0's sink).
 func (rp *Reports) feedTo(ctx context.Context, r Resolved, w metrics.Window, workers int, sinkOf func(worker int, repoID int64) metrics.FactSink, byRepo bool) (stale []int64, err error) {
 	lo, hi := w.Seconds()
 	version := rollupVersion(rp.rules)
@@ -445,16 +445,21 @@ func (rp *Reports) feedTo(ctx context.Context, r Resolved, w metrics.Window, wor
 		stale = append(stale, s...)
 	}
 	if len(stale) > 0 {
-		ds, err := rp.Dataset(ctx, Resolved{IDs: stale}, w)
-		if err != nil {
-			return nil, err
-		}
-		if !byRepo {
-			metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinkOf(0, 0))
-		} else {
-			for id, part := range ds.ByRepo() {
-				metrics.FactsOf(part, rp.rules).Keep(w).Feed(sinkOf(0, id))
+		// Each repo's rows on their own when the sinks differ by repo (a
+		// rollup turns stale for a sync's moment: few repos, rarely).
+		groups := [][]int64{stale}
+		if byRepo {
+			groups = make([][]int64, len(stale))
+			for i, id := range stale {
+				groups[i] = []int64{id}
 			}
+		}
+		for _, ids := range groups {
+			ds, err := rp.Dataset(ctx, Resolved{IDs: ids}, w)
+			if err != nil {
+				return nil, err
+			}
+			metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinkOf(0, ids[0]))
 		}
 	}
 	return stale, nil

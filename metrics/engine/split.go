@@ -27,6 +27,14 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 		return nil, err
 	}
 	span := metrics.Window{From: earlierOf(current.From, previous.From), To: laterOf(current.To, previous.To)}
+	if HeavyWindow(span) {
+		// Both periods of more than half a year: heavy work (gate.go).
+		release, err := rp.gate.Compute(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("split: %w", err)
+		}
+		defer release()
+	}
 	byID := make(map[int64]*metrics.SplitPart, len(r.IDs))
 	repos := metrics.SplitDimension{Name: metrics.DimensionRepo}
 	for _, id := range r.IDs {
