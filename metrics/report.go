@@ -141,10 +141,15 @@ type OpenWork struct {
 }
 
 // WeekReport is the report of one week (Monday to Monday in the rules'
-// timezone): the rows of the weekly review and of every trend chart.
+// timezone) of a weekly series: the rows of the weekly review and of every
+// trend chart. The first and last weeks of a window that does not start or
+// end on a Monday are part weeks (SeriesWeeks): Start and End are where
+// the week's part inside the window starts and ends, and Partial is set.
 type WeekReport struct {
-	Start  time.Time
-	Report Report
+	Start   time.Time
+	End     time.Time
+	Partial bool
+	Report  Report
 	// NoHistory: no repo in scope holds all its records for the whole
 	// week (the week is before their history start): its values are not
 	// known, and charts show no data, never 0.

@@ -55,3 +55,11 @@ func statusText(code int) string {
 	}
 	return fmt.Sprint(code)
 }
+
+// rowID is the id of a table's i-th row ("" for none).
+func rowID(t Table, i int) string {
+	if i < len(t.RowIDs) {
+		return t.RowIDs[i]
+	}
+	return ""
+}

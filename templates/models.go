@@ -116,6 +116,14 @@ type Chart struct {
 	Empty  string          // why there is nothing to draw
 	Note   string          // a line under the chart: units, what the band is
 	Table  Table
+	// Links are where a click on each category of the x axis goes (a
+	// weekly chart: the page with that week's rows); none when clicks
+	// lead nowhere. The same links are on the page as plain links.
+	Links []string
+	// Marks are the decisions drawn on the chart, each by its number: the
+	// chart labels its line with the number alone, the legend below it
+	// says which decision it is.
+	Marks []Link
 }
 
 // Table is a table of cells.
@@ -125,6 +133,9 @@ type Table struct {
 	Rows    [][]Cell
 	Empty   string // shown instead of the table when there are no rows
 	TestID  string
+	// RowIDs are the rows' ids, for links that land on a row
+	// (deployment-42); optional, "" for a row without one.
+	RowIDs []string
 }
 
 // Column is a table column; SortHref makes its header a sort link.
@@ -145,6 +156,9 @@ type Cell struct {
 	Tags   []string // small badges after the text (bot, draft, fix, failed...)
 	Muted  bool
 	NoWrap bool // dates and times stay on one line
+	// Items are shown after the text as a list, each a cell of its own:
+	// every change a deployment shipped, every incident it caused.
+	Items []Cell
 }
 
 // Delta is the change of a value against a baseline period.
@@ -220,11 +234,46 @@ type MeasurePage struct {
 	Facts        []Fact
 	Tier         string
 	TierRows     []TierRow
+	Changes      Changes // the headline against the period before
 	Trend        Chart
 	Distribution Chart
+	Weeks        []Link     // each week of the trend: the page with its rows; the shown one Active
+	Week         *ShownWeek // the week whose rows are shown; nil: the whole window's
+	Breakdown    []BreakdownFigure
+	HowHref      string // how the breakdown is computed
 	Sections     []Section
 	Measures     []Link // every measure page, for moving between them
 	JSONHref     string
+}
+
+// Changes are a page's headline figures against an earlier period.
+type Changes struct {
+	Title string // "Against the previous 12 weeks (22 Jun – 14 Sep)"
+	Rows  []Change
+}
+
+// Change is one figure in two periods, each with the counts behind it,
+// and its change.
+type Change struct {
+	Label         string // "median", "rate"
+	Value, Before Value  // "2.9 % (10 of 343)"
+	Delta         Delta
+}
+
+// ShownWeek is the week a measure page lists the rows of.
+type ShownWeek struct {
+	Label string // "week of Mon 16 Nov 2026"
+	Note  string // what is shown of it, and against what
+	Whole Link   // the page without the week
+}
+
+// BreakdownFigure is one figure's breakdown: a table per dimension (by
+// repo, by team).
+type BreakdownFigure struct {
+	Title  string
+	Lead   string
+	Open   bool // shown open; the others are a click away
+	Tables []Table
 }
 
 // WeeklyPage is the weekly review.

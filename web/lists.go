@@ -289,6 +289,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 			timeCell(d.FinishedAt, loc), {Text: d.RepoName}, {Text: d.Environment}, sha, {Text: d.Status},
 			intCell(d.Changes), intCell(d.Incidents), recovered,
 		})
+		p.Table.RowIDs = append(p.Table.RowIDs, deploymentAnchor(d.ID))
 	}
 	p.Pager = lr.pager("/deployments", page.PageInfo)
 	p.JSONHref = link("/api/v1/deployments", withValues(lr.listValues(), "sort", page.Sort, "dir", page.Dir, "page", strconv.Itoa(page.Page)))
@@ -379,13 +380,14 @@ func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		dep := templates.Cell{Text: "none", Muted: true, Title: "no production deployment finished within incident_window before it"}
 		if in.DeploymentID != 0 {
-			dep = shaCell(in.DeploymentSHA, in.DeploymentURL)
+			dep = shaCell(in.DeploymentSHA, deploymentRowLink(in.RepoName, in.DeploymentID, in.DeploymentFinishedAt, loc))
 			dep.Text += " · " + in.DeploymentFinishedAt.In(loc).Format("2006-01-02 15:04")
 		}
 		p.Table.Rows = append(p.Table.Rows, []templates.Cell{
 			timeCell(in.CreatedAt, loc), {Text: in.RepoName}, {Text: strconv.FormatInt(in.Number, 10), Num: true, Href: in.URL}, title,
 			timeCell(in.ResolvedAt, loc), open, dep,
 		})
+		p.Table.RowIDs = append(p.Table.RowIDs, "incident-"+strconv.FormatInt(in.ID, 10))
 	}
 	p.Pager = lr.pager("/incidents", page.PageInfo)
 	p.JSONHref = link("/api/v1/incidents", withValues(lr.listValues(), "sort", page.Sort, "dir", page.Dir, "page", strconv.Itoa(page.Page)))

@@ -12,7 +12,6 @@ import (
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/metrics/review"
-	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -49,7 +48,7 @@ type overview struct {
 	prev    metrics.Report
 	weeks   []metrics.WeekReport
 	labels  []string
-	marks   markLines
+	ax      weekAxis
 	widgets []widget
 }
 
@@ -66,8 +65,8 @@ func (s *Server) loadOverview(r *http.Request, q Query) (_ *overview, release fu
 	}
 	ov := &overview{v: v, q: q, loc: v.Rules.Location, rep: v.Report(), weeks: v.Weekly()}
 	ov.prev, _ = v.PreviousReport()
-	ov.labels = weekLabels(ov.weeks, ov.loc)
-	ov.marks = decisionMarks(v.Decisions, ov.labels, ov.loc, true)
+	ov.ax = newWeekAxis(ov.weeks, v.Decisions, ov.loc)
+	ov.labels = ov.ax.labels
 	for _, mk := range overviewWidgets {
 		w := mk()
 		w.load(ov)
@@ -225,7 +224,7 @@ func (k *keysWidget) load(ov *overview) {
 		if tier != nil {
 			c.Tier = *tier
 		}
-		c.Spark = ov.withHistory(sparkChart("chart-spark-"+key, c.Title+", weekly", ov.labels, spark, durations, ov.v.Decisions, ov.loc), false)
+		c.Spark = ov.withHistory(sparkChart("chart-spark-"+key, c.Title+", weekly", ov.ax, spark, durations), false)
 		k.keys = append(k.keys, byKey[key])
 		return c
 	}
@@ -284,9 +283,9 @@ func deref(p *float64) float64 {
 }
 
 // sparkChart is a card's sparkline, with its weekly values as a table.
-func sparkChart(id, title string, labels []string, s series, durations bool, decisions []store.Decision, loc *time.Location) templates.Chart {
+func sparkChart(id, title string, ax weekAxis, s series, durations bool) templates.Chart {
 	c := templates.Chart{ID: id, Title: title, Size: "spark"}
-	if len(labels) == 0 || allNil(s) {
+	if allNil(s) {
 		c.Empty = "no weekly values"
 		return c
 	}
@@ -305,8 +304,8 @@ func sparkChart(id, title string, labels []string, s series, durations bool, dec
 			scaledValues[i] = &x
 		}
 	}
-	c.Option = sparkline(labels, s.name, scaledValues, decisionMarks(decisions, labels, loc, false))
-	c.Table = weeklyTable(title, labels, []series{{name: s.name, values: s.values}}, format)
+	c.Option = sparkline(ax, s.name, scaledValues)
+	c.Table = weeklyTable(title, ax, []series{{name: s.name, values: s.values}}, format)
 	return c
 }
 
@@ -331,7 +330,7 @@ func (c *cycleWidget) load(ov *overview) {
 			{Label: "review", Value: secondsValue(ct.Review.MedianSeconds, whyNoPart)},
 			{Label: "deploy", Value: secondsValue(ct.Deploy.MedianSeconds, whyNoPart)},
 		},
-		Chart: ov.withHistory(barTrendChart("chart-overview-cycle-time", "Cycle time breakdown per week", ov.labels, parts, true, "", "", ov.marks), true),
+		Chart: ov.withHistory(cycleTrendChart("chart-overview-cycle-time", "Cycle time breakdown per week", ov.ax, parts, ""), true),
 	}
 }
 
@@ -361,7 +360,7 @@ func (t *throughputWidget) load(ov *overview) {
 			{Label: "open now", Value: countValue(ow.Open, "non-bot changes open now"), Href: link("/changes", withValues(ov.q.scopeValues(), "state", "open"))},
 			{Label: "waiting for review", Value: countValue(ow.StaleReview, "open changes with no first review for longer than stale_review"), Href: link("/weekly", waiting)},
 		},
-		Chart: ov.withHistory(barTrendChart("chart-overview-throughput", "Changes merged and deployments per week", ov.labels, []series{merged, deployed}, false, "count", "", ov.marks), true),
+		Chart: ov.withHistory(barTrendChart("chart-overview-throughput", "Changes merged and deployments per week", ov.ax, []series{merged, deployed}, "count", ""), true),
 	}
 }
 
@@ -382,11 +381,12 @@ func (p *prSizeWidget) load(ov *overview) {
 	p75 := ov.weekSeries("p75", func(r metrics.Report) *float64 { return r.PRSize.P75Lines })
 	p.weekly = seriesData(ov.labels, med, p75)
 	chart := templates.Chart{ID: "chart-overview-pr-size", Title: "PR size per week (lines changed)"}
-	if len(ov.labels) == 0 || allNil(med) {
-		chart.Empty = emptyWhy(ov.labels)
+	if allNil(med) {
+		chart.Empty = emptyWhy
 	} else {
-		chart.Option, _ = lineChart(ov.labels, []series{med, p75}, false, "lines", ov.marks)
-		chart.Table = weeklyTable(chart.Title, ov.labels, []series{med, p75}, func(v *float64) templates.Value { return numberValue(v, "", "no change merged that week") })
+		chart.Option, _ = lineChart(ov.ax, []series{med, p75}, false, "lines")
+		chart.Note, chart.Marks = ov.ax.note(""), ov.ax.legend()
+		chart.Table = weeklyTable(chart.Title, ov.ax, []series{med, p75}, func(v *float64) templates.Value { return numberValue(v, "", "no change merged that week") })
 	}
 	p.panel = templates.Panel{
 		ID: "panel-pr-size", Title: "PR size", Href: ov.measureHref(measurePRSize),
@@ -416,13 +416,13 @@ func (c *ciWidget) load(ov *overview) {
 	p90 := ov.weekSeries("p90", func(r metrics.Report) *float64 { return r.CI.P90Seconds })
 	c.weekly = seriesData(ov.labels, med, p90)
 	chart := templates.Chart{ID: "chart-overview-ci", Title: "CI duration per week"}
-	if len(ov.labels) == 0 || allNil(med) {
-		chart.Empty = emptyWhy(ov.labels)
+	if allNil(med) {
+		chart.Empty = emptyWhy
 	} else {
 		var unit string
-		chart.Option, unit = lineChart(ov.labels, []series{med, p90}, true, "", ov.marks)
-		chart.Note = "In " + unit + "."
-		chart.Table = weeklyTable(chart.Title, ov.labels, []series{med, p90}, func(v *float64) templates.Value { return secondsValue(v, "no run that week") })
+		chart.Option, unit = lineChart(ov.ax, []series{med, p90}, true, "")
+		chart.Note, chart.Marks = ov.ax.note("In "+unit+"."), ov.ax.legend()
+		chart.Table = weeklyTable(chart.Title, ov.ax, []series{med, p90}, func(v *float64) templates.Value { return secondsValue(v, "no run that week") })
 	}
 	c.panel = templates.Panel{
 		ID: "panel-ci", Title: "CI duration", Href: ov.measureHref(measureCI),

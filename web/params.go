@@ -26,13 +26,22 @@ type Query struct {
 	// From and To are the from and to parameters as given ("" when absent).
 	From, To string
 
-	Week     time.Time         // week: the Monday of the week to review; the last complete one by default
-	List     store.ListOptions // sort, dir, page, per_page
-	State    string            // changes: open, merged, closed
-	Kind     string            // deployments: production, failed, rework, rollback, failed_attempt
-	Status   string            // incidents: open, resolved
-	Search   string            // q: a substring of a title or author
-	Download bool              // download=1 on exports: attachment
+	// week is read two ways, each by the pages that take it: the weekly
+	// review reviews a complete week (ReviewWeek), a measure page lists
+	// the rows of one week of its window (ShownWeek). A week that is no
+	// day at all is refused on every page.
+	reviewWeek time.Time
+	reviewErr  error
+	shownWeek  metrics.Window
+	shownErr   error
+	WeekGiven  bool              // week was given
+	weekParam  string            // week as given
+	List       store.ListOptions // sort, dir, page, per_page
+	State      string            // changes: open, merged, closed
+	Kind       string            // deployments: production, failed, rework, rollback, failed_attempt
+	Status     string            // incidents: open, resolved
+	Search     string            // q: a substring of a title or author
+	Download   bool              // download=1 on exports: attachment
 
 	Compare query.Compare // the compare page's parameters
 	Done    string        // done: what a form just did (created, updated, deleted, ...), for a notice
@@ -76,8 +85,11 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 		return q, err
 	}
 	q.Window, q.Weeks, q.From, q.To = w.Window, w.Weeks, w.FromParam, w.ToParam
-	if q.Week, err = p.Week(v); err != nil {
-		return q, err
+	q.reviewWeek, q.reviewErr = p.Week(v)
+	q.shownWeek, q.WeekGiven, q.shownErr = p.WeekIn(v, q.Window)
+	q.weekParam = get("week")
+	if q.reviewErr != nil && q.shownErr != nil {
+		return q, q.reviewErr
 	}
 
 	// Lists.
@@ -134,6 +146,16 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 	return q, nil
 }
 
+// ReviewWeek is the Monday of the week the weekly review reviews (week;
+// the last complete one by default), or why week names none: a week not
+// over yet.
+func (q Query) ReviewWeek() (time.Time, error) { return q.reviewWeek, q.reviewErr }
+
+// ShownWeek is the week of the window whose rows a measure page lists
+// (week: the week that holds the day, cut to the window), or why week
+// names none: a week outside the window. Without week it is empty.
+func (q Query) ShownWeek() (metrics.Window, error) { return q.shownWeek, q.shownErr }
+
 func isIdent(s string) bool {
 	if len(s) > 40 {
 		return false
@@ -173,6 +195,16 @@ func (q Query) scopeValues() url.Values {
 		v.Add("repo", r)
 	}
 	return q.windowValues(v)
+}
+
+// pageValues are scopeValues and the shown week: a measure page's links
+// to itself and to the other measures keep the week.
+func (q Query) pageValues() url.Values {
+	v := q.scopeValues()
+	if q.WeekGiven {
+		v.Set("week", q.weekParam)
+	}
+	return v
 }
 
 func (q Query) windowValues(v url.Values) url.Values {

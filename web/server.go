@@ -30,6 +30,7 @@ type Reports interface {
 	Resolve(ctx context.Context, sc engine.Scope) (engine.Resolved, error)
 	View(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time, opts ...engine.ViewOption) (*engine.View, error)
 	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (review.Review, error)
+	Split(ctx context.Context, sc engine.Scope, current, previous metrics.Window) (*metrics.Split, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
 }
 

@@ -25,7 +25,11 @@ func (s *Server) weeklyReview(r *http.Request) (Query, review.Review, error) {
 	if err != nil {
 		return q, review.Review{}, err
 	}
-	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, q.Week, s.now())
+	week, err := q.ReviewWeek()
+	if err != nil {
+		return q, review.Review{}, err
+	}
+	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, week, s.now())
 	return q, rev, err
 }
 
@@ -104,8 +108,12 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 		if t := verdictTone(k.Verdict); t != "" {
 			verdict = templates.Cell{Title: title, Tags: []string{k.Verdict}}
 		}
+		name := templates.Cell{Text: k.Name}
+		if m, ok := measureOfKey(k.Key); ok {
+			name.Href, name.Title = weekBreakdownLink(m, scope, weekStart), "which repo and team moved it, and the rows of the week"
+		}
 		page.Keys.Rows = append(page.Keys.Rows, []templates.Cell{
-			{Text: k.Name}, {Text: this.Text, Title: this.Exact, Num: true}, {Text: before.Text, Title: before.Exact, Num: true},
+			name, {Text: this.Text, Title: this.Exact, Num: true}, {Text: before.Text, Title: before.Exact, Num: true},
 			{Text: render.HumanChange(k), Title: title, Num: true, NoWrap: true}, verdict, {Text: render.KeyCounts(k), Muted: true},
 		})
 	}
@@ -151,6 +159,25 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 		page.OutliersLead = fmt.Sprintf("Changes shipped this week whose lead time is above %s, the p90 of the %d weeks before.", render.HumanDuration(rev.OutlierThresholdSeconds), review.BaselineWeeks)
 	}
 	return s.render(w, r, templates.Weekly(page))
+}
+
+// weekBreakdownLink is a measure's page over the reviewed week and the
+// weeks it is compared with, showing the week's rows and its breakdown
+// against them: the numbers of the review's row, explained.
+func weekBreakdownLink(m measureDef, scope url.Values, weekStart time.Time) string {
+	from, to := weekStart.AddDate(0, 0, -7*review.BaselineWeeks), weekStart.AddDate(0, 0, 7)
+	v := withValues(scope, "from", from.Format(time.DateOnly), "to", to.Format(time.DateOnly), "week", weekStart.Format(time.DateOnly))
+	return link("/measures/"+m.slug, v) + "#breakdown"
+}
+
+// measureOfKey is the measure page of a headline key.
+func measureOfKey(key string) (measureDef, bool) {
+	for _, m := range measures {
+		if m.key == key {
+			return m, true
+		}
+	}
+	return measureDef{}, false
 }
 
 func scopeWords(sc metrics.Scope) string {

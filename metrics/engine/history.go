@@ -113,7 +113,10 @@ func (h scopeHistory) week(w metrics.Window, repos int) (none, partial bool) {
 // withHistory marks the weeks of a scope of repos repos by h.
 func withHistory(weeks []metrics.WeekReport, h scopeHistory, repos int) []metrics.WeekReport {
 	for i := range weeks {
-		w := metrics.Window{From: weeks[i].Start, To: metrics.AddDays(weeks[i].Start, 7)}
+		w := metrics.Window{From: weeks[i].Start, To: weeks[i].End}
+		if w.To.IsZero() {
+			w.To = metrics.AddDays(w.From, 7)
+		}
 		weeks[i].NoHistory, weeks[i].PartialHistory = h.week(w, repos)
 	}
 	return weeks

@@ -133,7 +133,8 @@ func (rp *Reports) Report(ctx context.Context, sc Scope, w metrics.Window, now t
 	return rep, nil
 }
 
-// Weekly computes every measure for each whole week of w, each week
+// Weekly computes every measure for each week of w's weekly series
+// (metrics.SeriesWeeks: part weeks at its ends included), each week
 // marked by where the scope's history starts.
 func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
 	m, _, _, err := rp.meta(ctx)

@@ -245,12 +245,14 @@ func (v *View) Keys() []metrics.KeyComparison {
 	return slices.Clone(v.reports.keys)
 }
 
-// Weekly is every measure for each whole week of the window.
+// Weekly is every measure for each week of the window's weekly series:
+// its whole weeks, and the part weeks at its ends (metrics.SeriesWeeks).
 func (v *View) Weekly() []metrics.WeekReport {
 	v.weeklyOnce.Do(func() {
 		v.weekly = make([]metrics.WeekReport, len(v.reports.weekly))
 		for i, w := range v.reports.weekly {
-			v.weekly[i] = metrics.WeekReport{Start: w.Start, Report: withOpenWork(w.Report, v.open)}
+			w.Report = withOpenWork(w.Report, v.open)
+			v.weekly[i] = w
 		}
 		withHistory(v.weekly, v.history, len(v.Scope.IDs))
 	})

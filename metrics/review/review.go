@@ -57,10 +57,7 @@ type Review struct {
 
 // Period is a half-open range of days, [From, To), YYYY-MM-DD in the rules'
 // timezone.
-type Period struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-}
+type Period = metrics.Period
 
 // Change is a change as the review lists it.
 type Change struct {

@@ -48,10 +48,43 @@
   // hue, told apart by dashes and shading rather than colour.
   function style(option) {
     var decision = cssVar("--decision"), surface = cssVar("--surface"), first = cssVar("--series-1");
+    // Tooltips drawn on the canvas: ECharts' HTML tooltips carry inline
+    // styles, which the Content-Security-Policy (style-src 'self') blocks.
+    [].concat(option.tooltip || []).forEach(function (t) { t.renderMode = "richText"; });
+    // Part weeks' bands and the shown week's (a split area per week).
+    [].concat(option.xAxis || []).forEach(function (a) {
+      var area = a && a.splitArea && a.splitArea.areaStyle;
+      if (area && Array.isArray(area.color)) {
+        area.color = area.color.map(function (c) {
+          return c === "part-week" ? cssVar("--grid") : c === "shown-week" ? cssVar("--shade-2") : c;
+        });
+      }
+    });
     (option.series || []).forEach(function (s) {
+      // The decisions' own series (numbered lines, drawn behind the bars)
+      // and the part weeks' (shaded): their legend entries take their
+      // colours. A decision's label is its number; other marked lines are
+      // named, cut to a width.
+      var id = String(s.id || "");
       if (s.markLine) {
+        var label = { color: decision, backgroundColor: surface, padding: [1, 3] };
+        if (id.indexOf("decisions-") !== 0) {
+          label.width = 170;
+          label.overflow = "truncate";
+        }
         s.markLine.lineStyle = Object.assign({}, s.markLine.lineStyle, { color: decision });
-        s.markLine.label = Object.assign({}, s.markLine.label, { color: decision, backgroundColor: surface, padding: [1, 3], width: 170, overflow: "truncate" });
+        s.markLine.label = Object.assign({}, s.markLine.label, label);
+      }
+      if (id.indexOf("decisions-") === 0) {
+        s.itemStyle = Object.assign({}, s.itemStyle, { color: decision });
+        s.lineStyle = Object.assign({}, s.lineStyle, { color: decision });
+      }
+      if (id.indexOf("part-weeks-") === 0 && s.markArea) {
+        var shade = cssVar("--grid");
+        s.itemStyle = Object.assign({}, s.itemStyle, { color: shade });
+        s.markArea.itemStyle = Object.assign({}, s.markArea.itemStyle, { color: shade });
+        s.markArea.label = Object.assign({}, s.markArea.label, { color: cssVar("--muted") });
+        return;
       }
       if (s.id === "p75" || s.id === "p90" || s.id === "band") {
         s.itemStyle = Object.assign({}, s.itemStyle, { color: first });
@@ -104,6 +137,41 @@
       var chart = window.echarts.init(el, "tach", { renderer: "canvas" });
       chart.setOption(style(option));
       instances.push({ el: el, option: option, chart: chart });
+      linkWeeks(el, chart);
+    });
+  }
+
+  // A weekly chart whose container carries data-links (one per week) goes
+  // to a week's link when the reader clicks anywhere in that week's
+  // column: the same links the page lists under the chart, so the page
+  // works without JavaScript and each week has an address.
+  function linkWeeks(el, chart) {
+    var raw = el.getAttribute("data-links");
+    if (!raw) return;
+    var links;
+    try {
+      links = JSON.parse(raw);
+    } catch (e) {
+      return;
+    }
+    var zr = chart.getZr();
+    var weekAt = function (e) {
+      var at = [e.offsetX, e.offsetY];
+      var grids = (chart.getOption().grid || []).length;
+      for (var g = 0; g < grids; g++) {
+        if (!chart.containPixel({ gridIndex: g }, at)) continue;
+        var x = chart.convertFromPixel({ gridIndex: g }, at);
+        var i = Math.round(Array.isArray(x) ? x[0] : NaN);
+        if (i >= 0 && i < links.length) return i;
+      }
+      return -1;
+    };
+    zr.on("click", function (e) {
+      var i = weekAt(e);
+      if (i >= 0) window.location.assign(links[i]);
+    });
+    zr.on("mousemove", function (e) {
+      zr.setCursorStyle(weekAt(e) >= 0 ? "pointer" : "default");
     });
   }
 
@@ -116,6 +184,7 @@
       var chart = window.echarts.init(i.el, "tach", { renderer: "canvas" });
       chart.setOption(style(i.option));
       instances.push({ el: i.el, option: i.option, chart: chart });
+      linkWeeks(i.el, chart);
     });
   }
 
