@@ -204,6 +204,7 @@ type Empty struct {
 	Title string
 	Why   string
 	Fix   string
+	Links []Link // links in Fix, each where its label appears
 }
 
 // MeasurePage is the page of one measure.
@@ -291,7 +292,8 @@ type SyncNow struct {
 // ErrorPage explains what went wrong.
 type ErrorPage struct {
 	Page
-	Status  int
-	Message string
-	Hint    string
+	Status    int
+	Message   string
+	Hint      string
+	HintLinks []Link // links in Hint, each where its label appears
 }

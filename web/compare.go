@@ -26,8 +26,8 @@ import (
 // out: the summary, the table with each interval drawn across zero, the
 // interrupted time series, and each measure's weekly series.
 
-// methodsURL is the methods document, in the repository.
-const methodsURL = "https://github.com/tach-dev/tach/blob/main/docs/decision-impact.md"
+// methodsURL is the methods document, served by tach itself (docFile).
+const methodsURL = "/docs/decision-impact.md"
 
 // compare runs the comparison the query asks for, with the decision
 // log's errors turned into what the reader should see.
@@ -43,7 +43,7 @@ func (s *Server) compare(ctx context.Context, q Query) (impact.Comparison, error
 		return c, badRequestf("%s", strings.TrimPrefix(err.Error(), engine.ErrBadCompare.Error()+": "))
 	case errors.Is(err, store.ErrNotFound) && q.Compare.Decision != 0:
 		return c, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no decision #%d.", q.Compare.Decision),
-			hint: "The decisions page lists every recorded decision, each with a link to its comparison."}
+			hint: "The decisions page lists every recorded decision, each with a link to its comparison.", links: []templates.Link{decisionsPageLink}}
 	}
 	return c, err
 }
@@ -89,6 +89,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 			Title: "What should tach compare?",
 			Why:   "Pick a recorded decision to see every measure in the weeks before it against the weeks after it, with an interval that says how sure the numbers are and a verdict. Or compare around any date, two periods, or two scopes.",
 			Fix:   "To add one, record it on the decisions page, or see what the data suggests under Suggested decisions.",
+			Links: []templates.Link{decisionsPageLink, suggestionsLink},
 		}
 		if len(decisions) == 0 {
 			p.Empty.Fix = "No decision is recorded yet: record one on the decisions page (or with `tach decisions add`), or see what the data suggests under Suggested decisions."
@@ -108,7 +109,10 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	s.fillCompare(&p, r, q, c)
-	p.Done = doneNotice(q)
+	p.Done, p.DoneLinks = doneNotice(q)
+	if q.Done == "created" {
+		p.Done, p.DoneLinks = fmt.Sprintf("Recorded decision #%d: here is every measure before and after it.", q.Compare.Decision), nil
+	}
 	if s.assets.echarts == "" {
 		p.Notice = chartsNotice
 	}
