@@ -122,6 +122,7 @@ type Table struct {
 	Rows    [][]Cell
 	Empty   string // shown instead of the table when there are no rows
 	TestID  string
+	CSV     string // the same table as CSV, same filters; "" for none
 }
 
 // Column is a table column; SortHref makes its header a sort link.

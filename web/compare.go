@@ -103,6 +103,9 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if q.Format == "csv" {
+		return compareCSV(w, c) // no charts to lay out: outside the render gate
+	}
 	release, err := s.heavyPage(ctx, true)
 	if err != nil {
 		return err
@@ -169,6 +172,7 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 			", measured against where the trend before it was heading; the slope change is how the weekly trend bent. In bold when the 95 % interval excludes 0. A measure that was already moving shows a clear before/after difference but no level change; for measures the trend guard flags, this is the better estimate."
 	}
 	p.JSONHref = link("/api/v1/compare", q.compareValues())
+	p.CSVHref = link("/compare", withValues(q.compareValues(), "format", "csv"))
 	p.CLI = compareCLI(q)
 }
 

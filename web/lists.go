@@ -171,6 +171,9 @@ func (s *Server) changesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if lr.q.Format == "csv" {
+		return s.changesCSV(w, r, lr)
+	}
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
 	}
@@ -209,6 +212,7 @@ func (s *Server) changesPage(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	p.Pager = lr.pager("/changes", page.PageInfo)
+	p.Table.CSV = lr.csvHref("/changes", page.PageInfo)
 	p.JSONHref = link("/api/v1/changes", withValues(lr.listValues(), "sort", page.Sort, "dir", page.Dir, "page", strconv.Itoa(page.Page)))
 	return s.render(w, r, templates.List(p))
 }
@@ -223,9 +227,14 @@ func (s *Server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": s.apiChangeRows(page.Rows)})
+}
+
+// apiChangeRows are the list's changes as the API (and the CSV) gives them.
+func (s *Server) apiChangeRows(page []store.ChangeRow) []apiListChange {
 	rules := s.reports.Rules()
 	rows := []apiListChange{}
-	for _, c := range page.Rows {
+	for _, c := range page {
 		mc := metrics.Change{Title: c.Title, Labels: c.Labels, Author: c.Author, AuthorIsBot: c.AuthorIsBot}
 		a := apiChange{
 			Repo: c.RepoName, Number: c.Number, Title: c.Title, Author: c.Author, URL: c.URL, State: c.State,
@@ -242,7 +251,7 @@ func (s *Server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, apiListChange{apiChange: a, ID: c.ID})
 	}
-	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": rows})
+	return rows
 }
 
 // Deployments.
@@ -262,6 +271,9 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	lr, page, err := s.deployments(r)
 	if err != nil {
 		return err
+	}
+	if lr.q.Format == "csv" {
+		return s.deploymentsCSV(w, r, lr)
 	}
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
@@ -291,6 +303,7 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	p.Pager = lr.pager("/deployments", page.PageInfo)
+	p.Table.CSV = lr.csvHref("/deployments", page.PageInfo)
 	p.JSONHref = link("/api/v1/deployments", withValues(lr.listValues(), "sort", page.Sort, "dir", page.Dir, "page", strconv.Itoa(page.Page)))
 	return s.render(w, r, templates.List(p))
 }
@@ -322,8 +335,14 @@ func (s *Server) apiDeployments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": apiDeploymentRows(page.Rows)})
+}
+
+// apiDeploymentRows are the list's deployments as the API (and the CSV)
+// gives them.
+func apiDeploymentRows(page []store.DeploymentRow) []apiListDeployment {
 	rows := []apiListDeployment{}
-	for _, d := range page.Rows {
+	for _, d := range page {
 		a := apiListDeployment{
 			ID: d.ID, Repo: d.RepoName, Environment: d.Environment, SHA: d.SHA, URL: d.URL, Status: d.Status,
 			CreatedAt: d.CreatedAt.UTC(), FinishedAt: ptrTime(d.FinishedAt), Production: d.Production, FailedAttempt: d.FailedAttempt,
@@ -336,7 +355,7 @@ func (s *Server) apiDeployments(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, a)
 	}
-	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": rows})
+	return rows
 }
 
 // Incidents.
@@ -356,6 +375,9 @@ func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
 	lr, page, err := s.incidents(r)
 	if err != nil {
 		return err
+	}
+	if lr.q.Format == "csv" {
+		return s.incidentsCSV(w, r, lr)
 	}
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
@@ -388,6 +410,7 @@ func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	p.Pager = lr.pager("/incidents", page.PageInfo)
+	p.Table.CSV = lr.csvHref("/incidents", page.PageInfo)
 	p.JSONHref = link("/api/v1/incidents", withValues(lr.listValues(), "sort", page.Sort, "dir", page.Dir, "page", strconv.Itoa(page.Page)))
 	return s.render(w, r, templates.List(p))
 }
@@ -405,8 +428,14 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": apiIncidentRows(page.Rows)})
+}
+
+// apiIncidentRows are the list's incidents as the API (and the CSV) gives
+// them.
+func apiIncidentRows(page []store.IncidentRow) []apiListIncident {
 	rows := []apiListIncident{}
-	for _, in := range page.Rows {
+	for _, in := range page {
 		a := apiIncident{
 			Repo: in.RepoName, Number: in.Number, Title: in.Title, URL: in.URL, CreatedAt: in.CreatedAt.UTC(),
 			ResolvedAt: ptrTime(in.ResolvedAt), Attributed: in.DeploymentID != 0,
@@ -417,5 +446,5 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, apiListIncident{apiIncident: a, ID: in.ID, DeploymentSHA: in.DeploymentSHA, DeploymentURL: in.DeploymentURL, DeploymentFinishedAt: ptrTime(in.DeploymentFinishedAt)})
 	}
-	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": rows})
+	return rows
 }

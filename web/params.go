@@ -34,8 +34,9 @@ type Query struct {
 	Status   string            // incidents: open, resolved
 	Search   string            // q: a substring of a title or author
 	Download bool              // download=1 on exports: attachment
-	// Format is csv when the page's table is asked for as CSV (csv.go).
-	Format string
+	// Format is csv when the page's table is asked for as CSV (csv.go);
+	// Table names which of a measure page's tables.
+	Format, Table string
 	// Flavor is the chat whose syntax /weekly.md writes the review's
 	// summary in (render.Flavors); "" for the whole review in Markdown.
 	Flavor string
@@ -55,7 +56,7 @@ const (
 
 // queryParams are the parameters ParseQuery knows; anything else is ignored
 // (links pasted from elsewhere may carry tracking parameters).
-var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort", "dir", "page", "per_page", "state", "kind", "status", "q", "download", "format", "flavor",
+var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort", "dir", "page", "per_page", "state", "kind", "status", "q", "download", "format", "flavor", "table",
 	"decision", "at", "window", "gap", "period_a", "period_b", "period", "vs_team", "vs_repo", "done", "candidate"}
 
 // ParseQuery validates the query parameters of a request at now, with week
@@ -129,6 +130,9 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 	}
 	if q.Flavor, err = p.OneOf("flavor", get("flavor"), render.Flavors...); err != nil {
 		return q, err
+	}
+	if q.Table = get("table"); q.Table != "" && !isIdent(strings.ReplaceAll(q.Table, "-", "_")) {
+		return q, badRequestf("table %q is not a table's name (letters and dashes, as the page's Download CSV links give it)", truncate(q.Table, 40))
 	}
 
 	// The compare page, and what a form just did.
