@@ -67,7 +67,7 @@ func TestWeeklySummaryAndChat(t *testing.T) {
 		if cd := rec.Header().Get("Content-Disposition"); !strings.Contains(cd, "tach-weekly-2026-02-23-"+flavor+".txt") {
 			t.Errorf("%s: Content-Disposition %q", flavor, cd)
 		}
-		link := doc.Find(`[data-testid="weekly-chat-` + map[string]string{"slack": "Slack", "teams": "Teams", "mattermost": "Mattermost"}[flavor] + `"]`).AttrOr("href", "")
+		link := doc.Find(`[data-testid="weekly-chat-`+map[string]string{"slack": "Slack", "teams": "Teams", "mattermost": "Mattermost"}[flavor]+`"]`).AttrOr("href", "")
 		if !strings.Contains(link, "flavor="+flavor) || !strings.Contains(link, "team=checkout") {
 			t.Errorf("the page's %s link is %q", flavor, link)
 		}
