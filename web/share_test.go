@@ -8,10 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/review"
 )
 
@@ -365,5 +370,85 @@ func TestDecisionRoughEdges(t *testing.T) {
 	doc = parse(t, get(t, h, "/decisions?done=created&decision=1").Body.String())
 	if doc.Find(`[data-testid="decisions-notice"] a[href="/compare?decision=1"]`).Text() != "Open it to compare" {
 		t.Errorf("the notice: %q", doc.Find(`[data-testid="decisions-notice"]`).Text())
+	}
+}
+
+// The compare page names the other decisions inside its windows, draws
+// them, offers the window that avoids them, says where its two estimates
+// disagree, and keeps the statistics one click away.
+func TestCompareConfoundersAndReconcile(t *testing.T) {
+	h := newHandler(t)
+	first := decisions(t)[0]
+	at, err := time.Parse(time.DateOnly, first.DecidedOn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := demoDecisions.AddDecision(t.Context(), engine.DecisionInput{Date: at.AddDate(0, 0, -14).Format(time.DateOnly), Title: "Freeze the checkout API",
+		Kind: "process", Team: first.ScopeTeam, Repos: first.ScopeRepos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanUp(t, d.ID)
+	id := strconv.FormatInt(d.ID, 10)
+	doc := parse(t, get(t, h, "/compare?decision="+strconv.FormatInt(first.ID, 10)).Body.String())
+	block := doc.Find(`[data-testid="compare-confounders"]`)
+	if !strings.Contains(block.Text(), "Another decision falls in the windows compared: #"+id+` "Freeze the checkout API"`) ||
+		!strings.Contains(block.Text(), "The estimate mixes their effects with this one's.") {
+		t.Errorf("the warning: %q", block.Text())
+	}
+	if block.Find(`[data-testid="confounder"]`).AttrOr("href", "") != "/compare?decision="+id {
+		t.Error("the other decision does not link to its comparison")
+	}
+	clean := block.Find(`[data-testid="clean-window"]`)
+	if clean.Text() != "Compare 2 weeks on each side" || !strings.Contains(clean.AttrOr("href", ""), "window=2w") {
+		t.Errorf("the clean window: %q %q", clean.Text(), clean.AttrOr("href", ""))
+	}
+	// Drawn on every chart of a measure, by its number.
+	opt := doc.Find(`script#chart-compare-lead_time-option`).Text()
+	if !strings.Contains(opt, `"name":"#`+id+`"`) {
+		t.Errorf("the lead time chart does not mark #%s", id)
+	}
+	// The notes do not say it a second time.
+	if strings.Contains(doc.Find(`[data-testid="compare-notes"]`).Text(), "Freeze the checkout API") {
+		t.Error("the notes repeat the warning")
+	}
+	// The statistics are one click away; the reconciling sentences are not.
+	if doc.Find(`details[data-testid="its-details"] [data-testid="its"]`).Length() != 1 {
+		t.Error("the interrupted time series is not in a disclosure")
+	}
+	var c struct {
+		Measures []struct {
+			Key, Reconcile string
+		} `json:"measures"`
+		Confounders []struct {
+			ID int64 `json:"id"`
+		} `json:"confounders"`
+		CleanWindowDays *int `json:"clean_window_days"`
+	}
+	if err := json.Unmarshal(get(t, h, "/api/v1/compare?decision="+strconv.FormatInt(first.ID, 10)).Body.Bytes(), &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Confounders) != 1 || c.Confounders[0].ID != d.ID || c.CleanWindowDays == nil || *c.CleanWindowDays != 14 {
+		t.Errorf("JSON: confounders %+v, clean window %v", c.Confounders, c.CleanWindowDays)
+	}
+	reconciled := doc.Find(`[data-testid="compare-reconcile"] li`)
+	n := 0
+	for _, m := range c.Measures {
+		if m.Reconcile == "" {
+			continue
+		}
+		n++
+		if doc.Find(`[data-testid="panel-`+m.Key+`"] [data-testid="panel-reconcile"]`).Text() != m.Reconcile {
+			t.Errorf("%s's panel does not say %q", m.Key, m.Reconcile)
+		}
+	}
+	if n == 0 || reconciled.Length() != n {
+		t.Errorf("%d measures reconciled in the JSON, %d on the page", n, reconciled.Length())
+	}
+	// Each interval bar has a scale: ticks, 0 among them, the last with its unit.
+	bar := doc.Find(`[data-testid="compare-row-lead_time"] [data-testid="interval-bar"]`)
+	labels := bar.Find(`[data-testid="interval-tick"]`).Map(func(_ int, s *goquery.Selection) string { return s.Text() })
+	if len(labels) < 3 || !slices.Contains(labels, "0") || !strings.HasSuffix(labels[len(labels)-1], " %") {
+		t.Errorf("lead time's scale: %q", labels)
 	}
 }

@@ -281,7 +281,8 @@ func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Compariso
 
 // findConfounders fills c's confounders: the recorded decisions, other
 // than the one compared (anchor), whose scope shares a repo with r and
-// whose day falls in one of the sides' windows. Around a date (at), it also
+// whose day falls in one of the sides' windows (after the first side's
+// first day). Around a date (at), it also
 // finds the longest window of whole weeks that holds none of them.
 func (l *DecisionLog) findConfounders(ctx context.Context, c *impact.Comparison, r Resolved, sides [2]metrics.Window, anchor int64, at time.Time, gap int) error {
 	decisions, err := l.st.Decisions(ctx)
@@ -300,9 +301,11 @@ func (l *DecisionLog) findConfounders(ctx context.Context, c *impact.Comparison,
 		if d.ID == anchor || err != nil {
 			continue
 		}
+		// A decision on the first side's first day does not split it: both
+		// sides lie wholly after it.
 		side := -1
 		for i, w := range sides {
-			if w.Contains(day) {
+			if w.Contains(day) && (i > 0 || day.After(w.From)) {
 				side = i
 			}
 		}
