@@ -87,3 +87,11 @@ func spans(text string, links []Link) []span {
 	}
 	return out
 }
+
+// columnLabel is the name of column i, or "" past the last.
+func columnLabel(cols []Column, i int) string {
+	if i < len(cols) {
+		return cols[i].Label
+	}
+	return ""
+}

@@ -106,6 +106,16 @@
       chart.setOption(style(option));
       instances.push({ el: el, option: option, chart: chart });
     });
+    // A chart follows its container, not only the window: a panel that
+    // wraps under another at a narrow width, a disclosure that opens.
+    if (window.ResizeObserver) {
+      var observer = new window.ResizeObserver(function (entries) {
+        entries.forEach(function (e) {
+          instances.forEach(function (i) { if (i.el === e.target) i.chart.resize(); });
+        });
+      });
+      instances.forEach(function (i) { observer.observe(i.el); });
+    }
   }
 
   function restart() {
