@@ -88,6 +88,9 @@ func reconcile(m impact.MeasureComparison, kind string, gapDays int) string {
 		case share >= 0.2:
 			return head + fmt.Sprintf(": part of the difference (%s of %s) is the trend %s had before it (%s a week), carried on.",
 				fd(shift), fd(*m.Difference), name, fd(pre))
+		case levelUp == baUp && m.Statistic == impact.StatRate:
+			return head + fmt.Sprintf(": the jump points the same way, but a trend fitted on each side leaves it uncertain on %d weeks.",
+				its.WeeksBefore+its.WeeksAfter)
 		case levelUp == baUp:
 			return head + fmt.Sprintf(": the jump points the same way, but %d weekly values carry less evidence than the %d %s compared one by one.",
 				its.WeeksBefore+its.WeeksAfter, m.NBefore+m.NAfter, m.NUnit)
