@@ -1,18 +1,13 @@
 package web_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"github.com/tach-dev/tach/web"
 )
 
 // The compare and decision pages in Chromium: they load with no console
@@ -23,24 +18,9 @@ import (
 // saved there (the decisions page is saved by TestBrowser).
 func TestBrowserCompareAndDecisions(t *testing.T) {
 	b := browser(t)
-	srv := httptest.NewServer(newHandler(t))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
+	srv, host, charts := demoServer(t)
 	shots := os.Getenv("TACH_SCREENSHOTS")
-	shoot := func(t *testing.T, ctx context.Context, name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err == nil {
-			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	shoot := saveScreenshot
 
 	t.Run("compare pages", func(t *testing.T) {
 		ctx, w := tab(t, b, host)

@@ -2,10 +2,7 @@ package web_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,10 +11,15 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"github.com/tach-dev/tach/metrics/engine"
-	"github.com/tach-dev/tach/web"
 )
+
+// narrowPages are the pages checked at a phone's width, by screenshot name.
+var narrowPages = []struct{ name, path string }{
+	{"weekly-390", "/weekly"}, {"compare-390", "/compare?decision=1"}, {"changes-390", "/changes?per_page=10"},
+	{"overview-390", "/"}, {"measure-lead-time-390", "/measures/lead-time"}, {"deployments-390", "/deployments?per_page=10"},
+	{"incidents-390", "/incidents?weeks=52&per_page=10"}, {"decisions-390", "/decisions"}, {"decision-form-390", "/decisions/new"},
+	{"decision-candidates-390", "/decisions/candidates"}, {"sync-390", "/sync"}, {"definitions-390", "/docs/metrics"}, {"measures-390", "/measures"},
+}
 
 // The weekly review shared, the compare page's confounders and every page
 // at a phone's width, in Chromium: Copy summary puts HTML and text on the
@@ -27,24 +29,8 @@ import (
 // 390 px pages are saved as NAME-390.png.
 func TestBrowserShareAndNarrow(t *testing.T) {
 	b := browser(t)
-	srv := httptest.NewServer(newHandler(t))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
-	shots := os.Getenv("TACH_SCREENSHOTS")
-	shoot := func(t *testing.T, ctx context.Context, name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err == nil {
-			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	srv, host, charts := demoServer(t)
+	shoot := saveScreenshot
 	noProblems := func(t *testing.T, w *watcher) {
 		t.Helper()
 		problems, dialogs := w.take()
@@ -174,14 +160,7 @@ func TestBrowserShareAndNarrow(t *testing.T) {
 	})
 
 	t.Run("confounders on the compare page", func(t *testing.T) {
-		first := decisions(t)[0]
-		at, _ := time.Parse(time.DateOnly, first.DecidedOn)
-		d, err := demoDecisions.AddDecision(t.Context(), engine.DecisionInput{Date: at.AddDate(0, 0, 21).Format(time.DateOnly),
-			Title: "Turn on the payments feature flag", Kind: "process", Team: first.ScopeTeam, Repos: first.ScopeRepos})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cleanUp(t, d.ID)
+		first, _ := addConfounder(t, 21, "Turn on the payments feature flag")
 		ctx, w := tab(t, b, host)
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 1500), chromedp.Navigate(srv.URL+"/compare?decision="+strconv.FormatInt(first.ID, 10))); err != nil {
 			t.Fatal(err)
@@ -218,13 +197,7 @@ func TestBrowserShareAndNarrow(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 2400, chromedp.EmulateMobile)); err != nil {
 			t.Fatal(err)
 		}
-		narrow := []struct{ name, path string }{
-			{"weekly-390", "/weekly"}, {"compare-390", "/compare?decision=1"}, {"changes-390", "/changes?per_page=10"},
-			{"overview-390", "/"}, {"measure-lead-time-390", "/measures/lead-time"}, {"deployments-390", "/deployments?per_page=10"},
-			{"incidents-390", "/incidents?weeks=52&per_page=10"}, {"decisions-390", "/decisions"}, {"decision-form-390", "/decisions/new"},
-			{"decision-candidates-390", "/decisions/candidates"}, {"sync-390", "/sync"}, {"definitions-390", "/docs/metrics"}, {"measures-390", "/measures"},
-		}
-		for _, p := range narrow {
+		for _, p := range narrowPages {
 			if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+p.path)); err != nil {
 				t.Fatalf("%s: %v", p.path, err)
 			}
@@ -260,9 +233,7 @@ func TestBrowserShareAndNarrow(t *testing.T) {
 					t.Errorf("%s: %d charts wider than their box", p.path, over)
 				}
 			}
-			if strings.HasSuffix(p.name, "-390") {
-				shoot(t, ctx, p.name)
-			}
+			shoot(t, ctx, p.name)
 			noProblems(t, w)
 		}
 		// A chart follows its container when the screen turns.

@@ -170,6 +170,31 @@ func tab(t *testing.T, b context.Context, host string) (context.Context, *watche
 	return ctx, w
 }
 
+// saveScreenshot saves the tab as DIR/NAME.png when TACH_SCREENSHOTS=DIR.
+func saveScreenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("TACH_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// demoServer serves the demo to a browser test: the server, the host its
+// pages may request, and whether this build draws charts.
+func demoServer(t *testing.T) (*httptest.Server, string, bool) {
+	srv := httptest.NewServer(newHandler(t))
+	t.Cleanup(srv.Close)
+	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
+	return srv, strings.TrimPrefix(srv.URL, "http://"), charts
+}
+
 // chartsDrawn waits until every chart container holds a canvas or an svg.
 const chartsDrawn = `(() => {
 	const boxes = document.querySelectorAll('[data-chart]');

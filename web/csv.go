@@ -143,58 +143,65 @@ func allPages[R any](lr listRequest, list func(store.ListOptions) ([]R, store.Pa
 	}
 }
 
-func (s *Server) changesCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
-	rows, err := allPages(lr, func(o store.ListOptions) ([]store.ChangeRow, store.PageInfo, error) {
-		p, err := s.store.ListChanges(r.Context(), store.ChangeFilter{
-			RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: o})
-		return p.Rows, p.PageInfo, err
-	})
+// listCSV writes every row of a list (read by list, page after page) as
+// the API gives them (api), one record each (record).
+func listCSV[R, A any](w http.ResponseWriter, lr listRequest, name string, header []string,
+	list func(store.ListOptions) ([]R, store.PageInfo, error), api func([]R) []A, record func(A) []string) error {
+	rows, err := allPages(lr, list)
 	if err != nil {
 		return err
 	}
-	sh := sheet{name: lr.csvName("changes", s.reports.Rules().Location), header: []string{"repo", "number", "title", "author", "state", "bot", "fix",
-		"created_at", "merged_at", "deployed_at", "lead_time_seconds", "size_lines", "url"}}
-	for _, c := range s.apiChangeRows(rows) {
-		sh.add(c.Repo, csvID(c.Number), c.Title, c.Author, c.State, csvBool(c.Bot), csvBool(c.Fix),
-			csvTime(&c.CreatedAt), csvTime(c.MergedAt), csvTime(c.DeployedAt), csvFloat(c.LeadTimeSeconds), intOrEmpty(c.SizeLines), c.URL)
+	sh := sheet{name: name, header: header}
+	for _, a := range api(rows) {
+		sh.add(record(a)...)
 	}
 	return serveCSV(w, sh)
+}
+
+func (s *Server) changesCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
+	return listCSV(w, lr, lr.csvName("changes", s.reports.Rules().Location),
+		[]string{"repo", "number", "title", "author", "state", "bot", "fix", "created_at", "merged_at", "deployed_at", "lead_time_seconds", "size_lines", "url"},
+		func(o store.ListOptions) ([]store.ChangeRow, store.PageInfo, error) {
+			p, err := s.store.ListChanges(r.Context(), store.ChangeFilter{
+				RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: o})
+			return p.Rows, p.PageInfo, err
+		}, s.apiChangeRows, apiListChange.csvRecord)
+}
+
+func (c apiListChange) csvRecord() []string {
+	return []string{c.Repo, csvID(c.Number), c.Title, c.Author, c.State, csvBool(c.Bot), csvBool(c.Fix),
+		csvTime(&c.CreatedAt), csvTime(c.MergedAt), csvTime(c.DeployedAt), csvFloat(c.LeadTimeSeconds), intOrEmpty(c.SizeLines), c.URL}
 }
 
 func (s *Server) deploymentsCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
-	rows, err := allPages(lr, func(o store.ListOptions) ([]store.DeploymentRow, store.PageInfo, error) {
-		p, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{
-			RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: o})
-		return p.Rows, p.PageInfo, err
-	})
-	if err != nil {
-		return err
-	}
-	sh := sheet{name: lr.csvName("deployments", s.reports.Rules().Location), header: []string{"finished_at", "repo", "environment", "sha", "status",
-		"production", "failed_attempt", "failed", "failure_cause", "rollback", "rework", "changes", "incidents", "recovered_at", "recovery_seconds", "url"}}
-	for _, d := range apiDeploymentRows(rows) {
-		sh.add(csvTime(d.FinishedAt), d.Repo, d.Environment, d.SHA, d.Status, csvBool(d.Production), csvBool(d.FailedAttempt), csvBool(d.Failed),
-			d.FailureCause, csvBool(d.Rollback), csvBool(d.Rework), csvInt(d.Changes), csvInt(d.Incidents), csvTime(d.RecoveredAt), csvFloat(d.RecoverySeconds), d.URL)
-	}
-	return serveCSV(w, sh)
+	return listCSV(w, lr, lr.csvName("deployments", s.reports.Rules().Location),
+		[]string{"finished_at", "repo", "environment", "sha", "status", "production", "failed_attempt", "failed", "failure_cause", "rollback", "rework",
+			"changes", "incidents", "recovered_at", "recovery_seconds", "url"},
+		func(o store.ListOptions) ([]store.DeploymentRow, store.PageInfo, error) {
+			p, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{
+				RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: o})
+			return p.Rows, p.PageInfo, err
+		}, apiDeploymentRows, apiListDeployment.csvRecord)
+}
+
+func (d apiListDeployment) csvRecord() []string {
+	return []string{csvTime(d.FinishedAt), d.Repo, d.Environment, d.SHA, d.Status, csvBool(d.Production), csvBool(d.FailedAttempt), csvBool(d.Failed),
+		d.FailureCause, csvBool(d.Rollback), csvBool(d.Rework), csvInt(d.Changes), csvInt(d.Incidents), csvTime(d.RecoveredAt), csvFloat(d.RecoverySeconds), d.URL}
 }
 
 func (s *Server) incidentsCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
-	rows, err := allPages(lr, func(o store.ListOptions) ([]store.IncidentRow, store.PageInfo, error) {
-		p, err := s.store.ListIncidents(r.Context(), store.IncidentFilter{
-			RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: o})
-		return p.Rows, p.PageInfo, err
-	})
-	if err != nil {
-		return err
-	}
-	sh := sheet{name: lr.csvName("incidents", s.reports.Rules().Location), header: []string{"created_at", "repo", "number", "title", "resolved_at",
-		"open_seconds", "attributed", "deployment_sha", "deployment_finished_at", "url"}}
-	for _, in := range apiIncidentRows(rows) {
-		sh.add(csvTime(&in.CreatedAt), in.Repo, csvID(in.Number), in.Title, csvTime(in.ResolvedAt), csvFloat(in.OpenSeconds), csvBool(in.Attributed),
-			in.DeploymentSHA, csvTime(in.DeploymentFinishedAt), in.URL)
-	}
-	return serveCSV(w, sh)
+	return listCSV(w, lr, lr.csvName("incidents", s.reports.Rules().Location),
+		[]string{"created_at", "repo", "number", "title", "resolved_at", "open_seconds", "attributed", "deployment_sha", "deployment_finished_at", "url"},
+		func(o store.ListOptions) ([]store.IncidentRow, store.PageInfo, error) {
+			p, err := s.store.ListIncidents(r.Context(), store.IncidentFilter{
+				RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: o})
+			return p.Rows, p.PageInfo, err
+		}, apiIncidentRows, apiListIncident.csvRecord)
+}
+
+func (in apiListIncident) csvRecord() []string {
+	return []string{csvTime(&in.CreatedAt), in.Repo, csvID(in.Number), in.Title, csvTime(in.ResolvedAt), csvFloat(in.OpenSeconds), csvBool(in.Attributed),
+		in.DeploymentSHA, csvTime(in.DeploymentFinishedAt), in.URL}
 }
 
 // compareCSV is a comparison's table: one row per measure, its numbers

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/review"
+	"github.com/tach-dev/tach/store"
 )
 
 // The weekly review, shared: the Copy summary's content, the chat
@@ -373,22 +374,30 @@ func TestDecisionRoughEdges(t *testing.T) {
 	}
 }
 
+// addConfounder records a decision days after the demo's first one, in
+// its scope, until the test ends; it returns both.
+func addConfounder(t *testing.T, days int, title string) (first, added store.Decision) {
+	t.Helper()
+	first = decisions(t)[0]
+	at, err := time.Parse(time.DateOnly, first.DecidedOn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err = demoDecisions.AddDecision(t.Context(), engine.DecisionInput{Date: at.AddDate(0, 0, days).Format(time.DateOnly), Title: title,
+		Kind: "process", Team: first.ScopeTeam, Repos: first.ScopeRepos})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanUp(t, added.ID)
+	return first, added
+}
+
 // The compare page names the other decisions inside its windows, draws
 // them, offers the window that avoids them, says where its two estimates
 // disagree, and keeps the statistics one click away.
 func TestCompareConfoundersAndReconcile(t *testing.T) {
 	h := newHandler(t)
-	first := decisions(t)[0]
-	at, err := time.Parse(time.DateOnly, first.DecidedOn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := demoDecisions.AddDecision(t.Context(), engine.DecisionInput{Date: at.AddDate(0, 0, -14).Format(time.DateOnly), Title: "Freeze the checkout API",
-		Kind: "process", Team: first.ScopeTeam, Repos: first.ScopeRepos})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cleanUp(t, d.ID)
+	first, d := addConfounder(t, -14, "Freeze the checkout API")
 	id := strconv.FormatInt(d.ID, 10)
 	doc := parse(t, get(t, h, "/compare?decision="+strconv.FormatInt(first.ID, 10)).Body.String())
 	block := doc.Find(`[data-testid="compare-confounders"]`)

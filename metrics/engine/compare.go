@@ -282,8 +282,8 @@ func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Compariso
 // findConfounders fills c's confounders: the recorded decisions, other
 // than the one compared (anchor), whose scope shares a repo with r and
 // whose day falls in one of the sides' windows (after the first side's
-// first day). Around a date (at), it also
-// finds the longest window of whole weeks that holds none of them.
+// first day). Around a date (at), it also finds the longest window of
+// whole weeks that holds none of them.
 func (l *DecisionLog) findConfounders(ctx context.Context, c *impact.Comparison, r Resolved, sides [2]metrics.Window, anchor int64, at time.Time, gap int) error {
 	decisions, err := l.st.Decisions(ctx)
 	if err != nil {
