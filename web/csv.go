@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -144,28 +145,43 @@ func allPages[R any](lr listRequest, list func(store.ListOptions) ([]R, store.Pa
 }
 
 // listCSV writes every row of a list (read by list, page after page) as
-// the API gives them (api), one record each (record).
-func listCSV[R, A any](w http.ResponseWriter, lr listRequest, name string, header []string,
-	list func(store.ListOptions) ([]R, store.PageInfo, error), api func([]R) []A, record func(A) []string) error {
-	rows, err := allPages(lr, list)
+// the API gives them (api), one record each.
+func listCSV[R any, A interface{ csvRecord() []string }](w http.ResponseWriter, r *http.Request, lr listRequest, name string, header []string,
+	list func(context.Context, listRequest, store.ListOptions) ([]R, store.PageInfo, error), api func([]R) []A) error {
+	rows, err := allPages(lr, func(o store.ListOptions) ([]R, store.PageInfo, error) { return list(r.Context(), lr, o) })
 	if err != nil {
 		return err
 	}
 	sh := sheet{name: name, header: header}
 	for _, a := range api(rows) {
-		sh.add(record(a)...)
+		sh.add(a.csvRecord()...)
 	}
 	return serveCSV(w, sh)
 }
 
+// The lists' columns, as their JSON names them.
+var (
+	changeColumns = []string{"repo", "number", "title", "author", "state", "bot", "fix", "created_at", "merged_at", "deployed_at", "lead_time_seconds",
+		"size_lines", "url"}
+	deploymentColumns = []string{"finished_at", "repo", "environment", "sha", "status", "production", "failed_attempt", "failed", "failure_cause",
+		"rollback", "rework", "changes", "incidents", "recovered_at", "recovery_seconds", "url"}
+	incidentColumns = []string{"created_at", "repo", "number", "title", "resolved_at", "open_seconds", "attributed", "deployment_sha",
+		"deployment_finished_at", "url"}
+)
+
 func (s *Server) changesCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
-	return listCSV(w, lr, lr.csvName("changes", s.reports.Rules().Location),
-		[]string{"repo", "number", "title", "author", "state", "bot", "fix", "created_at", "merged_at", "deployed_at", "lead_time_seconds", "size_lines", "url"},
-		func(o store.ListOptions) ([]store.ChangeRow, store.PageInfo, error) {
-			p, err := s.store.ListChanges(r.Context(), store.ChangeFilter{
-				RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: o})
-			return p.Rows, p.PageInfo, err
-		}, s.apiChangeRows, apiListChange.csvRecord)
+	name := lr.csvName("changes", s.reports.Rules().Location)
+	return listCSV(w, r, lr, name, changeColumns, s.listChanges, s.apiChangeRows)
+}
+
+func (s *Server) deploymentsCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
+	name := lr.csvName("deployments", s.reports.Rules().Location)
+	return listCSV(w, r, lr, name, deploymentColumns, s.listDeployments, apiDeploymentRows)
+}
+
+func (s *Server) incidentsCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
+	name := lr.csvName("incidents", s.reports.Rules().Location)
+	return listCSV(w, r, lr, name, incidentColumns, s.listIncidents, apiIncidentRows)
 }
 
 func (c apiListChange) csvRecord() []string {
@@ -173,30 +189,9 @@ func (c apiListChange) csvRecord() []string {
 		csvTime(&c.CreatedAt), csvTime(c.MergedAt), csvTime(c.DeployedAt), csvFloat(c.LeadTimeSeconds), intOrEmpty(c.SizeLines), c.URL}
 }
 
-func (s *Server) deploymentsCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
-	return listCSV(w, lr, lr.csvName("deployments", s.reports.Rules().Location),
-		[]string{"finished_at", "repo", "environment", "sha", "status", "production", "failed_attempt", "failed", "failure_cause", "rollback", "rework",
-			"changes", "incidents", "recovered_at", "recovery_seconds", "url"},
-		func(o store.ListOptions) ([]store.DeploymentRow, store.PageInfo, error) {
-			p, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{
-				RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: o})
-			return p.Rows, p.PageInfo, err
-		}, apiDeploymentRows, apiListDeployment.csvRecord)
-}
-
 func (d apiListDeployment) csvRecord() []string {
 	return []string{csvTime(d.FinishedAt), d.Repo, d.Environment, d.SHA, d.Status, csvBool(d.Production), csvBool(d.FailedAttempt), csvBool(d.Failed),
 		d.FailureCause, csvBool(d.Rollback), csvBool(d.Rework), csvInt(d.Changes), csvInt(d.Incidents), csvTime(d.RecoveredAt), csvFloat(d.RecoverySeconds), d.URL}
-}
-
-func (s *Server) incidentsCSV(w http.ResponseWriter, r *http.Request, lr listRequest) error {
-	return listCSV(w, lr, lr.csvName("incidents", s.reports.Rules().Location),
-		[]string{"created_at", "repo", "number", "title", "resolved_at", "open_seconds", "attributed", "deployment_sha", "deployment_finished_at", "url"},
-		func(o store.ListOptions) ([]store.IncidentRow, store.PageInfo, error) {
-			p, err := s.store.ListIncidents(r.Context(), store.IncidentFilter{
-				RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: o})
-			return p.Rows, p.PageInfo, err
-		}, apiIncidentRows, apiListIncident.csvRecord)
 }
 
 func (in apiListIncident) csvRecord() []string {

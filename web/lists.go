@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -160,10 +161,15 @@ func (s *Server) changes(r *http.Request) (listRequest, store.ChangePage, error)
 	if err != nil {
 		return lr, store.ChangePage{}, err
 	}
-	page, err := s.store.ListChanges(r.Context(), store.ChangeFilter{
-		RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: lr.q.List,
-	})
-	return lr, page, err
+	rows, info, err := s.listChanges(r.Context(), lr, lr.q.List)
+	return lr, store.ChangePage{Rows: rows, PageInfo: info}, err
+}
+
+// listChanges is one page of the changes lr's filters hold (the page's, or
+// the CSV's pages).
+func (s *Server) listChanges(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.ChangeRow, store.PageInfo, error) {
+	p, err := s.store.ListChanges(ctx, store.ChangeFilter{RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: o})
+	return p.Rows, p.PageInfo, err
 }
 
 func (s *Server) changesPage(w http.ResponseWriter, r *http.Request) error {
@@ -261,10 +267,15 @@ func (s *Server) deployments(r *http.Request) (listRequest, store.DeploymentPage
 	if err != nil {
 		return lr, store.DeploymentPage{}, err
 	}
-	page, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{
-		RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: lr.q.List,
-	})
-	return lr, page, err
+	rows, info, err := s.listDeployments(r.Context(), lr, lr.q.List)
+	return lr, store.DeploymentPage{Rows: rows, PageInfo: info}, err
+}
+
+// listDeployments is one page of the deployments lr's filters hold (the page's, or
+// the CSV's pages).
+func (s *Server) listDeployments(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.DeploymentRow, store.PageInfo, error) {
+	p, err := s.store.ListDeployments(ctx, store.DeploymentFilter{RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: o})
+	return p.Rows, p.PageInfo, err
 }
 
 func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
@@ -365,10 +376,15 @@ func (s *Server) incidents(r *http.Request) (listRequest, store.IncidentPage, er
 	if err != nil {
 		return lr, store.IncidentPage{}, err
 	}
-	page, err := s.store.ListIncidents(r.Context(), store.IncidentFilter{
-		RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: lr.q.List,
-	})
-	return lr, page, err
+	rows, info, err := s.listIncidents(r.Context(), lr, lr.q.List)
+	return lr, store.IncidentPage{Rows: rows, PageInfo: info}, err
+}
+
+// listIncidents is one page of the incidents lr's filters hold (the page's, or
+// the CSV's pages).
+func (s *Server) listIncidents(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.IncidentRow, store.PageInfo, error) {
+	p, err := s.store.ListIncidents(ctx, store.IncidentFilter{RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: o})
+	return p.Rows, p.PageInfo, err
 }
 
 func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
