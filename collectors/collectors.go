@@ -37,6 +37,28 @@ const (
 	ResourceIncidents   = "incidents"
 )
 
+// ResourceLabel is a resource as its reader knows it: "pull/merge
+// requests", "CI runs". The sync page and `tach sync` say these words.
+func ResourceLabel(resource string) string {
+	switch resource {
+	case ResourceRepo:
+		return "repository details"
+	case ResourceChanges:
+		return "pull/merge requests"
+	case ResourceChangeFiles:
+		return "changed files"
+	case ResourceDeployments:
+		return "deployments"
+	case ResourceRanges:
+		return "deployed commits"
+	case ResourceCIRuns:
+		return "CI runs"
+	case ResourceIncidents:
+		return "incidents"
+	}
+	return resource
+}
+
 // Repo is one repository to sync and the settings that shape what is
 // collected for it.
 type Repo struct {

@@ -133,6 +133,7 @@ type Table struct {
 	Rows    [][]Cell
 	Empty   string // shown instead of the table when there are no rows
 	TestID  string
+	CSV     string // the same table as CSV, same filters; "" for none
 	// RowIDs are the rows' ids, for links that land on a row
 	// (deployment-42); optional, "" for a row without one.
 	RowIDs []string
@@ -223,6 +224,7 @@ type Empty struct {
 	Title string
 	Why   string
 	Fix   string
+	Links []Link // links in Fix, each where its label appears
 }
 
 // MeasurePage is the page of one measure.
@@ -284,6 +286,9 @@ type WeeklyPage struct {
 	Prev, Next   Link   // neighbouring weeks; Href "" when there is none
 	MarkdownHref string
 	JSONHref     string
+	ChatLinks    []Link     // the summary for Slack, Teams, Mattermost
+	Picker       WeekPicker // any week, by date
+	Summary      WeeklySummary
 	Keys         Table
 	KeysLead     string // how a change is judged
 	Shipped      []ShippedItem
@@ -294,6 +299,35 @@ type WeeklyPage struct {
 	LargestOpen  Table
 	Outliers     Table
 	OutliersLead string
+}
+
+// WeekPicker chooses the week to review: a date input whose days snap to
+// Mondays (the server takes any day of the week, and tach.js moves the
+// input to its Monday).
+type WeekPicker struct {
+	Value string  // the reviewed week's Monday, YYYY-MM-DD
+	Max   string  // the last complete week's Monday
+	Keep  []Param // the scope
+}
+
+// WeeklySummary is the short summary the Copy summary button puts on the
+// clipboard: as HTML (rendered into a <template>) and as Text.
+type WeeklySummary struct {
+	Title   string
+	Against string
+	Keys    []SummaryLine
+	Notable []SummaryLine
+	URL     string // the page, absolute
+	Text    string // the same summary as plain text
+}
+
+// SummaryLine is one line of the summary: "Lead: Text — Detail", Text
+// linking to Href when set.
+type SummaryLine struct {
+	Lead   string
+	Text   string
+	Href   string
+	Detail string
 }
 
 // ShippedItem is one deployment of the weekly review with what it carried.
@@ -346,7 +380,8 @@ type SyncNow struct {
 // ErrorPage explains what went wrong.
 type ErrorPage struct {
 	Page
-	Status  int
-	Message string
-	Hint    string
+	Status    int
+	Message   string
+	Hint      string
+	HintLinks []Link // links in Hint, each where its label appears
 }

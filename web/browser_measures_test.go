@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/tach-dev/tach/web"
 )
 
 // The measure pages in Chromium: a click on a week of a chart lists that
@@ -23,7 +20,8 @@ import (
 // shaded. With TACH_SCREENSHOTS=DIR the lead time and change failure rate
 // pages are saved 390 pixels wide (the 1360 ones are TestBrowser's).
 func TestBrowserMeasures(t *testing.T) {
-	b, srv, host, charts := demoSite(t)
+	b := browser(t)
+	srv, host, charts := demoServer(t)
 	if !charts {
 		t.Skip("ECharts is not embedded (run `make assets`): the measure pages' charts cannot be clicked")
 	}
@@ -264,15 +262,4 @@ func TestBrowserMeasures(t *testing.T) {
 		checkCharts(t, ctx, "part weeks")
 		noProblems(t, w)
 	})
-}
-
-// demoSite serves the demo to a headless Chromium: the browser, the
-// server, its host and whether the charts are in the build.
-func demoSite(t *testing.T) (context.Context, *httptest.Server, string, bool) {
-	t.Helper()
-	b := browser(t)
-	srv := httptest.NewServer(newHandler(t))
-	t.Cleanup(srv.Close)
-	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
-	return b, srv, strings.TrimPrefix(srv.URL, "http://"), charts
 }

@@ -170,6 +170,15 @@ func tab(t *testing.T, b context.Context, host string) (context.Context, *watche
 	return ctx, w
 }
 
+// demoServer serves the demo to a browser test: the server, the host its
+// pages may request, and whether this build draws charts.
+func demoServer(t *testing.T) (*httptest.Server, string, bool) {
+	srv := httptest.NewServer(newHandler(t))
+	t.Cleanup(srv.Close)
+	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
+	return srv, strings.TrimPrefix(srv.URL, "http://"), charts
+}
+
 // chartsDrawn waits until every chart container holds a canvas or an svg.
 const chartsDrawn = `(() => {
 	const boxes = document.querySelectorAll('[data-chart]');
@@ -198,10 +207,7 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 
 func TestBrowser(t *testing.T) {
 	b := browser(t)
-	srv := httptest.NewServer(newHandler(t))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
+	srv, host, charts := demoServer(t)
 	if !charts {
 		if os.Getenv("TACH_REQUIRE_CHARTS") != "" {
 			t.Fatal("ECharts is not embedded and TACH_REQUIRE_CHARTS is set: run `make assets` before the tests")

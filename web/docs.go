@@ -2,13 +2,33 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
+	"github.com/tach-dev/tach/docs"
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/templates"
 )
 
-// rulesURL is the complete rules, in the repository.
-const rulesURL = "https://github.com/tach-dev/tach/blob/main/docs/metrics.md"
+// rulesURL is the complete rules, served by tach itself (docFile).
+const rulesURL = "/docs/metrics.md"
+
+// docFile serves one embedded document as plain text, which every browser
+// shows rather than downloads; the installs without internet read the
+// rules from here.
+func docFile(name string) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		body, err := docs.Files.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		h := w.Header()
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		h.Set("Cache-Control", "no-cache")
+		_, err = w.Write(body)
+		return err
+	}
+}
 
 // definitionsPage is every measure's definition and tier table, served by
 // tach itself so the dashboard explains its numbers without the internet;

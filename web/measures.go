@@ -321,6 +321,12 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
 	defer release()
 	res := s.buildMeasure(def, in, q)
 	v := in.v
+	if q.Format == "csv" {
+		return s.measureCSV(w, def, q, res.sections)
+	}
+	for i := range res.sections {
+		res.sections[i].Table.CSV = link("/measures/"+def.slug, withValues(q.scopeValues(), "format", "csv", "table", res.sections[i].ID))
+	}
 	c := viewChoices(v)
 	page := templates.MeasurePage{
 		Page:         s.page(q, "/measures/"+def.slug, "measures", def.title, c, true),

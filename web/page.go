@@ -22,7 +22,7 @@ var navPages = []struct {
 }{
 	{"Overview", "/", "overview"},
 	{"Weekly review", "/weekly", "weekly"},
-	{"Measures", "/measures/" + measureLeadTime, "measures"},
+	{"Measures", "/measures", "measures"},
 	{"Changes", "/changes", "changes"},
 	{"Deployments", "/deployments", "deployments"},
 	{"Incidents", "/incidents", "incidents"},

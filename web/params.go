@@ -11,6 +11,7 @@ import (
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/query"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -42,6 +43,12 @@ type Query struct {
 	Status     string            // incidents: open, resolved
 	Search     string            // q: a substring of a title or author
 	Download   bool              // download=1 on exports: attachment
+	// Format is csv when the page's table is asked for as CSV (csv.go);
+	// Table names which of a measure page's tables.
+	Format, Table string
+	// Flavor is the chat whose syntax /weekly.md writes the review's
+	// summary in (render.Flavors); "" for the whole review in Markdown.
+	Flavor string
 
 	Compare query.Compare // the compare page's parameters
 	Done    string        // done: what a form just did (created, updated, deleted, ...), for a notice
@@ -58,7 +65,7 @@ const (
 
 // queryParams are the parameters ParseQuery knows; anything else is ignored
 // (links pasted from elsewhere may carry tracking parameters).
-var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort", "dir", "page", "per_page", "state", "kind", "status", "q", "download",
+var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort", "dir", "page", "per_page", "state", "kind", "status", "q", "download", "format", "flavor", "table",
 	"decision", "at", "window", "gap", "period_a", "period_b", "period", "vs_team", "vs_repo", "done", "candidate"}
 
 // ParseQuery validates the query parameters of a request at now, with week
@@ -128,6 +135,16 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 		q.Download = true
 	default:
 		return q, badRequestf("download %q is neither 0 nor 1", d)
+	}
+
+	if q.Format, err = p.OneOf("format", get("format"), "csv"); err != nil {
+		return q, err
+	}
+	if q.Flavor, err = p.OneOf("flavor", get("flavor"), render.Flavors...); err != nil {
+		return q, err
+	}
+	if q.Table = get("table"); q.Table != "" && !isIdent(strings.ReplaceAll(q.Table, "-", "_")) {
+		return q, badRequestf("table %q is not a table's name (letters and dashes, as the page's Download CSV links give it)", truncate(q.Table, 40))
 	}
 
 	// The compare page, and what a form just did.

@@ -118,10 +118,11 @@ func NewServer(opt Options) *Server {
 	return s
 }
 
-// Handler is the server's routes behind the security headers (and, with
-// Options.Ops, the middleware of middleware.go).
+// Handler is the server's routes behind the security headers and
+// compression (compress.go) (and, with Options.Ops, the middleware of
+// middleware.go).
 func (s *Server) Handler() http.Handler {
-	return securityHeaders(s.withOps(s.routes()))
+	return securityHeaders(compressResponses(s.withOps(s.routes())))
 }
 
 // ChartsAvailable reports whether this build embeds ECharts.

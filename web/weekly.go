@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
@@ -41,23 +42,66 @@ func (s *Server) apiWeekly(w http.ResponseWriter, r *http.Request) error {
 	return s.serveJSON(w, rev)
 }
 
+// weeklyMarkdown is /weekly.md: the whole review in Markdown, or with
+// flavor=slack|teams|mattermost its short summary in that chat's syntax
+// (Slack's mrkdwn is not Markdown, so it goes out as plain text).
 func (s *Server) weeklyMarkdown(w http.ResponseWriter, r *http.Request) error {
 	q, rev, err := s.weeklyReview(r)
 	if err != nil {
 		return err
 	}
+	loc := s.reports.Rules().Location
 	var buf bytes.Buffer
-	if err := render.WeeklyMarkdown(&buf, rev, s.reports.Rules().Location); err != nil {
+	ctype, name := "text/markdown; charset=utf-8", fmt.Sprintf("tach-weekly-%s.md", rev.Week.From)
+	if q.Flavor != "" {
+		sum := render.Summarize(rev, loc, s.absoluteURL(r, weeklyHref(q, rev.Week.From)))
+		err = render.WeeklyChat(&buf, sum, q.Flavor)
+		name = fmt.Sprintf("tach-weekly-%s-%s.txt", rev.Week.From, q.Flavor)
+		if q.Flavor == render.FlavorSlack {
+			ctype = "text/plain; charset=utf-8"
+		}
+	} else {
+		err = render.WeeklyMarkdown(&buf, rev, loc)
+	}
+	if err != nil {
 		return err
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/markdown; charset=utf-8")
+	h.Set("Content-Type", ctype)
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	if q.Download {
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tach-weekly-%s.md"`, rev.Week.From))
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	}
 	w.Write(buf.Bytes())
 	return nil
+}
+
+// weeklyHref is the review of the week that starts on week, in q's scope.
+func weeklyHref(q Query, week string) string {
+	return link("/weekly", withValues(scopeOnly(q), "week", week))
+}
+
+// scopeOnly are q's team and repos, without the window.
+func scopeOnly(q Query) url.Values {
+	v := url.Values{}
+	if q.Scope.Team != "" {
+		v.Set("team", q.Scope.Team)
+	}
+	for _, repo := range q.Scope.Repos {
+		v.Add("repo", repo)
+	}
+	return v
+}
+
+// absoluteURL is path on this server as the reader reached it, for links
+// that leave the page (a summary pasted into chat).
+func (s *Server) absoluteURL(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https") ||
+		(s.ops != nil && s.secureRequest(r)) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
 }
 
 func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
@@ -80,13 +124,7 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	weekStart, _ := time.ParseInLocation(time.DateOnly, rev.Week.From, loc)
 	page.Week = "Week of " + weekStart.Format("Mon 2 Jan 2006")
 	page.Baseline = fmt.Sprintf("against %s – %s", rev.Baseline.From, rev.Baseline.To)
-	scope := url.Values{}
-	if q.Scope.Team != "" {
-		scope.Set("team", q.Scope.Team)
-	}
-	for _, repo := range q.Scope.Repos {
-		scope.Add("repo", repo)
-	}
+	scope := scopeOnly(q)
 	prev := weekStart.AddDate(0, 0, -7)
 	page.Prev = templates.Link{Label: "week of " + prev.Format("2 Jan"), Href: link("/weekly", withValues(scope, "week", prev.Format(time.DateOnly)))}
 	if next := weekStart.AddDate(0, 0, 7); !next.AddDate(0, 0, 7).After(s.now()) {
@@ -95,6 +133,12 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	exportValues := withValues(scope, "week", rev.Week.From)
 	page.MarkdownHref = link("/weekly.md", exportValues)
 	page.JSONHref = link("/api/v1/weekly", exportValues)
+	for _, f := range []struct{ flavor, label string }{{render.FlavorSlack, "Slack"}, {render.FlavorTeams, "Teams"}, {render.FlavorMattermost, "Mattermost"}} {
+		page.ChatLinks = append(page.ChatLinks, templates.Link{Label: f.label, Href: link("/weekly.md", withValues(exportValues, "flavor", f.flavor)),
+			Title: "the summary in " + f.label + "'s syntax, to paste into a channel"})
+	}
+	page.Picker = templates.WeekPicker{Value: rev.Week.From, Max: review.LastCompleteWeek(s.now(), loc).Format(time.DateOnly), Keep: scopeParams(scope)}
+	page.Summary = weeklySummary(render.Summarize(rev, loc, s.absoluteURL(r, weeklyHref(q, rev.Week.From))))
 
 	page.Keys = templates.Table{TestID: "weekly-keys-table", Columns: []templates.Column{
 		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", review.BaselineWeeks), Num: true},
@@ -180,6 +224,30 @@ func measureOfKey(key string) (measureDef, bool) {
 	return measureDef{}, false
 }
 
+// scopeParams are a scope's values as hidden form fields.
+func scopeParams(v url.Values) []templates.Param {
+	var out []templates.Param
+	for _, name := range []string{"team", "repo"} {
+		for _, value := range v[name] {
+			out = append(out, templates.Param{Name: name, Value: value})
+		}
+	}
+	return out
+}
+
+// weeklySummary is the summary the Copy summary button puts on the
+// clipboard: its HTML (the template) and its text.
+func weeklySummary(sum render.WeeklySummary) templates.WeeklySummary {
+	out := templates.WeeklySummary{Title: sum.Title, Against: sum.Against, URL: sum.URL, Text: render.WeeklySummaryText(sum)}
+	for _, k := range sum.Keys {
+		out.Keys = append(out.Keys, templates.SummaryLine{Lead: k.Name, Text: k.Line()})
+	}
+	for _, it := range sum.Notable {
+		out.Notable = append(out.Notable, templates.SummaryLine{Lead: it.Lead, Text: it.Text, Href: it.URL, Detail: it.Detail})
+	}
+	return out
+}
+
 func scopeWords(sc metrics.Scope) string {
 	switch {
 	case sc.Team != nil:
@@ -230,8 +298,14 @@ func incidentTable(ins []review.Incident, loc *time.Location, empty string) temp
 		if !in.Attributed {
 			cell.Title = "not attributed to a production deployment"
 		}
+		open := secondsCell(in.OpenSeconds, "still open")
+		if in.OpenSeconds == nil && in.OpenSoFarSeconds != nil {
+			open = secondsCell(in.OpenSoFarSeconds, "")
+			open.Text += " so far"
+			open.Tags = []string{"open"}
+		}
 		t.Rows = append(t.Rows, []templates.Cell{
-			{Text: in.Repo}, cell, timeCell(in.CreatedAt, loc), secondsCell(in.OpenSeconds, "still open"),
+			{Text: in.Repo}, cell, timeCell(in.CreatedAt, loc), open,
 		})
 	}
 	return t

@@ -262,7 +262,92 @@ func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Compariso
 	fillScope(&c.Before, p.scopeA)
 	fillScope(&c.After, p.scopeB)
 	c.Settings.WindowDays, c.Settings.GapDays = p.windowDays, p.gapDays
-	return c, nil
+	if p.opt.Kind == impact.CompareScopes {
+		return c, nil
+	}
+	anchor := int64(0)
+	if p.decision != nil {
+		anchor = p.decision.ID
+	}
+	err = l.findConfounders(ctx, &c, p.scopeA, [2]metrics.Window{p.before.Window, p.after.Window}, anchor, p.opt.Break, p.gapDays)
+	return c, err
+}
+
+// findConfounders fills c's confounders: the recorded decisions, other
+// than the one compared (anchor), whose scope shares a repo with r and
+// whose day falls in one of the sides' windows (after the first side's
+// first day). Around a date (at), it also finds the longest window of
+// whole weeks that holds none of them.
+func (l *DecisionLog) findConfounders(ctx context.Context, c *impact.Comparison, r Resolved, sides [2]metrics.Window, anchor int64, at time.Time, gap int) error {
+	decisions, err := l.st.Decisions(ctx)
+	if err != nil {
+		return fmt.Errorf("compare: the other decisions: %w", err)
+	}
+	loc := l.reports.rules.Location
+	compared := map[string]bool{}
+	for _, name := range r.Names {
+		compared[name] = true
+	}
+	labels := [2]string{c.Before.Label, c.After.Label}
+	var dates []time.Time
+	for _, d := range decisions {
+		day, err := time.ParseInLocation(time.DateOnly, d.DecidedOn, loc)
+		if d.ID == anchor || err != nil {
+			continue
+		}
+		// A decision on the first side's first day does not split it: both
+		// sides lie wholly after it.
+		side := -1
+		for i, w := range sides {
+			if w.Contains(day) && (i > 0 || day.After(w.From)) {
+				side = i
+			}
+		}
+		if side < 0 {
+			continue
+		}
+		if shares, err := l.sharesRepo(ctx, d, compared); err != nil || !shares {
+			if err != nil {
+				return fmt.Errorf("compare: decision %d's scope: %w", d.ID, err)
+			}
+			continue
+		}
+		origin := at
+		if origin.IsZero() {
+			origin = sides[0].From
+		}
+		week := metrics.WindowDays(metrics.Window{From: origin, To: day}, loc) / 7
+		c.Confounders = append(c.Confounders, impact.Confounder{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Side: labels[side], Week: week})
+		dates = append(dates, day)
+	}
+	if len(dates) > 0 && (c.Kind == impact.CompareDecision || c.Kind == impact.CompareDate) {
+		if n := impact.CleanWindowDays(at, gap, dates); n > 0 {
+			c.CleanWindowDays = &n
+		}
+	}
+	return nil
+}
+
+// sharesRepo reports whether decision d's scope holds one of the compared
+// repos: a decision about everything does; one whose team or repos are no
+// longer known does not.
+func (l *DecisionLog) sharesRepo(ctx context.Context, d store.Decision, compared map[string]bool) (bool, error) {
+	if d.ScopeTeam == "" && len(d.ScopeRepos) == 0 {
+		return true, nil
+	}
+	res, err := l.reports.Resolve(ctx, DecisionScope(d))
+	if errors.Is(err, ErrUnknownScope) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, name := range res.Names {
+		if compared[name] {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // runPlan reads a plan's rows and compares, asking stop between steps. It

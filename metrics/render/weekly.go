@@ -326,10 +326,13 @@ func markdownIncident(in review.Incident) string {
 	return fmt.Sprintf("%s %s", MarkdownText(in.Repo), MarkdownLink(fmt.Sprintf("#%d %s", in.Number, MarkdownText(in.Title)), in.URL)) + openFor(in)
 }
 
-// openFor is " — open for 2h 10m", or " — still open".
+// openFor is " — open for 2h 10m", or " — still open, for 3.2 d so far".
 func openFor(in review.Incident) string {
 	if in.OpenSeconds != nil {
 		return " — open for " + HumanDuration(in.OpenSeconds)
+	}
+	if in.OpenSoFarSeconds != nil {
+		return " — still open, for " + HumanDuration(in.OpenSoFarSeconds) + " so far"
 	}
 	return " — still open"
 }

@@ -101,7 +101,10 @@ type Incident struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	ResolvedAt  *time.Time `json:"resolved_at"`
 	OpenSeconds *float64   `json:"open_seconds"` // resolved − created; null while open
-	Attributed  bool       `json:"attributed"`   // attributed to a production deployment
+	// OpenSoFarSeconds is how long an incident still open has been open
+	// (the review's generated_at − created); null once resolved.
+	OpenSoFarSeconds *float64 `json:"open_so_far_seconds"`
+	Attributed       bool     `json:"attributed"` // attributed to a production deployment
 }
 
 // WeekOf returns the Monday that starts the week holding day, and checks
@@ -275,6 +278,8 @@ func (b builder) incident(in metrics.Incident) Incident {
 	}
 	if !in.ResolvedAt.IsZero() {
 		ri.OpenSeconds = stats.FloatOrNil(max(in.ResolvedAt.Sub(in.CreatedAt), 0).Seconds(), true)
+	} else {
+		ri.OpenSoFarSeconds = stats.FloatOrNil(max(b.now.Sub(in.CreatedAt), 0).Seconds(), true)
 	}
 	return ri
 }

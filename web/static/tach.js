@@ -1,4 +1,5 @@
-// tach.js starts every chart of a page. Pages carry no inline script (the
+// tach.js starts every chart of a page, the weekly review's Copy summary
+// button and its week picker. Pages carry no inline script (the
 // Content-Security-Policy allows only tach's own files): each chart is a
 // container with data-chart="ID" and a <script type="application/json"
 // id="ID"> block holding its ECharts option, built server-side by
@@ -173,6 +174,16 @@
     zr.on("mousemove", function (e) {
       zr.setCursorStyle(weekAt(e) >= 0 ? "pointer" : "default");
     });
+    // A chart follows its container, not only the window: a panel that
+    // wraps under another at a narrow width, a disclosure that opens.
+    if (window.ResizeObserver) {
+      var observer = new window.ResizeObserver(function (entries) {
+        entries.forEach(function (e) {
+          instances.forEach(function (i) { if (i.el === e.target) i.chart.resize(); });
+        });
+      });
+      instances.forEach(function (i) { observer.observe(i.el); });
+    }
   }
 
   function restart() {
@@ -202,9 +213,80 @@
     if (dark.addEventListener) dark.addEventListener("change", onChange);
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  // Copy summary (the weekly review): a button with data-copy naming a
+  // <template> of HTML and data-copy-text holding the same as text. Both
+  // go on the clipboard, so a chat or a document keeps the links and the
+  // bold, and a plain text field gets the text. Where the Clipboard API is
+  // missing (plain http on a LAN is not a secure context), the copy event
+  // carries both; failing that, the text opens selected for Ctrl+C.
+  function startCopy() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      var tpl = document.getElementById(button.getAttribute("data-copy"));
+      var text = button.getAttribute("data-copy-text") || "";
+      var status = document.getElementById(button.getAttribute("data-copy-status"));
+      var fallback = document.getElementById(button.getAttribute("data-copy-fallback"));
+      var say = function (msg) { if (status) status.textContent = msg; };
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var box = document.createElement("div");
+        if (tpl && tpl.content) box.appendChild(tpl.content.cloneNode(true));
+        var html = box.innerHTML;
+        var done = function () { say("Copied: paste it into your chat or notes."); };
+        var byEvent = function () {
+          var copied = false;
+          var onCopy = function (e) {
+            e.clipboardData.setData("text/html", html);
+            e.clipboardData.setData("text/plain", text);
+            e.preventDefault();
+            copied = true;
+          };
+          document.addEventListener("copy", onCopy);
+          try { document.execCommand("copy"); } catch (e) { copied = false; }
+          document.removeEventListener("copy", onCopy);
+          if (copied) return done();
+          if (fallback) {
+            fallback.open = true;
+            var area = fallback.querySelector("textarea");
+            if (area) { area.focus(); area.select(); }
+          }
+          say("Copying is not allowed here: the summary is selected below, press Ctrl+C (⌘C).");
+        };
+        if (navigator.clipboard && navigator.clipboard.write && window.ClipboardItem && window.isSecureContext) {
+          var item = new window.ClipboardItem({
+            "text/html": new Blob([html], { type: "text/html" }),
+            "text/plain": new Blob([text], { type: "text/plain" })
+          });
+          navigator.clipboard.write([item]).then(done, byEvent);
+        } else {
+          byEvent();
+        }
+      });
+    });
+  }
+
+  // The week picker: any day chosen moves to the Monday of its week (the
+  // server would take any day too; the field then shows what is reviewed).
+  function startWeekPicker() {
+    document.querySelectorAll("input[data-week-picker]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(input.value);
+        if (!m) return;
+        var d = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+        d.setUTCDate(d.getUTCDate() - (d.getUTCDay() + 6) % 7);
+        input.value = d.toISOString().slice(0, 10);
+      });
+    });
+  }
+
+  function startAll() {
+    startCopy();
+    startWeekPicker();
     start();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", startAll);
+  } else {
+    startAll();
   }
 })();
