@@ -308,3 +308,22 @@ func absOr0(p *float64) float64 {
 	}
 	return math.Abs(*p)
 }
+
+// WithoutChange is the breakdown with no change and no effect: both
+// periods' figures stay, for a comparison that is not made (a period
+// reaches before the history start of a repo in scope, METRICS.md "Where
+// history starts").
+func (b Breakdown) WithoutChange() Breakdown {
+	b.Total.Change, b.Total.Effect = nil, nil
+	by := make([]BreakdownByDimension, len(b.By))
+	for i, d := range b.By {
+		rows := make([]BreakdownRow, len(d.Rows))
+		for j, r := range d.Rows {
+			r.Change, r.Effect = nil, nil
+			rows[j] = r
+		}
+		by[i] = BreakdownByDimension{Dimension: d.Dimension, Rows: rows}
+	}
+	b.By = by
+	return b
+}

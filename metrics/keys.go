@@ -79,6 +79,9 @@ const (
 	KeyThroughput          = "throughput"
 	KeyPRSize              = "pr_size"
 	KeyCI                  = "ci"
+	// The cycle-time parts' keys: judged on the cycle-time page, not
+	// among the headline keys (CompareKeys).
+	KeyCodingTime, KeyPickupTime, KeyReviewTime, KeyDeployTime = "coding_time", "pickup_time", "review_time", "deploy_time"
 )
 
 // DORAKeys are the five DORA keys among the headline keys: the overview's

@@ -3,103 +3,22 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/tach-dev/tach/collectors"
-	"github.com/tach-dev/tach/collectors/github"
-	"github.com/tach-dev/tach/collectors/github/githubtest"
 	"github.com/tach-dev/tach/metrics"
-	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/metrics/review"
-	"github.com/tach-dev/tach/store"
-	"github.com/tach-dev/tach/web"
 )
 
-// A fresh install: a repo with a year of history at its provider, synced
-// for the first time with sync.history of 120 days. Before the history
-// fix, the overview compared its 12 weeks with the 12 before, most of
-// which lay before the synced history, counted them as zero deployments,
-// and called deployment frequency "▲ +140 % better".
-
-// freshHistory is how far back the first sync reads.
-const freshHistory = 120 * 24 * time.Hour
-
-// freshNow is the present of the fresh install: a Wednesday noon.
-var freshNow = time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)
-
-var fresh struct {
-	once    sync.Once
-	err     error
-	st      *store.Store
-	reports *engine.Reports
-	log     *engine.DecisionLog
-}
-
-// freshInstall syncs the fake GitHub's repo into a new database with a
-// short history, through the collectors and the derive step as `tach
-// sync` runs them, once per test binary.
-func freshInstall(t *testing.T) (*store.Store, *engine.Reports, *engine.DecisionLog) {
-	t.Helper()
-	fresh.once.Do(func() {
-		ctx := context.Background()
-		srv := githubtest.New(t)
-		srv.SetNow(func() time.Time { return freshNow })
-		repo := srv.AddRepo("acme/api")
-		repo.Generate(githubtest.History{PRs: 900, Deployments: 330, Runs: 1200, Incidents: 24, End: freshNow, Span: 330 * 24 * time.Hour})
-		p, err := github.New(github.Options{BaseURL: srv.BaseURL(), GraphQLURL: srv.GraphQLURL(), Token: githubtest.DefaultToken,
-			Transport: srv.Client().Transport, Now: func() time.Time { return freshNow }})
-		if err != nil {
-			fresh.err = err
-			return
-		}
-		st, err := store.Open(ctx, filepath.Join(t.TempDir(), "fresh.db"))
-		if err != nil {
-			fresh.err = err
-			return
-		}
-		rules := metrics.DefaultRepoRules() // deployments, linked by commits, to production
-		envs := rules.Environments
-		sum, err := collectors.Run(ctx, st, map[string]collectors.Provider{store.GitHub: p},
-			[]collectors.Repo{{Provider: store.GitHub, Name: "acme/api", Source: "deployments", Environments: envs, Link: "commits"}},
-			collectors.Options{History: freshHistory, IncidentLabels: []string{"incident"}, Workers: 1, Now: func() time.Time { return freshNow }}, nil)
-		if err == nil && len(sum.Failed()) > 0 {
-			err = sum.Failed()[0].Err
-		}
-		if err == nil {
-			err = engine.NewDeriver(st, metrics.DefaultRules(), map[string]metrics.RepoRules{"acme/api": rules}).Derive(ctx)
-		}
-		fresh.err, fresh.st = err, st
-		fresh.reports = engine.NewReports(st, metrics.DefaultRules(), nil)
-		fresh.log = engine.NewDecisionLog(fresh.reports)
-	})
-	if fresh.err != nil {
-		t.Fatalf("fresh install: %v", fresh.err)
-	}
-	return fresh.st, fresh.reports, fresh.log
-}
-
-// freshHandler is the dashboard over the fresh install at its present.
-func freshHandler(t *testing.T) http.Handler {
-	t.Helper()
-	st, reports, log := freshInstall(t)
-	return web.New(web.Options{
-		Reports: reports, Decisions: log, Store: st,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Now:    func() time.Time { return freshNow },
-	})
-}
-
+// The first sync of a fresh install records where its history starts:
+// its present less sync.history.
 func TestFreshInstallHistoryStart(t *testing.T) {
 	st, _, _ := freshInstall(t)
 	r, err := st.RepoByName(context.Background(), "acme/api")
@@ -159,6 +78,21 @@ func TestFreshInstallOverviewJudgesNothing(t *testing.T) {
 	}
 	if note := doc.Find(`[data-testid="history-note"]`).Text(); !strings.Contains(note, "acme/api from 2025-11-04 12:00 UTC") {
 		t.Errorf("history note %q", note)
+	}
+
+	// The card's measure page judges nothing either, and its breakdown
+	// shows both periods' figures without a change or an effect.
+	href := card.Find(`a[href^="/measures/"]`).First().AttrOr("href", "")
+	measureAgrees(t, h, "fresh install, "+href, href, api.Widgets.Keys[0])
+	var res struct {
+		Breakdown []metrics.Breakdown `json:"breakdown"`
+	}
+	if err := json.Unmarshal(get(t, h, "/api/v1"+href).Body.Bytes(), &res); err != nil || len(res.Breakdown) != 1 {
+		t.Fatalf("the measure's breakdown: %v", err)
+	}
+	bd := res.Breakdown[0]
+	if bd.Total.Change != nil || bd.Total.Previous.N == 0 || len(bd.By) == 0 || bd.By[0].Rows[0].Change != nil || bd.By[0].Rows[0].Effect != nil {
+		t.Errorf("the breakdown of a comparison reaching before the history shows a change: %+v", bd)
 	}
 }
 
@@ -293,6 +227,10 @@ func TestVerdictsAreTheCompareEngines(t *testing.T) {
 				if v, c := card.Find(`[data-testid="delta-verdict"]`).Text(), card.Find(`[data-testid="delta-counts"]`).Text(); v != k.Verdict || c != render.KeyCounts(k) {
 					t.Errorf("%s: the %s card says %q (%s), its JSON %q", where, k.Key, v, c, k.Verdict)
 				}
+				// The card's measure page, same scope and window, judges
+				// its headline the same.
+				href := card.Find(`a[href^="/measures/"]`).First().AttrOr("href", "")
+				measureAgrees(t, h, where+", "+href, href, k)
 			}
 		}
 		for _, week := range []string{"2026-02-23", "2026-02-02", "2026-01-12", "2025-12-22"} {
@@ -316,6 +254,26 @@ func TestVerdictsAreTheCompareEngines(t *testing.T) {
 				if strings.TrimSpace(cells.Eq(4).Text()) != k.Verdict || strings.TrimSpace(cells.Eq(5).Text()) != render.KeyCounts(k) {
 					t.Errorf("%s: the page's %s row says %q (%q)", where, k.Name, strings.TrimSpace(cells.Eq(4).Text()), strings.TrimSpace(cells.Eq(5).Text()))
 				}
+				// The row's link: the measure page over the week, its
+				// breakdown judging the week as the review does.
+				measureAgrees(t, h, where+", "+k.Name, cells.Eq(0).Find("a").AttrOr("href", ""), k)
+			}
+			// The Copy summary and the chat flavors say the same verdicts
+			// with the same counts.
+			summary := htmlDoc(t, h, "/weekly?"+q.Encode()).Find(`[data-testid="copy-summary"]`).AttrOr("data-copy-text", "")
+			chats := map[string]string{"summary": summary}
+			for _, f := range render.Flavors {
+				chats[f] = get(t, h, "/weekly.md?"+q.Encode()+"&flavor="+f).Body.String()
+			}
+			for _, k := range rev.Keys {
+				if !slices.Contains(metrics.DORAKeys, k.Key) {
+					continue // the summary leads with the DORA keys
+				}
+				for name, text := range chats {
+					if !strings.Contains(text, k.Verdict) || !strings.Contains(text, "("+render.KeyCounts(k)+")") {
+						t.Errorf("%s: the %s does not say %s: %s (%s):\n%s", where, name, k.Name, k.Verdict, render.KeyCounts(k), text)
+					}
+				}
 			}
 		}
 	}
@@ -323,5 +281,31 @@ func TestVerdictsAreTheCompareEngines(t *testing.T) {
 		if judged[v] == 0 {
 			t.Errorf("no key was judged %q: %v", v, judged)
 		}
+	}
+}
+
+// measureAgrees checks that the measure page at href (and its JSON) judges
+// the change of its headline as k is judged: verdict and counts.
+func measureAgrees(t *testing.T, h http.Handler, where, href string, k metrics.KeyComparison) {
+	t.Helper()
+	u, err := url.Parse(href)
+	if err != nil || !strings.HasPrefix(u.Path, "/measures/") {
+		t.Errorf("%s: no measure page link (%q)", where, href)
+		return
+	}
+	var res struct {
+		Changes []metrics.KeyComparison `json:"changes"`
+	}
+	if err := json.Unmarshal(get(t, h, "/api/v1"+u.Path+"?"+u.RawQuery).Body.Bytes(), &res); err != nil || len(res.Changes) == 0 {
+		t.Errorf("%s: the measure's JSON has no judged change (%v)", where, err)
+		return
+	}
+	c := res.Changes[0]
+	if c.Key != k.Key || c.Verdict != k.Verdict || render.KeyCounts(c) != render.KeyCounts(k) {
+		t.Errorf("%s: the measure page judges %s %q (%s), the summary %q (%s)", where, c.Key, c.Verdict, render.KeyCounts(c), k.Verdict, render.KeyCounts(k))
+	}
+	delta := htmlDoc(t, h, u.Path+"?"+u.RawQuery).Find(`[data-testid="delta"]`).First()
+	if v, n := delta.Find(`[data-testid="delta-verdict"]`).Text(), delta.Find(`[data-testid="delta-counts"]`).Text(); v != k.Verdict || n != render.KeyCounts(k) {
+		t.Errorf("%s: the measure page's headline says %q (%s), want %q (%s)", where, v, n, k.Verdict, render.KeyCounts(k))
 	}
 }

@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/templates"
@@ -19,6 +21,7 @@ import (
 // figure is a headline figure of a measure page that a breakdown explains.
 type figure struct {
 	fig   metrics.Figure
+	key   string // the key whose comparison judges its change (metrics.Key…)
 	title string // "Lead time, median"
 	unit  string // metrics.Unit…: how its values read
 	noun  string // what its n counts
@@ -29,20 +32,20 @@ func (d measureDef) figures() []figure { return measureFigures[d.slug] }
 
 // measureFigures are each measure page's headline figures.
 var measureFigures = map[string][]figure{
-	measureDeploymentFrequency: {{metrics.FigureDeploymentsPerWeek, "Deployments per week", metrics.UnitPerWeek, "deployments"}},
-	measureLeadTime:            {{metrics.FigureLeadTime, "Lead time, median", metrics.UnitSeconds, "changes"}},
-	measureChangeFailureRate:   {{metrics.FigureChangeFailureRate, "Change failure rate", metrics.UnitRate, "deployments"}},
-	measureRecoveryTime:        {{metrics.FigureRecoveryTime, "Recovery time, median", metrics.UnitSeconds, "recoveries"}},
-	measureReworkRate:          {{metrics.FigureReworkRate, "Rework rate", metrics.UnitRate, "deployments"}},
+	measureDeploymentFrequency: {{metrics.FigureDeploymentsPerWeek, metrics.KeyDeploymentFrequency, "Deployments per week", metrics.UnitPerWeek, "deployments"}},
+	measureLeadTime:            {{metrics.FigureLeadTime, metrics.KeyLeadTime, "Lead time, median", metrics.UnitSeconds, "changes"}},
+	measureChangeFailureRate:   {{metrics.FigureChangeFailureRate, metrics.KeyChangeFailureRate, "Change failure rate", metrics.UnitRate, "deployments"}},
+	measureRecoveryTime:        {{metrics.FigureRecoveryTime, metrics.KeyRecoveryTime, "Recovery time, median", metrics.UnitSeconds, "recoveries"}},
+	measureReworkRate:          {{metrics.FigureReworkRate, metrics.KeyReworkRate, "Rework rate", metrics.UnitRate, "deployments"}},
 	measureCycleTime: {
-		{metrics.FigureCoding, "Coding, median", metrics.UnitSeconds, "changes"},
-		{metrics.FigurePickup, "Pickup, median", metrics.UnitSeconds, "changes"},
-		{metrics.FigureReview, "Review, median", metrics.UnitSeconds, "changes"},
-		{metrics.FigureDeploy, "Deploy, median", metrics.UnitSeconds, "changes"},
+		{metrics.FigureCoding, metrics.KeyCodingTime, "Coding, median", metrics.UnitSeconds, "changes"},
+		{metrics.FigurePickup, metrics.KeyPickupTime, "Pickup, median", metrics.UnitSeconds, "changes"},
+		{metrics.FigureReview, metrics.KeyReviewTime, "Review, median", metrics.UnitSeconds, "changes"},
+		{metrics.FigureDeploy, metrics.KeyDeployTime, "Deploy, median", metrics.UnitSeconds, "changes"},
 	},
-	measureThroughput: {{metrics.FigureMergedPerWeek, "Changes merged per week", metrics.UnitPerWeek, "changes"}},
-	measurePRSize:     {{metrics.FigurePRSize, "PR size, median", metrics.UnitLines, "changes"}},
-	measureCI:         {{metrics.FigureCI, "CI duration, median", metrics.UnitSeconds, "runs"}},
+	measureThroughput: {{metrics.FigureMergedPerWeek, metrics.KeyThroughput, "Changes merged per week", metrics.UnitPerWeek, "changes"}},
+	measurePRSize:     {{metrics.FigurePRSize, metrics.KeyPRSize, "PR size, median", metrics.UnitLines, "changes"}},
+	measureCI:         {{metrics.FigureCI, metrics.KeyCI, "CI duration, median", metrics.UnitSeconds, "runs"}},
 }
 
 // breakdownRows is how many parts a breakdown table lists; the JSON has
@@ -59,23 +62,29 @@ func (b *measureBuild) explain() {
 		return fmt.Sprintf("%s – %s", w.From.In(b.loc).Format("2 Jan 2006"), metrics.AddDays(w.To.In(b.loc), -1).Format("2 Jan 2006"))
 	}
 	curLabel, prevLabel := "This period", "Period before"
+	baseline := fmt.Sprintf("the period before (%s)", span(prev))
 	if b.shown != nil {
 		curLabel, prevLabel = "This week", fmt.Sprintf("%d weeks before", review.BaselineWeeks)
+		baseline = fmt.Sprintf("the %d weeks before (%s)", review.BaselineWeeks, span(prev))
 		b.res.changes.Title = fmt.Sprintf("The week of %s against the %d weeks before it (%s)", span(cur), review.BaselineWeeks, span(prev))
 	} else {
 		b.res.changes.Title = fmt.Sprintf("Against the period before, of the same length (%s)", span(prev))
 	}
-	figures := b.def.figures()
-	for i, f := range figures {
-		bd := b.split.Breakdown(f.fig)
+	for i, fc := range b.change {
+		f, bd := fc.figure, fc.breakdown
 		b.res.Breakdown = append(b.res.Breakdown, bd)
+		b.res.Changes = append(b.res.Changes, fc.judged)
 		b.res.changes.Rows = append(b.res.changes.Rows, templates.Change{
 			Label: f.title, Value: f.sideValue(bd.Total.Current, scopeWords(b.rep.Scope)), Before: f.sideValue(bd.Total.Previous, scopeWords(b.rep.Scope)),
-			Delta: f.delta(bd.Total, prevLabel),
+			Delta: delta(fc.judged, baseline),
 		})
-		bf := templates.BreakdownFigure{Title: f.title, Open: i == 0 || len(figures) == 1,
+		bf := templates.BreakdownFigure{Title: f.title, Open: i == 0 || len(b.change) == 1,
 			Lead: fmt.Sprintf("%s against %s; changes and effects in %s. A part that moved the figure has a large effect, one that followed the rest none.",
 				span(cur), span(prev), unitWords[f.unit])}
+		if fc.judged.Verdict == metrics.VerdictNotEnoughHistory {
+			bf.Lead = fmt.Sprintf("%s against %s: not compared, as a period starts before the history start of a repo in scope (tach does not hold all its records then); both periods' figures only.",
+				span(cur), span(prev))
+		}
 		for _, dim := range bd.By {
 			bf.Tables = append(bf.Tables, b.breakdownTable(f, bd, dim, curLabel, prevLabel))
 		}
@@ -182,18 +191,41 @@ func (f figure) one() string {
 	return f.noun
 }
 
-// delta is a figure's change against the earlier period. Whether a
-// change is better, worse or noise is the decision engine's to say (its
-// tests and sample sizes); until the page asks it, the change is shown
-// without a verdict: its sign, its size and both sides' counts.
-func (f figure) delta(whole metrics.BreakdownRow, before string) templates.Delta {
-	c := metrics.CompareKey(string(f.fig), f.title, f.unit, false, whole.Current.Value, whole.Previous.Value)
-	c.Direction = ""
-	d := templates.Delta{Text: render.HumanChange(c), Title: fmt.Sprintf("%s: %s", before, f.sideValue(whole.Previous, "the whole").Text)}
-	if whole.Change == nil {
-		d.Title += " — no change can be computed when either period has no value"
+// figureChange is a headline figure's change against the earlier
+// period: its breakdown by repo and team, and the change judged.
+type figureChange struct {
+	figure    figure
+	breakdown metrics.Breakdown
+	judged    metrics.KeyComparison
+}
+
+// figureChanges are the headline figures' changes over a split, judged by
+// the comparison of its two periods the overview's cards and the weekly
+// review are judged by (engine.Reports.JudgeChange): a figure is better
+// or worse only when its test says so, with both sides' counts.
+func (s *Server) figureChanges(ctx context.Context, def measureDef, sc engine.Scope, split *metrics.Split, now time.Time) ([]figureChange, error) {
+	if split == nil {
+		return nil, nil
 	}
-	return d
+	out := make([]figureChange, len(def.figures()))
+	keys := make([]metrics.KeyComparison, len(out))
+	for i, f := range def.figures() {
+		out[i] = figureChange{figure: f, breakdown: split.Breakdown(f.fig)}
+		total := out[i].breakdown.Total
+		keys[i] = metrics.CompareKey(f.key, f.title, f.unit, f.unit != metrics.UnitPerWeek, total.Current.Value, total.Previous.Value)
+	}
+	keys, err := s.reports.JudgeChange(ctx, sc, keys, split.Previous, split.Current, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].judged = keys[i]
+		if keys[i].Verdict == metrics.VerdictNotEnoughHistory {
+			// Not compared: no change, by part either.
+			out[i].breakdown = out[i].breakdown.WithoutChange()
+		}
+	}
+	return out, nil
 }
 
 // weekChoice fills the links to each week's rows and the shown week.

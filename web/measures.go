@@ -115,7 +115,10 @@ type measureResult struct {
 	// period (the period before the window; with a week, the 4 weeks
 	// before it), by repo and by team.
 	Breakdown []metrics.Breakdown `json:"breakdown"`
-	Rows      map[string]any      `json:"rows"`
+	// Changes are the same changes judged as the overview's and the
+	// weekly review's are: verdict, counts of both sides, interval.
+	Changes []metrics.KeyComparison `json:"changes"`
+	Rows    map[string]any          `json:"rows"`
 
 	facts     []templates.Fact
 	changes   templates.Changes
@@ -159,23 +162,26 @@ type measureBuild struct {
 	res    *measureResult
 	shown  *metrics.Window // the week whose rows are listed; nil: the window's
 	split  *metrics.Split  // the headline's change, by repo and team
+	change []figureChange  // each headline figure's change, explained and judged
 	rowIDs map[string]bool // row ids given on the page: one row per id
 }
 
 // measureInput is what a measure page is built from: the window's view,
 // and, when the request shows one week, that week's view (its rows) and
-// the week itself; the split of the change the page explains.
+// the week itself; the split of the change the page explains, and each
+// headline figure's change by it, judged.
 type measureInput struct {
 	v, rows *engine.View
 	shown   *metrics.Window
 	split   *metrics.Split
+	change  []figureChange
 }
 
 // buildMeasure computes one measure over a view.
 func (s *Server) buildMeasure(def measureDef, in measureInput, q Query) *measureResult {
 	v := in.v
 	loc := v.Rules.Location
-	b := &measureBuild{s: s, v: v, rv: in.rows, q: q, def: def, loc: loc, rep: v.Report(), weeks: v.Weekly(), shown: in.shown, split: in.split, rowIDs: map[string]bool{}}
+	b := &measureBuild{s: s, v: v, rv: in.rows, q: q, def: def, loc: loc, rep: v.Report(), weeks: v.Weekly(), shown: in.shown, split: in.split, change: in.change, rowIDs: map[string]bool{}}
 	if b.rv == nil {
 		b.rv = v
 	}
@@ -185,7 +191,7 @@ func (s *Server) buildMeasure(def measureDef, in measureInput, q Query) *measure
 		b.ax.shown = slices.IndexFunc(b.weeks, func(w metrics.WeekReport) bool { return w.Start.Equal(in.shown.From) })
 	}
 	b.res = &measureResult{Measure: def.slug, Title: def.title, Definition: def.definition, Scope: b.rep.Scope,
-		Weekly: []weekPoint{}, Distribution: []binCount{}, Breakdown: []metrics.Breakdown{}, Rows: map[string]any{}}
+		Weekly: []weekPoint{}, Distribution: []binCount{}, Breakdown: []metrics.Breakdown{}, Changes: []metrics.KeyComparison{}, Rows: map[string]any{}}
 	if b.shown != nil {
 		b.res.Week = &metrics.Period{From: b.day(b.shown.From), To: b.day(b.shown.To)}
 	}
@@ -307,6 +313,9 @@ func (s *Server) measureView(r *http.Request) (_ measureDef, _ Query, in measure
 		current, previous = shown, metrics.Window{From: metrics.AddDays(shown.From, -7*review.BaselineWeeks), To: shown.From}
 	}
 	if in.split, err = s.reports.Split(ctx, q.Scope, current, previous); err != nil {
+		return def, q, in, nil, err
+	}
+	if in.change, err = s.figureChanges(ctx, def, q.Scope, in.split, now); err != nil {
 		return def, q, in, nil, err
 	}
 	release, err = s.heavyPage(ctx, engine.HeavyWindow(q.Window))

@@ -35,7 +35,7 @@ func TestWeeklySummaryAndChat(t *testing.T) {
 		t.Error("the button shows before tach.js can make it work")
 	}
 	text := button.AttrOr("data-copy-text", "")
-	for _, want := range []string{"Weekly review — team checkout, week of 23 Feb 2026", "Change failure rate:", " of ", "deployments vs ",
+	for _, want := range []string{"Weekly review — team checkout, week of 23 Feb 2026", "Change failure rate:", " of ", " deployments)",
 		"http://example.com/weekly?team=checkout&week=2026-02-23"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the summary's text does not say %q:\n%s", want, text)
@@ -97,10 +97,12 @@ func TestWeeklyPickerAndMeasureLinks(t *testing.T) {
 	if picker.Find(`input[type="hidden"][name="team"][value="checkout"]`).Length() != 1 {
 		t.Error("the picker drops the team")
 	}
-	// Each measure links to its page over the reviewed week.
+	// Each measure links to its page over the reviewed week and the weeks
+	// it is compared with, that week's rows shown and its breakdown.
 	first := doc.Find(`[data-testid="weekly-keys-table"] tbody tr td a`).First()
 	u, err := url.Parse(first.AttrOr("href", ""))
-	if err != nil || u.Path != "/measures/deployment-frequency" || u.Query().Get("from") != "2026-02-09" || u.Query().Get("to") != "2026-02-16" || u.Query().Get("team") != "checkout" {
+	if err != nil || u.Path != "/measures/deployment-frequency" || u.Query().Get("week") != "2026-02-09" || u.Query().Get("from") != "2026-01-12" ||
+		u.Query().Get("to") != "2026-02-16" || u.Query().Get("team") != "checkout" || u.Fragment != "breakdown" {
 		t.Errorf("the first measure links to %q", first.AttrOr("href", ""))
 	}
 	if n := doc.Find(`[data-testid="weekly-keys-table"] tbody tr td:first-child a[href^="/measures/"]`).Length(); n != 8 {

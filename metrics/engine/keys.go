@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/impact"
@@ -125,4 +126,21 @@ func (cc *comparisonCache) put(gen int64, key string, c impact.Comparison) {
 		cc.gen, cc.m = gen, map[string]impact.Comparison{}
 	}
 	cc.m[key] = c
+}
+
+// JudgeChange judges the change of keys from prev to cur in a scope as
+// the overview's cards and the weekly review are judged (judgeKeys): a
+// measure page's headline against its earlier period. When the gate is
+// full the keys come back not judged (Verdict ""), as on the overview.
+func (rp *Reports) JudgeChange(ctx context.Context, sc Scope, keys []metrics.KeyComparison, prev, cur metrics.Window, now time.Time) ([]metrics.KeyComparison, error) {
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("judge change: %w", err)
+	}
+	r, err := m.resolve(sc)
+	if err != nil {
+		return nil, err
+	}
+	keys, _, err = rp.judgeKeys(ctx, r, keys, prev, cur, reportsAt{now: now, history: historyOf(r, m.byID)})
+	return keys, err
 }

@@ -22,6 +22,10 @@ var keyMeasures = map[string]string{
 	metrics.KeyThroughput:          "throughput",
 	metrics.KeyPRSize:              "pr_size",
 	metrics.KeyCI:                  "ci_duration",
+	metrics.KeyCodingTime:          "coding_time",
+	metrics.KeyPickupTime:          "pickup_time",
+	metrics.KeyReviewTime:          "review_time",
+	metrics.KeyDeployTime:          "deploy_time",
 }
 
 // KeyMeasures are the measures of a comparison that judge keys (the

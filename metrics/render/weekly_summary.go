@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/review"
 )
 
@@ -49,8 +50,8 @@ type SummaryKey struct {
 	Value    string // "8.3 %"
 	Baseline string // "2.4 %"
 	Change   string // "+5.9 pp"
-	Verdict  string // "better", "worse", "no change", or "" when there is none
-	Counts   string // "2 of 24 deployments vs 3 of 123"
+	Verdict  string // the compare engine's: improved, worsened, no clear change, not enough data, not enough history; "" when not judged
+	Counts   string // the counts behind both sides: "2 of 24 vs 3 of 123 deployments" (KeyCounts)
 }
 
 // SummaryItem is one notable thing of the week: "Failed deployment:"
@@ -88,46 +89,12 @@ func Summarize(r review.Review, loc *time.Location, pageURL string) WeeklySummar
 		for _, k := range r.Keys {
 			if k.Key == key {
 				s.Keys = append(s.Keys, SummaryKey{Key: k.Key, Name: k.Name, Value: HumanValue(k.Unit, k.Value),
-					Baseline: HumanValue(k.Unit, k.Baseline), Change: HumanChange(k), Verdict: keyVerdict(k), Counts: keyCounts(r, k.Key)})
+					Baseline: HumanValue(k.Unit, k.Baseline), Change: HumanChange(k), Verdict: k.Verdict, Counts: KeyCounts(k)})
 			}
 		}
 	}
 	s.Notable = notable(r, loc)
 	return s
-}
-
-// keyVerdict is what the summary says of a key's change. It reads the
-// comparison's direction, the one field that says better or worse; when
-// the comparisons carry a tested verdict, it is read here.
-func keyVerdict(k metrics.KeyComparison) string {
-	switch k.Direction {
-	case "better", "worse":
-		return k.Direction
-	case "same":
-		return "no change"
-	}
-	return ""
-}
-
-// keyCounts are the counts behind a key in the week and in the baseline:
-// "2 of 24 deployments vs 3 of 123".
-func keyCounts(r review.Review, key string) string {
-	this, before := r.This, r.Before
-	switch key {
-	case metrics.KeyDeploymentFrequency:
-		return fmt.Sprintf("%s vs %d", plural(this.DeploymentFrequency.Deployments, "deployment"), before.DeploymentFrequency.Deployments)
-	case metrics.KeyLeadTime:
-		return fmt.Sprintf("%s vs %d", plural(this.LeadTime.Count, "change"), before.LeadTime.Count)
-	case metrics.KeyChangeFailureRate:
-		return fmt.Sprintf("%d of %s vs %d of %d", this.ChangeFailureRate.Failed, plural(this.ChangeFailureRate.Deployments, "deployment"),
-			before.ChangeFailureRate.Failed, before.ChangeFailureRate.Deployments)
-	case metrics.KeyRecoveryTime:
-		return fmt.Sprintf("%s vs %d", plural(this.RecoveryTime.Count, "recovery"), before.RecoveryTime.Count)
-	case metrics.KeyReworkRate:
-		return fmt.Sprintf("%d of %s vs %d of %d", this.ReworkRate.Rework, plural(this.ReworkRate.Deployments, "deployment"),
-			before.ReworkRate.Rework, before.ReworkRate.Deployments)
-	}
-	return ""
 }
 
 // notable lists what a team should hear about: failed deployments,
@@ -238,7 +205,7 @@ func WeeklyChat(out io.Writer, s WeeklySummary, flavor string) error {
 	fmt.Fprintf(w, "%s, %s\n\n", bold(esc(s.Title)), s.Against)
 	for _, k := range s.Keys {
 		line := k.Line()
-		if k.Verdict == "better" || k.Verdict == "worse" {
+		if k.Verdict == impact.VerdictImproved || k.Verdict == impact.VerdictWorsened {
 			line = strings.Replace(line, ", "+k.Verdict, ", "+bold(k.Verdict), 1)
 		}
 		fmt.Fprintf(w, "%s%s: %s\n", bullet, bold(k.Name), line)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/metrics/review"
 )
@@ -19,18 +20,23 @@ func hostileReview() review.Review {
 	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	opened := time.Date(2026, 2, 24, 9, 0, 0, 0, time.UTC)
 	so := now.Sub(opened).Seconds()
+	cfr := metrics.CompareKey(metrics.KeyChangeFailureRate, "Change failure rate", metrics.UnitRate, true, &v, &b)
+	// Judged as the compare engine judges it (impact.JudgeKeys).
+	failed, baseFailed := 6, 6
+	cfr.Verdict, cfr.Direction, cfr.NUnit = impact.VerdictWorsened, "worse", "deployments"
+	cfr.N, cfr.BaselineN, cfr.Count, cfr.BaselineCount = 24, 120, &failed, &baseFailed
 	in := review.Incident{Repo: "acme/api", Number: 7, Title: "*<!channel>* _x_ [y](javascript:z) <script>", URL: "https://github.com/acme/api/issues/7",
 		CreatedAt: opened, OpenSoFarSeconds: &so}
 	r := review.Review{
 		Scope: metrics.Scope{Team: &team, Timezone: "UTC"}, Week: review.Period{From: "2026-02-23", To: "2026-03-02"},
 		Baseline: review.Period{From: "2026-01-26", To: "2026-02-23"},
-		Keys:     []metrics.KeyComparison{metrics.CompareKey(metrics.KeyChangeFailureRate, "Change failure rate", metrics.UnitRate, true, &v, &b)},
+		Keys:     []metrics.KeyComparison{cfr},
 		Shipped: []review.Deployment{{Repo: "acme/api", Environment: "production", SHA: "0123456789", URL: "https://github.com/acme/api/deployments/1",
 			FinishedAt: opened.Add(-time.Hour), Failed: true, FailureCause: "incident", Incidents: []review.Incident{in}}},
 		IncidentsOpened: []review.Incident{in}, GeneratedAt: now,
 	}
-	r.This.ChangeFailureRate = metrics.ChangeFailureRate{Failed: 1, Deployments: 4}
-	r.Before.ChangeFailureRate = metrics.ChangeFailureRate{Failed: 1, Deployments: 20}
+	r.This.ChangeFailureRate = metrics.ChangeFailureRate{Failed: 6, Deployments: 24}
+	r.Before.ChangeFailureRate = metrics.ChangeFailureRate{Failed: 6, Deployments: 120}
 	return r
 }
 
@@ -39,7 +45,7 @@ func TestWeeklySummarySaysTheWeek(t *testing.T) {
 	text := render.WeeklySummaryText(s)
 	for _, want := range []string{
 		"Weekly review — team pay*ments, week of 23 Feb 2026, against the 4 weeks before (26 Jan 2026 – 23 Feb 2026)",
-		"• Change failure rate: 25.0 % vs 5.0 % before: +20.0 pp, worse (1 of 4 deployments vs 1 of 20)",
+		"• Change failure rate: 25.0 % vs 5.0 % before: ▲ +20.0 pp, worsened (6 of 24 vs 6 of 120 deployments)",
 		"• Failed deployment: acme/api 0123456 → production — Tue 24 Feb 08:00, incident #7",
 		"• Still open: acme/api #7 *<!channel>* _x_ [y](javascript:z) <script> — still open, for 8.0 d so far",
 		"https://tach.example.com/weekly?team=pay%2Aments&week=2026-02-23",
@@ -63,7 +69,7 @@ func TestWeeklyChatEscapesUserText(t *testing.T) {
 	}
 	for _, want := range []string{
 		"*Weekly review — team pay∗ments, week of 23 Feb 2026*",
-		"• *Change failure rate*: 25.0 % vs 5.0 % before: +20.0 pp, *worse* (1 of 4 deployments vs 1 of 20)",
+		"• *Change failure rate*: 25.0 % vs 5.0 % before: ▲ +20.0 pp, *worsened* (6 of 24 vs 6 of 120 deployments)",
 		"<https://github.com/acme/api/issues/7|acme/api #7 ∗&lt;!channel&gt;∗ ＿x＿ [y](javascript:z) &lt;script&gt;>",
 		"<https://tach.example.com/weekly?week=2026-02-23|The whole review>",
 	} {
@@ -76,7 +82,7 @@ func TestWeeklyChatEscapesUserText(t *testing.T) {
 	}
 	for _, want := range []string{
 		"**Weekly review — team pay\\*ments, week of 23 Feb 2026**",
-		"- **Change failure rate**: 25.0 % vs 5.0 % before: +20.0 pp, **worse** (1 of 4 deployments vs 1 of 20)",
+		"- **Change failure rate**: 25.0 % vs 5.0 % before: ▲ +20.0 pp, **worsened** (6 of 24 vs 6 of 120 deployments)",
 		"[acme/api \\#7 \\*&lt;\\!channel&gt;\\* \\_x\\_ \\[y\\]\\(javascript:z\\) &lt;script&gt;](https://github.com/acme/api/issues/7)",
 	} {
 		if !strings.Contains(teams.String(), want) {
