@@ -146,9 +146,10 @@ func TestBrowserShareAndNarrow(t *testing.T) {
 		if title != "Week of Mon 9 Feb 2026" {
 			t.Errorf("the page reviews %q", title)
 		}
-		// The summary rows lead to the measure over that week.
+		// The summary rows lead to the measure over that week (its rows,
+		// and its breakdown against the 4 weeks before).
 		href, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="weekly-keys-table"] tbody a').getAttribute('href')`))
-		if !strings.Contains(href, "from=2026-02-09") || !strings.Contains(href, "to=2026-02-16") {
+		if !strings.Contains(href, "week=2026-02-09") || !strings.Contains(href, "to=2026-02-16") {
 			t.Errorf("the first measure links to %q", href)
 		}
 		// Its scripts arrived compressed and run.

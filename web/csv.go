@@ -241,11 +241,7 @@ func tableCSV(w http.ResponseWriter, name string, t templates.Table) error {
 	for _, row := range t.Rows {
 		var cells []string
 		for i, c := range row {
-			text := c.Text
-			if len(c.Tags) > 0 {
-				text += " [" + strings.Join(c.Tags, ", ") + "]"
-			}
-			cells = append(cells, text)
+			cells = append(cells, csvCellText(c))
 			if i < len(linked) && linked[i] {
 				cells = append(cells, c.Href)
 			}
@@ -253,6 +249,19 @@ func tableCSV(w http.ResponseWriter, name string, t templates.Table) error {
 		sh.add(cells...)
 	}
 	return serveCSV(w, sh)
+}
+
+// csvCellText is a cell as CSV text: its text, its tags in brackets, and
+// its items (a deployment's changes, incidents) after it, one a line.
+func csvCellText(c templates.Cell) string {
+	text := c.Text
+	if len(c.Tags) > 0 {
+		text += " [" + strings.Join(c.Tags, ", ") + "]"
+	}
+	for _, item := range c.Items {
+		text = joinNonEmpty("\n", text, csvCellText(item))
+	}
+	return text
 }
 
 // measureCSV is one of a measure page's row tables, named by table.

@@ -334,7 +334,7 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
 		return s.measureCSV(w, def, q, res.sections)
 	}
 	for i := range res.sections {
-		res.sections[i].Table.CSV = link("/measures/"+def.slug, withValues(q.scopeValues(), "format", "csv", "table", res.sections[i].ID))
+		res.sections[i].Table.CSV = link("/measures/"+def.slug, withValues(q.pageValues(), "format", "csv", "table", res.sections[i].ID))
 	}
 	c := viewChoices(v)
 	page := templates.MeasurePage{
