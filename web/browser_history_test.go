@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/web"
 )
 
@@ -103,6 +104,36 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 				}
 			}
 		}
+		// Each measure page's headline, as the page shows it: its change
+		// judged as the card's, arrow by sign, colour by verdict.
+		for _, q := range []string{"", "?weeks=26"} {
+			var api struct {
+				Widgets struct {
+					Keys []metrics.KeyComparison `json:"keys"`
+				} `json:"widgets"`
+			}
+			if err := json.Unmarshal(get(t, h, "/api/v1/overview"+q).Body.Bytes(), &api); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range api.Widgets.Keys {
+				open(t, ctx, w, srv.URL+"/measures/"+strings.ReplaceAll(k.Key, "_", "-")+q)
+				colors := toneColors(t, ctx)
+				got, err := chromedp.Run(ctx, chromedp.Evaluate[card](`(() => {
+					const d = document.querySelector('[data-testid="change"] [data-testid="delta"]');
+					const v = d.querySelector('[data-testid="delta-verdict"]'), n = d.querySelector('[data-testid="delta-counts"]');
+					return {Change: d.querySelector('.delta-change').textContent.trim(), Verdict: v ? v.textContent : "", Counts: n ? n.textContent : "", Color: getComputedStyle(d).color};
+				})()`))
+				tone := map[string]string{"improved": "good", "worsened": "bad"}[k.Verdict]
+				if tone == "" {
+					tone = "none"
+				}
+				up := strings.HasPrefix(got.Change, "▲")
+				if err != nil || got.Verdict != k.Verdict || got.Counts != render.KeyCounts(k) || got.Color != colors[tone] ||
+					(k.Diff != nil && !k.Negligible() && up != (*k.Diff > 0)) {
+					t.Errorf("%s measure page%s: %+v (%v); the card: %q %q %v", k.Key, q, got, err, k.Verdict, render.KeyCounts(k), k.Diff)
+				}
+			}
+		}
 	})
 
 	t.Run("demo at 390 px", func(t *testing.T) {
@@ -170,5 +201,37 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 			t.Errorf("/api/v1/metrics?weeks=26: %d %s", rec.Code, rec.Body)
 		}
 		screenshot(t, ctx, "overview-fresh-install")
+
+		// The measure page: no verdict against the period before the
+		// history, a breakdown without changes, and the gap on its trend.
+		open(t, ctx, w, srv.URL+"/measures/deployment-frequency?weeks=26")
+		m, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]string](`(() => {
+			const d = document.querySelector('[data-testid="change"] [data-testid="delta"]');
+			const row = document.querySelector('[data-testid="breakdown-repo"] tbody tr');
+			return {verdict: d.querySelector('[data-testid="delta-verdict"]').textContent, change: d.querySelector('.delta-change').textContent.trim(),
+				color: getComputedStyle(d).color, breakdown: row ? row.cells[3].textContent.trim() : "no breakdown",
+				band: typeof echarts === 'undefined' ? 'no data' : (echarts.getInstanceByDom(document.querySelector('[data-testid="trend"] [data-chart]')).getOption().series[0].markArea || {data: [[{name: ''}]]}).data[0][0].name};
+		})()`))
+		if err != nil || m["verdict"] != metrics.VerdictNotEnoughHistory || strings.ContainsAny(m["change"], "▲▼%") || m["color"] != colors["none"] ||
+			m["breakdown"] != render.Dash || m["band"] != "no data" {
+			t.Errorf("the fresh install's deployment frequency page: %v (%v)", m, err)
+		}
+		screenshot(t, ctx, "measure-fresh-install")
+
+		// The weekly review: a week whose 4 weeks before reach before the
+		// history judges nothing; the last week, inside it, does.
+		for week, notJudged := range map[string]bool{"2025-11-17": true, "2026-02-23": false} {
+			open(t, ctx, w, srv.URL+"/weekly?week="+week)
+			verdicts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="weekly-keys-table"] tbody tr')].map(r => r.cells[4].textContent.trim())`))
+			if err != nil || len(verdicts) != 8 {
+				t.Fatalf("week %s: verdicts %q (%v)", week, verdicts, err)
+			}
+			for _, v := range verdicts {
+				if (v == metrics.VerdictNotEnoughHistory) != notJudged {
+					t.Errorf("week %s: %q", week, verdicts)
+					break
+				}
+			}
+		}
 	})
 }
