@@ -72,16 +72,6 @@ func TestBrowserMeasures(t *testing.T) {
 		u, _ := url.Parse(loc)
 		return u
 	}
-	noProblems := func(t *testing.T, w *watcher) {
-		t.Helper()
-		problems, dialogs := w.take()
-		for _, p := range problems {
-			t.Error(p)
-		}
-		if len(dialogs) > 0 {
-			t.Errorf("dialogs opened: %v", dialogs)
-		}
-	}
 
 	t.Run("a click on a week lists its rows", func(t *testing.T) {
 		ctx, w := measureTab(t, 1360)

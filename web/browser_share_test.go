@@ -31,16 +31,6 @@ func TestBrowserShareAndNarrow(t *testing.T) {
 	b := browser(t)
 	srv, host, charts := demoServer(t)
 	shoot := screenshot
-	noProblems := func(t *testing.T, w *watcher) {
-		t.Helper()
-		problems, dialogs := w.take()
-		for _, p := range problems {
-			t.Error(p)
-		}
-		if len(dialogs) > 0 {
-			t.Errorf("dialogs opened: %v", dialogs)
-		}
-	}
 
 	t.Run("copy summary", func(t *testing.T) {
 		ctx, w := tab(t, b, host)

@@ -170,6 +170,19 @@ func tab(t *testing.T, b context.Context, host string) (context.Context, *watche
 	return ctx, w
 }
 
+// noProblems fails t with what went wrong in the tab since it was last
+// asked: errors, failed requests, dialogs.
+func noProblems(t *testing.T, w *watcher) {
+	t.Helper()
+	problems, dialogs := w.take()
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if len(dialogs) > 0 {
+		t.Errorf("dialogs opened: %v", dialogs)
+	}
+}
+
 // demoServer serves the demo to a browser test: the server, the host its
 // pages may request, and whether this build draws charts.
 func demoServer(t *testing.T) (*httptest.Server, string, bool) {
