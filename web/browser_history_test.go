@@ -184,12 +184,12 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 
 		open(t, ctx, w, srv.URL+"/?weeks=26")
 		if charts {
-			// The throughput chart draws the gap: its first series carries
-			// the "no data" band over the weeks before the history, and
-			// those weeks have no bar.
+			// The throughput chart draws the gap: its "no data" series
+			// shades the weeks before the history, and those weeks have no
+			// bar.
 			gap, err := chromedp.Run(ctx, chromedp.Evaluate[map[string]any](`(() => {
 				const o = echarts.getInstanceByDom(document.getElementById('chart-overview-throughput')).getOption();
-				const area = o.series[0].markArea;
+				const area = (o.series.find(s => s.id === 'no-data-0') || {}).markArea;
 				return {band: area && area.data.length ? area.data[0][0].name + ' ' + area.data[0][0].xAxis + '..' + area.data[0][1].xAxis : '',
 					first: String(o.series.find(s => s.name === 'deployments').data[0].value)};
 			})()`))
@@ -210,7 +210,7 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 			const row = document.querySelector('[data-testid="breakdown-repo"] tbody tr');
 			return {verdict: d.querySelector('[data-testid="delta-verdict"]').textContent, change: d.querySelector('.delta-change').textContent.trim(),
 				color: getComputedStyle(d).color, breakdown: row ? row.cells[3].textContent.trim() : "no breakdown",
-				band: typeof echarts === 'undefined' ? 'no data' : (echarts.getInstanceByDom(document.querySelector('[data-testid="trend"] [data-chart]')).getOption().series[0].markArea || {data: [[{name: ''}]]}).data[0][0].name};
+				band: typeof echarts === 'undefined' ? 'no data' : (echarts.getInstanceByDom(document.querySelector('[data-testid="trend"] [data-chart]')).getOption().series.find(s => s.id === 'no-data-0') || {markArea: {data: [[{name: ''}]]}}).markArea.data[0][0].name};
 		})()`))
 		if err != nil || m["verdict"] != metrics.VerdictNotEnoughHistory || strings.ContainsAny(m["change"], "▲▼%") || m["color"] != colors["none"] ||
 			m["breakdown"] != render.Dash || m["band"] != "no data" {

@@ -103,6 +103,7 @@ func weekLabels(weeks []metrics.WeekReport, loc *time.Location) []string {
 type weekAxis struct {
 	labels    []string
 	partial   []bool
+	history   []string // per week: noData, partialHistory, or "" when the scope's history covers it
 	shown     int // the week whose rows the page lists, tinted; −1: none
 	marks     []weekMark
 	decisions []store.Decision // those on the chart, in number order
@@ -115,9 +116,15 @@ type weekMark struct {
 }
 
 func newWeekAxis(weeks []metrics.WeekReport, decisions []store.Decision, loc *time.Location) weekAxis {
-	ax := weekAxis{labels: weekLabels(weeks, loc), partial: make([]bool, len(weeks)), shown: -1}
+	ax := weekAxis{labels: weekLabels(weeks, loc), partial: make([]bool, len(weeks)), history: make([]string, len(weeks)), shown: -1}
 	for i, w := range weeks {
 		ax.partial[i] = w.Partial
+		switch {
+		case w.NoHistory:
+			ax.history[i] = noData
+		case w.PartialHistory:
+			ax.history[i] = partialHistory
+		}
 	}
 	sorted := slices.Clone(decisions)
 	slices.SortStableFunc(sorted, func(a, b store.Decision) int { return strings.Compare(a.DecidedOn, b.DecidedOn) })
@@ -192,14 +199,55 @@ func (ax weekAxis) extras(xi, yi int) []any {
 		}
 	}
 	if len(areas) > 0 {
-		out = append(out, map[string]any{
-			"type": "line", "id": fmt.Sprintf("part-weeks-%d", xi), "name": "part week", "data": []any{}, "legendIcon": "rect",
-			"xAxisIndex": xi, "yAxisIndex": yi, "z": 0, "silent": true, "symbol": "none",
-			"markArea": map[string]any{"z": 0, "silent": true, "data": areas,
-				"label": map[string]any{"show": true, "position": "insideTop", "fontSize": 10}},
-		})
+		out = append(out, shadeSeries(fmt.Sprintf("part-weeks-%d", xi), "part week", areas, xi, yi, true))
+	}
+	return append(out, ax.historyShades(xi, yi, true)...)
+}
+
+// The shades of the weeks a scope's history does not cover (METRICS.md,
+// "Where history starts"): "no data" where no repo in scope holds all its
+// records (the week has no values, which a bar chart would otherwise draw
+// as a quiet week), "partial history" where some do not.
+const (
+	noData         = "no data"
+	partialHistory = "partial history"
+)
+
+// historyShades are the series that shade the weeks of each kind of gap
+// (ids no-data-N and partial-history-N, which tach.js colours), runs of
+// weeks as one area; labelled puts the words on the chart (not on a
+// sparkline).
+func (ax weekAxis) historyShades(xi, yi int, labelled bool) []any {
+	var out []any
+	for _, kind := range []string{noData, partialHistory} {
+		var areas []any
+		for i := 0; i < len(ax.history) && i < len(ax.labels); i++ {
+			if ax.history[i] != kind {
+				continue
+			}
+			j := i
+			for j+1 < len(ax.history) && j+1 < len(ax.labels) && ax.history[j+1] == kind {
+				j++
+			}
+			areas = append(areas, []any{map[string]any{"name": kind, "xAxis": ax.labels[i]}, map[string]any{"xAxis": ax.labels[j]}})
+			i = j
+		}
+		if len(areas) > 0 {
+			out = append(out, shadeSeries(fmt.Sprintf("%s-%d", strings.ReplaceAll(kind, " ", "-"), xi), kind, areas, xi, yi, labelled))
+		}
 	}
 	return out
+}
+
+// shadeSeries is an empty series whose mark area shades bands of weeks,
+// behind the bars, named in the legend by name.
+func shadeSeries(id, name string, areas []any, xi, yi int, labelled bool) map[string]any {
+	return map[string]any{
+		"type": "line", "id": id, "name": name, "data": []any{}, "legendIcon": "rect",
+		"xAxisIndex": xi, "yAxisIndex": yi, "z": 0, "silent": true, "symbol": "none",
+		"markArea": map[string]any{"z": 0, "silent": true, "data": areas,
+			"label": map[string]any{"show": labelled, "position": "insideTop", "fontSize": 10}},
+	}
 }
 
 // partShades shade the part weeks' bands of an x axis, and the shown
@@ -255,6 +303,12 @@ func (ax weekAxis) note(note string) string {
 	}
 	if len(ax.marks) > 0 {
 		note = joinNonEmpty(" ", note, "Numbered dashed lines are the decisions listed under the chart.")
+	}
+	if slices.Contains(ax.history, noData) {
+		note = joinNonEmpty(" ", note, "Weeks shaded “no data” are before the synced history: they have no values, not zero.")
+	}
+	if slices.Contains(ax.history, partialHistory) {
+		note = joinNonEmpty(" ", note, "Weeks shaded “partial history” are before the history start of some repos in scope.")
 	}
 	if ax.shown >= 0 {
 		note = joinNonEmpty(" ", note, "The tinted week is the one whose rows are listed below.")
@@ -496,11 +550,8 @@ func cycleChart(ax weekAxis, parts []series) (json.RawMessage, []string) {
 	for i := range parts {
 		all = append(all, ax.extras(i, i)...)
 	}
-	if len(ax.marks) > 0 {
-		legend = append(legend, "decisions")
-	}
-	if slices.Contains(ax.partial, true) {
-		legend = append(legend, "part week")
+	for _, e := range ax.extras(0, 0) {
+		legend = append(legend, e.(map[string]any)["name"])
 	}
 	option := map[string]any{
 		"animation":   false,
@@ -566,7 +617,10 @@ func sparkline(ax weekAxis, name string, values []*float64) json.RawMessage {
 		}))
 	}
 	c.AddSeries(name, lineData(scaled(values, 1)), so...)
-	return optionJSON(c, noBoundaryGap)
+	return optionJSON(c, noBoundaryGap, func(m map[string]any) {
+		series, _ := m["series"].([]any)
+		m["series"] = append(series, ax.historyShades(0, 0, false)...)
+	})
 }
 
 // weeklyTable is the "view as table" of a weekly chart: a row per week
@@ -582,6 +636,10 @@ func weeklyTable(caption string, ax weekAxis, ss []series, format func(*float64)
 		if i < len(ax.partial) && ax.partial[i] {
 			week.Tags = []string{"part week"}
 			week.Title = "the window holds only some days of this week"
+		}
+		if i < len(ax.history) && ax.history[i] != "" {
+			week.Tags = append(week.Tags, ax.history[i])
+			week.Title = joinNonEmpty("; ", week.Title, "before the history start of a repo in scope: tach does not hold all its records of this week")
 		}
 		row := []templates.Cell{week}
 		for _, s := range ss {
@@ -653,57 +711,3 @@ func histogram(values []float64, bins []bin) ([]string, []int) {
 	return labels, counts[lo:hi]
 }
 
-// noHistoryAreas shades the weeks of a weekly chart in which the scope's
-// history is missing: "no data" where no repo in scope holds all its
-// records (the week has no values, which a bar chart would otherwise draw
-// as a quiet week) and "partial history" where some do not. labelled puts
-// the words on the chart (not on a sparkline). tach.js colours the shade.
-func noHistoryAreas(option json.RawMessage, labels []string, weeks []metrics.WeekReport, labelled bool) json.RawMessage {
-	type span struct {
-		from, to, name string
-	}
-	var spans []span
-	for i, w := range weeks {
-		name := ""
-		switch {
-		case w.NoHistory:
-			name = "no data"
-		case w.PartialHistory:
-			name = "partial history"
-		}
-		if name == "" || i >= len(labels) {
-			continue
-		}
-		if n := len(spans); n > 0 && spans[n-1].name == name && i > 0 && spans[n-1].to == labels[i-1] {
-			spans[n-1].to = labels[i]
-			continue
-		}
-		spans = append(spans, span{labels[i], labels[i], name})
-	}
-	var m map[string]any
-	if len(spans) == 0 || json.Unmarshal(option, &m) != nil {
-		return option
-	}
-	series, _ := m["series"].([]any)
-	if len(series) == 0 {
-		return option
-	}
-	first, _ := series[0].(map[string]any)
-	if first == nil {
-		return option
-	}
-	var data []any
-	for _, s := range spans {
-		data = append(data, []any{map[string]any{"name": s.name, "xAxis": s.from}, map[string]any{"xAxis": s.to}})
-	}
-	first["markArea"] = map[string]any{
-		"silent": true,
-		"label":  map[string]any{"show": labelled, "position": "insideTop", "fontSize": 11},
-		"data":   data,
-	}
-	out, err := json.Marshal(m)
-	if err != nil {
-		return option
-	}
-	return out
-}

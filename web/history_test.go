@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -144,9 +145,22 @@ func TestFreshInstallGap(t *testing.T) {
 	if err := json.Unmarshal([]byte(raw), &option); err != nil {
 		t.Fatalf("throughput chart option: %v", err)
 	}
-	area, _ := option["series"].([]any)[0].(map[string]any)["markArea"].(map[string]any)
-	if area == nil || !strings.Contains(raw, `"name":"no data"`) || !strings.Contains(raw, `"xAxis":"2025-11-03"`) {
-		t.Errorf("the weeks before the history are not shaded as no data: %v", area)
+	// One shaded band from the first week to the week of 3 November,
+	// named in the legend.
+	var band string
+	for _, sr := range option["series"].([]any) {
+		if m := sr.(map[string]any); m["id"] == "no-data-0" {
+			area, _ := json.Marshal(m["markArea"].(map[string]any)["data"])
+			band = string(area)
+		}
+	}
+	// A legend without a list of names names every series.
+	legend, _ := json.Marshal(option["legend"])
+	if data, listed := option["legend"].(map[string]any)["data"]; listed && !strings.Contains(fmt.Sprint(data), "no data") {
+		band = "not in the legend"
+	}
+	if band != `[[{"name":"no data","xAxis":"2025-09-01"},{"xAxis":"2025-11-03"}]]` {
+		t.Errorf("the weeks before the history are not shaded as no data: %s, legend %s", band, legend)
 	}
 	if note := doc.Find(`[data-testid="history-note"]`).Text(); !strings.Contains(note, "this window is covered from 2025-11-04 12:00 UTC") {
 		t.Errorf("history note %q", note)

@@ -198,7 +198,6 @@ func (s *Server) buildMeasure(def measureDef, in measureInput, q Query) *measure
 	def.build(b)
 	b.explain()
 	b.weekChoice()
-	b.res.trend.Option = noHistoryAreas(b.res.trend.Option, b.labels, b.weeks, true)
 	return b.res
 }
 

@@ -90,13 +90,6 @@ func (ov *overview) measureHref(slug string) string {
 	return link("/measures/"+slug, ov.q.scopeValues())
 }
 
-// withHistory shades the weeks of a weekly chart without (all of) the
-// scope's history.
-func (ov *overview) withHistory(c templates.Chart, labelled bool) templates.Chart {
-	c.Option = noHistoryAreas(c.Option, ov.labels, ov.weeks, labelled)
-	return c
-}
-
 // previousLabel names the comparison period.
 func (ov *overview) previousLabel() string {
 	return fmt.Sprintf("previous period (%s to %s)", ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), ov.v.Previous.To.In(ov.loc).Format(time.DateOnly))
@@ -224,7 +217,7 @@ func (k *keysWidget) load(ov *overview) {
 		if tier != nil {
 			c.Tier = *tier
 		}
-		c.Spark = ov.withHistory(sparkChart("chart-spark-"+key, c.Title+", weekly", ov.ax, spark, durations), false)
+		c.Spark = sparkChart("chart-spark-"+key, c.Title+", weekly", ov.ax, spark, durations)
 		k.keys = append(k.keys, byKey[key])
 		return c
 	}
@@ -330,7 +323,7 @@ func (c *cycleWidget) load(ov *overview) {
 			{Label: "review", Value: secondsValue(ct.Review.MedianSeconds, whyNoPart)},
 			{Label: "deploy", Value: secondsValue(ct.Deploy.MedianSeconds, whyNoPart)},
 		},
-		Chart: ov.withHistory(cycleTrendChart("chart-overview-cycle-time", "Cycle time breakdown per week", ov.ax, parts, ""), true),
+		Chart: cycleTrendChart("chart-overview-cycle-time", "Cycle time breakdown per week", ov.ax, parts, ""),
 	}
 }
 
@@ -360,7 +353,7 @@ func (t *throughputWidget) load(ov *overview) {
 			{Label: "open now", Value: countValue(ow.Open, "non-bot changes open now"), Href: link("/changes", withValues(ov.q.scopeValues(), "state", "open"))},
 			{Label: "waiting for review", Value: countValue(ow.StaleReview, "open changes with no first review for longer than stale_review"), Href: link("/weekly", waiting)},
 		},
-		Chart: ov.withHistory(barTrendChart("chart-overview-throughput", "Changes merged and deployments per week", ov.ax, []series{merged, deployed}, "count", ""), true),
+		Chart: barTrendChart("chart-overview-throughput", "Changes merged and deployments per week", ov.ax, []series{merged, deployed}, "count", ""),
 	}
 }
 
@@ -395,7 +388,7 @@ func (p *prSizeWidget) load(ov *overview) {
 			{Label: "median", Value: numberValue(ps.MedianLines, fmt.Sprintf("median of %d changes", ps.Count), whyNoSize)},
 			{Label: "p75", Value: numberValue(ps.P75Lines, "", whyNoSize)},
 		},
-		Chart: ov.withHistory(chart, true),
+		Chart: chart,
 	}
 }
 
@@ -432,7 +425,7 @@ func (c *ciWidget) load(ov *overview) {
 			{Label: "p90", Value: secondsValue(ci.P90Seconds, whyNoCI)},
 			{Label: "success rate", Value: rateValue(ci.SuccessRate, int(deref(ci.SuccessRate)*float64(ci.Runs)+0.5), ci.Runs, "runs succeeded", whyNoCI)},
 		},
-		Chart: ov.withHistory(chart, true),
+		Chart: chart,
 	}
 }
 

@@ -63,8 +63,8 @@
     });
     (option.series || []).forEach(function (s) {
       // The decisions' own series (numbered lines, drawn behind the bars)
-      // and the part weeks' (shaded): their legend entries take their
-      // colours. A decision's label is its number; other marked lines are
+      // and the shaded weeks' (part weeks, weeks before the history):
+      // their legend entries take their colours. A decision's label is its number; other marked lines are
       // named, cut to a width.
       var id = String(s.id || "");
       if (s.markLine) {
@@ -80,8 +80,11 @@
         s.itemStyle = Object.assign({}, s.itemStyle, { color: decision });
         s.lineStyle = Object.assign({}, s.lineStyle, { color: decision });
       }
-      if (id.indexOf("part-weeks-") === 0 && s.markArea) {
-        var shade = cssVar("--grid");
+      // Part weeks take the grid's shade; the weeks before the history
+      // (no data, partial history) the first compare shade.
+      var shaded = id.indexOf("part-weeks-") === 0 ? "--grid" : id.indexOf("no-data-") === 0 || id.indexOf("partial-history-") === 0 ? "--shade-1" : "";
+      if (shaded && s.markArea) {
+        var shade = cssVar(shaded);
         s.itemStyle = Object.assign({}, s.itemStyle, { color: shade });
         s.markArea.itemStyle = Object.assign({}, s.markArea.itemStyle, { color: shade });
         s.markArea.label = Object.assign({}, s.markArea.label, { color: cssVar("--muted") });
