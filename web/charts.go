@@ -104,7 +104,7 @@ type weekAxis struct {
 	labels    []string
 	partial   []bool
 	history   []string // per week: noData, partialHistory, or "" when the scope's history covers it
-	shown     int // the week whose rows the page lists, tinted; −1: none
+	shown     int      // the week whose rows the page lists, tinted; −1: none
 	marks     []weekMark
 	decisions []store.Decision // those on the chart, in number order
 }
@@ -710,4 +710,3 @@ func histogram(values []float64, bins []bin) ([]string, []int) {
 	}
 	return labels, counts[lo:hi]
 }
-
