@@ -97,7 +97,9 @@ func TestBrowserShareAndNarrow(t *testing.T) {
 			t.Fatal(err)
 		}
 		status, _ := chromedp.Run(ctx, chromedp.Poll[string](`document.querySelector('#copy-status').textContent || null`, chromedp.WithPollingTimeout(5*time.Second)))
-		fired, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`window.copied || ''`))
+		// The listener marks the event a tick after it (setTimeout): wait
+		// for that tick rather than race it.
+		fired, _ := chromedp.Run(ctx, chromedp.Poll[string](`window.copied || null`, chromedp.WithPollingTimeout(2*time.Second)))
 		open, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('#summary-text').open`))
 		// Either the copy event did it, or the text is open and selected
 		// for Ctrl+C; never nothing.
