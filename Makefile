@@ -93,7 +93,7 @@ bench-web:
 	$(GO) test ./web -run '^$$' -bench . -benchtime 50x
 
 bench-sync:
-	$(GO) test ./collectors/github -run '^$$' -bench BenchmarkSyncRequests -benchtime 1x
+	$(GO) test ./collectors/github -run '^$$' -bench 'BenchmarkSync(Requests|WallTime)' -benchtime 1x
 	$(GO) test ./collectors/gitlab -run '^$$' -bench BenchmarkSyncRequests -benchtime 1x
 
 clean:

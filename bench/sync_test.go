@@ -90,37 +90,19 @@ func benchSync(b *testing.B, e *env) {
 	}
 	unlimited(gh)
 	gh.SetLatency(latency)
-	// When each request arrived: a request is in flight for the latency
-	// from then, so the most in flight at once is the concurrency the sync
-	// reached.
-	var mu sync.Mutex
-	var arrivals []time.Time
-	gh.OnRequest(func(string) {
-		mu.Lock()
-		arrivals = append(arrivals, time.Now())
-		mu.Unlock()
-	})
+	arrivals := gh.RecordArrivals()
 	db := filepath.Join(dir, "latency.db")
 	cfg := syncConfig(b, dir, db, gh, names, repos)
 	_, wall, _, _ := run(b, e.bin, "sync", "--config", cfg)
 	total := gh.TotalRequests()
-	mu.Lock()
-	concurrency := 0
-	for i, t := range arrivals {
-		n := 0
-		for j := i; j >= 0 && t.Sub(arrivals[j]) < latency; j-- {
-			n++
-		}
-		concurrency = max(concurrency, n)
-	}
-	mu.Unlock()
+	concurrency := arrivals.MostInFlight(latency)
 	bound := time.Duration(total) * latency / repos
 	ratio := wall.Seconds() / bound.Seconds()
 	record("sync", fmt.Sprintf("sync of %d repos × %d PRs, 50 ms a request", repos, prs), fmt.Sprintf("%.1f s for %d requests: %.2f × the least", wall.Seconds(), total, ratio),
 		"≤ 1.3 ×", verdict(ratio <= 1.3), fmt.Sprintf("least = %d requests ÷ %d repos at once (sync.workers) × 50 ms = %.1f s", total, repos, bound.Seconds()))
 	strict := time.Duration(total) * latency / time.Duration(max(concurrency, 1))
 	record("sync", "  against the most requests it had in flight", fmt.Sprintf("%.2f × the least", wall.Seconds()/strict.Seconds()), "", "",
-		fmt.Sprintf("least = %d requests ÷ %d in flight at most (4 compare requests a repo) × 50 ms = %.1f s", total, concurrency, strict.Seconds()))
+		fmt.Sprintf("least = %d requests ÷ %d in flight at most (4 requests of a repo at once) × 50 ms = %.1f s", total, concurrency, strict.Seconds()))
 	per := gh.Requests("graphql.pullRequests")
 	want := repos * ((prs + 99) / 100)
 	record("sync", "requests for pull requests", fmt.Sprintf("%d (%d a repo)", per, per/repos), fmt.Sprintf("⌈N/100⌉ = %d a repo", (prs+99)/100),

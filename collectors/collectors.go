@@ -222,6 +222,9 @@ type RepoSummary struct {
 // ResourceSummary counts the rows one resource wrote.
 type ResourceSummary struct {
 	New, Updated, Unchanged, Requests int
+	// Warnings say what the resource synced but not wholly as it should
+	// (Sink.Warn).
+	Warnings []string
 }
 
 // wrote reports whether the sync stored at least one row of the repo.
@@ -264,31 +267,6 @@ func (s *Summary) Requests() int {
 		n += r.Requests
 	}
 	return n
-}
-
-// ResourceNames lists the resources that appear in the summary, in a
-// stable order.
-func (s *Summary) ResourceNames() []string {
-	order := []string{ResourceRepo, ResourceChanges, ResourceChangeFiles, ResourceDeployments, ResourceRanges, ResourceCIRuns, ResourceIncidents}
-	seen := map[string]bool{}
-	for _, r := range s.Repos {
-		for name := range r.Resources {
-			seen[name] = true
-		}
-	}
-	var out []string
-	for _, n := range order {
-		if seen[n] {
-			out = append(out, n)
-			delete(seen, n)
-		}
-	}
-	rest := make([]string, 0, len(seen))
-	for n := range seen {
-		rest = append(rest, n)
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
 }
 
 // ErrRepoNotFound is wrapped by a provider's error for a repo that does not

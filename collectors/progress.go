@@ -1,7 +1,9 @@
 package collectors
 
 import (
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -17,13 +19,15 @@ type Tracker struct {
 // RepoProgress is one repo's progress.
 type RepoProgress struct {
 	Repo          string
-	Resource      string         // the resource in hand
+	Resource      string         // the resources in hand, comma-separated
 	Items         map[string]int // rows written per resource
 	Requests      int
 	RateRemaining int // -1 when unknown
 	Started       time.Time
 	Done          bool
 	Err           error
+
+	active []string // the resources running (Sink.RunSteps), in the order they started
 }
 
 // NewTracker returns an empty tracker.
@@ -49,14 +53,34 @@ func (t *Tracker) finish(repo string, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.get(repo)
-	p.Done, p.Err, p.Resource = true, err, ""
+	p.Done, p.Err, p.Resource, p.active = true, err, "", nil
+}
+
+// working records that a resource of repo started (on) or finished
+// running: while some run, they are the resources in hand.
+func (t *Tracker) working(repo, resource string, on bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.get(repo)
+	p.active = slices.DeleteFunc(p.active, func(r string) bool { return r == resource })
+	if on {
+		p.active = append(p.active, resource)
+	}
+	p.Resource = strings.Join(p.active, ", ")
+}
+
+// inHand notes the resource a provider that runs one at a time is on.
+func (p *RepoProgress) inHand(resource string) {
+	if len(p.active) == 0 {
+		p.Resource = resource
+	}
 }
 
 func (t *Tracker) items(repo, resource string, n int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.get(repo)
-	p.Resource = resource
+	p.inHand(resource)
 	p.Items[resource] = n
 }
 
@@ -64,7 +88,8 @@ func (t *Tracker) requests(repo, resource string, n, remaining int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	p := t.get(repo)
-	p.Resource, p.Requests = resource, n
+	p.inHand(resource)
+	p.Requests = n
 	if remaining >= 0 {
 		p.RateRemaining = remaining
 	}
@@ -77,6 +102,7 @@ func (t *Tracker) Snapshot() []RepoProgress {
 	out := make([]RepoProgress, 0, len(t.repos))
 	for _, p := range t.repos {
 		c := *p
+		c.active = nil
 		c.Items = make(map[string]int, len(p.Items))
 		for k, v := range p.Items {
 			c.Items[k] = v

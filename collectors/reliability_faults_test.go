@@ -79,9 +79,10 @@ func runOpts() collectors.Options {
 	return collectors.Options{History: 180 * 24 * time.Hour, IncidentLabels: []string{"incident"}, Workers: 2, Now: func() time.Time { return epoch }}
 }
 
-// syncUntilClean syncs until no repo fails (a failed run leaves what it
-// committed; the next one goes on from there), an interval of the fake
-// clock apart as the server's scheduler would, and returns the runs made.
+// syncUntilClean syncs until no repo fails nor warns (a failed run leaves
+// what it committed, a warned one the rows it could not get; the next one
+// goes on from there), an interval of the fake clock apart as the server's
+// scheduler would, and returns the runs made.
 func syncUntilClean(t *testing.T, st *store.Store, name string, p collectors.Provider, repos []collectors.Repo, clk *fakeClock) int {
 	t.Helper()
 	var last []string
@@ -90,10 +91,15 @@ func syncUntilClean(t *testing.T, st *store.Store, name string, p collectors.Pro
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
-		if len(sum.Failed()) == 0 {
+		last = last[:0]
+		for _, r := range sum.Repos {
+			for _, rs := range r.Resources {
+				last = append(last, rs.Warnings...)
+			}
+		}
+		if len(sum.Failed()) == 0 && len(last) == 0 {
 			return run
 		}
-		last = last[:0]
 		for _, f := range sum.Failed() {
 			last = append(last, f.Err.Error())
 		}
@@ -160,6 +166,15 @@ func TestReliabilityGitHubFaults(t *testing.T) {
 	srv := githubtest.New(t)
 	srv.AddRepo("acme/api").Generate(githubtest.History{PRs: 40, Deployments: 12, Runs: 30, Incidents: 5, Issues: 8, End: epoch, Span: 60 * 24 * time.Hour, Seed: 1})
 	srv.AddRepo("acme/web").Generate(githubtest.History{PRs: 25, Deployments: 8, Runs: 20, Incidents: 3, Issues: 4, End: epoch, Span: 60 * 24 * time.Hour, Seed: 2})
+	// Two hotfixes deployed from a release branch, then main again: ranges
+	// off the default branch's first-parent line, asked of compare.
+	api := srv.Repo("acme/api")
+	main := api.Commits[len(api.Commits)-1].SHA
+	hotfix := api.AddSideCommit("hotfix 1", epoch.Add(time.Hour), main)
+	api.Deploy(hotfix, "production", epoch.Add(2*time.Hour), "success")
+	hotfix = api.AddSideCommit("hotfix 2", epoch.Add(3*time.Hour), hotfix)
+	api.Deploy(hotfix, "production", epoch.Add(4*time.Hour), "success")
+	api.Deploy(main, "production", epoch.Add(5*time.Hour), "success")
 
 	clk := &fakeClock{t: epoch}
 	srv.SetNow(clk.Now)

@@ -3,6 +3,7 @@ package collectors
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,10 +95,10 @@ func (s *Sink) OldestPendingDeployment(ctx context.Context, source string, since
 	return s.st.OldestPendingDeployment(ctx, s.repoID, source, since)
 }
 
-// OldestIncompleteCIRun is the creation time of the repo's oldest CI run
-// not completed, created at or after since (zero when there is none).
-func (s *Sink) OldestIncompleteCIRun(ctx context.Context, since time.Time) (time.Time, error) {
-	return s.st.OldestIncompleteCIRun(ctx, s.repoID, since)
+// IncompleteCIRuns are the repo's CI runs not completed, created at or
+// after since, oldest first (provider id, status and times only).
+func (s *Sink) IncompleteCIRuns(ctx context.Context, since time.Time) ([]store.CIRun, error) {
+	return s.st.IncompleteCIRuns(ctx, s.repoID, since)
 }
 
 // Batch is one transaction's worth of rows of one resource. Its methods
@@ -201,18 +202,33 @@ func (b *Batch) Repo(ctx context.Context, r store.Repo) error {
 	return err
 }
 
+// Warn records that a resource synced, but not wholly as it should (a
+// deployment range linked by time because GitHub could not compare it):
+// the warning is in the run's summary, and the resource's sync state keeps
+// it as its last error when it is done — on the sync page, beside its
+// success — until a sync of it without one.
+func (s *Sink) Warn(resource, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.resource(resource)
+	rs.Warnings = append(rs.Warnings, msg)
+}
+
 // Commit writes a batch of one resource and that resource's new state in
 // one transaction. state.LastSuccessAt is set when done is true (the
 // resource is fully synced); a partial batch keeps the watermark it covers.
 func (s *Sink) Commit(ctx context.Context, resource string, state store.SyncState, done bool, write func(b *Batch) error) error {
 	b := &Batch{repoID: s.repoID}
 	state.RepoID, state.Resource = s.repoID, resource
+	s.mu.Lock()
 	if done {
 		state.LastSuccessAt = time.Now().UTC()
 		state.LastError = ""
 		state.LastErrorAt = time.Time{}
+		if rs := s.summary.Resources[resource]; rs != nil && len(rs.Warnings) > 0 {
+			state.LastError, state.LastErrorAt = strings.Join(rs.Warnings, "; "), state.LastSuccessAt
+		}
 	}
-	s.mu.Lock()
 	if rs := s.summary.Resources[resource]; rs != nil {
 		state.Requests = rs.Requests
 		state.Rows = rs.New + rs.Updated + rs.Unchanged

@@ -73,15 +73,28 @@ func (s *Store) CIRunsForWindow(ctx context.Context, repoIDs []int64, from, to i
 	return out, nil
 }
 
-// OldestIncompleteCIRun returns the creation time of the oldest CI run of a
-// repo that has not completed and was created at or after since (zero when
-// there is none).
-func (s *Store) OldestIncompleteCIRun(ctx context.Context, repoID int64, since time.Time) (time.Time, error) {
-	var t sql.NullInt64
-	err := s.read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM ci_runs
-		WHERE repo_id = ? AND status <> 'completed' AND created_at >= ?`, repoID, since.Unix()).Scan(&t)
+// IncompleteCIRuns lists a repo's CI runs that have not completed and
+// were created at or after since, oldest first, with their provider id,
+// status and times.
+func (s *Store) IncompleteCIRuns(ctx context.Context, repoID int64, since time.Time) ([]CIRun, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT provider_id, status, created_at, updated_at FROM ci_runs
+		WHERE repo_id = ? AND status <> 'completed' AND created_at >= ? ORDER BY created_at, provider_id`, repoID, since.Unix())
 	if err != nil {
-		return time.Time{}, fmt.Errorf("find oldest incomplete CI run: %w", err)
+		return nil, fmt.Errorf("list incomplete CI runs: %w", err)
 	}
-	return fromUnix(t), nil
+	defer rows.Close()
+	var out []CIRun
+	for rows.Next() {
+		r := CIRun{RepoID: repoID}
+		var created, updated int64
+		if err := rows.Scan(&r.ProviderID, &r.Status, &created, &updated); err != nil {
+			return nil, fmt.Errorf("list incomplete CI runs: %w", err)
+		}
+		r.CreatedAt, r.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list incomplete CI runs: %w", err)
+	}
+	return out, nil
 }

@@ -31,6 +31,7 @@ const (
 	KeepMergedAt                           // merged_at
 	KeepClosedAt                           // closed_at
 	KeepMergeSHA                           // merge_sha, squash_sha
+	KeepLabels                             // labels
 )
 
 var changeKeepCols = map[ChangeKeep][]string{
@@ -41,6 +42,7 @@ var changeKeepCols = map[ChangeKeep][]string{
 	KeepMergedAt:    {"merged_at"},
 	KeepClosedAt:    {"closed_at"},
 	KeepMergeSHA:    {"merge_sha", "squash_sha"},
+	KeepLabels:      {"labels"},
 }
 
 // fill is the SET expression of a column whose stored value wins.
@@ -238,6 +240,19 @@ func (tx *Tx) HasReview(ctx context.Context, changeID int64, author, state strin
 func (tx *Tx) UpsertReview(ctx context.Context, changeID int64, r Review) (Result, error) {
 	_, res, err := tx.upsertReview(ctx, changeID, r)
 	return res, err
+}
+
+// Incident reads one incident of a repo by its issue number in the
+// transaction; ErrNotFound when there is none.
+func (tx *Tx) Incident(ctx context.Context, repoID, number int64) (Incident, error) {
+	in, err := scanIncident(tx.queryRow(ctx, incidentSelect+` WHERE repo_id = ? AND number = ?`, repoID, number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Incident{}, fmt.Errorf("incident %d: %w", number, ErrNotFound)
+	}
+	if err != nil {
+		return Incident{}, fmt.Errorf("find incident %d: %w", number, err)
+	}
+	return in, nil
 }
 
 // Deployment reads one deployment by its key in the transaction;

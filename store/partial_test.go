@@ -200,3 +200,33 @@ func TestTxChangeRead(t *testing.T) {
 		return nil
 	})
 }
+
+// A source that leaves the labels out keeps the stored ones; an incident
+// is read back in the transaction by its number.
+func TestPartialKeepsLabelsAndReadsIncidents(t *testing.T) {
+	st := storetest.New(t)
+	repo := mustRepo(t, st, "acme/api")
+	c := store.Change{RepoID: repo, Number: 3, ProviderID: "300", Title: "Fix", Author: "ada", State: store.StateOpen,
+		Labels: []string{"bug"}, CreatedAt: at("2026-01-05T10:00:00Z"), UpdatedAt: at("2026-01-05T10:00:00Z")}
+	write(t, st, func(tx *store.Tx) error { _, _, err := tx.UpsertChange(ctx, c); return err })
+	ev := c
+	ev.Labels, ev.Title, ev.UpdatedAt = nil, "Fix (edited)", at("2026-01-05T11:00:00Z")
+	write(t, st, func(tx *store.Tx) error { _, _, err := tx.UpsertChangePartial(ctx, ev, store.KeepLabels); return err })
+	if got, _ := st.ChangeByNumber(ctx, repo, 3); got.Title != "Fix (edited)" || len(got.Labels) != 1 || got.Labels[0] != "bug" {
+		t.Errorf("change = %+v, want its labels kept and its title edited", got)
+	}
+
+	in := store.Incident{RepoID: repo, Number: 9, ProviderID: "900", Title: "Down", Labels: []string{"incident"},
+		CreatedAt: at("2026-01-05T10:00:00Z"), UpdatedAt: at("2026-01-05T10:00:00Z")}
+	write(t, st, func(tx *store.Tx) error { _, _, err := tx.UpsertIncidentPartial(ctx, in, false); return err })
+	write(t, st, func(tx *store.Tx) error {
+		got, err := tx.Incident(ctx, repo, 9)
+		if err != nil || got.Title != "Down" || len(got.Labels) != 1 {
+			t.Errorf("incident = %+v, %v", got, err)
+		}
+		if _, err := tx.Incident(ctx, repo, 10); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a missing incident: %v, want ErrNotFound", err)
+		}
+		return nil
+	})
+}

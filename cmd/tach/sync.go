@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -102,7 +104,8 @@ const maxSummaryRepo = 32
 
 // writeSyncSummary prints, per repo, the rows of each kind that are new
 // and updated, the API requests it took and whether it failed; then each
-// failure's error and the API requests left per provider. The table fits
+// failure's error, each warning (what a resource could not get wholly)
+// and the API requests left per provider. The table fits
 // 100 columns; errors follow it on lines of their own.
 func writeSyncSummary(w io.Writer, sum *collectors.Summary) {
 	if sum == nil {
@@ -127,6 +130,9 @@ func writeSyncSummary(w io.Writer, sum *collectors.Summary) {
 			}
 		}
 		result := "ok"
+		if len(repoWarnings(r)) > 0 {
+			result = "warned"
+		}
 		if r.Err != nil {
 			result = "failed"
 		}
@@ -139,8 +145,14 @@ func writeSyncSummary(w io.Writer, sum *collectors.Summary) {
 		}
 	}
 	tw.Flush()
-	for _, r := range sum.Failed() {
-		fmt.Fprintf(w, "%s failed: %v\n", r.Repo, r.Err)
+	for _, r := range sum.Repos {
+		if r.Err != nil {
+			fmt.Fprintf(w, "%s failed: %v\n", r.Repo, r.Err)
+			continue
+		}
+		for _, warning := range repoWarnings(r) {
+			fmt.Fprintf(w, "%s warned: %s\n", r.Repo, warning)
+		}
 	}
 	fmt.Fprintf(w, "\n%d repos, %d API requests, %s.", len(sum.Repos), sum.Requests(), sum.Duration.Round(time.Millisecond))
 	providers := make([]string, 0, len(left))
@@ -157,6 +169,16 @@ func writeSyncSummary(w io.Writer, sum *collectors.Summary) {
 		fmt.Fprint(w, ".")
 	}
 	fmt.Fprintln(w)
+}
+
+// repoWarnings are what a repo's resources could not get wholly
+// (collectors.Sink.Warn), in the order of the resources' names.
+func repoWarnings(r collectors.RepoSummary) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(r.Resources)) {
+		out = append(out, r.Resources[name].Warnings...)
+	}
+	return out
 }
 
 // shorten cuts s to n characters, ending in "…" when it was longer.

@@ -133,9 +133,10 @@ repos:
 	}
 	// One request per resource: repo, pull requests, deployments, CI runs,
 	// incidents (two: the newest issue update, then the labelled list), and
-	// one compare per new deployment with a predecessor (D2 and D4).
-	if n := srv.TotalRequests(); n != 8 {
-		t.Errorf("sync made %d requests (%s), want 8", n, srv.CountsString())
+	// one page of the default branch's history for the ranges of the new
+	// deployments with a predecessor (D2 and D4).
+	if n := srv.TotalRequests(); n != 7 || srv.Requests("graphql.history") != 1 {
+		t.Errorf("sync made %d requests (%s), want 7", n, srv.CountsString())
 	}
 
 	out.Reset()

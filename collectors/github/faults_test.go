@@ -124,7 +124,7 @@ func TestSecondaryLimitAndTooManyRequests(t *testing.T) {
 		want   int
 	}{
 		{"secondary with Retry-After", githubtest.SecondaryLimit(45 * time.Second).On("runs").Repeat(1), 45 * time.Second, 45 * time.Second, "runs", 2},
-		{"secondary without Retry-After", githubtest.SecondaryLimit(0).On("graphql").Repeat(1), 30 * time.Second, 60 * time.Second, "graphql.pullRequests", 2},
+		{"secondary without Retry-After", githubtest.SecondaryLimit(0).On("graphql.pullRequests").Repeat(1), 30 * time.Second, 60 * time.Second, "graphql.pullRequests", 2},
 		{"429 with Retry-After", githubtest.TooManyRequests(10 * time.Second).On("issues").Repeat(2), 10 * time.Second, 10 * time.Second, "issues", 4}, // 2 × 429, the newest-update probe, the list
 		{"429 without Retry-After", githubtest.TooManyRequests(0).On("repo").Repeat(1), 30 * time.Second, 60 * time.Second, "repo", 2},
 	} {
@@ -151,7 +151,7 @@ func TestSecondaryLimitAndTooManyRequests(t *testing.T) {
 func TestServerErrorsAreRetried(t *testing.T) {
 	srv := githubtest.New(t)
 	buildHandHistory(srv, "acme/api")
-	srv.Inject(githubtest.ServerError(502).On("graphql").Repeat(2))
+	srv.Inject(githubtest.ServerError(502).On("graphql.pullRequests").Repeat(2))
 	p, clk, _ := newProvider(t, srv)
 	st := storetest.New(t)
 	sum := mustSync(t, st, p, repoEntry("acme/api", "deployments"))
@@ -248,7 +248,7 @@ func TestMalformedAnswerWritesNothingHalf(t *testing.T) {
 	for _, tc := range []struct {
 		endpoint, path, table string
 	}{
-		{"graphql", "/api/graphql", "changes"},
+		{"graphql.pullRequests", "/api/graphql", "changes"},
 		{"runs", "/api/v3/repos/acme/api/actions/runs", "ci_runs"},
 	} {
 		t.Run(tc.endpoint, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/shurcooL/githubv4"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/store"
@@ -87,14 +88,16 @@ func (s *repoSync) completeFiles(ctx context.Context, pfs []*prFiles) error {
 	if err := s.filesByNumber(ctx, more); err != nil {
 		return err
 	}
+	// The renames' pages do not wait for each other: at once, within the
+	// repo's request slots.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.p.opts.RangeWorkers)
 	for _, pf := range pfs {
 		if pf != nil && pf.renamed {
-			if err := s.renamedFrom(ctx, pf); err != nil {
-				return err
-			}
+			g.Go(func() error { return s.renamedFrom(gctx, pf) })
 		}
 	}
-	return nil
+	return g.Wait()
 }
 
 // filesByNumber asks for the files of pull requests by number, up to a

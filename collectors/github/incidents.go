@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,20 +26,54 @@ import (
 //   - The issues list also holds pull requests (items with a pull_request
 //     key): a pull request is never an incident.
 
-// restIssue is the part of an issues-list item we read.
+// restIssue is the part of an issues-list item (or an issues webhook's
+// issue) we read.
 type restIssue struct {
-	ID      int64  `json:"id"`
-	Number  int64  `json:"number"`
-	Title   string `json:"title"`
-	HTMLURL string `json:"html_url"`
-	State   string `json:"state"`
-	Labels  []struct {
-		Name string `json:"name"`
-	} `json:"labels"`
+	ID          int64           `json:"id"`
+	Number      int64           `json:"number"`
+	Title       string          `json:"title"`
+	HTMLURL     string          `json:"html_url"`
+	State       string          `json:"state"`
+	Labels      issueLabels     `json:"labels"`
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
 	ClosedAt    *time.Time      `json:"closed_at"`
 	PullRequest json.RawMessage `json:"pull_request"`
+}
+
+// issueLabels are an issue's label names. GitHub's schema gives each label
+// as an object or as a bare string; a payload may also leave the labels
+// out, which says nothing of them (known is false), where an empty list
+// says there are none.
+type issueLabels struct {
+	names []string
+	known bool
+}
+
+func (l *issueLabels) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*l = issueLabels{}
+		return nil
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*l = issueLabels{names: make([]string, 0, len(raw)), known: true}
+	for _, r := range raw {
+		var name string
+		if err := json.Unmarshal(r, &name); err != nil {
+			var obj struct {
+				Name string `json:"name"`
+			}
+			if err := json.Unmarshal(r, &obj); err != nil {
+				return fmt.Errorf("label %s: neither a name nor an object with one", r)
+			}
+			name = obj.Name
+		}
+		l.names = append(l.names, name)
+	}
+	return nil
 }
 
 func (s *repoSync) syncIncidents(ctx context.Context) error {
@@ -143,10 +178,7 @@ func toIncident(it restIssue, labels []string) (in store.Incident, isIncident, i
 	if len(it.PullRequest) > 0 && string(it.PullRequest) != "null" {
 		return store.Incident{}, false, true
 	}
-	names := make([]string, len(it.Labels))
-	for i, l := range it.Labels {
-		names[i] = l.Name
-	}
+	names := it.Labels.names
 	if !collectors.HasLabel(names, labels) {
 		return store.Incident{}, false, false
 	}

@@ -3,7 +3,8 @@
 // first commits, reviews, labels, ready-for-review time and changed
 // files), the files of changes synced before files were collected, deployments
 // (GraphQL deployments with statuses, workflow runs, releases, or merges),
-// commit ranges of new deployments (the compare API, once each), GitHub
+// commit ranges of new deployments (once each, from one walk of the
+// default branch's history, or the compare API off that branch), GitHub
 // Actions runs and incident issues (REST, with ETags).
 //
 // Every resource is incremental: it keeps a watermark and an ETag in the
@@ -15,7 +16,6 @@ package github
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -64,6 +64,18 @@ type Options struct {
 	// RangeWorkers is how many compare requests of one repo run at once
 	// (default 4).
 	RangeWorkers int
+	// RepoRequests is how many requests of one repo are in flight at once
+	// (default 4). A repo's resources sync at once, and the requests of
+	// one that do not wait for each other (compares, the pages of renamed
+	// files) go at once too, all within these; each resource is a chain
+	// of requests (a page's cursor or link names the next), so a repo's
+	// sync takes about as long as its longest, or its requests ÷
+	// RepoRequests (docs/performance.md).
+	RepoRequests int
+	// compareEveryRange asks the compare API for every deployment range,
+	// as tach did before ranges came from the branch's history: the test
+	// that both give the same rows sets it.
+	compareEveryRange bool
 
 	// MaxRetries is how many times a request is tried again after a 5xx,
 	// a timeout or a secondary rate limit (default 4).
@@ -138,6 +150,9 @@ func New(opts Options) (*Provider, error) {
 	if opts.RangeWorkers <= 0 {
 		opts.RangeWorkers = 4
 	}
+	if opts.RepoRequests <= 0 {
+		opts.RepoRequests = 4
+	}
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 4
 	}
@@ -206,18 +221,23 @@ func (p *Provider) RateLimit(budget string) (remaining int, reset time.Time) {
 	return p.transport.budget.state(budget)
 }
 
-// SyncRepo brings one repo's rows up to date: the repo itself, then pull
-// requests, deployments, CI runs, commit ranges and incidents. A rejected
-// token, a missing repo, a spent rate limit or a cancelled context stop it
-// at once; another failure of one resource is reported after the others
-// have synced.
+// SyncRepo brings one repo's rows up to date: the repo itself first (its
+// default branch decides which runs deploy and which merges ship), then
+// its resources at once, RepoRequests requests at a time — pull
+// requests, CI runs, deployments, incidents, then the files of changes
+// synced before files were collected — and the commit ranges once the
+// deployments they range are stored (with deployments.source workflow,
+// once the CI runs are: the deploy runs come with them). A rejected token,
+// a missing repo, a spent rate limit or a cancelled context stop it at
+// once; another failure of one resource is reported after the others have
+// synced.
 func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *collectors.Sink) error {
 	owner, name, ok := strings.Cut(repo.Name, "/")
 	if !ok || owner == "" || name == "" || strings.Contains(name, "/") {
 		return fmt.Errorf("sync %s: a GitHub repo is named owner/name", repo.Name)
 	}
 	s := &repoSync{p: p, repo: repo, sink: sink, owner: owner, name: name,
-		log: p.log.With("repo", repo.Name)}
+		log: p.log.With("repo", repo.Name), slots: make(chan struct{}, p.opts.RepoRequests)}
 	opts := sink.Options()
 	s.now = time.Now
 	if opts.Now != nil {
@@ -228,37 +248,26 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	if err := s.syncRepoInfo(ctx); err != nil {
 		return err
 	}
-	steps := []struct {
-		resource string
-		run      func(context.Context) error
-	}{
-		{collectors.ResourceChanges, s.syncChanges},
-		{collectors.ResourceChangeFiles, s.syncChangeFiles},
-		{collectors.ResourceDeployments, s.syncDeployments},
-		{collectors.ResourceCIRuns, s.syncCIRuns},
-		{collectors.ResourceRanges, s.syncRanges},
-		{collectors.ResourceIncidents, s.syncIncidents},
+	// Ranges range the deployments stored: with source workflow, the CI
+	// runs write them.
+	rangesAfter := []string{collectors.ResourceDeployments}
+	if repo.Source == "workflow" {
+		rangesAfter = append(rangesAfter, collectors.ResourceCIRuns)
 	}
-	var errs []error
-	for _, step := range steps {
-		err := step.run(ctx)
-		if err == nil {
-			continue
-		}
-		err = fmt.Errorf("sync %s: %s: %w", repo.Name, step.resource, err)
-		if fatal(ctx, err) {
-			return errors.Join(append(errs, err)...)
-		}
-		s.log.Warn("github: resource failed; syncing the others", "resource", step.resource, "err", err)
-		errs = append(errs, err)
+	// The longest first: of the steps ready, the first listed starts first.
+	steps := []collectors.Step{
+		{Resource: collectors.ResourceChanges, Run: s.syncChanges},
+		{Resource: collectors.ResourceCIRuns, Run: s.syncCIRuns},
+		{Resource: collectors.ResourceDeployments, Run: s.syncDeployments},
+		{Resource: collectors.ResourceRanges, Run: s.syncRanges, After: rangesAfter},
+		{Resource: collectors.ResourceIncidents, Run: s.syncIncidents},
+		// The files of changes synced before files were collected.
+		{Resource: collectors.ResourceChangeFiles, Run: s.syncChangeFiles, After: []string{collectors.ResourceChanges}},
 	}
-	return errors.Join(errs...)
-}
-
-// fatal errors stop a repo's sync: nothing else of it can succeed.
-func fatal(ctx context.Context, err error) bool {
-	return ctx.Err() != nil || errors.Is(err, collectors.ErrUnauthorized) || errors.Is(err, collectors.ErrOtherHost) ||
-		errors.Is(err, collectors.ErrRepoNotFound) || errors.Is(err, collectors.ErrRateLimited)
+	// Every step at once: the repo's request slots bound them.
+	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
+		s.log.Warn("github: resource failed; syncing the others", "resource", resource, "err", err)
+	})
 }
 
 // repoSync is the sync of one repo.
@@ -269,6 +278,7 @@ type repoSync struct {
 	owner, name string
 	log         *slog.Logger
 	now         func() time.Time // the run's clock (collectors.Options.Now)
+	slots       chan struct{}    // the repo's requests in flight (Options.RepoRequests)
 	since       time.Time        // how far back a first sync goes
 
 	defaultBranch string
@@ -276,7 +286,7 @@ type repoSync struct {
 
 // ctxFor tags ctx so the transport counts its requests for resource.
 func (s *repoSync) ctxFor(ctx context.Context, resource string) context.Context {
-	return withCall(ctx, call{counter: s.sink, resource: resource, repo: s.repo.Name})
+	return withCall(ctx, call{counter: s.sink, resource: resource, repo: s.repo.Name, slots: s.slots})
 }
 
 // repoPath is the REST path of the repo, relative to the API root.

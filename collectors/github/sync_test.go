@@ -139,14 +139,15 @@ func TestFullSync(t *testing.T) {
 		t.Errorf("finished runs = %d, want 5", len(runs))
 	}
 
-	// Requests: one per resource, one compare for the one new range, and
+	// Requests: one per resource, one page of history for the one new
+	// range (no compare: both deployments are on the default branch), and
 	// for incidents one more: the newest issue update, where the next
 	// sync's list starts.
 	rs := repoSummary(t, sum, "acme/api")
 	if rs.Requests != 7 || srv.TotalRequests() != 7 {
 		t.Errorf("requests: summary %d, server %d (%s); want 7", rs.Requests, srv.TotalRequests(), srv.CountsString())
 	}
-	for _, ep := range []string{"repo", "graphql.pullRequests", "graphql.deployments", "compare", "runs"} {
+	for _, ep := range []string{"repo", "graphql.pullRequests", "graphql.deployments", "graphql.history", "runs"} {
 		if n := srv.Requests(ep); n != 1 {
 			t.Errorf("%s requests = %d, want 1", ep, n)
 		}
@@ -179,8 +180,8 @@ func TestResyncWithNothingNew(t *testing.T) {
 			t.Errorf("%s: %d new, %d updated with nothing changed", name, res.New, res.Updated)
 		}
 	}
-	if srv.Requests("compare") != 0 {
-		t.Errorf("compare asked again: %d", srv.Requests("compare"))
+	if srv.Requests("compare") != 0 || srv.Requests("graphql.history") != 0 {
+		t.Errorf("ranges asked again: %s", srv.CountsString())
 	}
 	if got := dump(t, st, false); got != before {
 		t.Errorf("rows changed:\n%s", diffLines(before, got))
@@ -263,8 +264,8 @@ func TestResyncAfterUpdates(t *testing.T) {
 	if len(runs) != 1 || runs[0].ProviderID != itoa(h.running.ID) || runs[0].Conclusion != "success" {
 		t.Errorf("completed run = %+v", runs)
 	}
-	if n := srv.Requests("compare"); n != 2 {
-		t.Errorf("compare requests = %d, want 2 (one per new successful deployment)", n)
+	if n, h := srv.Requests("compare"), srv.Requests("graphql.history"); n != 0 || h != 1 {
+		t.Errorf("compare requests = %d, history pages = %d; want 0 and 1 (one page for both new ranges)", n, h)
 	}
 	t.Logf("sync after updates: %s", srv.CountsString())
 }
@@ -316,7 +317,7 @@ func TestSourcesWorkflowReleasesMerges(t *testing.T) {
 						t.Errorf("release deployment = %+v", d)
 					}
 				}
-				if srv.Requests("compare") != 1 || srv.Requests("graphql.releases") != 1 {
+				if srv.Requests("compare") != 0 || srv.Requests("graphql.history") != 1 || srv.Requests("graphql.releases") != 1 {
 					t.Errorf("requests: %s", srv.CountsString())
 				}
 			case "merges":
@@ -346,8 +347,8 @@ func TestLinkTimeAsksNoRanges(t *testing.T) {
 	entry := repoEntry("acme/api", "deployments")
 	entry.Link = "time"
 	mustSync(t, st, p, entry)
-	if n := srv.Requests("compare"); n != 0 {
-		t.Errorf("compare requests = %d with link: time", n)
+	if n := srv.Requests("compare") + srv.Requests("graphql.history"); n != 0 {
+		t.Errorf("range requests with link: time: %s", srv.CountsString())
 	}
 }
 
@@ -496,7 +497,7 @@ func TestPullRequestPageHalvesOnTimeout(t *testing.T) {
 	srv := githubtest.New(t)
 	srv.AddRepo("acme/big").Generate(githubtest.History{PRs: 120, End: now, Span: 60 * day})
 	p, _, _ := newProvider(t, srv)
-	srv.Inject(githubtest.ServerError(http.StatusBadGateway).On("graphql").Repeat(5)) // the first try and its 4 retries
+	srv.Inject(githubtest.ServerError(http.StatusBadGateway).On("graphql.pullRequests").Repeat(5)) // the first try and its 4 retries
 	st := storetest.New(t)
 	mustSync(t, st, p, repoEntry("acme/big", "deployments"))
 	if n := len(history(t, st, "acme/big").Changes); n != 120 {
@@ -505,5 +506,40 @@ func TestPullRequestPageHalvesOnTimeout(t *testing.T) {
 	// 5 attempts of a page of 100, then ⌈120/50⌉ pages of 50.
 	if n := srv.Requests("graphql.pullRequests"); n != 5+3 {
 		t.Errorf("pull request requests = %d, want 8", n)
+	}
+}
+
+// inFlight counts the requests a transport has in flight at once.
+type inFlight struct {
+	next      http.RoundTripper
+	now, most atomic.Int32
+}
+
+func (f *inFlight) RoundTrip(req *http.Request) (*http.Response, error) {
+	n := f.now.Add(1)
+	defer f.now.Add(-1)
+	for m := f.most.Load(); n > m && !f.most.CompareAndSwap(m, n); m = f.most.Load() {
+	}
+	return f.next.RoundTrip(req)
+}
+
+// A repo's resources sync at once, their requests within the repo's
+// slots: as many in flight as RepoRequests allows, never more.
+func TestRepoRequestsBoundTheRequestsInFlight(t *testing.T) {
+	srv := githubtest.New(t)
+	srv.AddRepo("acme/big").Generate(githubtest.History{PRs: 60, Deployments: 12, Runs: 40, Incidents: 4, End: now, Span: 60 * day})
+	srv.SetLatency(20 * time.Millisecond)
+	for _, slots := range []int{1, 3} {
+		counter := &inFlight{next: srv.Client().Transport}
+		p, _, _ := newProvider(t, srv, func(o *Options) {
+			o.Transport = counter
+			o.RepoRequests = slots
+			o.PageSize = 10
+			o.PullRequestPageSize = 10
+		})
+		mustSync(t, storetest.New(t), p, repoEntry("acme/big", "deployments"))
+		if got := int(counter.most.Load()); got != slots {
+			t.Errorf("RepoRequests %d: %d requests in flight at most", slots, got)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,8 +26,9 @@ import (
 // answer as it is once it is final (any status); the callers read statuses.
 //
 // What is retried:
-//   - 5xx answers, timeouts and broken connections: up to MaxRetries more
-//     attempts, with exponential backoff and jitter;
+//   - 5xx answers (but a compare GitHub gave up on: "this diff is taking
+//     too long to generate"), timeouts and broken connections: up to
+//     MaxRetries more attempts, with exponential backoff and jitter;
 //   - secondary rate limits (403 or 429 with Retry-After or a "secondary
 //     rate limit" message): after Retry-After, else after a minute doubling
 //     each time (GitHub's advice), up to MaxRetries times;
@@ -60,6 +62,25 @@ type call struct {
 	counter  requestCounter
 	resource string // the sync resource: changes, deployments, ...
 	repo     string
+	// slots bound the repo's requests in flight (nil: no bound): a
+	// request holds one from its attempt to the end of its answer's body,
+	// not while it waits for a rate limit or a retry.
+	slots chan struct{}
+}
+
+// hold takes one of the call's request slots and returns its release
+// (which may be called more than once).
+func (c call) hold(ctx context.Context) (func(), error) {
+	if c.slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-c.slots }) }, nil
 }
 
 type callKey struct{}
@@ -102,7 +123,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		start := t.clock.now()
-		resp, cancel, err := t.send(ctx, req)
+		resp, cancel, err := t.send(ctx, c, req)
 		t.requests.Add(1)
 		if err != nil {
 			c.count(rateInfo{remaining: -1})
@@ -192,10 +213,16 @@ func (c call) count(ri rateInfo) {
 	c.counter.Request(c.resource, ri.remaining, ri.reset)
 }
 
-// send makes one attempt with its own timeout; cancel ends the attempt's
-// context once the body is read.
-func (t *transport) send(ctx context.Context, req *http.Request) (*http.Response, context.CancelFunc, error) {
-	actx, cancel := context.WithTimeout(ctx, t.timeout)
+// send makes one attempt with its own timeout, in one of the repo's
+// request slots; done ends the attempt's context and frees the slot once
+// the body is read.
+func (t *transport) send(ctx context.Context, c call, req *http.Request) (resp *http.Response, done context.CancelFunc, err error) {
+	release, err := c.hold(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	actx, stop := context.WithTimeout(ctx, t.timeout)
+	cancel := func() { stop(); release() }
 	r := req.Clone(actx)
 	if req.Body != nil && req.GetBody != nil {
 		body, err := req.GetBody()
@@ -213,7 +240,7 @@ func (t *transport) send(ctx context.Context, req *http.Request) (*http.Response
 		r.Header.Set("Accept", "application/vnd.github+json")
 	}
 	r.Header.Set("X-GitHub-Api-Version", "2022-11-28")
-	resp, err := t.next.RoundTrip(r)
+	resp, err = t.next.RoundTrip(r)
 	if err != nil {
 		cancel()
 		return nil, nil, err
@@ -227,6 +254,13 @@ func (t *transport) judge(resp *http.Response, ri rateInfo) (verdict, time.Durat
 	retryAfter, hasRetryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), t.clock.now())
 	switch {
 	case resp.StatusCode >= 500:
+		body, err := peekBody(resp, maxErrorBody)
+		if err != nil {
+			return answerFinal, 0, err
+		}
+		if diffTooLong(string(body)) { // the same answer every time
+			return answerFinal, 0, nil
+		}
 		return answerRetry, 0, nil
 	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusTooManyRequests:
 		body, err := peekBody(resp, maxErrorBody)

@@ -41,11 +41,7 @@ func ApplyWebhook(ctx context.Context, st *store.Store, cfg collectors.WebhookCo
 		a.Ignored = "event not used"
 		return a, nil
 	}
-	parsed, err := gh.ParseWebHook(eventType, payload)
-	if err != nil {
-		return a, fmt.Errorf("github webhook %s: %w: %v", eventType, collectors.ErrWebhookMalformed, err)
-	}
-	ev, err := readEvent(parsed, payload)
+	ev, err := readEvent(eventType, payload)
 	if err != nil {
 		return a, fmt.Errorf("github webhook %s: %w: %v", eventType, collectors.ErrWebhookMalformed, err)
 	}
@@ -92,10 +88,40 @@ type event struct {
 	status *gh.DeploymentStatus
 	run    *restRun
 	issue  *restIssue
+
+	// Whether the pull request's user and labels are in the delivery.
+	prHasUser, prHasLabels bool
 }
 
-// readEvent checks that a parsed event has what its rows need.
-func readEvent(parsed any, payload []byte) (*event, error) {
+// readEvent reads an event and checks that it has what its rows need.
+func readEvent(eventType string, payload []byte) (*event, error) {
+	if eventType == "issues" {
+		// Read into the sync's own type: an issue's labels may be strings,
+		// which go-github's type refuses.
+		var body struct {
+			Action     string     `json:"action"`
+			Issue      *restIssue `json:"issue"`
+			Repository *struct {
+				FullName      string `json:"full_name"`
+				DefaultBranch string `json:"default_branch"`
+			} `json:"repository"`
+		}
+		if err := json.Unmarshal(payload, &body); err != nil {
+			return nil, err
+		}
+		if body.Issue == nil || body.Issue.Number == 0 || body.Issue.CreatedAt.IsZero() || body.Issue.UpdatedAt.IsZero() {
+			return nil, errors.New("no issue, or one without number or times")
+		}
+		if body.Repository == nil || !strings.Contains(body.Repository.FullName, "/") {
+			return nil, errors.New("no repository full_name")
+		}
+		return &event{name: "issues", action: body.Action, issue: body.Issue,
+			repo: body.Repository.FullName, defaultBranch: body.Repository.DefaultBranch}, nil
+	}
+	parsed, err := gh.ParseWebHook(eventType, payload)
+	if err != nil {
+		return nil, err
+	}
 	ev := &event{}
 	var repo *gh.Repository
 	switch e := parsed.(type) {
@@ -124,17 +150,6 @@ func readEvent(parsed any, payload []byte) (*event, error) {
 		if ev.run == nil || ev.run.ID == 0 || ev.run.CreatedAt.IsZero() {
 			return nil, errors.New("no workflow run, or one without id or time")
 		}
-	case *gh.IssuesEvent:
-		var body struct {
-			Issue *restIssue `json:"issue"`
-		}
-		if err := json.Unmarshal(payload, &body); err != nil {
-			return nil, err
-		}
-		ev.name, ev.action, repo, ev.issue = "issues", e.GetAction(), e.Repo, body.Issue
-		if ev.issue == nil || ev.issue.Number == 0 || ev.issue.CreatedAt.IsZero() || ev.issue.UpdatedAt.IsZero() {
-			return nil, errors.New("no issue, or one without number or times")
-		}
 	default:
 		return nil, fmt.Errorf("unexpected event %T", parsed)
 	}
@@ -144,9 +159,20 @@ func readEvent(parsed any, payload []byte) (*event, error) {
 	ev.repo, ev.defaultBranch = repo.GetFullName(), repo.GetDefaultBranch()
 	if ev.pr != nil || ev.name == "pull_request" || ev.name == "pull_request_review" {
 		pr := ev.pr
-		if pr == nil || pr.Number == nil || pr.ID == nil || pr.CreatedAt == nil || pr.UpdatedAt == nil || pr.User == nil {
-			return nil, errors.New("no pull request, or one without number, id, author or times")
+		if pr == nil || pr.Number == nil || pr.ID == nil || pr.CreatedAt == nil || pr.UpdatedAt == nil {
+			return nil, errors.New("no pull request, or one without number, id or times")
 		}
+		// Which fields the delivery has: one it leaves out keeps what is
+		// stored (a null user is a deleted account, not a missing one).
+		var keys struct {
+			PullRequest map[string]json.RawMessage `json:"pull_request"`
+		}
+		if err := json.Unmarshal(payload, &keys); err != nil {
+			return nil, err
+		}
+		_, ev.prHasUser = keys.PullRequest["user"]
+		labels, ok := keys.PullRequest["labels"]
+		ev.prHasLabels = ok && string(labels) != "null"
 	}
 	return ev, nil
 }
@@ -259,7 +285,20 @@ func (ev *event) write(ctx context.Context, tx *store.Tx, repoID int64, repo col
 			count(res)
 		}
 	case "issues":
-		in, isIncident, _ := toIncident(*ev.issue, labels)
+		issue := *ev.issue
+		if !issue.Labels.known {
+			// The delivery says nothing of the labels: the stored ones
+			// stand, and an issue not stored cannot be told an incident.
+			stored, err := tx.Incident(ctx, repoID, issue.Number)
+			if errors.Is(err, store.ErrNotFound) {
+				return rows, nil
+			}
+			if err != nil {
+				return rows, err
+			}
+			issue.Labels = issueLabels{names: stored.Labels, known: true}
+		}
+		in, isIncident, _ := toIncident(issue, labels)
 		deletedAt := ev.issue.UpdatedAt
 		if ev.action == "deleted" || ev.action == "transferred" {
 			isIncident, deletedAt = false, time.Unix(1<<40, 0) // gone from the repo, whatever its time
@@ -296,6 +335,12 @@ func diffMayChange(action string) bool {
 func (ev *event) prNode() (prNode, store.ChangeKeep) {
 	pr := ev.pr
 	keep := store.KeepFirstCommit // no event carries the commits
+	if !ev.prHasUser {
+		keep |= store.KeepAuthor
+	}
+	if !ev.prHasLabels {
+		keep |= store.KeepLabels
+	}
 	n := prNode{
 		Number: pr.GetNumber(), FullDatabaseID: strconv.FormatInt(pr.GetID(), 10), Title: pr.GetTitle(), URL: pr.GetHTMLURL(),
 		Author: actorOf(pr.User), IsDraft: pr.GetDraft(), CreatedAt: pr.GetCreatedAt().Time, UpdatedAt: pr.GetUpdatedAt().Time,

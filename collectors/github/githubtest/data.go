@@ -54,9 +54,16 @@ type Repo struct {
 	// IssuesDisabled makes the issues endpoint answer 410 Gone.
 	IssuesDisabled bool
 
-	// Commits is the default branch's history, oldest first. Merging a
-	// pull request (Merge) appends its merge commit; compare answers from it.
-	Commits      []Commit
+	// Commits is the default branch's first-parent line, oldest first: each
+	// commit's first parent is the one before it. Merging a pull request
+	// appends its merge commit (Merge: a squash commit; MergeWithCommit: a
+	// merge commit whose second parent is the pull request's last commit).
+	Commits []Commit
+	// Side are the commits off that line: the pull request commits a merge
+	// commit brings in, release and hotfix branches. Each names its parents.
+	// Compare and GraphQL's Commit.history answer from Commits and Side
+	// together, as one commit graph (append to them; do not reorder).
+	Side         []Commit
 	PullRequests []*PullRequest
 	Deployments  []*Deployment
 	Runs         []*WorkflowRun
@@ -64,13 +71,14 @@ type Repo struct {
 	Issues       []*Issue
 
 	srv     *Server
-	prOrder *prOrder // the pull requests in query order, kept between requests
+	prOrder *prOrder     // the pull requests in query order, kept between requests
+	graph   *commitGraph // Commits and Side indexed, kept between requests
 }
 
 // FullName is owner/name.
 func (r *Repo) FullName() string { return r.Owner + "/" + r.Name }
 
-// Commit is a commit of the default branch.
+// Commit is a commit.
 type Commit struct {
 	SHA        string
 	Message    string
@@ -78,6 +86,9 @@ type Commit struct {
 	AuthoredAt time.Time
 	// CommittedAt defaults to AuthoredAt.
 	CommittedAt time.Time
+	// Parents are the commit's parents, the first parent first. On a commit
+	// of Repo.Commits, nil means the commit before it (none for the first).
+	Parents []string
 }
 
 // PullRequest is a pull request. State is derived: merged when MergedAt is
@@ -180,6 +191,9 @@ type WorkflowRun struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	RunStartedAt time.Time
+	// Attempts are the run's earlier attempts, oldest first, as they
+	// ended (Rerun keeps them; GET .../runs/{id}/attempts/{n} answers them).
+	Attempts []WorkflowRun
 }
 
 // Release is a release.
@@ -278,6 +292,58 @@ func (r *Repo) Merge(pr *PullRequest, at time.Time) string {
 	return sha
 }
 
+// MergeWithCommit merges pr into the default branch at at with a merge
+// commit, as GitHub's "Create a merge commit" does: the pull request's
+// commits join the graph on a side line that starts from the default
+// branch's tip at the pull request's creation, and the merge commit —
+// parents: the branch's tip, then the pull request's last commit — is
+// appended to Commits and is the pull request's merge commit.
+func (r *Repo) MergeWithCommit(pr *PullRequest, at time.Time) string {
+	base := ""
+	for _, c := range r.Commits {
+		if c.committed().After(pr.CreatedAt) {
+			break
+		}
+		base = c.SHA
+	}
+	if base == "" && len(r.Commits) > 0 {
+		base = r.Commits[0].SHA
+	}
+	head := base
+	for _, c := range pr.Commits {
+		c.Parents = []string{head}
+		if c.CommittedAt.IsZero() {
+			c.CommittedAt = c.AuthoredAt
+		}
+		r.Side = append(r.Side, c)
+		head = c.SHA
+	}
+	sha := SHA(fmt.Sprintf("%s#%d#merge #%d", r.FullName(), len(r.Commits), pr.Number))
+	tip := ""
+	if len(r.Commits) > 0 {
+		tip = r.Commits[len(r.Commits)-1].SHA
+	}
+	parents := []string{tip}
+	if head != tip {
+		parents = append(parents, head)
+	}
+	r.Commits = append(r.Commits, Commit{SHA: sha, Message: fmt.Sprintf("Merge pull request #%d from %s", pr.Number, pr.HeadRef),
+		Author: pr.Author, AuthoredAt: at, CommittedAt: at, Parents: parents})
+	pr.MergeCommit, pr.MergedAt, pr.ClosedAt = sha, at, at
+	pr.UpdatedAt = later(pr.UpdatedAt, at)
+	pr.Draft = false
+	return sha
+}
+
+// AddSideCommit adds a commit off the default branch's first-parent line
+// (a release or hotfix branch, a branch merged later) with the given
+// parents, and returns its sha.
+func (r *Repo) AddSideCommit(message string, at time.Time, parents ...string) string {
+	sha := SHA(fmt.Sprintf("%s#side%d#%s", r.FullName(), len(r.Side), message))
+	r.Side = append(r.Side, Commit{SHA: sha, Message: message, Author: Person("dev"), AuthoredAt: at, CommittedAt: at, Parents: parents})
+	return sha
+}
+
 // Close closes pr without merging it.
 func (r *Repo) Close(pr *PullRequest, at time.Time) {
 	pr.ClosedAt = at
@@ -314,6 +380,22 @@ func (r *Repo) AddRun(name, file, branch, sha string, created time.Time, conclus
 	}
 	r.Runs = append(r.Runs, run)
 	return run
+}
+
+// Rerun starts the next attempt of a completed run at at, as GitHub's
+// re-run does: the run keeps its id, number and created_at; run_attempt
+// goes up, run_started_at moves to at, the conclusion clears; the attempt
+// before is kept in Attempts. A non-empty conclusion completes the new
+// attempt at finished.
+func (r *Repo) Rerun(run *WorkflowRun, at time.Time, conclusion string, finished time.Time) {
+	prev := *run
+	prev.Attempts = nil
+	run.Attempts = append(run.Attempts, prev)
+	run.RunAttempt++
+	run.Status, run.Conclusion, run.RunStartedAt, run.UpdatedAt = "queued", "", at, at
+	if conclusion != "" {
+		run.Status, run.Conclusion, run.UpdatedAt = "completed", conclusion, finished
+	}
 }
 
 // AddRelease adds a published release of tag pointing at sha.

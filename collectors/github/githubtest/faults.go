@@ -38,6 +38,9 @@ type Fault struct {
 	// Latency delays the answer (after it, the request is served normally
 	// unless another field says otherwise).
 	Latency time.Duration
+	// NoLink serves the request normally but without its Link header: a
+	// list cut after its first page with nothing saying so.
+	NoLink bool
 
 	seen, applied int
 }
@@ -92,13 +95,18 @@ func NotFound() Fault {
 	return Fault{Status: http.StatusNotFound, Message: "Not Found", DocURL: "https://docs.github.com/rest"}
 }
 
+// WithoutLink serves matching requests without their Link header.
+func WithoutLink() Fault { return Fault{NoLink: true} }
+
 // Slow delays matching requests by d and then serves them normally.
 func Slow(d time.Duration) Fault { return Fault{Latency: d} }
 
 // match reports whether f applies to a request of endpoint on repo, and
-// counts it. The server's lock is held.
-func (f *Fault) match(endpoint, repo string) bool {
-	if f.Endpoint != "" && f.Endpoint != endpoint && !(f.Endpoint == "graphql" && isGraphQLEndpoint(endpoint)) {
+// counts it; a GraphQL request also matches "graphql.<connection>" (see
+// Server.Requests). The server's lock is held.
+func (f *Fault) match(endpoint, connection, repo string) bool {
+	if f.Endpoint != "" && f.Endpoint != endpoint && !(f.Endpoint == "graphql" && isGraphQLEndpoint(endpoint)) &&
+		!(endpoint == "graphql" && connection != "" && f.Endpoint == "graphql."+connection) {
 		return false
 	}
 	if f.Repo != "" && !equalFold(f.Repo, repo) {

@@ -28,6 +28,10 @@ type History struct {
 	Span time.Duration
 	// Seed makes the history reproducible (default 1).
 	Seed uint64
+	// MergeCommits is the share of merges, in percent, made with a merge
+	// commit (the pull request's commits come in on a side line) instead
+	// of a squash (default 0: every merge is a squash).
+	MergeCommits int
 }
 
 // Generate fills r with a history. Call it before syncing, or inside
@@ -108,12 +112,17 @@ func (r *Repo) Generate(h History) {
 	r.generateFiles(h, r.PullRequests[len(r.PullRequests)-h.PRs:])
 	// Merge in time order, so the default branch's history is linear in time.
 	sort.SliceStable(merges, func(i, j int) bool { return merges[i].at.Before(merges[j].at) })
+	mergeRNG := rand.New(rand.NewPCG(h.Seed, 7)) // its own: the rest of the history is as without merge commits
 	for _, m := range merges {
 		at := m.at
 		if at.After(h.End) {
 			at = h.End
 		}
-		r.Merge(m.pr, at)
+		if h.MergeCommits > 0 && mergeRNG.IntN(100) < h.MergeCommits {
+			r.MergeWithCommit(m.pr, at)
+		} else {
+			r.Merge(m.pr, at)
+		}
 	}
 
 	shaAt := func(t time.Time) string {

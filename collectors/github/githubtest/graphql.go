@@ -63,20 +63,41 @@ func parseGraphQLRequest(body []byte) *gqlRequest {
 		owner, _ := gqlschema.Eval(sel.Args["owner"], g.vars).(string)
 		name, _ := gqlschema.Eval(sel.Args["name"], g.vars).(string)
 		g.repoName = owner + "/" + name
-		for _, sub := range sel.Sels {
-			if _, ok := sub.Args["first"]; ok {
-				g.connection = sub.Name
-				break
-			}
-		}
-		if g.connection == "" && len(sel.Sels) > 0 && !sel.Sels[0].Fragment {
-			g.connection = sel.Sels[0].Name
-		}
+		g.connection = connectionOf(sel.Sels)
 	}
 	if sch, err := githubSchema(); err == nil {
 		g.cost = queryCost(sch, op, g.vars)
 	}
 	return g
+}
+
+// connectionOf names what a query asks of the repository, for the
+// request counts: its first connection (a field with a first argument);
+// history, however the commit is reached (defaultBranchRef { target },
+// object(oid:)); or, when it asks neither, its first field (pullRequest
+// for pull requests asked by number).
+func connectionOf(sels []*gqlschema.Selection) string {
+	for _, sub := range sels {
+		if _, ok := sub.Args["first"]; ok && !sub.Fragment {
+			return sub.Name
+		}
+	}
+	if hasHistory(sels) {
+		return "history"
+	}
+	if len(sels) > 0 && !sels[0].Fragment {
+		return sels[0].Name
+	}
+	return ""
+}
+
+func hasHistory(sels []*gqlschema.Selection) bool {
+	for _, sub := range sels {
+		if (sub.Name == "history" && !sub.Fragment) || hasHistory(sub.Sels) {
+			return true
+		}
+	}
+	return false
 }
 
 // queryCost is GitHub's documented formula: the number of requests needed
@@ -341,13 +362,22 @@ func parseCursor(c string) (sortKey, error) {
 	return k, nil
 }
 
-// connection is one page of a connection.
+// connection is one page of a connection. Its cursors come from keys, or
+// are given in cursors (a commit history's).
 type connection struct {
 	nodes   []any
 	keys    []sortKey
+	cursors []string
 	hasNext bool
 	hasPrev bool
 	total   int
+}
+
+func (c *connection) cursor(i int) string {
+	if c.cursors != nil {
+		return c.cursors[i]
+	}
+	return c.keys[i].cursor()
 }
 
 // paginate cuts a page from items (sorted by keys, descending when desc)
@@ -402,13 +432,13 @@ func (c *connection) field(e *executor, name string, args map[string]any) (any, 
 	case "edges":
 		edges := make([]any, len(c.nodes))
 		for i, n := range c.nodes {
-			edges[i] = &edge{cursor: c.keys[i].cursor(), node: n}
+			edges[i] = &edge{cursor: c.cursor(i), node: n}
 		}
 		return edges, nil
 	case "pageInfo":
 		pi := &pageInfo{hasNext: c.hasNext, hasPrev: c.hasPrev}
-		if len(c.keys) > 0 {
-			pi.start, pi.end = c.keys[0].cursor(), c.keys[len(c.keys)-1].cursor()
+		if len(c.nodes) > 0 {
+			pi.start, pi.end = c.cursor(0), c.cursor(len(c.nodes)-1)
 		}
 		return pi, nil
 	case "totalCount", "filteredCount":

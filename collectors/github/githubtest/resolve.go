@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -77,7 +78,9 @@ func (o repoObj) field(e *executor, name string, args map[string]any) (any, erro
 	case "isArchived":
 		return r.Archived, nil
 	case "defaultBranchRef":
-		return refObj{name: r.DefaultBranch, prefix: "refs/heads/"}, nil
+		return refObj{name: r.DefaultBranch, prefix: "refs/heads/", r: r}, nil
+	case "object":
+		return o.object(args), nil
 	case "pullRequests":
 		return o.pullRequests(args)
 	case "deployments":
@@ -261,7 +264,37 @@ func sortBy[T any](items []T, key func(T) sortKey, desc bool) {
 	})
 }
 
-type refObj struct{ name, prefix string }
+// object resolves Repository.object(oid:, expression:): a commit of the
+// graph by its sha, or the default branch's tip by the branch's name (or
+// HEAD); null when there is none (GitHub answers null, not an error).
+func (o repoObj) object(args map[string]any) any {
+	g := o.r.commitGraph()
+	oid := argString(args, "oid")
+	if oid == "" {
+		switch expr := argString(args, "expression"); expr {
+		case o.r.DefaultBranch, "HEAD", "refs/heads/" + o.r.DefaultBranch:
+			if len(o.r.Commits) == 0 {
+				return nil
+			}
+			oid = o.r.Commits[len(o.r.Commits)-1].SHA
+		default:
+			oid = expr
+		}
+	}
+	if len(oid) != 40 {
+		return nil
+	}
+	i, ok := g.byID[oid]
+	if !ok {
+		return nil
+	}
+	return commitObj{g.nodes[i], o.r}
+}
+
+type refObj struct {
+	name, prefix string
+	r            *Repo
+}
 
 func (r refObj) gqlType() string { return "Ref" }
 func (r refObj) field(e *executor, name string, args map[string]any) (any, error) {
@@ -272,6 +305,12 @@ func (r refObj) field(e *executor, name string, args map[string]any) (any, error
 		return r.prefix, nil
 	case "id":
 		return "REF_" + r.name, nil
+	case "target":
+		// The default branch's tip; the fake keeps no other branch heads.
+		if r.prefix != "refs/heads/" || r.name != r.r.DefaultBranch || len(r.r.Commits) == 0 {
+			return nil, nil
+		}
+		return commitObj{r.r.commitGraph().nodes[len(r.r.Commits)-1], r.r}, nil
 	}
 	return nil, notImplemented("Ref", name)
 }
@@ -505,8 +544,86 @@ func (o commitObj) field(e *executor, name string, args map[string]any) (any, er
 		return "", nil
 	case "url", "commitUrl":
 		return fmt.Sprintf("%s/%s/commit/%s", e.s.URL, o.r.FullName(), c.SHA), nil
+	case "parents":
+		parents := c.Parents
+		g := o.r.commitGraph()
+		if i, ok := g.byID[c.SHA]; ok {
+			parents = g.nodes[i].Parents
+		}
+		items, keys := make([]any, len(parents)), make([]sortKey, len(parents))
+		for i, p := range parents {
+			pc := Commit{SHA: p}
+			if pi, ok := g.byID[p]; ok {
+				pc = g.nodes[pi]
+			}
+			items[i], keys[i] = commitObj{pc, o.r}, sortKey{int64(i), 0}
+		}
+		return paginate("parents", args, items, keys, false)
+	case "history":
+		return o.history(args)
 	}
 	return nil, notImplemented("Commit", name)
+}
+
+// history answers Commit.history: the commit and its ancestors in git
+// log's order (not only the first-parent line), since and until filtering
+// by committer date, forward pagination only. A cursor is "<oid> <n>", the
+// commit the walk started from and the offset of the item, as GitHub's
+// are; one from another commit's history is refused.
+func (o commitObj) history(args map[string]any) (any, error) {
+	if _, ok := args["last"]; ok {
+		return nil, &resolveError{"INVALID_CURSOR_ARGUMENTS", "backwards pagination unsupported for CommitHistoryConnection"}
+	}
+	if argString(args, "before") != "" {
+		return nil, &resolveError{"INVALID_CURSOR_ARGUMENTS", "backwards pagination unsupported for CommitHistoryConnection"}
+	}
+	if args["path"] != nil || args["author"] != nil {
+		return nil, fmt.Errorf("githubtest: history by path or author is not supported by the fake")
+	}
+	since, err := argTime(args, "since")
+	if err != nil {
+		return nil, err
+	}
+	until, err := argTime(args, "until")
+	if err != nil {
+		return nil, err
+	}
+	first, ok := toInt(args["first"])
+	if !ok {
+		return nil, fmt.Errorf("You must provide a `first` or `last` value to properly paginate the `history` connection.")
+	}
+	if first < 0 || first > 100 {
+		return nil, fmt.Errorf("Requesting %d records on the `history` connection exceeds the `first` limit of 100 records.", first)
+	}
+	g := o.r.commitGraph()
+	var walk []int
+	if i, ok := g.byID[o.c.SHA]; ok {
+		walk = g.log(i)
+	}
+	var nodes []Commit
+	for _, i := range walk {
+		c := g.nodes[i]
+		if (!since.IsZero() && c.committed().Before(since)) || (!until.IsZero() && c.committed().After(until)) {
+			continue
+		}
+		nodes = append(nodes, c)
+	}
+	start := 0
+	if after := argString(args, "after"); after != "" {
+		oid, n, ok := strings.Cut(after, " ")
+		k, err := strconv.Atoi(n)
+		if !ok || err != nil || oid != o.c.SHA || k < 0 {
+			return nil, fmt.Errorf("`%s` does not appear to be a valid cursor.", after)
+		}
+		start = min(k+1, len(nodes))
+	}
+	end := min(start+first, len(nodes))
+	conn := &connection{hasNext: end < len(nodes), hasPrev: start > 0, total: len(nodes)}
+	for k := start; k < end; k++ {
+		conn.nodes = append(conn.nodes, commitObj{nodes[k], o.r})
+		conn.cursors = append(conn.cursors, fmt.Sprintf("%s %d", o.c.SHA, k))
+	}
+	return conn, nil
 }
 
 type reviewObj struct {
@@ -590,7 +707,7 @@ func (o deploymentObj) field(e *executor, name string, args map[string]any) (any
 		if d.Ref == "" {
 			return nil, nil
 		}
-		return refObj{name: d.Ref, prefix: "refs/heads/"}, nil
+		return refObj{name: d.Ref, prefix: "refs/heads/", r: o.r}, nil
 	case "task":
 		return d.Task, nil
 	case "description", "payload":
@@ -691,7 +808,7 @@ func (o releaseObj) field(e *executor, name string, args map[string]any) (any, e
 		}
 		return commitObj{Commit{SHA: rel.TagSHA}, o.r}, nil
 	case "tag":
-		return refObj{name: rel.TagName, prefix: "refs/tags/"}, nil
+		return refObj{name: rel.TagName, prefix: "refs/tags/", r: o.r}, nil
 	case "description":
 		return "", nil
 	}

@@ -49,6 +49,19 @@ func (s *Server) answerREST(req *request, repo *Repo) (int, http.Header, []byte)
 				return jsonBody(http.StatusOK, nil, s.runJSON(repo, r))
 			}
 		}
+	case "run_attempt":
+		id, _ := strconv.ParseInt(req.segs[2], 10, 64)
+		n, _ := strconv.Atoi(req.segs[4])
+		for _, r := range repo.Runs {
+			switch {
+			case r.ID != id:
+			case n == r.RunAttempt:
+				return jsonBody(http.StatusOK, nil, s.runJSON(repo, r))
+			case n >= 1 && n <= len(r.Attempts):
+				a := r.Attempts[n-1]
+				return jsonBody(http.StatusOK, nil, s.runJSON(repo, &a))
+			}
+		}
 	case "deployments":
 		return s.listDeployments(req, repo, q)
 	case "deployment_statuses":
@@ -81,6 +94,13 @@ func (s *Server) answerREST(req *request, repo *Repo) (int, http.Header, []byte)
 // page answers one page of a list: per_page (default 30, at most 100) and
 // page, with a Link header. envelope, when set, wraps the page's items.
 func (s *Server) page(req *request, items []any, envelope func(items []any) any) (int, http.Header, []byte) {
+	return s.pageOf(req, len(items), func(i int) any { return items[i] }, envelope)
+}
+
+// pageOf is page over n items of which only the page's are rendered
+// (item(i) renders the i-th): a list of thousands is not rendered whole
+// for each of its pages.
+func (s *Server) pageOf(req *request, n int, item func(i int) any, envelope func(items []any) any) (int, http.Header, []byte) {
 	q := req.r.URL.Query()
 	per, _ := strconv.Atoi(q.Get("per_page"))
 	if per <= 0 {
@@ -89,9 +109,9 @@ func (s *Server) page(req *request, items []any, envelope func(items []any) any)
 	per = min(per, 100)
 	pg, _ := strconv.Atoi(q.Get("page"))
 	pg = max(pg, 1)
-	last := max(1, (len(items)+per-1)/per)
-	start := min((pg-1)*per, len(items))
-	end := min(start+per, len(items))
+	last := max(1, (n+per-1)/per)
+	start := min((pg-1)*per, n)
+	end := min(start+per, n)
 	hdr := http.Header{}
 	link := func(p int, rel string) string {
 		u := *req.r.URL
@@ -114,9 +134,9 @@ func (s *Server) page(req *request, items []any, envelope func(items []any) any)
 	if len(links) > 0 {
 		hdr.Set("Link", strings.Join(links, ", "))
 	}
-	pageItems := items[start:end]
-	if pageItems == nil {
-		pageItems = []any{}
+	pageItems := make([]any, 0, end-start)
+	for i := start; i < end; i++ {
+		pageItems = append(pageItems, item(i))
 	}
 	if envelope != nil {
 		return jsonBody(http.StatusOK, hdr, envelope(pageItems))
@@ -393,7 +413,7 @@ func (s *Server) listRuns(req *request, repo *Repo, q url.Values, keep func(*Wor
 	if err != nil {
 		return jsonBody(http.StatusUnprocessableEntity, nil, map[string]any{"message": "Validation Failed: created " + err.Error()})
 	}
-	var kept []any
+	var kept []*WorkflowRun
 	for _, r := range runs {
 		if keep != nil && !keep(r) {
 			continue
@@ -413,7 +433,7 @@ func (s *Server) listRuns(req *request, repo *Repo, q url.Values, keep func(*Wor
 		if (!from.IsZero() && r.CreatedAt.Before(from)) || (!to.IsZero() && !r.CreatedAt.Before(to)) {
 			continue
 		}
-		kept = append(kept, s.runJSON(repo, r))
+		kept = append(kept, r)
 	}
 	total := len(kept)
 	for _, f := range []string{"branch", "event", "status", "created", "head_sha", "actor", "check_suite_id"} {
@@ -422,7 +442,7 @@ func (s *Server) listRuns(req *request, repo *Repo, q url.Values, keep func(*Wor
 			break
 		}
 	}
-	return s.page(req, kept, func(items []any) any {
+	return s.pageOf(req, len(kept), func(i int) any { return s.runJSON(repo, kept[i]) }, func(items []any) any {
 		return map[string]any{"total_count": total, "workflow_runs": items}
 	})
 }
@@ -532,42 +552,70 @@ func (s *Server) releaseJSON(repo *Repo, r *Release) map[string]any {
 	}
 }
 
-// compare answers GET /compare/BASE...HEAD from the default branch's linear
-// history: the commits after BASE up to HEAD. An unknown sha (history
-// rewritten by a force push) is a 404. Without per_page it lists at most
-// 250 commits; with per_page it paginates.
+// compare answers GET /compare/BASE...HEAD from the commit graph: the
+// commits reachable from HEAD and not from BASE, oldest first (ahead_by,
+// total_commits), behind_by the other way round; status identical, ahead,
+// behind or diverged. BASE and HEAD are shas (or abbreviations) or the
+// default branch's name. An unknown sha (history rewritten by a force push)
+// is a 404. Without per_page it lists at most 250 commits; with per_page
+// it paginates.
 func (s *Server) compare(req *request, repo *Repo) (int, http.Header, []byte) {
+	notFound := func() (int, http.Header, []byte) {
+		return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest/commits/commits#compare-two-commits"})
+	}
 	base, head, ok := strings.Cut(req.segs[1], "...")
 	if !ok {
-		return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest/commits/commits#compare-two-commits"})
+		return notFound()
 	}
-	find := func(sha string) int {
-		for i, c := range repo.Commits {
-			if c.SHA == sha || (len(sha) >= 7 && strings.HasPrefix(c.SHA, sha)) {
-				return i
-			}
-		}
+	g := repo.commitGraph()
+	find := func(sha string) (int, bool) {
 		if sha == repo.DefaultBranch && len(repo.Commits) > 0 {
-			return len(repo.Commits) - 1
+			return g.find(repo.Commits[len(repo.Commits)-1].SHA)
 		}
-		return -1
+		return g.find(sha)
 	}
-	bi, hi := find(base), find(head)
-	if bi < 0 || hi < 0 {
-		return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest/commits/commits#compare-two-commits"})
+	bi, okb := find(base)
+	hi, okh := find(head)
+	if !okb || !okh {
+		return notFound()
 	}
-	status, ahead, behind := "identical", 0, 0
+	fromBase, fromHead := g.ancestors(bi), g.ancestors(hi)
 	var commits []Commit
+	mergeBase := bi
+	headLog := g.log(hi)
+	for k := len(headLog) - 1; k >= 0; k-- { // oldest first
+		if i := headLog[k]; !fromBase[i] {
+			commits = append(commits, g.nodes[i])
+		}
+	}
+	for _, i := range headLog {
+		if fromBase[i] {
+			mergeBase = i
+			break
+		}
+	}
+	behind := 0
+	for i := range fromBase {
+		if !fromHead[i] {
+			behind++
+		}
+	}
+	ahead := len(commits)
+	status := "identical"
 	switch {
-	case hi > bi:
-		status, ahead, commits = "ahead", hi-bi, repo.Commits[bi+1:hi+1]
-	case hi < bi:
-		status, behind = "behind", bi-hi
+	case ahead > 0 && behind > 0:
+		status = "diverged"
+	case ahead > 0:
+		status = "ahead"
+	case behind > 0:
+		status = "behind"
 	}
 	commitJSON := func(c Commit) map[string]any {
-		committed := c.CommittedAt
-		if committed.IsZero() {
-			committed = c.AuthoredAt
+		committed := c.committed()
+		parents := []any{}
+		for _, p := range c.Parents {
+			parents = append(parents, map[string]any{"sha": p, "url": s.apiURL("repos", repo.Owner, repo.Name, "commits", p),
+				"html_url": fmt.Sprintf("%s/%s/commit/%s", s.URL, repo.FullName(), p)})
 		}
 		return map[string]any{
 			"sha": c.SHA, "node_id": "C_" + c.SHA[:8], "url": s.apiURL("repos", repo.Owner, repo.Name, "commits", c.SHA),
@@ -577,7 +625,7 @@ func (s *Server) compare(req *request, repo *Repo) (int, http.Header, []byte) {
 				"committer": map[string]any{"name": c.Author.Login, "email": c.Author.Login + "@example.com", "date": ts(committed)},
 				"message":   c.Message, "tree": map[string]any{"sha": SHA(c.SHA + "tree")}, "comment_count": 0,
 			},
-			"author": s.userJSON(c.Author), "committer": s.userJSON(c.Author), "parents": []any{},
+			"author": s.userJSON(c.Author), "committer": s.userJSON(c.Author), "parents": parents,
 		}
 	}
 	items := make([]any, len(commits))
@@ -589,8 +637,8 @@ func (s *Server) compare(req *request, repo *Repo) (int, http.Header, []byte) {
 			"url":      s.apiURL("repos", repo.Owner, repo.Name, "compare", req.segs[1]),
 			"html_url": fmt.Sprintf("%s/%s/compare/%s", s.URL, repo.FullName(), req.segs[1]),
 			"status":   status, "ahead_by": ahead, "behind_by": behind, "total_commits": len(commits),
-			"base_commit":       commitJSON(repo.Commits[bi]),
-			"merge_base_commit": commitJSON(repo.Commits[min(bi, hi)]),
+			"base_commit":       commitJSON(g.nodes[bi]),
+			"merge_base_commit": commitJSON(g.nodes[mergeBase]),
 			"commits":           page, "files": []any{},
 		}
 	}

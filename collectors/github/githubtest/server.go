@@ -16,6 +16,8 @@
 //     which does not count against the rate limit.
 //   - Every answer carries x-ratelimit-limit/remaining/reset/used/resource;
 //     the core and graphql budgets run down and answer as spent when empty.
+//   - Commits form a graph (Repo.Commits, the default branch's first-parent
+//     line, and Repo.Side): compare and Commit.history walk it as git does.
 //   - GraphQL queries are parsed and validated against GitHub's schema
 //     (schema/github.graphql): an unknown field or argument is an error as
 //     at GitHub; data comes with errors arrays (NOT_FOUND for a missing
@@ -195,14 +197,58 @@ func (s *Server) FaultsInjected() int {
 // before it is answered (a test cancels its sync after k requests with it).
 func (s *Server) OnRequest(fn func(endpoint string)) { s.Edit(func() { s.onRequest = fn }) }
 
+// Arrivals are the times requests arrived at a server (RecordArrivals).
+type Arrivals struct {
+	mu    sync.Mutex
+	times []time.Time
+}
+
+// RecordArrivals records when each request arrives from now on, through
+// the OnRequest hook (it replaces one set before).
+func (s *Server) RecordArrivals() *Arrivals {
+	a := &Arrivals{}
+	s.OnRequest(func(string) {
+		a.mu.Lock()
+		a.times = append(a.times, time.Now())
+		a.mu.Unlock()
+	})
+	return a
+}
+
+// Reset forgets the arrivals so far.
+func (a *Arrivals) Reset() {
+	a.mu.Lock()
+	a.times = nil
+	a.mu.Unlock()
+}
+
+// MostInFlight is the most requests that were in flight at once, each for
+// latency from its arrival (the server's latency): the concurrency a
+// client reached.
+func (a *Arrivals) MostInFlight(latency time.Duration) int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	most := 0
+	for i, t := range a.times {
+		n := 0
+		for j := i; j >= 0 && t.Sub(a.times[j]) < latency; j-- {
+			n++
+		}
+		most = max(most, n)
+	}
+	return most
+}
+
 // Requests is the number of requests an endpoint received: "repo", "pulls",
-// "pull", "pull_files", "issues", "runs", "run", "workflow_runs", "deployments",
-// "deployment_statuses", "releases", "compare", "rate_limit", "graphql"
-// (every GraphQL query), or "graphql.<connection>" (GraphQL queries by the
-// first connection asked of the repository: graphql.pullRequests,
-// graphql.deployments, graphql.releases, graphql.issues; or, when it asks
-// none, by its first field: graphql.pullRequest for pull requests asked by
-// number).
+// "pull", "pull_files", "issues", "runs", "run", "run_attempt", "workflow_runs",
+// "deployments", "deployment_statuses", "releases", "compare", "rate_limit",
+// "graphql" (every GraphQL query), or "graphql.<connection>" (GraphQL
+// queries by the first connection asked of the repository:
+// graphql.pullRequests, graphql.deployments, graphql.releases,
+// graphql.issues; graphql.history for a commit's history however the
+// commit is reached; or, when it asks none, by its first field:
+// graphql.pullRequest for pull requests asked by number). A Fault's
+// Endpoint takes the same names.
 func (s *Server) Requests(endpoint string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -295,8 +341,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	latency := s.latency
 	var fault *Fault
+	conn := ""
+	if req.gql != nil {
+		conn = req.gql.connection
+	}
 	for _, f := range s.faults {
-		if f.match(req.endpoint, req.repoName) {
+		if f.match(req.endpoint, conn, req.repoName) {
 			fault = f
 			break
 		}
@@ -340,6 +390,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	status, hdr, body := s.answer(req)
+	if fault != nil && fault.NoLink {
+		hdr.Del("Link")
+	}
 	if status == http.StatusOK && r.Method == http.MethodGet {
 		sum := sha1.Sum(body)
 		etag := `W/"` + hex.EncodeToString(sum[:]) + `"`
@@ -411,6 +464,8 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "runs"
 	case len(rest) == 3 && rest[0] == "actions" && rest[1] == "runs":
 		req.endpoint = "run"
+	case len(rest) == 5 && rest[0] == "actions" && rest[1] == "runs" && rest[3] == "attempts":
+		req.endpoint = "run_attempt"
 	case len(rest) == 4 && rest[0] == "actions" && rest[1] == "workflows" && rest[3] == "runs":
 		req.endpoint = "workflow_runs"
 	case len(rest) == 1 && rest[0] == "deployments":

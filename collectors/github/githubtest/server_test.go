@@ -237,3 +237,137 @@ func TestFaultsAndToken(t *testing.T) {
 		t.Errorf("counts: %s", s.CountsString())
 	}
 }
+
+// mergeHistory is a default branch with a squash merge, a merge commit
+// (two pull request commits on a side line, the older one committed
+// before the squash merge) and a release branch off an older commit.
+func mergeHistory(t *testing.T) (*Server, *Repo, map[string]string) {
+	s := New(t)
+	r := s.AddRepo("acme/api")
+	sha := map[string]string{}
+	sha["init"] = r.AddCommit("initial", t0)
+	squash := r.AddPR("squashed", Person("alice"), t0.Add(time.Hour))
+	merged := r.AddPR("merged", Person("bob"), t0.Add(30*time.Minute))
+	merged.Commits = []Commit{
+		{SHA: SHA("side-1"), Message: "one", Author: Person("bob"), AuthoredAt: t0.Add(40 * time.Minute)},
+		{SHA: SHA("side-2"), Message: "two", Author: Person("bob"), AuthoredAt: t0.Add(3 * time.Hour)},
+	}
+	sha["squash"] = r.Merge(squash, t0.Add(2*time.Hour))
+	sha["merge"] = r.MergeWithCommit(merged, t0.Add(4*time.Hour))
+	sha["release"] = r.AddSideCommit("hotfix on release-1", t0.Add(5*time.Hour), sha["squash"])
+	return s, r, sha
+}
+
+const historyQuery = `query($owner: String!, $name: String!, $after: String) {
+  rateLimit { cost }
+  repository(owner: $owner, name: $name) {
+    defaultBranchRef { target { ... on Commit { oid history(first: 2, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      nodes { oid committedDate parents(first: 10) { nodes { oid } } }
+    } } } }
+  }
+}`
+
+func historyNodes(t *testing.T, out map[string]any) (oids []string, parents [][]string, next string) {
+	t.Helper()
+	if out["errors"] != nil {
+		t.Fatalf("errors: %v", out["errors"])
+	}
+	h := out["data"].(map[string]any)["repository"].(map[string]any)["defaultBranchRef"].(map[string]any)["target"].(map[string]any)["history"].(map[string]any)
+	for _, n := range h["nodes"].([]any) {
+		n := n.(map[string]any)
+		oids = append(oids, n["oid"].(string))
+		var ps []string
+		for _, p := range n["parents"].(map[string]any)["nodes"].([]any) {
+			ps = append(ps, p.(map[string]any)["oid"].(string))
+		}
+		parents = append(parents, ps)
+	}
+	if pi := h["pageInfo"].(map[string]any); pi["hasNextPage"].(bool) {
+		next = pi["endCursor"].(string)
+	}
+	return oids, parents, next
+}
+
+func TestCommitHistoryIsGitLogOrderWithParents(t *testing.T) {
+	s, _, sha := mergeHistory(t)
+	vars := map[string]any{"owner": "acme", "name": "api"}
+	var oids []string
+	var parents [][]string
+	for page := 0; ; page++ {
+		out := graphql(t, s, historyQuery, vars)
+		if cost := out["data"].(map[string]any)["rateLimit"].(map[string]any)["cost"]; cost != float64(1) {
+			t.Errorf("cost = %v, want 1 (2 + 2·1 connections, /100, rounded, at least 1)", cost)
+		}
+		o, p, next := historyNodes(t, out)
+		oids, parents = append(oids, o...), append(parents, p...)
+		if next == "" {
+			break
+		}
+		vars["after"] = next
+	}
+	// git log order: newest committer date first, a merge's side line
+	// included; the release branch is not reachable from the tip.
+	want := []string{sha["merge"], SHA("side-2"), sha["squash"], SHA("side-1"), sha["init"]}
+	if strings.Join(oids, ",") != strings.Join(want, ",") {
+		t.Errorf("history =\n%v\nwant\n%v", oids, want)
+	}
+	if len(parents[0]) != 2 || parents[0][0] != sha["squash"] || parents[0][1] != SHA("side-2") {
+		t.Errorf("merge commit parents = %v, want first parent the old tip, then the pull request's head", parents[0])
+	}
+	if len(parents[3]) != 1 || parents[3][0] != sha["init"] {
+		t.Errorf("side-1 parents = %v, want the tip at the pull request's creation", parents[3])
+	}
+	if s.Requests("graphql.history") != 3 {
+		t.Errorf("graphql.history = %d, want 3 (%s)", s.Requests("graphql.history"), s.CountsString())
+	}
+
+	// Pinned to a commit, with since; a cursor of another commit's history
+	// is refused; backwards pagination is unsupported, as on GitHub.
+	out := graphql(t, s, `query($oid: GitObjectID!, $since: GitTimestamp) { repository(owner: "acme", name: "api") {
+	  object(oid: $oid) { ... on Commit { history(first: 10, since: $since) { nodes { oid } } } } } }`,
+		map[string]any{"oid": sha["squash"], "since": t0.Add(time.Hour).Format(time.RFC3339)})
+	nodes := out["data"].(map[string]any)["repository"].(map[string]any)["object"].(map[string]any)["history"].(map[string]any)["nodes"].([]any)
+	if len(nodes) != 1 || nodes[0].(map[string]any)["oid"] != sha["squash"] {
+		t.Errorf("history of the squash commit since its hour = %v", nodes)
+	}
+	out = graphql(t, s, historyQuery, map[string]any{"owner": "acme", "name": "api", "after": sha["init"] + " 0"})
+	if out["errors"] == nil {
+		t.Errorf("a cursor of another commit was taken")
+	}
+	out = graphql(t, s, `{ repository(owner: "acme", name: "api") { defaultBranchRef { target { ... on Commit { history(last: 2) { nodes { oid } } } } } } }`, nil)
+	if errs, _ := out["errors"].([]any); len(errs) == 0 || !strings.Contains(errs[0].(map[string]any)["message"].(string), "backwards pagination unsupported") {
+		t.Errorf("last: errors = %v", out["errors"])
+	}
+}
+
+func TestCompareWalksTheGraph(t *testing.T) {
+	s, _, sha := mergeHistory(t)
+	compare := func(base, head string) map[string]any {
+		t.Helper()
+		_, body := get(t, s, "repos/acme/api/compare/"+base+"..."+head+"?per_page=100", nil)
+		var c map[string]any
+		if err := json.Unmarshal(body, &c); err != nil {
+			t.Fatalf("%s...%s: %s", base, head, body)
+		}
+		return c
+	}
+	shas := func(c map[string]any) []string {
+		var out []string
+		for _, x := range c["commits"].([]any) {
+			out = append(out, x.(map[string]any)["sha"].(string))
+		}
+		return out
+	}
+	c := compare(sha["squash"], sha["merge"])
+	if got := shas(c); c["status"] != "ahead" || c["total_commits"] != float64(3) || strings.Join(got, ",") != strings.Join([]string{SHA("side-1"), SHA("side-2"), sha["merge"]}, ",") {
+		t.Errorf("squash...merge: %v %v %v", c["status"], c["total_commits"], got)
+	}
+	if c := compare(sha["merge"], sha["squash"]); c["status"] != "behind" || c["behind_by"] != float64(3) || len(shas(c)) != 0 {
+		t.Errorf("merge...squash: %v behind %v", c["status"], c["behind_by"])
+	}
+	c = compare(sha["merge"], sha["release"])
+	if c["status"] != "diverged" || c["ahead_by"] != float64(1) || c["merge_base_commit"].(map[string]any)["sha"] != sha["squash"] {
+		t.Errorf("merge...release: %v ahead %v base %v", c["status"], c["ahead_by"], c["merge_base_commit"].(map[string]any)["sha"])
+	}
+}
