@@ -233,6 +233,14 @@ func TestCSVExports(t *testing.T) {
 			}
 		}
 	}
+	// A deployment's cell lists every change it shipped, as its page does.
+	listed := false
+	for _, r := range readCSV(t, h, "/measures/deployment-frequency?format=csv&table=deployments")[1:] {
+		listed = listed || strings.Count(r[5], "\n#") >= 2
+	}
+	if !listed {
+		t.Error("no deployment's CSV row lists its changes")
+	}
 	if rec := get(t, h, "/measures/lead-time?format=csv&table=nope"); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "slowest") {
 		t.Errorf("an unknown table: %d", rec.Code)
 	}
@@ -245,6 +253,8 @@ func TestCSVExports(t *testing.T) {
 		"/incidents?status=resolved&weeks=8": "format=csv",
 		"/compare?decision=1":                "/compare?decision=1&format=csv",
 		"/measures/lead-time?team=checkout":  "/measures/lead-time?format=csv&table=slowest&team=checkout",
+		// The rows of the week shown are the rows exported.
+		"/measures/lead-time?team=checkout&week=2026-02-09": "&week=2026-02-09",
 	} {
 		doc := parse(t, get(t, h, target).Body.String())
 		href := doc.Find(`[data-testid="csv-link"]`).First().AttrOr("href", "")
