@@ -39,6 +39,12 @@ func uncachedHandler() http.Handler {
 
 func BenchmarkMeasurePage(b *testing.B) { benchPage(b, "/measures/lead-time") }
 
+// BenchmarkMeasureFirstView is a measure page's first view after a sync:
+// its split and the judging of its headline's change computed.
+func BenchmarkMeasureFirstView(b *testing.B) {
+	benchPageWith(b, "/measures/lead-time", uncachedHandler)
+}
+
 func BenchmarkWeeklyPage(b *testing.B) { benchPage(b, "/weekly") }
 
 func BenchmarkChangesList(b *testing.B) { benchPage(b, "/changes") }

@@ -232,6 +232,11 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 					break
 				}
 			}
+			// The Copy summary says the same.
+			summary, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="copy-summary"]').dataset.copyText`))
+			if err != nil || strings.Contains(summary, metrics.VerdictNotEnoughHistory) != notJudged {
+				t.Errorf("week %s: the summary says %q (%v)", week, summary, err)
+			}
 		}
 	})
 }
