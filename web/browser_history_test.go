@@ -238,5 +238,18 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 				t.Errorf("week %s: the summary says %q (%v)", week, summary, err)
 			}
 		}
+
+		// On a phone the fresh install's pages fit, their gap and notes
+		// included.
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 1700, chromedp.EmulateScale(2), chromedp.EmulateMobile)); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/?weeks=26", "/weekly?week=2025-11-17", "/measures/deployment-frequency?weeks=26"} {
+			open(t, ctx, w, srv.URL+path)
+			fits, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth <= 390 && !!document.querySelector('[data-testid="history-note"]')`))
+			if err != nil || !fits {
+				t.Errorf("%s at 390 px: wider than the screen, or no history note (%v)", path, err)
+			}
+		}
 	})
 }
