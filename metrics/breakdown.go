@@ -137,7 +137,11 @@ type Split struct {
 	Current, Previous Window
 	Total             *SplitPart
 	Dimensions        []SplitDimension
-	loc               *time.Location
+	// PreviousHistory is the earlier period's partial history (nil when
+	// every repo of the scope holds all its records over it): a change
+	// against it is not judged.
+	PreviousHistory *PartialHistory
+	loc             *time.Location
 }
 
 // SplitDimension is one way of cutting a scope in parts.

@@ -81,15 +81,24 @@ func TestFreshInstallOverviewJudgesNothing(t *testing.T) {
 		t.Errorf("history note %q", note)
 	}
 
-	// The card's measure page judges nothing either, and its breakdown
-	// shows both periods' figures without a change or an effect.
+	// The card's measure page judges nothing either, says why as the
+	// overview does, and its breakdown shows both periods' figures
+	// without a change or an effect.
 	href := card.Find(`a[href^="/measures/"]`).First().AttrOr("href", "")
 	measureAgrees(t, h, "fresh install, "+href, href, api.Widgets.Keys[0])
+	if note := htmlDoc(t, h, href).Find(`[data-testid="history-note"]`).Text(); !strings.Contains(note, "the period before is covered from 2025-11-04 12:00 UTC. No change against it is judged.") {
+		t.Errorf("the measure page's history note %q", note)
+	}
 	var res struct {
-		Breakdown []metrics.Breakdown `json:"breakdown"`
+		Breakdown []metrics.Breakdown     `json:"breakdown"`
+		Window    *metrics.PartialHistory `json:"partial_history"`
+		Previous  *metrics.PartialHistory `json:"previous_partial_history"`
 	}
 	if err := json.Unmarshal(get(t, h, "/api/v1"+href).Body.Bytes(), &res); err != nil || len(res.Breakdown) != 1 {
 		t.Fatalf("the measure's breakdown: %v", err)
+	}
+	if res.Window != nil || res.Previous == nil || len(res.Previous.Repos) != 1 {
+		t.Errorf("the measure's partial history: window %+v, period before %+v", res.Window, res.Previous)
 	}
 	bd := res.Breakdown[0]
 	if bd.Total.Change != nil || bd.Total.Previous.N == 0 || len(bd.By) == 0 || bd.By[0].Rows[0].Change != nil || bd.By[0].Rows[0].Effect != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -118,6 +119,11 @@ type measureResult struct {
 	// Changes are the same changes judged as the overview's and the
 	// weekly review's are: verdict, counts of both sides, interval.
 	Changes []metrics.KeyComparison `json:"changes"`
+	// PartialHistory is the window's, PreviousPartialHistory that of the
+	// period the changes are against (as the overview's): null when every
+	// repo in scope holds all its records over it.
+	PartialHistory         *metrics.PartialHistory `json:"partial_history"`
+	PreviousPartialHistory *metrics.PartialHistory `json:"previous_partial_history"`
 	Rows    map[string]any          `json:"rows"`
 
 	facts     []templates.Fact
@@ -177,6 +183,23 @@ type measureInput struct {
 	change  []figureChange
 }
 
+// previousHistory is the partial history of the period the page's change
+// is against; nil when covered.
+func (in measureInput) previousHistory() *metrics.PartialHistory {
+	if in.split == nil {
+		return nil
+	}
+	return in.split.PreviousHistory
+}
+
+// comparedName names the period the page's change is against.
+func (in measureInput) comparedName() string {
+	if in.shown != nil {
+		return fmt.Sprintf("the %d weeks before the week", review.BaselineWeeks)
+	}
+	return "the period before"
+}
+
 // buildMeasure computes one measure over a view.
 func (s *Server) buildMeasure(def measureDef, in measureInput, q Query) *measureResult {
 	v := in.v
@@ -195,6 +218,7 @@ func (s *Server) buildMeasure(def measureDef, in measureInput, q Query) *measure
 	if b.shown != nil {
 		b.res.Week = &metrics.Period{From: b.day(b.shown.From), To: b.day(b.shown.To)}
 	}
+	b.res.PartialHistory, b.res.PreviousPartialHistory = b.rep.PartialHistory, in.previousHistory()
 	def.build(b)
 	b.explain()
 	b.weekChoice()
@@ -354,7 +378,7 @@ func (s *Server) measurePage(w http.ResponseWriter, r *http.Request) error {
 	if res.Tier != nil {
 		page.Tier = *res.Tier
 	}
-	page.History = historyNote(v.Report().PartialHistory, nil, "")
+	page.History = historyNote(res.PartialHistory, res.PreviousPartialHistory, in.comparedName())
 	page.Weeks, page.Week = res.weekLinks, res.week
 	for _, m := range measures {
 		page.Measures = append(page.Measures, templates.Link{Label: m.title, Href: link("/measures/"+m.slug, q.pageValues()), Active: m.slug == def.slug})

@@ -70,5 +70,7 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 	if len(teams.Parts) > 0 {
 		dims = append(dims, teams)
 	}
-	return metrics.NewSplit(total, rp.rules, dims...), nil
+	split := metrics.NewSplit(total, rp.rules, dims...)
+	split.PreviousHistory = historyOf(r, m.byID).partial(previous)
+	return split, nil
 }
