@@ -33,6 +33,11 @@ type SyncConfig struct {
 	Match func(provider, name string) (Repo, bool)
 	// Teams resolves the config's teams against the repos in the store.
 	Teams func(repos []store.Repo) []store.Team
+	// Modules gives a repo's modules as the config lists them; ok is
+	// false for a repo whose modules come from elsewhere (its CODEOWNERS
+	// file), whose stored modules the refresh leaves alone. Nil: no repo
+	// has modules.
+	Modules func(repo store.Repo) (mods []store.Module, ok bool)
 	// History is how far back the first sync of a repo goes.
 	History time.Duration
 	// IncidentLabels mark an issue as an incident.
@@ -174,14 +179,23 @@ func providerTitle(provider string) string {
 	return provider
 }
 
-// refresh makes the teams table say what the config says and derives the
-// repos whose rows changed: in this run, or in one killed before its
-// derive step (the marks of store.DerivePending).
+// refresh makes the teams and modules tables say what the config says and
+// derives the repos whose rows changed: in this run, or in one killed
+// before its derive step (the marks of store.DerivePending).
 func (s *Syncer) refresh(ctx context.Context) error {
 	err := s.st.Write(ctx, func(tx *store.Tx) error {
 		all, err := s.st.Repos(ctx)
 		if err != nil {
 			return err
+		}
+		if s.cfg.Modules != nil {
+			for _, r := range all {
+				if mods, ok := s.cfg.Modules(r); ok {
+					if err := tx.ReplaceModules(ctx, r.ID, mods); err != nil {
+						return err
+					}
+				}
+			}
 		}
 		return tx.ReplaceTeams(ctx, s.cfg.Teams(all))
 	})

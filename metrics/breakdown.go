@@ -152,8 +152,9 @@ type SplitDimension struct {
 
 // Dimensions of a split.
 const (
-	DimensionRepo = "repo"
-	DimensionTeam = "team"
+	DimensionRepo   = "repo"
+	DimensionTeam   = "team"
+	DimensionModule = "module"
 )
 
 // NewSplit is the split of a scope whose whole is total, in the rules'

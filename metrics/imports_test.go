@@ -23,9 +23,9 @@ var layers = map[string][]string{
 	"metrics/impact": {"metrics", "metrics/stats"},
 	"metrics/review": {"metrics", "metrics/stats"},
 	"metrics/radar":  {"metrics", "metrics/stats"},
-	"metrics/render": {"metrics", "metrics/stats", "metrics/impact", "metrics/review"},
+	"metrics/render": {"metrics", "metrics/stats", "metrics/impact", "metrics/review", "metrics/radar"},
 	"metrics/query":  {"metrics", "metrics/review"},
-	"metrics/engine": {"metrics", "metrics/stats", "metrics/impact", "metrics/review", "metrics/render", "metrics/query", "store"},
+	"metrics/engine": {"metrics", "metrics/stats", "metrics/impact", "metrics/review", "metrics/radar", "metrics/render", "metrics/query", "store"},
 }
 
 const module = "github.com/tach-dev/tach/"

@@ -43,8 +43,10 @@ type RepoHistoryStart struct {
 
 // Scope says what a report covers.
 type Scope struct {
-	Repos    []string `json:"repos"`
-	Team     *string  `json:"team"`
+	Repos []string `json:"repos"`
+	Team  *string  `json:"team"`
+	// Modules are the scope's modules as REPO:NAME (only when it has any).
+	Modules  []string `json:"modules,omitempty"`
 	From     string   `json:"from"` // YYYY-MM-DD, inclusive
 	To       string   `json:"to"`   // YYYY-MM-DD, exclusive
 	Timezone string   `json:"timezone"`

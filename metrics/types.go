@@ -150,6 +150,7 @@ type CIRun struct {
 	Event      string
 	Status     string // queued, in_progress, completed
 	Conclusion string // success, failure, cancelled, skipped, neutral, ...
+	SHA        string // the commit it ran on
 	CreatedAt  time.Time
 	StartedAt  time.Time
 	FinishedAt time.Time

@@ -382,3 +382,40 @@ func (s *Store) ChangesTouchingPaths(ctx context.Context, pathIDs []int64) ([]in
 	slices.Sort(out)
 	return out, nil
 }
+
+// ChangeLines are a change's added and deleted lines in some of its files.
+type ChangeLines struct {
+	Additions, Deletions int
+}
+
+// LinesInPaths returns, for each change that touched any of the given
+// paths (dictionary ids; either path of a rename), its added and deleted
+// lines in those paths: a module's changes with their size in it.
+func (s *Store) LinesInPaths(ctx context.Context, pathIDs []int64) (map[int64]ChangeLines, error) {
+	out := map[int64]ChangeLines{}
+	const chunk = 500
+	for start := 0; start < len(pathIDs); start += chunk {
+		part := pathIDs[start:min(start+chunk, len(pathIDs))]
+		rows, err := s.read.QueryContext(ctx, `SELECT change_id, SUM(additions), SUM(deletions) FROM change_files
+			WHERE path_id IN (`+placeholders(len(part))+`) GROUP BY change_id`, int64Args(part)...)
+		if err != nil {
+			return nil, fmt.Errorf("lines in paths: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var l ChangeLines
+			if err := rows.Scan(&id, &l.Additions, &l.Deletions); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("lines in paths: %w", err)
+			}
+			// A change's paths may fall in several chunks.
+			o := out[id]
+			out[id] = ChangeLines{o.Additions + l.Additions, o.Deletions + l.Deletions}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("lines in paths: %w", err)
+		}
+	}
+	return out, nil
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -20,10 +21,18 @@ type Decision struct {
 	Kind       string
 	ScopeTeam  string   // a team; "" with no repos means everything
 	ScopeRepos []string // some repos
-	Note       string
-	Link       string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// ScopeModules are modules (REPO:NAME) the decision concerns, beside
+	// its repos.
+	ScopeModules []string
+	// BeforeScope and AfterScope, when set, compare one scope before the
+	// decision against another after it (a module before against the
+	// service it became), each written as a query: repo=acme/payments,
+	// module=acme/shop:payments, team=payments.
+	BeforeScope, AfterScope string
+	Note                    string
+	Link                    string
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
 }
 
 // InsertDecision records a new decision and returns its id.
@@ -36,9 +45,9 @@ func (tx *Tx) InsertDecision(ctx context.Context, d Decision) (int64, error) {
 		d.UpdatedAt = d.CreatedAt
 	}
 	var id int64
-	err := tx.queryRow(ctx, `INSERT INTO decisions (decided_on, title, kind, scope_team, scope_repos, note, link, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		d.DecidedOn, d.Title, d.Kind, d.ScopeTeam, encodeLabels(d.ScopeRepos), d.Note, d.Link, d.CreatedAt.Unix(), d.UpdatedAt.Unix()).Scan(&id)
+	err := tx.queryRow(ctx, `INSERT INTO decisions (decided_on, title, kind, scope_team, scope_repos, scope_modules, before_scope, after_scope, note, link, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		d.DecidedOn, d.Title, d.Kind, d.ScopeTeam, encodeLabels(d.ScopeRepos), strings.Join(d.ScopeModules, "\n"), d.BeforeScope, d.AfterScope, d.Note, d.Link, d.CreatedAt.Unix(), d.UpdatedAt.Unix()).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("insert decision %q: %w", d.Title, err)
 	}
@@ -47,8 +56,8 @@ func (tx *Tx) InsertDecision(ctx context.Context, d Decision) (int64, error) {
 
 // UpdateDecision rewrites a decision.
 func (tx *Tx) UpdateDecision(ctx context.Context, d Decision) error {
-	res, err := tx.exec(ctx, `UPDATE decisions SET decided_on = ?, title = ?, kind = ?, scope_team = ?, scope_repos = ?, note = ?, link = ?, updated_at = ?
-		WHERE id = ?`, d.DecidedOn, d.Title, d.Kind, d.ScopeTeam, encodeLabels(d.ScopeRepos), d.Note, d.Link, time.Now().Unix(), d.ID)
+	res, err := tx.exec(ctx, `UPDATE decisions SET decided_on = ?, title = ?, kind = ?, scope_team = ?, scope_repos = ?, scope_modules = ?, before_scope = ?, after_scope = ?, note = ?, link = ?, updated_at = ?
+		WHERE id = ?`, d.DecidedOn, d.Title, d.Kind, d.ScopeTeam, encodeLabels(d.ScopeRepos), strings.Join(d.ScopeModules, "\n"), d.BeforeScope, d.AfterScope, d.Note, d.Link, time.Now().Unix(), d.ID)
 	if err != nil {
 		return fmt.Errorf("update decision %d: %w", d.ID, err)
 	}
@@ -70,14 +79,14 @@ func (tx *Tx) DeleteDecision(ctx context.Context, id int64) error {
 	return nil
 }
 
-const decisionSelect = `SELECT id, decided_on, title, kind, scope_team, scope_repos, note, link, created_at, updated_at FROM decisions`
+const decisionSelect = `SELECT id, decided_on, title, kind, scope_team, scope_repos, scope_modules, before_scope, after_scope, note, link, created_at, updated_at FROM decisions`
 
 func scanDecision(sc interface{ Scan(...any) error }) (Decision, error) {
 	var d Decision
-	var repos string
+	var repos, modules string
 	var created, updated int64
-	err := sc.Scan(&d.ID, &d.DecidedOn, &d.Title, &d.Kind, &d.ScopeTeam, &repos, &d.Note, &d.Link, &created, &updated)
-	d.ScopeRepos = decodeLabels(repos)
+	err := sc.Scan(&d.ID, &d.DecidedOn, &d.Title, &d.Kind, &d.ScopeTeam, &repos, &modules, &d.BeforeScope, &d.AfterScope, &d.Note, &d.Link, &created, &updated)
+	d.ScopeRepos, d.ScopeModules = decodeLabels(repos), splitLines(modules)
 	d.CreatedAt, d.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
 	return d, err
 }

@@ -12,6 +12,9 @@ import (
 type Team struct {
 	Name  string
 	Repos []string
+	// Modules the team owns beside its repos (REPO:NAME), from the
+	// config; the teams table does not keep them.
+	Modules []string
 }
 
 // ReplaceTeams makes the teams table say exactly what the config says.

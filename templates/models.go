@@ -44,6 +44,7 @@ type Filter struct {
 	Action  string   // the page's path
 	Teams   []Option // "" = every repo
 	Repos   []Option // multi-select
+	Modules []Option // multi-select of REPO:NAME; none: the field is not shown
 	From    string   // YYYY-MM-DD
 	To      string   // YYYY-MM-DD, exclusive
 	Presets []Link   // last 4, 12, 26, 52 weeks
@@ -384,4 +385,34 @@ type ErrorPage struct {
 	Message   string
 	Hint      string
 	HintLinks []Link // links in Hint, each where its label appears
+}
+
+// RadarPage is the refactor radar.
+type RadarPage struct {
+	Page
+	Summary                string
+	JSONHref, MarkdownHref string
+	Ranking                Table
+	Scopes                 []RadarScope // the scopes shown in full: those with signals, at least the first
+	Coupling               Table
+	Rule                   string
+}
+
+// RadarScope is one ranked scope shown in full.
+type RadarScope struct {
+	ID       string
+	Rank     int
+	Name     string
+	Href     string // its overview
+	Facts    string // cross-module share, changes
+	Signals  []RadarSignal
+	Hotspots Table
+}
+
+// RadarSignal is one signal with its weekly values.
+type RadarSignal struct {
+	Title string // the measure
+	Href  string // the measure's page in the scope
+	Text  string // direction, slope, q
+	Chart Chart
 }

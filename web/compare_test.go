@@ -26,7 +26,9 @@ func TestComparePagesShowTheDemoEffects(t *testing.T) {
 		unchanged []string
 		summary   string
 	}{
-		{1, []string{"lead_time", "deployment_frequency"}, nil, []string{"throughput", "pr_size", "change_failure_rate"}, "Lead time fell from"},
+		// The split compares the monolith's payments module before against
+		// the payments service after (its before_scope and after_scope).
+		{1, []string{"lead_time", "deployment_frequency", "review_time"}, nil, []string{"pr_size", "change_failure_rate"}, "Lead time fell from"},
 		{2, []string{"change_failure_rate"}, nil, []string{"lead_time", "deployment_frequency", "pr_size"}, "Change failure rate fell from"},
 		{3, nil, []string{"pr_size", "review_time"}, []string{"deployment_frequency", "lead_time", "throughput"}, "PR size rose from"},
 	}
@@ -58,6 +60,11 @@ func TestComparePagesShowTheDemoEffects(t *testing.T) {
 				}
 				if !badge.HasClass("verdict-" + strings.ReplaceAll(verdict, " ", "-")) {
 					t.Errorf("%s: badge classes %q", key, badge.AttrOr("class", ""))
+				}
+			}
+			if c.id == 1 {
+				if body := rec.Body.String(); !strings.Contains(body, "before: module acme/shop-monolith:payments") || !strings.Contains(body, "after: acme/payments") {
+					t.Errorf("the split's page does not name its two scopes")
 				}
 			}
 			summary := doc.Find(`[data-testid="compare-summary"]`).Text()

@@ -519,10 +519,22 @@ func (s *Server) apiScopes(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	mods, err := s.reports.ModuleList(r.Context())
+	if err != nil {
+		return err
+	}
+	type apiModule struct {
+		Name  string   `json:"name"`
+		Ref   string   `json:"ref"`   // REPO:NAME, as module= takes it
+		Paths []string `json:"paths"` // its globs; none for (unassigned)
+	}
 	type apiRepo struct {
 		Name     string `json:"name"`
 		Provider string `json:"provider"`
 		URL      string `json:"url"`
+		// Modules are the repo's modules, (unassigned) last; omitted for
+		// a repo without modules.
+		Modules []apiModule `json:"modules,omitempty"`
 	}
 	type apiTeam struct {
 		Name  string   `json:"name"`
@@ -534,7 +546,13 @@ func (s *Server) apiScopes(w http.ResponseWriter, r *http.Request) error {
 		Timezone string    `json:"timezone"`
 	}{Repos: []apiRepo{}, Teams: []apiTeam{}, Timezone: s.reports.Rules().Location.String()}
 	for _, r := range repos {
-		out.Repos = append(out.Repos, apiRepo{Name: r.Name, Provider: r.Provider, URL: r.URL})
+		ar := apiRepo{Name: r.Name, Provider: r.Provider, URL: r.URL}
+		for _, m := range mods {
+			if m.RepoID == r.ID {
+				ar.Modules = append(ar.Modules, apiModule{Name: m.Name, Ref: m.Ref(), Paths: orEmpty(m.Paths)})
+			}
+		}
+		out.Repos = append(out.Repos, ar)
 	}
 	for _, t := range teams {
 		out.Teams = append(out.Teams, apiTeam{Name: t.Name, Repos: orEmpty(t.Repos)})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
@@ -103,10 +104,7 @@ var unitWords = map[string]string{
 // breakdownTable is a breakdown's rows along one dimension, the whole
 // first.
 func (b *measureBuild) breakdownTable(f figure, bd metrics.Breakdown, dim metrics.BreakdownByDimension, curLabel, prevLabel string) templates.Table {
-	by := "Repo"
-	if dim.Dimension == metrics.DimensionTeam {
-		by = "Team"
-	}
+	by := map[string]string{metrics.DimensionRepo: "Repo", metrics.DimensionTeam: "Team", metrics.DimensionModule: "Module"}[dim.Dimension]
 	t := templates.Table{TestID: "breakdown-" + dim.Dimension, Caption: "By " + dim.Dimension, Columns: []templates.Column{
 		{Label: by}, {Label: curLabel, Num: true}, {Label: prevLabel, Num: true}, {Label: "Change", Num: true},
 		{Label: "Effect", Num: true, Title: "The whole's change minus the change it would have had without this part's rows"},
@@ -122,8 +120,11 @@ func (b *measureBuild) breakdownTable(f figure, bd metrics.Breakdown, dim metric
 			break
 		}
 		scope := url.Values{"repo": {row.Name}}
-		if dim.Dimension == metrics.DimensionTeam {
+		switch dim.Dimension {
+		case metrics.DimensionTeam:
 			scope = url.Values{"team": {row.Name}}
+		case metrics.DimensionModule:
+			scope = url.Values{"module": strings.Split(row.Name, engine.ModuleRefSep)}
 		}
 		name := templates.Cell{Text: row.Name, Href: b.scopedLink(scope), Title: "this measure for " + row.Name + " alone"}
 		effect := f.changeCell(row.Effect)
@@ -141,6 +142,7 @@ func (b *measureBuild) scopedLink(scope url.Values) string {
 	v := b.q.pageValues()
 	v.Del("team")
 	v.Del("repo")
+	v.Del("module")
 	for k, vs := range scope {
 		v[k] = vs
 	}

@@ -410,6 +410,9 @@ func viewChoices(v *engine.View) scopeChoices {
 		c.repos = append(c.repos, r.Name)
 	}
 	slices.Sort(c.repos)
+	for _, m := range v.Modules {
+		c.modules = append(c.modules, m.Ref())
+	}
 	return c
 }
 

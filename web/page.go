@@ -23,6 +23,7 @@ var navPages = []struct {
 	{"Overview", "/", "overview"},
 	{"Weekly review", "/weekly", "weekly"},
 	{"Measures", "/measures", "measures"},
+	{"Radar", "/radar", "radar"},
 	{"Changes", "/changes", "changes"},
 	{"Deployments", "/deployments", "deployments"},
 	{"Incidents", "/incidents", "incidents"},
@@ -33,8 +34,9 @@ var navPages = []struct {
 
 // scopeChoices are the teams and repos a filter form offers.
 type scopeChoices struct {
-	teams []store.Team
-	repos []string
+	teams   []store.Team
+	repos   []string
+	modules []string // REPO:NAME, every repo's, (unassigned) included
 }
 
 func (s *Server) choices(ctx context.Context) (scopeChoices, error) {
@@ -48,6 +50,13 @@ func (s *Server) choices(ctx context.Context) (scopeChoices, error) {
 	}
 	if c.teams, err = s.reports.TeamList(ctx); err != nil {
 		return c, err
+	}
+	mods, err := s.reports.ModuleList(ctx)
+	if err != nil {
+		return c, err
+	}
+	for _, m := range mods {
+		c.modules = append(c.modules, m.Ref())
 	}
 	return c, nil
 }
@@ -103,12 +112,18 @@ func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter 
 	for _, r := range c.repos {
 		f.Repos = append(f.Repos, templates.Option{Value: r, Label: r, Selected: slices.Contains(q.Scope.Repos, r)})
 	}
+	for _, m := range c.modules {
+		f.Modules = append(f.Modules, templates.Option{Value: m, Label: m, Selected: slices.Contains(q.Scope.Modules, m)})
+	}
 	scope := url.Values{}
 	if q.Scope.Team != "" {
 		scope.Set("team", q.Scope.Team)
 	}
 	for _, r := range q.Scope.Repos {
 		scope.Add("repo", r)
+	}
+	for _, m := range q.Scope.Modules {
+		scope.Add("module", m)
 	}
 	for _, n := range []int{4, 12, 26, 52} {
 		v := cloneValues(scope)
@@ -124,6 +139,11 @@ func (s *Server) scopeLine(q Query, c scopeChoices) string {
 	loc := s.reports.Rules().Location
 	what := "All repos"
 	switch {
+	case len(q.Scope.Modules) > 0:
+		what = strings.Join(append(slices.Clone(q.Scope.Repos), q.Scope.Modules...), ", ")
+		if q.Scope.Team != "" {
+			what = "Team " + q.Scope.Team + ", " + what
+		}
 	case q.Scope.Team != "" && len(q.Scope.Repos) > 0:
 		what = fmt.Sprintf("Team %s, repos %s", q.Scope.Team, strings.Join(q.Scope.Repos, ", "))
 	case q.Scope.Team != "":

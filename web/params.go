@@ -66,7 +66,8 @@ const (
 // queryParams are the parameters ParseQuery knows; anything else is ignored
 // (links pasted from elsewhere may carry tracking parameters).
 var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort", "dir", "page", "per_page", "state", "kind", "status", "q", "download", "format", "flavor", "table",
-	"decision", "at", "window", "gap", "period_a", "period_b", "period", "vs_team", "vs_repo", "done", "candidate"}
+	"decision", "at", "window", "gap", "period_a", "period_b", "period", "vs_team", "vs_repo", "done", "candidate",
+	"module", "vs_module", "scope_before", "scope_after"}
 
 // ParseQuery validates the query parameters of a request at now, with week
 // and day boundaries in loc. A mistake is an error saying which parameter,
@@ -75,7 +76,7 @@ var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort"
 func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) {
 	var q Query
 	for _, name := range queryParams {
-		if name != "repo" && name != "vs_repo" && len(v[name]) > 1 {
+		if name != "repo" && name != "vs_repo" && name != "module" && name != "vs_module" && len(v[name]) > 1 {
 			return q, badRequestf("%s is given %d times; give it once", name, len(v[name]))
 		}
 	}
@@ -211,6 +212,9 @@ func (q Query) scopeValues() url.Values {
 	for _, r := range q.Scope.Repos {
 		v.Add("repo", r)
 	}
+	for _, m := range q.Scope.Modules {
+		v.Add("module", m)
+	}
 	return q.windowValues(v)
 }
 
@@ -258,6 +262,11 @@ func (q Query) compareValues() url.Values {
 	for _, r := range c.VsRepos {
 		v.Add("vs_repo", r)
 	}
+	for _, m := range c.VsModules {
+		v.Add("vs_module", m)
+	}
+	set("scope_before", c.BeforeParam)
+	set("scope_after", c.AfterParam)
 	set("window", c.WindowParam)
 	set("gap", c.GapParam)
 	if q.Scope.Team != "" {
@@ -265,6 +274,9 @@ func (q Query) compareValues() url.Values {
 	}
 	for _, r := range q.Scope.Repos {
 		v.Add("repo", r)
+	}
+	for _, m := range q.Scope.Modules {
+		v.Add("module", m)
 	}
 	return v
 }

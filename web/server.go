@@ -19,6 +19,7 @@ import (
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/radar"
 	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
 )
@@ -34,6 +35,8 @@ type Reports interface {
 	Split(ctx context.Context, sc engine.Scope, current, previous metrics.Window) (*metrics.Split, error)
 	JudgeChange(ctx context.Context, sc engine.Scope, keys []metrics.KeyComparison, prev, cur metrics.Window, now time.Time) ([]metrics.KeyComparison, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
+	ModuleList(ctx context.Context) ([]engine.ResolvedModule, error)
+	Radar(ctx context.Context, sc engine.Scope, w metrics.Window) (radar.Report, error)
 }
 
 // Store is the read side of the store that lists and status pages use

@@ -168,7 +168,7 @@ func teamsOf(cfg *config.Config) func(repos []store.Repo) []store.Team {
 	return func(repos []store.Repo) []store.Team {
 		teams := make([]store.Team, 0, len(cfg.Teams))
 		for _, t := range cfg.Teams {
-			team := store.Team{Name: t.Name}
+			team := store.Team{Name: t.Name, Modules: t.Modules}
 			for _, r := range repos {
 				if t.Includes(r.Name) {
 					team.Repos = append(team.Repos, r.Name)
@@ -177,6 +177,26 @@ func teamsOf(cfg *config.Config) func(repos []store.Repo) []store.Team {
 			teams = append(teams, team)
 		}
 		return teams
+	}
+}
+
+// modulesOf gives a repo's modules as the config lists them (none for a
+// repo without modules: a module removed from the config goes at the next
+// sync); false for a repo whose modules come from its CODEOWNERS file.
+func modulesOf(cfg *config.Config) func(repo store.Repo) ([]store.Module, bool) {
+	return func(repo store.Repo) ([]store.Module, bool) {
+		entry, ok := cfg.Match(config.Provider(repo.Provider), repo.Name)
+		if !ok || entry.Group {
+			return nil, true
+		}
+		if entry.Modules.FromCodeowners {
+			return nil, false
+		}
+		var out []store.Module
+		for _, m := range entry.Modules.List {
+			out = append(out, store.Module{Name: m.Name, Paths: m.Paths, Source: "config"})
+		}
+		return out, true
 	}
 }
 

@@ -50,6 +50,7 @@ func runReport(ctx context.Context, env *cli, args []string) error {
 func scopeFlags(fs *flag.FlagSet, what string) {
 	fs.Var(new(repeated), "repo", "a repo to "+what+" (owner/name or group/project); repeat for several")
 	fs.String("team", "", "a team of the config to "+what)
+	fs.Var(new(repeated), "module", "a module to "+what+", `REPO:NAME` (such as acme/shop:checkout); repeat for several")
 }
 
 // windowFlags registers --from, --to and --weeks: the window of a report.
@@ -70,7 +71,7 @@ func given(fs *flag.FlagSet) url.Values {
 }
 
 func runReportMetrics(ctx context.Context, env *cli, args []string) error {
-	fs := newFlags(env, "report metrics", "[--config F | --db F] [--repo R]... [--team T] [--from YYYY-MM-DD --to YYYY-MM-DD | --weeks N] [--format text|json|markdown]")
+	fs := newFlags(env, "report metrics", "[--config F | --db F] [--repo R]... [--team T] [--module REPO:NAME]... [--from YYYY-MM-DD --to YYYY-MM-DD | --weeks N] [--format text|json|markdown]")
 	var src sourceFlags
 	src.register(fs)
 	scopeFlags(fs, "report on")

@@ -16,7 +16,7 @@ func init() {
 }
 
 const compareUsage = "(--decision ID | --at YYYY-MM-DD | --period-a FROM..TO --period-b FROM..TO | --vs-team T2 | --vs-repo R2...) " +
-	"[--window 8w | --weeks N] [--gap 1w] [--repo R]... [--team T] [--period FROM..TO] [--format text|json|markdown] [--config F | --db F]"
+	"[--window 8w | --weeks N] [--gap 1w] [--repo R]... [--team T] [--module REPO:NAME]... [--scope-before S --scope-after S] [--period FROM..TO] [--format text|json|markdown] [--config F | --db F]"
 
 func runReportCompare(ctx context.Context, env *cli, args []string) error {
 	fs := newFlags(env, "report compare", compareUsage)
@@ -33,6 +33,9 @@ func runReportCompare(ctx context.Context, env *cli, args []string) error {
 	scopeFlags(fs, "compare")
 	fs.String("vs-team", "", "compare the scope with this team over one period")
 	fs.Var(new(repeated), "vs-repo", "compare the scope with these repos over one period; repeat for several")
+	fs.Var(new(repeated), "vs-module", "compare the scope with these modules, `REPO:NAME`, over one period; repeat for several")
+	fs.String("scope-before", "", "with --decision or --at: the scope before the day, such as module=acme/shop:payments (default: the decision's before scope, or the scope)")
+	fs.String("scope-after", "", "with --decision or --at: the scope after the day, such as repo=acme/payments (default: the decision's after scope, or the scope)")
 	format := fs.String("format", "text", "output `format`: text, json or markdown")
 	if err := parseFlags(fs, args); err != nil {
 		return err

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,37 +39,49 @@ func TestReportCompareFindsTheDemoEffects(t *testing.T) {
 		decision string
 		scope    string
 		want     map[string]string
+		args     []string
+		after    string // the after side's scope, when it differs
 	}{
-		{"1", "checkout", map[string]string{ // split payments out of the monolith
+		{"1", "acme/shop-monolith:payments", map[string]string{ // split payments: the module before, the service after
+			"lead_time":            impact.VerdictImproved,
+			"deployment_frequency": impact.VerdictImproved,
+			"review_time":          impact.VerdictImproved,
+			"change_failure_rate":  impact.VerdictNoClearChange,
+			"pr_size":              impact.VerdictNoClearChange,
+		}, nil, "acme/payments"},
+		{"1", "checkout", map[string]string{ // the same decision in team checkout's scope
 			"lead_time":            impact.VerdictImproved,
 			"deployment_frequency": impact.VerdictImproved,
 			"change_failure_rate":  impact.VerdictNoClearChange,
 			"pr_size":              impact.VerdictNoClearChange,
 			"throughput":           impact.VerdictNoClearChange,
-		}},
+		}, []string{"--team", "checkout"}, ""},
 		{"2", "acme/catalog", map[string]string{ // cache catalog reads in Redis
 			"change_failure_rate":  impact.VerdictImproved,
 			"time_to_restore":      impact.VerdictImproved,
 			"lead_time":            impact.VerdictNoClearChange,
 			"deployment_frequency": impact.VerdictNoClearChange,
-		}},
+		}, nil, ""},
 		{"3", "acme/shop-monolith", map[string]string{ // hand-written SQL replaces the ORM
 			"pr_size":              impact.VerdictWorsened,
 			"review_time":          impact.VerdictWorsened,
 			"deployment_frequency": impact.VerdictNoClearChange,
-		}},
+		}, nil, ""},
 	}
 	for _, tc := range cases {
-		c := compareJSON(t, "--decision", tc.decision)
+		c := compareJSON(t, append([]string{"--decision", tc.decision}, tc.args...)...)
 		if c.Kind != impact.CompareDecision || c.Decision == nil || c.Settings.Resamples != 2000 || c.Settings.WindowDays != 56 {
 			t.Fatalf("decision %s: %+v", tc.decision, c.Decision)
 		}
-		scope := strings.Join(c.Before.Repos, ",")
-		if c.Before.Team != nil {
-			scope = *c.Before.Team
+		side := func(s impact.SideSummary) string {
+			if s.Team != nil {
+				return *s.Team
+			}
+			return strings.Join(append(slices.Clone(s.Repos), s.Modules...), ",")
 		}
-		if scope != tc.scope {
-			t.Errorf("decision %s: scope %q, want its own scope %q", tc.decision, scope, tc.scope)
+		after := cmp.Or(tc.after, tc.scope)
+		if side(c.Before) != tc.scope || side(c.After) != after {
+			t.Errorf("decision %s: scopes %q before, %q after; want %q, %q", tc.decision, side(c.Before), side(c.After), tc.scope, after)
 		}
 		got := verdicts(c)
 		for key, want := range tc.want {

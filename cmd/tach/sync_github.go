@@ -15,10 +15,18 @@ func init() {
 }
 
 func newGitHubCollector(cfg *config.Config, log *slog.Logger) (collectors.Provider, error) {
-	return github.New(github.Options{
+	opts := github.Options{
 		BaseURL:   cfg.GitHub.BaseURL,
 		Token:     cfg.GitHub.Token.Reveal(),
 		Logger:    log,
 		UserAgent: "tach/" + versionString(),
-	})
+	}
+	if a := cfg.GitHub.App; a != nil {
+		key, err := a.Key()
+		if err != nil {
+			return nil, err
+		}
+		opts.Token, opts.App = "", &github.App{ID: a.ID, PrivateKey: key, InstallationID: a.InstallationID}
+	}
+	return github.New(opts)
 }

@@ -115,6 +115,9 @@ repos:
     deployments:
       source: deployments
       link: commits
+    modules:
+      - {name: all, paths: ["**"]}
+      - {name: none, paths: ["no/such/dir/**"]}
 `, githubtest.DefaultToken, srv.BaseURL())
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -262,6 +265,31 @@ repos:
 	// Open work: E, waiting for a first review for more than 48h.
 	checkInt("open", rep.OpenWork.Open, 1)
 	checkInt("stale review", rep.OpenWork.StaleReview, 1)
+
+	// The sync wrote the config's modules: a module of every path has the
+	// repo's changes and deployments, one of no path has none.
+	module := func(name string) metrics.Report {
+		t.Helper()
+		out.Reset()
+		args := []string{"report", "metrics", "--config", cfgFile, "--module", "acme/shop:" + name,
+			"--from", t0.Format(time.DateOnly), "--to", monday.Format(time.DateOnly), "--format", "json"}
+		if code := run(context.Background(), env, args); code != 0 {
+			t.Fatalf("tach report --module exited %d\n%s", code, errOut.String())
+		}
+		var r metrics.Report
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	all, none := module("all"), module("none")
+	if all.LeadTime.Count != lt.Count || *all.LeadTime.MedianSeconds != *lt.MedianSeconds || all.DeploymentFrequency.Deployments != df.Deployments ||
+		all.ChangeFailureRate.Failed != cfr.Failed || all.PRSize.Count != rep.PRSize.Count || *all.PRSize.MedianLines != *rep.PRSize.MedianLines {
+		t.Errorf("module of every path: %+v", all)
+	}
+	if none.LeadTime.Count != 0 || none.DeploymentFrequency.Deployments != 0 || none.Throughput.Merged != 0 {
+		t.Errorf("module of no path: %+v", none)
+	}
 
 	// A second sync finds nothing new: at most 2 requests per resource.
 	srv.ResetCounts()

@@ -62,7 +62,8 @@ func syncConfigOf(cfg *config.Config) collectors.SyncConfig {
 			}
 			return repoOf(entry, name), true
 		},
-		Teams: teamsOf(cfg),
+		Teams:   teamsOf(cfg),
+		Modules: modulesOf(cfg),
 	}
 	for _, r := range cfg.Repos {
 		if r.Group {

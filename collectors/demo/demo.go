@@ -124,6 +124,11 @@ func Generate(ctx context.Context, st *store.Store, opt Options) (Summary, error
 				return err
 			}
 			ids[i] = id
+			if d.name == repoMonolith {
+				if err := tx.ReplaceModules(ctx, id, Modules()); err != nil {
+					return err
+				}
+			}
 		}
 		return tx.ReplaceTeams(ctx, teams)
 	})

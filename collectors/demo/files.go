@@ -34,6 +34,17 @@ var monolithModules = []struct {
 	{"search", 0.12, []string{"index", "query", "ranking", "api"}},
 }
 
+// Modules are the monolith's modules as a config names them: modules:
+// [{name: checkout, paths: ["checkout/**"]}, …]. Its shared/ directory and
+// root files belong to no module: they are its (unassigned) module.
+func Modules() []store.Module {
+	var out []store.Module
+	for _, m := range monolithModules {
+		out = append(out, store.Module{Name: m.name, Paths: []string{m.name + "/**"}, Source: "config"})
+	}
+	return out
+}
+
 // part is a directory a change keeps to: its files and its share of the
 // changes.
 type part struct {
@@ -151,9 +162,11 @@ func goService(main string, hotspots []string, pkgs ...string) *tree {
 
 // fileSpec is what a change's files follow besides its size.
 type fileSpec struct {
-	kind    changeKind
-	part    string   // a special change's part ("" for any)
-	reverts []string // a revert: the files of the change it reverts
+	kind     changeKind
+	part     string   // a special change's part ("" for any)
+	reverts  []string // a revert: the files of the change it reverts
+	main     int      // index+1 of the part chosen before the change's life; 0: none
+	degraded float64  // weeks its part had been degrading (degrade.go)
 }
 
 // changeFiles draws the files of change c, opened at t: c.ChangedFiles of
@@ -179,17 +192,18 @@ func (s *sim) changeFiles(c store.Change, sp fileSpec) []store.ChangeFile {
 		for _, p := range sp.reverts {
 			add(p)
 		}
+	case fix && sp.degraded > 0:
+		if r.chance(0.9) {
+			add(pick(r, degradeHotspots))
+		}
 	case fix && r.chance(0.7):
 		add(pick(r, t.hotspots))
 	}
-	weights := make([]float64, len(t.parts))
-	for i, p := range t.parts {
-		weights[i] = p.weight
-		if p.name == "payments" && s.def.tree == "monolith" && !c.CreatedAt.Before(s.clk.split) {
-			weights[i] = 0 // moved out
-		}
-	}
+	weights := s.partWeights(c.CreatedAt, false)
 	main := t.partOf(sp.part)
+	if main < 0 && sp.main > 0 {
+		main = sp.main - 1
+	}
 	if main < 0 {
 		main = r.pickWeighted(weights)
 	}
@@ -199,7 +213,8 @@ func (s *sim) changeFiles(c store.Change, sp fileSpec) []store.ChangeFile {
 			// Every file of the part is in already: a large change adds
 			// new ones beside them.
 			add(dirOf(pick(r, t.parts[main].files)) + fmt.Sprintf(t.extra, len(paths)))
-		case u < 0.8 || sp.part != "":
+		case u < 0.8 || sp.part != "" || sp.degraded > 0:
+			// A degrading module's changes keep to it: its trouble is its own.
 			add(pick(r, t.parts[main].files))
 		case u < 0.9:
 			add(pick(r, t.root))

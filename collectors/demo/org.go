@@ -50,6 +50,7 @@ const hostileTitle = "<script>alert(1)</script> Fix XSS in search"
 type clock struct {
 	start, end             time.Time
 	split, hot, cache, orm time.Time
+	degrade                time.Time // the monolith's search module starts to degrade (degrade.go)
 	freezes                [][2]time.Time
 }
 
@@ -62,6 +63,7 @@ func newClockWeeks(end time.Time, weeks int) clock {
 	c := clock{
 		start: before(weeks), end: end,
 		split: before(splitWeeks), hot: before(catalogHotWeeks), cache: before(cacheWeeks), orm: before(ormWeeks),
+		degrade: before(degradeWeeks),
 	}
 	for _, w := range freezeWeeks {
 		c.freezes = append(c.freezes, [2]time.Time{before(w), before(w).Add(3 * week)})
@@ -293,6 +295,9 @@ func (c clock) decisions() []store.Decision {
 		{
 			DecidedOn: on(c.split), Title: "Split payments out of the monolith", Kind: "architecture",
 			ScopeTeam: teamCheckout,
+			// What moved: the monolith's payments module before, the
+			// payments service after.
+			BeforeScope: "module=" + repoMonolith + ":payments", AfterScope: "repo=" + repoPayments,
 			Note: "Payments moves from acme/shop-monolith into its own service, acme/payments, with its own pipeline. " +
 				"The monolith's release train no longer waits for payments' sign-off, and payments code owners " +
 				"no longer review every checkout change. Expected: faster lead time, more frequent deploys.",

@@ -41,6 +41,7 @@ type sim struct {
 	nextIssue  int64 // GitLab's issue iids are their own
 	depSeq     int64
 	ciSeq      int64
+	ciStretch  float64 // a degrading change's CI runs take this much longer (degrade.go); 0: none
 	reviewSeq  int64
 
 	merged   mergeQueue // merged, not yet on the deployed mainline
@@ -369,6 +370,12 @@ type changeSpec struct {
 	// Files: a special's part of the tree; a revert's files.
 	part    string
 	reverts []string
+	// main is the index+1 of the part a change keeps to, when chosen
+	// before its life (0: chosen with its files).
+	main int
+	// degraded is how many weeks its part had been degrading when it was
+	// opened (degrade.go).
+	degraded float64
 }
 
 // life is a change's whole lifecycle, before it is cut at End.
@@ -413,19 +420,29 @@ func (s *sim) createChange(sp changeSpec) error {
 	var lf life
 	switch sp.kind {
 	case ckHuman:
+		if s.def.name == repoMonolith && sp.part == "" {
+			sp.main = 1 + s.rf.pickWeighted(s.partWeights(sp.at, true))
+			if s.tree.parts[sp.main-1].name == degradingModule {
+				sp.degraded = s.clk.degradedWeeks(sp.at)
+			}
+		}
 		lf = s.humanLife(sp)
 	case ckBot:
 		lf = s.botLife(sp)
 	case ckHotfix, ckRevert:
 		lf = s.fixLife(sp)
 	}
-	lf.files = fileSpec{kind: sp.kind, part: sp.part, reverts: sp.reverts}
+	lf.files = fileSpec{kind: sp.kind, part: sp.part, reverts: sp.reverts, main: sp.main, degraded: sp.degraded}
 	return s.finish(lf)
 }
 
 func (s *sim) humanLife(sp changeSpec) life {
 	r, p := s.r, s.period(sp.at)
 	z := s.q.normals()
+	wait, grow := 1.0, 1.0
+	if sp.degraded > 0 {
+		wait, grow = degradeLife(sp.degraded, z)
+	}
 	lf := life{created: sp.at, author: sp.author, title: sp.title, labels: sp.labels}
 	if lf.author == "" {
 		lf.author = s.person()
@@ -433,6 +450,9 @@ func (s *sim) humanLife(sp changeSpec) life {
 	if lf.title == "" {
 		lf.labels = labelChoices[r.pickWeighted(labelWeights)]
 		lf.title = title(r, lf.labels, s.def.areas, s.def.name == repoMonolith && !sp.at.Before(s.clk.orm))
+		if sp.degraded > 0 && s.rf.chance(math.Min(0.4, 0.1+0.02*sp.degraded)) {
+			lf.labels = []string{"bug"} // more and more of its work is fixing it
+		}
 		if s.def.name == repoWeb && !s.hostileDone && !sp.at.Before(s.clk.start.Add(60*day)) {
 			s.hostileDone = true
 			lf.title, lf.labels = hostileTitle, []string{"bug", "security"}
@@ -450,9 +470,9 @@ func (s *sim) humanLife(sp changeSpec) life {
 	if draft {
 		lf.ready = r.work(sp.at, lnFrom(8*time.Hour, 0.8, z[1], 20*time.Minute, 4*week), tzA)
 	}
-	pickup := lnFrom(time.Duration(float64(75*time.Minute)*p.pickup), 0.85, z[2], 2*time.Minute, 6*week)
-	reviewFor := lnFrom(time.Duration(float64(100*time.Minute)*p.review), 0.85, z[3], 3*time.Minute, 8*week)
-	size := int(math.Round(110 * p.size * math.Exp(0.95*z[4])))
+	pickup := lnFrom(time.Duration(float64(75*time.Minute)*p.pickup*wait), 0.85, z[2], 2*time.Minute, 6*week)
+	reviewFor := lnFrom(time.Duration(float64(100*time.Minute)*p.review*wait), 0.85, z[3], 3*time.Minute, 8*week)
+	size := int(math.Round(110 * p.size * grow * math.Exp(0.95*z[4])))
 	size = min(max(size, 1), 9000)
 
 	// Work left open at End on purpose: drafts, PRs nobody picked up, and
@@ -466,6 +486,9 @@ func (s *sim) humanLife(sp changeSpec) life {
 		size = 2500 + r.IntN(4500)
 	}
 	lf.setSize(r, size, lf.labels)
+	if sp.degraded > 0 && slices.Contains(lf.labels, "bug") {
+		lf.changedFiles = min(lf.changedFiles, 3) // a fix goes to the fragile file and a test or two
+	}
 	if sp.additions > 0 || sp.deletions > 0 {
 		lf.additions, lf.deletions = sp.additions, sp.deletions
 		lf.changedFiles = max(1, (sp.additions+sp.deletions)/30)
@@ -687,6 +710,10 @@ func (s *sim) finish(lf life) error {
 		}
 	}
 	c.UpdatedAt = updated
+	if lf.files.degraded > 0 {
+		s.ciStretch = math.Pow(degradeCI, lf.files.degraded)
+		defer func() { s.ciStretch = 0 }()
+	}
 	files := s.changeFiles(c, lf.files)
 	if err := s.w.change(c, files); err != nil {
 		return err
@@ -737,7 +764,14 @@ func (s *sim) ciRun(name, branch, headSHA string, at time.Time, conclusion strin
 		return nil
 	}
 	started := created.Add(r.logNormal(35*time.Second, 0.6, 2*time.Second, 10*time.Minute))
-	dur := r.logNormal(s.def.ciMinutes, 0.3, 30*time.Second, 2*time.Hour)
+	sigma := 0.3
+	if s.ciStretch > 0 && name == "ci" {
+		sigma = 0.3 * degradeNoise
+	}
+	dur := r.logNormal(s.def.ciMinutes, sigma, 30*time.Second, 2*time.Hour)
+	if s.ciStretch > 0 && name == "ci" {
+		dur = time.Duration(float64(dur) * s.ciStretch).Truncate(time.Second)
+	}
 	if name == "lint" {
 		dur = r.logNormal(90*time.Second, 0.3, 15*time.Second, 20*time.Minute)
 	}

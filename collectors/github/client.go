@@ -212,6 +212,10 @@ func unwrapURLError(err error) error {
 	if errors.As(ue.Err, &me) {
 		return me
 	}
+	var app *AppError
+	if errors.As(ue.Err, &app) {
+		return app
+	}
 	return err
 }
 
@@ -230,8 +234,9 @@ func (c *client) query(ctx context.Context, q any, vars map[string]any) error {
 		me  *MalformedError
 		rle *RateLimitError
 		ue  *url.Error
+		app *AppError
 	)
-	if errors.As(err, &ae) || errors.As(err, &me) || errors.As(err, &rle) || errors.As(err, &ue) {
+	if errors.As(err, &ae) || errors.As(err, &me) || errors.As(err, &rle) || errors.As(err, &ue) || errors.As(err, &app) {
 		return err
 	}
 	// githubv4 gives GraphQL errors as their first message.

@@ -43,6 +43,9 @@ type Options struct {
 	// Token is the access token; it is sent only in the Authorization
 	// header and never appears in an error or a log line.
 	Token string
+	// App signs in as a GitHub App's installations instead of with Token
+	// (app.go).
+	App *App
 	// Transport carries the requests (default http.DefaultTransport).
 	Transport http.RoundTripper
 	// Logger receives warnings (retries, waits) and debug lines (default:
@@ -180,8 +183,16 @@ func New(opts Options) (*Provider, error) {
 	clk := clock{now: opts.Now, sleep: opts.Sleep}
 	host := collectors.NewAPIHost("github.base_url", rest, gqlURL)
 	collectors.WarnPlainHTTP(opts.Logger, "github.base_url", rest)
+	var creds credentials = tokenAuth(opts.Token)
+	var app *appAuth
+	if opts.App != nil {
+		if app, err = newAppAuth(*opts.App, clk); err != nil {
+			return nil, err
+		}
+		creds = app
+	}
 	t := &transport{
-		next: opts.Transport, host: host, token: opts.Token, userAgent: opts.UserAgent,
+		next: opts.Transport, host: host, creds: creds, userAgent: opts.UserAgent,
 		budget: newBudget(clk, opts.MaxRateLimitWait, opts.PaceBelow, opts.Logger), clock: clk, log: opts.Logger,
 		maxRetries: opts.MaxRetries, retryBase: opts.RetryBaseDelay, secondaryBase: opts.SecondaryBaseDelay,
 		timeout: opts.RequestTimeout,
@@ -191,6 +202,9 @@ func New(opts Options) (*Provider, error) {
 		http:    &http.Client{Transport: t, CheckRedirect: host.CheckRedirect},
 		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{t}, CheckRedirect: host.CheckRedirect}),
 		gqlPath: gqlURL.Path,
+	}
+	if app != nil {
+		app.c = c
 	}
 	return &Provider{opts: opts, client: c, transport: t, log: opts.Logger}, nil
 }
@@ -216,9 +230,11 @@ func (p *Provider) Name() string { return store.GitHub }
 func (p *Provider) Requests() int64 { return p.transport.requests.Load() }
 
 // RateLimit returns what the last answers said of a budget ("core" or
-// "graphql"): remaining (-1 when unknown) and when it resets.
+// "graphql"): remaining (-1 when unknown) and when it resets. Signed in
+// as a GitHub App, each installation has its own budget: it returns the
+// lowest.
 func (p *Provider) RateLimit(budget string) (remaining int, reset time.Time) {
-	return p.transport.budget.state(budget)
+	return p.transport.budget.lowest(budget)
 }
 
 // SyncRepo brings one repo's rows up to date: the repo itself first (its

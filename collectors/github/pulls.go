@@ -379,5 +379,6 @@ func (s *repoSync) observeGraphQL(rl *rateLimitField) {
 	if rl == nil || rl.ResetAt.IsZero() {
 		return
 	}
-	s.p.transport.budget.observe(rateInfo{resource: "graphql", remaining: rl.Remaining, reset: rl.ResetAt, known: true})
+	scope := s.p.transport.creds.scope(call{repo: s.repo.Name})
+	s.p.transport.budget.observe(rateInfo{resource: budgetName(scope, "graphql"), remaining: rl.Remaining, reset: rl.ResetAt, known: true})
 }

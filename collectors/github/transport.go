@@ -40,7 +40,7 @@ import (
 type transport struct {
 	next          http.RoundTripper
 	host          collectors.APIHost // the token goes there only
-	token         string
+	creds         credentials        // a token, or a GitHub App's installations (app.go)
 	userAgent     string
 	budget        *budget
 	clock         clock
@@ -62,6 +62,7 @@ type call struct {
 	counter  requestCounter
 	resource string // the sync resource: changes, deployments, ...
 	repo     string
+	owner    string // the account of a request for no repo (an organisation's listing)
 	// slots bound the repo's requests in flight (nil: no bound): a
 	// request holds one from its attempt to the end of its answer's body,
 	// not while it waits for a rate limit or a retry.
@@ -112,18 +113,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	c := callOf(ctx)
-	budgetName := "core"
-	if isGraphQLRequest(req) {
-		budgetName = "graphql"
+	authz, scope, err := t.creds.authorize(ctx, c)
+	if err != nil {
+		return nil, err
 	}
+	resource := "core"
+	if isGraphQLRequest(req) {
+		resource = "graphql"
+	}
+	spends := budgetName(scope, resource)
 	endpoint := req.Method + " " + req.URL.Path
 	retries, secondaries, primaries := 0, 0, 0
 	for {
-		if err := t.budget.acquire(ctx, budgetName); err != nil {
+		if err := t.budget.acquire(ctx, spends); err != nil {
 			return nil, err
 		}
 		start := t.clock.now()
-		resp, cancel, err := t.send(ctx, c, req)
+		resp, cancel, err := t.send(ctx, c, req, authz)
 		t.requests.Add(1)
 		if err != nil {
 			c.count(rateInfo{remaining: -1})
@@ -139,7 +145,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			retries++
 			continue
 		}
-		ri := parseRate(resp.Header, budgetName)
+		ri := parseRate(resp.Header, resource)
+		ri.resource = budgetName(scope, ri.resource)
 		t.budget.observe(ri)
 		c.count(ri)
 		t.log.Debug("github: request", "repo", c.repo, "resource", c.resource, "endpoint", endpoint, "status", resp.StatusCode,
@@ -216,7 +223,7 @@ func (c call) count(ri rateInfo) {
 // send makes one attempt with its own timeout, in one of the repo's
 // request slots; done ends the attempt's context and frees the slot once
 // the body is read.
-func (t *transport) send(ctx context.Context, c call, req *http.Request) (resp *http.Response, done context.CancelFunc, err error) {
+func (t *transport) send(ctx context.Context, c call, req *http.Request, authz string) (resp *http.Response, done context.CancelFunc, err error) {
 	release, err := c.hold(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -232,8 +239,8 @@ func (t *transport) send(ctx context.Context, c call, req *http.Request) (resp *
 		}
 		r.Body = body
 	}
-	if t.token != "" {
-		r.Header.Set("Authorization", "Bearer "+t.token)
+	if authz != "" {
+		r.Header.Set("Authorization", authz)
 	}
 	r.Header.Set("User-Agent", t.userAgent)
 	if r.Header.Get("Accept") == "" {

@@ -51,6 +51,7 @@ type cachedMeta struct {
 	repos    []store.Repo
 	byID     map[int64]store.Repo
 	teams    []store.Team
+	modules  []store.Module
 	resolved sync.Map // scope key → resolvedScope
 }
 
@@ -61,12 +62,12 @@ type resolvedScope struct {
 
 // resolve is resolve(sc, m.repos, m.teams), remembered.
 func (m *cachedMeta) resolve(sc Scope) (Resolved, error) {
-	key := sc.Team + "\x00" + strings.Join(sc.Repos, "\x00")
+	key := sc.Team + "\x00" + strings.Join(sc.Repos, "\x00") + "\x01" + strings.Join(sc.Modules, "\x00")
 	if v, ok := m.resolved.Load(key); ok {
 		rs := v.(resolvedScope)
 		return rs.r, rs.err
 	}
-	r, err := resolve(sc, m.repos, m.teams)
+	r, err := resolve(sc, m.repos, m.teams, m.modules)
 	m.resolved.Store(key, resolvedScope{r, err})
 	return r, err
 }
@@ -138,6 +139,9 @@ func (rp *Reports) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _
 	if m.teams, err = rp.readTeams(ctx, m.repos); err != nil {
 		return nil, g, ok, err
 	}
+	if m.modules, err = rp.st.Modules(ctx); err != nil {
+		return nil, g, ok, err
+	}
 	m.byID = make(map[int64]store.Repo, len(m.repos))
 	for _, r := range m.repos {
 		m.byID[r.ID] = r
@@ -163,7 +167,7 @@ func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 	return b.String()
 }
 
-// reposKey starts a cache key with r's repos, in id order.
+// reposKey starts a cache key with r's repos, in id order, and its modules.
 func reposKey(r Resolved) *strings.Builder {
 	ids := slices.Clone(r.IDs)
 	slices.Sort(ids)
@@ -171,6 +175,10 @@ func reposKey(r Resolved) *strings.Builder {
 	for _, id := range ids {
 		b.WriteString(strconv.FormatInt(id, 36))
 		b.WriteByte(',')
+	}
+	for _, m := range r.ModuleRefs() {
+		b.WriteString(m)
+		b.WriteByte(0)
 	}
 	return &b
 }
@@ -310,6 +318,10 @@ func scoped(rep metrics.Report, r Resolved) metrics.Report {
 	if r.Team != "" {
 		team := r.Team
 		rep.Scope.Team = &team
+	}
+	rep.Scope.Modules = r.ModuleRefs()
+	if len(rep.Scope.Modules) == 0 {
+		rep.Scope.Modules = nil
 	}
 	return rep
 }

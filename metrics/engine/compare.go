@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -49,6 +50,11 @@ type CompareRequest struct {
 	PeriodA, PeriodB metrics.Window
 	// ScopeB compares Scope with another scope over one period.
 	ScopeB *Scope
+	// ScopeBefore and ScopeAfter, before and after a date or a decision,
+	// compare one scope before against another after (a module before
+	// against the service it became); each defaults to the decision's
+	// before_scope / after_scope, then to Scope.
+	ScopeBefore, ScopeAfter *Scope
 	// Resamples and Seed override the bootstrap's fixed settings (tests).
 	Resamples int
 	Seed      uint64
@@ -104,6 +110,10 @@ func (p *comparePlan) key() string {
 		for _, id := range sorted {
 			b.WriteString(strconv.FormatInt(id, 36))
 			b.WriteByte(',')
+		}
+		for _, m := range r.ModuleRefs() {
+			b.WriteString(m)
+			b.WriteByte(0)
 		}
 		b.WriteByte('|')
 	}
@@ -192,6 +202,7 @@ func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Tim
 
 	// Before and after a date or a decision.
 	at, scope := req.At, req.Scope
+	var scopeBefore, scopeAfter *Scope
 	p.opt.Kind = impact.CompareDate
 	if req.DecisionID != 0 {
 		d, err := l.st.DecisionByID(ctx, req.DecisionID)
@@ -201,25 +212,36 @@ func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Tim
 		if at, err = time.ParseInLocation(time.DateOnly, d.DecidedOn, loc); err != nil {
 			return nil, fmt.Errorf("decision %d: its date %q is not a date", d.ID, d.DecidedOn)
 		}
-		if scope.Team == "" && len(scope.Repos) == 0 {
+		if scope.Team == "" && len(scope.Repos) == 0 && len(scope.Modules) == 0 {
 			scope = DecisionScope(d)
+			if scopeBefore, scopeAfter, err = decisionSides(d); err != nil {
+				return nil, err
+			}
 		}
 		p.opt.Kind = impact.CompareDecision
 		p.decision = comparedDecision(d)
 	}
 	at = dayStart(at, loc)
 	p.opt.Break = at
-	r, err := l.reports.Resolve(ctx, scope)
-	if err != nil {
+	scopeBefore, scopeAfter = cmp.Or(req.ScopeBefore, scopeBefore, &scope), cmp.Or(req.ScopeAfter, scopeAfter, &scope)
+	var err error
+	if p.scopeA, err = l.reports.Resolve(ctx, *scopeBefore); err != nil {
 		return nil, err
 	}
-	p.scopeA, p.scopeB = r, r
+	if p.scopeB, err = l.reports.Resolve(ctx, *scopeAfter); err != nil {
+		return nil, err
+	}
 	before := metrics.Window{From: metrics.AddDays(at, -window), To: at}
 	after := metrics.Window{From: metrics.AddDays(at, gap), To: metrics.AddDays(at, gap+window)}
 	mb, ma := cutAtNow(before, now), cutAtNow(after, now)
 	p.before = impact.CompareSide{Label: "before", Window: mb, Planned: before}
 	p.after = impact.CompareSide{Label: "after", Window: ma, Planned: after}
 	p.load = metrics.Window{From: mb.From, To: laterOf(mb.To, ma.To)}
+	if scopeKey(p.scopeA) != scopeKey(p.scopeB) {
+		// One scope before, another after: each side's rows of its own.
+		p.before.Label, p.after.Label = "before: "+scopeLabel(p.scopeA), "after: "+scopeLabel(p.scopeB)
+		p.load, p.loadB = mb, ma
+	}
 	p.windowDays, p.gapDays = window, gap
 	return p, nil
 }
@@ -375,17 +397,44 @@ func (rp *Reports) runPlan(ctx context.Context, p *comparePlan, stop func() erro
 	return c, after.Dataset, err
 }
 
-// DecisionScope is a decision's own scope: its team, its repos, or
-// everything.
+// DecisionScope is a decision's own scope: its team, its repos and
+// modules, or everything.
 func DecisionScope(d store.Decision) Scope {
 	if d.ScopeTeam != "" {
 		return Scope{Team: d.ScopeTeam}
 	}
-	return Scope{Repos: d.ScopeRepos}
+	return Scope{Repos: d.ScopeRepos, Modules: d.ScopeModules}
+}
+
+// decisionSides are a decision's before and after scopes, when it names
+// them (nil otherwise).
+func decisionSides(d store.Decision) (before, after *Scope, err error) {
+	for _, side := range []struct {
+		raw string
+		to  **Scope
+	}{{d.BeforeScope, &before}, {d.AfterScope, &after}} {
+		if side.raw == "" {
+			continue
+		}
+		sc, err := ParseScope(side.raw)
+		if err != nil {
+			return nil, nil, fmt.Errorf("decision %d: %w", d.ID, err)
+		}
+		*side.to = &sc
+	}
+	return before, after, nil
+}
+
+// scopeKey names a resolved scope's repos and modules.
+func scopeKey(r Resolved) string {
+	ids := slices.Clone(r.IDs)
+	slices.Sort(ids)
+	return fmt.Sprint(ids, r.ModuleRefs(), r.Team)
 }
 
 func comparedDecision(d store.Decision) *impact.ComparedDecision {
-	cd := &impact.ComparedDecision{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Repos: d.ScopeRepos, Note: d.Note, Link: d.Link}
+	cd := &impact.ComparedDecision{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Repos: d.ScopeRepos, Note: d.Note, Link: d.Link,
+		Modules: d.ScopeModules, BeforeScope: d.BeforeScope, AfterScope: d.AfterScope}
 	if cd.Repos == nil {
 		cd.Repos = []string{}
 	}
@@ -398,6 +447,9 @@ func comparedDecision(d store.Decision) *impact.ComparedDecision {
 
 func fillScope(s *impact.SideSummary, r Resolved) {
 	s.Repos = append([]string{}, r.Names...)
+	if len(r.Modules) > 0 {
+		s.Modules = r.ModuleRefs()
+	}
 	if r.Team != "" {
 		team := r.Team
 		s.Team = &team
@@ -407,9 +459,16 @@ func fillScope(s *impact.SideSummary, r Resolved) {
 // scopeLabel names a scope in a sentence: team checkout, acme/catalog,
 // 4 repos, all repos.
 func scopeLabel(r Resolved) string {
+	mods := r.ModuleRefs()
 	switch {
 	case r.Team != "":
 		return "team " + r.Team
+	case len(r.Names) == 0 && len(mods) > 0 && len(mods) <= 2:
+		return "module " + strings.Join(mods, " and ")
+	case len(r.Names)+len(mods) > 2 && len(mods) > 0:
+		return fmt.Sprintf("%d repos and modules", len(r.Names)+len(mods))
+	case len(mods) > 0:
+		return strings.Join(append(slices.Clone(r.Names), mods...), " and ")
 	case len(r.Scope.Repos) == 0:
 		return "all repos"
 	case len(r.Names) <= 2:
@@ -460,6 +519,14 @@ func CompareRequestOf(sc Scope, c query.Compare) CompareRequest {
 	if vs := c.Against(); vs != nil {
 		b := Scope(*vs)
 		req.ScopeB = &b
+	}
+	if c.Before != nil {
+		b := Scope(*c.Before)
+		req.ScopeBefore = &b
+	}
+	if c.After != nil {
+		a := Scope(*c.After)
+		req.ScopeAfter = &a
 	}
 	return req
 }

@@ -41,7 +41,7 @@ func toIncident(in store.Incident) metrics.Incident {
 
 func toCIRun(r store.CIRun) metrics.CIRun {
 	return metrics.CIRun{
-		ID: r.ID, RepoID: r.RepoID, Name: r.Name, Branch: r.Branch, Event: r.Event, Status: r.Status, Conclusion: r.Conclusion,
+		ID: r.ID, RepoID: r.RepoID, Name: r.Name, Branch: r.Branch, Event: r.Event, Status: r.Status, Conclusion: r.Conclusion, SHA: r.SHA,
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, URL: r.URL,
 	}
 }

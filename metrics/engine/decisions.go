@@ -20,10 +20,14 @@ func (rp *Reports) decisionsFor(ctx context.Context, r Resolved, teams []store.T
 	if err != nil {
 		return nil, err
 	}
-	everything := r.Team == "" && len(r.Scope.Repos) == 0
+	everything := r.Team == "" && len(r.Scope.Repos) == 0 && len(r.Modules) == 0
+	names := slices.Clone(r.Names)
+	for _, m := range r.Modules {
+		names = append(names, m.Repo)
+	}
 	var out []store.Decision
 	for _, d := range all {
-		if everything || concerns(d, r.Names, teams) {
+		if everything || concerns(d, names, teams) {
 			out = append(out, d)
 		}
 	}
@@ -32,7 +36,12 @@ func (rp *Reports) decisionsFor(ctx context.Context, r Resolved, teams []store.T
 
 // concerns reports whether a decision's scope shares a repo with names.
 func concerns(d store.Decision, names []string, teams []store.Team) bool {
-	repos := d.ScopeRepos
+	repos := slices.Clone(d.ScopeRepos)
+	for _, ref := range d.ScopeModules {
+		if repo, _, ok := SplitModuleRef(ref); ok {
+			repos = append(repos, repo)
+		}
+	}
 	if d.ScopeTeam != "" {
 		i := slices.IndexFunc(teams, func(t store.Team) bool { return t.Name == d.ScopeTeam })
 		if i < 0 {

@@ -29,10 +29,12 @@ import (
 	"github.com/tach-dev/tach/store"
 )
 
-// Scope is what a report covers: every repo, one team, or some repos.
+// Scope is what a report covers: every repo, one team, or some repos
+// and modules.
 type Scope struct {
-	Repos []string // names; empty with no team means every repo
-	Team  string
+	Repos   []string // names; empty with no team and no module means every repo
+	Team    string
+	Modules []string // REPO:NAME
 }
 
 // ErrUnknownScope is wrapped by errors about a repo or team that is not in
@@ -42,16 +44,30 @@ var ErrUnknownScope = errors.New("unknown scope")
 // Resolved is a scope turned into repo ids and names.
 type Resolved struct {
 	Scope
-	IDs   []int64
+	IDs   []int64 // the whole repos
 	Names []string
+	// Modules are the modules of the scope whose repo is not in it as a
+	// whole, by REPO:NAME.
+	Modules []ResolvedModule
 }
 
-func resolve(sc Scope, repos []store.Repo, teams []store.Team) (Resolved, error) {
+// ModuleRefs are the scope's modules as REPO:NAME, sorted.
+func (r Resolved) ModuleRefs() []string {
+	out := make([]string, len(r.Modules))
+	for i, m := range r.Modules {
+		out[i] = m.Ref()
+	}
+	return out
+}
+
+func resolve(sc Scope, repos []store.Repo, teams []store.Team, mods []store.Module) (Resolved, error) {
 	byName := make(map[string]store.Repo, len(repos))
 	for _, r := range repos {
 		byName[r.Name] = r
 	}
 	want := sc.Repos
+	refs := sc.Modules
+	lenient := false // a team's modules not synced yet are left out, not an error
 	if sc.Team != "" {
 		i := slices.IndexFunc(teams, func(t store.Team) bool { return t.Name == sc.Team })
 		if i < 0 {
@@ -61,14 +77,14 @@ func resolve(sc Scope, repos []store.Repo, teams []store.Team) (Resolved, error)
 			}
 			return Resolved{}, fmt.Errorf("%w: team %q is not configured (teams: %s)", ErrUnknownScope, sc.Team, orNone(names))
 		}
-		if len(want) == 0 {
-			want = teams[i].Repos
+		if len(want) == 0 && len(refs) == 0 {
+			want, refs, lenient = teams[i].Repos, teams[i].Modules, true
 		} else {
 			// --team and --repo together: the team's repos among those named.
 			want = slices.DeleteFunc(slices.Clone(want), func(n string) bool { return !slices.Contains(teams[i].Repos, n) })
 		}
 	}
-	if len(want) == 0 && sc.Team == "" {
+	if len(want) == 0 && sc.Team == "" && len(refs) == 0 {
 		for _, r := range repos {
 			want = append(want, r.Name)
 		}
@@ -89,6 +105,15 @@ func resolve(sc Scope, repos []store.Repo, teams []store.Team) (Resolved, error)
 		}
 	}
 	sort.Strings(res.Names)
+	ms, err := resolveModules(refs, byName, mods, lenient)
+	if err != nil {
+		return Resolved{}, err
+	}
+	for _, m := range ms {
+		if !slices.Contains(res.IDs, m.RepoID) { // a whole repo holds its modules
+			res.Modules = append(res.Modules, m)
+		}
+	}
 	return res, nil
 }
 

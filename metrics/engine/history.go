@@ -25,15 +25,19 @@ type repoGap struct {
 	from, to int64
 }
 
-// scopeHistory is the gaps of a scope's repos (those that have one).
+// scopeHistory is the gaps of a scope's repos (those that have one), of
+// its repos in all.
 type scopeHistory struct {
-	gaps []repoGap
+	gaps  []repoGap
+	repos int
 }
 
-// historyOf reads the gaps of r's repos from the repos of the database.
+// historyOf reads the gaps of r's repos, whole or holding a module of it,
+// from the repos of the database.
 func historyOf(r Resolved, byID map[int64]store.Repo) scopeHistory {
-	var h scopeHistory
-	for _, id := range r.IDs {
+	ids := append(slices.Clone(r.IDs), moduleRepoIDs(r.Modules)...)
+	h := scopeHistory{repos: len(ids)}
+	for _, id := range ids {
 		repo := byID[id]
 		if repo.HistoryStart.IsZero() {
 			continue // not known: nothing is claimed
@@ -99,7 +103,8 @@ func (h scopeHistory) partial(w metrics.Window) *metrics.PartialHistory {
 
 // week says how much of the scope holds all its records for the whole of
 // a week: none of it (the week has no values), part of it, or all.
-func (h scopeHistory) week(w metrics.Window, repos int) (none, partial bool) {
+func (h scopeHistory) week(w metrics.Window) (none, partial bool) {
+	repos := h.repos
 	lo, hi := w.Seconds()
 	missing := 0
 	for _, g := range h.gaps {
@@ -110,14 +115,14 @@ func (h scopeHistory) week(w metrics.Window, repos int) (none, partial bool) {
 	return missing > 0 && missing >= repos, missing > 0 && missing < repos
 }
 
-// withHistory marks the weeks of a scope of repos repos by h.
-func withHistory(weeks []metrics.WeekReport, h scopeHistory, repos int) []metrics.WeekReport {
+// withHistory marks the weeks of a scope by its history h.
+func withHistory(weeks []metrics.WeekReport, h scopeHistory) []metrics.WeekReport {
 	for i := range weeks {
 		w := metrics.Window{From: weeks[i].Start, To: weeks[i].End}
 		if w.To.IsZero() {
 			w.To = metrics.AddDays(w.From, 7)
 		}
-		weeks[i].NoHistory, weeks[i].PartialHistory = h.week(w, repos)
+		weeks[i].NoHistory, weeks[i].PartialHistory = h.week(w)
 	}
 	return weeks
 }

@@ -79,23 +79,19 @@ func (rp *Reports) readTeams(ctx context.Context, repos []store.Repo) ([]store.T
 	return rp.st.Teams(ctx)
 }
 
-// Dataset loads the rows a report over w needs for the resolved repos.
+// Dataset loads the rows a report over w needs for the resolved repos
+// (and the rows of its modules' repos that touch them).
 func (rp *Reports) Dataset(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
-	ds, err := rp.datasetWithoutCI(ctx, r, w)
-	if err != nil {
-		return ds, err
-	}
-	lo, hi := w.Seconds()
-	runs, err := rp.st.CIRunsForWindow(ctx, r.IDs, lo, hi)
-	if err != nil {
-		return metrics.Dataset{}, err
-	}
-	ds.CIRuns = mapSlice(runs, toCIRun)
-	return ds, nil
+	return rp.dataset(ctx, r, w, true)
 }
 
 // datasetWithoutCI is Dataset without the CI runs.
 func (rp *Reports) datasetWithoutCI(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
+	return rp.dataset(ctx, r, w, false)
+}
+
+// dataset is Dataset, its CI runs read only when withCI.
+func (rp *Reports) dataset(ctx context.Context, r Resolved, w metrics.Window, withCI bool) (metrics.Dataset, error) {
 	lo, hi := w.Seconds()
 	changes, err := rp.st.ChangesForWindow(ctx, r.IDs, lo, hi)
 	if err != nil {
@@ -109,7 +105,24 @@ func (rp *Reports) datasetWithoutCI(ctx context.Context, r Resolved, w metrics.W
 	if err != nil {
 		return metrics.Dataset{}, err
 	}
-	return assembleDataset(changes, deps, incidents, nil), nil
+	var runs []store.CIRun
+	if withCI {
+		if runs, err = rp.st.CIRunsForWindow(ctx, r.IDs, lo, hi); err != nil {
+			return metrics.Dataset{}, err
+		}
+	}
+	ds := assembleDataset(changes, deps, incidents, runs)
+	if len(r.Modules) > 0 {
+		md, err := rp.moduleData(ctx, r.Modules, w)
+		if err != nil {
+			return metrics.Dataset{}, err
+		}
+		if !withCI {
+			md.CIRuns = nil
+		}
+		ds = joinDatasets(ds, md)
+	}
+	return ds, nil
 }
 
 // Report computes every measure for a scope and window, from the repos'
@@ -149,5 +162,5 @@ func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return nil, fmt.Errorf("weekly report: %w", err)
 	}
-	return withHistory(weeks, historyOf(r, m.byID), len(r.IDs)), nil
+	return withHistory(weeks, historyOf(r, m.byID)), nil
 }

@@ -462,6 +462,26 @@ func (rp *Reports) feedTo(ctx context.Context, r Resolved, w metrics.Window, wor
 			metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinkOf(0, ids[0]))
 		}
 	}
+	if len(r.Modules) > 0 {
+		// Modules are read from their rows: nothing of them is cached.
+		// Each repo's modules on their own when the sinks differ by repo.
+		ids, by := modulesByRepo(r.Modules)
+		groups := [][]ResolvedModule{r.Modules}
+		if byRepo {
+			groups = make([][]ResolvedModule, len(ids))
+			for i, id := range ids {
+				groups[i] = by[id]
+			}
+		}
+		for _, mods := range groups {
+			ds, err := rp.moduleData(ctx, mods, w)
+			if err != nil {
+				return nil, err
+			}
+			metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinkOf(0, mods[0].RepoID))
+		}
+		stale = append(stale, ids...)
+	}
 	return stale, nil
 }
 

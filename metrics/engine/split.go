@@ -4,9 +4,14 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tach-dev/tach/metrics"
 )
+
+// ModuleRefSep joins the refs of a repo's modules in the name of their
+// part of a split.
+const ModuleRefSep = " + "
 
 // Split is a scope over two periods, whole and in parts, for a breakdown
 // (metrics.Split.Breakdown): each repo of the scope, and each team with a
@@ -15,8 +20,10 @@ import (
 // both periods at once. The parts' names are repo and team names; the
 // whole's is "".
 //
-// A module, once modules exist, is another dimension: its facts routed to
-// it as a repo's are here.
+// A scope's modules (those whose repo is not in it whole) are one more
+// dimension: each repo's modules in the scope one part, named by their
+// REPO:NAME refs joined with " + ", read from their rows as a page reads
+// them.
 func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metrics.Window) (*metrics.Split, error) {
 	m, _, _, err := rp.meta(ctx)
 	if err != nil {
@@ -42,14 +49,27 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 		byID[id] = p
 		repos.Parts = append(repos.Parts, p)
 	}
+	modules := metrics.SplitDimension{Name: metrics.DimensionModule}
+	ids, by := modulesByRepo(r.Modules)
+	for _, id := range ids {
+		refs := Resolved{Modules: by[id]}.ModuleRefs()
+		p := metrics.NewSplitPart(strings.Join(refs, ModuleRefSep), current, previous, rp.rules)
+		byID[id] = p
+		modules.Parts = append(modules.Parts, p)
+	}
 	if _, err := rp.feedTo(ctx, r, span, workers(len(r.IDs), span), func(_ int, id int64) metrics.FactSink { return byID[id] }, true); err != nil {
 		return nil, fmt.Errorf("split: %w", err)
 	}
 	total := metrics.NewSplitPart("", current, previous, rp.rules)
-	for _, p := range repos.Parts {
+	for _, p := range append(slices.Clone(repos.Parts), modules.Parts...) {
 		total.Merge(p)
 	}
-	dims := []metrics.SplitDimension{repos}
+	var dims []metrics.SplitDimension
+	for _, d := range []metrics.SplitDimension{repos, modules} {
+		if len(d.Parts) > 0 {
+			dims = append(dims, d)
+		}
+	}
 	teams := metrics.SplitDimension{Name: metrics.DimensionTeam}
 	for _, t := range m.teams {
 		var members []*metrics.SplitPart

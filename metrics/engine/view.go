@@ -35,6 +35,7 @@ type View struct {
 	Repos     map[int64]store.Repo // every repo in the database, by id
 	Decisions []store.Decision     // the decisions that concern the scope, oldest first
 	Teams     []store.Team         // every team, for filters
+	Modules   []ResolvedModule     // every module of every repo, for filters
 
 	indexOnce, weeklyOnce sync.Once
 	weekly                []metrics.WeekReport
@@ -91,6 +92,7 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, rp.rules.Location), HasPrevious: o.previous, Now: now, Rules: rp.rules}
 	v.Repos, v.Teams = m.byID, m.teams // shared: read only
 	v.history = historyOf(r, m.byID)
+	v.Modules = allModules(m.repos, m.modules)
 	if v.Decisions, err = rp.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}
@@ -143,6 +145,13 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 		return nil, fmt.Errorf("load view: %w", err)
 	}
 	v.Data = assembleDataset(changes, deps, incidents, runs)
+	if len(r.Modules) > 0 {
+		md, err := rp.moduleData(ctx, r.Modules, w)
+		if err != nil {
+			return nil, fmt.Errorf("load view: %w", err)
+		}
+		v.Data = joinDatasets(v.Data, md)
+	}
 	return v, nil
 }
 
@@ -163,6 +172,15 @@ func (rp *Reports) slowestChanges(ctx context.Context, v *View, n int) ([]metric
 	rows := metrics.LeadTimeRows(metrics.Dataset{Changes: mapSlice(cs, toChange)}, v.Window, v.Rules)
 	sortSlowest(rows)
 	return rows, nil
+}
+
+// joinDatasets puts the rows of b after a's.
+func joinDatasets(a, b metrics.Dataset) metrics.Dataset {
+	a.Changes = append(a.Changes, b.Changes...)
+	a.Deployments = append(a.Deployments, b.Deployments...)
+	a.Incidents = append(a.Incidents, b.Incidents...)
+	a.CIRuns = append(a.CIRuns, b.CIRuns...)
+	return a
 }
 
 // assembleDataset turns store rows into a Dataset (for Dataset and View): each
@@ -254,7 +272,7 @@ func (v *View) Weekly() []metrics.WeekReport {
 			w.Report = withOpenWork(w.Report, v.open)
 			v.weekly[i] = w
 		}
-		withHistory(v.weekly, v.history, len(v.Scope.IDs))
+		withHistory(v.weekly, v.history)
 	})
 	return v.weekly
 }

@@ -189,18 +189,25 @@ type ComparedDecision struct {
 	Kind  string   `json:"kind"`
 	Team  *string  `json:"team"`
 	Repos []string `json:"repos"`
-	Note  string   `json:"note"`
-	Link  string   `json:"link"`
+	// Modules (REPO:NAME) the decision concerns, and the scopes it
+	// compares before and after when they differ (as queries:
+	// module=acme/shop:payments, repo=acme/payments).
+	Modules     []string `json:"modules,omitempty"`
+	BeforeScope string   `json:"before_scope,omitempty"`
+	AfterScope  string   `json:"after_scope,omitempty"`
+	Note        string   `json:"note"`
+	Link        string   `json:"link"`
 }
 
 // SideSummary says what one side covers.
 type SideSummary struct {
 	Label    string   `json:"label"`
-	Repos    []string `json:"repos"` // filled by the engine
-	Team     *string  `json:"team"`  // filled by the engine
-	From     string   `json:"from"`  // YYYY-MM-DD, inclusive
-	To       string   `json:"to"`    // YYYY-MM-DD, exclusive: the planned end
-	Days     float64  `json:"days"`  // measured days (fewer than planned when partial)
+	Repos    []string `json:"repos"`             // filled by the engine
+	Team     *string  `json:"team"`              // filled by the engine
+	Modules  []string `json:"modules,omitempty"` // filled by the engine: REPO:NAME
+	From     string   `json:"from"`              // YYYY-MM-DD, inclusive
+	To       string   `json:"to"`                // YYYY-MM-DD, exclusive: the planned end
+	Days     float64  `json:"days"`              // measured days (fewer than planned when partial)
 	Planned  float64  `json:"planned_days"`
 	Weeks    int      `json:"weeks"` // whole weeks measured
 	Partial  bool     `json:"partial"`

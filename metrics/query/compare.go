@@ -30,6 +30,11 @@ type Compare struct {
 	Period              metrics.Window // period: the one period of two scopes
 	VsTeam              string         // vs_team
 	VsRepos             []string       // vs_repo (repeatable, or comma-separated)
+	VsModules           []string       // vs_module
+	// Before and After (scope_before, scope_after), before and after a
+	// date or decision: one scope before against another after.
+	Before, After           *Scope
+	BeforeParam, AfterParam string
 
 	// The parameters as given, for forms and links ("" when absent);
 	// WindowParam is weeks=N as Nw.
@@ -51,14 +56,14 @@ func (c Compare) anchors() int {
 }
 
 // Scopes reports whether two scopes are compared.
-func (c Compare) Scopes() bool { return c.VsTeam != "" || len(c.VsRepos) > 0 }
+func (c Compare) Scopes() bool { return c.VsTeam != "" || len(c.VsRepos) > 0 || len(c.VsModules) > 0 }
 
 // Against is the scope compared with, for two scopes; nil otherwise.
 func (c Compare) Against() *Scope {
 	if !c.Scopes() {
 		return nil
 	}
-	return &Scope{Team: c.VsTeam, Repos: c.VsRepos}
+	return &Scope{Team: c.VsTeam, Repos: c.VsRepos, Modules: c.VsModules}
 }
 
 // Periods are the two periods compared: period_a and period_b, or for
@@ -135,6 +140,28 @@ func (p Parser) Compare(v url.Values) (Compare, error) {
 		return c, err
 	}
 	c.VsTeam, c.VsRepos = vs.Team, vs.Repos
+	if c.VsModules, err = p.modules(v, "vs_module"); err != nil {
+		return c, err
+	}
+	for _, side := range []struct {
+		param string
+		to    **Scope
+		raw   *string
+	}{{"scope_before", &c.Before, &c.BeforeParam}, {"scope_after", &c.After, &c.AfterParam}} {
+		value := get(v, side.param)
+		if value == "" {
+			continue
+		}
+		sc, err := p.ScopeValue(side.param, value)
+		if err != nil {
+			return c, err
+		}
+		*side.to, *side.raw = &sc, value
+	}
+	if (c.Before != nil || c.After != nil) && c.Decision == 0 && c.At.IsZero() {
+		return c, p.bad("", "%s and %s compare one scope before a date against another after it: give %s or %s with them",
+			p.Name("scope_before"), p.Name("scope_after"), p.Given("decision", "ID"), p.Given("at", "YYYY-MM-DD"))
+	}
 
 	// One thing to compare.
 	switch {

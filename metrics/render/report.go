@@ -52,15 +52,7 @@ func metricRows(r metrics.Report) []metricRow {
 }
 
 func scopeLine(r metrics.Report) string {
-	what := "all repos"
-	if r.Scope.Team != nil {
-		what = "team " + *r.Scope.Team
-	} else if len(r.Scope.Repos) > 0 && len(r.Scope.Repos) <= 3 {
-		what = strings.Join(r.Scope.Repos, ", ")
-	} else if len(r.Scope.Repos) > 3 {
-		what = fmt.Sprintf("%d repos", len(r.Scope.Repos))
-	}
-	return fmt.Sprintf("%s, %s to %s (%s)", what, r.Scope.From, r.Scope.To, r.Scope.Timezone)
+	return fmt.Sprintf("%s, %s to %s (%s)", scopeName(r.Scope), r.Scope.From, r.Scope.To, r.Scope.Timezone)
 }
 
 // MetricsText writes a report as a table for a terminal: `tach report

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -263,14 +264,17 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// scopeName names a report's scope in a title: team checkout,
+// acme/api, acme/shop:checkout (module), 4 repos, all repos.
 func scopeName(s metrics.Scope) string {
+	names := append(slices.Clone(s.Repos), s.Modules...)
 	switch {
 	case s.Team != nil:
 		return "team " + *s.Team
-	case len(s.Repos) == 1:
-		return s.Repos[0]
-	case len(s.Repos) > 1 && len(s.Repos) <= 3:
-		return strings.Join(s.Repos, ", ")
+	case len(names) >= 1 && len(names) <= 3:
+		return strings.Join(names, ", ")
+	case len(s.Modules) > 0:
+		return fmt.Sprintf("%d repos and modules", len(names))
 	case len(s.Repos) > 3:
 		return fmt.Sprintf("%d repos", len(s.Repos))
 	}

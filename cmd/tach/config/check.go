@@ -19,7 +19,14 @@ func (c *Config) CheckSync() error {
 		prov   Provider
 		secret Secret
 	}{{GitHub, c.GitHub.Token}, {GitLab, c.GitLab.Token}} {
-		if r, ok := c.firstRepo(x.prov); ok && x.secret.Empty() {
+		r, ok := c.firstRepo(x.prov)
+		switch {
+		case !ok:
+		case x.prov == GitHub && c.GitHub.App != nil:
+			if err := c.checkApp(); err != nil {
+				errs = append(errs, err)
+			}
+		case x.secret.Empty():
 			errs = append(errs, c.missingSecret(x.secret, "token", r))
 		}
 	}

@@ -120,6 +120,9 @@ type API struct {
 	// go-github requires): https://api.github.com/, or
 	// https://ghe.example.com/api/v3/ for GitHub Enterprise Server.
 	BaseURL string `json:"base_url"`
+	// App, for GitHub, signs in as a GitHub App instead of with Token
+	// (githubapp.go); nil when not configured.
+	App *GitHubApp `json:"app,omitempty"`
 }
 
 // Provider is a code host.
@@ -154,6 +157,8 @@ type Repo struct {
 	// IncludeArchived includes a group's archived projects (groups only).
 	IncludeArchived bool        `json:"include_archived,omitempty"`
 	Deployments     Deployments `json:"deployments"`
+	// Modules are the repo's module scopes (modules.go).
+	Modules Modules `json:"modules,omitzero"`
 	// Line is the entry's line in the file (0 when not from a file).
 	Line int `json:"-"`
 }
@@ -208,7 +213,9 @@ type Team struct {
 	// Repos are repo names from repos, spelled as there; a name may be a
 	// gitlab_group path (every project of the group) or a project inside one.
 	Repos []string `json:"repos"`
-	Line  int      `json:"-"`
+	// Modules are modules the team owns beside its repos, as REPO:NAME.
+	Modules []string `json:"modules,omitempty"`
+	Line    int      `json:"-"`
 
 	groups map[string]bool // lower-cased entries of Repos that are gitlab_group paths
 }

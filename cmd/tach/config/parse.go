@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +19,10 @@ var (
 	topKeys       = []string{"database", "timezone", "listen", "allowed_hosts", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth"}
 	logKeys       = []string{"format", "level"}
 	apiKeys       = []string{"token", "base_url"}
-	repoKeys      = []string{"github", "gitlab", "gitlab_group", "deployments", "include_archived"}
+	repoKeys      = []string{"github", "gitlab", "gitlab_group", "deployments", "include_archived", "modules"}
 	deployKeys    = []string{"source", "environments", "workflow", "link"}
 	incidentKeys  = []string{"labels", "window"}
-	teamKeys      = []string{"name", "repos"}
+	teamKeys      = []string{"name", "repos", "modules"}
 	reworkKeys    = []string{"labels", "title"}
 	syncKeys      = []string{"interval", "history", "workers"}
 	webhookKeys   = []string{"github_secret", "gitlab_token"}
@@ -80,7 +81,9 @@ func parse(data []byte, name string, lookup func(string) (string, bool)) (*Confi
 		p.config(root, c, &cross)
 	}
 	p.teams(c, &cross)
-	p.implicitSecret(&c.GitHub.Token, "github.token", EnvGitHubToken, cross.github)
+	if c.GitHub.App == nil { // an app needs no token: GITHUB_TOKEN is not read
+		p.implicitSecret(&c.GitHub.Token, "github.token", EnvGitHubToken, cross.github)
+	}
 	p.implicitSecret(&c.GitLab.Token, "gitlab.token", EnvGitLabToken, cross.gitlab)
 	p.implicitSecret(&c.Webhooks.GitHubSecret, "webhooks.github_secret", EnvGitHubWebhookSecret, cross.webhooks)
 	p.implicitSecret(&c.Webhooks.GitLabToken, "webhooks.gitlab_token", EnvGitLabWebhookToken, cross.webhooks)
@@ -106,10 +109,11 @@ type crossRefs struct {
 }
 
 type teamNode struct {
-	index int
-	node  *yaml.Node
-	name  string
-	repos []scalarVal
+	index   int
+	node    *yaml.Node
+	name    string
+	repos   []scalarVal
+	modules []scalarVal
 }
 
 func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
@@ -320,12 +324,23 @@ func (p *parser) log(n *yaml.Node, l *Log) {
 }
 
 func (p *parser) api(n *yaml.Node, key string, prov Provider, a *API) {
-	g, ok := p.mapping(n, key, apiKeys, "token and base_url")
+	keys, example := apiKeys, "token and base_url"
+	if prov == GitHub {
+		keys, example = append(slices.Clone(apiKeys), "app"), "token or app, and base_url"
+	}
+	g, ok := p.mapping(n, key, keys, example)
 	if !ok {
 		return
 	}
 	if e, ok := g["token"]; ok {
 		p.secret(e.val, key+".token", &a.Token)
+	}
+	if e, ok := g["app"]; ok {
+		if t, both := g["token"]; both {
+			p.errorf(t.key, key+".token", "is set along with github.app; sign in with one: remove the token to use the app, or the app to use the token")
+		} else {
+			p.app(e, a, filepath.Dir(p.file))
+		}
 	}
 	if e, ok := g["base_url"]; ok {
 		k := key + ".base_url"
@@ -475,6 +490,13 @@ func (p *parser) repos(n *yaml.Node, c *Config) {
 		if e, ok := f["deployments"]; ok {
 			p.deployments(e, key+".deployments", &r.Deployments)
 		}
+		if e, ok := f["modules"]; ok {
+			if r.Group {
+				p.errorf(e.key, key+".modules", "applies to one repo, not a gitlab_group; give each project its own entry with its modules")
+			} else {
+				p.modules(e, key+".modules", &r.Modules)
+			}
+		}
 		// Names are unique across providers, since teams name repos
 		// without their provider; a gitlab project may also sit inside
 		// a gitlab_group (its own entry overrides the group's settings).
@@ -553,9 +575,16 @@ func (p *parser) readTeams(n *yaml.Node, cross *crossRefs) {
 			p.errorf(item, key+".name", "required; give the team a name")
 			continue
 		}
+		if m, ok := g["modules"]; ok {
+			t.modules = p.teamModules(m, key+".modules")
+		}
 		e, ok := g["repos"]
 		if !ok {
-			p.errorf(item, key+".repos", "required; list the team's repos, such as [acme/api]")
+			if _, mods := g["modules"]; mods {
+				cross.teams = append(cross.teams, t)
+				continue
+			}
+			p.errorf(item, key+".repos", "required; list the team's repos, such as [acme/api] (or its modules, such as modules: [acme/shop:checkout])")
 			continue
 		}
 		if e.val.Kind != yaml.SequenceNode {
@@ -629,6 +658,7 @@ func (p *parser) teams(c *Config, cross *crossRefs) {
 				team.groups[strings.ToLower(name)] = true
 			}
 		}
+		p.checkTeamModules(c, key, t.modules, &team)
 		c.Teams = append(c.Teams, team)
 	}
 }

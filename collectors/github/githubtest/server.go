@@ -66,6 +66,7 @@ type Server struct {
 	limits     map[string]*rateWindow
 	now        func() time.Time
 	onRequest  func(endpoint string)
+	app        *appState // a GitHub App and its installations (app.go)
 }
 
 // rateWindow is one primary rate-limit budget (core or graphql).
@@ -326,6 +327,9 @@ type request struct {
 // ServeHTTP answers a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := &request{r: r}
+	if s.serveApp(w, r) {
+		return
+	}
 	if err := s.route(req); err != nil {
 		writeJSON(w, http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 		return
@@ -375,6 +379,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	resource := "core"
 	if req.gql != nil {
 		resource = "graphql"
+	}
+	if id, _, ok := s.installationToken(r.Header.Get("Authorization")); ok {
+		resource = fmt.Sprintf("installation %d/%s", id, resource) // each installation has its own limits
 	}
 	if !s.authorized(r) {
 		s.writeError(w, resource, http.StatusUnauthorized, "Bad credentials", "https://docs.github.com/rest", nil)
@@ -483,10 +490,13 @@ func (s *Server) route(req *request) error {
 }
 
 func (s *Server) authorized(r *http.Request) bool {
+	h := r.Header.Get("Authorization")
+	if _, expired, ok := s.installationToken(h); ok {
+		return !expired
+	}
 	if s.token == "" {
 		return true
 	}
-	h := r.Header.Get("Authorization")
 	return h == "Bearer "+s.token || h == "token "+s.token
 }
 
@@ -510,7 +520,7 @@ func (s *Server) rateHeaders(h http.Header, resource string) {
 	h.Set("X-Ratelimit-Remaining", strconv.Itoa(max(0, w.limit-w.used)))
 	h.Set("X-Ratelimit-Used", strconv.Itoa(w.used))
 	h.Set("X-Ratelimit-Reset", strconv.FormatInt(w.reset.Unix(), 10))
-	h.Set("X-Ratelimit-Resource", resource)
+	h.Set("X-Ratelimit-Resource", resource[strings.LastIndex(resource, "/")+1:])
 	h.Set("X-Github-Api-Version-Selected", "2022-11-28")
 	h.Set("X-Github-Request-Id", fmt.Sprintf("FAKE:%d", s.total))
 }
