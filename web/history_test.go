@@ -223,7 +223,8 @@ func TestVerdictsAreTheCompareEngines(t *testing.T) {
 			judged[k.Verdict]++
 		}
 	}
-	for _, scope := range []url.Values{{}, {"team": {"checkout"}}, {"team": {"platform"}}, {"repo": {"acme/web"}}} {
+	for _, scope := range []url.Values{{}, {"team": {"checkout"}}, {"team": {"platform"}}, {"repo": {"acme/web"}},
+		{"module": {"acme/shop-monolith:checkout", "acme/shop-monolith:payments"}, "repo": {"acme/web"}}} {
 		for _, window := range []url.Values{{}, {"weeks": {"8"}}, {"weeks": {"26"}}, {"from": {"2025-10-06"}, "to": {"2026-01-05"}}} {
 			q := url.Values{}
 			for k, v := range scope {

@@ -124,7 +124,7 @@ type measureResult struct {
 	// repo in scope holds all its records over it.
 	PartialHistory         *metrics.PartialHistory `json:"partial_history"`
 	PreviousPartialHistory *metrics.PartialHistory `json:"previous_partial_history"`
-	Rows    map[string]any          `json:"rows"`
+	Rows                   map[string]any          `json:"rows"`
 
 	facts     []templates.Fact
 	changes   templates.Changes

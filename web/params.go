@@ -205,17 +205,7 @@ func truncate(s string, n int) string { return query.Truncate(s, n) }
 // scopeValues are the scope and window parameters of q, for links that keep
 // them (the navigation, presets, sort headers).
 func (q Query) scopeValues() url.Values {
-	v := url.Values{}
-	if q.Scope.Team != "" {
-		v.Set("team", q.Scope.Team)
-	}
-	for _, r := range q.Scope.Repos {
-		v.Add("repo", r)
-	}
-	for _, m := range q.Scope.Modules {
-		v.Add("module", m)
-	}
-	return q.windowValues(v)
+	return q.windowValues(scopeOnly(q))
 }
 
 // pageValues are scopeValues and the shown week: a measure page's links

@@ -81,7 +81,7 @@ func weeklyHref(q Query, week string) string {
 	return link("/weekly", withValues(scopeOnly(q), "week", week))
 }
 
-// scopeOnly are q's team and repos, without the window.
+// scopeOnly are q's team, repos and modules, without the window.
 func scopeOnly(q Query) url.Values {
 	v := url.Values{}
 	if q.Scope.Team != "" {
@@ -89,6 +89,9 @@ func scopeOnly(q Query) url.Values {
 	}
 	for _, repo := range q.Scope.Repos {
 		v.Add("repo", repo)
+	}
+	for _, m := range q.Scope.Modules {
+		v.Add("module", m)
 	}
 	return v
 }
@@ -227,7 +230,7 @@ func measureOfKey(key string) (measureDef, bool) {
 // scopeParams are a scope's values as hidden form fields.
 func scopeParams(v url.Values) []templates.Param {
 	var out []templates.Param
-	for _, name := range []string{"team", "repo"} {
+	for _, name := range []string{"team", "repo", "module"} {
 		for _, value := range v[name] {
 			out = append(out, templates.Param{Name: name, Value: value})
 		}
