@@ -291,24 +291,27 @@ func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Compariso
 	if p.decision != nil {
 		anchor = p.decision.ID
 	}
-	err = l.findConfounders(ctx, &c, p.scopeA, [2]metrics.Window{p.before.Window, p.after.Window}, anchor, p.opt.Break, p.gapDays)
+	err = l.findConfounders(ctx, &c, [2]Resolved{p.scopeA, p.scopeB}, [2]metrics.Window{p.before.Window, p.after.Window}, anchor, p.opt.Break, p.gapDays)
 	return c, err
 }
 
 // findConfounders fills c's confounders: the recorded decisions, other
-// than the one compared (anchor), whose scope shares a repo with r and
+// than the one compared (anchor), whose scope shares a repo (whole or
+// through a module) with either side's scope and
 // whose day falls in one of the sides' windows (after the first side's
 // first day). Around a date (at), it also finds the longest window of
 // whole weeks that holds none of them.
-func (l *DecisionLog) findConfounders(ctx context.Context, c *impact.Comparison, r Resolved, sides [2]metrics.Window, anchor int64, at time.Time, gap int) error {
+func (l *DecisionLog) findConfounders(ctx context.Context, c *impact.Comparison, scopes [2]Resolved, sides [2]metrics.Window, anchor int64, at time.Time, gap int) error {
 	decisions, err := l.st.Decisions(ctx)
 	if err != nil {
 		return fmt.Errorf("compare: the other decisions: %w", err)
 	}
 	loc := l.reports.rules.Location
 	compared := map[string]bool{}
-	for _, name := range r.Names {
-		compared[name] = true
+	for _, r := range scopes {
+		for _, name := range r.touchedRepos() {
+			compared[name] = true
+		}
 	}
 	labels := [2]string{c.Before.Label, c.After.Label}
 	var dates []time.Time
@@ -351,7 +354,7 @@ func (l *DecisionLog) findConfounders(ctx context.Context, c *impact.Comparison,
 }
 
 // sharesRepo reports whether decision d's scope holds one of the compared
-// repos: a decision about everything does; one whose team or repos are no
+// repos, whole or through a module: a decision about everything does; one whose team or repos are no
 // longer known does not.
 func (l *DecisionLog) sharesRepo(ctx context.Context, d store.Decision, compared map[string]bool) (bool, error) {
 	if d.ScopeTeam == "" && len(d.ScopeRepos) == 0 {
@@ -364,12 +367,7 @@ func (l *DecisionLog) sharesRepo(ctx context.Context, d store.Decision, compared
 	if err != nil {
 		return false, err
 	}
-	for _, name := range res.Names {
-		if compared[name] {
-			return true, nil
-		}
-	}
-	return false, nil
+	return slices.ContainsFunc(res.touchedRepos(), func(name string) bool { return compared[name] }), nil
 }
 
 // runPlan reads a plan's rows and compares, asking stop between steps. It
