@@ -202,6 +202,21 @@ func isCandidateID(s string) bool {
 // truncate shortens s for a message or a label.
 func truncate(s string, n int) string { return query.Truncate(s, n) }
 
+// scopeOnly are q's team, repos and modules, without the window.
+func scopeOnly(q Query) url.Values {
+	v := url.Values{}
+	if q.Scope.Team != "" {
+		v.Set("team", q.Scope.Team)
+	}
+	for _, repo := range q.Scope.Repos {
+		v.Add("repo", repo)
+	}
+	for _, m := range q.Scope.Modules {
+		v.Add("module", m)
+	}
+	return v
+}
+
 // scopeValues are the scope and window parameters of q, for links that keep
 // them (the navigation, presets, sort headers).
 func (q Query) scopeValues() url.Values {
@@ -259,14 +274,8 @@ func (q Query) compareValues() url.Values {
 	set("scope_after", c.AfterParam)
 	set("window", c.WindowParam)
 	set("gap", c.GapParam)
-	if q.Scope.Team != "" {
-		v.Set("team", q.Scope.Team)
-	}
-	for _, r := range q.Scope.Repos {
-		v.Add("repo", r)
-	}
-	for _, m := range q.Scope.Modules {
-		v.Add("module", m)
+	for k, vs := range scopeOnly(q) {
+		v[k] = vs
 	}
 	return v
 }

@@ -81,21 +81,6 @@ func weeklyHref(q Query, week string) string {
 	return link("/weekly", withValues(scopeOnly(q), "week", week))
 }
 
-// scopeOnly are q's team, repos and modules, without the window.
-func scopeOnly(q Query) url.Values {
-	v := url.Values{}
-	if q.Scope.Team != "" {
-		v.Set("team", q.Scope.Team)
-	}
-	for _, repo := range q.Scope.Repos {
-		v.Add("repo", repo)
-	}
-	for _, m := range q.Scope.Modules {
-		v.Add("module", m)
-	}
-	return v
-}
-
 // absoluteURL is path on this server as the reader reached it, for links
 // that leave the page (a summary pasted into chat).
 func (s *Server) absoluteURL(r *http.Request, path string) string {
