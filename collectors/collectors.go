@@ -35,6 +35,7 @@ const (
 	ResourceRanges      = "deployment_ranges"
 	ResourceCIRuns      = "ci_runs"
 	ResourceIncidents   = "incidents"
+	ResourceCodeowners  = "codeowners" // the CODEOWNERS file, for modules from it
 )
 
 // ResourceLabel is a resource as its reader knows it: "pull/merge
@@ -68,6 +69,9 @@ type Repo struct {
 	Environments *regexp.Regexp
 	Workflow     string // source workflow: the workflow / pipeline / job name
 	Link         string // commits or time
+	// Codeowners: the repo's modules come from its CODEOWNERS file, read
+	// at each sync (one per owner).
+	Codeowners bool
 }
 
 // Options are the settings of a sync run.

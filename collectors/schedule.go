@@ -3,6 +3,7 @@ package collectors
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -15,6 +16,10 @@ import (
 // the status page reads while the run writes; stopping the scheduler
 // cancels the run in flight, whose sink finishes the batch it is
 // committing (commits are transactional) and starts no other.
+//
+// Several servers on one database (PostgreSQL replicas) each have a
+// scheduler; a Claim, taken before every run, lets exactly one of them
+// sync: the others skip their ticks until the one holding it is gone.
 
 // SyncFunc runs one sync, reporting its progress to tracker.
 type SyncFunc func(ctx context.Context, tracker *Tracker) (*Summary, error)
@@ -30,6 +35,12 @@ var (
 	ErrSyncRunning = errors.New("a sync is already running")
 	// ErrSchedulerStopped is Trigger's error before Run or after it ended.
 	ErrSchedulerStopped = errors.New("the sync scheduler is not running")
+	// ErrSyncElsewhere is Trigger's error when another server on the same
+	// database holds the claim to sync.
+	ErrSyncElsewhere = errors.New("another tach serve on this database runs the syncs")
+	// ErrSyncPassedOn is Trigger's when another server holds the claim and
+	// the request was passed on to it (ScheduleOptions.PassOn).
+	ErrSyncPassedOn = errors.New("the sync was asked of the tach serve that runs the syncs")
 )
 
 // ScheduleOptions configure a Scheduler. Zero fields take the defaults.
@@ -44,7 +55,14 @@ type ScheduleOptions struct {
 	FirstDelay time.Duration
 	// OnFinish is called after every run (for metrics), outside any lock.
 	OnFinish func(SyncRun)
-	Logger   *slog.Logger
+	// Claim, when set, is asked before every run whether this process may
+	// sync (it holds, or has just taken, the database's sync lock); a run
+	// it refuses is skipped, scheduled or asked for. Nil: always.
+	Claim func(ctx context.Context) (bool, error)
+	// PassOn, when set, hands a run asked for here, which Claim refused,
+	// to the process holding the claim.
+	PassOn func(ctx context.Context) error
+	Logger *slog.Logger
 	// Now, After and Rand are the clock and the jitter's randomness; tests
 	// replace them.
 	Now   func() time.Time
@@ -143,8 +161,20 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return nil
 		case <-timer:
 			timer = nil // re-armed when the run ends
-			if _, err := s.start(ReasonScheduled); err != nil {
+			err := s.claim(ctx)
+			if err == nil {
+				_, err = s.start(ReasonScheduled)
+			}
+			if err != nil {
 				s.opts.Logger.Debug("scheduled sync skipped", "err", err)
+			}
+			if err != nil && !errors.Is(err, ErrSyncRunning) {
+				// No run to end: the next tick is an interval away.
+				d := s.wait()
+				s.mu.Lock()
+				s.next = s.opts.Now().Add(d)
+				s.mu.Unlock()
+				timer = s.opts.After(d)
 			}
 		case <-s.finished:
 			d := s.wait()
@@ -154,6 +184,22 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			timer = s.opts.After(d)
 		}
 	}
+}
+
+// claim asks the Claim whether this process may sync: nil when it may,
+// ErrSyncElsewhere when another holds the claim.
+func (s *Scheduler) claim(ctx context.Context) error {
+	if s.opts.Claim == nil {
+		return nil
+	}
+	ok, err := s.opts.Claim(ctx)
+	switch {
+	case err != nil:
+		return fmt.Errorf("claim the sync: %w", err)
+	case !ok:
+		return ErrSyncElsewhere
+	}
+	return nil
 }
 
 // start begins a run unless one is in flight, and returns the channel
@@ -206,9 +252,19 @@ func (s *Scheduler) execute(ctx context.Context, r *SyncRun, done chan struct{})
 }
 
 // Trigger starts a sync now ("sync now"), or returns ErrSyncRunning when
-// one is running. The run belongs to the scheduler, not to ctx: it goes on
+// one is running, or ErrSyncPassedOn when it asked another server (the
+// claim's holder) to. The run belongs to the scheduler, not to ctx: it goes on
 // after the request that asked for it has been answered.
 func (s *Scheduler) Trigger(ctx context.Context) error {
+	if err := s.claim(ctx); err != nil {
+		if errors.Is(err, ErrSyncElsewhere) && s.opts.PassOn != nil {
+			if err := s.opts.PassOn(ctx); err != nil {
+				return fmt.Errorf("pass the sync on: %w", err)
+			}
+			return ErrSyncPassedOn
+		}
+		return err
+	}
 	_, err := s.start(ReasonManual)
 	return err
 }
@@ -216,6 +272,9 @@ func (s *Scheduler) Trigger(ctx context.Context) error {
 // RunNow starts a sync, or joins the one running, and waits for it to end
 // (or for ctx); it returns that run.
 func (s *Scheduler) RunNow(ctx context.Context) (SyncRun, error) {
+	if err := s.claim(ctx); err != nil {
+		return SyncRun{}, err
+	}
 	done, err := s.start(ReasonManual)
 	if err != nil && !errors.Is(err, ErrSyncRunning) {
 		return SyncRun{}, err

@@ -303,3 +303,81 @@ func TestSchedulerTriggerOutlivesTheRequest(t *testing.T) {
 		t.Errorf("the run was cancelled with its request: %v", st.Last.Err)
 	}
 }
+
+// A scheduler whose Claim another server holds skips its ticks, and
+// refuses a run asked for; once it gets the claim (the other server died),
+// its next tick syncs.
+func TestSchedulerSyncsOnlyWithTheClaim(t *testing.T) {
+	clk := newFakeClock()
+	fs := newFakeSync()
+	var mu sync.Mutex
+	held := false
+	claims := 0
+	s := NewScheduler(fs.run, ScheduleOptions{
+		Interval: time.Hour, Jitter: -1, Now: clk.Now, After: clk.After,
+		Claim: func(context.Context) (bool, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			claims++
+			return held, nil
+		},
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+
+	// The first tick (at once) is skipped, and the next one armed.
+	if d := clk.waitAsked(t, 2); d != time.Hour {
+		t.Fatalf("wait after a skipped tick = %v, want the interval", d)
+	}
+	if st := s.Status(); st.Running || st.Runs != 0 || !st.Next.Equal(clk.Now().Add(time.Hour)) {
+		t.Errorf("status after a skipped tick = %+v", st)
+	}
+	if err := s.Trigger(ctx); !errors.Is(err, ErrSyncElsewhere) {
+		t.Errorf("Trigger without the claim = %v, want ErrSyncElsewhere", err)
+	}
+	if _, err := s.RunNow(ctx); !errors.Is(err, ErrSyncElsewhere) {
+		t.Errorf("RunNow without the claim = %v, want ErrSyncElsewhere", err)
+	}
+
+	mu.Lock()
+	held = true
+	mu.Unlock()
+	clk.Advance(time.Hour)
+	waitStarted(t, fs)
+	fs.release <- struct{}{}
+	waitFor(t, "the run to finish", func() bool { return s.Status().Runs == 1 })
+	fs.mu.Lock()
+	runs, most := fs.runs, fs.maxInFly
+	fs.mu.Unlock()
+	if runs != 1 || most != 1 {
+		t.Errorf("runs = %d (at most %d at once), want the one run with the claim", runs, most)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if claims != 4 {
+		t.Errorf("Claim asked %d times, want once per tick and per request (4)", claims)
+	}
+}
+
+// With PassOn, a run asked of a scheduler without the claim is handed to
+// the claim's holder.
+func TestSchedulerPassesOnWithoutTheClaim(t *testing.T) {
+	fs := newFakeSync()
+	passed := 0
+	s := NewScheduler(fs.run, ScheduleOptions{
+		Interval: time.Hour, FirstDelay: time.Hour,
+		Claim:  func(context.Context) (bool, error) { return false, nil },
+		PassOn: func(context.Context) error { passed++; return nil },
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	waitFor(t, "the scheduler to run", func() bool { return !s.Status().Next.IsZero() })
+	if err := s.Trigger(ctx); !errors.Is(err, ErrSyncPassedOn) || passed != 1 {
+		t.Fatalf("Trigger = %v (passed on %d times), want ErrSyncPassedOn once", err, passed)
+	}
+	if st := s.Status(); st.Running || st.Runs != 0 {
+		t.Errorf("status = %+v: the run was passed on, not run here", st)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tach-dev/tach/collectors/codeowners"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -54,6 +55,21 @@ func (s *Sink) StoredRepo(ctx context.Context) (store.Repo, error) {
 // number; an error wrapping store.ErrNotFound when none is stored.
 func (s *Sink) StoredChange(ctx context.Context, number int64) (store.Change, error) {
 	return s.st.ChangeByNumber(ctx, s.repoID, number)
+}
+
+// MergedChanges are the repo's changes merged at or after since.
+func (s *Sink) MergedChanges(ctx context.Context, since time.Time) ([]store.Change, error) {
+	cs, err := s.st.ChangesForWindow(ctx, []int64{s.repoID}, since.Unix(), allTimeTo)
+	if err != nil {
+		return nil, err
+	}
+	merged := cs[:0]
+	for _, c := range cs {
+		if c.State == store.StateMerged && !c.MergedAt.Before(since) {
+			merged = append(merged, c)
+		}
+	}
+	return merged, nil
 }
 
 // ChangesNeedingFiles are the repo's open and merged changes whose files
@@ -192,6 +208,20 @@ func (b *Batch) DeleteIncident(ctx context.Context, number int64) error {
 func (b *Batch) DeploymentRange(ctx context.Context, deploymentID int64, shas []string) error {
 	b.counts.New++
 	return b.tx.SetDeploymentRange(ctx, deploymentID, shas)
+}
+
+// Codeowners stores the repo's CODEOWNERS file as read and makes the
+// repo's modules one per owner of it (codeowners.Parse).
+func (b *Batch) Codeowners(ctx context.Context, c store.Codeowners) error {
+	if err := b.tx.PutCodeowners(ctx, b.repoID, c); err != nil {
+		return err
+	}
+	var mods []store.Module
+	for _, m := range codeowners.Parse(c.Content) {
+		mods = append(mods, store.Module{Name: m.Owner, Paths: m.Globs, Source: "codeowners"})
+	}
+	b.counts.Updated++
+	return b.tx.ReplaceModules(ctx, b.repoID, mods)
 }
 
 // Repo updates the repo's own row (default branch, url, ...).

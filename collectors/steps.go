@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Step is one resource of a repo's sync, for Sink.RunSteps.
@@ -30,7 +31,8 @@ func Fatal(ctx context.Context, err error) bool {
 // provider's rate-limit budget and write through the sink concurrently:
 // each Commit is its own transaction.
 //
-// A step's error is wrapped as "sync REPO: RESOURCE: …". A Fatal one
+// A step's error is wrapped as "sync REPO: RESOURCE: …" (unless it starts
+// with "sync REPO: " already). A Fatal one
 // cancels the steps running, starts no other, and is returned with the
 // errors before it; any other is passed to failed (which logs it) and the
 // other steps go on: the errors are returned together at the end.
@@ -84,7 +86,10 @@ func (s *Sink) RunSteps(ctx context.Context, limit int, steps []Step, failed fun
 		case fatal != nil:
 			// Cancelled by the fatal error, or another one after it.
 		default:
-			err := fmt.Errorf("sync %s: %s: %w", s.repo.Name, res, r.err)
+			err := r.err
+			if !strings.HasPrefix(err.Error(), "sync "+s.repo.Name+": ") { // a provider's own prefix names it already
+				err = fmt.Errorf("sync %s: %s: %w", s.repo.Name, res, r.err)
+			}
 			if Fatal(ctx, r.err) {
 				fatal = err
 				cancel()

@@ -26,6 +26,8 @@ type SyncConfig struct {
 	Repos []Repo
 	// Groups are synced as every project in them (gitlab_group).
 	Groups []Group
+	// Orgs are synced as every repo they list, filtered (github_org; orgs.go).
+	Orgs []Org
 	// Match returns the settings of a repo of provider by its name, as
 	// the config covers it (an entry of its own, spelt as the config spells
 	// it, or a project of a group, spelt as the provider does); false when
@@ -153,6 +155,9 @@ func (s *Syncer) reposToSync(ctx context.Context, only []string) ([]Repo, error)
 				add(r)
 			}
 		}
+	}
+	if err := s.expandOrgs(ctx, add); err != nil {
+		return nil, err
 	}
 	if len(only) > 0 {
 		var kept []Repo

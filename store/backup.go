@@ -20,6 +20,9 @@ import (
 // name, so dest is never a half-written file. An existing dest is never
 // overwritten. Like the database, the copy is readable by its owner only.
 func (s *Store) Backup(ctx context.Context, dest string) error {
+	if s.d.engine() == Postgres {
+		return ErrBackupPostgres
+	}
 	if _, err := os.Lstat(dest); err == nil {
 		return fmt.Errorf("backup: %s exists; choose a new file name (tach never overwrites a backup)", dest)
 	}
@@ -65,6 +68,10 @@ func (s *Store) Backup(ctx context.Context, dest string) error {
 	}
 	return nil
 }
+
+// ErrBackupPostgres is Backup's error on PostgreSQL: its backups are
+// pg_dump's, which `tach backup` explains.
+var ErrBackupPostgres = errors.New("backup: a PostgreSQL database is backed up with pg_dump, not by tach")
 
 // finishCopy switches a fresh copy to a rollback journal and checks it.
 func finishCopy(ctx context.Context, path string) error {
@@ -114,9 +121,13 @@ func IntegrityCheck(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// IntegrityCheck checks the store's own file.
+// IntegrityCheck checks the store's own file. A PostgreSQL server checks
+// its own pages (data checksums, when its cluster has them): nil.
 func (s *Store) IntegrityCheck(ctx context.Context) error {
-	return IntegrityCheck(ctx, s.read)
+	if s.d.engine() == Postgres {
+		return nil
+	}
+	return IntegrityCheck(ctx, s.read.DB)
 }
 
 func removeSQLiteFiles(path string) {

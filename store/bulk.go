@@ -73,11 +73,7 @@ func (tx *Tx) insertReturning(ctx context.Context, table string, cols []string, 
 		for i := start; i < start+part; i++ {
 			args = row(i, args)
 		}
-		st, err := tx.stmt(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", part), ", ")+suffix)
-		if err != nil {
-			return err
-		}
-		rows, err := st.QueryContext(ctx, args...)
+		rows, err := tx.query(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", part), ", ")+suffix, args...)
 		if err != nil {
 			return err
 		}
@@ -123,6 +119,9 @@ func (tx *Tx) InsertChanges(ctx context.Context, cs []Change) error {
 	err := tx.insertRows(ctx, "INSERT", "changes", bulkChangeCols, "", len(cs), func(i int, args []any) []any {
 		return append(append(args, cs[i].ID, cs[i].RepoID, cs[i].Number), changeVals(cs[i])...)
 	})
+	if err == nil && len(cs) > 0 {
+		err = tx.d.explicitIDs(ctx, tx, "changes")
+	}
 	if err != nil {
 		return err
 	}
@@ -143,6 +142,9 @@ func (tx *Tx) InsertDeployments(ctx context.Context, ds []Deployment, ranges [][
 		args = append(append(args, ds[i].ID, ds[i].RepoID, ds[i].Source, ds[i].ProviderID), deploymentVals(ds[i])...)
 		return append(args, boolInt(fetched))
 	})
+	if err == nil && len(ds) > 0 {
+		err = tx.d.explicitIDs(ctx, tx, "deployments")
+	}
 	if err != nil || ranges == nil {
 		return err
 	}
@@ -156,42 +158,39 @@ func (tx *Tx) InsertDeployments(ctx context.Context, ds []Deployment, ranges [][
 			shas = append(shas, ref{ds[i].ID, sha})
 		}
 	}
-	return tx.insertRows(ctx, "INSERT OR IGNORE", "deployment_commits", []string{"deployment_id", "sha"}, "", len(shas), func(i int, args []any) []any {
+	return tx.insertRows(ctx, "INSERT", "deployment_commits", []string{"deployment_id", "sha"}, " ON CONFLICT DO NOTHING", len(shas), func(i int, args []any) []any {
 		return append(args, shas[i].dep, shas[i].sha)
 	})
 }
 
 // InsertIncidents inserts new incidents with the ids they carry.
 func (tx *Tx) InsertIncidents(ctx context.Context, ins []Incident) error {
-	return tx.insertRows(ctx, "INSERT", "incidents", bulkIncCols, "", len(ins), func(i int, args []any) []any {
+	err := tx.insertRows(ctx, "INSERT", "incidents", bulkIncCols, "", len(ins), func(i int, args []any) []any {
 		return append(append(args, ins[i].ID, ins[i].RepoID, ins[i].Number), incidentVals(ins[i])...)
 	})
+	if err != nil || len(ins) == 0 {
+		return err
+	}
+	return tx.d.explicitIDs(ctx, tx, "incidents")
 }
 
 // InsertCIRuns inserts new CI runs with the ids they carry.
 func (tx *Tx) InsertCIRuns(ctx context.Context, runs []CIRun) error {
-	return tx.insertRows(ctx, "INSERT", "ci_runs", bulkCIRunCols, "", len(runs), func(i int, args []any) []any {
+	err := tx.insertRows(ctx, "INSERT", "ci_runs", bulkCIRunCols, "", len(runs), func(i int, args []any) []any {
 		return append(append(args, runs[i].ID, runs[i].RepoID, runs[i].ProviderID), ciRunVals(runs[i])...)
 	})
+	if err != nil || len(runs) == 0 {
+		return err
+	}
+	return tx.d.explicitIDs(ctx, tx, "ci_runs")
 }
 
 // LoadMode tunes the write connection for loading a database that is
 // thrown away if the load fails (a demo written to a temporary file): no
-// fsync, a larger page cache. The returned function restores the defaults.
+// fsync, a larger page cache (on PostgreSQL, commits that do not wait for
+// the disk). The returned function restores the defaults.
 func (s *Store) LoadMode(ctx context.Context) (restore func() error, err error) {
-	for _, p := range []string{`PRAGMA synchronous = OFF`, `PRAGMA cache_size = -65536`, `PRAGMA temp_store = MEMORY`} {
-		if _, err := s.write.ExecContext(ctx, p); err != nil {
-			return nil, fmt.Errorf("load mode: %w", err)
-		}
-	}
-	return func() error {
-		for _, p := range []string{`PRAGMA synchronous = NORMAL`, `PRAGMA cache_size = -2000`} {
-			if _, err := s.write.ExecContext(ctx, p); err != nil {
-				return fmt.Errorf("load mode: %w", err)
-			}
-		}
-		return nil
-	}, nil
+	return s.d.loadMode(ctx, s.write.DB)
 }
 
 // Upserted is what an upsert of one row did.
@@ -232,11 +231,8 @@ func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error
 		nums := byRepo[repo]
 		for start := 0; start < len(nums); start += 500 {
 			part := nums[start:min(start+500, len(nums))]
-			st, err := tx.stmt(ctx, `SELECT number, `+cols+` FROM changes WHERE repo_id = ? AND number IN (`+placeholders(len(part))+`)`)
-			if err != nil {
-				return nil, fmt.Errorf("upsert changes: %w", err)
-			}
-			rows, err := st.QueryContext(ctx, append([]any{repo}, part...)...)
+			rows, err := tx.query(ctx, `SELECT number, `+cols+` FROM changes WHERE repo_id = ? AND number IN (`+placeholders(len(part))+`)`,
+				append([]any{repo}, part...)...)
 			if err != nil {
 				return nil, fmt.Errorf("upsert changes: %w", err)
 			}

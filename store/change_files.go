@@ -110,13 +110,9 @@ func (tx *Tx) ReplaceChangeFiles(ctx context.Context, repoID, changeID int64, fi
 
 // storedFileRows reads a change's rows, sorted by path.
 func (tx *Tx) storedFileRows(ctx context.Context, changeID int64) ([]fileRow, error) {
-	st, err := tx.stmt(ctx, `SELECT p.path, COALESCE(pp.path, ''), f.additions, f.deletions, f.renamed_away
+	rs, err := tx.query(ctx, `SELECT p.path, COALESCE(pp.path, ''), f.additions, f.deletions, f.renamed_away
 		FROM change_files f JOIN paths p ON p.id = f.path_id LEFT JOIN paths pp ON pp.id = f.previous_path_id
-		WHERE f.change_id = ? ORDER BY p.path`)
-	if err != nil {
-		return nil, err
-	}
-	rs, err := st.QueryContext(ctx, changeID)
+		WHERE f.change_id = ? ORDER BY p.path`, changeID)
 	if err != nil {
 		return nil, err
 	}
@@ -196,11 +192,7 @@ func (tx *Tx) pathIDs(ctx context.Context, repoID int64, paths []string) (map[st
 		for _, p := range part {
 			args = append(args, p)
 		}
-		st, err := tx.stmt(ctx, `SELECT id, path FROM paths WHERE repo_id = ? AND path IN (`+placeholders(len(part))+`)`)
-		if err != nil {
-			return nil, err
-		}
-		rs, err := st.QueryContext(ctx, args...)
+		rs, err := tx.query(ctx, `SELECT id, path FROM paths WHERE repo_id = ? AND path IN (`+placeholders(len(part))+`)`, args...)
 		if err != nil {
 			return nil, err
 		}

@@ -116,8 +116,8 @@ func (tx *Tx) upsertReview(ctx context.Context, changeID int64, r Review) (int64
 const reviewUpsert = ` ON CONFLICT (change_id, provider_id) DO UPDATE SET
 	author = excluded.author, author_is_bot = excluded.author_is_bot,
 	state = excluded.state, submitted_at = excluded.submitted_at
-	WHERE author IS NOT excluded.author OR author_is_bot IS NOT excluded.author_is_bot
-		OR state IS NOT excluded.state OR submitted_at IS NOT excluded.submitted_at`
+	WHERE reviews.author IS DISTINCT FROM excluded.author OR reviews.author_is_bot IS DISTINCT FROM excluded.author_is_bot
+		OR reviews.state IS DISTINCT FROM excluded.state OR reviews.submitted_at IS DISTINCT FROM excluded.submitted_at`
 
 const changeSelect = `SELECT c.id, c.repo_id, c.number, c.provider_id, c.title, c.author, c.author_is_bot, c.state, c.draft, c.labels,
 	c.created_at, c.ready_at, c.first_commit_at, c.merged_at, c.closed_at, c.updated_at,
@@ -188,7 +188,7 @@ func (s *Store) attachReviews(ctx context.Context, changes []Change) error {
 			ids = append(ids, c.ID)
 		}
 		rows, err := s.read.QueryContext(ctx, `SELECT change_id, provider_id, author, author_is_bot, state, submitted_at
-			FROM reviews WHERE change_id IN (`+placeholders(len(ids))+`) ORDER BY submitted_at`, ids...)
+			FROM reviews WHERE change_id IN (`+placeholders(len(ids))+`) ORDER BY submitted_at, change_id, provider_id`, ids...)
 		if err != nil {
 			return fmt.Errorf("load reviews: %w", err)
 		}
@@ -242,7 +242,8 @@ func (s *Store) ChangesForWindow(ctx context.Context, repoIDs []int64, from, to 
 		SELECT id FROM changes WHERE repo_id IN (` + in + `) AND merged_at >= ? AND merged_at < ?
 		UNION SELECT dc.change_id FROM deployments d JOIN deployment_changes dc ON dc.deployment_id = d.id
 			WHERE d.repo_id IN (` + in + `) AND d.finished_at >= ? AND d.finished_at < ?
-		UNION SELECT id FROM changes WHERE repo_id IN (` + in + `) AND state = 'open')`
+		UNION SELECT id FROM changes WHERE repo_id IN (` + in + `) AND state = 'open')
+		ORDER BY c.id`
 	var args []any
 	args = append(append(args, ids...), from, to)
 	args = append(append(args, ids...), from, to)

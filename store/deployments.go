@@ -66,7 +66,7 @@ func (tx *Tx) UpsertDeployment(ctx context.Context, d Deployment) (int64, Result
 // for again.
 func (tx *Tx) SetDeploymentRange(ctx context.Context, deploymentID int64, shas []string) error {
 	for _, sha := range shas {
-		if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO deployment_commits (deployment_id, sha) VALUES (?, ?)`, deploymentID, sha); err != nil {
+		if _, err := tx.exec(ctx, `INSERT INTO deployment_commits (deployment_id, sha) VALUES (?, ?) ON CONFLICT DO NOTHING`, deploymentID, sha); err != nil {
 			return fmt.Errorf("store deployment range: %w", err)
 		}
 	}

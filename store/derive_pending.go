@@ -14,7 +14,7 @@ import (
 // MarkDerivePending marks a repo's derived values as out of date.
 func (tx *Tx) MarkDerivePending(ctx context.Context, repoID int64) error {
 	_, err := tx.exec(ctx, `INSERT INTO derive_pending (repo_id, seq) VALUES (?, 1)
-		ON CONFLICT (repo_id) DO UPDATE SET seq = seq + 1`, repoID)
+		ON CONFLICT (repo_id) DO UPDATE SET seq = derive_pending.seq + 1`, repoID)
 	if err != nil {
 		return fmt.Errorf("mark repo %d for derive: %w", repoID, err)
 	}

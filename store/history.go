@@ -133,7 +133,7 @@ func (s *Store) SaveDerived(ctx context.Context, repoID int64, changes []Change,
 func (tx *Tx) saveDerived(ctx context.Context, repoID int64, changes []Change, deps []Deployment, incidents []Incident, links []Link) error {
 	for _, c := range changes {
 		if _, err := tx.exec(ctx, `UPDATE changes SET first_review_at = ?, first_approval_at = ?
-			WHERE id = ? AND repo_id = ? AND (first_review_at IS NOT ? OR first_approval_at IS NOT ?)`,
+			WHERE id = ? AND repo_id = ? AND (first_review_at IS DISTINCT FROM ? OR first_approval_at IS DISTINCT FROM ?)`,
 			unix(c.FirstReviewAt), unix(c.FirstApprovalAt), c.ID, repoID, unix(c.FirstReviewAt), unix(c.FirstApprovalAt)); err != nil {
 			return err
 		}
@@ -142,8 +142,8 @@ func (tx *Tx) saveDerived(ctx context.Context, repoID int64, changes []Change, d
 		vals := []any{boolInt(d.Production), boolInt(d.FailedAttempt), boolInt(d.Failed), d.FailureCause, boolInt(d.Rollback), boolInt(d.Rework), unix(d.RecoveredAt), d.RecoveredBy}
 		args := append(append(append([]any{}, vals...), d.ID, repoID), vals...)
 		if _, err := tx.exec(ctx, `UPDATE deployments SET production = ?, failed_attempt = ?, failed = ?, failure_cause = ?, rollback = ?, rework = ?, recovered_at = ?, recovered_by = ?
-			WHERE id = ? AND repo_id = ? AND (production IS NOT ? OR failed_attempt IS NOT ? OR failed IS NOT ? OR failure_cause IS NOT ? OR rollback IS NOT ?
-			OR rework IS NOT ? OR recovered_at IS NOT ? OR recovered_by IS NOT ?)`, args...); err != nil {
+			WHERE id = ? AND repo_id = ? AND (production IS DISTINCT FROM ? OR failed_attempt IS DISTINCT FROM ? OR failed IS DISTINCT FROM ? OR failure_cause IS DISTINCT FROM ? OR rollback IS DISTINCT FROM ?
+			OR rework IS DISTINCT FROM ? OR recovered_at IS DISTINCT FROM ? OR recovered_by IS DISTINCT FROM ?)`, args...); err != nil {
 			return err
 		}
 	}
@@ -152,7 +152,7 @@ func (tx *Tx) saveDerived(ctx context.Context, repoID int64, changes []Change, d
 		if in.DeploymentID != 0 {
 			dep = in.DeploymentID
 		}
-		if _, err := tx.exec(ctx, `UPDATE incidents SET deployment_id = ? WHERE id = ? AND repo_id = ? AND deployment_id IS NOT ?`,
+		if _, err := tx.exec(ctx, `UPDATE incidents SET deployment_id = ? WHERE id = ? AND repo_id = ? AND deployment_id IS DISTINCT FROM ?`,
 			dep, in.ID, repoID, dep); err != nil {
 			return err
 		}

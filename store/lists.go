@@ -51,8 +51,9 @@ func (p PageInfo) Pages() int {
 // sortColumn is one sortable column: its SQL expression and the direction a
 // first click on it means (newest and largest first for times and sizes).
 type sortColumn struct {
-	expr string
-	dir  string
+	expr   string
+	dir    string
+	nocase bool // compared ignoring the case of ASCII letters
 }
 
 // ErrBadListQuery is wrapped by errors about a sort key, direction, page
@@ -73,33 +74,33 @@ func SortKeys(list string) []string {
 
 var sortColumns = map[string]map[string]sortColumn{
 	"changes": {
-		"number":    {"c.number", Desc},
-		"repo":      {"r.name", Asc},
-		"title":     {"c.title COLLATE NOCASE", Asc},
-		"author":    {"c.author COLLATE NOCASE", Asc},
-		"state":     {"c.state", Asc},
-		"created":   {"c.created_at", Desc},
-		"merged":    {"c.merged_at", Desc},
-		"deployed":  {"d.finished_at", Desc},
-		"size":      {"(c.additions + c.deletions)", Desc},
-		"lead_time": {leadTimeExpr, Desc},
+		"number":    {"c.number", Desc, false},
+		"repo":      {"r.name", Asc, false},
+		"title":     {"c.title", Asc, true},
+		"author":    {"c.author", Asc, true},
+		"state":     {"c.state", Asc, false},
+		"created":   {"c.created_at", Desc, false},
+		"merged":    {"c.merged_at", Desc, false},
+		"deployed":  {"d.finished_at", Desc, false},
+		"size":      {"(c.additions + c.deletions)", Desc, false},
+		"lead_time": {leadTimeExpr, Desc, false},
 	},
 	"deployments": {
-		"finished":    {"COALESCE(d.finished_at, d.created_at)", Desc},
-		"repo":        {"d.repo_name", Asc},
-		"environment": {"d.environment", Asc},
-		"status":      {"d.status", Asc},
-		"changes":     {"change_count", Desc},
-		"incidents":   {"incident_count", Desc},
-		"recovery":    {"(d.recovered_at - d.finished_at)", Desc},
+		"finished":    {"COALESCE(d.finished_at, d.created_at)", Desc, false},
+		"repo":        {"d.repo_name", Asc, false},
+		"environment": {"d.environment", Asc, false},
+		"status":      {"d.status", Asc, false},
+		"changes":     {"change_count", Desc, false},
+		"incidents":   {"incident_count", Desc, false},
+		"recovery":    {"(d.recovered_at - d.finished_at)", Desc, false},
 	},
 	"incidents": {
-		"created":  {"i.created_at", Desc},
-		"resolved": {"i.resolved_at", Desc},
-		"duration": {"(i.resolved_at - i.created_at)", Desc},
-		"repo":     {"r.name", Asc},
-		"number":   {"i.number", Desc},
-		"title":    {"i.title COLLATE NOCASE", Asc},
+		"created":  {"i.created_at", Desc, false},
+		"resolved": {"i.resolved_at", Desc, false},
+		"duration": {"(i.resolved_at - i.created_at)", Desc, false},
+		"repo":     {"r.name", Asc, false},
+		"number":   {"i.number", Desc, false},
+		"title":    {"i.title", Asc, true},
 	},
 }
 
@@ -121,7 +122,7 @@ const leadTimeExpr = `(CASE WHEN d.finished_at - COALESCE(c.first_commit_at, c.c
 // BY clause, LIMIT, OFFSET and the normalised PageInfo. Rows with no value
 // in the sort column come last either way; ties are broken by id so paging
 // is stable.
-func orderBy(list, idCol string, o ListOptions) (string, []any, PageInfo, error) {
+func (s *Store) orderBy(list, idCol string, o ListOptions) (string, []any, PageInfo, error) {
 	info := PageInfo{Sort: o.Sort, Dir: o.Dir, Page: max(o.Page, 1), PerPage: o.PerPage}
 	if info.PerPage == 0 {
 		info.PerPage = 50
@@ -146,7 +147,11 @@ func orderBy(list, idCol string, o ListOptions) (string, []any, PageInfo, error)
 	if info.Dir == Desc {
 		dir = " DESC"
 	}
-	clause := " ORDER BY (" + col.expr + ") IS NULL, " + col.expr + dir + ", " + idCol + dir + " LIMIT ? OFFSET ?"
+	expr := col.expr
+	if col.nocase {
+		expr = s.d.nocase(expr)
+	}
+	clause := " ORDER BY (" + expr + ") IS NULL, " + expr + dir + ", " + idCol + dir + " LIMIT ? OFFSET ?"
 	return clause, []any{info.PerPage, (info.Page - 1) * info.PerPage}, info, nil
 }
 
@@ -156,9 +161,38 @@ func repoFilter(col string, ids []int64) (string, []any) {
 	return col + " IN (" + placeholders(len(ids)) + ")", int64Args(ids)
 }
 
+// ModuleFilter adds a scope's modules to a list's repos: the rows of the
+// changes that touched any of PathIDs (the modules' paths, from each
+// repo's dictionary), of the deployments that shipped such a non-bot
+// change, and of the incidents attributed to those deployments
+// (docs/metrics.md, "Modules").
+type ModuleFilter struct {
+	PathIDs []int64
+}
+
+// scoped is where with the module filter's rows OR'd in: col is the
+// list's repo column, rows how the list's row relates to the module's
+// changes (a subquery's condition on the ids of those changes).
+func (m ModuleFilter) scoped(where string, args []any, rows string) (string, []any) {
+	if len(m.PathIDs) == 0 {
+		return where, args
+	}
+	touching := `SELECT change_id FROM change_files WHERE path_id IN (` + placeholders(len(m.PathIDs)) + `)`
+	return "(" + where + " OR " + strings.ReplaceAll(rows, "{changes}", touching) + ")", append(args, int64Args(m.PathIDs)...)
+}
+
+const (
+	changesOfModules     = `c.id IN ({changes})`
+	deploymentsOfModules = `d.id IN (SELECT dc.deployment_id FROM deployment_changes dc JOIN changes mc ON mc.id = dc.change_id
+		WHERE mc.author_is_bot = 0 AND dc.change_id IN ({changes}))`
+	incidentsOfModules = `i.deployment_id IN (SELECT dc.deployment_id FROM deployment_changes dc JOIN changes mc ON mc.id = dc.change_id
+		WHERE mc.author_is_bot = 0 AND dc.change_id IN ({changes}))`
+)
+
 // ChangeFilter selects changes for the changes list.
 type ChangeFilter struct {
 	RepoIDs []int64
+	Modules ModuleFilter
 	// From and To: changes open at some moment of [From, To) — created
 	// before To, and not merged or closed before From. Zero means unbounded.
 	From, To time.Time
@@ -182,11 +216,12 @@ type ChangePage struct {
 
 // ListChanges returns one page of the changes matching f.
 func (s *Store) ListChanges(ctx context.Context, f ChangeFilter) (ChangePage, error) {
-	order, pageArgs, info, err := orderBy("changes", "c.id", f.ListOptions)
+	order, pageArgs, info, err := s.orderBy("changes", "c.id", f.ListOptions)
 	if err != nil {
 		return ChangePage{PageInfo: info}, err
 	}
 	where, args := repoFilter("c.repo_id", f.RepoIDs)
+	where, args = f.Modules.scoped(where, args, changesOfModules)
 	if !f.To.IsZero() {
 		where += " AND c.created_at < ?"
 		args = append(args, f.To.Unix())
@@ -204,7 +239,7 @@ func (s *Store) ListChanges(ctx context.Context, f ChangeFilter) (ChangePage, er
 		return ChangePage{PageInfo: info}, fmt.Errorf("%w: state %q is not open, merged or closed", ErrBadListQuery, f.State)
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
-		where += ` AND (instr(lower(c.title), lower(?)) > 0 OR instr(lower(c.author), lower(?)) > 0)`
+		where += ` AND (` + s.d.contains("lower(c.title)") + ` OR ` + s.d.contains("lower(c.author)") + `)`
 		args = append(args, q, q)
 	}
 	const from = ` FROM changes c JOIN repos r ON r.id = c.repo_id
@@ -267,6 +302,7 @@ var DeploymentKinds = []string{KindProduction, KindFailed, KindRework, KindRollb
 // DeploymentFilter selects deployments for the deployments list.
 type DeploymentFilter struct {
 	RepoIDs []int64
+	Modules ModuleFilter
 	// From and To: deployments that finished in [From, To) (created, while
 	// still pending). Zero means unbounded.
 	From, To time.Time
@@ -290,11 +326,12 @@ type DeploymentPage struct {
 
 // ListDeployments returns one page of the deployments matching f.
 func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) (DeploymentPage, error) {
-	order, pageArgs, info, err := orderBy("deployments", "d.id", f.ListOptions)
+	order, pageArgs, info, err := s.orderBy("deployments", "d.id", f.ListOptions)
 	if err != nil {
 		return DeploymentPage{PageInfo: info}, err
 	}
 	where, args := repoFilter("d.repo_id", f.RepoIDs)
+	where, args = f.Modules.scoped(where, args, deploymentsOfModules)
 	if !f.From.IsZero() {
 		where += " AND COALESCE(d.finished_at, d.created_at) >= ?"
 		args = append(args, f.From.Unix())
@@ -353,6 +390,7 @@ func (s *Store) ListDeployments(ctx context.Context, f DeploymentFilter) (Deploy
 // IncidentFilter selects incidents for the incidents list.
 type IncidentFilter struct {
 	RepoIDs []int64
+	Modules ModuleFilter
 	// From and To: incidents open at some moment of [From, To) — created
 	// before To and not resolved before From. Zero means unbounded.
 	From, To time.Time
@@ -384,11 +422,12 @@ type IncidentPage struct {
 
 // ListIncidents returns one page of the incidents matching f.
 func (s *Store) ListIncidents(ctx context.Context, f IncidentFilter) (IncidentPage, error) {
-	order, pageArgs, info, err := orderBy("incidents", "i.id", f.ListOptions)
+	order, pageArgs, info, err := s.orderBy("incidents", "i.id", f.ListOptions)
 	if err != nil {
 		return IncidentPage{PageInfo: info}, err
 	}
 	where, args := repoFilter("i.repo_id", f.RepoIDs)
+	where, args = f.Modules.scoped(where, args, incidentsOfModules)
 	if !f.To.IsZero() {
 		where += " AND i.created_at < ?"
 		args = append(args, f.To.Unix())

@@ -5,12 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
+	"time"
 )
 
 // Meta keys.
 const (
 	MetaRulesHash = "rules_hash" // the rules the derived columns were computed with
 	MetaDemo      = "demo"       // set when `tach demo` wrote the database
+	// MetaSyncRequested is set by a replica asked to "sync now" that does
+	// not hold the sync lock, for the one that does (RequestSync).
+	MetaSyncRequested = "sync_requested"
 )
 
 // Meta reads a value of the meta table; "" when unset.
@@ -32,4 +37,35 @@ func (tx *Tx) SetMeta(ctx context.Context, key, value string) error {
 		return fmt.Errorf("write meta %s: %w", key, err)
 	}
 	return nil
+}
+
+// RequestSync asks the replica that holds the sync lock to sync now: a
+// "sync now" that reached another replica (behind a load balancer) is
+// passed on through the database, which the holder polls
+// (TakeSyncRequest).
+func (s *Store) RequestSync(ctx context.Context, at time.Time) error {
+	return s.Write(ctx, func(tx *Tx) error { return tx.SetMeta(ctx, MetaSyncRequested, strconv.FormatInt(at.Unix(), 10)) })
+}
+
+// TakeSyncRequest reports whether a sync was requested since the last
+// call, and clears the request: of several replicas polling, one takes it.
+func (s *Store) TakeSyncRequest(ctx context.Context) (bool, error) {
+	// Polled: a read, and a write only when there is a request.
+	if v, err := s.Meta(ctx, MetaSyncRequested); err != nil || v == "" {
+		return false, err
+	}
+	var took bool
+	err := s.Write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `DELETE FROM meta WHERE key = ?`, MetaSyncRequested)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		took = n > 0
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("take the sync request: %w", err)
+	}
+	return took, nil
 }

@@ -23,7 +23,7 @@ type Module struct {
 // When the table says it already nothing is written: a write moves the
 // generation and so empties the page cache.
 func (tx *Tx) ReplaceModules(ctx context.Context, repoID int64, mods []Module) error {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT name, paths, source FROM modules WHERE repo_id = ? ORDER BY position, name`, repoID)
+	rows, err := tx.query(ctx, `SELECT name, paths, source FROM modules WHERE repo_id = ? ORDER BY position, name`, repoID)
 	if err != nil {
 		return fmt.Errorf("replace modules: %w", err)
 	}
@@ -43,7 +43,7 @@ func (tx *Tx) ReplaceModules(ctx context.Context, repoID int64, mods []Module) e
 		return fmt.Errorf("replace modules: %w", err)
 	}
 	same := slices.EqualFunc(have, mods, func(a, b Module) bool {
-		return a.Name == b.Name && a.Source == b.Source && slices.Equal(a.Paths, b.Paths)
+		return a.Name == b.Name && a.Source == sourceOf(b) && slices.Equal(a.Paths, b.Paths)
 	})
 	if same {
 		return nil
@@ -52,16 +52,20 @@ func (tx *Tx) ReplaceModules(ctx context.Context, repoID int64, mods []Module) e
 		return fmt.Errorf("replace modules: %w", err)
 	}
 	for i, m := range mods {
-		src := m.Source
-		if src == "" {
-			src = "config"
-		}
 		if _, err := tx.exec(ctx, `INSERT INTO modules (repo_id, name, paths, source, position) VALUES (?, ?, ?, ?, ?)`,
-			repoID, m.Name, strings.Join(m.Paths, "\n"), src, i); err != nil {
+			repoID, m.Name, strings.Join(m.Paths, "\n"), sourceOf(m), i); err != nil {
 			return fmt.Errorf("replace modules: %s: %w", m.Name, err)
 		}
 	}
 	return nil
+}
+
+// sourceOf is a module's source: config unless it says otherwise.
+func sourceOf(m Module) string {
+	if m.Source == "" {
+		return "config"
+	}
+	return m.Source
 }
 
 // Modules lists every repo's modules, by repo name, then in their order.

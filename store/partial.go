@@ -45,8 +45,17 @@ var changeKeepCols = map[ChangeKeep][]string{
 	KeepLabels:      {"labels"},
 }
 
-// fill is the SET expression of a column whose stored value wins.
-func fill(col string) string { return "COALESCE(NULLIF(" + col + ", ''), ?)" }
+// fill is the SET expression of a column whose stored value wins: a text
+// column's ” is no value, as NULL is.
+func fill(col string) string {
+	if textCols[col] {
+		return "COALESCE(NULLIF(" + col + ", ''), ?)"
+	}
+	return "COALESCE(" + col + ", ?)"
+}
+
+// textCols are the text columns fill is used on.
+var textCols = map[string]bool{"author": true, "merge_sha": true, "squash_sha": true, "url": true, "environment_tier": true, "creator": true}
 
 // UpsertChangePartial records a change from a partial source: the columns
 // in keep take c's values only where the stored row has none, and a stored
@@ -196,7 +205,7 @@ func (tx *Tx) partialUpsert(ctx context.Context, table string, keyCols []string,
 			e = x
 		}
 		set[i] = c + " = " + e
-		differ[i] = c + " IS NOT " + e
+		differ[i] = c + " IS DISTINCT FROM " + e
 	}
 	args := append(append(append([]any{}, vals...), id), vals...)
 	res, err := tx.exec(ctx, `UPDATE `+table+` SET `+strings.Join(set, ", ")+` WHERE id = ? AND (`+strings.Join(differ, " OR ")+`)`, args...)
@@ -229,7 +238,7 @@ func (tx *Tx) Change(ctx context.Context, repoID, number int64) (Change, error) 
 // case-insensitively) in state.
 func (tx *Tx) HasReview(ctx context.Context, changeID int64, author, state string) (bool, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM reviews WHERE change_id = ? AND author = ? COLLATE NOCASE AND state = ?`, changeID, author, state).Scan(&n)
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM reviews WHERE change_id = ? AND `+tx.d.nocaseEq("author")+` AND state = ?`, changeID, author, state).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("find review: %w", err)
 	}

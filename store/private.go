@@ -33,7 +33,7 @@ func createPrivate(path string) error {
 // isFilePath reports whether a database path names a file of its own, not
 // ":memory:" or a "file:" URI (whose options SQLite reads).
 func isFilePath(path string) bool {
-	return path != ":memory:" && !strings.HasPrefix(path, "file:")
+	return path != ":memory:" && !strings.HasPrefix(path, "file:") && !IsPostgres(path)
 }
 
 // ExposedFiles reports the database's files (the database, -wal, -shm)

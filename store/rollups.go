@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -68,14 +67,15 @@ func (s *Store) SaveDerivedRollup(ctx context.Context, repoID int64, d DerivedDi
 func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) error {
 	// UPDATE … FROM (VALUES …): a statement per bulkRows rows. Each row is
 	// guarded by the repo, as SaveDerived's are.
-	update := func(table, set string, width, rows int, row func(i int, args []any) []any) error {
+	update := func(table, set string, types []string, rows int, row func(i int, args []any) []any) error {
+		width := len(types)
 		for start := 0; start < rows; start += bulkRows {
 			n := min(bulkRows, rows-start)
 			args := make([]any, 0, n*width+1)
 			for i := start; i < start+n; i++ {
 				args = row(i, args)
 			}
-			one := "(" + placeholders(width) + ")"
+			one := tx.d.valuesRow(types)
 			q := `UPDATE ` + table + ` SET ` + set + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") +
 				`) AS v WHERE ` + table + `.id = v.column1 AND ` + table + `.repo_id = ?`
 			if _, err := tx.exec(ctx, q, append(args, repoID)...); err != nil {
@@ -84,7 +84,7 @@ func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) 
 		}
 		return nil
 	}
-	err := update("changes", "first_review_at = v.column2, first_approval_at = v.column3", 3, len(d.Changes), func(i int, args []any) []any {
+	err := update("changes", "first_review_at = v.column2, first_approval_at = v.column3", []string{"bigint", "bigint", "bigint"}, len(d.Changes), func(i int, args []any) []any {
 		c := d.Changes[i]
 		return append(args, c.ID, unix(c.FirstReviewAt), unix(c.FirstApprovalAt))
 	})
@@ -92,15 +92,16 @@ func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) 
 		return err
 	}
 	err = update("deployments", `production = v.column2, failed_attempt = v.column3, failed = v.column4, failure_cause = v.column5,
-		rollback = v.column6, rework = v.column7, recovered_at = v.column8, recovered_by = v.column9`, 9, len(d.Deployments), func(i int, args []any) []any {
-		x := d.Deployments[i]
-		return append(args, x.ID, boolInt(x.Production), boolInt(x.FailedAttempt), boolInt(x.Failed), x.FailureCause, boolInt(x.Rollback),
-			boolInt(x.Rework), unix(x.RecoveredAt), x.RecoveredBy)
-	})
+		rollback = v.column6, rework = v.column7, recovered_at = v.column8, recovered_by = v.column9`,
+		[]string{"bigint", "integer", "integer", "integer", "text", "integer", "integer", "bigint", "text"}, len(d.Deployments), func(i int, args []any) []any {
+			x := d.Deployments[i]
+			return append(args, x.ID, boolInt(x.Production), boolInt(x.FailedAttempt), boolInt(x.Failed), x.FailureCause, boolInt(x.Rollback),
+				boolInt(x.Rework), unix(x.RecoveredAt), x.RecoveredBy)
+		})
 	if err != nil {
 		return err
 	}
-	err = update("incidents", "deployment_id = v.column2", 2, len(d.Incidents), func(i int, args []any) []any {
+	err = update("incidents", "deployment_id = v.column2", []string{"bigint", "bigint"}, len(d.Incidents), func(i int, args []any) []any {
 		in := d.Incidents[i]
 		var dep any
 		if in.DeploymentID != 0 {
@@ -155,7 +156,7 @@ func (tx *Tx) replaceRollup(ctx context.Context, repoID int64, r Rollup) error {
 	}
 	_, err = tx.exec(ctx, `INSERT INTO rollup_repos (repo_id, version, fresh, open) VALUES (?, ?, 0, ?)
 		ON CONFLICT (repo_id) DO UPDATE SET version = excluded.version, open = excluded.open,
-			fresh = CASE WHEN fresh = 2 THEN 1 ELSE 0 END`, repoID, r.Version, open)
+			fresh = CASE WHEN rollup_repos.fresh = 2 THEN 1 ELSE 0 END`, repoID, tx.d.versionArg(r.Version), open)
 	return err
 }
 
@@ -168,18 +169,18 @@ func (tx *Tx) markRollupStale(ctx context.Context, repoID int64) error {
 // RollupRead is one consistent read of rollups: the state of each repo and
 // the periods of the fresh ones, from one snapshot of the database.
 type RollupRead struct {
-	tx *sql.Tx
+	tx *snapshotTx
 }
 
 // ReadRollups runs fn in a read transaction, so that the freshness it sees
 // and the rollups it reads are of the same moment.
 func (s *Store) ReadRollups(ctx context.Context, fn func(r *RollupRead) error) error {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	tx, err := s.read.BeginTx(ctx, s.d.snapshot())
 	if err != nil {
 		return fmt.Errorf("read rollups: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(&RollupRead{tx: tx}); err != nil {
+	if err := fn(&RollupRead{tx: &snapshotTx{tx, s.d}}); err != nil {
 		return fmt.Errorf("read rollups: %w", err)
 	}
 	return nil
@@ -193,7 +194,7 @@ func (r *RollupRead) Fresh(ctx context.Context, repoIDs []int64, version string)
 		return out, nil
 	}
 	rows, err := r.tx.QueryContext(ctx, `SELECT repo_id, open FROM rollup_repos WHERE repo_id IN (`+placeholders(len(repoIDs))+`)
-		AND fresh = 1 AND version = ?`, append(int64Args(repoIDs), version)...)
+		AND fresh = 1 AND version = ?`, append(int64Args(repoIDs), r.tx.d.versionArg(version))...)
 	if err != nil {
 		return nil, err
 	}
@@ -219,18 +220,9 @@ func (r *RollupRead) Periods(ctx context.Context, repoIDs []int64, from, to int,
 	if from > to {
 		return nil
 	}
-	// One range of keys per repo, from a JSON list of the repos.
-	ids := make([]byte, 0, 8*len(repoIDs))
-	ids = append(ids, '[')
-	for i, id := range repoIDs {
-		if i > 0 {
-			ids = append(ids, ',')
-		}
-		ids = strconv.AppendInt(ids, id, 10)
-	}
-	ids = append(ids, ']')
-	rows, err := r.tx.QueryContext(ctx, `SELECT p.key, p.facts FROM json_each(?) j
-		JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + ? AND j.value * 1048576 + ?`, string(ids), from, to)
+	// One range of keys per repo, from a list of the repos.
+	rows, err := r.tx.QueryContext(ctx, `SELECT p.key, p.facts FROM `+r.tx.d.idTable()+`
+		JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + ? AND j.value * 1048576 + ?`, r.tx.d.idList(repoIDs), from, to)
 	if err != nil {
 		return err
 	}
@@ -292,13 +284,13 @@ func (s *Store) EachCIRunTiming(ctx context.Context, repoID int64, fn func(CIRun
 }
 
 // ChangesByID loads changes by id (with the deployment that shipped each),
-// in no particular order; ids not found are left out.
+// ordered by id; ids not found are left out.
 func (s *Store) ChangesByID(ctx context.Context, ids []int64) ([]Change, error) {
 	var out []Change
 	const batch = 500
 	for start := 0; start < len(ids); start += batch {
 		part := ids[start:min(start+batch, len(ids))]
-		cs, err := s.queryChanges(ctx, "load changes by id", "c.id IN ("+placeholders(len(part))+")", int64Args(part)...)
+		cs, err := s.queryChanges(ctx, "load changes by id", "c.id IN ("+placeholders(len(part))+") ORDER BY c.id", int64Args(part)...)
 		if err != nil {
 			return nil, err
 		}

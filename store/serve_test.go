@@ -68,13 +68,20 @@ func TestDeliveriesAreRecordedOnce(t *testing.T) {
 
 func TestConcurrentRedeliveriesApplyOnce(t *testing.T) {
 	st := storetest.New(t)
+	if firsts := firstDeliveries(t, st); firsts != 1 {
+		t.Errorf("%d of 20 concurrent deliveries were taken as first", firsts)
+	}
+}
+
+// firstDeliveries records one delivery 20 times at once, through the
+// stores in turn, and counts the times it was taken as first.
+func firstDeliveries(t *testing.T, stores ...*store.Store) int {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	firsts := 0
-	for range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	for i := range 20 {
+		st := stores[i%len(stores)]
+		wg.Go(func() {
 			first, err := st.RecordDelivery(ctx, store.GitHub, "same", "issues", time.Now(), store.DeliveryReceived)
 			if err != nil {
 				t.Error(err)
@@ -84,12 +91,10 @@ func TestConcurrentRedeliveriesApplyOnce(t *testing.T) {
 				firsts++
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
-	if firsts != 1 {
-		t.Errorf("%d of 20 concurrent deliveries were taken as first", firsts)
-	}
+	return firsts
 }
 
 func TestUsers(t *testing.T) {
@@ -128,8 +133,7 @@ func TestUsers(t *testing.T) {
 		}
 	}
 	// The hash is argon2id and holds no trace of the password.
-	db, _ := sql.Open("sqlite", "file:"+st.Path()+"?mode=ro")
-	defer db.Close()
+	db := storetest.Raw(t, st.Path())
 	var hash string
 	if err := db.QueryRow(`SELECT password_hash FROM users WHERE login = 'ada'`).Scan(&hash); err != nil {
 		t.Fatal(err)
@@ -207,8 +211,7 @@ func TestSessions(t *testing.T) {
 		t.Fatalf("Session = %+v, %v", got, err)
 	}
 	// Only the hash is stored.
-	db, _ := sql.Open("sqlite", "file:"+st.Path()+"?mode=ro")
-	defer db.Close()
+	db := storetest.Raw(t, st.Path())
 	var stored string
 	if err := db.QueryRow(`SELECT id_hash FROM sessions`).Scan(&stored); err != nil {
 		t.Fatal(err)
@@ -258,6 +261,7 @@ func TestSessions(t *testing.T) {
 }
 
 func TestBackupWhileWriting(t *testing.T) {
+	storetest.SkipOnPostgres(t, "VACUUM INTO a file (TestBackupOnPostgres)")
 	st := storetest.New(t)
 	repo := mustRepo(t, st, "acme/api")
 	// A writer commits batches the whole time the backups run.
@@ -352,5 +356,18 @@ func TestBackupWhileWriting(t *testing.T) {
 	defer restored.Close()
 	if err := restored.IntegrityCheck(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// On PostgreSQL, backups are pg_dump's: Backup says so and writes nothing.
+func TestBackupOnPostgres(t *testing.T) {
+	storetest.SkipUnlessPostgres(t)
+	st := storetest.New(t)
+	dest := filepath.Join(t.TempDir(), "backup.db")
+	if err := st.Backup(ctx, dest); !errors.Is(err, store.ErrBackupPostgres) {
+		t.Fatalf("Backup = %v, want ErrBackupPostgres", err)
+	}
+	if _, err := os.Stat(dest); err == nil {
+		t.Error("Backup wrote a file")
 	}
 }

@@ -92,7 +92,7 @@ func (s *Store) Session(ctx context.Context, id string, now time.Time) (Session,
 // most once a minute or so, to keep writes few.
 func (s *Store) TouchSession(ctx context.Context, id string, now, extendTo time.Time) error {
 	err := s.Write(ctx, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `UPDATE sessions SET last_seen = ?, expires_at = MAX(expires_at, ?) WHERE id_hash = ? AND expires_at > ?`,
+		_, err := tx.exec(ctx, `UPDATE sessions SET last_seen = ?, expires_at = `+tx.d.greatest("expires_at", "?")+` WHERE id_hash = ? AND expires_at > ?`,
 			now.Unix(), extendTo.Unix(), hashSessionID(id), now.Unix())
 		return err
 	})

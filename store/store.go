@@ -13,106 +13,120 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 )
 
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// Store is an open tach database. Writes go through one connection (SQLite
-// has one writer; a queue in Go is kinder than SQLITE_BUSY), reads through a
-// pool that WAL lets run beside the writer.
+// Store is an open tach database: a SQLite file, or a PostgreSQL database
+// (dialect.go says what differs). Writes go through one connection, one
+// transaction at a time; reads through a pool beside it.
 type Store struct {
-	path  string
-	write *sql.DB
-	read  *sql.DB
+	path  string // the file, or the URL with its password hidden
+	d     dialect
+	write *db
+	read  *db
+	lock  *SyncLock
 }
-
-// driverName is the database/sql driver the store opens: modernc's
-// SQLite. Tests swap in a wrapper that checks every query's plan
-// (queryplan_test.go).
-var driverName = "sqlite"
 
 // ErrNotFound is returned by lookups of one row that does not exist.
 var ErrNotFound = errors.New("not found")
 
-// Open opens (creating if needed, readable by its owner only: private.go)
-// the database at path and applies any pending migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
-	if path == "" {
+// Open opens the database named by database — a SQLite file's path
+// (created if needed, readable by its owner only: private.go) or a
+// postgres:// URL — and applies any pending migrations.
+func Open(ctx context.Context, database string) (*Store, error) {
+	if database == "" {
 		return nil, errors.New("open database: no path given")
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("open database %s: directory %s does not exist", path, dir)
+	var s *Store
+	if IsPostgres(database) {
+		pc, err := parsePostgres(database)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if isFilePath(path) {
-		if err := createPrivate(path); err != nil {
-			return nil, fmt.Errorf("open database %s: %w", path, err)
+		write, read, err := openPostgres(ctx, pc)
+		if err != nil {
+			return nil, err
 		}
+		if err := createSchema(ctx, write, pc); err != nil {
+			write.Close()
+			read.Close()
+			return nil, err
+		}
+		d := postgresDialect{}
+		s = &Store{path: pc.redacted, d: d, write: &db{write, d}, read: &db{read, d}}
+		s.lock = newSyncLock(pc)
+	} else {
+		write, read, err := openSQLite(database)
+		if err != nil {
+			return nil, err
+		}
+		d := sqliteDialect{}
+		s = &Store{path: database, d: d, write: &db{write, d}, read: &db{read, d}}
+		s.lock = newSyncLock(nil)
 	}
-	write, err := sql.Open(driverName, dsn(path, false))
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	write.SetMaxOpenConns(1)
-	s := &Store{path: path, write: write}
 	if err := s.migrate(ctx); err != nil {
-		write.Close()
+		s.Close()
 		return nil, err
 	}
-	read, err := sql.Open(driverName, dsn(path, true))
-	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	read.SetMaxOpenConns(8)
-	read.SetMaxIdleConns(8)
-	s.read = read
 	return s, nil
 }
 
 // OpenExisting opens a database that must already exist, for commands that
 // only read (a report of a missing file is a typo, not a new database).
-func OpenExisting(ctx context.Context, path string) (*Store, error) {
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("open database: %s does not exist; run `tach sync` or `tach demo --db %s` first", path, path)
+func OpenExisting(ctx context.Context, database string) (*Store, error) {
+	if IsPostgres(database) {
+		return openExistingPostgres(ctx, database)
 	}
-	return Open(ctx, path)
+	if _, err := os.Stat(database); err != nil {
+		return nil, fmt.Errorf("open database: %s does not exist; run `tach sync` or `tach demo --db %s` first", database, database)
+	}
+	return Open(ctx, database)
 }
 
-func dsn(path string, readOnly bool) string {
-	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
-	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(NORMAL)")
-	q.Add("_time_format", "sqlite")
-	if readOnly {
-		q.Add("_pragma", "query_only(1)")
-	} else {
-		// BEGIN IMMEDIATE: take the write lock at the start of a transaction,
-		// so a reader never has to be upgraded into a deadlock.
-		q.Add("_txlock", "immediate")
+// openExistingPostgres opens a PostgreSQL database that must hold tach's
+// tables already: an empty one is a wrong URL or schema, not a new store.
+func openExistingPostgres(ctx context.Context, database string) (*Store, error) {
+	pc, err := parsePostgres(database)
+	if err != nil {
+		return nil, err
 	}
-	return "file:" + path + "?" + q.Encode()
+	write, read, err := openPostgres(ctx, pc)
+	if err != nil {
+		return nil, err
+	}
+	var has bool
+	err = read.QueryRowContext(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&has)
+	write.Close()
+	read.Close()
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", pc.redacted, redactErr(err, pc.password))
+	}
+	if !has {
+		return nil, fmt.Errorf("open database: %s holds no tach database (no schema_version table in its schema); run `tach migrate`, `tach sync` or `tach copy` into it first", pc.redacted)
+	}
+	return Open(ctx, database)
 }
 
-// Path is the database file's path.
+// Path is the database file's path, or its URL with the password hidden.
 func (s *Store) Path() string { return s.path }
+
+// Engine is SQLite or Postgres.
+func (s *Store) Engine() string { return s.d.engine() }
 
 // Close closes the database.
 func (s *Store) Close() error {
 	var errs []error
+	if s.lock != nil {
+		s.lock.close()
+	}
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
 	}
@@ -121,52 +135,56 @@ func (s *Store) Close() error {
 }
 
 // migrate applies every embedded migration newer than schema_version, each in
-// its own transaction.
+// its own transaction. A migration is one numbered file; where the engines'
+// SQL must differ, the engine's own file stands beside it
+// (0005_generation_meta.postgres.sql) and is applied in its place.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
-		version    INTEGER PRIMARY KEY,
-		applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("migrate %s: %w", s.path, err)
-	}
 	var current int
 	if err := s.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
-		return fmt.Errorf("migrate %s: read schema_version: %w", s.path, err)
+		// A new database. Under the write lock: replicas starting together
+		// create it once.
+		err := s.Write(ctx, func(tx *Tx) error {
+			if _, err := tx.tx.ExecContext(ctx, s.d.schemaVersionDDL()); err != nil {
+				return err
+			}
+			return tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current)
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", s.path, err)
+		}
 	}
-	files, err := fs.Glob(migrations, "migrations/*.sql")
+	all, err := migrationFiles(s.d.migrationSuffix())
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	type migration struct {
-		version int
-		name    string
-	}
-	var pending []migration
 	latest := 0
-	for _, f := range files {
-		base := filepath.Base(f)
-		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil {
-			return fmt.Errorf("migrate: %s does not start with a number", base)
-		}
-		latest = max(latest, n)
-		if n > current {
-			pending = append(pending, migration{n, f})
+	var pending []migration
+	for _, m := range all {
+		latest = max(latest, m.version)
+		if m.version > current {
+			pending = append(pending, m)
 		}
 	}
 	if current > latest {
 		return fmt.Errorf("migrate %s: the database is at schema version %d, newer than this tach knows (%d); upgrade tach", s.path, current, latest)
 	}
-	sort.Slice(pending, func(i, j int) bool { return pending[i].version < pending[j].version })
 	for _, m := range pending {
 		body, err := migrations.ReadFile(m.name)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
-		err = s.inTx(ctx, func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+		err = s.Write(ctx, func(tx *Tx) error {
+			var now int
+			if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&now); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`, m.version, time.Now().Unix())
+			if now >= m.version {
+				return nil // another process applied it meanwhile
+			}
+			if _, err := tx.tx.ExecContext(ctx, string(body)); err != nil {
+				return err
+			}
+			_, err := tx.exec(ctx, `INSERT INTO schema_version (version, applied_at) VALUES (?, ?)`, m.version, time.Now().Unix())
 			return err
 		})
 		if err != nil {
@@ -174,6 +192,53 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// migration is one embedded migration file.
+type migration struct {
+	version int
+	name    string
+}
+
+// migrationFiles lists the migrations of an engine in order: for each
+// version, the file with the engine's suffix when there is one, else the
+// plain .sql file.
+func migrationFiles(suffix string) ([]migration, error) {
+	files, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	byVersion := map[int]migration{}
+	plain := map[int]string{}
+	for _, f := range files {
+		base := filepath.Base(f)
+		n, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
+		if err != nil {
+			return nil, fmt.Errorf("%s does not start with a number", base)
+		}
+		switch {
+		case suffix != "" && strings.HasSuffix(base, suffix):
+			byVersion[n] = migration{n, f} // the engine's own: it wins
+		case strings.HasSuffix(base, postgresDialect{}.migrationSuffix()):
+			// another engine's own
+		default:
+			if prev, ok := plain[n]; ok {
+				return nil, fmt.Errorf("%s and %s have the same number", filepath.Base(prev), base)
+			}
+			plain[n] = f
+		}
+	}
+	for n, f := range plain {
+		if _, ok := byVersion[n]; !ok {
+			byVersion[n] = migration{n, f}
+		}
+	}
+	out := make([]migration, 0, len(byVersion))
+	for _, m := range byVersion {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
 }
 
 // SchemaVersion is the latest migration applied.
@@ -186,34 +251,35 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
-}
-
 // Write runs fn in one write transaction: everything fn writes is committed
 // together, or nothing is. Collectors commit a page of rows and the watermark
 // that covers them in one Write, so a sync killed at any moment resumes
 // where the last commit left it.
 func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
-	return s.inTx(ctx, func(t *sql.Tx) error {
-		tx := &Tx{tx: t, stmts: map[string]*sql.Stmt{}}
-		defer tx.closeStmts()
-		return fn(tx)
-	})
+	t, conn, err := s.d.beginWrite(ctx, s.write.DB)
+	if err != nil {
+		return err
+	}
+	if conn != nil {
+		defer conn.Close()
+	}
+	tx := &Tx{tx: t, conn: conn, d: s.d, stmts: map[string]*sql.Stmt{}}
+	err = fn(tx)
+	tx.closeStmts()
+	if err != nil {
+		t.Rollback()
+		return err
+	}
+	return t.Commit()
 }
 
-// Tx is a write transaction. Its statements are prepared once per
-// transaction and reused for every row.
+// Tx is a write transaction. On SQLite its statements are prepared once
+// per transaction and reused for every row; pgx caches them per
+// connection by itself.
 type Tx struct {
 	tx    *sql.Tx
+	conn  *sql.Conn // the transaction's connection, where the engine needs it (PostgreSQL's COPY)
+	d     dialect
 	stmts map[string]*sql.Stmt
 }
 
@@ -230,6 +296,9 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 }
 
 func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if !tx.d.prepares() {
+		return tx.tx.ExecContext(ctx, tx.d.rebind(query), tx.d.args(args)...)
+	}
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -237,7 +306,21 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return st.ExecContext(ctx, args...)
 }
 
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !tx.d.prepares() {
+		return tx.tx.QueryContext(ctx, tx.d.rebind(query), tx.d.args(args)...)
+	}
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if !tx.d.prepares() {
+		return tx.tx.QueryRowContext(ctx, tx.d.rebind(query), tx.d.args(args)...)
+	}
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		// Surface the prepare error through the row's Scan.
@@ -292,7 +375,7 @@ func (tx *Tx) upsert(ctx context.Context, table string, keyCols []string, keyVal
 	differ := make([]string, len(cols))
 	for i, c := range cols {
 		set[i] = c + " = ?"
-		differ[i] = c + " IS NOT ?"
+		differ[i] = c + " IS DISTINCT FROM ?"
 	}
 	args := append(append(append([]any{}, vals...), id), vals...)
 	res, err := tx.exec(ctx, `UPDATE `+table+` SET `+strings.Join(set, ", ")+` WHERE id = ? AND (`+strings.Join(differ, " OR ")+`)`, args...)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func mustRepo(t *testing.T, st *store.Store, name string) int64 {
 }
 
 func TestOpenMigratesAndIsIdempotent(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.db")
+	path := storetest.Database(t)
 	st, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +64,16 @@ func TestOpenExistingRefusesMissingFile(t *testing.T) {
 	_, err := store.OpenExisting(ctx, filepath.Join(t.TempDir(), "nope.db"))
 	if err == nil {
 		t.Fatal("want an error for a missing database")
+	}
+}
+
+// On PostgreSQL, a database is "missing" when its schema holds no tach
+// tables: a wrong URL or search_path, not a new store to create.
+func TestOpenExistingRefusesEmptySchema(t *testing.T) {
+	base := storetest.SkipUnlessPostgres(t)
+	_, err := store.OpenExisting(ctx, storetest.NewSchema(t, base))
+	if err == nil || !strings.Contains(err.Error(), "holds no tach database") {
+		t.Fatalf("OpenExisting of an empty schema = %v, want a refusal", err)
 	}
 }
 

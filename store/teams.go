@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -26,13 +26,8 @@ func (tx *Tx) ReplaceTeams(ctx context.Context, teams []Team) error {
 	if err != nil {
 		return fmt.Errorf("replace teams: %w", err)
 	}
-	var raw string
-	if err := tx.queryRow(ctx, `SELECT json_group_array(t.name || char(9) || coalesce(tr.repo_id, ''))
-		FROM teams t LEFT JOIN team_repos tr ON tr.team = t.name`).Scan(&raw); err != nil {
-		return fmt.Errorf("replace teams: %w", err)
-	}
-	var have []string
-	if err := json.Unmarshal([]byte(raw), &have); err != nil {
+	have, err := tx.storedMembers(ctx)
+	if err != nil {
 		return fmt.Errorf("replace teams: %w", err)
 	}
 	slices.Sort(have)
@@ -47,7 +42,7 @@ func (tx *Tx) ReplaceTeams(ctx context.Context, teams []Team) error {
 			return fmt.Errorf("replace teams: %s: %w", t.Name, err)
 		}
 		for _, r := range t.Repos {
-			if _, err := tx.exec(ctx, `INSERT OR IGNORE INTO team_repos (team, repo_id) SELECT ?, id FROM repos WHERE name = ?`, t.Name, r); err != nil {
+			if _, err := tx.exec(ctx, `INSERT INTO team_repos (team, repo_id) SELECT ?, id FROM repos WHERE name = ? ON CONFLICT DO NOTHING`, t.Name, r); err != nil {
 				return fmt.Errorf("replace teams: %s: %w", t.Name, err)
 			}
 		}
@@ -86,16 +81,21 @@ func (tx *Tx) teamMembers(ctx context.Context, teams []Team) ([]string, error) {
 	for _, t := range teams {
 		var members []string
 		for _, r := range t.Repos {
-			var raw string
-			if err := tx.queryRow(ctx, `SELECT json_group_array(id) FROM repos WHERE name = ?`, r).Scan(&raw); err != nil {
+			rows, err := tx.query(ctx, `SELECT id FROM repos WHERE name = ?`, r)
+			if err != nil {
 				return nil, err
 			}
-			var ids []int64
-			if err := json.Unmarshal([]byte(raw), &ids); err != nil {
-				return nil, err
-			}
-			for _, id := range ids {
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return nil, err
+				}
 				members = append(members, t.Name+"\t"+strconv.FormatInt(id, 10))
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
 			}
 		}
 		if len(members) == 0 {
@@ -105,4 +105,28 @@ func (tx *Tx) teamMembers(ctx context.Context, teams []Team) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// storedMembers is what the teams and team_repos tables hold, as
+// teamMembers says it (unsorted).
+func (tx *Tx) storedMembers(ctx context.Context) ([]string, error) {
+	rows, err := tx.query(ctx, `SELECT t.name, tr.repo_id FROM teams t LEFT JOIN team_repos tr ON tr.team = t.name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		var repo sql.NullInt64
+		if err := rows.Scan(&name, &repo); err != nil {
+			return nil, err
+		}
+		m := name + "\t"
+		if repo.Valid {
+			m += strconv.FormatInt(repo.Int64, 10)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

@@ -72,7 +72,7 @@ func (s *Store) AddUser(ctx context.Context, login, password, role string) (User
 	u := User{Login: login, Role: role, CreatedAt: now, UpdatedAt: now}
 	err = s.Write(ctx, func(tx *Tx) error {
 		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE login = ?`, login).Scan(&n); err != nil {
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM users WHERE `+tx.d.nocaseEq("login"), login).Scan(&n); err != nil {
 			return err
 		}
 		if n > 0 {
@@ -99,7 +99,7 @@ func scanUser(sc interface{ Scan(...any) error }) (User, error) {
 
 // Users lists the users by login.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY login`)
+	rows, err := s.read.QueryContext(ctx, `SELECT `+userCols+` FROM users ORDER BY `+s.d.nocase("login"))
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -126,7 +126,7 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 
 // UserByLogin finds a user (logins compare case-insensitively).
 func (s *Store) UserByLogin(ctx context.Context, login string) (User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE login = ?`, login))
+	u, err := scanUser(s.read.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE `+s.d.nocaseEq("login"), login))
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, fmt.Errorf("user %s: %w", login, ErrNotFound)
 	}
@@ -138,7 +138,7 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (User, error) {
 
 // RemoveUser deletes a user and its sessions.
 func (s *Store) RemoveUser(ctx context.Context, login string) error {
-	return s.changeUser(ctx, "remove user", login, true, `DELETE FROM users WHERE login = ?`, login)
+	return s.changeUser(ctx, "remove user", login, true, `DELETE FROM users WHERE `+s.d.nocaseEq("login"), login)
 }
 
 // SetPassword replaces a user's password and ends every session it has:
@@ -152,7 +152,7 @@ func (s *Store) SetPassword(ctx context.Context, login, password string) error {
 		return fmt.Errorf("set password of %s: %w", login, err)
 	}
 	return s.changeUser(ctx, "set password of", login, true,
-		`UPDATE users SET password_hash = ?, updated_at = ? WHERE login = ?`, hash, time.Now().Unix(), login)
+		`UPDATE users SET password_hash = ?, updated_at = ? WHERE `+s.d.nocaseEq("login"), hash, time.Now().Unix(), login)
 }
 
 // SetRole changes a user's role.
@@ -160,7 +160,7 @@ func (s *Store) SetRole(ctx context.Context, login, role string) error {
 	if err := CheckRole(role); err != nil {
 		return fmt.Errorf("set role of %s: %w", login, err)
 	}
-	return s.changeUser(ctx, "set role of", login, false, `UPDATE users SET role = ?, updated_at = ? WHERE login = ?`, role, time.Now().Unix(), login)
+	return s.changeUser(ctx, "set role of", login, false, `UPDATE users SET role = ?, updated_at = ? WHERE `+s.d.nocaseEq("login"), role, time.Now().Unix(), login)
 }
 
 // changeUser runs one statement on a user's row and, with endSessions,
@@ -168,7 +168,7 @@ func (s *Store) SetRole(ctx context.Context, login, role string) error {
 func (s *Store) changeUser(ctx context.Context, op, login string, endSessions bool, query string, args ...any) error {
 	err := s.Write(ctx, func(tx *Tx) error {
 		var id int64
-		err := tx.queryRow(ctx, `SELECT id FROM users WHERE login = ?`, login).Scan(&id)
+		err := tx.queryRow(ctx, `SELECT id FROM users WHERE `+tx.d.nocaseEq("login"), login).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("no user %s: %w", login, ErrNotFound)
 		}
@@ -205,7 +205,7 @@ func (s *Store) Authenticate(ctx context.Context, login, password string) (User,
 	var hash string
 	var created, updated int64
 	var u User
-	err := s.read.QueryRowContext(ctx, `SELECT id, login, role, created_at, updated_at, password_hash FROM users WHERE login = ?`, login).
+	err := s.read.QueryRowContext(ctx, `SELECT id, login, role, created_at, updated_at, password_hash FROM users WHERE `+s.d.nocaseEq("login"), login).
 		Scan(&u.ID, &u.Login, &u.Role, &created, &updated, &hash)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):

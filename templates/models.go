@@ -300,6 +300,9 @@ type WeeklyPage struct {
 	LargestOpen  Table
 	Outliers     Table
 	OutliersLead string
+	// RadarSignals are the refactor radar's new signals of the week.
+	RadarSignals Table
+	RadarHref    string
 }
 
 // WeekPicker chooses the week to review: a date input whose days snap to
@@ -365,7 +368,10 @@ type SyncPage struct {
 	Page
 	Table Table
 	Live  *Table // a sync in progress, when the server runs syncs
-	Note  string
+	// Listings are the repos each organisation entry (github_org) yielded
+	// at its last listing; nil when the config has none.
+	Listings *Table
+	Note     string
 	// SyncNow, when set, offers to start a sync: the server runs syncs and
 	// the reader may write.
 	SyncNow *SyncNow

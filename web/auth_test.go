@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
 	"github.com/tach-dev/tach/web"
 )
 
@@ -114,11 +114,7 @@ func signInOff(o *web.OpsOptions) {
 func newOpsEnv(t *testing.T, configure func(*web.OpsOptions)) *opsEnv {
 	t.Helper()
 	ctx := context.Background()
-	users, err := store.Open(ctx, filepath.Join(t.TempDir(), "users.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { users.Close() })
+	users := storetest.New(t)
 	if _, err := users.AddUser(ctx, "ada", adaPassword, store.RoleWrite); err != nil {
 		t.Fatal(err)
 	}

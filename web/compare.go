@@ -95,7 +95,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 			p.Empty.Fix = "No decision is recorded yet: record one on the decisions page (or with `tach decisions add`), or see what the data suggests under Suggested decisions."
 		}
 		for _, d := range slices.Backward(decisions) {
-			p.Choices = append(p.Choices, templates.Link{Label: d.DecidedOn + " · " + d.Title, Href: compareHref(d.ID), Title: decisionScope(d.ScopeTeam, d.ScopeRepos)})
+			p.Choices = append(p.Choices, templates.Link{Label: d.DecidedOn + " · " + d.Title, Href: compareHref(d.ID), Title: storedDecisionScope(d)})
 		}
 		return s.render(w, r, templates.Compare(p))
 	}
@@ -585,12 +585,20 @@ func compareCLI(q Query) string {
 	for _, r := range c.VsRepos {
 		add("--vs-repo", r)
 	}
+	for _, m := range c.VsModules {
+		add("--vs-module", m)
+	}
+	add("--scope-before", c.BeforeParam)
+	add("--scope-after", c.AfterParam)
 	add("--period", c.PeriodParam)
 	add("--window", c.WindowParam)
 	add("--gap", c.GapParam)
 	add("--team", q.Scope.Team)
 	for _, r := range q.Scope.Repos {
 		add("--repo", r)
+	}
+	for _, m := range q.Scope.Modules {
+		add("--module", m)
 	}
 	return strings.Join(args, " ")
 }
@@ -649,6 +657,7 @@ func compareForms(q Query, decisions []store.Decision, ch scopeChoices) template
 		f.Repos = append(f.Repos, templates.Option{Value: r, Label: r, Selected: slices.Contains(q.Scope.Repos, r)})
 		f.VsRepos = append(f.VsRepos, templates.Option{Value: r, Label: r, Selected: slices.Contains(c.VsRepos, r)})
 	}
+	f.ScopeBefore, f.ScopeAfter = c.BeforeParam, c.AfterParam
 	switch {
 	case c.PeriodAParam != "":
 		f.Open = "periods"

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -96,7 +97,7 @@ func doneNotice(q Query) (string, []templates.Link) {
 
 func decisionRow(d store.Decision) templates.DecisionRow {
 	return templates.DecisionRow{
-		ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Scope: decisionScope(d.ScopeTeam, d.ScopeRepos),
+		ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Scope: storedDecisionScope(d),
 		Note: truncate(d.Note, 240), NoteFull: d.Note, Link: safeLink(d.Link), CompareHref: compareHref(d.ID),
 	}
 }
@@ -132,6 +133,16 @@ func decisionScope(team string, repos []string) string {
 		return strings.Join(repos, ", ")
 	}
 	return "everything"
+}
+
+// storedDecisionScope says what a recorded decision concerns: its team,
+// repos and modules, and the scopes it compares when they differ.
+func storedDecisionScope(d store.Decision) string {
+	s := decisionScope(d.ScopeTeam, append(slices.Clone(d.ScopeRepos), d.ScopeModules...))
+	if d.BeforeScope != "" || d.AfterScope != "" {
+		s += fmt.Sprintf(" (compares %s before, %s after)", cmp.Or(d.BeforeScope, "its scope"), cmp.Or(d.AfterScope, "its scope"))
+	}
+	return s
 }
 
 // decisionID reads the {id} of a decision's path; anything else is 404.
@@ -173,7 +184,7 @@ func (s *Server) newDecisionPage(w http.ResponseWriter, r *http.Request) error {
 	if q.Scope.Team != "" {
 		in.Team = q.Scope.Team
 	} else {
-		in.Repos = q.Scope.Repos
+		in.Repos, in.Modules = q.Scope.Repos, q.Scope.Modules
 	}
 	title := "Record a decision"
 	if q.Candidate != "" {
@@ -222,7 +233,7 @@ func (s *Server) renderDecisionForm(w http.ResponseWriter, r *http.Request, stat
 		Page:   templates.Page{Title: f.title, Nav: nav(Query{}, "decisions"), Assets: s.assetURLs()},
 		Action: f.action, Submit: f.submit, Cancel: f.cancel, Errors: f.errors, Summary: f.summary, Candidate: f.candidate,
 		Values: templates.DecisionValues{Date: f.in.Date, Title: f.in.Title, Kind: f.in.Kind, Scope: scopeChoice(f.in), Team: f.in.Team, Repos: f.in.Repos,
-			Note: f.in.Note, Link: f.in.Link},
+			Modules: f.in.Modules, BeforeScope: f.in.BeforeScope, AfterScope: f.in.AfterScope, Note: f.in.Note, Link: f.in.Link},
 	}
 	kind := strings.ToLower(strings.TrimSpace(f.in.Kind))
 	p.Kinds = append(p.Kinds, templates.Option{Value: "", Label: "Choose a kind", Selected: kind == ""})
@@ -250,6 +261,14 @@ func (s *Server) renderDecisionForm(w http.ResponseWriter, r *http.Request, stat
 			p.Repos = append(p.Repos, templates.Option{Value: name, Label: name + " (unknown)", Selected: true})
 		}
 	}
+	for _, name := range ch.modules {
+		p.Modules = append(p.Modules, templates.Option{Value: name, Label: name, Selected: slices.Contains(f.in.Modules, name)})
+	}
+	for _, name := range f.in.Modules {
+		if !slices.Contains(ch.modules, name) && strings.TrimSpace(name) != "" {
+			p.Modules = append(p.Modules, templates.Option{Value: name, Label: name + " (unknown)", Selected: true})
+		}
+	}
 	return s.renderStatus(w, r, status, templates.DecisionForm(p))
 }
 
@@ -258,7 +277,7 @@ func scopeChoice(in engine.DecisionInput) string {
 	switch {
 	case strings.TrimSpace(in.Team) != "":
 		return "team"
-	case len(in.Repos) > 0:
+	case len(in.Repos) > 0 || len(in.Modules) > 0:
 		return "repos"
 	}
 	return "everything"
@@ -276,11 +295,17 @@ func readDecisionForm(w http.ResponseWriter, r *http.Request) (engine.DecisionIn
 		return engine.DecisionInput{}, "", badRequestf("the form could not be read: send it as application/x-www-form-urlencoded")
 	}
 	f := r.PostForm
-	in := engine.DecisionInput{Date: f.Get("date"), Title: f.Get("title"), Kind: f.Get("kind"), Team: f.Get("team"), Note: f.Get("note"), Link: f.Get("link")}
-	for _, name := range f["repo"] {
-		for _, n := range strings.Split(name, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				in.Repos = append(in.Repos, n)
+	in := engine.DecisionInput{Date: f.Get("date"), Title: f.Get("title"), Kind: f.Get("kind"), Team: f.Get("team"), Note: f.Get("note"), Link: f.Get("link"),
+		BeforeScope: f.Get("before_scope"), AfterScope: f.Get("after_scope")}
+	for _, list := range []struct {
+		param string
+		to    *[]string
+	}{{"repo", &in.Repos}, {"module", &in.Modules}} {
+		for _, name := range f[list.param] {
+			for _, n := range strings.Split(name, ",") {
+				if n = strings.TrimSpace(n); n != "" {
+					*list.to = append(*list.to, n)
+				}
 			}
 		}
 	}
@@ -289,9 +314,9 @@ func readDecisionForm(w http.ResponseWriter, r *http.Request) (engine.DecisionIn
 	// form), both are checked as sent.
 	switch f.Get("scope") {
 	case "everything":
-		in.Team, in.Repos = "", nil
+		in.Team, in.Repos, in.Modules = "", nil, nil
 	case "team":
-		in.Repos = nil
+		in.Repos, in.Modules = nil, nil
 	case "repos":
 		in.Team = ""
 	}
@@ -338,7 +363,11 @@ func checkDecisionForm(ctx context.Context, log DecisionLog, in engine.DecisionI
 		case "note":
 			probe.Note = ""
 		case "scope":
-			probe.Team, probe.Repos = "", nil
+			probe.Team, probe.Repos, probe.Modules = "", nil, nil
+		case "before_scope":
+			probe.BeforeScope = ""
+		case "after_scope":
+			probe.AfterScope = ""
 		default:
 			return fields, summary, nil
 		}
@@ -354,6 +383,10 @@ func decisionMistake(err error) (field, msg string) {
 		msg = strings.TrimPrefix(msg, prefix.Error()+": ")
 	}
 	switch {
+	case strings.HasPrefix(msg, "the before scope"):
+		field = "before_scope"
+	case strings.HasPrefix(msg, "the after scope"):
+		field = "after_scope"
 	case errors.Is(err, engine.ErrUnknownScope):
 		field = "scope"
 	case strings.HasPrefix(msg, "the title"):
@@ -473,18 +506,23 @@ func (s *Server) deleteDecision(w http.ResponseWriter, r *http.Request) error {
 // The JSON API.
 
 type apiDecision struct {
-	ID         int64     `json:"id"`
-	DecidedOn  string    `json:"decided_on"`
-	Title      string    `json:"title"`
-	Kind       string    `json:"kind"`
-	ScopeTeam  string    `json:"scope_team"`
-	ScopeRepos []string  `json:"scope_repos"`
-	Note       string    `json:"note"`
-	Link       string    `json:"link"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
-	CompareURL string    `json:"compare_url"` // its comparison, as JSON
-	PageURL    string    `json:"page_url"`    // its comparison, as a page
+	ID         int64    `json:"id"`
+	DecidedOn  string   `json:"decided_on"`
+	Title      string   `json:"title"`
+	Kind       string   `json:"kind"`
+	ScopeTeam  string   `json:"scope_team"`
+	ScopeRepos []string `json:"scope_repos"`
+	// ScopeModules are REPO:NAME; BeforeScope and AfterScope the scopes
+	// compared before and after when they differ (omitted otherwise).
+	ScopeModules []string  `json:"scope_modules,omitempty"`
+	BeforeScope  string    `json:"before_scope,omitempty"`
+	AfterScope   string    `json:"after_scope,omitempty"`
+	Note         string    `json:"note"`
+	Link         string    `json:"link"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	CompareURL   string    `json:"compare_url"` // its comparison, as JSON
+	PageURL      string    `json:"page_url"`    // its comparison, as a page
 }
 
 func apiDecisions(ds []store.Decision) []apiDecision {
@@ -495,7 +533,7 @@ func apiDecisions(ds []store.Decision) []apiDecision {
 			repos = []string{}
 		}
 		out = append(out, apiDecision{ID: d.ID, DecidedOn: d.DecidedOn, Title: d.Title, Kind: d.Kind, ScopeTeam: d.ScopeTeam,
-			ScopeRepos: repos, Note: d.Note, Link: d.Link, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+			ScopeRepos: repos, ScopeModules: d.ScopeModules, BeforeScope: d.BeforeScope, AfterScope: d.AfterScope, Note: d.Note, Link: d.Link, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 			CompareURL: "/api/v1/compare?decision=" + strconv.FormatInt(d.ID, 10), PageURL: compareHref(d.ID)})
 	}
 	return out

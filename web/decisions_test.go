@@ -177,6 +177,29 @@ func TestDecisionRoundTrip(t *testing.T) {
 
 // Bad input comes back as the form, with 422, the entered values, a
 // message beside each wrong field — and nothing stored.
+// A decision scoped to a module, comparing the module before against the
+// service it became after.
+func TestDecisionWithModulesAndTwoScopes(t *testing.T) {
+	h := newHandler(t)
+	before := len(decisions(t))
+	doc := parse(t, get(t, h, "/decisions/new?module=acme/shop-monolith:payments").Body.String())
+	if doc.Find(`#d-modules option[selected][value="acme/shop-monolith:payments"]`).Length() != 1 || doc.Find(`#d-before_scope`).Length() != 1 {
+		t.Fatal("the form has no module picker with the page's module, or no before scope")
+	}
+	form := url.Values{"date": {"2026-01-12"}, "title": {"Move payments out"}, "kind": {"architecture"},
+		"module": {"acme/shop-monolith:payments"}, "before_scope": {"module=acme/shop-monolith:payments"}, "after_scope": {"acme/payments"}}
+	id := createdID(t, post(t, h, "/decisions", form))
+	cleanUp(t, id)
+	d := decisions(t)[before]
+	if strings.Join(d.ScopeModules, ",") != "acme/shop-monolith:payments" || d.BeforeScope != "module=acme/shop-monolith:payments" || d.AfterScope != "repo=acme/payments" {
+		t.Errorf("stored %+v", d)
+	}
+	api := get(t, h, "/api/v1/compare?decision="+strconv.FormatInt(id, 10))
+	if api.Code != http.StatusOK || !strings.Contains(api.Body.String(), `"modules": [`) || !strings.Contains(api.Body.String(), `"label": "after: acme/payments"`) {
+		t.Errorf("its comparison: %d %s", api.Code, api.Body.String()[:min(400, api.Body.Len())])
+	}
+}
+
 func TestDecisionFormRefusesBadInput(t *testing.T) {
 	h := newHandler(t)
 	before := decisions(t)
@@ -194,6 +217,9 @@ func TestDecisionFormRefusesBadInput(t *testing.T) {
 		{"unknown team", url.Values{"team": {"nope"}}, []string{"scope"}},
 		{"unknown repo", url.Values{"repo": {"acme/nope"}}, []string{"scope"}},
 		{"team and repos", url.Values{"team": {"platform"}, "repo": {"acme/web"}}, []string{"scope"}},
+		{"unknown module", url.Values{"module": {"acme/shop-monolith:nope"}}, []string{"scope"}},
+		{"unknown before scope", url.Values{"before_scope": {"module=acme/shop-monolith:nope"}}, []string{"before_scope"}},
+		{"bad after scope", url.Values{"after_scope": {"colour=blue"}}, []string{"after_scope"}},
 		{"javascript link", url.Values{"link": {"javascript:alert(1)"}}, []string{"link"}},
 		{"relative link", url.Values{"link": {"/decisions"}}, []string{"link"}},
 		{"everything wrong", url.Values{"title": {""}, "date": {"soon"}, "kind": {""}, "link": {"data:text/html,x"}}, []string{"title", "date", "kind", "link"}},

@@ -23,6 +23,7 @@ import (
 type listRequest struct {
 	q       Query
 	repoIDs []int64
+	modules store.ModuleFilter // the scope's modules, by their paths
 	choices scopeChoices
 }
 
@@ -38,6 +39,14 @@ func (s *Server) listRequest(r *http.Request) (listRequest, error) {
 	lr := listRequest{q: q, repoIDs: res.IDs}
 	if lr.repoIDs == nil {
 		lr.repoIDs = []int64{}
+	}
+	if len(res.Modules) > 0 {
+		if lr.modules.PathIDs, err = s.reports.ModulePathIDs(r.Context(), res); err != nil {
+			return listRequest{}, err
+		}
+		if len(lr.modules.PathIDs) == 0 {
+			lr.modules.PathIDs = []int64{-1} // a module no change touched: none of its rows
+		}
 	}
 	return lr, nil
 }
@@ -168,7 +177,7 @@ func (s *Server) changes(r *http.Request) (listRequest, store.ChangePage, error)
 // listChanges is one page of the changes lr's filters hold (the page's, or
 // the CSV's pages).
 func (s *Server) listChanges(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.ChangeRow, store.PageInfo, error) {
-	p, err := s.store.ListChanges(ctx, store.ChangeFilter{RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: o})
+	p, err := s.store.ListChanges(ctx, store.ChangeFilter{RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: o})
 	return p.Rows, p.PageInfo, err
 }
 
@@ -274,7 +283,7 @@ func (s *Server) deployments(r *http.Request) (listRequest, store.DeploymentPage
 // listDeployments is one page of the deployments lr's filters hold (the page's, or
 // the CSV's pages).
 func (s *Server) listDeployments(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.DeploymentRow, store.PageInfo, error) {
-	p, err := s.store.ListDeployments(ctx, store.DeploymentFilter{RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: o})
+	p, err := s.store.ListDeployments(ctx, store.DeploymentFilter{RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: o})
 	return p.Rows, p.PageInfo, err
 }
 
@@ -384,7 +393,7 @@ func (s *Server) incidents(r *http.Request) (listRequest, store.IncidentPage, er
 // listIncidents is one page of the incidents lr's filters hold (the page's, or
 // the CSV's pages).
 func (s *Server) listIncidents(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.IncidentRow, store.PageInfo, error) {
-	p, err := s.store.ListIncidents(ctx, store.IncidentFilter{RepoIDs: lr.repoIDs, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: o})
+	p, err := s.store.ListIncidents(ctx, store.IncidentFilter{RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: o})
 	return p.Rows, p.PageInfo, err
 }
 

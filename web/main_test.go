@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
 	"github.com/tach-dev/tach/web"
 )
 
@@ -48,7 +48,12 @@ func runMain(m *testing.M) int {
 	defer os.RemoveAll(dir)
 	testDir = dir
 	ctx := context.Background()
-	path := filepath.Join(dir, "demo.db")
+	path, drop, err := storetest.MainDatabase(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer drop()
 	st, err := store.Open(ctx, path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

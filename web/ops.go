@@ -21,6 +21,7 @@ import (
 	tachcollectors "github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
+	"github.com/tach-dev/tach/metrics/radar"
 )
 
 // Operations of `tach serve`: /healthz (the process answers), /readyz (the
@@ -39,6 +40,10 @@ type OpsOptions struct {
 	Telemetry *Telemetry
 	// Ready checks the database with a cheap query, for /readyz.
 	Ready func(ctx context.Context) error
+	// SyncLock is the claim to run the scheduled sync among several
+	// servers on one database, which /readyz reports; nil: this server
+	// shares its database with no other (SQLite) or runs no sync.
+	SyncLock SyncLock
 	// NoSync says why this server runs no sync, for POST /api/v1/sync
 	// ("" : it was started without a config).
 	NoSync string
@@ -194,13 +199,21 @@ type doraValues struct {
 }
 
 type doraSnapshot struct {
-	at   time.Time
-	rows []doraValues
+	at    time.Time
+	rows  []doraValues
+	radar []radar.ScopeReport // nil when the source has no radar
 }
 
 type doraCollector struct {
 	snap                                                    atomic.Pointer[doraSnapshot]
 	deployFreq, leadTime, failureRate, recovery, rework, at *prometheus.Desc
+	worsening                                               *prometheus.Desc
+}
+
+// radarSource is a DORASource that also runs the refactor radar
+// (*engine.Reports): /metrics then has its worsening signals.
+type radarSource interface {
+	Radar(ctx context.Context, sc engine.Scope, w metrics.Window) (radar.Report, error)
 }
 
 func newDORACollector() *doraCollector {
@@ -218,11 +231,14 @@ func newDORACollector() *doraCollector {
 			"Share of production deployments that were rework (unplanned fixes) over the last 12 whole weeks (0 to 1).", repo, nil),
 		at: prometheus.NewDesc("tach_dora_computed_timestamp_seconds",
 			"When the DORA gauges were last computed (Unix time).", nil, nil),
+		worsening: prometheus.NewDesc("tach_radar_worsening_signals",
+			"Worsening trend signals of the refactor radar over the last 12 whole weeks, per repo and module "+
+				"(module \"\" for a repo without modules); alert on > 0.", []string{"repo", "module"}, nil),
 	}
 }
 
 func (c *doraCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.deployFreq, c.leadTime, c.failureRate, c.recovery, c.rework, c.at} {
+	for _, d := range []*prometheus.Desc{c.deployFreq, c.leadTime, c.failureRate, c.recovery, c.rework, c.at, c.worsening} {
 		ch <- d
 	}
 }
@@ -245,6 +261,13 @@ func (c *doraCollector) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 	}
+	for _, s := range snap.radar {
+		module := ""
+		if s.Module != nil {
+			module = *s.Module
+		}
+		ch <- prometheus.MustNewConstMetric(c.worsening, prometheus.GaugeValue, float64(s.Worsening), s.Repo, module)
+	}
 }
 
 // RefreshDORA computes the DORA keys of each repo over the last 12 whole
@@ -265,6 +288,16 @@ func (t *Telemetry) RefreshDORA(ctx context.Context, src DORASource, repos []str
 			deployFreq: rep.DeploymentFrequency.PerWeek, leadTime: rep.LeadTime.MedianSeconds,
 			failureRate: rep.ChangeFailureRate.Rate, recovery: rep.RecoveryTime.MedianSeconds, rework: rep.ReworkRate.Rate})
 	}
+	if rs, ok := src.(radarSource); ok && len(names) > 0 {
+		// One radar of every repo: its signals adjusted together, as
+		// /radar shows them.
+		rep, err := rs.Radar(ctx, engine.Scope{Repos: names}, w)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("radar: %w", err))
+		} else {
+			snap.radar = rep.Modules
+		}
+	}
 	t.dora.snap.Store(snap)
 	if len(errs) > 0 {
 		return fmt.Errorf("DORA gauges: %w", errors.Join(errs...))
@@ -272,9 +305,17 @@ func (t *Telemetry) RefreshDORA(ctx context.Context, src DORASource, repos []str
 	return nil
 }
 
+// SyncLock is a server's claim to run the scheduled sync
+// (*store.SyncLock).
+type SyncLock interface {
+	// Held reports whether this server held it when last tried.
+	Held() bool
+}
+
 // The endpoints.
 
-// readyz: the database answers a query within a few seconds.
+// readyz: the database answers a query within a few seconds; with
+// replicas on one database, whether this one holds the sync lock.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if s.ops.Ready == nil {
@@ -290,6 +331,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "ok")
+	// Both are ready to serve; the line tells an operator which replica syncs.
+	switch {
+	case s.ops.SyncLock == nil:
+	case s.ops.SyncLock.Held():
+		fmt.Fprintln(w, "sync lock: held (this replica runs the scheduled sync)")
+	default:
+		fmt.Fprintln(w, "sync lock: not held (another replica runs the scheduled sync)")
+	}
 }
 
 // metricsHandler serves the registry to those mayReadMetrics lets in.

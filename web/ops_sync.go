@@ -21,41 +21,53 @@ type scheduleStatus interface {
 	Status() collectors.ScheduleStatus
 }
 
-func (s *Server) startSync(w http.ResponseWriter, r *http.Request) error {
+// startSync starts a sync, and says "started", or "passed_on" when
+// another replica on the database runs the syncs and was asked to.
+func (s *Server) startSync(w http.ResponseWriter, r *http.Request) (string, error) {
 	if s.sync == nil {
 		if s.ops.NoSync != "" {
-			return &httpError{status: http.StatusServiceUnavailable, msg: "This server runs no sync: " + s.ops.NoSync,
+			return "", &httpError{status: http.StatusServiceUnavailable, msg: "This server runs no sync: " + s.ops.NoSync,
 				hint: "Fix the config, then restart tach serve."}
 		}
-		return &httpError{status: http.StatusNotFound, msg: "This server does not run syncs: it was started without a config.",
+		return "", &httpError{status: http.StatusNotFound, msg: "This server does not run syncs: it was started without a config.",
 			hint: "Run `tach serve --config tach.yaml`, or sync with `tach sync --config tach.yaml`."}
 	}
 	err := s.sync.Trigger(r.Context())
+	status := "started"
 	switch {
 	case errors.Is(err, collectors.ErrSyncRunning):
-		return &httpError{status: http.StatusConflict, msg: "A sync is already running.", hint: "Follow it on the sync page, or at GET /api/v1/sync."}
+		return "", &httpError{status: http.StatusConflict, msg: "A sync is already running.", hint: "Follow it on the sync page, or at GET /api/v1/sync."}
+	case errors.Is(err, collectors.ErrSyncElsewhere):
+		return "", &httpError{status: http.StatusConflict, msg: "Another tach serve on this database runs the syncs; this one does not.",
+			hint: "It syncs on its schedule; its /readyz says \"sync lock: held\"."}
+	case errors.Is(err, collectors.ErrSyncPassedOn):
+		status = "passed_on"
 	case errors.Is(err, collectors.ErrSchedulerStopped):
-		return &httpError{status: http.StatusServiceUnavailable, msg: "The server is shutting down; no sync can start."}
+		return "", &httpError{status: http.StatusServiceUnavailable, msg: "The server is shutting down; no sync can start."}
 	case err != nil:
-		return err
+		return "", err
 	}
 	p, _ := principalOf(r.Context())
-	s.log.Info("sync requested", "by", p.Login)
-	return nil
+	s.log.Info("sync requested", "by", p.Login, "status", status)
+	return status, nil
 }
 
 // apiStartSync is POST /api/v1/sync.
+// A replica without the sync lock passes the request on to the one that
+// holds it (through the database), which starts it within seconds:
+// "passed_on".
 func (s *Server) apiStartSync(w http.ResponseWriter, r *http.Request) error {
-	if err := s.startSync(w, r); err != nil {
+	status, err := s.startSync(w, r)
+	if err != nil {
 		return err
 	}
-	return s.writeJSON(w, http.StatusAccepted, map[string]any{"status": "started", "progress": "/api/v1/sync"})
+	return s.writeJSON(w, http.StatusAccepted, map[string]any{"status": status, "progress": "/api/v1/sync"})
 }
 
 // syncNow is POST /sync, the button: back to the page, which shows the
 // run (or the one already running).
 func (s *Server) syncNow(w http.ResponseWriter, r *http.Request) error {
-	if err := s.startSync(w, r); err != nil {
+	if _, err := s.startSync(w, r); err != nil {
 		var he *httpError
 		if !errors.As(err, &he) || he.status != http.StatusConflict {
 			return err

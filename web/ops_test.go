@@ -78,7 +78,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		"tach_sync_runs_total", "tach_sync_duration_seconds", "tach_sync_last_success_timestamp_seconds", "tach_sync_running",
 		"tach_provider_requests_total", "tach_provider_rate_limit_remaining", "tach_http_request_duration_seconds",
 		"tach_dora_deployment_frequency_per_week", "tach_dora_lead_time_median_seconds", "tach_dora_change_failure_rate",
-		"tach_dora_recovery_time_median_seconds", "tach_dora_rework_rate", "tach_dora_computed_timestamp_seconds",
+		"tach_dora_recovery_time_median_seconds", "tach_dora_rework_rate", "tach_dora_computed_timestamp_seconds", "tach_radar_worsening_signals",
 		"go_goroutines", "process_cpu_seconds_total",
 	} {
 		if fams[name] == nil {
@@ -106,6 +106,16 @@ func TestMetricsEndpoint(t *testing.T) {
 	check("tach_http_request_duration_seconds", "code=200,route=GET /measures/{measure}", 1)
 	check("tach_http_request_duration_seconds", "code=404,route=GET /", 1)
 	check("tach_dora_computed_timestamp_seconds", "", float64(demoNow.Unix()))
+	// The radar's worsening signals: the demo's degrading module has some,
+	// a module without a trend none, a repo without modules is labelled
+	// with module "".
+	if got := fams["tach_radar_worsening_signals"].byLabel["module=search,repo=acme/shop-monolith"]; got < 2 {
+		t.Errorf("tach_radar_worsening_signals of the degrading module = %v, want ≥ 2", got)
+	}
+	check("tach_radar_worsening_signals", "module=payments,repo=acme/shop-monolith", 0)
+	if _, ok := fams["tach_radar_worsening_signals"].byLabel["module=,repo=acme/web"]; !ok {
+		t.Errorf("no radar gauge for acme/web: %v", fams["tach_radar_worsening_signals"].byLabel)
+	}
 	// A deployment frequency for every demo repo; the values are the
 	// report's.
 	for _, name := range repos {

@@ -21,6 +21,11 @@ import (
 // more have signals).
 const radarScopesShown = 3
 
+// radarRanked is how many scopes the ranking lists before the first
+// without a worsening signal that it leaves to the JSON (an organisation
+// of a thousand repos).
+const radarRanked = 50
+
 func (s *Server) radarOf(r *http.Request) (Query, radar.Report, error) {
 	q, err := s.parse(r)
 	if err != nil {
@@ -105,6 +110,12 @@ func (s *Server) radarPage(w http.ResponseWriter, r *http.Request) error {
 		{Label: "Changes", Num: true}, {Label: "Signals"},
 	}, Empty: "Nothing to rank: no repo in this scope has changes in the window."}
 	for i, sr := range rep.Modules {
+		if i == radarRanked && sr.Worsening == 0 {
+			page.Ranking.Rows = append(page.Ranking.Rows, []templates.Cell{{Text: "…", Muted: true},
+				{Text: fmt.Sprintf("%d more without a worsening signal (the JSON lists every one)", len(rep.Modules)-i), Href: page.JSONHref, Muted: true},
+				{}, {}, {}, {}})
+			break
+		}
 		var sigs []string
 		for _, sig := range sr.Signals {
 			sigs = append(sigs, render.RadarSignal(sig))

@@ -36,6 +36,7 @@ type Reports interface {
 	JudgeChange(ctx context.Context, sc engine.Scope, keys []metrics.KeyComparison, prev, cur metrics.Window, now time.Time) ([]metrics.KeyComparison, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
 	ModuleList(ctx context.Context) ([]engine.ResolvedModule, error)
+	ModulePathIDs(ctx context.Context, r engine.Resolved) ([]int64, error)
 	Radar(ctx context.Context, sc engine.Scope, w metrics.Window) (radar.Report, error)
 }
 
@@ -45,6 +46,7 @@ type Store interface {
 	Repos(ctx context.Context) ([]store.Repo, error)
 	Decisions(ctx context.Context) ([]store.Decision, error)
 	SyncStates(ctx context.Context) ([]store.SyncState, error)
+	Listings(ctx context.Context) ([]store.Listing, error)
 	ListChanges(ctx context.Context, f store.ChangeFilter) (store.ChangePage, error)
 	ListDeployments(ctx context.Context, f store.DeploymentFilter) (store.DeploymentPage, error)
 	ListIncidents(ctx context.Context, f store.IncidentFilter) (store.IncidentPage, error)

@@ -56,6 +56,9 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 			{Text: st.RepoName}, {Text: collectors.ResourceLabel(st.Resource), Title: st.Resource}, success, lastErr, intCell(st.Rows), intCell(st.Requests), rate, timeCell(st.Watermark, loc),
 		})
 	}
+	if p.Listings, err = s.listingsTable(r.Context(), loc); err != nil {
+		return err
+	}
 	if s.sync == nil {
 		p.Note = "This server only reads the database: sync with `tach sync --config tach.yaml`, then reload."
 	} else {
@@ -137,6 +140,11 @@ func (s *Server) apiSync(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := map[string]any{"states": orEmpty(mapRows(states, toAPISyncState)), "running": false}
+	if ls, err := s.store.Listings(r.Context()); err != nil {
+		return err
+	} else if len(ls) > 0 {
+		out["listings"] = ls
+	}
 	if s.sync != nil {
 		progress, running := s.sync.Snapshot()
 		out["running"] = running

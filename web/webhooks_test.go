@@ -21,6 +21,7 @@ import (
 
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
 	"github.com/tach-dev/tach/web"
 )
 
@@ -75,11 +76,7 @@ type hookEnv struct {
 
 func newHookEnv(t *testing.T, configure func(*web.WebhookOptions)) *hookEnv {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "hooks.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.New(t)
 	he := &hookEnv{st: st, app: &fakeApplier{}, hookLogs: &lockedBuffer{}}
 	he.opsEnv = newOpsEnv(t, func(o *web.OpsOptions) {
 		opt := web.WebhookOptions{

@@ -184,6 +184,22 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 		fmt.Sprintf("No open change has waited longer than %s (stale_review) for a first review.", stale))
 	page.Waiting.Caption = fmt.Sprintf("Open now, ready for review, no review by anyone but the author or a bot for longer than %s (stale_review).", stale)
 	page.LargestOpen = reviewChangeTable(rev.LargestOpen, "Lines", func(c review.Change) templates.Cell { return linesCell(c.SizeLines) }, "No change is open.")
+	radarTo := weekStart.AddDate(0, 0, 7)
+	page.RadarHref = link("/radar", withValues(scope, "from", radarTo.AddDate(0, 0, -84).Format(time.DateOnly), "to", radarTo.Format(time.DateOnly)))
+	page.RadarSignals = templates.Table{TestID: "weekly-radar-table", Columns: []templates.Column{{Label: "Module"}, {Label: "Signal"}},
+		Empty: "No new signal: the radar raises what it raised a week earlier, or nothing."}
+	for _, sig := range rev.NewRadarSignals {
+		name := sig.Repo
+		v := url.Values{"repo": {sig.Repo}}
+		if sig.Module != nil {
+			name += ":" + *sig.Module
+			v = url.Values{"module": {name}}
+		}
+		page.RadarSignals.Rows = append(page.RadarSignals.Rows, []templates.Cell{
+			{Text: name, Href: link("/measures/"+radarMeasurePage(sig.Measure), v)},
+			{Text: strings.TrimPrefix(render.RadarReviewSignal(sig), name+": ")},
+		})
+	}
 	page.Outliers = reviewChangeTable(rev.Outliers, "Lead time", func(c review.Change) templates.Cell { return secondsCell(c.LeadTimeSeconds, "") }, "No change shipped this week took longer than the p90 of the weeks before.")
 	if rev.OutlierThresholdSeconds == nil {
 		page.OutliersLead = fmt.Sprintf("No change was shipped in the %d weeks before, so there is no p90 to compare with.", review.BaselineWeeks)

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -65,7 +67,8 @@ func runDecisions(ctx context.Context, env *cli, args []string) error {
 // decisionFlags are the fields of a decision as flags (add, edit, accept).
 type decisionFlags struct {
 	date, title, kind, team, note, link string
-	repos                               repeated
+	repos, modules                      repeated
+	before, after                       string
 	everything                          bool
 }
 
@@ -75,6 +78,9 @@ func (f *decisionFlags) register(fs *flag.FlagSet, editing bool) {
 	fs.StringVar(&f.kind, "kind", "", "`kind`: "+strings.Join(store.DecisionKinds, ", "))
 	fs.StringVar(&f.team, "team", "", "scope: a team of the config")
 	fs.Var(&f.repos, "repo", "scope: a repo (owner/name or group/project); repeat for several")
+	fs.Var(&f.modules, "module", "scope: a module, `REPO:NAME`; repeat for several (with --repo or alone)")
+	fs.StringVar(&f.before, "scope-before", "", "compare this scope before the day, such as module=acme/shop:payments (\"\" clears it)")
+	fs.StringVar(&f.after, "scope-after", "", "compare this scope after the day, such as repo=acme/payments (\"\" clears it)")
 	fs.StringVar(&f.note, "note", "", "a note: why, what was expected")
 	fs.StringVar(&f.link, "link", "", "a link: an ADR, an RFC, a PR (http or https)")
 	if editing {
@@ -88,7 +94,7 @@ func (f *decisionFlags) apply(fs *flag.FlagSet, in *engine.DecisionInput) error 
 	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
 	scopes := 0
 	for _, name := range []string{"team", "repo", "everything"} {
-		if set[name] {
+		if set[name] || (name == "repo" && set["module"] && !set["repo"]) {
 			scopes++
 		}
 	}
@@ -96,9 +102,15 @@ func (f *decisionFlags) apply(fs *flag.FlagSet, in *engine.DecisionInput) error 
 		// Only the flags this command has: add has no --everything (no
 		// scope is everything).
 		if fs.Lookup("everything") == nil {
-			return usagef("give --team or --repo as the scope, not both (neither: everything)")
+			return usagef("give --team or --repo as the scope, not both (neither: everything); --module goes with --repo")
 		}
-		return usagef("give one of --team, --repo or --everything as the scope")
+		return usagef("give one of --team, --repo or --everything as the scope (--module goes with --repo)")
+	}
+	if set["scope-before"] {
+		in.BeforeScope = f.before
+	}
+	if set["scope-after"] {
+		in.AfterScope = f.after
 	}
 	if set["date"] {
 		in.Date = f.date
@@ -117,11 +129,11 @@ func (f *decisionFlags) apply(fs *flag.FlagSet, in *engine.DecisionInput) error 
 	}
 	switch {
 	case set["team"]:
-		in.Team, in.Repos = f.team, nil
-	case set["repo"]:
-		in.Team, in.Repos = "", f.repos
+		in.Team, in.Repos, in.Modules = f.team, nil, nil
+	case set["repo"] || set["module"]:
+		in.Team, in.Repos, in.Modules = "", f.repos, f.modules
 	case set["everything"]:
-		in.Team, in.Repos = "", nil
+		in.Team, in.Repos, in.Modules = "", nil, nil
 	}
 	return nil
 }
@@ -158,7 +170,7 @@ func splitArgs(fs *flag.FlagSet, args []string, what string) (string, error) {
 }
 
 func runDecisionsAdd(ctx context.Context, env *cli, args []string) error {
-	fs := newFlags(env, "decisions add", "--date YYYY-MM-DD --title T --kind K [--team T | --repo R...] [--note N] [--link URL] [--config F | --db F]")
+	fs := newFlags(env, "decisions add", "--date YYYY-MM-DD --title T --kind K [--team T | --repo R... --module REPO:NAME...] [--scope-before S --scope-after S] [--note N] [--link URL] [--config F | --db F]")
 	var src sourceFlags
 	var df decisionFlags
 	src.register(fs)
@@ -204,17 +216,21 @@ func sourceArgs(src sourceFlags) string {
 }
 
 func decisionScopeText(d store.Decision) string {
+	s := "everything"
 	switch {
 	case d.ScopeTeam != "":
-		return "team " + d.ScopeTeam
-	case len(d.ScopeRepos) > 0:
-		return strings.Join(d.ScopeRepos, ", ")
+		s = "team " + d.ScopeTeam
+	case len(d.ScopeRepos)+len(d.ScopeModules) > 0:
+		s = strings.Join(append(slices.Clone(d.ScopeRepos), d.ScopeModules...), ", ")
 	}
-	return "everything"
+	if d.BeforeScope != "" || d.AfterScope != "" {
+		s += fmt.Sprintf(" (compares %s before, %s after)", cmp.Or(d.BeforeScope, "its scope"), cmp.Or(d.AfterScope, "its scope"))
+	}
+	return s
 }
 
 func runDecisionsEdit(ctx context.Context, env *cli, args []string) error {
-	fs := newFlags(env, "decisions edit", "ID [--date YYYY-MM-DD] [--title T] [--kind K] [--team T | --repo R... | --everything] [--note N] [--link URL] [--config F | --db F]")
+	fs := newFlags(env, "decisions edit", "ID [--date YYYY-MM-DD] [--title T] [--kind K] [--team T | --repo R... --module REPO:NAME... | --everything] [--scope-before S --scope-after S] [--note N] [--link URL] [--config F | --db F]")
 	var df decisionFlags
 	df.register(fs, true)
 	ws, old, err := openDecision(ctx, fs, args, "decisions edit")
@@ -275,20 +291,26 @@ func openDecision(ctx context.Context, fs *flag.FlagSet, args []string, op strin
 
 // decisionJSON is a decision in `tach decisions list --format json`.
 type decisionJSON struct {
-	ID        int64    `json:"id"`
-	Date      string   `json:"date"`
-	Title     string   `json:"title"`
-	Kind      string   `json:"kind"`
-	Team      *string  `json:"team"`
-	Repos     []string `json:"repos"`
-	Note      string   `json:"note"`
-	Link      string   `json:"link"`
-	CreatedAt string   `json:"created_at"`
-	UpdatedAt string   `json:"updated_at"`
+	ID    int64    `json:"id"`
+	Date  string   `json:"date"`
+	Title string   `json:"title"`
+	Kind  string   `json:"kind"`
+	Team  *string  `json:"team"`
+	Repos []string `json:"repos"`
+	// Modules (REPO:NAME), and the scopes compared before and after when
+	// they differ: omitted when empty.
+	Modules     []string `json:"modules,omitempty"`
+	BeforeScope string   `json:"before_scope,omitempty"`
+	AfterScope  string   `json:"after_scope,omitempty"`
+	Note        string   `json:"note"`
+	Link        string   `json:"link"`
+	CreatedAt   string   `json:"created_at"`
+	UpdatedAt   string   `json:"updated_at"`
 }
 
 func toDecisionJSON(d store.Decision) decisionJSON {
 	out := decisionJSON{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Repos: d.ScopeRepos, Note: d.Note, Link: d.Link,
+		Modules: d.ScopeModules, BeforeScope: d.BeforeScope, AfterScope: d.AfterScope,
 		CreatedAt: d.CreatedAt.UTC().Format(time.RFC3339), UpdatedAt: d.UpdatedAt.UTC().Format(time.RFC3339)}
 	if out.Repos == nil {
 		out.Repos = []string{}

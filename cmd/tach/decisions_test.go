@@ -81,7 +81,8 @@ func TestDecisionsAddListEditRemove(t *testing.T) {
 	}
 	// The text list shows each on one line.
 	code, out, _ = tach(t, "decisions", "list", "--db", db)
-	if code != 0 || !strings.Contains(out, "ID  DATE") || !strings.Contains(out, "4   2026-10-05  process       team platform       Adopt trunk-based development") {
+	// (Columns are as wide as their widest cell: compare words.)
+	if code != 0 || !strings.Contains(out, "ID  DATE") || !strings.Contains(strings.Join(strings.Fields(out), " "), "4 2026-10-05 process team platform Adopt trunk-based development") {
 		t.Errorf("text list:\n%s", out)
 	}
 

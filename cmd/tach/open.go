@@ -26,7 +26,7 @@ type sourceFlags struct {
 
 func (f *sourceFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.config, "config", "", "configuration `file` (default ./tach.yaml when it exists)")
-	fs.StringVar(&f.db, "db", "", "database `file`; overrides the config's database, or stands alone with default rules")
+	fs.StringVar(&f.db, "db", "", "database `file` or postgres:// URL; overrides the config's database, or stands alone with default rules")
 }
 
 // workspace is an open database with the services that read it by the
@@ -88,18 +88,26 @@ func (f *sourceFlags) open(ctx context.Context, mustExist bool) (*workspace, err
 // openStore opens only the database named by the flags (no reports), for
 // commands that manage it: users, backup.
 func (f *sourceFlags) openStore(ctx context.Context, mustExist bool) (*store.Store, error) {
-	cfg, err := f.loadConfig()
+	path, err := f.database()
 	if err != nil {
 		return nil, err
-	}
-	path := cfg.Database
-	if f.db != "" {
-		path = f.db
 	}
 	if mustExist {
 		return store.OpenExisting(ctx, path)
 	}
 	return store.Open(ctx, path)
+}
+
+// database is the database the flags name: --db, or the config's.
+func (f *sourceFlags) database() (string, error) {
+	cfg, err := f.loadConfig()
+	if err != nil {
+		return "", err
+	}
+	if f.db != "" {
+		return f.db, nil
+	}
+	return cfg.Database, nil
 }
 
 // rulesOf turns the configuration into the rules of docs/metrics.md.

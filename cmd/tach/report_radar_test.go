@@ -5,9 +5,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/radar"
+	"github.com/tach-dev/tach/metrics/render"
+	"github.com/tach-dev/tach/metrics/review"
 )
 
 // The demo plants a degrading module (collectors/demo/degrade.go): the
@@ -128,5 +131,58 @@ func TestReportCompareScopesBeforeAndAfter(t *testing.T) {
 	code, _, errOut := tach(t, "report", "compare", "--db", demoDB, "--scope-before", "acme/payments")
 	if code != 2 || !strings.Contains(errOut, "give --decision ID or --at YYYY-MM-DD with them") {
 		t.Errorf("without a date: exit %d, %q", code, errOut)
+	}
+}
+
+// The weekly review lists the radar's signals that the week raised: each
+// is in the radar ending with the week, and not in the one ending a week
+// earlier; over the degrading months some appear.
+func TestWeeklyReviewNewRadarSignals(t *testing.T) {
+	radarOf := func(to string) map[string]bool {
+		end, _ := time.Parse(time.DateOnly, to)
+		code, out, errOut := tach(t, "report", "radar", "--db", demoDB, "--from", end.AddDate(0, 0, -84).Format(time.DateOnly), "--to", to, "--format", "json")
+		if code != 0 {
+			t.Fatalf("radar to %s: %s", to, errOut)
+		}
+		var rep radar.Report
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		signals := map[string]bool{}
+		for _, m := range rep.Modules {
+			for _, s := range m.Signals {
+				signals[render.RadarScopeName(m)+" "+s.Measure+" "+string(s.Direction)] = true
+			}
+		}
+		return signals
+	}
+	found := 0
+	for week := demoEnd.AddDate(0, 0, -7); !week.Before(demoEnd.AddDate(0, 0, -42)); week = week.AddDate(0, 0, -7) {
+		code, out, errOut := tach(t, "report", "weekly", "--db", demoDB, "--week", week.Format(time.DateOnly), "--format", "json")
+		if code != 0 {
+			t.Fatalf("weekly %s: %s", week.Format(time.DateOnly), errOut)
+		}
+		var rev review.Review
+		if err := json.Unmarshal([]byte(out), &rev); err != nil {
+			t.Fatal(err)
+		}
+		if len(rev.NewRadarSignals) == 0 {
+			continue
+		}
+		now, before := radarOf(rev.Week.To), radarOf(rev.Week.From)
+		for _, s := range rev.NewRadarSignals {
+			name := s.Repo
+			if s.Module != nil {
+				name += ":" + *s.Module
+			}
+			k := name + " " + s.Measure + " " + s.Direction
+			if !now[k] || before[k] {
+				t.Errorf("week %s: new signal %s: in the radar to %s %v, to %s %v", rev.Week.From, k, rev.Week.To, now[k], rev.Week.From, before[k])
+			}
+			found++
+		}
+	}
+	if found == 0 {
+		t.Error("no new radar signal in the demo's last six weeks")
 	}
 }

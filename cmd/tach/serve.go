@@ -193,6 +193,10 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 		Listen: opt.listen, AllowedHosts: cfg.AllowedHosts,
 		Ready: func(ctx context.Context) error { _, err := st.SchemaVersion(ctx); return err },
 	}}
+	lock := st.SyncLock()
+	if sched != nil && lock.Shared() {
+		opts.Ops.SyncLock = lock
+	}
 	if sched != nil {
 		opts.Sync = sched
 	}
@@ -233,6 +237,10 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	bgCtx, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	if sched != nil {
+		if lock.Shared() {
+			bg.Go(func() { lock.Keep(schedCtx, min(syncLockCheck, cfg.Sync.Interval), logSyncLock(log)) })
+			bg.Go(func() { runPassedOnSyncs(schedCtx, st, sched, log) })
+		}
 		bg.Go(func() { sched.Run(schedCtx) })
 	}
 	if hooks != nil {
@@ -240,6 +248,9 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	}
 	bg.Go(func() { dora.Run(bgCtx) })
 	bg.Go(func() { srv.Prune(bgCtx, st) })
+	if opt.cfg != nil && cfg.Digest != nil { // the weekly review, delivered (digest.go)
+		bg.Go(func() { newDigestSchedule(cfg, st, opt.reports, log).run(bgCtx) })
+	}
 	dora.Poke()
 
 	errc := make(chan error, 1)
@@ -298,10 +309,72 @@ func newServeScheduler(ctx context.Context, cfg *config.Config, st *store.Store,
 		dora.Poke()
 		return sum, err
 	}
-	return collectors.NewScheduler(run, collectors.ScheduleOptions{
+	opt := collectors.ScheduleOptions{
 		Interval: cfg.Sync.Interval, FirstDelay: sy.FirstDelay(ctx, cfg.Sync.Interval), Logger: log,
 		OnFinish: telemetry.ObserveSync,
-	})
+	}
+	if lock := st.SyncLock(); lock.Shared() {
+		// Replicas on one PostgreSQL database: the one holding the lock
+		// syncs, and runs the "sync now" the others pass on.
+		opt.Claim = lock.TryAcquire
+		opt.PassOn = func(ctx context.Context) error { return st.RequestSync(ctx, time.Now()) }
+	}
+	return collectors.NewScheduler(run, opt)
+}
+
+// syncLockCheck is how often, at most, a replica checks the sync lock it
+// holds, or tries to take it from one that died (at least once per sync
+// interval).
+var syncLockCheck = 30 * time.Second
+
+// syncRequestPoll is how often the replica holding the sync lock looks
+// for a "sync now" another replica passed on (one row read).
+var syncRequestPoll = 3 * time.Second
+
+// runPassedOnSyncs starts, on the replica holding the sync lock, the
+// syncs other replicas were asked for, until ctx ends.
+func runPassedOnSyncs(ctx context.Context, st *store.Store, sched *collectors.Scheduler, log *slog.Logger) {
+	lock := st.SyncLock()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(syncRequestPoll):
+		}
+		if !lock.Held() {
+			continue
+		}
+		took, err := st.TakeSyncRequest(ctx)
+		if err != nil {
+			log.Warn("sync requests of other replicas: could not read them", "err", err)
+			continue
+		}
+		if !took {
+			continue
+		}
+		switch err := sched.Trigger(ctx); {
+		case err == nil:
+			log.Info("sync now, passed on by another replica: started")
+		case errors.Is(err, collectors.ErrSyncRunning):
+			log.Info("sync now, passed on by another replica: the run in flight serves it")
+		default:
+			log.Warn("a sync another replica passed on did not start", "err", err)
+		}
+	}
+}
+
+// logSyncLock logs this replica gaining or losing the sync lock.
+func logSyncLock(log *slog.Logger) func(held bool, err error) {
+	return func(held bool, err error) {
+		switch {
+		case err != nil:
+			log.Warn("sync lock: could not try it", "err", err)
+		case held:
+			log.Info("sync lock taken: this replica runs the scheduled sync")
+		default:
+			log.Warn("sync lock lost: another replica runs the scheduled sync")
+		}
+	}
 }
 
 // doraGap is the least time between two refreshes of the DORA gauges (0:

@@ -284,6 +284,13 @@ func fakeProviders(t *testing.T, ghToken, glToken string) (*githubtest.Server, *
 func deploymentsIn(t *testing.T, s *served, c *http.Client, query string) int {
 	t.Helper()
 	code, body := s.do(c, "GET", "/api/v1/metrics?"+query, nil)
+	return deploymentsOf(t, code, body)
+}
+
+// deploymentsOf reads the production deployments of a response of
+// /api/v1/metrics.
+func deploymentsOf(t *testing.T, code int, body string) int {
+	t.Helper()
 	if code != 200 {
 		t.Fatalf("/api/v1/metrics: %d %s", code, body)
 	}

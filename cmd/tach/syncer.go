@@ -66,7 +66,10 @@ func syncConfigOf(cfg *config.Config) collectors.SyncConfig {
 		Modules: modulesOf(cfg),
 	}
 	for _, r := range cfg.Repos {
-		if r.Group {
+		if o := r.Org; o != nil {
+			sc.Orgs = append(sc.Orgs, collectors.Org{Provider: string(r.Provider), Name: r.Name, Include: o.Include, Exclude: o.Exclude,
+				Topics: o.Topics, Archived: o.Archived, Forks: o.Forks})
+		} else if r.Group {
 			sc.Groups = append(sc.Groups, collectors.Group{Provider: string(r.Provider), Name: r.Name, IncludeArchived: r.IncludeArchived})
 		} else {
 			sc.Repos = append(sc.Repos, repoOf(r, r.Name))
@@ -80,6 +83,7 @@ func repoOf(entry config.Repo, name string) collectors.Repo {
 	return collectors.Repo{
 		Provider: string(entry.Provider), Name: name, Source: string(entry.Deployments.Source),
 		Environments: entry.Deployments.Environments, Workflow: entry.Deployments.Workflow, Link: string(entry.Deployments.Link),
+		Codeowners: !entry.Group && entry.Modules.FromCodeowners,
 	}
 }
 

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -106,7 +105,7 @@ func TestGenerate(t *testing.T) {
 }
 
 // dump reads every table in key order, as text.
-func dump(t *testing.T, db *sql.DB) map[string][]string {
+func dump(t *testing.T, db *storetest.DB) map[string][]string {
 	t.Helper()
 	queries := map[string]string{
 		"repos":              `SELECT * FROM repos ORDER BY provider, name`,
@@ -151,19 +150,23 @@ func dump(t *testing.T, db *sql.DB) map[string][]string {
 	return out
 }
 
-// openRaw opens a store's file read-only, for queries the store has no
-// method for.
-func openRaw(t *testing.T, path string) *sql.DB {
+// openRaw opens a store's database, for queries the store has no method
+// for.
+func openRaw(t *testing.T, path string) *storetest.DB {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return storetest.Raw(t, path)
 }
 
-func count(t *testing.T, db *sql.DB, q string, args ...any) int {
+// pgSpelling is PostgreSQL's spelling of the shape checks SQLite's
+// functions (json_each, strftime) write.
+var pgSpelling = map[string]string{
+	"labels": `SELECT count(DISTINCT j) FROM changes, jsonb_array_elements_text(CAST(changes.labels AS jsonb)) j
+		WHERE j IN ('feature', 'bug', 'hotfix', 'refactor', 'perf')`,
+	"changes in working hours on weekdays": `SELECT 100 * count(*) FILTER (WHERE extract(hour FROM to_timestamp(created_at) AT TIME ZONE 'UTC') BETWEEN 6 AND 20
+		AND extract(dow FROM to_timestamp(created_at) AT TIME ZONE 'UTC') NOT IN (0, 6)) / count(*) FROM changes WHERE author_is_bot = 0`,
+}
+
+func count(t *testing.T, db *storetest.DB, q string, args ...any) int {
 	t.Helper()
 	var n int
 	if err := db.QueryRow(q, args...).Scan(&n); err != nil {
@@ -172,7 +175,7 @@ func count(t *testing.T, db *sql.DB, q string, args ...any) int {
 	return n
 }
 
-func checkShape(t *testing.T, db *sql.DB, st *store.Store) {
+func checkShape(t *testing.T, db *storetest.DB, st *store.Store) {
 	ctx := context.Background()
 	end := testEnd.Unix()
 	clk := newClock(testEnd)
@@ -281,7 +284,11 @@ func checkShape(t *testing.T, db *sql.DB, st *store.Store) {
 		if strings.Contains(c.q, "?") {
 			args = append(args, end)
 		}
-		got := count(t, db, c.q, args...)
+		q := c.q
+		if pg, ok := pgSpelling[c.what]; ok && db.IsPostgres() {
+			q = pg
+		}
+		got := count(t, db, q, args...)
 		switch {
 		case c.max == -1 && got != 0:
 			t.Errorf("%s: %d, want none", c.what, got)
@@ -333,7 +340,7 @@ func sameDay(a, b time.Time) bool { return a.Format(time.DateOnly) == b.Format(t
 
 // checkDerived checks what the engine found in the raw rows: rollbacks,
 // attribution, first reviews that skip bots and authors.
-func checkDerived(t *testing.T, db *sql.DB) {
+func checkDerived(t *testing.T, db *storetest.DB) {
 	checks := []struct {
 		what string
 		q    string
@@ -727,7 +734,7 @@ func TestLargeOrganisation(t *testing.T) {
 // checkFiles checks the files of the changes: as many as each says it
 // has, its lines over them, the monolith's modules (payments left with
 // the split), bots' bumps in the manifests, and fixes in a few files.
-func checkFiles(t *testing.T, db *sql.DB) {
+func checkFiles(t *testing.T, db *storetest.DB) {
 	if n := count(t, db, `SELECT count(*) FROM changes WHERE files_fetched = 0`); n != 0 {
 		t.Errorf("%d changes without files", n)
 	}

@@ -3,7 +3,6 @@ package github
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -12,11 +11,10 @@ import (
 	"testing"
 	"time"
 
-	_ "modernc.org/sqlite"
-
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/github/githubtest"
 	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // now is the fixed "now" of the test histories (a Monday).
@@ -171,11 +169,7 @@ func changeByNumber(t testing.TB, h store.History, n int) store.Change {
 // two databases with the same rows give the same text.
 func dump(t testing.TB, st *store.Store, withState bool) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+st.Path()+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Raw(t, st.Path())
 	queries := []string{
 		`SELECT provider, name, provider_id, default_branch, url, created_at, archived FROM repos ORDER BY provider, name`,
 		`SELECT r.name, c.number, c.provider_id, c.title, c.author, c.author_is_bot, c.state, c.draft, c.labels, c.created_at, c.ready_at,
@@ -236,11 +230,7 @@ func dump(t testing.TB, st *store.Store, withState bool) string {
 // countRows counts a table's rows.
 func countRows(t testing.TB, st *store.Store, table string) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+st.Path()+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Raw(t, st.Path())
 	var n int
 	if err := db.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
 		t.Fatal(err)

@@ -280,6 +280,9 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 		// The files of changes synced before files were collected.
 		{Resource: collectors.ResourceChangeFiles, Run: s.syncChangeFiles, After: []string{collectors.ResourceChanges}},
 	}
+	if repo.Codeowners {
+		steps = append(steps, collectors.Step{Resource: collectors.ResourceCodeowners, Run: s.syncCodeowners})
+	}
 	// Every step at once: the repo's request slots bound them.
 	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
 		s.log.Warn("github: resource failed; syncing the others", "resource", resource, "err", err)

@@ -169,27 +169,19 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 		}
 	}
 	// The next page is asked as soon as this one's cursor is known, while
-	// this one's files are completed and its rows written: the pages are
-	// one chain of requests, the longest of a first sync.
-	// A page asked ahead is waited for on the way out: its request counts
-	// in the repo's summary, which is done when this returns.
-	ctx, stop := context.WithCancel(ctx)
-	var ahead <-chan prPage
-	defer func() {
-		stop()
-		if ahead != nil {
-			<-ahead
-		}
-	}()
+	// this one's files are completed and its rows written.
+	pages := collectors.NewPagesAhead[pullRequestsQuery](ctx)
+	defer pages.Close()
 	size := s.p.opts.PullRequestPageSize
-	next := s.pullRequestPage(ctx, nil, &size)
+	ask := func(after *githubv4.String) {
+		pages.Ask(func(ctx context.Context) (pullRequestsQuery, error) { return s.pullRequestPage(ctx, after, &size) })
+	}
+	ask(nil)
 	for {
-		page := <-next
-		ahead = nil
-		if page.err != nil {
-			return page.err
+		q, err := pages.Next()
+		if err != nil {
+			return err
 		}
-		q := page.q
 		s.observeGraphQL(q.RateLimit)
 		if q.Repository == nil {
 			return errRepoGone(s.repo.Name)
@@ -208,8 +200,7 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 			files = append(files, filesOf(n))
 		}
 		if !done {
-			next = s.pullRequestPage(ctx, conn.PageInfo.EndCursor, &size)
-			ahead = next
+			ask(conn.PageInfo.EndCursor)
 		}
 		if err := s.completeFiles(ctx, files); err != nil {
 			return err
@@ -246,34 +237,20 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 	}
 }
 
-// prPage is a page of pull requests asked ahead.
-type prPage struct {
-	q   pullRequestsQuery
-	err error
-}
-
-// pullRequestPage asks for the page of pull requests after the cursor in
-// the background. A page GitHub cannot answer in time is asked again half
-// as big (size, which the walk's later pages keep; it is changed only
-// here, before the page is sent on, and read when the next is asked).
-func (s *repoSync) pullRequestPage(ctx context.Context, after *githubv4.String, size *int) <-chan prPage {
-	out := make(chan prPage, 1)
-	n := *size
-	go func() {
-		for {
-			var q pullRequestsQuery
-			err := s.p.client.query(ctx, &q, s.vars(map[string]any{"first": githubv4.Int(n), "after": after}))
-			if err != nil && n > minPullRequestPage && timedOut(err) {
-				n = max(n/2, minPullRequestPage)
-				s.p.log.Warn("github: pull requests page timed out; asking for smaller pages", "repo", s.repo.Name, "page_size", n)
-				continue
-			}
-			*size = n
-			out <- prPage{q: q, err: err}
-			return
+// pullRequestPage asks for the page of pull requests after the cursor. A
+// page GitHub cannot answer in time is asked again half as big (size,
+// which the walk's later pages keep: one page is asked at a time).
+func (s *repoSync) pullRequestPage(ctx context.Context, after *githubv4.String, size *int) (pullRequestsQuery, error) {
+	for {
+		var q pullRequestsQuery
+		err := s.p.client.query(ctx, &q, s.vars(map[string]any{"first": githubv4.Int(*size), "after": after}))
+		if err != nil && *size > minPullRequestPage && timedOut(err) {
+			*size = max(*size/2, minPullRequestPage)
+			s.p.log.Warn("github: pull requests page timed out; asking for smaller pages", "repo", s.repo.Name, "page_size", *size)
+			continue
 		}
-	}()
-	return out
+		return q, err
+	}
 }
 
 func commitDeploys(ctx context.Context, w *walk, done bool, deploys []store.Deployment) error {

@@ -72,7 +72,7 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 			continue
 		}
 		pairs = append(pairs, rangePair{id: d.ID, providerID: d.ProviderID, environment: d.Environment,
-			sha: d.SHA, at: d.CreatedAt, prevSHA: prev.SHA, prevAt: prev.CreatedAt})
+			RangeEnds: collectors.RangeEnds{SHA: d.SHA, At: d.CreatedAt, PrevSHA: prev.SHA, PrevAt: prev.CreatedAt}})
 	}
 	if len(empty) > 0 {
 		err := s.sink.Commit(ctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
@@ -103,7 +103,7 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 			}
 			err := s.sink.Commit(ctx, collectors.ResourceRanges, st, false, func(b *collectors.Batch) error {
 				for _, p := range batch {
-					shas, _ := line.rangeOf(p.prevSHA, p.sha)
+					shas, _ := line.RangeOf(p.PrevSHA, p.SHA)
 					if err := b.DeploymentRange(ctx, p.id, shas); err != nil {
 						return err
 					}
@@ -114,7 +114,7 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 			return err
 		}
 		for _, p := range pairs {
-			if !line.hasRange(p.prevSHA, p.sha) {
+			if !line.HasRange(p.PrevSHA, p.SHA) {
 				toCompare = append(toCompare, p)
 				continue
 			}
@@ -139,7 +139,7 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 				// by time (it stays without a range, and the next sync
 				// asks again).
 				msg := fmt.Sprintf("deployment %s (%s, %s): no commit range (%v); its changes are linked by time",
-					p.providerID, p.environment, shortSHA(p.sha), err)
+					p.providerID, p.environment, shortSHA(p.SHA), err)
 				s.log.Warn("github: compare failed; deployment linked by time", "deployment", p.providerID, "err", err)
 				s.sink.Warn(collectors.ResourceRanges, msg)
 				return nil
@@ -161,13 +161,13 @@ func (s *repoSync) syncRanges(ctx context.Context) error {
 // rangeBatch is how many deployments' ranges one transaction writes.
 const rangeBatch = 200
 
-// commitRange lists the commits in p.prevSHA...p.sha, every page to the
+// commitRange lists the commits in p.PrevSHA...p.SHA, every page to the
 // answer's total_commits (a page without a Link to the next is not the
 // end while commits are missing). A range GitHub cannot compare (history
 // rewritten by a force push: 404 or 422) is empty.
 func (s *repoSync) commitRange(ctx context.Context, p rangePair) ([]string, error) {
-	prev := p.prevSHA
-	if prev == "" || p.sha == "" || prev == p.sha {
+	prev := p.PrevSHA
+	if prev == "" || p.SHA == "" || prev == p.SHA {
 		return []string{}, nil
 	}
 	page := func(n int) string {
@@ -175,7 +175,7 @@ func (s *repoSync) commitRange(ctx context.Context, p rangePair) ([]string, erro
 		if n > 1 {
 			q.Set("page", strconv.Itoa(n))
 		}
-		return s.p.client.url(s.repoPath("compare", prev+"..."+p.sha), q)
+		return s.p.client.url(s.repoPath("compare", prev+"..."+p.SHA), q)
 	}
 	shas := []string{}
 	for n, u := 1, page(1); u != ""; n++ {
@@ -184,7 +184,7 @@ func (s *repoSync) commitRange(ctx context.Context, p rangePair) ([]string, erro
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusUnprocessableEntity) && !diffTooLong(ae.Message) {
 			s.log.Warn("github: cannot compare deployments (history rewritten?); storing an empty range",
-				"deployment", p.providerID, "environment", p.environment, "base", prev, "head", p.sha, "status", ae.Status)
+				"deployment", p.providerID, "environment", p.environment, "base", prev, "head", p.SHA, "status", ae.Status)
 			return []string{}, nil
 		}
 		if err != nil {
@@ -199,7 +199,7 @@ func (s *repoSync) commitRange(ctx context.Context, p rangePair) ([]string, erro
 		case len(shas) < cmp.TotalCommits && len(cmp.Commits) > 0:
 			u = page(n + 1)
 		case len(shas) < cmp.TotalCommits:
-			return nil, fmt.Errorf("compare %s...%s: %d of %d commits listed", shortSHA(prev), shortSHA(p.sha), len(shas), cmp.TotalCommits)
+			return nil, fmt.Errorf("compare %s...%s: %d of %d commits listed", shortSHA(prev), shortSHA(p.SHA), len(shas), cmp.TotalCommits)
 		default:
 			u = ""
 		}

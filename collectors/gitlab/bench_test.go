@@ -3,6 +3,8 @@ package gitlab_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -99,19 +101,26 @@ var scenarioProjects = []struct {
 	{"acme/web/storefront", 140, 966},
 }
 
-// backfillRequests syncs the scenario, forgets its files (a database
-// synced before files were collected) and syncs again: the requests of the
-// change_files step, of that whole sync, and the changes it gave files.
-func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
-	b.StopTimer()
+// scenarioHarness is a fake GitLab with the scenario's projects, synced
+// back to their start.
+func scenarioHarness(b *testing.B) (*harness, []collectors.Repo) {
 	h := newHarness(b)
-	h.history = 300 * day
+	h.history = 300 * day // the whole scenario
 	var repos []collectors.Repo
 	for _, sp := range scenarioProjects {
 		h.srv.AddProject(gt.GenerateHistory(sp.path, gt.History{MergeRequests: 800, Deployments: sp.deployments,
 			Pipelines: sp.pipelines, Incidents: 10, End: now.Add(-day), Span: 40 * 7 * day}))
 		repos = append(repos, repo(sp.path))
 	}
+	return h, repos
+}
+
+// backfillRequests syncs the scenario, forgets its files (a database
+// synced before files were collected) and syncs again: the requests of the
+// change_files step, of that whole sync, and the changes it gave files.
+func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
+	b.StopTimer()
+	h, repos := scenarioHarness(b)
 	prov := h.provider(func(o *gitlab.Options) { o.PageSize, o.GraphQLPageSize, o.DisableGraphQL = 0, 0, rest })
 	h.sync(context.Background(), prov, repos...)
 	storetest.ForgetChangeFiles(b, h.st)
@@ -134,14 +143,7 @@ func backfillRequests(b *testing.B, rest bool) (files, all, changes int) {
 // each sync per resource ("" for all), summed over the projects.
 func scenarioRequests(b *testing.B, rest bool) (first, resync map[string]int) {
 	b.StopTimer()
-	h := newHarness(b)
-	h.history = 300 * day // the whole scenario
-	var repos []collectors.Repo
-	for _, sp := range scenarioProjects {
-		h.srv.AddProject(gt.GenerateHistory(sp.path, gt.History{MergeRequests: 800, Deployments: sp.deployments,
-			Pipelines: sp.pipelines, Incidents: 10, End: now.Add(-day), Span: 40 * 7 * day}))
-		repos = append(repos, repo(sp.path))
-	}
+	h, repos := scenarioHarness(b)
 	prov := h.provider(func(o *gitlab.Options) {
 		o.PageSize, o.GraphQLPageSize, o.DisableGraphQL = 0, 0, rest // the defaults: 100 and 50
 	})
@@ -162,4 +164,52 @@ func scenarioRequests(b *testing.B, rest bool) (first, resync map[string]int) {
 	first = counts()
 	b.StopTimer()
 	return first, counts()
+}
+
+// BenchmarkSyncWallTime syncs the scenario's three projects at once from
+// a fake GitLab that answers each request after a latency, and compares
+// the wall time with the least the requests allow: requests ÷ the most
+// that were in flight at once × latency (issue 17's target: at most 1.3 ×).
+//
+//	go test ./collectors/gitlab -run '^$' -bench BenchmarkSyncWallTime -benchtime 1x
+func BenchmarkSyncWallTime(b *testing.B) {
+	const latency = 500 * time.Millisecond
+	for range b.N {
+		b.StopTimer()
+		h, repos := scenarioHarness(b)
+		h.srv.AddFault(gt.Fault{Latency: latency}) // every request, answered after the latency
+		flight := &inFlight{next: h.srv.Client().Transport}
+		prov := h.provider(func(o *gitlab.Options) {
+			o.PageSize, o.GraphQLPageSize = 0, 0 // the defaults: 100 and 50
+			o.HTTPClient = &http.Client{Transport: flight}
+		})
+		b.StartTimer()
+		start := time.Now()
+		sum := h.sync(context.Background(), prov, repos...)
+		wall := time.Since(start)
+		b.StopTimer()
+		if f := sum.Failed(); len(f) > 0 {
+			b.Fatal(f[0].Err)
+		}
+		requests, most := sum.Requests(), int(flight.most.Load())
+		least := time.Duration(requests) * latency / time.Duration(max(most, 1))
+		b.ReportMetric(wall.Seconds(), "wall-s")
+		b.ReportMetric(float64(requests), "requests")
+		b.ReportMetric(float64(most), "most-in-flight")
+		b.ReportMetric(wall.Seconds()/least.Seconds(), "×least")
+	}
+}
+
+// inFlight counts the requests in flight through it, and the most at once.
+type inFlight struct {
+	next      http.RoundTripper
+	now, most atomic.Int64
+}
+
+func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
+	n := f.now.Add(1)
+	for m := f.most.Load(); n > m && !f.most.CompareAndSwap(m, n); m = f.most.Load() {
+	}
+	defer f.now.Add(-1)
+	return f.next.RoundTrip(r)
 }

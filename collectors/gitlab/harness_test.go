@@ -2,7 +2,6 @@ package gitlab_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"regexp"
 	"sort"
@@ -154,11 +153,7 @@ func repoSummary(t testing.TB, sum *collectors.Summary, name string) collectors.
 // the same data.
 func dump(t testing.TB, st *store.Store) string {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+st.Path()+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := storetest.Raw(t, st.Path())
 	queries := map[string]string{
 		"repos": `SELECT provider, name, provider_id, default_branch, url, created_at, archived FROM repos`,
 		"changes": `SELECT r.name, c.number, c.provider_id, c.title, c.author, c.author_is_bot, c.state, c.draft, c.labels,

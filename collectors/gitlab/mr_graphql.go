@@ -198,42 +198,38 @@ func (m *mergeRequest) addNotes(ns gqlNotes) {
 	}
 }
 
+// mrConnection is a page of merge requests.
+type mrConnection struct {
+	PageInfo gqlPageInfo       `json:"pageInfo"`
+	Nodes    []gqlMergeRequest `json:"nodes"`
+}
+
 // mergeRequestsGraphQL syncs MRs page by page, each page committed with
-// the watermark it reaches.
+// the watermark it reaches. The next page is asked as soon as this one's
+// cursor is known, while this one's squash commits (and notes or commits
+// beyond the first 100) are read and its rows written.
 func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st store.SyncState) error {
 	from := since(st, proj.sink).UTC().Truncate(time.Second)
 	watermark := from
-	var after any // nil: the first page
-	pageSize := p.opts.GraphQLPageSize
 	squash := p.newSquashCommits(ctx, proj, from)
+	pages := collectors.NewPagesAhead[mrConnection](ctx)
+	defer pages.Close()
+	pageSize := p.opts.GraphQLPageSize // changed only by the page in flight
+	ask := func(after any) {
+		pages.Ask(func(ctx context.Context) (mrConnection, error) {
+			return p.mergeRequestPage(ctx, proj, from, after, &pageSize)
+		})
+	}
+	ask(nil)
 	for {
-		var data struct {
-			Project *struct {
-				MergeRequests struct {
-					PageInfo gqlPageInfo       `json:"pageInfo"`
-					Nodes    []gqlMergeRequest `json:"nodes"`
-				} `json:"mergeRequests"`
-			} `json:"project"`
-		}
-		vars := map[string]any{"fullPath": proj.repo.Name, "updatedAfter": from.Format(time.RFC3339),
-			"first": pageSize, "after": after}
-		withClosedAt := !p.noClosedAt.Load()
-		err := p.graphql(ctx, proj, collectors.ResourceChanges, "list merge requests", mergeRequestsQueryFor(withClosedAt), vars, &data)
-		if withClosedAt && refusedField(err, "MergeRequest."+closedAtField) {
-			p.noClosedAt.Store(true)
-			continue // the same page again, without the field this GitLab lacks
-		}
-		if n := p.smallerPage(err, pageSize, "merge requests", proj.repo.Name); n > 0 {
-			pageSize = n
-			continue // the same page again, smaller
-		}
+		conn, err := pages.Next()
 		if err != nil {
 			return err
 		}
-		if data.Project == nil {
-			return fmt.Errorf("sync %s: list merge requests: GraphQL sees no project %s: %w", proj.repo.Name, proj.repo.Name, collectors.ErrRepoNotFound)
+		last := !conn.PageInfo.HasNextPage || len(conn.Nodes) == 0
+		if !last {
+			ask(conn.PageInfo.EndCursor)
 		}
-		conn := data.Project.MergeRequests
 		mrs := make([]mergeRequest, 0, len(conn.Nodes))
 		for _, n := range conn.Nodes {
 			m, err := n.model()
@@ -258,14 +254,44 @@ func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st s
 			watermark = later(watermark, m.UpdatedAt)
 			mrs = append(mrs, m)
 		}
-		last := !conn.PageInfo.HasNextPage || len(conn.Nodes) == 0
 		if err := proj.commitMergeRequests(ctx, &st, mrs, watermark, last); err != nil {
 			return err
 		}
 		if last {
 			return nil
 		}
-		after = conn.PageInfo.EndCursor
+	}
+}
+
+// mergeRequestPage asks for the page of merge requests after the cursor
+// (nil: the first), again without closedAt on a GitLab that lacks it, or
+// smaller on one that finds it too complex (size, which later pages keep).
+func (p *Provider) mergeRequestPage(ctx context.Context, proj *project, from time.Time, after any, size *int) (mrConnection, error) {
+	for {
+		var data struct {
+			Project *struct {
+				MergeRequests mrConnection `json:"mergeRequests"`
+			} `json:"project"`
+		}
+		vars := map[string]any{"fullPath": proj.repo.Name, "updatedAfter": from.Format(time.RFC3339),
+			"first": *size, "after": after}
+		withClosedAt := !p.noClosedAt.Load()
+		err := p.graphql(ctx, proj, collectors.ResourceChanges, "list merge requests", mergeRequestsQueryFor(withClosedAt), vars, &data)
+		if withClosedAt && refusedField(err, "MergeRequest."+closedAtField) {
+			p.noClosedAt.Store(true)
+			continue // the same page again, without the field this GitLab lacks
+		}
+		if n := p.smallerPage(err, *size, "merge requests", proj.repo.Name); n > 0 {
+			*size = n
+			continue // the same page again, smaller
+		}
+		if err != nil {
+			return mrConnection{}, err
+		}
+		if data.Project == nil {
+			return mrConnection{}, fmt.Errorf("sync %s: list merge requests: GraphQL sees no project %s: %w", proj.repo.Name, proj.repo.Name, collectors.ErrRepoNotFound)
+		}
+		return data.Project.MergeRequests, nil
 	}
 }
 

@@ -7,7 +7,9 @@
 // (their squash commits, which GitLab's GraphQL lacks, from the REST list
 // of merged MRs, 100 per request), and pipelines with their times (and the
 // deploy jobs) 100 per request, each falling back to REST on a GitLab whose
-// GraphQL cannot answer. Every
+// GraphQL cannot answer. Deployment ranges come from one walk of the
+// default branch's first-parent line, a compare only where the line
+// cannot tell (ranges.go). A project's resources sync at once. Every
 // resource is incremental (updated_after, ascending updated_at, the
 // watermark committed with the rows it covers), so a sync killed at any
 // moment and run again ends with the rows of one clean sync.
@@ -83,6 +85,11 @@ type Options struct {
 	// timer when nil); tests inject both.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+
+	// compareEveryRange asks the compare API for every deployment range,
+	// as before ranges came from the branch's history: tests hold the two
+	// to the same rows.
+	compareEveryRange bool
 }
 
 func (o Options) withDefaults() Options {
@@ -215,36 +222,66 @@ type project struct {
 	id            int64 // numeric id, used after the first request: proxies that decode %2F cannot break it
 	defaultBranch string
 	webURL        string
+	// changesDone is closed when the merge requests' step has ended.
+	changesDone <-chan struct{}
 }
 
-// SyncRepo brings one project's rows up to date: the project itself, merge
-// requests, deployments (by the repo's source), pipelines, incidents and
-// the commit ranges of new deployments, in that order. It stops at the
-// first error it cannot recover from; what was committed before stays.
+// SyncRepo brings one project's rows up to date: the project itself, then
+// merge requests, deployments (by the repo's source), pipelines, incidents
+// and the commit ranges of new deployments at once (Sink.RunSteps), each
+// once what it reads is stored: the changed files after the merge
+// requests, the ranges after the deployments (and, for the part that reads
+// them, the merge requests). A
+// resource that fails leaves the others going; one that nothing else of
+// the project can outlive (a rejected token, a missing project, a spent
+// rate limit) stops them. What was committed stays.
 func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *collectors.Sink) error {
 	proj, err := p.syncProject(ctx, repo, sink)
 	if err != nil {
 		return err
 	}
-	steps := []func(context.Context, *project) error{p.syncMergeRequests, p.syncChangeFiles}
+	run := func(f func(context.Context, *project) error) func(context.Context) error {
+		return func(ctx context.Context) error { return f(ctx, proj) }
+	}
+	changesDone := make(chan struct{})
+	proj.changesDone = changesDone
+	// The longest first: of the steps ready, the first listed starts first.
+	steps := []collectors.Step{
+		{Resource: collectors.ResourceChanges, Run: func(ctx context.Context) error {
+			defer close(changesDone)
+			return p.syncMergeRequests(ctx, proj)
+		}},
+		// Pipelines are CI runs for every source; with source workflow the
+		// same pass writes the deploying pipelines as deployments.
+		{Resource: collectors.ResourceCIRuns, Run: run(p.syncPipelines)},
+	}
+	rangesAfter := []string{collectors.ResourceDeployments}
 	switch repo.Source {
 	case "", string(sourceDeployments):
-		steps = append(steps, p.syncDeployments)
+		steps = append(steps, collectors.Step{Resource: collectors.ResourceDeployments, Run: run(p.syncDeployments)})
 	case string(sourceReleases):
-		steps = append(steps, p.syncReleases)
+		steps = append(steps, collectors.Step{Resource: collectors.ResourceDeployments, Run: run(p.syncReleases)})
+	case string(sourceWorkflow):
+		rangesAfter = append(rangesAfter, collectors.ResourceCIRuns)
 	}
-	// Pipelines are CI runs for every source; with source workflow the
-	// same pass writes the deploying pipelines as deployments.
-	steps = append(steps, p.syncPipelines, p.syncIncidents)
+	steps = append(steps,
+		collectors.Step{Resource: collectors.ResourceIncidents, Run: run(p.syncIncidents)},
+		collectors.Step{Resource: collectors.ResourceChangeFiles, Run: run(p.syncChangeFiles), After: []string{collectors.ResourceChanges}})
+	// The ranges read the deployments stored; they walk the branch's
+	// history while the merge requests sync, and wait for them before
+	// reading them (one merged into another branch may hide in a merged
+	// branch: project.changesDone).
 	if repo.Source != string(sourceMerges) && repo.Link != "time" {
-		steps = append(steps, p.syncRanges)
+		steps = append(steps, collectors.Step{Resource: collectors.ResourceRanges, Run: run(p.syncRanges), After: rangesAfter})
 	}
-	for _, step := range steps {
-		if err := step(ctx, proj); err != nil {
-			return err
-		}
+	if repo.Codeowners {
+		steps = append(steps, collectors.Step{Resource: collectors.ResourceCodeowners, Run: run(p.syncCodeowners)})
 	}
-	return nil
+	// Every step at once (the ranges wait inside for the merge requests'
+	// step, which must be running: it is listed first).
+	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
+		p.opts.Logger.Warn("gitlab: resource failed; syncing the others", "repo", repo.Name, "resource", resource, "err", err)
+	})
 }
 
 type source string

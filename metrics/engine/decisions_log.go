@@ -50,14 +50,21 @@ type DecisionInput struct {
 	Kind  string // one of store.DecisionKinds
 	Team  string // a team; or
 	Repos []string
-	Note  string
-	Link  string // an http(s) URL, or empty
+	// Modules (REPO:NAME) the decision concerns, beside Repos.
+	Modules []string
+	// BeforeScope and AfterScope, when the decision compares one scope
+	// before against another after (a module before, the service it
+	// became after): each a scope written as one value (ParseScope).
+	BeforeScope, AfterScope string
+	Note                    string
+	Link                    string // an http(s) URL, or empty
 }
 
 // InputOf turns a recorded decision back into input, for editing.
 func InputOf(d store.Decision) DecisionInput {
 	return DecisionInput{Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Team: d.ScopeTeam,
-		Repos: slices.Clone(d.ScopeRepos), Note: d.Note, Link: d.Link}
+		Repos: slices.Clone(d.ScopeRepos), Modules: slices.Clone(d.ScopeModules), BeforeScope: d.BeforeScope, AfterScope: d.AfterScope,
+		Note: d.Note, Link: d.Link}
 }
 
 func invalid(format string, args ...any) error {
@@ -105,16 +112,36 @@ func (l *DecisionLog) CheckDecision(ctx context.Context, in DecisionInput) (stor
 			repos = append(repos, r)
 		}
 	}
-	if team != "" && len(repos) > 0 {
-		return d, invalid("give a team or repos as the scope, not both")
+	var modules []string
+	for _, m := range in.Modules {
+		if m = strings.TrimSpace(m); m != "" && !slices.Contains(modules, m) {
+			modules = append(modules, m)
+		}
 	}
-	if team != "" || len(repos) > 0 {
-		if _, err := l.reports.Resolve(ctx, Scope{Team: team, Repos: repos}); err != nil {
+	if team != "" && len(repos)+len(modules) > 0 {
+		return d, invalid("give a team, or repos and modules, as the scope, not both")
+	}
+	if team != "" || len(repos)+len(modules) > 0 {
+		if _, err := l.reports.Resolve(ctx, Scope{Team: team, Repos: repos, Modules: modules}); err != nil {
 			return d, err
 		}
 	}
-	return store.Decision{DecidedOn: date, Title: title, Kind: kind, ScopeTeam: team, ScopeRepos: repos,
-		Note: strings.TrimSpace(in.Note), Link: link}, nil
+	sides := [2]string{}
+	for i, raw := range []string{in.BeforeScope, in.AfterScope} {
+		if raw = strings.TrimSpace(raw); raw == "" {
+			continue
+		}
+		sc, err := ParseScope(raw)
+		if err != nil {
+			return d, invalid("the %s scope: %v", [2]string{"before", "after"}[i], err)
+		}
+		if _, err := l.reports.Resolve(ctx, sc); err != nil {
+			return d, fmt.Errorf("the %s scope: %w", [2]string{"before", "after"}[i], err)
+		}
+		sides[i] = FormatScope(sc)
+	}
+	return store.Decision{DecidedOn: date, Title: title, Kind: kind, ScopeTeam: team, ScopeRepos: repos, ScopeModules: modules,
+		BeforeScope: sides[0], AfterScope: sides[1], Note: strings.TrimSpace(in.Note), Link: link}, nil
 }
 
 // AddDecision checks and records a decision.

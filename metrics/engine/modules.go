@@ -181,6 +181,26 @@ func (rp *Reports) moduleLines(ctx context.Context, repoID int64, mods []Resolve
 	return out, nil
 }
 
+// ModulePathIDs are the ids of the paths (in their repos' dictionaries)
+// that the scope's modules claim: what the lists filter their rows by.
+func (rp *Reports) ModulePathIDs(ctx context.Context, r Resolved) ([]int64, error) {
+	var out []int64
+	ids, by := modulesByRepo(r.Modules)
+	for _, id := range ids {
+		paths, err := rp.st.RepoPaths(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		for pid, p := range paths {
+			if slices.ContainsFunc(by[id], func(m ResolvedModule) bool { return m.Matches(p) }) {
+				out = append(out, pid)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // byRepo groups modules by repo, in order of their repos' ids.
 func modulesByRepo(mods []ResolvedModule) (ids []int64, by map[int64][]ResolvedModule) {
 	by = map[int64][]ResolvedModule{}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/radar"
 	"github.com/tach-dev/tach/metrics/review"
 )
 
@@ -43,5 +44,52 @@ func (rp *Reports) WeeklyReview(ctx context.Context, sc Scope, weekStart, now ti
 	for _, repo := range m.repos {
 		in.Names[repo.ID] = repo.Name
 	}
-	return review.Build(in), nil
+	rev := review.Build(in)
+	if rev.NewRadarSignals, err = rp.newRadarSignals(ctx, sc, week.To); err != nil {
+		return review.Review{}, fmt.Errorf("weekly review: %w", err)
+	}
+	return rev, nil
+}
+
+// radarWeeks is the window of the radar the weekly review reads.
+const radarWeeks = 12
+
+// newRadarSignals are the signals of the radar of the radarWeeks weeks
+// ending at end that the radar ending a week earlier did not raise: what
+// the reviewed week changed.
+func (rp *Reports) newRadarSignals(ctx context.Context, sc Scope, end time.Time) ([]review.RadarSignal, error) {
+	type key struct{ repo, module, measure, direction string }
+	seen := map[key]bool{}
+	prevEnd := metrics.AddDays(end, -7)
+	before, err := rp.Radar(ctx, sc, metrics.Window{From: metrics.AddDays(prevEnd, -7*radarWeeks), To: prevEnd})
+	if err != nil {
+		return nil, err
+	}
+	keyOf := func(s radar.ScopeReport, sig radar.SignalReport) key {
+		k := key{repo: s.Repo, measure: sig.Measure, direction: string(sig.Direction)}
+		if s.Module != nil {
+			k.module = *s.Module
+		}
+		return k
+	}
+	for _, s := range before.Modules {
+		for _, sig := range s.Signals {
+			seen[keyOf(s, sig)] = true
+		}
+	}
+	now, err := rp.Radar(ctx, sc, metrics.Window{From: metrics.AddDays(end, -7*radarWeeks), To: end})
+	if err != nil {
+		return nil, err
+	}
+	out := []review.RadarSignal{}
+	for _, s := range now.Modules {
+		for _, sig := range s.Signals {
+			if seen[keyOf(s, sig)] {
+				continue
+			}
+			out = append(out, review.RadarSignal{Repo: s.Repo, Module: s.Module, Measure: sig.Measure, Direction: string(sig.Direction),
+				SlopePerWeek: sig.SlopePerWeek, QValue: sig.QValue, Weeks: sig.Weeks})
+		}
+	}
+	return out, nil
 }

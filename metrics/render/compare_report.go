@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,25 +19,38 @@ import (
 func compareTitle(c impact.Comparison) string {
 	switch {
 	case c.Decision != nil:
-		return fmt.Sprintf("decision #%d %q (%s), %s · %s", c.Decision.ID, c.Decision.Title, c.Decision.Kind, c.Decision.Date, sideScope(c.Before))
+		return fmt.Sprintf("decision #%d %q (%s), %s · %s", c.Decision.ID, c.Decision.Title, c.Decision.Kind, c.Decision.Date, sidesScope(c))
 	case c.Kind == impact.CompareScopes:
 		return fmt.Sprintf("%s against %s", c.Before.Label, c.After.Label)
 	case c.Kind == impact.ComparePeriods:
 		return "two periods · " + sideScope(c.Before)
 	case c.At != nil:
-		return "before and after " + *c.At + " · " + sideScope(c.Before)
+		return "before and after " + *c.At + " · " + sidesScope(c)
 	}
 	return sideScope(c.Before)
 }
 
+// sidesScope is the scope of a before/after comparison: one, or the one
+// before and the one after when they differ.
+func sidesScope(c impact.Comparison) string {
+	before, after := sideScope(c.Before), sideScope(c.After)
+	if before == after {
+		return before
+	}
+	return before + " before, " + after + " after"
+}
+
 func sideScope(s impact.SideSummary) string {
+	names := append(slices.Clone(s.Repos), s.Modules...)
 	switch {
 	case s.Team != nil:
 		return "team " + *s.Team
-	case len(s.Repos) == 0:
+	case len(names) == 0:
 		return "no repos"
-	case len(s.Repos) <= 3:
-		return strings.Join(s.Repos, ", ")
+	case len(names) <= 3:
+		return strings.Join(names, ", ")
+	case len(s.Modules) > 0:
+		return fmt.Sprintf("%d repos and modules", len(names))
 	}
 	return fmt.Sprintf("%d repos", len(s.Repos))
 }

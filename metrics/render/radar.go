@@ -10,6 +10,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/radar"
+	"github.com/tach-dev/tach/metrics/review"
 )
 
 // The refactor radar's words: `tach report radar`, /radar and the weekly
@@ -212,4 +213,15 @@ func orDash(s string) string {
 		return Dash
 	}
 	return s
+}
+
+// RadarReviewSignal is a new signal of the weekly review in a line:
+// acme/shop:search: review time worsening, +4h 24m a week (q = 0.002, 11 weeks).
+func RadarReviewSignal(s review.RadarSignal) string {
+	scope := s.Repo
+	if s.Module != nil {
+		scope += ":" + *s.Module
+	}
+	return scope + ": " + RadarSignal(radar.SignalReport{Measure: s.Measure, Direction: radar.Direction(s.Direction),
+		SlopePerWeek: s.SlopePerWeek, QValue: s.QValue, Weeks: s.Weeks})
 }

@@ -86,6 +86,12 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 			fmt.Fprintf(w, "  %s\n", textChange(c, "lead time"))
 		}
 	}
+	if len(r.NewRadarSignals) > 0 {
+		fmt.Fprintf(w, "\nNew refactor radar signals this week (tach report radar): %d\n", len(r.NewRadarSignals))
+		for _, s := range r.NewRadarSignals {
+			fmt.Fprintf(w, "  %s\n", plain(RadarReviewSignal(s)))
+		}
+	}
 	_, err := fmt.Fprintln(w, "\nThe week is [from, to). Every rule is in docs/metrics.md.")
 	return err
 }
@@ -251,6 +257,12 @@ func WeeklyMarkdown(out io.Writer, r review.Review, loc *time.Location) error {
 		}
 		for _, c := range r.Outliers {
 			p("- %s\n", markdownChange(c, "lead time"))
+		}
+	}
+	if len(r.NewRadarSignals) > 0 {
+		p("\n### New refactor radar signals this week: %d\n\n", len(r.NewRadarSignals))
+		for _, s := range r.NewRadarSignals {
+			p("- %s\n", MarkdownText(RadarReviewSignal(s)))
 		}
 	}
 	return w.Flush()

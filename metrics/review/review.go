@@ -53,6 +53,22 @@ type Review struct {
 
 	StaleReviewSeconds float64   `json:"stale_review_seconds"`
 	GeneratedAt        time.Time `json:"generated_at"` // "now" for the open work
+
+	// NewRadarSignals are the refactor radar's signals over the 12 weeks
+	// that end with the reviewed week that its radar of the 12 weeks
+	// before did not raise (the engine fills them).
+	NewRadarSignals []RadarSignal `json:"new_radar_signals"`
+}
+
+// RadarSignal is a refactor radar signal, as the review lists it.
+type RadarSignal struct {
+	Repo         string  `json:"repo"`
+	Module       *string `json:"module"` // null: the repo as a whole (it has no modules)
+	Measure      string  `json:"measure"`
+	Direction    string  `json:"direction"`
+	SlopePerWeek float64 `json:"slope_per_week"`
+	QValue       float64 `json:"q_value"`
+	Weeks        int     `json:"weeks"`
 }
 
 // Period is a half-open range of days, [From, To), YYYY-MM-DD in the rules'

@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -57,7 +56,7 @@ var dumpQueries = map[string]string{
 	"rollup_generation": `SELECT COUNT(*) FROM rollup_generation`,
 }
 
-// Dump renders every table of the database at path, one sorted line per
+// Dump renders every table of the database at path (a store's Path), one sorted line per
 // row, so that two databases holding the same data give the same text
 // whatever order their rows were written in. A table it does not know
 // (one added since) is dumped whole, its repo_id shown as the repo's name.
@@ -65,30 +64,15 @@ var dumpQueries = map[string]string{
 // rebuilds from the rows (their ids and freshness depend on when it ran).
 func Dump(tb testing.TB, path string) string {
 	tb.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer db.Close()
-	var tables []string
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name`)
-	if err != nil {
-		tb.Fatalf("dump %s: %v", path, err)
-	}
-	for rows.Next() {
-		var n string
-		rows.Scan(&n)
-		tables = append(tables, n)
-	}
-	rows.Close()
+	db := Raw(tb, path)
 	var out []string
-	for _, table := range tables {
+	for _, table := range db.Tables(tb) {
 		if strings.HasPrefix(table, "rollup_") {
 			continue
 		}
 		q, ok := dumpQueries[table]
 		if !ok {
-			q = genericQuery(db, table)
+			q = genericQuery(tb, db, table)
 		}
 		lines, err := dumpQuery(db, table, q)
 		if err != nil {
@@ -101,17 +85,10 @@ func Dump(tb testing.TB, path string) string {
 
 // genericQuery selects every column of a table, with the name of the repo
 // in place of a repo_id (row ids differ between two databases).
-func genericQuery(db *sql.DB, table string) string {
-	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
-	if err != nil {
-		return `SELECT * FROM "` + table + `"`
-	}
-	defer rows.Close()
+func genericQuery(tb testing.TB, db *DB, table string) string {
 	var cols []string
 	hasRepo := false
-	for rows.Next() {
-		var c string
-		rows.Scan(&c)
+	for _, c := range db.Columns(tb, table) {
 		if c == "repo_id" {
 			hasRepo = true
 			c = "(SELECT name FROM repos WHERE id = t.repo_id)"
@@ -126,7 +103,7 @@ func genericQuery(db *sql.DB, table string) string {
 	return `SELECT ` + strings.Join(cols, ", ") + ` FROM "` + table + `" t`
 }
 
-func dumpQuery(db *sql.DB, table, q string) ([]string, error) {
+func dumpQuery(db *DB, table, q string) ([]string, error) {
 	rows, err := db.Query(q)
 	if err != nil {
 		return nil, err

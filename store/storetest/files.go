@@ -1,7 +1,6 @@
 package storetest
 
 import (
-	"database/sql"
 	"testing"
 
 	"github.com/tach-dev/tach/store"
@@ -13,11 +12,7 @@ import (
 // of the change_files step.
 func ForgetChangeFiles(t testing.TB, st *store.Store) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := Raw(t, st.Path())
 	for _, q := range []string{`DELETE FROM change_files`, `DELETE FROM paths`, `UPDATE changes SET files_fetched = 0`,
 		`DELETE FROM sync_state WHERE resource = 'change_files'`} {
 		if _, err := db.Exec(q); err != nil {

@@ -19,9 +19,11 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +72,9 @@ type Config struct {
 	// empty for Default.
 	File string `json:"file,omitempty"`
 	// Database is the SQLite file's path, resolved against the directory
-	// of File when relative (":memory:" and "file:" URIs are kept as they are).
+	// of File when relative (":memory:" and "file:" URIs are kept as they
+	// are), or a PostgreSQL URL (postgres://…), kept as it is. A URL's
+	// password is never printed: RedactedDatabase is for messages.
 	Database string `json:"database"`
 	// Timezone is the IANA name of Location, which sets week boundaries.
 	Timezone string         `json:"timezone"`
@@ -101,6 +105,9 @@ type Config struct {
 	Webhooks    Webhooks      `json:"webhooks"`
 	// Auth configures sign-in to `tach serve` (auth.go).
 	Auth Auth `json:"auth"`
+	// Digest delivers the weekly review to chat (digest.go); nil when not
+	// configured.
+	Digest *Digest `json:"digest,omitempty"`
 
 	missing []MissingEnv
 }
@@ -152,8 +159,10 @@ type Repo struct {
 	// Name is owner/name (GitHub), group/subgroup/project (GitLab), or
 	// the group's path when Group is set.
 	Name string `json:"name"`
-	// Group marks a gitlab_group entry.
+	// Group marks a gitlab_group or github_org entry.
 	Group bool `json:"group,omitempty"`
+	// Org holds a github_org entry's filters (orgs.go); nil for others.
+	Org *OrgFilter `json:"org,omitempty"`
 	// IncludeArchived includes a group's archived projects (groups only).
 	IncludeArchived bool        `json:"include_archived,omitempty"`
 	Deployments     Deployments `json:"deployments"`
@@ -344,7 +353,7 @@ func (c *Config) Match(provider Provider, name string) (Repo, bool) {
 		if !r.Group && rn == lower {
 			return r, true
 		}
-		if r.Group && strings.HasPrefix(lower, rn+"/") && (best < 0 || len(r.Name) > len(c.Repos[best].Name)) {
+		if r.Group && strings.HasPrefix(lower, rn+"/") && (r.Org == nil || r.Org.Admits(name)) && (best < 0 || len(r.Name) > len(c.Repos[best].Name)) {
 			best = i
 		}
 	}
@@ -383,8 +392,34 @@ func clone(s []string) []string { return append([]string(nil), s...) }
 
 // resolveDatabase resolves a database path against dir.
 func resolveDatabase(db, dir string) string {
-	if db == ":memory:" || strings.HasPrefix(db, "file:") || filepath.IsAbs(db) {
+	if db == ":memory:" || strings.HasPrefix(db, "file:") || filepath.IsAbs(db) || IsPostgres(db) {
 		return db
 	}
 	return filepath.Join(dir, db)
+}
+
+// IsPostgres reports whether a database setting is a PostgreSQL URL.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// checkPostgresURL checks the shape of a PostgreSQL URL (the server checks
+// the rest when tach connects) and returns its password. Its errors never
+// show the password.
+func checkPostgresURL(db string) (password string, err error) {
+	u, perr := url.Parse(db)
+	if perr != nil {
+		return "", fmt.Errorf("is not a URL tach can read; write postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require (a password with /, ?, # or @ must be percent-encoded)")
+	}
+	password, _ = u.User.Password()
+	redacted := u.Redacted()
+	if u.Host == "" {
+		return password, fmt.Errorf("%s names no server; write postgres://USER:PASSWORD@HOST:PORT/DATABASE", quote(redacted))
+	}
+	if v := u.Query().Get("pool_max_conns"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 1000 {
+			return password, fmt.Errorf("%s: pool_max_conns=%s is not a number of connections from 1 to 1000", quote(redacted), v)
+		}
+	}
+	return password, nil
 }

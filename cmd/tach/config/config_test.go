@@ -321,9 +321,9 @@ func TestErrors(t *testing.T) {
 		{"bad link", doc("repos:", "  - github: acme/api", "    deployments: {link: sha}"),
 			[]string{`tach.yaml:3: repos[0].deployments.link: "sha" is not one of commits, time`}},
 		{"two providers", doc("repos:", "  - github: acme/api", "    gitlab: acme/api"),
-			[]string{`tach.yaml:3: repos[0]: names both github and gitlab; an entry names exactly one of github, gitlab, gitlab_group, so split it into two entries`}},
+			[]string{`tach.yaml:3: repos[0]: names both github and gitlab; an entry names exactly one of github, github_org, gitlab, gitlab_group, so split it into two entries`}},
 		{"no provider", doc("repos:", "  - github: acme/api", "  - deployments: {source: merges}"),
-			[]string{`tach.yaml:3: repos[1]: names no repository; add github: owner/name, gitlab: group/project or gitlab_group: group`}},
+			[]string{`tach.yaml:3: repos[1]: names no repository; add github: owner/name, github_org: org, gitlab: group/project or gitlab_group: group`}},
 		{"repo as a string", doc("repos:", "  - acme/api"),
 			[]string{`tach.yaml:2: repos[0]: expected a mapping naming the provider, got a string; write "- github: acme/api" or "- gitlab: acme/api"`}},
 		{"bad github name", doc("repos:", "  - github: acme"),
@@ -362,6 +362,12 @@ func TestErrors(t *testing.T) {
 			[]string{`tach.yaml:1: database: "${" has no closing "}"; write ${NAME} for an environment variable, or $$ for a literal $`}},
 		{"empty value from unset env", doc("timezone: ${TACH_TZ}"),
 			[]string{`tach.yaml:1: timezone: is empty (environment variable TACH_TZ is not set); write an IANA time zone such as UTC or Europe/Paris, or remove the key for the default`}},
+		{"postgres URL without a server", doc("database: postgres:///tach"),
+			[]string{`tach.yaml:1: database: "postgres:///tach" names no server; write postgres://USER:PASSWORD@HOST:PORT/DATABASE`}},
+		{"bad pool size, password hidden", doc("database: postgres://tach:s3cret-pw@db/tach?pool_max_conns=zero"),
+			[]string{`tach.yaml:1: database: "postgres://tach:xxxxx@db/tach?pool_max_conns=zero": pool_max_conns=zero is not a number of connections from 1 to 1000`}},
+		{"unparsable postgres URL, password hidden", doc("database: 'postgres://tach:s3cret-pw@db:port/tach'"),
+			[]string{`tach.yaml:1: database: is not a URL tach can read; write postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require (a password with /, ?, # or @ must be percent-encoded)`}},
 		{"home in database", doc("database: ~/tach.db"),
 			[]string{`tach.yaml:1: database: "~/tach.db" starts with "~", which is not expanded; write "${HOME}/tach.db" or an absolute path`}},
 		{"several errors, sorted by line", doc("teams: [{name: a, repos: [x/y]}]", "timezone: Nowhere", "repos:", "  - github: acme/api", "    deployments: {source: workflow}"),
@@ -445,6 +451,7 @@ func TestDatabasePath(t *testing.T) {
 		{"etc/tach.yaml", ":memory:", ":memory:"},
 		{"etc/tach.yaml", "file:x.db?mode=ro", "file:x.db?mode=ro"},
 		{"etc/tach.yaml", "${DATA}/t.db", filepath.Join(string(filepath.Separator)+"var", "lib", "t.db")},
+		{"etc/tach.yaml", "postgres://tach@db:5432/tach?sslmode=require", "postgres://tach@db:5432/tach?sslmode=require"},
 	}
 	for _, tt := range tests {
 		src := ""
@@ -459,6 +466,20 @@ func TestDatabasePath(t *testing.T) {
 		if c.Database != tt.want {
 			t.Errorf("%s %q: Database = %q, want %q", tt.name, tt.db, c.Database, tt.want)
 		}
+	}
+}
+
+// A PostgreSQL URL takes its password from the environment, and no error
+// about the file shows it.
+func TestDatabasePasswordFromEnvIsNeverShown(t *testing.T) {
+	src := doc("database: postgres://tach:${TACH_DB_PASSWORD}@db.internal/tach?sslmode=require", "timezone: Nowhere")
+	_, err := parse(src, "tach.yaml", env("TACH_DB_PASSWORD", "pw-from-the-env"))
+	if err == nil || strings.Contains(err.Error(), "pw-from-the-env") {
+		t.Fatalf("error = %v, want one without the password", err)
+	}
+	c, err := parse(doc("database: postgres://tach:${TACH_DB_PASSWORD}@db.internal/tach"), "tach.yaml", env("TACH_DB_PASSWORD", "pw-from-the-env"))
+	if err != nil || c.Database != "postgres://tach:pw-from-the-env@db.internal/tach" {
+		t.Fatalf("Database = %q, %v", c.Database, err)
 	}
 }
 

@@ -16,17 +16,17 @@ import (
 
 // The keys of each mapping, in the order config.example.yaml documents them.
 var (
-	topKeys       = []string{"database", "timezone", "listen", "allowed_hosts", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth"}
+	topKeys       = []string{"database", "timezone", "listen", "allowed_hosts", "log", "github", "gitlab", "repos", "incidents", "teams", "bots", "include_bot_changes", "rework", "stale_review", "sync", "webhooks", "auth", "digest"}
 	logKeys       = []string{"format", "level"}
 	apiKeys       = []string{"token", "base_url"}
-	repoKeys      = []string{"github", "gitlab", "gitlab_group", "deployments", "include_archived", "modules"}
+	repoKeys      = append([]string{"github", "github_org", "gitlab", "gitlab_group", "deployments", "include_archived", "modules"}, orgKeys...)
 	deployKeys    = []string{"source", "environments", "workflow", "link"}
 	incidentKeys  = []string{"labels", "window"}
 	teamKeys      = []string{"name", "repos", "modules"}
 	reworkKeys    = []string{"labels", "title"}
 	syncKeys      = []string{"interval", "history", "workers"}
 	webhookKeys   = []string{"github_secret", "gitlab_token"}
-	providerKeys  = []string{"github", "gitlab", "gitlab_group"}
+	providerKeys  = []string{"github", "github_org", "gitlab", "gitlab_group"}
 	sourceChoices = []string{string(SourceDeployments), string(SourceWorkflow), string(SourceReleases), string(SourceMerges)}
 	linkChoices   = []string{string(LinkCommits), string(LinkTime)}
 	formatChoices = []string{"text", "json"}
@@ -127,10 +127,20 @@ func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
 	}
 	f := p.fields(n, "", topKeys)
 	if e, ok := f["database"]; ok {
-		if s, ok := p.str(e.val, "database", "a file path such as tach.db"); ok {
-			if strings.HasPrefix(s.val, "~") {
+		if s, ok := p.str(e.val, "database", "a file path such as tach.db, or a postgres:// URL"); ok {
+			switch {
+			case IsPostgres(s.val):
+				if pw, err := checkPostgresURL(s.val); err != nil {
+					p.errorf(e.val, "database", "%s", err)
+				} else {
+					c.Database = s.val
+					if pw != "" {
+						p.secrets = append(p.secrets, pw)
+					}
+				}
+			case strings.HasPrefix(s.val, "~"):
 				p.errorf(e.val, "database", "%s starts with \"~\", which is not expanded; write %s or an absolute path", quote(s.val), quote("${HOME}"+strings.TrimPrefix(s.val, "~")))
-			} else {
+			default:
 				c.Database = s.val
 			}
 		}
@@ -249,6 +259,9 @@ func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
 	}
 	if e, ok := f["auth"]; ok {
 		p.auth(e.val, &c.Auth)
+	}
+	if e, ok := f["digest"]; ok {
+		p.digest(e, c)
 	}
 }
 
@@ -390,6 +403,10 @@ func checkRepoName(kind, name string) string {
 	}
 	parts := strings.Split(name, "/")
 	switch kind {
+	case "github_org":
+		if len(parts) != 1 || !ownerRE.MatchString(parts[0]) {
+			return "is not an organisation or user; write its login alone, such as acme"
+		}
 	case "github":
 		if len(parts) != 2 || !ownerRE.MatchString(parts[0]) || !nameRE.MatchString(parts[1]) || parts[1] == "." || parts[1] == ".." {
 			return "is not owner/name; write it as, for example, acme/api"
@@ -412,6 +429,8 @@ func checkRepoName(kind, name string) string {
 
 func examplePath(kind string) string {
 	switch kind {
+	case "github_org":
+		return "acme"
 	case "gitlab":
 		return "acme/platform/billing"
 	case "gitlab_group":
@@ -455,12 +474,12 @@ func (p *parser) repos(n *yaml.Node, c *Config) {
 			if provs[0].key.Line > provs[1].key.Line {
 				second = 0
 			}
-			p.errorf(provs[second].key, key, "names both %s and %s; an entry names exactly one of github, gitlab, gitlab_group, so split it into two entries", kinds[0], kinds[1])
+			p.errorf(provs[second].key, key, "names both %s and %s; an entry names exactly one of github, github_org, gitlab, gitlab_group, so split it into two entries", kinds[0], kinds[1])
 			continue
 		}
 		if len(provs) == 0 {
 			if len(p.errs) == before {
-				p.errorf(item, key, "names no repository; add github: owner/name, gitlab: group/project or gitlab_group: group")
+				p.errorf(item, key, "names no repository; add github: owner/name, github_org: org, gitlab: group/project or gitlab_group: group")
 			}
 			continue
 		}
@@ -476,12 +495,15 @@ func (p *parser) repos(n *yaml.Node, c *Config) {
 			continue
 		}
 		r := Repo{Provider: GitHub, Name: name, Deployments: DefaultDeployments(), Line: item.Line}
-		if kind != "github" {
+		if kind != "github" && kind != "github_org" {
 			r.Provider = GitLab
 		}
-		r.Group = kind == "gitlab_group"
+		r.Group = kind == "gitlab_group" || kind == "github_org"
+		p.orgEntry(f, key, kind, &r)
 		if e, ok := f["include_archived"]; ok {
-			if !r.Group {
+			if kind == "github_org" {
+				p.errorf(e.key, key+".include_archived", "is gitlab_group's; a github_org entry takes archived: true")
+			} else if !r.Group {
 				p.errorf(e.key, key+".include_archived", "only applies to gitlab_group entries; remove it (a repo named on its own is synced even when archived)")
 			} else if b, ok := p.boolean(e.val, key+".include_archived"); ok {
 				r.IncludeArchived = b

@@ -51,6 +51,8 @@ type Repo struct {
 	DefaultBranch string
 	CreatedAt     time.Time
 	Archived      bool
+	Fork          bool
+	Topics        []string
 	// IssuesDisabled makes the issues endpoint answer 410 Gone.
 	IssuesDisabled bool
 
@@ -69,6 +71,9 @@ type Repo struct {
 	Runs         []*WorkflowRun
 	Releases     []*Release
 	Issues       []*Issue
+	// Files are files of the default branch by path, for the contents
+	// endpoint (a CODEOWNERS file).
+	Files map[string]string
 
 	srv     *Server
 	prOrder *prOrder     // the pull requests in query order, kept between requests

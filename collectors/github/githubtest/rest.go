@@ -1,6 +1,7 @@
 package githubtest
 
 import (
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -30,6 +31,26 @@ func (s *Server) answerREST(req *request, repo *Repo) (int, http.Header, []byte)
 		}
 	case "pull_files":
 		return s.listPullFiles(req, repo)
+	case "contents":
+		// GET /repos/{owner}/{repo}/contents/{path}: a file, base64 in
+		// lines of 60 as GitHub sends it.
+		path := strings.Join(req.segs[1:], "/")
+		content, ok := repo.Files[path]
+		if !ok {
+			return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found",
+				"documentation_url": "https://docs.github.com/rest/repos/contents#get-repository-content", "status": "404"})
+		}
+		enc := base64.StdEncoding.EncodeToString([]byte(content))
+		var lines []string
+		for len(enc) > 60 {
+			lines, enc = append(lines, enc[:60]), enc[60:]
+		}
+		lines = append(lines, enc)
+		name := path[strings.LastIndexByte(path, '/')+1:]
+		return jsonBody(http.StatusOK, nil, map[string]any{"type": "file", "encoding": "base64", "size": len(content), "name": name, "path": path,
+			"content": strings.Join(lines, "\n") + "\n", "sha": fmt.Sprintf("%040x", len(content)),
+			"url":      s.apiURL("repos", repo.Owner, repo.Name, "contents", path),
+			"html_url": fmt.Sprintf("%s/%s/blob/%s/%s", s.URL, repo.FullName(), repo.DefaultBranch, path)})
 	case "issues":
 		if repo.IssuesDisabled {
 			return jsonBody(http.StatusGone, nil, map[string]any{"message": "Issues are disabled for this repo", "documentation_url": "https://docs.github.com/v3/issues/"})
@@ -185,7 +206,7 @@ func (s *Server) repoJSON(r *Repo) map[string]any {
 	return map[string]any{
 		"id": r.ID, "node_id": fmt.Sprintf("R_%d", r.ID), "name": r.Name, "full_name": r.FullName(),
 		"private": true, "owner": s.userJSON(owner), "html_url": s.URL + "/" + r.FullName(),
-		"description": nil, "fork": false, "url": s.apiURL("repos", r.Owner, r.Name),
+		"description": nil, "fork": r.Fork, "url": s.apiURL("repos", r.Owner, r.Name), "topics": orEmptyList(r.Topics),
 		"created_at": ts(r.CreatedAt), "updated_at": ts(r.CreatedAt), "pushed_at": ts(r.CreatedAt),
 		"default_branch": r.DefaultBranch, "archived": r.Archived, "disabled": false,
 		"visibility": "private", "has_issues": !r.IssuesDisabled,

@@ -66,7 +66,8 @@ type Server struct {
 	limits     map[string]*rateWindow
 	now        func() time.Time
 	onRequest  func(endpoint string)
-	app        *appState // a GitHub App and its installations (app.go)
+	app        *appState       // a GitHub App and its installations (app.go)
+	users      map[string]bool // accounts that are users, not organisations (orgs.go)
 }
 
 // rateWindow is one primary rate-limit budget (core or graphql).
@@ -242,7 +243,7 @@ func (a *Arrivals) MostInFlight(latency time.Duration) int {
 
 // Requests is the number of requests an endpoint received: "repo", "pulls",
 // "pull", "pull_files", "issues", "runs", "run", "run_attempt", "workflow_runs",
-// "deployments", "deployment_statuses", "releases", "compare", "rate_limit",
+// "deployments", "deployment_statuses", "releases", "compare", "contents", "rate_limit",
 // "graphql" (every GraphQL query), or "graphql.<connection>" (GraphQL
 // queries by the first connection asked of the repository:
 // graphql.pullRequests, graphql.deployments, graphql.releases,
@@ -450,6 +451,10 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "rate_limit"
 		return nil
 	}
+	if len(segs) == 3 && (segs[0] == "orgs" || segs[0] == "users") && segs[2] == "repos" {
+		req.endpoint, req.segs = "account_repos", segs
+		return nil
+	}
 	if len(segs) < 3 || segs[0] != "repos" {
 		return fmt.Errorf("no route")
 	}
@@ -483,6 +488,8 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "releases"
 	case len(rest) == 2 && rest[0] == "compare":
 		req.endpoint = "compare"
+	case len(rest) >= 2 && rest[0] == "contents":
+		req.endpoint = "contents"
 	default:
 		return fmt.Errorf("no route")
 	}
@@ -605,6 +612,9 @@ func (s *Server) answer(req *request) (int, http.Header, []byte) {
 	}
 	if req.endpoint == "rate_limit" {
 		return s.answerRateLimit()
+	}
+	if req.endpoint == "account_repos" {
+		return s.listAccountRepos(req)
 	}
 	repo := s.repos[strings.ToLower(req.repoName)]
 	if repo == nil {

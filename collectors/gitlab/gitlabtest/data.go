@@ -17,9 +17,18 @@ type Project struct {
 	Pipelines     []*Pipeline
 	Issues        []*Issue
 	Releases      []*Release
-	// History is the default branch's commits, oldest first; compare
-	// answers from it (from...to is the commits after from up to to).
+	// History is the default branch's first-parent line, oldest first:
+	// its last commit is the branch's head. A commit without Parents has
+	// the one before it as its only parent.
 	History []Commit
+	// Branches are the commits off that line: those of the branches its
+	// merges bring in (a merge's second parent and what it reaches), and
+	// of release branches; each names its Parents. Compare and the
+	// commits list answer from the graph History and Branches make.
+	Branches []Commit
+	// Files are files of the default branch by path (a CODEOWNERS file),
+	// for the repository files API.
+	Files map[string]string
 }
 
 // User is an author.
@@ -83,8 +92,9 @@ func (m *MergeRequest) SetDiffs(diffs ...FileDiff) {
 type Commit struct {
 	SHA        string
 	Title      string
-	AuthoredAt time.Time
+	AuthoredAt time.Time // also its committed date
 	Author     string
+	Parents    []string // the first parent first (see Project.History)
 }
 
 // Note is a comment or a system note on a merge request.

@@ -98,7 +98,7 @@ func GenerateMergeRequests(n int, o GenOptions) []*MergeRequest {
 func GenerateProject(path string, n int, end time.Time) *Project {
 	start := end.Add(-time.Duration(n)*7*time.Hour - 10*24*time.Hour)
 	p := &Project{Path: path, MergeRequests: GenerateMergeRequests(n, GenOptions{Start: start, Every: 7 * time.Hour, Prefix: path})}
-	p.History = mergedHistory(p, start)
+	p.History, p.Branches = mergedHistory(p, start)
 	for i, c := range p.History[1:] {
 		status := "success"
 		if i%5 == 3 {
@@ -127,10 +127,12 @@ func GenerateProject(path string, n int, end time.Time) *Project {
 	return p
 }
 
-// mergedHistory is the default branch's history the project's merged MRs
-// make: a base commit before start, then each merge (its squash commit when
-// squashed), oldest first.
-func mergedHistory(p *Project, start time.Time) []Commit {
+// mergedHistory is the commit graph the project's merged MRs make: the
+// default branch's first-parent line (a base commit before start, then
+// each MR's merge commit, oldest first), and the branches the merges bring
+// in: each MR's commits, or its squash commit when squashed, branched off
+// the line where it stood when the MR's first commit was made.
+func mergedHistory(p *Project, start time.Time) (line, branches []Commit) {
 	var merged []*MergeRequest
 	for _, m := range p.MergeRequests {
 		if m.State == "merged" {
@@ -138,11 +140,42 @@ func mergedHistory(p *Project, start time.Time) []Commit {
 		}
 	}
 	slices.SortStableFunc(merged, func(a, b *MergeRequest) int { return a.MergedAt.Compare(b.MergedAt) })
-	history := []Commit{{SHA: SHA(p.Path + "-base"), AuthoredAt: start.Add(-time.Hour)}}
-	for _, m := range merged {
-		history = append(history, Commit{SHA: cmp.Or(m.SquashCommitSHA, m.MergeCommitSHA), AuthoredAt: m.MergedAt})
+	line = []Commit{{SHA: SHA(p.Path + "-base"), AuthoredAt: start.Add(-time.Hour)}}
+	lineAt := func(t time.Time) string {
+		i, _ := slices.BinarySearchFunc(line, t, func(c Commit, t time.Time) int { return c.AuthoredAt.Compare(t) })
+		return line[max(0, i-1)].SHA
 	}
-	return history
+	for _, m := range merged {
+		prev := line[len(line)-1].SHA
+		sha := cmp.Or(m.MergeCommitSHA, m.SquashCommitSHA)
+		if m.MergeCommitSHA == "" { // fast-forward: the squash commit on the line
+			line = append(line, Commit{SHA: sha, Title: m.Title, AuthoredAt: m.MergedAt, Parents: []string{prev}})
+			continue
+		}
+		var side []Commit
+		if m.SquashCommitSHA != "" {
+			side = []Commit{{SHA: m.SquashCommitSHA, Title: m.Title, AuthoredAt: m.MergedAt.Add(-time.Minute)}}
+		} else {
+			side = slices.Clone(m.Commits)
+			slices.SortStableFunc(side, func(a, b Commit) int { return a.AuthoredAt.Compare(b.AuthoredAt) })
+		}
+		head := ""
+		for i := range side {
+			if i == 0 {
+				side[i].Parents = []string{lineAt(side[i].AuthoredAt)}
+			} else {
+				side[i].Parents = []string{side[i-1].SHA}
+			}
+			head = side[i].SHA
+		}
+		branches = append(branches, side...)
+		parents := []string{prev}
+		if head != "" {
+			parents = append(parents, head)
+		}
+		line = append(line, Commit{SHA: sha, Title: "Merge branch '" + m.SourceBranch + "' into 'main'", AuthoredAt: m.MergedAt, Parents: parents})
+	}
+	return line, branches
 }
 
 // History describes a generated project for benchmarks and volume tests.
@@ -171,7 +204,7 @@ func GenerateHistory(path string, h History) *Project {
 	start := h.End.Add(-h.Span)
 	every := h.Span / time.Duration(max(1, h.MergeRequests))
 	p := &Project{Path: path, MergeRequests: GenerateMergeRequests(h.MergeRequests, GenOptions{Start: start, Every: every, Prefix: path})}
-	p.History = mergedHistory(p, start)
+	p.History, p.Branches = mergedHistory(p, start)
 	headAt := func(t time.Time) string {
 		i, _ := slices.BinarySearchFunc(p.History, t, func(c Commit, t time.Time) int { return c.AuthoredAt.Compare(t) })
 		return p.History[max(0, i-1)].SHA

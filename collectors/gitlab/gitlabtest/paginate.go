@@ -15,6 +15,12 @@ import (
 // asked), keyset style: a cursor in the Link header's next URL and no x-*
 // headers.
 func (s *Server) paginate(r *http.Request, items []any) ([]any, http.Header) {
+	return s.paginateWith(r, items, true)
+}
+
+// paginateWith is paginate, with totals false for a list GitLab answers
+// without x-total, x-total-pages and the last page's Link.
+func (s *Server) paginateWith(r *http.Request, items []any, totals bool) ([]any, http.Header) {
 	q := r.URL.Query()
 	per := 20
 	if v, err := strconv.Atoi(q.Get("per_page")); err == nil && v > 0 {
@@ -66,12 +72,14 @@ func (s *Server) paginate(r *http.Request, items []any) ([]any, http.Header) {
 			prev = strconv.Itoa(page - 1)
 			links = append(links, link(func(v url.Values) { v.Set("page", prev) }, "prev"))
 		}
-		links = append(links, link(func(v url.Values) { v.Set("page", "1") }, "first"),
-			link(func(v url.Values) { v.Set("page", strconv.Itoa(pages)) }, "last"))
+		links = append(links, link(func(v url.Values) { v.Set("page", "1") }, "first"))
+		if totals {
+			links = append(links, link(func(v url.Values) { v.Set("page", strconv.Itoa(pages)) }, "last"))
+			h.Set("X-Total", strconv.Itoa(total))
+			h.Set("X-Total-Pages", strconv.Itoa(pages))
+		}
 		h.Set("X-Page", strconv.Itoa(page))
 		h.Set("X-Per-Page", strconv.Itoa(per))
-		h.Set("X-Total", strconv.Itoa(total))
-		h.Set("X-Total-Pages", strconv.Itoa(pages))
 		h.Set("X-Next-Page", next)
 		h.Set("X-Prev-Page", prev)
 	}

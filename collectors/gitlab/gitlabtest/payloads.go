@@ -134,11 +134,15 @@ func (s *Server) commitJSON(p *Project, c Commit) map[string]any {
 	if author == "" {
 		author = "dev"
 	}
+	parents := c.Parents
+	if parents == nil {
+		parents = []string{}
+	}
 	return map[string]any{
 		"id": c.SHA, "short_id": short, "title": c.Title, "message": c.Title + "\n",
 		"author_name": author, "author_email": author + "@example.com", "authored_date": ts(c.AuthoredAt),
 		"committer_name": author, "committer_email": author + "@example.com", "committed_date": ts(c.AuthoredAt),
-		"created_at": ts(c.AuthoredAt), "parent_ids": []string{}, "trailers": map[string]any{},
+		"created_at": ts(c.AuthoredAt), "parent_ids": parents, "trailers": map[string]any{},
 		"web_url": fmt.Sprintf("%s/%s/-/commit/%s", s.URL(), p.Path, c.SHA),
 	}
 }

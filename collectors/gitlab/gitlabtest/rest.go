@@ -2,6 +2,8 @@ package gitlabtest
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -86,8 +88,36 @@ func (s *Server) handle(rt route, r *http.Request) (int, any, http.Header) {
 		return list(s.issues(p, q))
 	case "/projects/:id/releases":
 		return list(s.releases(p, q))
+	case "/projects/:id/repository/files/:file_path":
+		// GET /projects/:id/repository/files/:file_path?ref=…: the file,
+		// base64, with an ETag that If-None-Match answers with 304.
+		content, ok := p.Files[rt.iid]
+		if !ok {
+			return notFound("404 File Not Found")
+		}
+		sum := sha256.Sum256([]byte(content))
+		etag := fmt.Sprintf(`W/"%x"`, sum[:8])
+		h := http.Header{"Etag": {etag}}
+		if r.Header.Get("If-None-Match") == etag {
+			return http.StatusNotModified, nil, h
+		}
+		name := rt.iid[strings.LastIndexByte(rt.iid, '/')+1:]
+		return http.StatusOK, map[string]any{"file_name": name, "file_path": rt.iid, "size": len(content), "encoding": "base64",
+			"content": base64.StdEncoding.EncodeToString([]byte(content)), "content_sha256": fmt.Sprintf("%x", sum),
+			"ref": q.Get("ref"), "blob_id": fmt.Sprintf("%x", sum[:20]), "commit_id": fmt.Sprintf("%040d", 1), "last_commit_id": fmt.Sprintf("%040d", 1)}, h
 	case "/projects/:id/repository/compare":
 		return s.compare(p, q.Get("from"), q.Get("to"))
+	case "/projects/:id/repository/merge_base":
+		return s.mergeBase(p, q["refs[]"])
+	case "/projects/:id/repository/commits":
+		commits, ok := s.commits(p, q)
+		if !ok {
+			return notFound("404 Commit Not Found")
+		}
+		// GitLab leaves x-total and x-total-pages out of the commits API's
+		// answers (docs.gitlab.com/api/commits, "Pagination response headers").
+		page, h := s.paginateWith(r, commits, false)
+		return http.StatusOK, page, h
 	}
 	return notFound("404 Not Found")
 }
@@ -317,17 +347,20 @@ func (s *Server) releases(p *Project, q url.Values) []any {
 	return mapAll(rs, func(r *Release) any { return s.releaseJSON(p, r, now) })
 }
 
-// compare answers from...to from the default branch's history: the commits
-// after from, up to and including to, oldest first.
+// compare answers from...to from the commit graph: the commits reachable
+// from to and not from from, oldest first.
 func (s *Server) compare(p *Project, from, to string) (int, any, http.Header) {
-	i := slices.IndexFunc(p.History, func(c Commit) bool { return c.SHA == from })
-	j := slices.IndexFunc(p.History, func(c Commit) bool { return c.SHA == to })
-	if i < 0 || j < 0 {
+	g := graphOf(p)
+	if g.commits[from] == nil || g.commits[to] == nil {
 		return notFound("404 Ref Not Found")
 	}
+	base := g.reachable(from)
 	var commits []any
-	if i < j {
-		commits = mapAll(p.History[i+1:j+1], func(c Commit) any { return s.commitJSON(p, c) })
+	log := g.log(to, false)
+	for i := len(log) - 1; i >= 0; i-- {
+		if !base[log[i].SHA] {
+			commits = append(commits, s.commitJSON(p, *log[i]))
+		}
 	}
 	if commits == nil {
 		commits = []any{}

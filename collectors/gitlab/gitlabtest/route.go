@@ -66,9 +66,9 @@ func (s *Server) route(r *http.Request) route {
 		shape := []string{"projects", ":id"}
 		for i, p := range rest {
 			// ids after a collection name are named, not counted apart
-			if i > 0 && (rest[i-1] == "merge_requests" || rest[i-1] == "pipelines") {
+			if i > 0 && (rest[i-1] == "merge_requests" || rest[i-1] == "pipelines" || rest[i-1] == "files") {
 				rt.iid = p
-				shape = append(shape, ":"+map[string]string{"merge_requests": "iid", "pipelines": "pipeline_id"}[rest[i-1]])
+				shape = append(shape, ":"+map[string]string{"merge_requests": "iid", "pipelines": "pipeline_id", "files": "file_path"}[rest[i-1]])
 				continue
 			}
 			shape = append(shape, p)

@@ -1,0 +1,182 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
+)
+
+// Several `tach serve` on one PostgreSQL database: each opens its own
+// store. These tests open two on one schema, as two replicas would.
+
+func twoReplicas(t *testing.T) (a, b *store.Store) {
+	t.Helper()
+	storetest.SkipUnlessPostgres(t)
+	database := storetest.Database(t)
+	open := func() *store.Store {
+		st, err := store.Open(ctx, database)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+	return open(), open()
+}
+
+// Exactly one replica holds the sync lock; when its connection dies (the
+// process was killed), the other takes it at its next try, and the first
+// learns it lost it.
+func TestSyncLockOneReplicaAtATime(t *testing.T) {
+	a, b := twoReplicas(t)
+	la, lb := a.SyncLock(), b.SyncLock()
+	if !la.Shared() {
+		t.Fatal("a PostgreSQL store's sync lock is not shared")
+	}
+	if got, err := la.TryAcquire(ctx); err != nil || !got {
+		t.Fatalf("first replica: TryAcquire = %v, %v; want the free lock", got, err)
+	}
+	for range 3 {
+		if got, err := lb.TryAcquire(ctx); err != nil || got {
+			t.Fatalf("second replica: TryAcquire = %v, %v; want refused while the first holds it", got, err)
+		}
+		if got, err := la.TryAcquire(ctx); err != nil || !got {
+			t.Fatalf("first replica lost the lock it holds: %v, %v", got, err)
+		}
+	}
+	if !la.Held() || lb.Held() {
+		t.Fatalf("Held = %v, %v; want true, false", la.Held(), lb.Held())
+	}
+
+	// The first replica dies: the server ends its sessions. (The lock is
+	// the sync lock's class and this schema's hash: other tests on the
+	// server hold advisory locks of their own.)
+	raw := storetest.Raw(t, a.Path())
+	res, err := raw.Exec(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND classid = 29794 AND objsubid = 2 AND objid::bigint = (hashtext(current_schema())::bigint + 4294967296) % 4294967296`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("%d sessions held an advisory lock, want the one", n)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := lb.TryAcquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second replica never took the lock of the one that died")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got, err := la.TryAcquire(ctx); err != nil || got || la.Held() {
+		t.Fatalf("the first replica, its connection gone: TryAcquire = %v, %v (Held %v); want refused", got, err, la.Held())
+	}
+
+	// Released (a replica stopping), it is free for the other.
+	lb.Release()
+	if got, err := la.TryAcquire(ctx); err != nil || !got {
+		t.Fatalf("after a release: TryAcquire = %v, %v", got, err)
+	}
+}
+
+// Keep takes a lock that becomes free and reports the change.
+func TestSyncLockKeepTakesOver(t *testing.T) {
+	a, b := twoReplicas(t)
+	if got, _ := a.SyncLock().TryAcquire(ctx); !got {
+		t.Fatal("no lock")
+	}
+	kctx, cancel := context.WithCancel(ctx)
+	changes := make(chan bool, 10)
+	done := make(chan struct{})
+	go func() {
+		b.SyncLock().Keep(kctx, 20*time.Millisecond, func(held bool, err error) {
+			if err != nil {
+				t.Error(err)
+			}
+			changes <- held
+		})
+		close(done)
+	}()
+	time.Sleep(100 * time.Millisecond)
+	if b.SyncLock().Held() {
+		t.Fatal("Keep took a lock another replica holds")
+	}
+	a.SyncLock().Release()
+	select {
+	case held := <-changes:
+		if !held {
+			t.Fatal("Keep reported a loss, want the lock taken")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Keep never took the released lock")
+	}
+	cancel()
+	<-done
+}
+
+// A delivery sent to two replicas at once is applied by one.
+func TestRedeliveriesAcrossReplicasApplyOnce(t *testing.T) {
+	a, b := twoReplicas(t)
+	if firsts := firstDeliveries(t, a, b); firsts != 1 {
+		t.Errorf("%d of 20 deliveries to two replicas were taken as first", firsts)
+	}
+}
+
+// Users, sessions, sync requests and the generation the page caches
+// follow are the database's: what one replica writes, the other reads.
+func TestReplicasShareUsersSessionsAndGeneration(t *testing.T) {
+	a, b := twoReplicas(t)
+	u, err := a.AddUser(ctx, "ada", "correct horse battery", store.RoleWrite)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, "ada", "correct horse battery"); err != nil {
+		t.Fatalf("a user added on one replica cannot sign in on the other: %v", err)
+	}
+	now := time.Now()
+	id, _, err := b.CreateSession(ctx, u.ID, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := a.Session(ctx, id, now); err != nil || s.User.ID != u.ID {
+		t.Fatalf("a session made on one replica is unknown to the other: %+v, %v", s, err)
+	}
+	if err := a.DeleteSession(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Session(ctx, id, now); err == nil {
+		t.Fatal("a session ended on one replica lives on on the other")
+	}
+
+	// A "sync now" passed on by one replica is taken once, by another.
+	if took, err := a.TakeSyncRequest(ctx); err != nil || took {
+		t.Fatalf("a sync request before any: %v, %v", took, err)
+	}
+	if err := a.RequestSync(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if took, err := b.TakeSyncRequest(ctx); err != nil || !took {
+		t.Fatalf("the other replica did not see the sync request: %v, %v", took, err)
+	}
+	if took, err := a.TakeSyncRequest(ctx); err != nil || took {
+		t.Fatalf("a sync request taken twice: %v, %v", took, err)
+	}
+
+	g0, err := b.Generation(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRepo(t, a, "acme/api")
+	if g1, err := b.Generation(ctx); err != nil || g1 == g0 {
+		t.Fatalf("a repo written on one replica left the other's generation at %d (%v): its page cache would go stale", g1, err)
+	}
+}
