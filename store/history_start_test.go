@@ -84,7 +84,7 @@ func TestHistoryStartBackfill(t *testing.T) {
 		return nil
 	})
 	st.Close()
-	storetest.UnmigrateHistoryStart(t, path)
+	storetest.RemigrateHistoryStart(t, path)
 	if st, err = store.Open(ctx, path); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,9 @@ package storetest
 
 import (
 	"database/sql"
+	"os"
+	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -21,19 +24,25 @@ func SetHistoryStart(t testing.TB, st *store.Store, repo string, start time.Time
 	exec(t, st, "set history start", `UPDATE rollup_generation SET gen = gen + 1`)
 }
 
-// UnmigrateHistoryStart puts a database back in the state before
-// migration 0007 (no history starts recorded); the next store.Open over
-// it applies the migration again. Close st first.
-func UnmigrateHistoryStart(t testing.TB, path string) {
+// RemigrateHistoryStart puts a database back in the state before
+// migration 0007 (no history starts recorded) and applies 0007 again, as
+// on a database synced before it; later migrations stay as they are.
+// Close the store over path first.
+func RemigrateHistoryStart(t testing.TB, path string) {
 	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	body, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "migrations", "0007_history_start.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{`ALTER TABLE repos DROP COLUMN history_start`, `DELETE FROM schema_version WHERE version >= 7`} {
+	for _, q := range []string{`ALTER TABLE repos DROP COLUMN history_start`, string(body)} {
 		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("storetest: unmigrate history start: %v", err)
+			t.Fatalf("storetest: remigrate history start: %v", err)
 		}
 	}
 }
