@@ -28,6 +28,9 @@ type SyncConfig struct {
 	Groups []Group
 	// Orgs are synced as every repo they list, filtered (github_org; orgs.go).
 	Orgs []Org
+	// TeamSources are the teams whose members a provider gives, read
+	// once per sync (members.go).
+	TeamSources []TeamSource
 	// Match returns the settings of a repo of provider by its name, as
 	// the config covers it (an entry of its own, spelt as the config spells
 	// it, or a project of a group, spelt as the provider does); false when
@@ -103,6 +106,9 @@ func NewSyncer(st *store.Store, cfg SyncConfig, providers map[string]Provider, w
 func (s *Syncer) Run(ctx context.Context, only []string, tracker *Tracker) (*Summary, error) {
 	repos, err := s.reposToSync(ctx, only)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.readTeamMembers(ctx); err != nil {
 		return nil, err
 	}
 	opts := Options{History: s.cfg.History, IncidentLabels: s.cfg.IncidentLabels, Workers: s.cfg.Workers}

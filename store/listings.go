@@ -78,22 +78,17 @@ func (s *Store) listing(ctx context.Context, key string) (Listing, error) {
 
 // Listings returns the organisation entries' last listings, by entry.
 func (s *Store) Listings(ctx context.Context) ([]Listing, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT value FROM meta WHERE key LIKE ? ORDER BY key`, listingPrefix+"%")
+	values, err := s.metaWithPrefix(ctx, listingPrefix)
 	if err != nil {
-		return nil, fmt.Errorf("read listings: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []Listing
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, fmt.Errorf("read listings: %w", err)
-		}
+	out := make([]Listing, 0, len(values))
+	for _, v := range values {
 		var l Listing
 		if err := json.Unmarshal([]byte(v), &l); err != nil {
 			return nil, fmt.Errorf("read listings: %w", err)
 		}
 		out = append(out, l)
 	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -69,3 +69,22 @@ func (s *Store) TakeSyncRequest(ctx context.Context) (bool, error) {
 	}
 	return took, nil
 }
+
+// metaWithPrefix reads the values of the meta keys that start with
+// prefix, in key order (the listings, the teams' members).
+func (s *Store) metaWithPrefix(ctx context.Context, prefix string) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT value FROM meta WHERE key LIKE ? ORDER BY key`, prefix+"%")
+	if err != nil {
+		return nil, fmt.Errorf("read meta %s*: %w", prefix, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("read meta %s*: %w", prefix, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

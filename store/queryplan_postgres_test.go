@@ -69,7 +69,8 @@ func TestHotQueriesUseIndexesOnPostgres(t *testing.T) {
 
 // TestHotQueriesUseIndexesAtScaleOnPostgres checks the same queries'
 // plans, with the planner's own costs, on a large database (the million-
-// change demo: make plans-postgres). It only reads.
+// change demo: make plans-postgres), scoped to one repo and to a team's
+// repos. It only reads.
 func TestHotQueriesUseIndexesAtScaleOnPostgres(t *testing.T) {
 	database := os.Getenv("TACH_PLANS_POSTGRES")
 	if database == "" {
@@ -88,8 +89,11 @@ func TestHotQueriesUseIndexesAtScaleOnPostgres(t *testing.T) {
 	if err != nil || len(repos) < 2 {
 		t.Fatalf("repos: %d, %v: want a demo", len(repos), err)
 	}
+	// A team's repos (the demo's teams have about 20): over every repo of
+	// the organisation, the planner rightly reads some tables whole
+	// (docs/postgres.md, "Query plans").
 	var ids []int64
-	for _, r := range repos {
+	for _, r := range repos[:min(20, len(repos))] {
 		ids = append(ids, r.ID)
 	}
 	var last int64
@@ -139,6 +143,18 @@ func checkPlans(t *testing.T, st *Store, log *queryLog, run func(), setup string
 			t.Fatal(err)
 		}
 	}
+	// At scale, a table of few rows (the demo's incidents: 9,000) is
+	// rightly read whole into a hash join.
+	small := map[string]bool{}
+	if strict {
+		for _, table := range bigTables {
+			var n float64
+			if err := conn.QueryRowContext(ctx, `SELECT reltuples FROM pg_class WHERE oid = to_regclass($1)`, table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			small[table] = n < smallTable
+		}
+	}
 	sawProbe := false
 	for q, args := range queries {
 		rows, err := conn.QueryContext(ctx, "EXPLAIN "+q, args...)
@@ -161,6 +177,9 @@ func checkPlans(t *testing.T, st *Store, log *queryLog, run func(), setup string
 			continue
 		}
 		for _, table := range full {
+			if small[table] {
+				continue
+			}
 			t.Errorf("reads all of %s:\n%s\nplan:\n  %s", table, q, strings.Join(plan, "\n  "))
 		}
 	}
@@ -168,6 +187,9 @@ func checkPlans(t *testing.T, st *Store, log *queryLog, run func(), setup string
 		t.Fatal("the plan of a full scan of changes was not seen")
 	}
 }
+
+// smallTable is the rows under which a table may be read whole at scale.
+const smallTable = 50000
 
 // fullScans lists the big tables a plan reads in full: a sequential scan,
 // or, strict, an index scan without an index condition.

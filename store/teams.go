@@ -15,6 +15,9 @@ type Team struct {
 	// Modules the team owns beside its repos (REPO:NAME), from the
 	// config; the teams table does not keep them.
 	Modules []string
+	// Members are the team's people (lower-case logins): the config's,
+	// and those read from a provider (TeamMembers); not in the table.
+	Members []string
 }
 
 // ReplaceTeams makes the teams table say exactly what the config says.

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/tach-dev/tach/cmd/tach/config"
@@ -134,7 +135,7 @@ func newReports(ctx context.Context, cfg *config.Config, st *store.Store, fromCo
 	if _, err := deriveByConfig(ctx, cfg, st); err != nil {
 		return nil, err
 	}
-	return engine.NewReports(st, rulesOf(cfg), teamsOf(cfg)), nil
+	return engine.NewReports(st, rulesOf(cfg), teamsOf(cfg, st)), nil
 }
 
 // deriveByConfig returns the derive step of cfg for the repos in st (each
@@ -172,11 +173,24 @@ func repoRulesOf(d config.Deployments) metrics.RepoRules {
 
 // teamsOf resolves the config's teams against the repos in the database
 // (a team may name a GitLab group, meaning every project in it).
-func teamsOf(cfg *config.Config) func(repos []store.Repo) []store.Team {
+func teamsOf(cfg *config.Config, st *store.Store) func(repos []store.Repo) []store.Team {
 	return func(repos []store.Repo) []store.Team {
+		read := map[string]store.ProviderMembers{} // members read from a provider at the last sync
+		if st != nil && slices.ContainsFunc(cfg.Teams, func(t config.Team) bool { return t.From != nil }) {
+			if m, err := st.TeamMembers(context.Background()); err == nil {
+				read = m
+			}
+		}
 		teams := make([]store.Team, 0, len(cfg.Teams))
 		for _, t := range cfg.Teams {
-			team := store.Team{Name: t.Name, Modules: t.Modules}
+			team := store.Team{Name: t.Name, Modules: t.Modules, Members: slices.Clone(t.Members)}
+			if t.From != nil {
+				for _, m := range read[t.Name].Members {
+					if !slices.Contains(team.Members, m) {
+						team.Members = append(team.Members, m)
+					}
+				}
+			}
 			for _, r := range repos {
 				if t.Includes(r.Name) {
 					team.Repos = append(team.Repos, r.Name)

@@ -62,8 +62,17 @@ func syncConfigOf(cfg *config.Config) collectors.SyncConfig {
 			}
 			return repoOf(entry, name), true
 		},
-		Teams:   teamsOf(cfg),
+		Teams:   teamsOf(cfg, nil),
 		Modules: modulesOf(cfg),
+	}
+	for _, t := range cfg.Teams {
+		if f := t.From; f != nil {
+			kind := "github_team"
+			if f.GitLabGroup != "" {
+				kind = "gitlab_group"
+			}
+			sc.TeamSources = append(sc.TeamSources, collectors.TeamSource{Team: t.Name, Provider: string(f.Provider()), Name: f.Name(), Kind: kind})
+		}
 	}
 	for _, r := range cfg.Repos {
 		if o := r.Org; o != nil {

@@ -54,6 +54,10 @@ const tokenRefreshMargin = 5 * time.Minute
 // as GitHub advises.
 const appJWTLife = 9 * time.Minute
 
+// appPermissions says which permissions the app needs; it is part of a
+// refused request's error.
+const appPermissions = "give the app read-only access to metadata, contents, pull requests, deployments, actions and issues (and the organisation's members, for a team read from GitHub), then accept the new permissions on its installation"
+
 // appHelp ends every rejected-app error: what to check.
 const appHelp = "check github.app.id and that the private key is that app's (a key GitHub still lists under the app's private keys)"
 

@@ -132,8 +132,12 @@ func TestAppTokenExpiredAtGitHubIsRefused(t *testing.T) {
 	mustSync(t, st, p, repoEntry("acme/api", "merges"))
 	srv.SetNow(func() time.Time { return clk.Now().Add(2 * time.Hour) })
 	sum := syncAll(context.Background(), t, st, p, repoEntry("acme/api", "merges"))
-	if err := repoSummary(t, sum, "acme/api").Err; !errors.Is(err, collectors.ErrUnauthorized) {
+	err := repoSummary(t, sum, "acme/api").Err
+	if !errors.Is(err, collectors.ErrUnauthorized) {
 		t.Fatalf("an expired token was accepted: err = %v", err)
+	}
+	if !strings.Contains(err.Error(), "GitHub rejected the app's installation token") || strings.Contains(err.Error(), "GITHUB_TOKEN") {
+		t.Errorf("the error blames a personal token: %v", err)
 	}
 }
 

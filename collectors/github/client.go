@@ -29,6 +29,7 @@ type client struct {
 	http    *http.Client
 	gql     *githubv4.Client
 	gqlPath string
+	app     bool // signed in as a GitHub App: a rejected token is an installation's
 }
 
 // tokenHelp says which permissions a token needs; it is part of every
@@ -42,6 +43,7 @@ type APIError struct {
 	Endpoint string // path and query
 	Status   int
 	Message  string // GitHub's message
+	App      bool   // the request carried a GitHub App's installation token
 }
 
 func (e *APIError) Error() string {
@@ -49,10 +51,14 @@ func (e *APIError) Error() string {
 	if e.Message != "" && e.Message != http.StatusText(e.Status) {
 		msg += ": " + e.Message
 	}
-	switch e.Status {
-	case http.StatusUnauthorized:
+	switch {
+	case e.App && e.Status == http.StatusUnauthorized:
+		msg += "; GitHub rejected the app's installation token (the app was uninstalled, or the token revoked): check the installation, and github.app"
+	case e.App && e.Status == http.StatusForbidden:
+		msg += "; the app lacks a permission: " + appPermissions
+	case e.Status == http.StatusUnauthorized:
 		msg += "; GitHub rejected the token (check github.token, or GITHUB_TOKEN): " + tokenHelp
-	case http.StatusForbidden:
+	case e.Status == http.StatusForbidden:
 		msg += "; the token lacks a permission: " + tokenHelp
 	}
 	return msg
@@ -146,7 +152,9 @@ func (c *client) get(ctx context.Context, rawURL, etag string, out any) (restAns
 		ans.notModified = true
 		return ans, nil
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
-		return ans, apiError(req, resp)
+		ae := apiError(req, resp)
+		ae.App = c.app
+		return ans, ae
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -247,7 +255,10 @@ func (c *client) query(ctx context.Context, q any, vars map[string]any) error {
 // graphQLGuard sits between githubv4 and the transport: it turns a final
 // non-200 answer into an *APIError and a body that is not JSON into a
 // *MalformedError, before githubv4 flattens either into a bare string.
-type graphQLGuard struct{ next http.RoundTripper }
+type graphQLGuard struct {
+	next http.RoundTripper
+	app  bool // as client.app
+}
 
 func (g graphQLGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := g.next.RoundTrip(req)
@@ -256,7 +267,9 @@ func (g graphQLGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, apiError(req, resp)
+		ae := apiError(req, resp)
+		ae.App = g.app
+		return nil, ae
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {

@@ -200,11 +200,11 @@ func New(opts Options) (*Provider, error) {
 	c := &client{
 		rest:    rest,
 		http:    &http.Client{Transport: t, CheckRedirect: host.CheckRedirect},
-		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{t}, CheckRedirect: host.CheckRedirect}),
+		gql:     githubv4.NewEnterpriseClient(gqlURL.String(), &http.Client{Transport: graphQLGuard{next: t, app: app != nil}, CheckRedirect: host.CheckRedirect}),
 		gqlPath: gqlURL.Path,
 	}
 	if app != nil {
-		app.c = c
+		app.c, c.app = c, true
 	}
 	return &Provider{opts: opts, client: c, transport: t, log: opts.Logger}, nil
 }
@@ -284,9 +284,20 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 		steps = append(steps, collectors.Step{Resource: collectors.ResourceCodeowners, Run: s.syncCodeowners})
 	}
 	// Every step at once: the repo's request slots bound them.
-	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
+	if err := sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
 		s.log.Warn("github: resource failed; syncing the others", "resource", resource, "err", err)
-	})
+	}); err != nil {
+		return err
+	}
+	// After the first sync: the right source? (source_check.go) Only a
+	// hint: a failure of its own is logged, and it is tried next time.
+	if err := s.checkDeploySource(ctx); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		s.log.Warn("github: could not check the deployment source", "err", err)
+	}
+	return nil
 }
 
 // repoSync is the sync of one repo.

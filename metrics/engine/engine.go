@@ -124,6 +124,10 @@ func resolve(sc Scope, repos []store.Repo, teams []store.Team, mods []store.Modu
 			res.Modules = append(res.Modules, m)
 		}
 	}
+	if sc.Team != "" && lenient { // the team's people, in the repos it does not hold whole (members.go)
+		i := slices.IndexFunc(teams, func(t store.Team) bool { return t.Name == sc.Team })
+		res.Modules = append(res.Modules, memberModules(teams[i], repos, res.IDs)...)
+	}
 	return res, nil
 }
 

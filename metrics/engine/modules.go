@@ -31,6 +31,9 @@ type ResolvedModule struct {
 	// other modules (Others) do not claim.
 	Paths  []string
 	Others [][]string
+	// Authors, when set, claim the changes written by these people (a
+	// team's members, lower-case and sorted; members.go) instead of paths.
+	Authors []string
 }
 
 // Ref is the module as a scope names it: REPO:NAME.
@@ -38,6 +41,9 @@ func (m ResolvedModule) Ref() string { return m.Repo + ":" + m.Name }
 
 // Matches reports whether the module claims path.
 func (m ResolvedModule) Matches(path string) bool {
+	if len(m.Authors) > 0 {
+		return false // a team's people: claimed by author, not path
+	}
 	if m.Name == Unassigned {
 		for _, globs := range m.Others {
 			if matchAny(globs, path) {
@@ -221,14 +227,18 @@ func (rp *Reports) moduleData(ctx context.Context, mods []ResolvedModule, w metr
 	var out metrics.Dataset
 	ids, by := modulesByRepo(mods)
 	for _, id := range ids {
-		touching, err := rp.moduleLines(ctx, id, by[id])
-		if err != nil {
-			return out, fmt.Errorf("module rows: %w", err)
+		var touching map[int64]metrics.ModuleLines
+		if paths := pathModules(by[id]); len(paths) > 0 {
+			var err error
+			if touching, err = rp.moduleLines(ctx, id, paths); err != nil {
+				return out, fmt.Errorf("module rows: %w", err)
+			}
 		}
 		ds, err := rp.Dataset(ctx, Resolved{IDs: []int64{id}}, w)
 		if err != nil {
 			return out, fmt.Errorf("module rows: %w", err)
 		}
+		touching = authorLines(ds, by[id], touching)
 		md := metrics.ModuleDataset(ds, touching, rp.rules)
 		out.Changes = append(out.Changes, md.Changes...)
 		out.Deployments = append(out.Deployments, md.Deployments...)

@@ -86,6 +86,9 @@ func (rp *Reports) Radar(ctx context.Context, sc Scope, w metrics.Window) (radar
 		}
 	}
 	for _, mod := range r.Modules {
+		if len(mod.Authors) > 0 {
+			continue // a team's people: the radar ranks paths, not people
+		}
 		if _, ok := byRepo[mod.RepoID]; !ok {
 			repoIDs = append(repoIDs, mod.RepoID)
 		}

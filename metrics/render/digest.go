@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"strings"
 
+	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/review"
 )
@@ -16,8 +18,8 @@ import (
 // Adaptive Card), Mattermost and Discord (Markdown; Discord has no tables
 // and takes 2,000 characters), and a generic webhook (JSON with the
 // Markdown and the review itself). Every one carries the same words: the
-// key measures against the four weeks before, what changed notably, and a
-// link to the page.
+// key measures against the four weeks before, what changed notably (new
+// refactor radar signals among it), and a link to the page.
 
 // DigestPlatforms are the platforms a digest is written for.
 var DigestPlatforms = []string{"slack", "teams", "mattermost", "discord", "webhook"}
@@ -45,7 +47,7 @@ func newDigestText(r review.Review, link string) digestText {
 			change: HumanChange(k), verdict: k.Verdict, counts: KeyCounts(k)})
 	}
 	for _, k := range r.Keys {
-		if k.Verdict == impact.VerdictImproved || k.Verdict == impact.VerdictWorsened {
+		if notableKey(k) {
 			d.notes = append(d.notes, fmt.Sprintf("%s %s: %s against %s (%s; %s).", k.Name, k.Verdict, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), HumanChange(k), KeyCounts(k)))
 		}
 	}
@@ -70,6 +72,9 @@ func newDigestText(r review.Review, link string) digestText {
 	if n := len(r.Outliers); n > 0 && r.OutlierThresholdSeconds != nil {
 		d.notes = append(d.notes, fmt.Sprintf("%s shipped with a lead time above %s, the p90 of the weeks before.", plural(n, "change"), HumanDuration(r.OutlierThresholdSeconds)))
 	}
+	for _, sig := range r.NewRadarSignals {
+		d.notes = append(d.notes, "New refactor radar signal: "+RadarReviewSignal(sig)+".")
+	}
 	if link != "" {
 		q := url.Values{"week": {r.Week.From}}
 		if r.Scope.Team != nil {
@@ -78,6 +83,19 @@ func newDigestText(r review.Review, link string) digestText {
 		d.link = strings.TrimSuffix(link, "/") + "/weekly?" + q.Encode()
 	}
 	return d
+}
+
+// notableKey is a key measure that moved enough to say so in a digest:
+// improved or worsened by the compare engine's test, and a rate by 5
+// points or more, any other by a quarter or more of its baseline. The table beside it shows every move.
+func notableKey(k metrics.KeyComparison) bool {
+	if k.Verdict != impact.VerdictImproved && k.Verdict != impact.VerdictWorsened {
+		return false // the compare engine's verdict, never a bare move
+	}
+	if k.Unit == "rate" {
+		return k.Diff != nil && math.Abs(*k.Diff) >= 0.05
+	}
+	return k.Relative != nil && math.Abs(*k.Relative) >= 0.25
 }
 
 // Digest writes the review as the body of an incoming webhook's POST for
@@ -126,7 +144,7 @@ func (d digestText) markdown(tables bool) string {
 	}
 	b.WriteString("\n")
 	for _, n := range d.notes {
-		fmt.Fprintf(&b, "- %s\n", MarkdownText(n))
+		fmt.Fprintf(&b, "- %s\n", MarkdownText(n)) // a radar signal names repos and modules
 	}
 	if d.link != "" {
 		fmt.Fprintf(&b, "\n%s\n", MarkdownLink("Open the weekly review", d.link))

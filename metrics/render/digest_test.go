@@ -29,6 +29,7 @@ func digestReview() review.Review {
 		IncidentsOpened:    []review.Incident{{Title: "down"}},
 		WaitingForReview:   []review.Change{{Title: "<b>waiting</b>"}},
 		StaleReviewSeconds: stale,
+		NewRadarSignals:    []review.RadarSignal{{Repo: "acme/shop", Measure: "lead_time", Direction: "worsening", SlopePerWeek: 3600, QValue: 0.01, Weeks: 12}},
 	}
 }
 
@@ -87,6 +88,12 @@ func TestDigestPerPlatform(t *testing.T) {
 	}
 
 	mm := body("mattermost")["text"].(string)
+	if strings.Contains(mm, "Deployment frequency not enough data:") || !strings.Contains(mm, "Lead time for changes worsened: 3.0 d against 1.0 d") {
+		t.Errorf("notable: a +20 %% move is listed, or a +200 %% one is not:\n%s", mm)
+	}
+	if !strings.Contains(mm, "New refactor radar signal: ") || !strings.Contains(mm, "acme/shop") {
+		t.Errorf("mattermost has no radar signal:\n%s", mm)
+	}
 	if !strings.Contains(mm, "| Lead time for changes | 3.0 d | 1.0 d |") || !strings.Contains(mm, "[Open the weekly review]("+wantLink+")") {
 		t.Errorf("mattermost:\n%s", mm)
 	}

@@ -224,7 +224,12 @@ type Team struct {
 	Repos []string `json:"repos"`
 	// Modules are modules the team owns beside its repos, as REPO:NAME.
 	Modules []string `json:"modules,omitempty"`
-	Line    int      `json:"-"`
+	// Members are the team's people (lower-case logins): their changes
+	// in every repo are the team's (members.go). From, when set, adds the
+	// members of a GitHub team or GitLab group, read at each sync.
+	Members []string  `json:"members,omitempty"`
+	From    *TeamFrom `json:"from,omitempty"`
+	Line    int       `json:"-"`
 
 	groups map[string]bool // lower-cased entries of Repos that are gitlab_group paths
 }

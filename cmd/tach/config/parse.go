@@ -22,7 +22,7 @@ var (
 	repoKeys      = append([]string{"github", "github_org", "gitlab", "gitlab_group", "deployments", "include_archived", "modules"}, orgKeys...)
 	deployKeys    = []string{"source", "environments", "workflow", "link"}
 	incidentKeys  = []string{"labels", "window"}
-	teamKeys      = []string{"name", "repos", "modules"}
+	teamKeys      = []string{"name", "repos", "modules", "members", "from"}
 	reworkKeys    = []string{"labels", "title"}
 	syncKeys      = []string{"interval", "history", "workers"}
 	webhookKeys   = []string{"github_secret", "gitlab_token"}
@@ -114,6 +114,8 @@ type teamNode struct {
 	name    string
 	repos   []scalarVal
 	modules []scalarVal
+	members []string  // lower-case logins (members.go)
+	from    *TeamFrom // where members are read at each sync
 }
 
 func (p *parser) config(n *yaml.Node, c *Config, cross *crossRefs) {
@@ -600,13 +602,14 @@ func (p *parser) readTeams(n *yaml.Node, cross *crossRefs) {
 		if m, ok := g["modules"]; ok {
 			t.modules = p.teamModules(m, key+".modules")
 		}
+		p.teamPeople(g, key, &t)
 		e, ok := g["repos"]
 		if !ok {
-			if _, mods := g["modules"]; mods {
+			if _, mods := g["modules"]; mods || hasPeople(g) {
 				cross.teams = append(cross.teams, t)
 				continue
 			}
-			p.errorf(item, key+".repos", "required; list the team's repos, such as [acme/api] (or its modules, such as modules: [acme/shop:checkout])")
+			p.errorf(item, key+".repos", "required; list the team's repos, such as [acme/api] (or its modules, such as modules: [acme/shop:checkout], or its people: members: [ada, grace])")
 			continue
 		}
 		if e.val.Kind != yaml.SequenceNode {
@@ -644,7 +647,7 @@ func (p *parser) teams(c *Config, cross *crossRefs) {
 			continue
 		}
 		firstLine[t.name] = t.node.Line
-		team := Team{Name: t.name, Repos: []string{}, Line: t.node.Line, groups: map[string]bool{}}
+		team := Team{Name: t.name, Repos: []string{}, Members: t.members, From: t.from, Line: t.node.Line, groups: map[string]bool{}}
 		seen := map[string]int{}
 		for j, s := range t.repos {
 			k := fmt.Sprintf("%s.repos[%d]", key, j)

@@ -48,3 +48,26 @@ func orEmptyList(l []string) []string {
 	}
 	return l
 }
+
+// SetTeam makes a team of an organisation (org/slug) with its members,
+// answered by GET /orgs/{org}/teams/{slug}/members.
+func (s *Server) SetTeam(orgSlug string, logins ...string) {
+	s.Edit(func() {
+		if s.teams == nil {
+			s.teams = map[string][]string{}
+		}
+		s.teams[strings.ToLower(orgSlug)] = logins
+	})
+}
+
+func (s *Server) listTeamMembers(req *request) (int, http.Header, []byte) {
+	logins, ok := s.teams[strings.ToLower(req.segs[1]+"/"+req.segs[3])]
+	if !ok {
+		return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest/teams/members#list-team-members"})
+	}
+	items := make([]any, len(logins))
+	for i, l := range logins {
+		items[i] = s.userJSON(Person(l))
+	}
+	return s.page(req, items, nil)
+}

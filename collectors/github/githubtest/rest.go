@@ -108,6 +108,8 @@ func (s *Server) answerREST(req *request, repo *Repo) (int, http.Header, []byte)
 		return s.page(req, items, nil)
 	case "compare":
 		return s.compare(req, repo)
+	case "environments", "workflows":
+		return s.answerSetup(req, repo) // discover.go
 	}
 	return jsonBody(http.StatusNotFound, nil, map[string]any{"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
 }

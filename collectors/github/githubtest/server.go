@@ -66,8 +66,9 @@ type Server struct {
 	limits     map[string]*rateWindow
 	now        func() time.Time
 	onRequest  func(endpoint string)
-	app        *appState       // a GitHub App and its installations (app.go)
-	users      map[string]bool // accounts that are users, not organisations (orgs.go)
+	app        *appState           // a GitHub App and its installations (app.go)
+	users      map[string]bool     // accounts that are users, not organisations (orgs.go)
+	teams      map[string][]string // org/slug → members' logins (orgs.go)
 }
 
 // rateWindow is one primary rate-limit budget (core or graphql).
@@ -451,6 +452,10 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "rate_limit"
 		return nil
 	}
+	if len(segs) == 5 && segs[0] == "orgs" && segs[2] == "teams" && segs[4] == "members" {
+		req.endpoint, req.segs = "team_members", segs
+		return nil
+	}
 	if len(segs) == 3 && (segs[0] == "orgs" || segs[0] == "users") && segs[2] == "repos" {
 		req.endpoint, req.segs = "account_repos", segs
 		return nil
@@ -486,6 +491,10 @@ func (s *Server) route(req *request) error {
 		req.endpoint = "deployment_statuses"
 	case len(rest) == 1 && rest[0] == "releases":
 		req.endpoint = "releases"
+	case len(rest) == 1 && rest[0] == "environments":
+		req.endpoint = "environments"
+	case len(rest) == 2 && rest[0] == "actions" && rest[1] == "workflows":
+		req.endpoint = "workflows"
 	case len(rest) == 2 && rest[0] == "compare":
 		req.endpoint = "compare"
 	case len(rest) >= 2 && rest[0] == "contents":
@@ -615,6 +624,9 @@ func (s *Server) answer(req *request) (int, http.Header, []byte) {
 	}
 	if req.endpoint == "account_repos" {
 		return s.listAccountRepos(req)
+	}
+	if req.endpoint == "team_members" {
+		return s.listTeamMembers(req)
 	}
 	repo := s.repos[strings.ToLower(req.repoName)]
 	if repo == nil {

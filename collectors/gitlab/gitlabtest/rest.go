@@ -37,6 +37,8 @@ func (s *Server) handle(rt route, r *http.Request) (int, any, http.Header) {
 		return http.StatusOK, s.projectJSON(p, false), nil
 	case "/groups/:id/projects":
 		return list(s.groupProjects(rt.group, q))
+	case "/groups/:id/members/all":
+		return list(s.groupMembers(rt.group)) // members.go
 	case "/projects/:id/merge_requests":
 		return list(s.mergeRequests(p, q))
 	case "/projects/:id/merge_requests/:iid/commits":

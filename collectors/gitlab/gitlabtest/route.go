@@ -74,6 +74,12 @@ func (s *Server) route(r *http.Request) route {
 			shape = append(shape, p)
 		}
 		rt.name = r.Method + " /" + strings.Join(shape, "/")
+	case len(seg) == 4 && seg[0] == "groups" && seg[2] == "members" && seg[3] == "all":
+		rt.group = seg[1]
+		if !s.groups[seg[1]] {
+			rt.notFound = "404 Group Not Found"
+		}
+		rt.name = r.Method + " /groups/:id/members/all"
 	case len(seg) == 3 && seg[0] == "groups" && seg[2] == "projects":
 		rt.group = seg[1]
 		if !s.groups[seg[1]] {

@@ -60,6 +60,7 @@ type Server struct {
 	mu       sync.Mutex
 	projects []*Project
 	groups   map[string]bool
+	members  map[string][]string // group path → usernames of its members, inherited ones included (members.go)
 	nextID   int64
 	counts   map[string]int
 	faults   []*Fault
