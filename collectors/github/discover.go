@@ -6,37 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
-	"slices"
 	"strings"
+
+	"github.com/tach-dev/tach/collectors"
 )
 
-// Discovery is what a repo shows of how it deploys, found with four
-// requests (`tach init` asks it of every repo; a repo whose deployment
-// source found nothing in its first sync asks it to say which would have).
-type Discovery struct {
-	Repo string
-	// Environments are the repo's deployment environments (GET
-	// /environments).
-	Environments []string
-	// Deployments is how many deployments the first page lists (up to
-	// 100; GET /deployments), and DeploymentEnvironments the environments
-	// they name.
-	Deployments            int
-	DeploymentEnvironments []string
-	// DeployWorkflows are the workflows whose name or file says deploy or
-	// release (GET /actions/workflows): their files.
-	DeployWorkflows []string
-	// Releases is how many published releases the first page lists (GET
-	// /releases).
-	Releases int
-}
-
-var deployWorkflowRE = regexp.MustCompile(`(?i)deploy|release|publish|ship|\bcd\b`)
-
-// Discover looks at how a repo deploys.
-func (p *Provider) Discover(ctx context.Context, repo string) (Discovery, error) {
-	d := Discovery{Repo: repo}
+// Discover looks at how a repo deploys, with four requests: its
+// environments, its latest deployments, its workflows and its releases.
+func (p *Provider) Discover(ctx context.Context, repo string) (collectors.Discovery, error) {
+	d := collectors.Discovery{Repo: repo, WorkflowKind: "workflow"}
 	owner, name, ok := strings.Cut(repo, "/")
 	if !ok {
 		return d, fmt.Errorf("discover %s: a GitHub repo is named owner/name", repo)
@@ -63,11 +41,8 @@ func (p *Provider) Discover(ctx context.Context, repo string) (Discovery, error)
 	}
 	d.Deployments = len(deps)
 	for _, x := range deps {
-		if !slices.Contains(d.DeploymentEnvironments, x.Environment) {
-			d.DeploymentEnvironments = append(d.DeploymentEnvironments, x.Environment)
-		}
+		d.AddDeploymentEnvironment(x.Environment)
 	}
-	slices.Sort(d.DeploymentEnvironments)
 	var wfs struct {
 		Workflows []struct {
 			Name  string `json:"name"`
@@ -80,7 +55,7 @@ func (p *Provider) Discover(ctx context.Context, repo string) (Discovery, error)
 	}
 	for _, w := range wfs.Workflows {
 		file := w.Path[strings.LastIndex(w.Path, "/")+1:]
-		if w.State == "active" && (deployWorkflowRE.MatchString(w.Name) || deployWorkflowRE.MatchString(file)) {
+		if w.State == "active" && (collectors.DeployWorkflowRE.MatchString(w.Name) || collectors.DeployWorkflowRE.MatchString(file)) {
 			d.DeployWorkflows = append(d.DeployWorkflows, file)
 		}
 	}
@@ -107,27 +82,4 @@ func (p *Provider) discoverGet(ctx context.Context, path string, q url.Values, o
 		return nil
 	}
 	return err
-}
-
-// Suggest is the deployment source a repo most likely uses, with its
-// workflow for source workflow, and why, in a sentence: production
-// deployments (prod matches their environment), else a deploy workflow,
-// else published releases, else every merge.
-func (d Discovery) Suggest(prod *regexp.Regexp) (source, workflow, why string) {
-	for _, env := range d.DeploymentEnvironments {
-		if prod.MatchString(env) {
-			return "deployments", "", fmt.Sprintf("%d recent deployments, to %s", d.Deployments, strings.Join(d.DeploymentEnvironments, ", "))
-		}
-	}
-	if len(d.DeployWorkflows) > 0 {
-		return "workflow", d.DeployWorkflows[0], "a deploy workflow: " + strings.Join(d.DeployWorkflows, ", ")
-	}
-	if d.Releases > 0 {
-		return "releases", "", fmt.Sprintf("%d published releases", d.Releases)
-	}
-	why = "no production deployments, deploy workflow or releases found: every merge counts as shipped"
-	if d.Deployments > 0 {
-		why = fmt.Sprintf("deployments only to %s (none to production)", strings.Join(d.DeploymentEnvironments, ", "))
-	}
-	return "merges", "", why
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/collectors/github/githubtest"
 	"github.com/tach-dev/tach/store/storetest"
 )
@@ -31,7 +32,7 @@ func TestFirstSyncWarnsOfAnEmptyDeploymentSource(t *testing.T) {
 	}
 	warned := map[string]string{}
 	for _, s := range states {
-		if s.Resource == ResourceDeploySource {
+		if s.Resource == collectors.ResourceDeploySource {
 			warned[s.RepoName] = s.LastError
 		}
 	}
@@ -72,7 +73,7 @@ func TestDeploySourceCheckIsOnlyAHint(t *testing.T) {
 	}
 	checked := false
 	for _, s := range states {
-		if s.Resource == ResourceDeploySource {
+		if s.Resource == collectors.ResourceDeploySource {
 			checked = true
 			if !contains(s.LastError, "releases would have (1 published releases)") {
 				t.Errorf("after the second sync: %q", s.LastError)

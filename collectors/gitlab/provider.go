@@ -231,8 +231,8 @@ type project struct {
 // and the commit ranges of new deployments at once (Sink.RunSteps), each
 // once what it reads is stored: the changed files after the merge
 // requests, the ranges after the deployments (and, for the part that reads
-// them, the merge requests). A
-// resource that fails leaves the others going; one that nothing else of
+// them, the merge requests). After the first sync, a deployment source
+// that found nothing is checked (discover.go). A resource that fails leaves the others going; one that nothing else of
 // the project can outlive (a rejected token, a missing project, a spent
 // rate limit) stops them. What was committed stays.
 func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *collectors.Sink) error {
@@ -279,9 +279,23 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	}
 	// Every step at once (the ranges wait inside for the merge requests'
 	// step, which must be running: it is listed first).
-	return sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
+	if err := sink.RunSteps(ctx, len(steps), steps, func(resource string, err error) {
 		p.opts.Logger.Warn("gitlab: resource failed; syncing the others", "repo", repo.Name, "resource", resource, "err", err)
+	}); err != nil {
+		return err
+	}
+	// After the first sync: the right source? (collectors.CheckDeploySource)
+	// Only a hint: a failure of its own is logged, and it is tried next time.
+	err = collectors.CheckDeploySource(ctx, sink, func(ctx context.Context) (collectors.Discovery, error) {
+		return p.Discover(countAs(ctx, sink, collectors.ResourceDeploySource), repo.Name)
 	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.opts.Logger.Warn("gitlab: could not check the deployment source", "repo", repo.Name, "err", err)
+	}
+	return nil
 }
 
 type source string

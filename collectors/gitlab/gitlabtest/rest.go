@@ -86,6 +86,8 @@ func (s *Server) handle(rt route, r *http.Request) (int, any, http.Header) {
 			}
 		}
 		return list(jobs)
+	case "/projects/:id/jobs":
+		return list(s.projectJobs(p, q))
 	case "/projects/:id/issues":
 		return list(s.issues(p, q))
 	case "/projects/:id/releases":
@@ -299,6 +301,26 @@ func (s *Server) pipelines(p *Project, q url.Values) []any {
 	}
 	sortBy(out, at, func(pl *Pipeline) int64 { return pl.ID }, q.Get("sort") != "asc")
 	return mapAll(out, func(pl *Pipeline) any { return s.pipelineJSON(p, pl, false) })
+}
+
+// projectJobs is GET /projects/:id/jobs: the jobs of every pipeline,
+// retried attempts too, newest (highest id) first, scope[] keeping the
+// statuses it names (docs.gitlab.com/api/jobs, "List project jobs").
+func (s *Server) projectJobs(p *Project, q url.Values) []any {
+	type pipelineJob struct {
+		pl *Pipeline
+		j  *Job
+	}
+	var out []pipelineJob
+	for _, pl := range p.Pipelines {
+		for _, j := range pl.Jobs {
+			if scope := q["scope[]"]; len(scope) == 0 || slices.Contains(scope, j.Status) {
+				out = append(out, pipelineJob{pl, j})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b pipelineJob) int { return cmp.Compare(b.j.ID, a.j.ID) })
+	return mapAll(out, func(x pipelineJob) any { return s.jobJSON(p, x.pl, x.j) })
 }
 
 func (s *Server) issues(p *Project, q url.Values) []any {
