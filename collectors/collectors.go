@@ -38,6 +38,28 @@ const (
 	ResourceCodeowners  = "codeowners" // the CODEOWNERS file, for modules from it
 )
 
+// ResourceLabel is a resource as its reader knows it: "pull/merge
+// requests", "CI runs". The sync page and `tach sync` say these words.
+func ResourceLabel(resource string) string {
+	switch resource {
+	case ResourceRepo:
+		return "repository details"
+	case ResourceChanges:
+		return "pull/merge requests"
+	case ResourceChangeFiles:
+		return "changed files"
+	case ResourceDeployments:
+		return "deployments"
+	case ResourceRanges:
+		return "deployed commits"
+	case ResourceCIRuns:
+		return "CI runs"
+	case ResourceIncidents:
+		return "incidents"
+	}
+	return resource
+}
+
 // Repo is one repository to sync and the settings that shape what is
 // collected for it.
 type Repo struct {
@@ -151,14 +173,33 @@ func syncOne(ctx context.Context, st *store.Store, providers map[string]Provider
 	}
 	rs.RepoID = repoID
 	sink := &Sink{st: st, repo: repo, repoID: repoID, opts: opts, summary: &rs, tracker: tracker}
+	since := opts.Since()
 	tracker.start(repo.Name)
 	err = p.SyncRepo(ctx, repo, sink)
 	if err != nil {
 		rs.Err = err
 		sink.recordError(ctx, err)
 	}
+	if err == nil || rs.wrote() {
+		recordHistoryStart(context.WithoutCancel(ctx), st, &rs, since)
+	}
 	tracker.finish(repo.Name, err)
 	return rs
+}
+
+// recordHistoryStart records the repo's history start at its first sync
+// that succeeded or stored something: the time its lists were read back to
+// (METRICS.md, "Where history starts"). A first sync that failed before
+// storing anything leaves it to the next, which reads back from its own
+// start.
+func recordHistoryStart(ctx context.Context, st *store.Store, rs *RepoSummary, since time.Time) {
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.InitHistoryStart(ctx, rs.RepoID, since)
+		return err
+	})
+	if err != nil && rs.Err == nil {
+		rs.Err = fmt.Errorf("sync %s: %w", rs.Repo, err)
+	}
 }
 
 // Summary is what a sync run did.
@@ -190,6 +231,16 @@ type ResourceSummary struct {
 	Warnings []string
 }
 
+// wrote reports whether the sync stored at least one row of the repo.
+func (r RepoSummary) wrote() bool {
+	for _, res := range r.Resources {
+		if res.New+res.Updated > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // Failed lists the repos that failed.
 func (s *Summary) Failed() []RepoSummary {
 	var out []RepoSummary
@@ -206,14 +257,8 @@ func (s *Summary) Failed() []RepoSummary {
 func (s *Summary) Touched() []int64 {
 	var ids []int64
 	for _, r := range s.Repos {
-		if r.RepoID == 0 {
-			continue
-		}
-		for _, res := range r.Resources {
-			if res.New+res.Updated > 0 {
-				ids = append(ids, r.RepoID)
-				break
-			}
+		if r.RepoID != 0 && r.wrote() {
+			ids = append(ids, r.RepoID)
 		}
 	}
 	return ids
@@ -226,31 +271,6 @@ func (s *Summary) Requests() int {
 		n += r.Requests
 	}
 	return n
-}
-
-// ResourceNames lists the resources that appear in the summary, in a
-// stable order.
-func (s *Summary) ResourceNames() []string {
-	order := []string{ResourceRepo, ResourceChanges, ResourceChangeFiles, ResourceDeployments, ResourceRanges, ResourceCIRuns, ResourceIncidents}
-	seen := map[string]bool{}
-	for _, r := range s.Repos {
-		for name := range r.Resources {
-			seen[name] = true
-		}
-	}
-	var out []string
-	for _, n := range order {
-		if seen[n] {
-			out = append(out, n)
-			delete(seen, n)
-		}
-	}
-	rest := make([]string, 0, len(seen))
-	for n := range seen {
-		rest = append(rest, n)
-	}
-	sort.Strings(rest)
-	return append(out, rest...)
 }
 
 // ErrRepoNotFound is wrapped by a provider's error for a repo that does not

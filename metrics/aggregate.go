@@ -299,8 +299,9 @@ func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
 	return rep, ok
 }
 
-// Aggregates route facts to the aggregate of a window, of each of its
-// whole weeks and, optionally, of the period before it.
+// Aggregates route facts to the aggregate of a window, of each week of its
+// weekly series (SeriesWeeks: part weeks at its ends included) and,
+// optionally, of the period before it.
 type Aggregates struct {
 	Window   *Aggregate
 	Weeks    []*Aggregate
@@ -313,7 +314,7 @@ type Aggregates struct {
 // NewAggregates starts the reports of w and its weeks; with a previous
 // period (prev.To after prev.From), its report too, without CI runs.
 func NewAggregates(w, prev Window, r Rules) *Aggregates {
-	as := &Aggregates{Window: NewAggregate(w, r), weeks: Weeks(w, r.Timezone())}
+	as := &Aggregates{Window: NewAggregate(w, r), weeks: SeriesWeeks(w, r.Timezone())}
 	for _, wk := range as.weeks {
 		lo, hi := wk.Seconds()
 		as.weekLo, as.weekHi = append(as.weekLo, lo), append(as.weekHi, hi)
@@ -390,9 +391,14 @@ func (as *Aggregates) WeekReports(now time.Time) ([]WeekReport, bool) {
 		a.open = as.Window.open
 		rep, ok := a.Report(now)
 		allOK = allOK && ok
-		out[i] = WeekReport{Start: as.weeks[i].From, Report: rep}
+		out[i] = weekReport(as.weeks[i], rep, as.Window.r)
 	}
 	return out, allOK
+}
+
+// weekReport is the report of week, one of SeriesWeeks.
+func weekReport(week Window, rep Report, r Rules) WeekReport {
+	return WeekReport{Start: week.From, End: week.To, Partial: Partial(week, r.Timezone()), Report: rep}
 }
 
 // bag holds a multiset of values: whole seconds (or lines) as uint32 in

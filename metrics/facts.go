@@ -292,15 +292,15 @@ func leadMean(shipped []ShippedFact, keep func(ShippedFact) bool) *float64 {
 	return stats.MeanOrNil(secs)
 }
 
-// WeeklyFacts is a report for each whole week of w (Monday to Monday in
-// the rules' timezone), from facts. A week is computed exactly as a 7-day
-// window would be.
+// WeeklyFacts is a report for each week of w's weekly series (Monday to
+// Monday in the rules' timezone, part weeks at its ends: SeriesWeeks),
+// from facts. A week is computed exactly as a window of its days would be.
 func WeeklyFacts(f Facts, w Window, r Rules, now time.Time) []WeekReport {
 	as := NewAggregates(w, Window{}, r)
 	f.Feed(as)
 	out, ok := as.WeekReports(now)
 	if !ok {
-		weeks := Weeks(w, r.Timezone())
+		weeks := SeriesWeeks(w, r.Timezone())
 		for i, part := range SplitFacts(f, weeks) {
 			out[i].Report = ComputeFacts(part, weeks[i], r, now)
 		}

@@ -50,7 +50,9 @@ func TestDemoReportsAreTheReference(t *testing.T) {
 	}
 	sameReport := func(what string, got, want metrics.Report) {
 		t.Helper()
-		want.Scope.Repos, want.Scope.Team = got.Scope.Repos, got.Scope.Team
+		// So is where the repos' history starts (history_test.go in the
+		// engine checks it).
+		want.Scope.Repos, want.Scope.Team, want.PartialHistory = got.Scope.Repos, got.Scope.Team, got.PartialHistory
 		same(what, got, want)
 	}
 	newYork, err := time.LoadLocation("America/New_York")
@@ -62,8 +64,9 @@ func TestDemoReportsAreTheReference(t *testing.T) {
 		rules.Location = loc
 		eng := engine.NewReports(st, rules, nil)
 		// reference computes a report over w at now from the rows a report
-		// over from reads. (Which repos and team a report names is the
-		// engine's: sameReport takes them from production's.)
+		// over from reads. (Which repos and team a report names, and its
+		// partial history, are the engine's: sameReport takes them from
+		// production's.)
 		reference := func(sc engine.Scope, from, w metrics.Window, now time.Time, noCI bool) metrics.Report {
 			t.Helper()
 			r, err := eng.Resolve(ctx, sc)

@@ -202,15 +202,16 @@ func ciSummary(runs []CIRun) CI {
 	}
 }
 
-// Weekly computes a report for each whole week of w, in order. A week is
-// computed exactly as a 7-day window would be, so week figures and the
+// Weekly computes a report for each week of w's weekly series, in order:
+// its whole weeks and the part weeks at its ends. A week is computed
+// exactly as a window of its days would be, so week figures and the
 // window's figure agree on what each counts (medians of weeks are not the
 // window's median, of course).
 func Weekly(ds Dataset, w Window, r Rules, now time.Time) []WeekReport {
-	weeks := Weeks(w, r.Timezone())
+	weeks := SeriesWeeks(w, r.Timezone())
 	out := make([]WeekReport, 0, len(weeks))
 	for _, week := range weeks {
-		out = append(out, WeekReport{Start: week.From, Report: Compute(ds, week, r, now)})
+		out = append(out, WeekReport{Start: week.From, End: week.To, Partial: Partial(week, r.Timezone()), Report: Compute(ds, week, r, now)})
 	}
 	return out
 }
@@ -237,7 +238,7 @@ func weeklyBoth(t *testing.T, ds Dataset, w Window, r Rules, now time.Time) []We
 		t.Fatalf("%d weeks from facts, %d from rows", len(got), len(want))
 	}
 	for i := range want {
-		if g, wj := reportJSON(t, got[i].Report), reportJSON(t, want[i].Report); !got[i].Start.Equal(want[i].Start) || g != wj {
+		if g, wj := reportJSON(t, got[i].Report), reportJSON(t, want[i].Report); !got[i].Start.Equal(want[i].Start) || !got[i].End.Equal(want[i].End) || got[i].Partial != want[i].Partial || g != wj {
 			t.Fatalf("week %d from facts and from rows differ:\nfacts %v %s\nrows  %v %s", i, got[i].Start, g, want[i].Start, wj)
 		}
 	}

@@ -19,6 +19,26 @@ type Report struct {
 	PRSize              PRSize              `json:"pr_size"`
 	CI                  CI                  `json:"ci"`
 	OpenWork            OpenWork            `json:"open_work"`
+	// PartialHistory is set when the window starts before the history
+	// start of a repo in scope (docs/metrics.md, "Where history starts"):
+	// tach does not hold all of that repo's records for part of it.
+	PartialHistory *PartialHistory `json:"partial_history"`
+}
+
+// PartialHistory says which part of a report's window every repo in scope
+// holds all its records for, and which repos' history starts later.
+type PartialHistory struct {
+	// CoveredFrom and CoveredTo are the part of the window inside every
+	// scoped repo's history (RFC 3339); null when no part of it is.
+	CoveredFrom *string            `json:"covered_from"`
+	CoveredTo   *string            `json:"covered_to"`
+	Repos       []RepoHistoryStart `json:"repos"` // the repos whose history does not cover the whole window
+}
+
+// RepoHistoryStart is when tach holds a repo's records from.
+type RepoHistoryStart struct {
+	Repo         string `json:"repo"`
+	HistoryStart string `json:"history_start"` // RFC 3339
 }
 
 // Scope says what a report covers.
@@ -123,8 +143,21 @@ type OpenWork struct {
 }
 
 // WeekReport is the report of one week (Monday to Monday in the rules'
-// timezone): the rows of the weekly review and of every trend chart.
+// timezone) of a weekly series: the rows of the weekly review and of every
+// trend chart. The first and last weeks of a window that does not start or
+// end on a Monday are part weeks (SeriesWeeks): Start and End are where
+// the week's part inside the window starts and ends, and Partial is set.
 type WeekReport struct {
-	Start  time.Time
-	Report Report
+	Start   time.Time
+	End     time.Time
+	Partial bool
+	Report  Report
+	// NoHistory: no repo in scope holds all its records for the whole
+	// week (the week is before their history start): its values are not
+	// known, and charts show no data, never 0.
+	NoHistory bool
+	// PartialHistory: some repos in scope, not all, hold all their
+	// records for the whole week; its values are of the records tach
+	// holds.
+	PartialHistory bool
 }

@@ -96,3 +96,35 @@ func TestFourWeekBlocksWhenNoWholeMonth(t *testing.T) {
 		t.Errorf("blocks = %+v", rows)
 	}
 }
+
+// A window that does not start or end on a Monday keeps its part weeks in
+// the weekly series: a deployment on its first or last day is in a week,
+// so the weeks add up to the window.
+func TestWeeklyKeepsPartWeeks(t *testing.T) {
+	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	// Sun 1 Nov to Tue 1 Dec: a deployment on Sunday 1 November, one on
+	// Monday 30 November (the last, part week), one in between.
+	ds := productionAt(day(1, 10), day(18, 9), day(30, 12))
+	w := Window{From: day(1, 0), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
+	weeks := weeklyBoth(t, ds, w, DefaultRules(), w.To)
+	if len(weeks) != 6 {
+		t.Fatalf("%d weeks, want 6 (1 Nov, four whole weeks, 30 Nov)", len(weeks))
+	}
+	first, last := weeks[0], weeks[5]
+	if !first.Partial || !first.Start.Equal(w.From) || !first.End.Equal(day(2, 0)) || first.Report.DeploymentFrequency.Deployments != 1 {
+		t.Errorf("first week %v–%v partial %t: %d deployments", first.Start, first.End, first.Partial, first.Report.DeploymentFrequency.Deployments)
+	}
+	if !last.Partial || !last.Start.Equal(day(30, 0)) || !last.End.Equal(w.To) || last.Report.DeploymentFrequency.Deployments != 1 {
+		t.Errorf("last week %v–%v partial %t: %d deployments", last.Start, last.End, last.Partial, last.Report.DeploymentFrequency.Deployments)
+	}
+	total := 0
+	for _, wk := range weeks[1:5] {
+		if wk.Partial {
+			t.Errorf("week of %v is whole but marked partial", wk.Start)
+		}
+		total += wk.Report.DeploymentFrequency.Deployments
+	}
+	if total+2 != 3 {
+		t.Errorf("the weeks hold %d deployments, the window 3", total+2)
+	}
+}

@@ -28,6 +28,33 @@ func Weeks(w Window, loc *time.Location) []Window {
 	return weeks
 }
 
+// SeriesWeeks returns the weeks of a weekly series over w, in order: every
+// week (Monday to Monday in loc) that overlaps w, cut to w. A window that
+// does not start (end) on a Monday has a part week at its start (end), so
+// every moment of w is in one week of the series and no record of the
+// window is left out of a weekly chart. Partial says which weeks are cut.
+func SeriesWeeks(w Window, loc *time.Location) []Window {
+	var weeks []Window
+	for start := WeekStart(w.From, loc); start.Before(w.To); start = AddDays(start, 7) {
+		week := Window{From: start, To: AddDays(start, 7)}
+		if week.From.Before(w.From) {
+			week.From = w.From
+		}
+		if week.To.After(w.To) {
+			week.To = w.To
+		}
+		weeks = append(weeks, week)
+	}
+	return weeks
+}
+
+// Partial reports whether week, one of SeriesWeeks, is a part week: cut
+// by its window, shorter than Monday to Monday.
+func Partial(week Window, loc *time.Location) bool {
+	start := WeekStart(week.From, loc)
+	return !start.Equal(week.From) || !AddDays(start, 7).Equal(week.To)
+}
+
 // LastWholeWeeks returns the window of the last n complete weeks before now:
 // it ends at the Monday 00:00 that starts the current week (the week in
 // progress is left out). The default report window is 12 weeks.

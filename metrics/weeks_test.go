@@ -146,3 +146,31 @@ func TestMonthsAndFourWeekBlocks(t *testing.T) {
 		t.Errorf("NY months = %v, want March 05:00Z → April 04:00Z", m)
 	}
 }
+
+func TestSeriesWeeksKeepPartWeeks(t *testing.T) {
+	// Wed 5 March to Wed 26 March: 5–10 March (part), 10–17, 17–24, 24–26
+	// (part); every moment of the window is in one week.
+	day := func(d int) time.Time { return time.Date(2025, 3, d, 0, 0, 0, 0, time.UTC) }
+	w := Window{From: day(5), To: day(26)}
+	weeks := SeriesWeeks(w, time.UTC)
+	want := []Window{{day(5), day(10)}, {day(10), day(17)}, {day(17), day(24)}, {day(24), day(26)}}
+	if len(weeks) != len(want) {
+		t.Fatalf("SeriesWeeks = %v, want %v", weeks, want)
+	}
+	for i := range want {
+		if !weeks[i].From.Equal(want[i].From) || !weeks[i].To.Equal(want[i].To) {
+			t.Errorf("week %d = %v, want %v", i, weeks[i], want[i])
+		}
+		if got, part := Partial(weeks[i], time.UTC), i == 0 || i == 3; got != part {
+			t.Errorf("week %d partial = %t, want %t", i, got, part)
+		}
+	}
+	// Whole weeks only when the window is whole weeks.
+	if got := SeriesWeeks(Window{From: day(3), To: day(17)}, time.UTC); len(got) != 2 || Partial(got[0], time.UTC) || Partial(got[1], time.UTC) {
+		t.Errorf("whole weeks: %v", got)
+	}
+	// A window inside one week is one part week.
+	if got := SeriesWeeks(Window{From: hr(1), To: hr(30)}, time.UTC); len(got) != 1 || !got[0].From.Equal(hr(1)) || !got[0].To.Equal(hr(30)) {
+		t.Errorf("a day's window: %v", got)
+	}
+}

@@ -24,6 +24,10 @@ type Repo struct {
 	URL           string
 	CreatedAt     time.Time
 	Archived      bool
+	// HistoryStart is the earliest time from which the store holds all of
+	// the repo's records (migration 0007); zero while not known. It is
+	// written by InitHistoryStart, never by UpsertRepo.
+	HistoryStart time.Time
 }
 
 // UpsertRepo records a repository, keyed by provider and name.
@@ -41,15 +45,40 @@ func (tx *Tx) UpsertRepo(ctx context.Context, r Repo) (int64, Result, error) {
 	return id, res, nil
 }
 
-const repoCols = `id, provider, name, provider_id, default_branch, url, created_at, archived`
+const repoCols = `id, provider, name, provider_id, default_branch, url, created_at, archived, history_start`
 
 func scanRepo(sc interface{ Scan(...any) error }) (Repo, error) {
 	var r Repo
-	var created sql.NullInt64
+	var created, history sql.NullInt64
 	var archived int
-	err := sc.Scan(&r.ID, &r.Provider, &r.Name, &r.ProviderID, &r.DefaultBranch, &r.URL, &created, &archived)
-	r.CreatedAt, r.Archived = fromUnix(created), archived != 0
+	err := sc.Scan(&r.ID, &r.Provider, &r.Name, &r.ProviderID, &r.DefaultBranch, &r.URL, &created, &archived, &history)
+	r.CreatedAt, r.Archived, r.HistoryStart = fromUnix(created), archived != 0, fromUnix(history)
 	return r, err
+}
+
+// InitHistoryStart records a repo's history start (Repo.HistoryStart) at
+// its first sync — the time the sync read its history back to — unless it
+// has one. A time that is not a whole second is rounded up, so the start
+// never claims a moment the sync did not ask for. It reports whether it
+// was recorded.
+func (tx *Tx) InitHistoryStart(ctx context.Context, repoID int64, start time.Time) (bool, error) {
+	sec := start.Unix()
+	if start.Nanosecond() > 0 {
+		sec++
+	}
+	res, err := tx.exec(ctx, `UPDATE repos SET history_start = ? WHERE id = ? AND history_start IS NULL`, sec, repoID)
+	if err != nil {
+		return false, fmt.Errorf("record history start of repo %d: %w", repoID, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil || n == 0 {
+		return false, err
+	}
+	// The page cache keeps the repos while the generation stands.
+	if _, err := tx.exec(ctx, `UPDATE rollup_generation SET gen = gen + 1`); err != nil {
+		return false, fmt.Errorf("record history start of repo %d: %w", repoID, err)
+	}
+	return true, nil
 }
 
 // Repos lists every repository, by name.

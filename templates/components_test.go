@@ -52,7 +52,7 @@ func TestKeyCard(t *testing.T) {
 		Key: "lead_time", Title: "Lead time for changes", Href: "/measures/lead-time",
 		Value: templates.Value{Text: "2.0 d", Exact: "172800 s"}, Detail: "median of 467 changes",
 		Tier: "high", TierRows: []templates.TierRow{{Tier: "elite", Rule: "elite: median < 1 day"}, {Tier: "high", Rule: "high: median < 1 week", Current: true}},
-		Delta: templates.Delta{Text: "−6 %", Title: "previous period: 2.1 d", Direction: "better"},
+		Delta: templates.Delta{Text: "▼ −6 %", Verdict: "improved", Tone: "good", Counts: "median of 467 vs 420 changes", Title: "previous period: 2.1 d"},
 		Spark: templates.Chart{ID: "chart-spark-lead_time", Title: "Lead time, weekly", Size: "spark", Option: json.RawMessage(`{"series":[]}`),
 			Table: templates.Table{Columns: []templates.Column{{Label: "Week of"}, {Label: "median"}}, Rows: [][]templates.Cell{{{Text: "2026-02-23"}, {Text: "2.0 d"}}}}},
 	}
@@ -72,8 +72,11 @@ func TestKeyCard(t *testing.T) {
 		t.Error("the current tier is not marked in the table")
 	}
 	delta := byTestID(doc, "delta")
-	if !delta.HasClass("delta-better") || !strings.Contains(delta.Text(), "better") {
-		t.Errorf("delta %q: direction must be in words, not colour alone", delta.Text())
+	if !delta.HasClass("delta-good") || byTestID(doc, "delta-verdict").Text() != "improved" {
+		t.Errorf("delta %q: the verdict must be in words, not colour alone", delta.Text())
+	}
+	if got := byTestID(doc, "delta-counts").Text(); got != "median of 467 vs 420 changes" {
+		t.Errorf("delta counts %q: the counts behind both sides are always shown", got)
 	}
 	if byTestID(doc, "chart").Length() != 1 || byTestID(doc, "chart-table").Length() != 1 {
 		t.Error("no sparkline with its table")

@@ -20,6 +20,9 @@ type Page struct {
 	// Notice is shown above the content (for example: charts are not
 	// available in this build).
 	Notice string
+	// History says the window (or the period it is compared with) starts
+	// before the history start of a repo in scope.
+	History string
 }
 
 // NavItem is one entry of the navigation.
@@ -114,6 +117,14 @@ type Chart struct {
 	Empty  string          // why there is nothing to draw
 	Note   string          // a line under the chart: units, what the band is
 	Table  Table
+	// Links are where a click on each category of the x axis goes (a
+	// weekly chart: the page with that week's rows); none when clicks
+	// lead nowhere. The same links are on the page as plain links.
+	Links []string
+	// Marks are the decisions drawn on the chart, each by its number: the
+	// chart labels its line with the number alone, the legend below it
+	// says which decision it is.
+	Marks []Link
 }
 
 // Table is a table of cells.
@@ -123,6 +134,10 @@ type Table struct {
 	Rows    [][]Cell
 	Empty   string // shown instead of the table when there are no rows
 	TestID  string
+	CSV     string // the same table as CSV, same filters; "" for none
+	// RowIDs are the rows' ids, for links that land on a row
+	// (deployment-42); optional, "" for a row without one.
+	RowIDs []string
 }
 
 // Column is a table column; SortHref makes its header a sort link.
@@ -143,13 +158,18 @@ type Cell struct {
 	Tags   []string // small badges after the text (bot, draft, fix, failed...)
 	Muted  bool
 	NoWrap bool // dates and times stay on one line
+	// Items are shown after the text as a list, each a cell of its own:
+	// every change a deployment shipped, every incident it caused.
+	Items []Cell
 }
 
 // Delta is the change of a value against a baseline period.
 type Delta struct {
-	Text      string // "−18 %", "+2.1 pp", "–"
-	Title     string // "previous 12 weeks: 2.6 d"
-	Direction string // better, worse, same, or "" when unknown
+	Text    string // "▼ −18 %", "▲ +2.1 pp", "±0", "–": the arrow is the sign of the change
+	Verdict string // improved, worsened, no clear change, not enough data, not enough history
+	Tone    string // the verdict's colour: good, bad, or "" (neutral)
+	Counts  string // the counts behind both sides: "2 of 15 vs 1 of 70 deployments"
+	Title   string // "previous period (…): 2.6 d; 95 % interval …"
 }
 
 // TierRow is one line of a tier table.
@@ -205,6 +225,7 @@ type Empty struct {
 	Title string
 	Why   string
 	Fix   string
+	Links []Link // links in Fix, each where its label appears
 }
 
 // MeasurePage is the page of one measure.
@@ -216,11 +237,46 @@ type MeasurePage struct {
 	Facts        []Fact
 	Tier         string
 	TierRows     []TierRow
+	Changes      Changes // the headline against the period before
 	Trend        Chart
 	Distribution Chart
+	Weeks        []Link     // each week of the trend: the page with its rows; the shown one Active
+	Week         *ShownWeek // the week whose rows are shown; nil: the whole window's
+	Breakdown    []BreakdownFigure
+	HowHref      string // how the breakdown is computed
 	Sections     []Section
 	Measures     []Link // every measure page, for moving between them
 	JSONHref     string
+}
+
+// Changes are a page's headline figures against an earlier period.
+type Changes struct {
+	Title string // "Against the previous 12 weeks (22 Jun – 14 Sep)"
+	Rows  []Change
+}
+
+// Change is one figure in two periods, each with the counts behind it,
+// and its change.
+type Change struct {
+	Label         string // "median", "rate"
+	Value, Before Value  // "2.9 % (10 of 343)"
+	Delta         Delta
+}
+
+// ShownWeek is the week a measure page lists the rows of.
+type ShownWeek struct {
+	Label string // "week of Mon 16 Nov 2026"
+	Note  string // what is shown of it, and against what
+	Whole Link   // the page without the week
+}
+
+// BreakdownFigure is one figure's breakdown: a table per dimension (by
+// repo, by team).
+type BreakdownFigure struct {
+	Title  string
+	Lead   string
+	Open   bool // shown open; the others are a click away
+	Tables []Table
 }
 
 // WeeklyPage is the weekly review.
@@ -231,7 +287,11 @@ type WeeklyPage struct {
 	Prev, Next   Link   // neighbouring weeks; Href "" when there is none
 	MarkdownHref string
 	JSONHref     string
+	ChatLinks    []Link     // the summary for Slack, Teams, Mattermost
+	Picker       WeekPicker // any week, by date
+	Summary      WeeklySummary
 	Keys         Table
+	KeysLead     string // how a change is judged
 	Shipped      []ShippedItem
 	ShippedNote  string
 	Opened       Table
@@ -243,6 +303,35 @@ type WeeklyPage struct {
 	// RadarSignals are the refactor radar's new signals of the week.
 	RadarSignals Table
 	RadarHref    string
+}
+
+// WeekPicker chooses the week to review: a date input whose days snap to
+// Mondays (the server takes any day of the week, and tach.js moves the
+// input to its Monday).
+type WeekPicker struct {
+	Value string  // the reviewed week's Monday, YYYY-MM-DD
+	Max   string  // the last complete week's Monday
+	Keep  []Param // the scope
+}
+
+// WeeklySummary is the short summary the Copy summary button puts on the
+// clipboard: as HTML (rendered into a <template>) and as Text.
+type WeeklySummary struct {
+	Title   string
+	Against string
+	Keys    []SummaryLine
+	Notable []SummaryLine
+	URL     string // the page, absolute
+	Text    string // the same summary as plain text
+}
+
+// SummaryLine is one line of the summary: "Lead: Text — Detail", Text
+// linking to Href when set.
+type SummaryLine struct {
+	Lead   string
+	Text   string
+	Href   string
+	Detail string
 }
 
 // ShippedItem is one deployment of the weekly review with what it carried.
@@ -298,9 +387,10 @@ type SyncNow struct {
 // ErrorPage explains what went wrong.
 type ErrorPage struct {
 	Page
-	Status  int
-	Message string
-	Hint    string
+	Status    int
+	Message   string
+	Hint      string
+	HintLinks []Link // links in Hint, each where its label appears
 }
 
 // RadarPage is the refactor radar.

@@ -31,6 +31,7 @@ type apiChange struct {
 }
 
 type apiDeployment struct {
+	ID              int64          `json:"id"` // its row's anchor: deployment-ID
 	Repo            string         `json:"repo"`
 	Environment     string         `json:"environment"`
 	SHA             string         `json:"sha"`
@@ -44,7 +45,7 @@ type apiDeployment struct {
 	RecoveredAt     *time.Time     `json:"recovered_at"`
 	RecoveredBy     string         `json:"recovered_by"`
 	RecoverySeconds *float64       `json:"recovery_seconds"`
-	Changes         []apiChangeRef `json:"changes"`
+	Changes         []apiChangeRef `json:"changes"` // every change it shipped, bots last
 	Incidents       []apiIncident  `json:"incidents"`
 	RolledBackBy    *apiDeployRef  `json:"rolled_back_by"`
 }
@@ -55,6 +56,7 @@ type apiChangeRef struct {
 	Title  string `json:"title"`
 	URL    string `json:"url"`
 	Fix    bool   `json:"fix"`
+	Bot    bool   `json:"bot"`
 }
 
 type apiDeployRef struct {
@@ -135,7 +137,7 @@ func toAPIIncident(v *engine.View, in metrics.Incident) apiIncident {
 
 func toAPIDeployment(v *engine.View, d engine.DeploymentDetail) apiDeployment {
 	a := apiDeployment{
-		Repo: d.Repo, Environment: d.Environment, SHA: d.SHA, URL: d.URL, Status: d.Status, FinishedAt: ptrTime(d.FinishedAt),
+		ID: d.ID, Repo: d.Repo, Environment: d.Environment, SHA: d.SHA, URL: d.URL, Status: d.Status, FinishedAt: ptrTime(d.FinishedAt),
 		Failed: d.Failed, FailureCause: d.FailureCause, Rollback: d.Rollback, Rework: d.Rework,
 		RecoveredAt: ptrTime(d.RecoveredAt), RecoveredBy: d.RecoveredBy,
 		Changes: []apiChangeRef{}, Incidents: []apiIncident{},
@@ -144,8 +146,9 @@ func toAPIDeployment(v *engine.View, d engine.DeploymentDetail) apiDeployment {
 		s := max(d.RecoveredAt.Sub(d.FinishedAt), 0).Seconds()
 		a.RecoverySeconds = &s
 	}
-	for _, c := range d.Changes {
-		a.Changes = append(a.Changes, apiChangeRef{Repo: v.RepoName(c.RepoID), Number: c.Number, Title: c.Title, URL: c.URL, Fix: v.Rules.IsFix(c) && !v.Rules.IsBotChange(c)})
+	for _, c := range botsLast(d.Changes, v.Rules) {
+		bot := v.Rules.IsBotChange(c)
+		a.Changes = append(a.Changes, apiChangeRef{Repo: v.RepoName(c.RepoID), Number: c.Number, Title: c.Title, URL: c.URL, Fix: v.Rules.IsFix(c) && !bot, Bot: bot})
 	}
 	for _, in := range d.Incidents {
 		a.Incidents = append(a.Incidents, toAPIIncident(v, in))

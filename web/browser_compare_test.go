@@ -1,18 +1,13 @@
 package web_test
 
 import (
-	"context"
-	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
-
-	"github.com/tach-dev/tach/web"
 )
 
 // The compare and decision pages in Chromium: they load with no console
@@ -23,24 +18,8 @@ import (
 // saved there (the decisions page is saved by TestBrowser).
 func TestBrowserCompareAndDecisions(t *testing.T) {
 	b := browser(t)
-	srv := httptest.NewServer(newHandler(t))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
-	shots := os.Getenv("TACH_SCREENSHOTS")
-	shoot := func(t *testing.T, ctx context.Context, name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-		if err == nil {
-			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	srv, host, charts := demoServer(t)
+	shoot := screenshot
 
 	t.Run("compare pages", func(t *testing.T) {
 		ctx, w := tab(t, b, host)
@@ -79,7 +58,7 @@ func TestBrowserCompareAndDecisions(t *testing.T) {
 			if p.name != "" {
 				shoot(t, ctx, p.name)
 			}
-			if p.name == "compare" && shots != "" {
+			if p.name == "compare" && os.Getenv("TACH_SCREENSHOTS") != "" {
 				// And its weekly series.
 				if _, err := chromedp.Run(ctx, chromedp.Evaluate[any](`document.querySelector('.compare-panels').scrollIntoView(); null`)); err != nil {
 					t.Fatal(err)
@@ -127,7 +106,22 @@ func TestBrowserCompareAndDecisions(t *testing.T) {
 			t.Errorf("the entered values are not kept: %q", kept)
 		}
 		shoot(t, ctx, "decision-form")
-		// Fixed, it is recorded and listed.
+		// The scope is one choice: the team's select shows only once "A
+		// team" is chosen, the repos' only for "Some repos".
+		visible := func(sel string) bool {
+			v, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('`+sel+`').getClientRects().length > 0`))
+			return v
+		}
+		if visible("#d-team") || visible("#d-repos") {
+			t.Error("team and repos are offered before a scope is chosen")
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#d-scope-team`))); err != nil {
+			t.Fatal(err)
+		}
+		if !visible("#d-team") || visible("#d-repos") {
+			t.Errorf("with A team chosen: team shown %v, repos shown %v", visible("#d-team"), visible("#d-repos"))
+		}
+		// Fixed, it is recorded, and the reader lands on its comparison.
 		const title = "Move CI to bigger runners <b>now</b>"
 		if err := chromedp.Do(ctx,
 			chromedp.SetValue(chromedp.CSS(`#d-title`), title),
@@ -139,23 +133,23 @@ func TestBrowserCompareAndDecisions(t *testing.T) {
 		}
 		submit(`[data-testid="decision-submit"]`)
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
-		if !strings.Contains(loc, "/decisions?done=created") {
+		if !strings.Contains(loc, "/compare?decision=") || !strings.Contains(loc, "done=created") {
 			t.Fatalf("after submitting: %s", loc)
+		}
+		title2, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="page-title"]').textContent`))
+		done, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="compare-done"]').innerText`))
+		if !strings.Contains(title2, title) || !strings.Contains(done, "Recorded decision #") {
+			t.Errorf("landed on %q, told %q", title2, done)
+		}
+		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/decisions")); err != nil {
+			t.Fatal(err)
 		}
 		listed, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="decisions-table"]').innerText`))
 		if !strings.Contains(listed, title) || !strings.Contains(listed, "team platform") {
 			t.Errorf("the new decision is not listed as text: %q", listed)
 		}
-		// Its comparison opens from the list; then delete it, confirming.
+		// Then delete it, confirming.
 		row := `tr:has(a[href="https://example.com/rfc/12"])`
-		submit(row + ` [data-testid="decision-compare"]`)
-		title2, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="page-title"]').textContent`))
-		if !strings.Contains(title2, title) {
-			t.Errorf("compare page title %q", title2)
-		}
-		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/decisions")); err != nil {
-			t.Fatal(err)
-		}
 		submit(row + ` [data-testid="decision-delete"]`)
 		submit(`[data-testid="delete-submit"]`)
 		listed, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="decisions-table"]').innerText`))

@@ -170,18 +170,57 @@ func tab(t *testing.T, b context.Context, host string) (context.Context, *watche
 	return ctx, w
 }
 
+// noProblems fails t with what went wrong in the tab since it was last
+// asked: errors, failed requests, dialogs.
+func noProblems(t *testing.T, w *watcher) {
+	t.Helper()
+	problems, dialogs := w.take()
+	for _, p := range problems {
+		t.Error(p)
+	}
+	if len(dialogs) > 0 {
+		t.Errorf("dialogs opened: %v", dialogs)
+	}
+}
+
+// demoServer serves the demo to a browser test: the server, the host its
+// pages may request, and whether this build draws charts.
+func demoServer(t *testing.T) (*httptest.Server, string, bool) {
+	srv := httptest.NewServer(newHandler(t))
+	t.Cleanup(srv.Close)
+	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
+	return srv, strings.TrimPrefix(srv.URL, "http://"), charts
+}
+
 // chartsDrawn waits until every chart container holds a canvas or an svg.
 const chartsDrawn = `(() => {
 	const boxes = document.querySelectorAll('[data-chart]');
 	return document.readyState === 'complete' && [...boxes].every(b => b.querySelector('canvas, svg'));
 })()`
 
+// screenshot saves the tab's page as DIR/name.png when TACH_SCREENSHOTS
+// is DIR (made when missing); else it does nothing.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	shots := os.Getenv("TACH_SCREENSHOTS")
+	if shots == "" {
+		return
+	}
+	err := os.MkdirAll(shots, 0o755)
+	if err == nil {
+		var png []byte
+		if png, err = chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
+			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBrowser(t *testing.T) {
 	b := browser(t)
-	srv := httptest.NewServer(newHandler(t))
-	t.Cleanup(srv.Close)
-	host := strings.TrimPrefix(srv.URL, "http://")
-	charts := web.NewServer(web.Options{Reports: demoReports, Decisions: demoDecisions, Store: demoStore}).ChartsAvailable()
+	srv, host, charts := demoServer(t)
 	if !charts {
 		if os.Getenv("TACH_REQUIRE_CHARTS") != "" {
 			t.Fatal("ECharts is not embedded and TACH_REQUIRE_CHARTS is set: run `make assets` before the tests")

@@ -26,8 +26,8 @@ import (
 // out: the summary, the table with each interval drawn across zero, the
 // interrupted time series, and each measure's weekly series.
 
-// methodsURL is the methods document, in the repository.
-const methodsURL = "https://github.com/tach-dev/tach/blob/main/docs/decision-impact.md"
+// methodsURL is the methods document, served by tach itself (docFile).
+const methodsURL = "/docs/decision-impact.md"
 
 // compare runs the comparison the query asks for, with the decision
 // log's errors turned into what the reader should see.
@@ -43,7 +43,7 @@ func (s *Server) compare(ctx context.Context, q Query) (impact.Comparison, error
 		return c, badRequestf("%s", strings.TrimPrefix(err.Error(), engine.ErrBadCompare.Error()+": "))
 	case errors.Is(err, store.ErrNotFound) && q.Compare.Decision != 0:
 		return c, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no decision #%d.", q.Compare.Decision),
-			hint: "The decisions page lists every recorded decision, each with a link to its comparison."}
+			hint: "The decisions page lists every recorded decision, each with a link to its comparison.", links: []templates.Link{decisionsPageLink}}
 	}
 	return c, err
 }
@@ -89,6 +89,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 			Title: "What should tach compare?",
 			Why:   "Pick a recorded decision to see every measure in the weeks before it against the weeks after it, with an interval that says how sure the numbers are and a verdict. Or compare around any date, two periods, or two scopes.",
 			Fix:   "To add one, record it on the decisions page, or see what the data suggests under Suggested decisions.",
+			Links: []templates.Link{decisionsPageLink, suggestionsLink},
 		}
 		if len(decisions) == 0 {
 			p.Empty.Fix = "No decision is recorded yet: record one on the decisions page (or with `tach decisions add`), or see what the data suggests under Suggested decisions."
@@ -102,13 +103,19 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if q.Format == "csv" {
+		return compareCSV(w, c) // no charts to lay out: outside the render gate
+	}
 	release, err := s.heavyPage(ctx, true)
 	if err != nil {
 		return err
 	}
 	defer release()
 	s.fillCompare(&p, r, q, c)
-	p.Done = doneNotice(q)
+	p.Done, p.DoneLinks = doneNotice(q)
+	if q.Done == "created" {
+		p.Done, p.DoneLinks = fmt.Sprintf("Recorded decision #%d: here is every measure before and after it.", q.Compare.Decision), nil
+	}
 	if s.assets.echarts == "" {
 		p.Notice = chartsNotice
 	}
@@ -154,7 +161,7 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 		p.Rows = append(p.Rows, compareRow(m))
 		p.Panels = append(p.Panels, templates.ComparePanel{
 			Key: m.Key, Name: m.Name, Verdict: verdictOf(m), Summary: m.Summary, ITS: itsLine(m), Method: "Compared by: " + m.Method + ".",
-			Chart: compareChart(c, m, breakLabel),
+			Reconcile: m.Reconcile, Chart: compareChart(c, m, breakLabel),
 		})
 		if m.ITS != nil {
 			p.ITS = append(p.ITS, itsRow(m))
@@ -164,8 +171,36 @@ func (s *Server) fillCompare(p *templates.ComparePage, r *http.Request, q Query,
 		p.ITSLead = "Beside the plain before/after: each measure's weekly values fitted by segmented regression (Wagner et al. 2002). The level change is the jump at the " + breakLabel +
 			", measured against where the trend before it was heading; the slope change is how the weekly trend bent. In bold when the 95 % interval excludes 0. A measure that was already moving shows a clear before/after difference but no level change; for measures the trend guard flags, this is the better estimate."
 	}
+	p.Reconcile = render.Reconciliations(c)
+	p.Confounding = confounding(q, c)
+	if p.Confounding != nil {
+		// The note says it again; the block above says it first.
+		p.Notes = slices.DeleteFunc(slices.Clone(p.Notes), func(n string) bool { return strings.HasPrefix(n, p.Confounding.Warning) })
+	}
 	p.JSONHref = link("/api/v1/compare", q.compareValues())
+	p.CSVHref = link("/compare", withValues(q.compareValues(), "format", "csv"))
 	p.CLI = compareCLI(q)
+}
+
+// confounding is the block on the other decisions inside the windows, or
+// nil when there are none.
+func confounding(q Query, c impact.Comparison) *templates.Confounding {
+	if len(c.Confounders) == 0 {
+		return nil
+	}
+	out := &templates.Confounding{Warning: render.Confounders(c), Clean: render.CleanWindow(c)}
+	for _, d := range c.Confounders {
+		out.Decisions = append(out.Decisions, templates.Link{Label: fmt.Sprintf("#%d %s", d.ID, d.Title), Href: compareHref(d.ID),
+			Title: fmt.Sprintf("%s, in the %s window (%s)", d.Date, d.Side, d.Kind)})
+	}
+	if n := c.CleanWindowDays; n != nil {
+		weeks := strconv.Itoa(*n/7) + "w"
+		v := q.compareValues()
+		v.Del("weeks")
+		v.Set("window", weeks)
+		out.CleanLink = templates.Link{Label: "Compare " + render.WeeksText(float64(*n)) + " on each side", Href: link("/compare", v)}
+	}
+	return out
 }
 
 // compareTitle is the page's heading.
@@ -394,9 +429,11 @@ func intervalBar(m impact.MeasureComparison) templates.IntervalBar {
 		span = 1
 	}
 	span *= 1.1
-	const margin = 7.0
+	// Room at each end for the end ticks' labels.
+	const margin = 16.0
 	width := float64(templates.IntervalWidth) - 2*margin
 	x := func(v float64) float64 { return margin + (v+span)/(2*span)*width }
+	b.Ticks = intervalTicks(span, x, tickFormat(m))
 	b.Has, b.Zero = true, x(0)
 	b.Low, b.OpenLow = margin, true
 	if lo != nil {
@@ -428,6 +465,62 @@ func intervalBar(m impact.MeasureComparison) templates.IntervalBar {
 	}
 	b.Label += "; " + where + "."
 	return b
+}
+
+// intervalTicks are round values within ±span, 0 among them, at most two
+// each side: the scale of one interval bar. Only the outermost ticks and
+// zero are labelled, the last in words of its unit.
+func intervalTicks(span float64, x func(float64) float64, label func(v float64, last bool) string) []templates.IntervalTick {
+	// The largest round step (1, 2 or 5 × 10ⁿ) that fits at least once
+	// within the span: one or two ticks each side.
+	step := math.Pow(10, math.Ceil(math.Log10(span)))
+	for _, f := range []float64{0.5, 0.4, 0.5} {
+		if span/step >= 1 {
+			break
+		}
+		step *= f // 10 → 5 → 2 → 1
+	}
+	n := int(math.Floor(span/step + 1e-9))
+	var ticks []templates.IntervalTick
+	for k := -n; k <= n; k++ {
+		v := float64(k) * step
+		t := templates.IntervalTick{X: x(v)}
+		if k == 0 || k == n || k == -n {
+			t.Label = label(v, k == n)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}
+
+// tickFormat labels a bar's ticks in the unit its interval is drawn in:
+// relative changes in %, shares in points, else the measure's unit.
+func tickFormat(m impact.MeasureComparison) func(v float64, last bool) string {
+	return func(v float64, last bool) string {
+		if v == 0 {
+			return "0"
+		}
+		var s string
+		switch {
+		case m.Statistic == impact.StatProportion:
+			s = render.FormatMeasureDifference(m.Unit, &v)
+			if !last {
+				s = strings.TrimSuffix(s, " points")
+			}
+			return s
+		case m.RelativeInterval != nil:
+			s = strconv.FormatFloat(math.Abs(v)*100, 'f', -1, 64)
+			if len(s) > 4 {
+				s = strconv.FormatFloat(math.Abs(v)*100, 'f', 0, 64)
+			}
+			s = map[bool]string{true: "−", false: "+"}[v < 0] + s
+			if last {
+				s += " %"
+			}
+			return s
+		}
+		return render.FormatMeasureDifference(m.Unit, &v)
+	}
 }
 
 // itsRow is one measure of the interrupted time series table.

@@ -188,7 +188,13 @@ func compareChart(c impact.Comparison, m impact.MeasureComparison, breakLabel st
 			charts.WithLineStyleOpts(opts.LineStyle{Width: float32(max(s.width, 1.5)), Type: map[bool]string{true: "dashed", false: "solid"}[s.dashed]}),
 		}
 		if i == 0 && withBreak {
-			so = append(so, charts.WithMarkLineNameXAxisItemOpts(opts.MarkLineNameXAxisItem{Name: breakLabelText(c, breakLabel), XAxis: 0}),
+			// The break, then every other decision inside the windows:
+			// its number on the line, its title in the tooltip.
+			marks := []opts.MarkLineNameXAxisItem{{Name: breakLabelText(c, breakLabel), XAxis: 0}}
+			for _, d := range c.Confounders {
+				marks = append(marks, opts.MarkLineNameXAxisItem{Name: fmt.Sprintf("#%d", d.ID), XAxis: math.Round(d.Week*1000) / 1000})
+			}
+			so = append(so, charts.WithMarkLineNameXAxisItemOpts(marks...),
 				charts.WithMarkLineStyleOpts(opts.MarkLineStyle{
 					Symbol:    []string{"none", "none"},
 					Label:     &opts.Label{Show: opts.Bool(true), Formatter: "{b}", Position: "end", FontSize: 11},

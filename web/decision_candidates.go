@@ -36,7 +36,7 @@ func (s *Server) candidatesPage(w http.ResponseWriter, r *http.Request) error {
 	write := s.canWrite(r)
 	p := templates.CandidatesPage{
 		Page:     templates.Page{Title: "Suggested decisions", Nav: nav(q, "decisions"), Assets: s.assetURLs()},
-		Notice:   doneNotice(q),
+		Notice:   noticeText(q),
 		Lead:     "Decisions the data suggests that nobody recorded: a repo that appears (a service split out), a very large change titled as a refactor or a migration, a sustained shift in a repo's lead time, deployments, change failure rate or PR size. Record one to compare before and after it; dismiss one and it does not come back. Leads to look at, not findings.",
 		Empty:    "No suggestion: every new repo, very large refactor and sustained shift in the data is near a recorded or dismissed decision.",
 		JSONHref: "/api/v1/decisions/candidates",
@@ -82,7 +82,7 @@ func candidateCompareHref(c impact.Candidate) string {
 func candidateError(err error) error {
 	if errors.Is(err, engine.ErrUnknownCandidate) {
 		return &httpError{status: http.StatusNotFound, msg: "That suggestion is not current any more: it was recorded, dismissed, or the data moved it.",
-			hint: "The suggested decisions page lists the current ones."}
+			hint: "The suggested decisions page lists the current ones.", links: []templates.Link{suggestionPageLink}}
 	}
 	return err
 }
@@ -145,4 +145,10 @@ func (s *Server) apiCandidates(w http.ResponseWriter, r *http.Request) error {
 		cands = []impact.Candidate{}
 	}
 	return s.serveJSON(w, map[string]any{"candidates": cands})
+}
+
+// noticeText is doneNotice without its links.
+func noticeText(q Query) string {
+	text, _ := doneNotice(q)
+	return text
 }

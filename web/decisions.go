@@ -57,12 +57,13 @@ func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request) error {
 		Candidates: templates.Link{Label: "Suggested decisions: what the data shows that nobody recorded", Href: "/decisions/candidates"},
 		JSONHref:   "/api/v1/decisions",
 		Empty:      "No decision is recorded yet. Record the backend decisions your team makes — a service split, an ORM swapped for SQL, a cache, a large refactor — and tach compares every measure before and after each one. See what the data suggests under Suggested decisions.",
+		EmptyLinks: []templates.Link{suggestionsLink},
 		Note:       "Each decision is drawn as a dashed line on the time charts of the scopes it concerns. Open one to compare the weeks before it with the weeks after, with an interval and a verdict for every measure. The same log is kept by `tach decisions add|list|edit|rm`.",
 	}
 	if write {
 		p.NewHref = "/decisions/new"
 	}
-	p.Notice = doneNotice(q)
+	p.Notice, p.NoticeLinks = doneNotice(q)
 	for _, d := range slices.Backward(ds) {
 		row := decisionRow(d)
 		if write {
@@ -73,22 +74,25 @@ func (s *Server) decisionsPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, templates.Decisions(p))
 }
 
-// doneNotice says what the form before the redirect did.
-func doneNotice(q Query) string {
+// doneNotice says what the form before the redirect did, with the links
+// it names.
+func doneNotice(q Query) (string, []templates.Link) {
 	id := q.Compare.Decision
 	switch q.Done {
 	case "created":
-		return fmt.Sprintf("Recorded decision #%d. Open it to compare before and after.", id)
+		return fmt.Sprintf("Recorded decision #%d. Open it to compare before and after.", id),
+			[]templates.Link{{Label: "Open it to compare", Href: compareHref(id)}}
 	case "updated":
-		return fmt.Sprintf("Saved decision #%d.", id)
+		return fmt.Sprintf("Saved decision #%d.", id), nil
 	case "deleted":
-		return fmt.Sprintf("Deleted decision #%d.", id)
+		return fmt.Sprintf("Deleted decision #%d.", id), nil
 	case "accepted":
-		return fmt.Sprintf("Recorded the suggestion as decision #%d. Edit it to change its title, kind or scope.", id)
+		return fmt.Sprintf("Recorded the suggestion as decision #%d. Edit it to change its title, kind or scope.", id),
+			[]templates.Link{{Label: "Edit it", Href: decisionPath(id, "edit")}}
 	case "dismissed":
-		return "Dismissed: that suggestion will not come back."
+		return "Dismissed: that suggestion will not come back.", nil
 	}
-	return ""
+	return "", nil
 }
 
 func decisionRow(d store.Decision) templates.DecisionRow {
@@ -161,7 +165,7 @@ func (s *Server) decisionAt(r *http.Request) (store.Decision, error) {
 	d, err := s.decisions.Decision(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Decision{}, &httpError{status: http.StatusNotFound, msg: fmt.Sprintf("There is no decision #%d.", id),
-			hint: "The decisions page lists every recorded decision."}
+			hint: "The decisions page lists every recorded decision.", links: []templates.Link{decisionsPageLink}}
 	}
 	if err != nil {
 		return store.Decision{}, err
@@ -228,7 +232,7 @@ func (s *Server) renderDecisionForm(w http.ResponseWriter, r *http.Request, stat
 	p := templates.DecisionFormPage{
 		Page:   templates.Page{Title: f.title, Nav: nav(Query{}, "decisions"), Assets: s.assetURLs()},
 		Action: f.action, Submit: f.submit, Cancel: f.cancel, Errors: f.errors, Summary: f.summary, Candidate: f.candidate,
-		Values: templates.DecisionValues{Date: f.in.Date, Title: f.in.Title, Kind: f.in.Kind, Team: f.in.Team, Repos: f.in.Repos,
+		Values: templates.DecisionValues{Date: f.in.Date, Title: f.in.Title, Kind: f.in.Kind, Scope: scopeChoice(f.in), Team: f.in.Team, Repos: f.in.Repos,
 			Modules: f.in.Modules, BeforeScope: f.in.BeforeScope, AfterScope: f.in.AfterScope, Note: f.in.Note, Link: f.in.Link},
 	}
 	kind := strings.ToLower(strings.TrimSpace(f.in.Kind))
@@ -268,6 +272,17 @@ func (s *Server) renderDecisionForm(w http.ResponseWriter, r *http.Request, stat
 	return s.renderStatus(w, r, status, templates.DecisionForm(p))
 }
 
+// scopeChoice is the scope radio a form shows checked for in.
+func scopeChoice(in engine.DecisionInput) string {
+	switch {
+	case strings.TrimSpace(in.Team) != "":
+		return "team"
+	case len(in.Repos) > 0 || len(in.Modules) > 0:
+		return "repos"
+	}
+	return "everything"
+}
+
 // readDecisionForm reads a posted decision form.
 func readDecisionForm(w http.ResponseWriter, r *http.Request) (engine.DecisionInput, string, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -293,6 +308,17 @@ func readDecisionForm(w http.ResponseWriter, r *http.Request) (engine.DecisionIn
 				}
 			}
 		}
+	}
+	// The scope radio says which control counts; the other's value, still
+	// sent by the browser, is dropped. Without it (a script posting the
+	// form), both are checked as sent.
+	switch f.Get("scope") {
+	case "everything":
+		in.Team, in.Repos, in.Modules = "", nil, nil
+	case "team":
+		in.Repos, in.Modules = nil, nil
+	case "repos":
+		in.Team = ""
 	}
 	// A textarea sends CRLF line ends; the CLI stores LF.
 	in.Note = strings.ReplaceAll(in.Note, "\r\n", "\n")
@@ -367,7 +393,7 @@ func decisionMistake(err error) (field, msg string) {
 		field = "title"
 	case strings.HasPrefix(msg, "the date"):
 		field = "date"
-	case strings.HasPrefix(msg, "the kind"):
+	case strings.HasPrefix(msg, "the kind"), strings.HasPrefix(msg, "choose a kind"):
 		field = "kind"
 	case strings.HasPrefix(msg, "the link"):
 		field = "link"
@@ -418,7 +444,8 @@ func (s *Server) createDecision(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.log.Info("decision recorded", "id", d.ID, "title", d.Title, "date", d.DecidedOn)
-	http.Redirect(w, r, fmt.Sprintf("/decisions?done=created&decision=%d#decision-%d", d.ID, d.ID), http.StatusSeeOther)
+	// Straight to what the decision is for: its comparison.
+	http.Redirect(w, r, fmt.Sprintf("/compare?decision=%d&done=created", d.ID), http.StatusSeeOther)
 	return nil
 }
 
@@ -445,7 +472,7 @@ func (s *Server) updateDecision(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.log.Info("decision updated", "id", id)
-	http.Redirect(w, r, fmt.Sprintf("/decisions?done=updated&decision=%d#decision-%d", id, id), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/compare?decision=%d&done=updated", id), http.StatusSeeOther)
 	return nil
 }
 

@@ -99,17 +99,22 @@ func TestDecisionRoundTrip(t *testing.T) {
 	rec := post(t, h, "/decisions", form)
 	id := createdID(t, rec)
 	cleanUp(t, id)
-	if !strings.HasPrefix(rec.Header().Get("Location"), "/decisions?done=created") {
-		t.Errorf("redirect to %s", rec.Header().Get("Location"))
+	// Saved, the reader lands on its comparison, told what happened.
+	if want := "/compare?decision=" + strconv.FormatInt(id, 10) + "&done=created"; rec.Header().Get("Location") != want {
+		t.Errorf("redirect to %s, want %s", rec.Header().Get("Location"), want)
 	}
 	d := decisions(t)[before]
 	if d.Title != "Move CI to bigger runners" || d.Kind != "tooling" || strings.Join(d.ScopeRepos, ",") != "acme/web,acme/catalog" || d.Note != "Eight cores.\nExpected: faster CI." {
 		t.Errorf("stored %+v", d)
 	}
 	doc = parse(t, get(t, h, location(rec)).Body.String())
-	if !strings.Contains(doc.Find(`[data-testid="decisions-notice"]`).Text(), "Recorded decision #"+strconv.FormatInt(id, 10)) {
+	if !strings.Contains(doc.Find(`[data-testid="compare-done"]`).Text(), "Recorded decision #"+strconv.FormatInt(id, 10)) {
 		t.Error("no notice after recording")
 	}
+	if !strings.Contains(doc.Find(`[data-testid="page-title"]`).Text(), "Move CI to bigger runners") {
+		t.Errorf("landed on %q", doc.Find(`[data-testid="page-title"]`).Text())
+	}
+	doc = parse(t, get(t, h, "/decisions").Body.String())
 	row := doc.Find(`[data-testid="decision-row-` + strconv.FormatInt(id, 10) + `"]`)
 	if !strings.Contains(row.Text(), "Move CI to bigger runners") || !strings.Contains(row.Text(), "acme/web, acme/catalog") {
 		t.Errorf("row %q", row.Text())
@@ -131,11 +136,15 @@ func TestDecisionRoundTrip(t *testing.T) {
 	if doc.Find(`#d-title`).AttrOr("value", "") != "Move CI to bigger runners" || doc.Find(`#d-repos option[selected]`).Length() != 2 {
 		t.Error("the edit form does not hold the decision")
 	}
+	if doc.Find(`#d-scope-repos[checked]`).Length() != 1 {
+		t.Error("the edit form does not choose the repos as the scope")
+	}
+	// A browser sends both controls; the scope radio says which counts.
 	form.Set("title", "Move CI to 8-core runners")
-	form.Del("repo")
 	form.Set("team", "platform")
+	form.Set("scope", "team")
 	rec = post(t, h, edit, form)
-	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/decisions?done=updated") {
+	if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/compare?decision="+strconv.FormatInt(id, 10)+"&done=updated") {
 		t.Fatalf("update: %d %s", rec.Code, rec.Header().Get("Location"))
 	}
 	if d := decisions(t)[before]; d.Title != "Move CI to 8-core runners" || d.ScopeTeam != "platform" || len(d.ScopeRepos) != 0 {

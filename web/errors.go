@@ -20,7 +20,15 @@ type httpError struct {
 	status int
 	msg    string // what went wrong, and what to change
 	hint   string // optional: what to do next
+	links  []templates.Link
 }
+
+// Pages a hint names, linked where the hint says them.
+var (
+	decisionsPageLink  = templates.Link{Label: "decisions page", Href: "/decisions"}
+	suggestionsLink    = templates.Link{Label: "Suggested decisions", Href: "/decisions/candidates"}
+	suggestionPageLink = templates.Link{Label: "suggested decisions page", Href: "/decisions/candidates"}
+)
 
 func (e *httpError) Error() string { return e.msg }
 
@@ -90,6 +98,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		return
 	}
 	page := templates.ErrorPage{Page: s.barePage(http.StatusText(status)), Status: status, Message: msg, Hint: hint}
+	if he := (*httpError)(nil); errors.As(err, &he) {
+		page.HintLinks = he.links
+	}
 	s.renderStatus(w, r, status, templates.Error(page))
 }
 

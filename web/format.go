@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/templates"
 )
@@ -76,14 +77,50 @@ func keyValue(unit string, v *float64) templates.Value {
 	return templates.Value{Text: text, Exact: fmt.Sprintf("%.3f", *v)}
 }
 
-// delta is a KeyComparison as a card's change badge.
+// delta is a judged KeyComparison as a card's change badge.
 func delta(c metrics.KeyComparison, baselineLabel string) templates.Delta {
-	d := templates.Delta{Text: render.HumanChange(c), Direction: c.Direction}
-	d.Title = fmt.Sprintf("%s: %s", baselineLabel, render.HumanValue(c.Unit, c.Baseline))
-	if c.Diff == nil {
-		d.Title += " — no change can be computed when either period has no value"
-	}
+	d := templates.Delta{Text: render.HumanChange(c), Verdict: c.Verdict, Tone: verdictTone(c.Verdict), Counts: render.KeyCounts(c)}
+	d.Title = keyTitle(c, baselineLabel)
 	return d
+}
+
+// verdictTone is the colour of a verdict: good, bad, or neutral ("").
+func verdictTone(verdict string) string {
+	return map[string]string{impact.VerdictImproved: "good", impact.VerdictWorsened: "bad"}[verdict]
+}
+
+// keyTitle is the hover text of a judged change: the baseline's value, the
+// test behind the verdict, or why there is none.
+func keyTitle(c metrics.KeyComparison, baselineLabel string) string {
+	t := fmt.Sprintf("%s: %s", baselineLabel, render.HumanValue(c.Unit, c.Baseline))
+	if iv := render.KeyInterval(c); iv != "" {
+		t += "; " + iv
+	}
+	switch {
+	case c.Verdict == metrics.VerdictNotEnoughHistory:
+		t += " — not compared: a period starts before the history start of a repo in scope"
+	case c.Verdict == impact.VerdictNotEnoughData:
+		t += fmt.Sprintf(" — not tested: each side needs %d observations (%d weeks for a rate per week)", impact.MinObservations, impact.MinObservations)
+	case c.Diff == nil:
+		t += " — no change can be computed when either period has no value"
+	}
+	return t
+}
+
+// historyNote is a page's note on where its scope's history starts: the
+// window's partial history, or else that of the period it is compared
+// with (whose changes are then not judged); "" when both are covered.
+func historyNote(window, compared *metrics.PartialHistory, comparedName string) string {
+	if note := render.HistoryNote(window, "this window"); note != "" {
+		if compared != nil {
+			note += " No change against " + comparedName + " is judged."
+		}
+		return note
+	}
+	if compared == nil {
+		return ""
+	}
+	return render.HistoryNote(compared, comparedName) + " No change against it is judged."
 }
 
 // timeValue shows an instant in the rules' timezone, exact UTC on hover.

@@ -198,10 +198,16 @@ func TestOverviewShowsTheReport(t *testing.T) {
 func TestDecisionsMarkTimeCharts(t *testing.T) {
 	h := newHandler(t)
 	body := get(t, h, "/?weeks=52").Body.String()
+	doc := parse(t, body)
+	// Each line is numbered on the chart, and the list under the chart says
+	// which decision each number is.
 	for _, title := range []string{"Split payments out of the monolith", "Cache catalog reads in Redis"} {
-		if !strings.Contains(body, `"name":"`+title+`"`) {
-			t.Errorf("no marked line for %q on the overview", title)
+		if !strings.Contains(doc.Find(`[data-testid="chart-marks"]`).Text(), title) {
+			t.Errorf("no decision %q under the overview's charts", title)
 		}
+	}
+	if !strings.Contains(body, `"id":"decisions-0"`) || !strings.Contains(body, `"markLine":{`) {
+		t.Error("no decision lines on the overview's charts")
 	}
 	// The cache decision concerns catalog only.
 	body = get(t, h, "/measures/lead-time?repo=acme/web&weeks=52").Body.String()
@@ -529,10 +535,10 @@ func TestEmptyWindowExplains(t *testing.T) {
 	if strings.TrimSpace(v.Text()) != render.Dash || v.AttrOr("title", "") == "" {
 		t.Errorf("lead time with no data shows %q (%q), want – with a reason", v.Text(), v.AttrOr("title", ""))
 	}
-	// A window shorter than a week has no weekly chart, and says why.
+	// A window shorter than a week is one part week of the weekly chart.
 	doc = parse(t, get(t, h, "/measures/lead-time?from=2026-02-24&to=2026-02-27").Body.String())
-	if !strings.Contains(doc.Find(`[data-testid="trend"] [data-testid="chart-empty"]`).Text(), "whole week") {
-		t.Error("a short window's trend does not say why it is empty")
+	if rows := doc.Find(`[data-testid="trend"] [data-testid="chart-data"] tbody tr`); rows.Length() != 1 || !strings.Contains(rows.Text(), "2026-02-24") {
+		t.Errorf("a short window's trend: %q, want its one part week", rows.Text())
 	}
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -169,16 +170,24 @@ func (s *Server) changes(r *http.Request) (listRequest, store.ChangePage, error)
 	if err != nil {
 		return lr, store.ChangePage{}, err
 	}
-	page, err := s.store.ListChanges(r.Context(), store.ChangeFilter{
-		RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: lr.q.List,
-	})
-	return lr, page, err
+	rows, info, err := s.listChanges(r.Context(), lr, lr.q.List)
+	return lr, store.ChangePage{Rows: rows, PageInfo: info}, err
+}
+
+// listChanges is one page of the changes lr's filters hold (the page's, or
+// the CSV's pages).
+func (s *Server) listChanges(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.ChangeRow, store.PageInfo, error) {
+	p, err := s.store.ListChanges(ctx, store.ChangeFilter{RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, State: lr.q.State, Query: lr.q.Search, ListOptions: o})
+	return p.Rows, p.PageInfo, err
 }
 
 func (s *Server) changesPage(w http.ResponseWriter, r *http.Request) error {
 	lr, page, err := s.changes(r)
 	if err != nil {
 		return err
+	}
+	if lr.q.Format == "csv" {
+		return s.changesCSV(w, r, lr)
 	}
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
@@ -218,6 +227,7 @@ func (s *Server) changesPage(w http.ResponseWriter, r *http.Request) error {
 		})
 	}
 	p.Pager = lr.pager("/changes", page.PageInfo)
+	p.Table.CSV = lr.csvHref("/changes", page.PageInfo)
 	p.JSONHref = link("/api/v1/changes", withValues(lr.listValues(), "sort", page.Sort, "dir", page.Dir, "page", strconv.Itoa(page.Page)))
 	return s.render(w, r, templates.List(p))
 }
@@ -232,9 +242,14 @@ func (s *Server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": s.apiChangeRows(page.Rows)})
+}
+
+// apiChangeRows are the list's changes as the API (and the CSV) gives them.
+func (s *Server) apiChangeRows(page []store.ChangeRow) []apiListChange {
 	rules := s.reports.Rules()
 	rows := []apiListChange{}
-	for _, c := range page.Rows {
+	for _, c := range page {
 		mc := metrics.Change{Title: c.Title, Labels: c.Labels, Author: c.Author, AuthorIsBot: c.AuthorIsBot}
 		a := apiChange{
 			Repo: c.RepoName, Number: c.Number, Title: c.Title, Author: c.Author, URL: c.URL, State: c.State,
@@ -251,7 +266,7 @@ func (s *Server) apiChanges(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, apiListChange{apiChange: a, ID: c.ID})
 	}
-	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": rows})
+	return rows
 }
 
 // Deployments.
@@ -261,16 +276,24 @@ func (s *Server) deployments(r *http.Request) (listRequest, store.DeploymentPage
 	if err != nil {
 		return lr, store.DeploymentPage{}, err
 	}
-	page, err := s.store.ListDeployments(r.Context(), store.DeploymentFilter{
-		RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: lr.q.List,
-	})
-	return lr, page, err
+	rows, info, err := s.listDeployments(r.Context(), lr, lr.q.List)
+	return lr, store.DeploymentPage{Rows: rows, PageInfo: info}, err
+}
+
+// listDeployments is one page of the deployments lr's filters hold (the page's, or
+// the CSV's pages).
+func (s *Server) listDeployments(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.DeploymentRow, store.PageInfo, error) {
+	p, err := s.store.ListDeployments(ctx, store.DeploymentFilter{RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, Kind: lr.q.Kind, ListOptions: o})
+	return p.Rows, p.PageInfo, err
 }
 
 func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 	lr, page, err := s.deployments(r)
 	if err != nil {
 		return err
+	}
+	if lr.q.Format == "csv" {
+		return s.deploymentsCSV(w, r, lr)
 	}
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
@@ -298,8 +321,10 @@ func (s *Server) deploymentsPage(w http.ResponseWriter, r *http.Request) error {
 			timeCell(d.FinishedAt, loc), {Text: d.RepoName}, {Text: d.Environment}, sha, {Text: d.Status},
 			intCell(d.Changes), intCell(d.Incidents), recovered,
 		})
+		p.Table.RowIDs = append(p.Table.RowIDs, deploymentAnchor(d.ID))
 	}
 	p.Pager = lr.pager("/deployments", page.PageInfo)
+	p.Table.CSV = lr.csvHref("/deployments", page.PageInfo)
 	p.JSONHref = link("/api/v1/deployments", withValues(lr.listValues(), "sort", page.Sort, "dir", page.Dir, "page", strconv.Itoa(page.Page)))
 	return s.render(w, r, templates.List(p))
 }
@@ -331,8 +356,14 @@ func (s *Server) apiDeployments(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": apiDeploymentRows(page.Rows)})
+}
+
+// apiDeploymentRows are the list's deployments as the API (and the CSV)
+// gives them.
+func apiDeploymentRows(page []store.DeploymentRow) []apiListDeployment {
 	rows := []apiListDeployment{}
-	for _, d := range page.Rows {
+	for _, d := range page {
 		a := apiListDeployment{
 			ID: d.ID, Repo: d.RepoName, Environment: d.Environment, SHA: d.SHA, URL: d.URL, Status: d.Status,
 			CreatedAt: d.CreatedAt.UTC(), FinishedAt: ptrTime(d.FinishedAt), Production: d.Production, FailedAttempt: d.FailedAttempt,
@@ -345,7 +376,7 @@ func (s *Server) apiDeployments(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, a)
 	}
-	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": rows})
+	return rows
 }
 
 // Incidents.
@@ -355,16 +386,24 @@ func (s *Server) incidents(r *http.Request) (listRequest, store.IncidentPage, er
 	if err != nil {
 		return lr, store.IncidentPage{}, err
 	}
-	page, err := s.store.ListIncidents(r.Context(), store.IncidentFilter{
-		RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: lr.q.List,
-	})
-	return lr, page, err
+	rows, info, err := s.listIncidents(r.Context(), lr, lr.q.List)
+	return lr, store.IncidentPage{Rows: rows, PageInfo: info}, err
+}
+
+// listIncidents is one page of the incidents lr's filters hold (the page's, or
+// the CSV's pages).
+func (s *Server) listIncidents(ctx context.Context, lr listRequest, o store.ListOptions) ([]store.IncidentRow, store.PageInfo, error) {
+	p, err := s.store.ListIncidents(ctx, store.IncidentFilter{RepoIDs: lr.repoIDs, Modules: lr.modules, From: lr.q.Window.From, To: lr.q.Window.To, Status: lr.q.Status, ListOptions: o})
+	return p.Rows, p.PageInfo, err
 }
 
 func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
 	lr, page, err := s.incidents(r)
 	if err != nil {
 		return err
+	}
+	if lr.q.Format == "csv" {
+		return s.incidentsCSV(w, r, lr)
 	}
 	if lr.choices, err = s.choices(r.Context()); err != nil {
 		return err
@@ -388,15 +427,17 @@ func (s *Server) incidentsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		dep := templates.Cell{Text: "none", Muted: true, Title: "no production deployment finished within incident_window before it"}
 		if in.DeploymentID != 0 {
-			dep = shaCell(in.DeploymentSHA, in.DeploymentURL)
+			dep = shaCell(in.DeploymentSHA, deploymentRowLink(in.RepoName, in.DeploymentID, in.DeploymentFinishedAt, loc))
 			dep.Text += " · " + in.DeploymentFinishedAt.In(loc).Format("2006-01-02 15:04")
 		}
 		p.Table.Rows = append(p.Table.Rows, []templates.Cell{
 			timeCell(in.CreatedAt, loc), {Text: in.RepoName}, {Text: strconv.FormatInt(in.Number, 10), Num: true, Href: in.URL}, title,
 			timeCell(in.ResolvedAt, loc), open, dep,
 		})
+		p.Table.RowIDs = append(p.Table.RowIDs, "incident-"+strconv.FormatInt(in.ID, 10))
 	}
 	p.Pager = lr.pager("/incidents", page.PageInfo)
+	p.Table.CSV = lr.csvHref("/incidents", page.PageInfo)
 	p.JSONHref = link("/api/v1/incidents", withValues(lr.listValues(), "sort", page.Sort, "dir", page.Dir, "page", strconv.Itoa(page.Page)))
 	return s.render(w, r, templates.List(p))
 }
@@ -414,8 +455,14 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": apiIncidentRows(page.Rows)})
+}
+
+// apiIncidentRows are the list's incidents as the API (and the CSV) gives
+// them.
+func apiIncidentRows(page []store.IncidentRow) []apiListIncident {
 	rows := []apiListIncident{}
-	for _, in := range page.Rows {
+	for _, in := range page {
 		a := apiIncident{
 			Repo: in.RepoName, Number: in.Number, Title: in.Title, URL: in.URL, CreatedAt: in.CreatedAt.UTC(),
 			ResolvedAt: ptrTime(in.ResolvedAt), Attributed: in.DeploymentID != 0,
@@ -426,5 +473,5 @@ func (s *Server) apiIncidents(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, apiListIncident{apiIncident: a, ID: in.ID, DeploymentSHA: in.DeploymentSHA, DeploymentURL: in.DeploymentURL, DeploymentFinishedAt: ptrTime(in.DeploymentFinishedAt)})
 	}
-	return s.serveJSON(w, map[string]any{"page": page.PageInfo, "rows": rows})
+	return rows
 }

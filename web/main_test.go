@@ -31,6 +31,10 @@ var (
 	demoDecisions *engine.DecisionLog
 )
 
+// testDir holds the test binary's databases; it outlives every test (a
+// database made once for many tests cannot live in one test's TempDir).
+var testDir string
+
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
@@ -42,6 +46,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	testDir = dir
 	ctx := context.Background()
 	path, drop, err := storetest.MainDatabase(dir)
 	if err != nil {

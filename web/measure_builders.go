@@ -45,16 +45,9 @@ func buildDeploymentFrequency(b *measureBuild) {
 		{Label: "failed attempts", Value: countValue(df.FailedAttempts, "attempts in a production environment that ended in failure or error"), Href: b.listLink("/deployments", url.Values{"kind": {"failed_attempt"}})},
 	}
 	count := b.weekCounts("deployments", func(r metrics.Report) int { return r.DeploymentFrequency.Deployments })
-	days := b.weekSeries("deploy days", func(r metrics.Report) *float64 { return r.DeploymentFrequency.DeployDaysPerWeekMedian })
-	for i := range days.values {
-		if days.values[i] == nil {
-			zero := 0.0
-			days.values[i] = &zero // a week with no deployment has 0 deploy days
-		}
-	}
+	days := b.deployDays()
 	b.weekly(count, days)
-	b.res.trend = b.barTrend("chart-deployment-frequency-trend", "Production deployments and deploy days per week", []series{count, days}, false, "count",
-		"Bars: deployments per week, and the days of that week with at least one.")
+	b.res.trend = b.deploymentsTrend(count, days)
 
 	perWeek := metrics.DeployDaysPerWeek(b.v.Data, b.v.Window, b.v.Rules)
 	bins := []string{"0 days", "1 day", "2 days", "3 days", "4 days", "5 days", "6 days", "7 days"}
@@ -65,10 +58,37 @@ func buildDeploymentFrequency(b *measureBuild) {
 	b.distribution("weeks", bins, counts)
 	b.res.dist = b.histogram("chart-deployment-frequency-distribution", "Weeks by deploy days", "deploy days in the week", bins, counts, "weeks")
 
-	deps := b.v.Deployments()
-	b.deploymentSection("deployments", "Production deployments", fmt.Sprintf("The %d production deployments of the window, newest first, with the changes each shipped.", len(deps)), deps, whyNoDeployments)
-	attempts := b.v.FailedAttempts()
+	deps := b.rv.Deployments()
+	b.deploymentSection("deployments", "Production deployments", fmt.Sprintf("The %d production deployments of %s, newest first, with the changes each shipped.", len(deps), b.rowsWords()), deps, whyNoDeployments)
+	attempts := b.rv.FailedAttempts()
 	b.deploymentSection("failed-attempts", "Failed attempts", "Deployment attempts that ended in failure or error: they never reached production, so they count in the deploy success rate only.", attempts, "No deployment attempt failed in this window.")
+}
+
+// deployDays are the days of each week of the series with at least one
+// production deployment (a part week counts its days in the window).
+func (b *measureBuild) deployDays() series {
+	out := series{name: "deploy days", values: make([]*float64, len(b.weeks))}
+	for i, w := range b.weeks {
+		days := map[string]bool{}
+		for _, d := range metrics.ProductionDeployments(b.v.Data, metrics.Window{From: w.Start, To: w.End}) {
+			days[b.day(d.FinishedAt)] = true
+		}
+		n := float64(len(days))
+		out.values[i] = &n
+	}
+	return out
+}
+
+// deploymentsTrend is deployments per week, and deploy days on their own
+// axis.
+func (b *measureBuild) deploymentsTrend(count, days series) templates.Chart {
+	id, title := "chart-deployment-frequency-trend", "Production deployments and deploy days per week"
+	if allNil(count) {
+		return b.emptyChart(id, title, emptyWhy)
+	}
+	return templates.Chart{ID: id, Title: title, Option: deploymentsChart(b.ax, count, days), Size: "tall", Marks: b.ax.legend(),
+		Note:  b.ax.note("Bars: production deployments each week (left axis). Line: the days of that week with at least one (right axis, 0 to 7)."),
+		Table: weeklyTable(title, b.ax, []series{count, days}, func(v *float64) templates.Value { return numberValue(v, "", "no value that week") })}
 }
 
 func buildLeadTime(b *measureBuild) {
@@ -93,8 +113,9 @@ func buildLeadTime(b *measureBuild) {
 	b.distribution("changes", bins, counts)
 	b.res.dist = b.histogram("chart-lead-time-distribution", "Changes by lead time", "lead time", bins, counts, "changes")
 
-	b.timingSection("slowest", "Slowest changes", fmt.Sprintf("The %d changes with the longest lead time, of %d.", min(rowLimit, len(secs)), len(secs)),
-		b.v.SlowestChanges(rowLimit), whyNoShipped, url.Values{"state": {"merged"}, "sort": {"lead_time"}})
+	shipped := len(b.rv.LeadTimeSeconds())
+	b.timingSection("slowest", "Slowest changes", fmt.Sprintf("The %d changes of %s with the longest lead time, of %d.", min(rowLimit, shipped), b.rowsWords(), shipped),
+		b.rv.SlowestChanges(rowLimit), whyNoShipped, url.Values{"state": {"merged"}, "sort": {"lead_time"}})
 }
 
 func buildChangeFailureRate(b *measureBuild) {
@@ -125,7 +146,7 @@ func buildChangeFailureRate(b *measureBuild) {
 	if len(failedDeps) == 0 {
 		b.res.dist.Option, b.res.dist.Empty = nil, "No production deployment failed in this window."
 	}
-	b.deploymentSection("failed", "Failed deployments", "Each failed production deployment with the incidents attributed to it or the rollback that replaced it.", failedDeps, "No production deployment failed in this window.")
+	b.deploymentSection("failed", "Failed deployments", fmt.Sprintf("Each failed production deployment of %s with every change it shipped, the incidents attributed to it and the rollback that replaced it.", b.rowsWords()), b.rv.FailedDeployments(), "No production deployment failed in "+b.rowsWords()+".")
 }
 
 func buildRecoveryTime(b *measureBuild) {
@@ -155,14 +176,14 @@ func buildRecoveryTime(b *measureBuild) {
 	b.distribution("recoveries", bins, counts)
 	b.res.dist = b.histogram("chart-recovery-time-distribution", "Recoveries by duration", "recovery time", bins, counts, "recoveries")
 
-	recoveries := b.v.SlowestRecoveries(0)
+	recoveries := b.rv.SlowestRecoveries(0)
 	details := make([]engine.DeploymentDetail, len(recoveries))
 	for i, r := range recoveries {
-		details[i] = b.v.Detail(r.Deployment)
+		details[i] = b.rv.Detail(r.Deployment)
 	}
-	b.deploymentSection("recoveries", "Recoveries", "Each failed deployment that recovered in the window, slowest first, with how.", details, whyNoRecovery)
+	b.deploymentSection("recoveries", "Recoveries", fmt.Sprintf("Each failed deployment that recovered in %s, slowest first, with how.", b.rowsWords()), details, whyNoRecovery)
 
-	restores := metrics.TimeToRestoreRows(b.v.Data, b.v.Window)
+	restores := metrics.TimeToRestoreRows(b.rv.Data, b.rv.Window)
 	slices.SortStableFunc(restores, func(a, c metrics.Restore) int { return int(c.Duration - a.Duration) })
 	t := templates.Table{TestID: "rows", Empty: whyNoRestore, Columns: []templates.Column{
 		{Label: "Repo"}, {Label: "Incident"}, {Label: "Opened"}, {Label: "Resolved"}, {Label: "Open for", Num: true}, {Label: "Attributed"},
@@ -174,14 +195,14 @@ func buildRecoveryTime(b *measureBuild) {
 			attributed = "yes"
 		}
 		t.Rows = append(t.Rows, []templates.Cell{
-			{Text: b.v.RepoName(r.Incident.RepoID)}, incidentCell(r.Incident), timeCell(r.Incident.CreatedAt, b.loc), timeCell(r.Incident.ResolvedAt, b.loc),
+			{Text: b.rv.RepoName(r.Incident.RepoID)}, incidentCell(r.Incident), timeCell(r.Incident.CreatedAt, b.loc), timeCell(r.Incident.ResolvedAt, b.loc),
 			durationCell(r.Duration, true, ""), {Text: attributed, Title: "attributed to a production deployment (within incident_window)"},
 		})
-		api = append(api, toAPIIncident(b.v, r.Incident))
+		api = append(api, toAPIIncident(b.rv, r.Incident))
 	}
 	b.res.Rows["incidents_resolved"] = orEmpty(api)
-	b.res.sections = append(b.res.sections, templates.Section{ID: "restored", Title: "Incidents resolved (time to restore)", Lead: "Every incident resolved in the window, attributed or not, longest first.", Table: t,
-		More: templates.Link{Label: "All incidents", Href: b.listLink("/incidents", nil)}})
+	b.res.sections = append(b.res.sections, templates.Section{ID: "restored", Title: "Incidents resolved (time to restore)", Lead: fmt.Sprintf("Every incident resolved in %s, attributed or not, longest first.", b.rowsWords()), Table: t,
+		More: templates.Link{Label: "All incidents", Href: b.rowsLink("/incidents", nil)}})
 }
 
 func buildReworkRate(b *measureBuild) {
@@ -213,7 +234,7 @@ func buildReworkRate(b *measureBuild) {
 	if len(deps) == 0 {
 		b.res.dist.Option, b.res.dist.Empty = nil, "No rework deployment in this window."
 	}
-	b.deploymentSection("rework", "Rework deployments", "Rollbacks, and deployments whose every non-bot change was a fix.", deps, "No rework deployment in this window.")
+	b.deploymentSection("rework", "Rework deployments", fmt.Sprintf("Rollbacks, and deployments whose every non-bot change was a fix, of %s.", b.rowsWords()), b.rv.ReworkDeployments(), "No rework deployment in "+b.rowsWords()+".")
 }
 
 func buildCycleTime(b *measureBuild) {
@@ -229,8 +250,8 @@ func buildCycleTime(b *measureBuild) {
 	b.res.facts = []templates.Fact{part("coding", ct.Coding), part("pickup", ct.Pickup), part("review", ct.Review), part("deploy", ct.Deploy)}
 	parts := cycleSeries(b.weekSeries)
 	b.weekly(parts...)
-	b.res.trend = b.barTrend("chart-cycle-time-trend", "Cycle time breakdown per week (medians)", parts, true, "",
-		"Each bar stacks the medians of the four parts; the medians of parts do not add up to the median lead time.")
+	b.res.trend = cycleTrendChart("chart-cycle-time-trend", "Cycle time breakdown per week (medians)", b.ax, parts,
+		"Each week's median of each part; the medians of parts do not add up to the median lead time.")
 
 	rows := metrics.LeadTimeRows(b.v.Data, b.v.Window, b.v.Rules)
 	var names []string
@@ -271,14 +292,14 @@ func buildCycleTime(b *measureBuild) {
 	}
 	b.res.dist = b.groupedHistogram("chart-cycle-time-distribution", "Changes by duration of each part", "duration", bins, names, allCounts)
 
-	byPickup := slices.Clone(rows)
+	byPickup := metrics.LeadTimeRows(b.rv.Data, b.rv.Window, b.rv.Rules)
 	slices.SortStableFunc(byPickup, func(a, c metrics.ChangeTiming) int { return int(c.Pickup.Duration - a.Pickup.Duration) })
 	byPickup = slices.DeleteFunc(byPickup, func(t metrics.ChangeTiming) bool { return !t.Pickup.Known })
 	if len(byPickup) > rowLimit {
 		byPickup = byPickup[:rowLimit]
 	}
-	b.timingSection("longest-pickup", "Longest waits for a first review", "The changes that waited longest between ready for review and their first review.", byPickup, whyNoPart, nil)
-	b.timingSection("slowest", "Slowest changes", "The changes with the longest lead time, with each part.", b.v.SlowestChanges(rowLimit), whyNoShipped, url.Values{"state": {"merged"}, "sort": {"lead_time"}})
+	b.timingSection("longest-pickup", "Longest waits for a first review", fmt.Sprintf("The changes of %s that waited longest between ready for review and their first review.", b.rowsWords()), byPickup, whyNoPart, nil)
+	b.timingSection("slowest", "Slowest changes", fmt.Sprintf("The changes of %s with the longest lead time, with each part.", b.rowsWords()), b.rv.SlowestChanges(rowLimit), whyNoShipped, url.Values{"state": {"merged"}, "sort": {"lead_time"}})
 }
 
 // cycleSeries are the weekly medians of the four cycle-time parts.
@@ -300,7 +321,7 @@ func buildThroughput(b *measureBuild) {
 	}
 	merged := b.weekCounts("merged", func(r metrics.Report) int { return r.Throughput.Merged })
 	b.weekly(merged)
-	b.res.trend = b.barTrend("chart-throughput-trend", "Changes merged per week", []series{merged}, false, "changes", "")
+	b.res.trend = b.barTrend("chart-throughput-trend", "Changes merged per week", []series{merged}, "changes", "Non-bot changes merged each week.")
 
 	changes := metrics.MergedChanges(b.v.Data, b.v.Window, b.v.Rules)
 	byRepo := map[string]int{}
@@ -321,9 +342,10 @@ func buildThroughput(b *measureBuild) {
 	if len(changes) == 0 {
 		b.res.dist.Option, b.res.dist.Empty = nil, whyNoMerged
 	}
-	slices.Reverse(changes)
-	b.changeSection("merged", "Merged changes", fmt.Sprintf("The latest %d of %d changes merged in the window.", min(rowLimit, len(changes)), len(changes)),
-		firstN(changes, rowLimit), whyNoMerged, url.Values{"state": {"merged"}})
+	listed := metrics.MergedChanges(b.rv.Data, b.rv.Window, b.rv.Rules)
+	slices.Reverse(listed)
+	b.changeSection("merged", "Merged changes", fmt.Sprintf("The latest %d of %d changes merged in %s.", min(rowLimit, len(listed)), len(listed), b.rowsWords()),
+		firstN(listed, rowLimit), whyNoMerged, url.Values{"state": {"merged"}})
 }
 
 func buildPRSize(b *measureBuild) {
@@ -339,6 +361,9 @@ func buildPRSize(b *measureBuild) {
 	p75 := b.weekSeries("p75", func(r metrics.Report) *float64 { return r.PRSize.P75Lines })
 	p90 := series{name: "p90", values: make([]*float64, len(b.weeks))}
 	for i, w := range b.weeks {
+		if w.NoHistory {
+			continue
+		}
 		var lines []float64
 		for _, c := range metrics.MergedChanges(b.v.Data, metrics.Window{From: w.Start, To: w.Start.AddDate(0, 0, 7)}, b.v.Rules) {
 			if n, ok := metrics.PRSizeLines(c); ok {
@@ -359,7 +384,7 @@ func buildPRSize(b *measureBuild) {
 	bins, counts := histogram(lines, sizeBins)
 	b.distribution("changes", bins, counts)
 	b.res.dist = b.histogram("chart-pr-size-distribution", "Changes by size", "lines changed", bins, counts, "changes")
-	b.changeSection("largest", "Largest merged changes", "The largest changes merged in the window.", b.v.LargestMerged(rowLimit), whyNoSize, url.Values{"state": {"merged"}, "sort": {"size"}})
+	b.changeSection("largest", "Largest merged changes", fmt.Sprintf("The largest changes merged in %s.", b.rowsWords()), b.rv.LargestMerged(rowLimit), whyNoSize, url.Values{"state": {"merged"}, "sort": {"size"}})
 }
 
 func buildCI(b *measureBuild) {
@@ -389,7 +414,7 @@ func buildCI(b *measureBuild) {
 	b.distribution("runs", bins, counts)
 	b.res.dist = b.histogram("chart-ci-distribution", "Runs by duration", "duration", bins, counts, "runs")
 
-	slow := b.v.SlowestCIRuns(rowLimit)
+	slow := b.rv.SlowestCIRuns(rowLimit)
 	t := templates.Table{TestID: "rows", Empty: whyNoCI, Columns: []templates.Column{
 		{Label: "Repo"}, {Label: "Workflow"}, {Label: "Branch"}, {Label: "Conclusion"}, {Label: "Finished"}, {Label: "Duration", Num: true},
 	}}
@@ -397,13 +422,13 @@ func buildCI(b *measureBuild) {
 	for _, r := range slow {
 		d, ok := metrics.CIRunDuration(r)
 		t.Rows = append(t.Rows, []templates.Cell{
-			{Text: b.v.RepoName(r.RepoID)}, {Text: r.Name, Href: r.URL}, {Text: r.Branch}, {Text: r.Conclusion},
+			{Text: b.rv.RepoName(r.RepoID)}, {Text: r.Name, Href: r.URL}, {Text: r.Branch}, {Text: r.Conclusion},
 			timeCell(r.FinishedAt, b.loc), durationCell(d, ok, "the run's start is unknown"),
 		})
-		api = append(api, toAPICIRun(b.v, r))
+		api = append(api, toAPICIRun(b.rv, r))
 	}
 	b.res.Rows["slowest"] = orEmpty(api)
-	b.res.sections = append(b.res.sections, templates.Section{ID: "slowest", Title: "Slowest runs", Lead: "The runs of the window that took longest.", Table: t})
+	b.res.sections = append(b.res.sections, templates.Section{ID: "slowest", Title: "Slowest runs", Lead: fmt.Sprintf("The runs of %s that took longest.", b.rowsWords()), Table: t})
 }
 
 func successes(b *measureBuild) int {

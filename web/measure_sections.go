@@ -1,8 +1,13 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
@@ -25,38 +30,36 @@ func allNil(ss ...series) bool {
 }
 
 func (b *measureBuild) emptyChart(id, title, why string) templates.Chart {
-	if w := b.noWeeks(); w != "" {
-		why = w
-	}
 	return templates.Chart{ID: id, Title: title, Empty: why}
 }
 
-// barTrend is a weekly bar chart; durations are stacked (the cycle-time
-// breakdown), counts side by side.
-func (b *measureBuild) barTrend(id, title string, ss []series, durations bool, yName, note string) templates.Chart {
-	return barTrendChart(id, title, b.labels, ss, durations, yName, note, b.marks)
+// barTrend is weekly counts as bars, side by side.
+func (b *measureBuild) barTrend(id, title string, ss []series, yName, note string) templates.Chart {
+	return barTrendChart(id, title, b.ax, ss, yName, note)
 }
 
-func barTrendChart(id, title string, labels []string, ss []series, durations bool, yName, note string, marks markLines) templates.Chart {
-	if len(labels) == 0 || allNil(ss...) {
-		return templates.Chart{ID: id, Title: title, Empty: emptyWhy(labels)}
+func barTrendChart(id, title string, ax weekAxis, ss []series, yName, note string) templates.Chart {
+	if allNil(ss...) {
+		return templates.Chart{ID: id, Title: title, Empty: emptyWhy}
 	}
-	option, unit := barChart(labels, ss, durations, durations, yName, marks)
 	format := func(v *float64) templates.Value { return numberValue(v, "", "no value that week") }
-	if durations {
-		format = func(v *float64) templates.Value { return secondsValue(v, "no value that week") }
-		note = joinNonEmpty(" ", note, "In "+unit+".")
-	}
-	return templates.Chart{ID: id, Title: title, Option: option, Note: note, Table: weeklyTable(title, labels, ss, format)}
+	return templates.Chart{ID: id, Title: title, Option: barChart(ax, ss, yName), Note: ax.note(note), Marks: ax.legend(), Table: weeklyTable(title, ax, ss, format)}
 }
 
-// emptyWhy says why a weekly chart of these weeks has nothing to draw.
-func emptyWhy(labels []string) string {
-	if len(labels) == 0 {
-		return "The window holds no whole week (Monday to Monday): choose a window of at least a week."
+// cycleTrendChart is the weekly medians of the cycle-time parts, a grid
+// for each (cycleChart).
+func cycleTrendChart(id, title string, ax weekAxis, parts []series, note string) templates.Chart {
+	if allNil(parts...) {
+		return templates.Chart{ID: id, Title: title, Empty: emptyWhy}
 	}
-	return "Nothing happened in these weeks for this measure."
+	option, units := cycleChart(ax, parts)
+	note = joinNonEmpty(" ", note, "Each part on its own scale: "+strings.Join(units, ", ")+".")
+	format := func(v *float64) templates.Value { return secondsValue(v, "no value that week") }
+	return templates.Chart{ID: id, Title: title, Option: option, Size: "grid", Note: ax.note(note), Marks: ax.legend(), Table: weeklyTable(title, ax, parts, format)}
 }
+
+// emptyWhy says why a weekly chart has nothing to draw.
+const emptyWhy = "Nothing happened in these weeks for this measure."
 
 // bandTrend is a weekly duration median with its p75 line and p90 band.
 func (b *measureBuild) bandTrend(id, title string, med, p75, p90 series) templates.Chart {
@@ -64,29 +67,29 @@ func (b *measureBuild) bandTrend(id, title string, med, p75, p90 series) templat
 }
 
 func (b *measureBuild) bandTrendUnit(id, title string, med, p75, p90 series, durations bool, yName string) templates.Chart {
-	if len(b.labels) == 0 || allNil(med) {
-		return b.emptyChart(id, title, emptyWhy(b.labels))
+	if allNil(med) {
+		return b.emptyChart(id, title, emptyWhy)
 	}
-	option, unit := trendChart(b.labels, med.values, p75.values, p90.values, durations, yName, b.marks)
+	option, unit := trendChart(b.ax, med.values, p75.values, p90.values, durations, yName)
 	format := func(v *float64) templates.Value { return numberValue(v, "", "no value that week") }
 	if durations {
 		format = func(v *float64) templates.Value { return secondsValue(v, "no value that week") }
 	}
-	return templates.Chart{ID: id, Title: title, Option: option, Size: "tall",
-		Note:  fmt.Sprintf("The line is each week's median; the dashed line its p75; the shaded band reaches the p90. In %s. Dashed vertical lines are recorded decisions.", unit),
-		Table: weeklyTable(title, b.labels, []series{med, p75, p90}, format)}
+	return templates.Chart{ID: id, Title: title, Option: option, Size: "tall", Marks: b.ax.legend(),
+		Note:  b.ax.note(fmt.Sprintf("The line is each week's median; the dashed line its p75; the shaded band reaches the p90. In %s.", unit)),
+		Table: weeklyTable(title, b.ax, []series{med, p75, p90}, format)}
 }
 
 // lineTrend is one or more weekly lines.
 func (b *measureBuild) lineTrend(id, title string, ss []series, durations bool, yName, note string, format func(*float64) templates.Value) templates.Chart {
-	if len(b.labels) == 0 || allNil(ss...) {
-		return b.emptyChart(id, title, emptyWhy(b.labels))
+	if allNil(ss...) {
+		return b.emptyChart(id, title, emptyWhy)
 	}
-	option, unit := lineChart(b.labels, ss, durations, yName, b.marks)
+	option, unit := lineChart(b.ax, ss, durations, yName)
 	if durations {
 		note = joinNonEmpty(" ", note, "In "+unit+".")
 	}
-	return templates.Chart{ID: id, Title: title, Option: option, Size: "tall", Note: note, Table: weeklyTable(title, b.labels, ss, format)}
+	return templates.Chart{ID: id, Title: title, Option: option, Size: "tall", Note: b.ax.note(note), Marks: b.ax.legend(), Table: weeklyTable(title, b.ax, ss, format)}
 }
 
 // histogram is a distribution chart with its table.
@@ -98,7 +101,7 @@ func (b *measureBuild) histogram(id, title, xName string, bins []string, counts 
 	if total == 0 {
 		return templates.Chart{ID: id, Title: title, Empty: "Nothing to count in this window."}
 	}
-	return templates.Chart{ID: id, Title: title, Option: histogramChart(bins, []string{noun}, [][]int{counts}, xName), Size: "tall",
+	return templates.Chart{ID: id, Title: title, Option: histogramChart(bins, []string{noun}, [][]int{counts}, xName, noun), Size: "tall",
 		Note: fmt.Sprintf("%d %s in the window.", total, noun), Table: histogramTable(title, xName, bins, counts)}
 }
 
@@ -124,11 +127,12 @@ func (b *measureBuild) groupedHistogram(id, title, xName string, bins, names []s
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	return templates.Chart{ID: id, Title: title, Option: histogramChart(bins, names, counts, xName), Size: "tall", Table: t}
+	return templates.Chart{ID: id, Title: title, Option: histogramChart(bins, names, counts, xName, "changes"), Size: "tall", Table: t}
 }
 
-// deploymentSection lists deployments with their changes, incidents and
-// rollback.
+// deploymentSection lists deployments with every change each shipped (bots
+// last), every incident attributed to it and the rollback that replaced
+// it; each row has the id deployment-ID, so links land on it.
 func (b *measureBuild) deploymentSection(id, title, lead string, deps []engine.DeploymentDetail, empty string) {
 	t := templates.Table{TestID: "rows", Empty: empty, Columns: []templates.Column{
 		{Label: "Finished"}, {Label: "Repo"}, {Label: "Environment"}, {Label: "Commit"}, {Label: "Changes"}, {Label: "Incidents"}, {Label: "Recovered", Num: true},
@@ -138,6 +142,10 @@ func (b *measureBuild) deploymentSection(id, title, lead string, deps []engine.D
 	if len(shown) > rowLimit*2 {
 		shown = shown[:rowLimit*2]
 	}
+	listed := map[int64]bool{}
+	for _, d := range shown {
+		listed[d.ID] = true
+	}
 	for _, d := range shown {
 		sha := shaCell(d.SHA, d.URL)
 		sha.Tags = render.DeploymentTags(d.Deployment)
@@ -146,22 +154,59 @@ func (b *measureBuild) deploymentSection(id, title, lead string, deps []engine.D
 			recovered = durationCell(d.RecoveredAt.Sub(d.FinishedAt), true, "")
 			recovered.Text += " by " + recoveredBy(d)
 			recovered.Title += "; recovered at " + d.RecoveredAt.UTC().Format("2006-01-02 15:04 UTC")
+			if d.RolledBackBy != nil {
+				recovered.Href = b.deploymentLink(*d.RolledBackBy, listed)
+				recovered.Title += "; the rollback " + render.ShortSHA(d.RolledBackBy.SHA)
+			}
 		}
 		t.Rows = append(t.Rows, []templates.Cell{
 			timeCell(d.FinishedAt, b.loc), {Text: d.Repo}, {Text: d.Environment}, sha,
-			changesSummary(d), incidentsSummary(d), recovered,
+			changesCell(d, b.rv.Rules), b.incidentsCell(d, listed), recovered,
 		})
+		t.RowIDs = append(t.RowIDs, b.rowID(deploymentAnchor(d.ID)))
 	}
 	for _, d := range deps {
-		api = append(api, toAPIDeployment(b.v, d))
+		api = append(api, toAPIDeployment(b.rv, d))
 	}
 	b.res.Rows[sectionKey(id)] = api
 	sec := templates.Section{ID: id, Title: title, Lead: lead, Table: t}
 	if len(deps) > len(shown) {
 		sec.Lead += fmt.Sprintf(" Showing %d of %d.", len(shown), len(deps))
 	}
-	sec.More = templates.Link{Label: "All deployments in the window", Href: b.listLink("/deployments", nil)}
+	sec.More = templates.Link{Label: "All deployments of " + b.rowsWords(), Href: b.rowsLink("/deployments", nil)}
 	b.res.sections = append(b.res.sections, sec)
+}
+
+// deploymentAnchor is the id of a deployment's row, on measure pages and
+// the deployments list.
+func deploymentAnchor(id int64) string { return "deployment-" + strconv.FormatInt(id, 10) }
+
+// rowID is id the first time the page gives it, else "": a deployment
+// listed in two sections is landed on in the first.
+func (b *measureBuild) rowID(id string) string {
+	if b.rowIDs[id] {
+		return ""
+	}
+	b.rowIDs[id] = true
+	return id
+}
+
+// deploymentLink lands on a deployment's row: in this table when it is
+// listed, else in the deployments list of its repo and day.
+func (b *measureBuild) deploymentLink(d metrics.Deployment, listed map[int64]bool) string {
+	if listed[d.ID] {
+		return "#" + deploymentAnchor(d.ID)
+	}
+	return deploymentRowLink(b.rv.RepoName(d.RepoID), d.ID, d.FinishedAt, b.loc)
+}
+
+// deploymentRowLink lands on a deployment's row in the deployments list
+// of its repo and day.
+func deploymentRowLink(repo string, id int64, finished time.Time, loc *time.Location) string {
+	day := finished.In(loc)
+	start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, loc)
+	v := url.Values{"repo": {repo}, "from": {start.Format(time.DateOnly)}, "to": {metrics.AddDays(start, 1).Format(time.DateOnly)}}
+	return link("/deployments", v) + "#" + deploymentAnchor(id)
 }
 
 func recoveredBy(d engine.DeploymentDetail) string {
@@ -171,42 +216,66 @@ func recoveredBy(d engine.DeploymentDetail) string {
 	return "incident resolved"
 }
 
-// changesSummary is the changes a deployment shipped, in one cell: the
-// first title linked, and how many more.
-func changesSummary(d engine.DeploymentDetail) templates.Cell {
-	switch len(d.Changes) {
-	case 0:
+// changesCell is every change a deployment shipped, bots last: their
+// count, and each linked.
+func changesCell(d engine.DeploymentDetail, r metrics.Rules) templates.Cell {
+	if len(d.Changes) == 0 {
 		return templates.Cell{Text: "none", Muted: true, Title: "no change linked (a rollback or re-run ships nothing new)"}
-	case 1:
-		c := d.Changes[0]
-		return templates.Cell{Text: fmt.Sprintf("#%d %s", c.Number, c.Title), Href: c.URL}
 	}
-	c := d.Changes[0]
-	return templates.Cell{Text: fmt.Sprintf("#%d %s (+%d more)", c.Number, c.Title, len(d.Changes)-1), Href: c.URL, Title: changeTitles(d.Changes)}
+	cs := botsLast(d.Changes, r)
+	bots := 0
+	cell := templates.Cell{}
+	for _, c := range cs {
+		if r.IsBotChange(c) {
+			bots++
+		}
+		cell.Items = append(cell.Items, changeCell(c, r))
+	}
+	cell.Text = plural(len(cs), "change", "changes")
+	if bots > 0 {
+		cell.Text += fmt.Sprintf(", %d by bots", bots)
+	}
+	return cell
 }
 
-func changeTitles(cs []metrics.Change) string {
-	var out string
-	for i, c := range cs {
-		if i > 0 {
-			out += "\n"
-		}
-		out += fmt.Sprintf("#%d %s", c.Number, c.Title)
-	}
+// botsLast orders a deployment's changes people's first, then bots',
+// each in the order the deployment shipped them.
+func botsLast(cs []metrics.Change, r metrics.Rules) []metrics.Change {
+	out := slices.Clone(cs)
+	slices.SortStableFunc(out, func(a, c metrics.Change) int {
+		return cmp.Compare(b2i(r.IsBotChange(a)), b2i(r.IsBotChange(c)))
+	})
 	return out
 }
 
-func incidentsSummary(d engine.DeploymentDetail) templates.Cell {
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// incidentsCell is every incident attributed to a deployment, or the
+// rollback that replaced it.
+func (b *measureBuild) incidentsCell(d engine.DeploymentDetail, listed map[int64]bool) templates.Cell {
 	if len(d.Incidents) == 0 {
 		if d.RolledBackBy != nil {
-			return templates.Cell{Text: "rolled back " + d.RolledBackBy.FinishedAt.UTC().Format("2006-01-02 15:04"), Href: d.RolledBackBy.URL, Title: "replaced by a redeploy of " + d.RolledBackBy.SHA}
+			return templates.Cell{Text: "rolled back by " + render.ShortSHA(d.RolledBackBy.SHA) + " at " + d.RolledBackBy.FinishedAt.In(b.loc).Format("2006-01-02 15:04"),
+				Href: b.deploymentLink(*d.RolledBackBy, listed), Title: "replaced by a redeploy of " + d.RolledBackBy.SHA}
 		}
 		return templates.Cell{Text: render.Dash, Muted: true}
 	}
-	in := d.Incidents[0]
-	cell := incidentCell(in)
-	if len(d.Incidents) > 1 {
-		cell.Text += fmt.Sprintf(" (+%d more)", len(d.Incidents)-1)
+	cell := templates.Cell{Text: plural(len(d.Incidents), "incident", "incidents")}
+	for _, in := range d.Incidents {
+		item := incidentCell(in)
+		item.Title = "opened " + in.CreatedAt.In(b.loc).Format("2006-01-02 15:04")
+		if !in.ResolvedAt.IsZero() {
+			item.Title += ", resolved " + in.ResolvedAt.In(b.loc).Format("2006-01-02 15:04")
+		}
+		cell.Items = append(cell.Items, item)
+	}
+	if d.RolledBackBy != nil {
+		cell.Items = append(cell.Items, templates.Cell{Text: "rolled back by " + render.ShortSHA(d.RolledBackBy.SHA), Href: b.deploymentLink(*d.RolledBackBy, listed)})
 	}
 	return cell
 }

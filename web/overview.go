@@ -12,7 +12,6 @@ import (
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/metrics/review"
-	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
 )
 
@@ -49,7 +48,7 @@ type overview struct {
 	prev    metrics.Report
 	weeks   []metrics.WeekReport
 	labels  []string
-	marks   markLines
+	ax      weekAxis
 	widgets []widget
 }
 
@@ -66,8 +65,8 @@ func (s *Server) loadOverview(r *http.Request, q Query) (_ *overview, release fu
 	}
 	ov := &overview{v: v, q: q, loc: v.Rules.Location, rep: v.Report(), weeks: v.Weekly()}
 	ov.prev, _ = v.PreviousReport()
-	ov.labels = weekLabels(ov.weeks, ov.loc)
-	ov.marks = decisionMarks(v.Decisions, ov.labels, ov.loc, true)
+	ov.ax = newWeekAxis(ov.weeks, v.Decisions, ov.loc)
+	ov.labels = ov.ax.labels
 	for _, mk := range overviewWidgets {
 		w := mk()
 		w.load(ov)
@@ -80,7 +79,9 @@ func (s *Server) loadOverview(r *http.Request, q Query) (_ *overview, release fu
 func (ov *overview) weekSeries(name string, of func(metrics.Report) *float64) series {
 	s := series{name: name, values: make([]*float64, len(ov.weeks))}
 	for i, w := range ov.weeks {
-		s.values[i] = of(w.Report)
+		if !w.NoHistory {
+			s.values[i] = of(w.Report)
+		}
 	}
 	return s
 }
@@ -105,6 +106,7 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	defer release()
 	page := templates.OverviewPage{Page: s.page(q, "/", "overview", "Overview", viewChoices(ov.v), true)}
+	page.History = historyNote(ov.rep.PartialHistory, ov.prev.PartialHistory, "the previous period")
 	page.Empty = overviewEmpty(ov)
 	// The first widget (the keys) spans the page; the others share a grid.
 	var head, panels []templ.Component
@@ -156,11 +158,14 @@ func (s *Server) apiOverview(w http.ResponseWriter, r *http.Request) error {
 		widgets[wd.name()] = wd.data()
 	}
 	return s.serveJSON(w, map[string]any{
-		"scope":     ov.rep.Scope,
-		"previous":  review.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
-		"report":    ov.rep,
-		"widgets":   widgets,
-		"decisions": apiDecisions(ov.v.Decisions),
+		"scope":    ov.rep.Scope,
+		"previous": review.Period{From: ov.v.Previous.From.In(ov.loc).Format(time.DateOnly), To: ov.v.Previous.To.In(ov.loc).Format(time.DateOnly)},
+		// The previous period's partial history: changes against it are
+		// not judged when it has one.
+		"previous_partial_history": ov.prev.PartialHistory,
+		"report":                   ov.rep,
+		"widgets":                  widgets,
+		"decisions":                apiDecisions(ov.v.Decisions),
 	})
 }
 
@@ -200,9 +205,8 @@ func (k *keysWidget) name() string { return "keys" }
 
 func (k *keysWidget) load(ov *overview) {
 	r := ov.rep
-	all := metrics.CompareKeys(r, ov.prev)
 	byKey := map[string]metrics.KeyComparison{}
-	for _, c := range all {
+	for _, c := range ov.v.Keys() {
 		byKey[c.Key] = c
 	}
 	card := func(slug, key string, value templates.Value, unit, detail string, tier *string, tierNote string, spark series, durations bool) templates.KeyCard {
@@ -213,7 +217,7 @@ func (k *keysWidget) load(ov *overview) {
 		if tier != nil {
 			c.Tier = *tier
 		}
-		c.Spark = sparkChart("chart-spark-"+key, c.Title+", weekly", ov.labels, spark, durations, ov.v.Decisions, ov.loc)
+		c.Spark = sparkChart("chart-spark-"+key, c.Title+", weekly", ov.ax, spark, durations)
 		k.keys = append(k.keys, byKey[key])
 		return c
 	}
@@ -272,9 +276,9 @@ func deref(p *float64) float64 {
 }
 
 // sparkChart is a card's sparkline, with its weekly values as a table.
-func sparkChart(id, title string, labels []string, s series, durations bool, decisions []store.Decision, loc *time.Location) templates.Chart {
+func sparkChart(id, title string, ax weekAxis, s series, durations bool) templates.Chart {
 	c := templates.Chart{ID: id, Title: title, Size: "spark"}
-	if len(labels) == 0 || allNil(s) {
+	if allNil(s) {
 		c.Empty = "no weekly values"
 		return c
 	}
@@ -293,8 +297,8 @@ func sparkChart(id, title string, labels []string, s series, durations bool, dec
 			scaledValues[i] = &x
 		}
 	}
-	c.Option = sparkline(labels, s.name, scaledValues, decisionMarks(decisions, labels, loc, false))
-	c.Table = weeklyTable(title, labels, []series{{name: s.name, values: s.values}}, format)
+	c.Option = sparkline(ax, s.name, scaledValues)
+	c.Table = weeklyTable(title, ax, []series{{name: s.name, values: s.values}}, format)
 	return c
 }
 
@@ -319,7 +323,7 @@ func (c *cycleWidget) load(ov *overview) {
 			{Label: "review", Value: secondsValue(ct.Review.MedianSeconds, whyNoPart)},
 			{Label: "deploy", Value: secondsValue(ct.Deploy.MedianSeconds, whyNoPart)},
 		},
-		Chart: barTrendChart("chart-overview-cycle-time", "Cycle time breakdown per week", ov.labels, parts, true, "", "", ov.marks),
+		Chart: cycleTrendChart("chart-overview-cycle-time", "Cycle time breakdown per week", ov.ax, parts, ""),
 	}
 }
 
@@ -349,7 +353,7 @@ func (t *throughputWidget) load(ov *overview) {
 			{Label: "open now", Value: countValue(ow.Open, "non-bot changes open now"), Href: link("/changes", withValues(ov.q.scopeValues(), "state", "open"))},
 			{Label: "waiting for review", Value: countValue(ow.StaleReview, "open changes with no first review for longer than stale_review"), Href: link("/weekly", waiting)},
 		},
-		Chart: barTrendChart("chart-overview-throughput", "Changes merged and deployments per week", ov.labels, []series{merged, deployed}, false, "count", "", ov.marks),
+		Chart: barTrendChart("chart-overview-throughput", "Changes merged and deployments per week", ov.ax, []series{merged, deployed}, "count", ""),
 	}
 }
 
@@ -370,11 +374,12 @@ func (p *prSizeWidget) load(ov *overview) {
 	p75 := ov.weekSeries("p75", func(r metrics.Report) *float64 { return r.PRSize.P75Lines })
 	p.weekly = seriesData(ov.labels, med, p75)
 	chart := templates.Chart{ID: "chart-overview-pr-size", Title: "PR size per week (lines changed)"}
-	if len(ov.labels) == 0 || allNil(med) {
-		chart.Empty = emptyWhy(ov.labels)
+	if allNil(med) {
+		chart.Empty = emptyWhy
 	} else {
-		chart.Option, _ = lineChart(ov.labels, []series{med, p75}, false, "lines", ov.marks)
-		chart.Table = weeklyTable(chart.Title, ov.labels, []series{med, p75}, func(v *float64) templates.Value { return numberValue(v, "", "no change merged that week") })
+		chart.Option, _ = lineChart(ov.ax, []series{med, p75}, false, "lines")
+		chart.Note, chart.Marks = ov.ax.note(""), ov.ax.legend()
+		chart.Table = weeklyTable(chart.Title, ov.ax, []series{med, p75}, func(v *float64) templates.Value { return numberValue(v, "", "no change merged that week") })
 	}
 	p.panel = templates.Panel{
 		ID: "panel-pr-size", Title: "PR size", Href: ov.measureHref(measurePRSize),
@@ -404,13 +409,13 @@ func (c *ciWidget) load(ov *overview) {
 	p90 := ov.weekSeries("p90", func(r metrics.Report) *float64 { return r.CI.P90Seconds })
 	c.weekly = seriesData(ov.labels, med, p90)
 	chart := templates.Chart{ID: "chart-overview-ci", Title: "CI duration per week"}
-	if len(ov.labels) == 0 || allNil(med) {
-		chart.Empty = emptyWhy(ov.labels)
+	if allNil(med) {
+		chart.Empty = emptyWhy
 	} else {
 		var unit string
-		chart.Option, unit = lineChart(ov.labels, []series{med, p90}, true, "", ov.marks)
-		chart.Note = "In " + unit + "."
-		chart.Table = weeklyTable(chart.Title, ov.labels, []series{med, p90}, func(v *float64) templates.Value { return secondsValue(v, "no run that week") })
+		chart.Option, unit = lineChart(ov.ax, []series{med, p90}, true, "")
+		chart.Note, chart.Marks = ov.ax.note("In "+unit+"."), ov.ax.legend()
+		chart.Table = weeklyTable(chart.Title, ov.ax, []series{med, p90}, func(v *float64) templates.Value { return secondsValue(v, "no run that week") })
 	}
 	c.panel = templates.Panel{
 		ID: "panel-ci", Title: "CI duration", Href: ov.measureHref(measureCI),

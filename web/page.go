@@ -22,7 +22,7 @@ var navPages = []struct {
 }{
 	{"Overview", "/", "overview"},
 	{"Weekly review", "/weekly", "weekly"},
-	{"Measures", "/measures/" + measureLeadTime, "measures"},
+	{"Measures", "/measures", "measures"},
 	{"Radar", "/radar", "radar"},
 	{"Changes", "/changes", "changes"},
 	{"Deployments", "/deployments", "deployments"},
@@ -115,16 +115,7 @@ func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter 
 	for _, m := range c.modules {
 		f.Modules = append(f.Modules, templates.Option{Value: m, Label: m, Selected: slices.Contains(q.Scope.Modules, m)})
 	}
-	scope := url.Values{}
-	if q.Scope.Team != "" {
-		scope.Set("team", q.Scope.Team)
-	}
-	for _, r := range q.Scope.Repos {
-		scope.Add("repo", r)
-	}
-	for _, m := range q.Scope.Modules {
-		scope.Add("module", m)
-	}
+	scope := scopeOnly(q)
 	for _, n := range []int{4, 12, 26, 52} {
 		v := cloneValues(scope)
 		v.Set("weeks", strconv.Itoa(n))

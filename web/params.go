@@ -11,6 +11,7 @@ import (
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/query"
+	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -26,13 +27,28 @@ type Query struct {
 	// From and To are the from and to parameters as given ("" when absent).
 	From, To string
 
-	Week     time.Time         // week: the Monday of the week to review; the last complete one by default
-	List     store.ListOptions // sort, dir, page, per_page
-	State    string            // changes: open, merged, closed
-	Kind     string            // deployments: production, failed, rework, rollback, failed_attempt
-	Status   string            // incidents: open, resolved
-	Search   string            // q: a substring of a title or author
-	Download bool              // download=1 on exports: attachment
+	// week is read two ways, each by the pages that take it: the weekly
+	// review reviews a complete week (ReviewWeek), a measure page lists
+	// the rows of one week of its window (ShownWeek). A week that is no
+	// day at all is refused on every page.
+	reviewWeek time.Time
+	reviewErr  error
+	shownWeek  metrics.Window
+	shownErr   error
+	WeekGiven  bool              // week was given
+	weekParam  string            // week as given
+	List       store.ListOptions // sort, dir, page, per_page
+	State      string            // changes: open, merged, closed
+	Kind       string            // deployments: production, failed, rework, rollback, failed_attempt
+	Status     string            // incidents: open, resolved
+	Search     string            // q: a substring of a title or author
+	Download   bool              // download=1 on exports: attachment
+	// Format is csv when the page's table is asked for as CSV (csv.go);
+	// Table names which of a measure page's tables.
+	Format, Table string
+	// Flavor is the chat whose syntax /weekly.md writes the review's
+	// summary in (render.Flavors); "" for the whole review in Markdown.
+	Flavor string
 
 	Compare query.Compare // the compare page's parameters
 	Done    string        // done: what a form just did (created, updated, deleted, ...), for a notice
@@ -49,7 +65,7 @@ const (
 
 // queryParams are the parameters ParseQuery knows; anything else is ignored
 // (links pasted from elsewhere may carry tracking parameters).
-var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort", "dir", "page", "per_page", "state", "kind", "status", "q", "download",
+var queryParams = []string{"team", "repo", "from", "to", "weeks", "week", "sort", "dir", "page", "per_page", "state", "kind", "status", "q", "download", "format", "flavor", "table",
 	"decision", "at", "window", "gap", "period_a", "period_b", "period", "vs_team", "vs_repo", "done", "candidate",
 	"module", "vs_module", "scope_before", "scope_after"}
 
@@ -77,8 +93,11 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 		return q, err
 	}
 	q.Window, q.Weeks, q.From, q.To = w.Window, w.Weeks, w.FromParam, w.ToParam
-	if q.Week, err = p.Week(v); err != nil {
-		return q, err
+	q.reviewWeek, q.reviewErr = p.Week(v)
+	q.shownWeek, q.WeekGiven, q.shownErr = p.WeekIn(v, q.Window)
+	q.weekParam = get("week")
+	if q.reviewErr != nil && q.shownErr != nil {
+		return q, q.reviewErr
 	}
 
 	// Lists.
@@ -119,6 +138,16 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 		return q, badRequestf("download %q is neither 0 nor 1", d)
 	}
 
+	if q.Format, err = p.OneOf("format", get("format"), "csv"); err != nil {
+		return q, err
+	}
+	if q.Flavor, err = p.OneOf("flavor", get("flavor"), render.Flavors...); err != nil {
+		return q, err
+	}
+	if q.Table = get("table"); q.Table != "" && !isIdent(strings.ReplaceAll(q.Table, "-", "_")) {
+		return q, badRequestf("table %q is not a table's name (letters and dashes, as the page's Download CSV links give it)", truncate(q.Table, 40))
+	}
+
 	// The compare page, and what a form just did.
 	if q.Compare, err = p.Compare(v); err != nil {
 		return q, err
@@ -134,6 +163,16 @@ func ParseQuery(v url.Values, now time.Time, loc *time.Location) (Query, error) 
 	}
 	return q, nil
 }
+
+// ReviewWeek is the Monday of the week the weekly review reviews (week;
+// the last complete one by default), or why week names none: a week not
+// over yet.
+func (q Query) ReviewWeek() (time.Time, error) { return q.reviewWeek, q.reviewErr }
+
+// ShownWeek is the week of the window whose rows a measure page lists
+// (week: the week that holds the day, cut to the window), or why week
+// names none: a week outside the window. Without week it is empty.
+func (q Query) ShownWeek() (metrics.Window, error) { return q.shownWeek, q.shownErr }
 
 func isIdent(s string) bool {
 	if len(s) > 40 {
@@ -163,20 +202,35 @@ func isCandidateID(s string) bool {
 // truncate shortens s for a message or a label.
 func truncate(s string, n int) string { return query.Truncate(s, n) }
 
-// scopeValues are the scope and window parameters of q, for links that keep
-// them (the navigation, presets, sort headers).
-func (q Query) scopeValues() url.Values {
+// scopeOnly are q's team, repos and modules, without the window.
+func scopeOnly(q Query) url.Values {
 	v := url.Values{}
 	if q.Scope.Team != "" {
 		v.Set("team", q.Scope.Team)
 	}
-	for _, r := range q.Scope.Repos {
-		v.Add("repo", r)
+	for _, repo := range q.Scope.Repos {
+		v.Add("repo", repo)
 	}
 	for _, m := range q.Scope.Modules {
 		v.Add("module", m)
 	}
-	return q.windowValues(v)
+	return v
+}
+
+// scopeValues are the scope and window parameters of q, for links that keep
+// them (the navigation, presets, sort headers).
+func (q Query) scopeValues() url.Values {
+	return q.windowValues(scopeOnly(q))
+}
+
+// pageValues are scopeValues and the shown week: a measure page's links
+// to itself and to the other measures keep the week.
+func (q Query) pageValues() url.Values {
+	v := q.scopeValues()
+	if q.WeekGiven {
+		v.Set("week", q.weekParam)
+	}
+	return v
 }
 
 func (q Query) windowValues(v url.Values) url.Values {
@@ -220,14 +274,8 @@ func (q Query) compareValues() url.Values {
 	set("scope_after", c.AfterParam)
 	set("window", c.WindowParam)
 	set("gap", c.GapParam)
-	if q.Scope.Team != "" {
-		v.Set("team", q.Scope.Team)
-	}
-	for _, r := range q.Scope.Repos {
-		v.Add("repo", r)
-	}
-	for _, m := range q.Scope.Modules {
-		v.Add("module", m)
+	for k, vs := range scopeOnly(q) {
+		v[k] = vs
 	}
 	return v
 }

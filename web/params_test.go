@@ -43,8 +43,24 @@ func TestParseQuery(t *testing.T) {
 		t.Errorf("list options %+v, state %q, q %q", q.List, q.State, q.Search)
 	}
 	q = parse("week=2026-02-26")
-	if !q.Week.Equal(time.Date(2026, 2, 23, 0, 0, 0, 0, time.UTC)) {
-		t.Errorf("week %v", q.Week)
+	if week, err := q.ReviewWeek(); err != nil || !week.Equal(time.Date(2026, 2, 23, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("week %v %v", week, err)
+	}
+	// The week in progress has rows to show, but no review yet; a week
+	// long before the window has a review but no rows in the window.
+	q = parse("from=2026-03-02&week=2026-03-03")
+	if shown, err := q.ShownWeek(); err != nil || !q.WeekGiven || !shown.From.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) || !shown.To.Equal(q.Window.To) {
+		t.Errorf("the week in progress on a measure page: %v %v", shown, err)
+	}
+	if _, err := q.ReviewWeek(); err == nil {
+		t.Error("the week in progress reviewed")
+	}
+	q = parse("weeks=4&week=2025-06-04")
+	if _, err := q.ShownWeek(); err == nil || !strings.Contains(err.Error(), "outside the window") {
+		t.Errorf("a week outside the window: %v", err)
+	}
+	if _, err := q.ReviewWeek(); err != nil {
+		t.Errorf("a past week's review: %v", err)
 	}
 	// Parameters tach does not know are left alone.
 	parse("utm_source=chat&fbclid=x")

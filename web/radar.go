@@ -151,7 +151,6 @@ func (s *Server) radarPage(w http.ResponseWriter, r *http.Request) error {
 // measure's when it has none, so the page shows what was tested) and
 // its hotspots.
 func (s *Server) radarScope(rep radar.Report, sr radar.ScopeReport, scopeLink func(string, radar.ScopeReport) string) templates.RadarScope {
-	loc := s.reports.Rules().Location
 	out := templates.RadarScope{ID: "radar-" + strconv.Itoa(sr.Rank), Rank: sr.Rank, Name: render.RadarScopeName(sr), Href: scopeLink("/", sr)}
 	facts := []string{fmt.Sprintf("%d changes merged in the window", sr.Changes)}
 	if sr.CrossModuleShare != nil {
@@ -176,7 +175,7 @@ func (s *Server) radarScope(rep radar.Report, sr radar.ScopeReport, scopeLink fu
 		}
 		title := render.RadarMeasureName(sig.Measure)
 		id := fmt.Sprintf("chart-radar-%d-%s", sr.Rank, strings.ReplaceAll(sig.Measure, "_", "-"))
-		chart := sparkChart(id, title+" of "+out.Name, rep.Scope.WeekStarts, series{name: title, values: values}, render.RadarUnit(sig.Measure) == "seconds", nil, loc)
+		chart := sparkChart(id, title+" of "+out.Name, weekAxis{labels: rep.Scope.WeekStarts, shown: -1}, series{name: title, values: values}, render.RadarUnit(sig.Measure) == "seconds")
 		out.Signals = append(out.Signals, templates.RadarSignal{
 			Title: title, Href: scopeLink("/measures/"+radarMeasurePage(sig.Measure), sr),
 			Text:  fmt.Sprintf("%s, %s (q %s, %d weeks)", sig.Direction, render.RadarSlope(sig), render.FormatPValue(&sig.QValue), sig.Weeks),

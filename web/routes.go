@@ -17,6 +17,7 @@ func (s *Server) routes() *http.ServeMux {
 
 	// Pages.
 	handle("GET /{$}", s.overviewPage)
+	handle("GET /measures", s.measuresIndexPage)
 	handle("GET /measures/{measure}", s.measurePage)
 	handle("GET /weekly", s.weeklyPage)
 	handle("GET /weekly.md", s.weeklyMarkdown)
@@ -41,6 +42,8 @@ func (s *Server) routes() *http.ServeMux {
 	handle("POST /decisions/candidates/{id}/accept", s.requireWrite(s.acceptCandidate))
 	handle("POST /decisions/candidates/{id}/dismiss", s.requireWrite(s.dismissCandidate))
 	handle("GET /docs/metrics", s.definitionsPage)
+	handle("GET /docs/metrics.md", docFile("metrics.md"))
+	handle("GET /docs/decision-impact.md", docFile("decision-impact.md"))
 
 	// The JSON API: the data of every page, same filters.
 	handle("GET /api/v1/metrics", s.apiMetrics)

@@ -25,12 +25,15 @@ import (
 )
 
 // Reports is what the pages ask of the reports (*engine.Reports): the
-// rules, scopes, a page's View, the weekly review and the teams.
+// rules, scopes, a page's View, the weekly review, the split of a change
+// and its verdict, and the teams.
 type Reports interface {
 	Rules() metrics.Rules
 	Resolve(ctx context.Context, sc engine.Scope) (engine.Resolved, error)
 	View(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time, opts ...engine.ViewOption) (*engine.View, error)
 	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (review.Review, error)
+	Split(ctx context.Context, sc engine.Scope, current, previous metrics.Window) (*metrics.Split, error)
+	JudgeChange(ctx context.Context, sc engine.Scope, keys []metrics.KeyComparison, prev, cur metrics.Window, now time.Time) ([]metrics.KeyComparison, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
 	ModuleList(ctx context.Context) ([]engine.ResolvedModule, error)
 	ModulePathIDs(ctx context.Context, r engine.Resolved) ([]int64, error)
@@ -122,10 +125,11 @@ func NewServer(opt Options) *Server {
 	return s
 }
 
-// Handler is the server's routes behind the security headers (and, with
-// Options.Ops, the middleware of middleware.go).
+// Handler is the server's routes behind the security headers and
+// compression (compress.go) (and, with Options.Ops, the middleware of
+// middleware.go).
 func (s *Server) Handler() http.Handler {
-	return securityHeaders(s.withOps(s.routes()))
+	return securityHeaders(compressResponses(s.withOps(s.routes())))
 }
 
 // ChartsAvailable reports whether this build embeds ECharts.

@@ -83,6 +83,9 @@ func (a *assets) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", f.ctype)
 	h.Set("ETag", `"`+f.hash+`"`)
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		r.Header.Set("If-None-Match", etagOfGzip(inm))
+	}
 	if r.URL.Query().Get("v") == f.hash {
 		h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	} else {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/store"
 	"github.com/tach-dev/tach/templates"
@@ -30,8 +31,9 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	p := templates.SyncPage{Page: templates.Page{Title: "Sync status", Nav: nav(q, "sync"), Assets: s.assetURLs()}}
 	p.Table = templates.Table{TestID: "sync-table", Columns: []templates.Column{
-		{Label: "Repo"}, {Label: "Resource"}, {Label: "Last success"}, {Label: "Last error"}, {Label: "Rows", Num: true},
-		{Label: "Requests", Num: true, Title: "API requests the last run used"}, {Label: "Rate limit left", Num: true}, {Label: "Synced up to", Title: "the watermark: updated-at of the newest row committed"},
+		{Label: "Repo"}, {Label: "What"}, {Label: "Last synced"}, {Label: "Last error"}, {Label: "Rows stored", Num: true},
+		{Label: "API requests", Num: true, Title: "API requests the last sync used"}, {Label: "Requests left", Num: true, Title: "the provider's rate limit left after the last request"},
+		{Label: "Up to date until", Title: "the newest change seen: the next sync asks only for what changed after it"},
 	}}
 	p.Table.Empty = "No sync has run yet (a demo database has no sync state). Run `tach sync --config tach.yaml` to fetch your repos."
 	for _, st := range states {
@@ -51,7 +53,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		p.Table.Rows = append(p.Table.Rows, []templates.Cell{
-			{Text: st.RepoName}, {Text: st.Resource}, success, lastErr, intCell(st.Rows), intCell(st.Requests), rate, timeCell(st.Watermark, loc),
+			{Text: st.RepoName}, {Text: collectors.ResourceLabel(st.Resource), Title: st.Resource}, success, lastErr, intCell(st.Rows), intCell(st.Requests), rate, timeCell(st.Watermark, loc),
 		})
 	}
 	if p.Listings, err = s.listingsTable(r.Context(), loc); err != nil {
@@ -62,7 +64,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		progress, running := s.sync.Snapshot()
 		live := templates.Table{TestID: "sync-live-table", Empty: "No sync has run since the server started.", Columns: []templates.Column{
-			{Label: "Repo"}, {Label: "Working on"}, {Label: "Rows written"}, {Label: "Requests", Num: true}, {Label: "Rate limit left", Num: true}, {Label: "State"},
+			{Label: "Repo"}, {Label: "Working on"}, {Label: "Rows written"}, {Label: "API requests", Num: true}, {Label: "Requests left", Num: true}, {Label: "State"},
 		}}
 		for _, pr := range progress {
 			state := "running"
@@ -73,7 +75,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 				state = "done"
 			}
 			live.Rows = append(live.Rows, []templates.Cell{
-				{Text: pr.Repo}, {Text: pr.Resource}, {Text: itemsText(pr.Items)}, intCell(pr.Requests), intCell(pr.RateRemaining), {Text: state},
+				{Text: pr.Repo}, {Text: collectors.ResourceLabel(pr.Resource)}, {Text: itemsText(pr.Items)}, intCell(pr.Requests), intCell(pr.RateRemaining), {Text: state},
 			})
 		}
 		p.Live = &live
@@ -93,7 +95,7 @@ func itemsText(items map[string]int) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %d", k, items[k])
+		parts[i] = fmt.Sprintf("%s %d", collectors.ResourceLabel(k), items[k])
 	}
 	return strings.Join(parts, ", ")
 }

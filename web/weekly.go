@@ -26,7 +26,11 @@ func (s *Server) weeklyReview(r *http.Request) (Query, review.Review, error) {
 	if err != nil {
 		return q, review.Review{}, err
 	}
-	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, q.Week, s.now())
+	week, err := q.ReviewWeek()
+	if err != nil {
+		return q, review.Review{}, err
+	}
+	rev, err := s.reports.WeeklyReview(r.Context(), q.Scope, week, s.now())
 	return q, rev, err
 }
 
@@ -38,23 +42,54 @@ func (s *Server) apiWeekly(w http.ResponseWriter, r *http.Request) error {
 	return s.serveJSON(w, rev)
 }
 
+// weeklyMarkdown is /weekly.md: the whole review in Markdown, or with
+// flavor=slack|teams|mattermost its short summary in that chat's syntax
+// (Slack's mrkdwn is not Markdown, so it goes out as plain text).
 func (s *Server) weeklyMarkdown(w http.ResponseWriter, r *http.Request) error {
 	q, rev, err := s.weeklyReview(r)
 	if err != nil {
 		return err
 	}
+	loc := s.reports.Rules().Location
 	var buf bytes.Buffer
-	if err := render.WeeklyMarkdown(&buf, rev, s.reports.Rules().Location); err != nil {
+	ctype, name := "text/markdown; charset=utf-8", fmt.Sprintf("tach-weekly-%s.md", rev.Week.From)
+	if q.Flavor != "" {
+		sum := render.Summarize(rev, loc, s.absoluteURL(r, weeklyHref(q, rev.Week.From)))
+		err = render.WeeklyChat(&buf, sum, q.Flavor)
+		name = fmt.Sprintf("tach-weekly-%s-%s.txt", rev.Week.From, q.Flavor)
+		if q.Flavor == render.FlavorSlack {
+			ctype = "text/plain; charset=utf-8"
+		}
+	} else {
+		err = render.WeeklyMarkdown(&buf, rev, loc)
+	}
+	if err != nil {
 		return err
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/markdown; charset=utf-8")
+	h.Set("Content-Type", ctype)
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	if q.Download {
-		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="tach-weekly-%s.md"`, rev.Week.From))
+		h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	}
 	w.Write(buf.Bytes())
 	return nil
+}
+
+// weeklyHref is the review of the week that starts on week, in q's scope.
+func weeklyHref(q Query, week string) string {
+	return link("/weekly", withValues(scopeOnly(q), "week", week))
+}
+
+// absoluteURL is path on this server as the reader reached it, for links
+// that leave the page (a summary pasted into chat).
+func (s *Server) absoluteURL(r *http.Request, path string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https") ||
+		(s.ops != nil && s.secureRequest(r)) {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
 }
 
 func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
@@ -77,13 +112,7 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	weekStart, _ := time.ParseInLocation(time.DateOnly, rev.Week.From, loc)
 	page.Week = "Week of " + weekStart.Format("Mon 2 Jan 2006")
 	page.Baseline = fmt.Sprintf("against %s – %s", rev.Baseline.From, rev.Baseline.To)
-	scope := url.Values{}
-	if q.Scope.Team != "" {
-		scope.Set("team", q.Scope.Team)
-	}
-	for _, repo := range q.Scope.Repos {
-		scope.Add("repo", repo)
-	}
+	scope := scopeOnly(q)
 	prev := weekStart.AddDate(0, 0, -7)
 	page.Prev = templates.Link{Label: "week of " + prev.Format("2 Jan"), Href: link("/weekly", withValues(scope, "week", prev.Format(time.DateOnly)))}
 	if next := weekStart.AddDate(0, 0, 7); !next.AddDate(0, 0, 7).After(s.now()) {
@@ -92,20 +121,35 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	exportValues := withValues(scope, "week", rev.Week.From)
 	page.MarkdownHref = link("/weekly.md", exportValues)
 	page.JSONHref = link("/api/v1/weekly", exportValues)
+	for _, f := range []struct{ flavor, label string }{{render.FlavorSlack, "Slack"}, {render.FlavorTeams, "Teams"}, {render.FlavorMattermost, "Mattermost"}} {
+		page.ChatLinks = append(page.ChatLinks, templates.Link{Label: f.label, Href: link("/weekly.md", withValues(exportValues, "flavor", f.flavor)),
+			Title: "the summary in " + f.label + "'s syntax, to paste into a channel"})
+	}
+	page.Picker = templates.WeekPicker{Value: rev.Week.From, Max: review.LastCompleteWeek(s.now(), loc).Format(time.DateOnly), Keep: scopeParams(scope)}
+	page.Summary = weeklySummary(render.Summarize(rev, loc, s.absoluteURL(r, weeklyHref(q, rev.Week.From))))
 
 	page.Keys = templates.Table{TestID: "weekly-keys-table", Columns: []templates.Column{
-		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", review.BaselineWeeks), Num: true}, {Label: "Change", Num: true},
+		{Label: "Measure"}, {Label: "This week", Num: true}, {Label: fmt.Sprintf("%d weeks before", review.BaselineWeeks), Num: true},
+		{Label: "Change", Num: true}, {Label: "Verdict"}, {Label: "From"},
 	}}
+	page.KeysLead = render.JudgedNote()
 	for _, k := range rev.Keys {
 		this, before := keyValue(k.Unit, k.Value), keyValue(k.Unit, k.Baseline)
-		change := templates.Cell{Text: render.HumanChange(k), Num: true}
-		if k.Direction == "better" || k.Direction == "worse" {
-			change.Tags = []string{k.Direction}
+		title := keyTitle(k, fmt.Sprintf("the %d weeks before", review.BaselineWeeks))
+		verdict := templates.Cell{Text: render.HumanVerdict(k), Title: title, Muted: verdictTone(k.Verdict) == ""}
+		if t := verdictTone(k.Verdict); t != "" {
+			verdict = templates.Cell{Title: title, Tags: []string{k.Verdict}}
+		}
+		name := templates.Cell{Text: k.Name}
+		if m, ok := measureOfKey(k.Key); ok {
+			name.Href, name.Title = weekBreakdownLink(m, scope, weekStart), "which repo and team moved it, and the rows of the week"
 		}
 		page.Keys.Rows = append(page.Keys.Rows, []templates.Cell{
-			{Text: k.Name}, {Text: this.Text, Title: this.Exact, Num: true}, {Text: before.Text, Title: before.Exact, Num: true}, change,
+			name, {Text: this.Text, Title: this.Exact, Num: true}, {Text: before.Text, Title: before.Exact, Num: true},
+			{Text: render.HumanChange(k), Title: title, Num: true, NoWrap: true}, verdict, {Text: render.KeyCounts(k), Muted: true},
 		})
 	}
+	page.History = historyNote(rev.This.PartialHistory, rev.Before.PartialHistory, "the weeks before")
 
 	changes := 0
 	for _, d := range rev.Shipped {
@@ -165,6 +209,49 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, templates.Weekly(page))
 }
 
+// weekBreakdownLink is a measure's page over the reviewed week and the
+// weeks it is compared with, showing the week's rows and its breakdown
+// against them: the numbers of the review's row, explained.
+func weekBreakdownLink(m measureDef, scope url.Values, weekStart time.Time) string {
+	from, to := weekStart.AddDate(0, 0, -7*review.BaselineWeeks), weekStart.AddDate(0, 0, 7)
+	v := withValues(scope, "from", from.Format(time.DateOnly), "to", to.Format(time.DateOnly), "week", weekStart.Format(time.DateOnly))
+	return link("/measures/"+m.slug, v) + "#breakdown"
+}
+
+// measureOfKey is the measure page of a headline key.
+func measureOfKey(key string) (measureDef, bool) {
+	for _, m := range measures {
+		if m.key == key {
+			return m, true
+		}
+	}
+	return measureDef{}, false
+}
+
+// scopeParams are a scope's values as hidden form fields.
+func scopeParams(v url.Values) []templates.Param {
+	var out []templates.Param
+	for _, name := range []string{"team", "repo", "module"} {
+		for _, value := range v[name] {
+			out = append(out, templates.Param{Name: name, Value: value})
+		}
+	}
+	return out
+}
+
+// weeklySummary is the summary the Copy summary button puts on the
+// clipboard: its HTML (the template) and its text.
+func weeklySummary(sum render.WeeklySummary) templates.WeeklySummary {
+	out := templates.WeeklySummary{Title: sum.Title, Against: sum.Against, URL: sum.URL, Text: render.WeeklySummaryText(sum)}
+	for _, k := range sum.Keys {
+		out.Keys = append(out.Keys, templates.SummaryLine{Lead: k.Name, Text: k.Line()})
+	}
+	for _, it := range sum.Notable {
+		out.Notable = append(out.Notable, templates.SummaryLine{Lead: it.Lead, Text: it.Text, Href: it.URL, Detail: it.Detail})
+	}
+	return out
+}
+
 func scopeWords(sc metrics.Scope) string {
 	switch {
 	case sc.Team != nil:
@@ -215,8 +302,14 @@ func incidentTable(ins []review.Incident, loc *time.Location, empty string) temp
 		if !in.Attributed {
 			cell.Title = "not attributed to a production deployment"
 		}
+		open := secondsCell(in.OpenSeconds, "still open")
+		if in.OpenSeconds == nil && in.OpenSoFarSeconds != nil {
+			open = secondsCell(in.OpenSoFarSeconds, "")
+			open.Text += " so far"
+			open.Tags = []string{"open"}
+		}
 		t.Rows = append(t.Rows, []templates.Cell{
-			{Text: in.Repo}, cell, timeCell(in.CreatedAt, loc), secondsCell(in.OpenSeconds, "still open"),
+			{Text: in.Repo}, cell, timeCell(in.CreatedAt, loc), open,
 		})
 	}
 	return t

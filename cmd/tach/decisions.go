@@ -99,6 +99,11 @@ func (f *decisionFlags) apply(fs *flag.FlagSet, in *engine.DecisionInput) error 
 		}
 	}
 	if scopes > 1 {
+		// Only the flags this command has: add has no --everything (no
+		// scope is everything).
+		if fs.Lookup("everything") == nil {
+			return usagef("give --team or --repo as the scope, not both (neither: everything); --module goes with --repo")
+		}
 		return usagef("give one of --team, --repo or --everything as the scope (--module goes with --repo)")
 	}
 	if set["scope-before"] {

@@ -135,7 +135,8 @@ func TestDecisionsBadInputWritesNothing(t *testing.T) {
 		{[]string{"decisions", "add", "--db", db, "--date", "2026-10-05", "--title", "T"}, "--kind"},
 		{append(base, "--team", "nobody"), `team "nobody" is not configured`},
 		{append(base, "--repo", "acme/nope"), `repo "acme/nope" is not in the database`},
-		{append(base, "--team", "platform", "--repo", "acme/web"), "one of --team, --repo"},
+		// add has no --everything, so it does not suggest one.
+		{append(base, "--team", "platform", "--repo", "acme/web"), "give --team or --repo as the scope, not both (neither: everything)"},
 		{append(base, "--link", "ftp://example.com/x"), "not an http(s) URL"},
 		{append(base, "--link", "javascript:alert(1)"), "not an http(s) URL"},
 		{append(base, "stray"), "unexpected argument"},

@@ -155,6 +155,35 @@ func TestReportCompareTextAndMarkdown(t *testing.T) {
 	}
 }
 
+// The CLI says what the page says: the other decisions inside the windows
+// (decisions 2 and 3 of the demo lie 3 weeks either side of this date),
+// and where the before/after and the time series disagree.
+func TestReportCompareConfoundersAndReconcile(t *testing.T) {
+	code, out, errOut := tach(t, "report", "compare", "--db", demoDB, "--at", "2026-08-17")
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{`Note: 2 other decisions fall in the windows compared: #2 "Cache catalog reads in Redis" (2026-07-27, before) and #3`,
+		"The longest window that avoids them is 3 weeks on each side."} {
+		if !strings.Contains(flat, want) {
+			t.Errorf("text: no %q in\n%s", want, out)
+		}
+	}
+	c := compareJSON(t, "--at", "2026-08-17")
+	if len(c.Confounders) != 2 || c.CleanWindowDays == nil || *c.CleanWindowDays != 21 {
+		t.Errorf("JSON: %d confounders, clean window %v", len(c.Confounders), c.CleanWindowDays)
+	}
+	code, out, _ = tach(t, "report", "compare", "--db", demoDB, "--decision", "1")
+	if code != 0 || !strings.Contains(out, "Where the before/after and the time series disagree:\n- Lead time: the before/after change") {
+		t.Errorf("decision 1 does not reconcile its lead time:\n%s", out)
+	}
+	code, out, _ = tach(t, "report", "compare", "--db", demoDB, "--decision", "1", "--format", "markdown")
+	if code != 0 || !strings.Contains(out, "**Where the before/after and the time series disagree**") {
+		t.Errorf("markdown:\n%s", out)
+	}
+}
+
 func TestReportCompareOtherAnchors(t *testing.T) {
 	c := compareJSON(t, "--at", "2026-04-27", "--team", "checkout", "--window", "6w", "--gap", "1w")
 	if c.Kind != impact.CompareDate || c.Decision != nil || c.Before.From != "2026-03-16" || c.After.From != "2026-05-04" ||

@@ -39,6 +39,18 @@ func TestReportWeekly(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(md, "## Weekly review — team checkout, week of 2026-11-16") {
 		t.Fatalf("markdown: exit %d %s\n%s", code, errOut, md)
 	}
+	// The summary for a chat, linking to the page when the dashboard's
+	// address is given; the same words as the dashboard's /weekly.md?flavor=.
+	code, slack, errOut := tach(t, append(week, "--format", "slack", "--team", "checkout", "--url", "https://tach.example.com/")...)
+	if code != 0 || !strings.HasPrefix(slack, "*Weekly review — team checkout, week of 16 Nov 2026*") ||
+		!strings.Contains(slack, "• *Change failure rate*:") ||
+		!strings.Contains(slack, "<https://tach.example.com/weekly?team=checkout&week=2026-11-16|The whole review>") {
+		t.Fatalf("slack: exit %d %s\n%s", code, errOut, slack)
+	}
+	code, teams, _ := tach(t, append(week, "--format", "teams")...)
+	if code != 0 || !strings.Contains(teams, "- **Lead time for changes**:") || strings.Contains(teams, "The whole review") {
+		t.Fatalf("teams (no --url, so no link): exit %d\n%s", code, teams)
+	}
 	code, text, _ := tach(t, week...)
 	if code != 0 || !strings.Contains(text, "What shipped:") || !strings.Contains(text, "CHANGE") {
 		t.Fatalf("text: exit %d\n%s", code, text)
@@ -55,6 +67,7 @@ func TestReportWeekly(t *testing.T) {
 		{[]string{"--week", "2026-13-01"}, 2, `--week "2026-13-01" is not a date`},
 		{[]string{"--week", "2199-01-01"}, 2, "--week 2199-01-01: the week of 2198-12-31 is not complete yet"},
 		{[]string{"--format", "xml"}, 2, `--format "xml"`},
+		{[]string{"--format", "slack", "--url", "tach.example.com"}, 2, `--url "tach.example.com" is not an http or https address`},
 		{[]string{"--team", "nope"}, 1, `team "nope" is not configured`},
 	} {
 		code, _, errOut := tach(t, append([]string{"report", "weekly", "--db", demoDB}, c.args...)...)

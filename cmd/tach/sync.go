@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -86,51 +88,106 @@ func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// writeSyncSummary prints rows new and updated per resource, requests, the
-// rate limit left and each repo's error, or its warnings.
+// syncColumns are the kinds of rows the sync summary counts, in the words
+// of the dashboard; the other resources (repository details, changed
+// files, deployed commits) serve these and are not counted apart.
+var syncColumns = []struct{ resource, head string }{
+	{collectors.ResourceChanges, "PRS/MRS"},
+	{collectors.ResourceDeployments, "DEPLOYMENTS"},
+	{collectors.ResourceIncidents, "INCIDENTS"},
+	{collectors.ResourceCIRuns, "CI RUNS"},
+}
+
+// maxSummaryRepo is the widest repo name the summary prints whole: with
+// it, the table fits 100 columns.
+const maxSummaryRepo = 32
+
+// writeSyncSummary prints, per repo, the rows of each kind that are new
+// and updated, the API requests it took and whether it failed; then each
+// failure's error, each warning (what a resource could not get wholly)
+// and the API requests left per provider. The table fits
+// 100 columns; errors follow it on lines of their own.
 func writeSyncSummary(w io.Writer, sum *collectors.Summary) {
 	if sum == nil {
 		return
 	}
-	resources := sum.ResourceNames()
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	head := []string{"REPO"}
-	for _, r := range resources {
-		head = append(head, strings.ToUpper(r)+" new/upd")
+	for _, c := range syncColumns {
+		head = append(head, c.head)
 	}
-	head = append(head, "REQUESTS", "RATE LEFT", "RESULT")
+	head = append(head, "REQUESTS", "RESULT")
+	fmt.Fprintln(w, "Rows synced, new/updated:")
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	left := map[string]collectors.RepoSummary{} // the fewest requests left, per provider
 	for _, r := range sum.Repos {
-		row := []string{r.Repo}
-		for _, name := range resources {
-			if rs := r.Resources[name]; rs != nil {
+		row := []string{shorten(r.Repo, maxSummaryRepo)}
+		for _, c := range syncColumns {
+			if rs := r.Resources[c.resource]; rs != nil {
 				row = append(row, fmt.Sprintf("%d/%d", rs.New, rs.Updated))
 			} else {
 				row = append(row, "–")
 			}
 		}
-		left := "–"
-		if r.RateLimitRemaining >= 0 && r.Requests > 0 {
-			left = fmt.Sprint(r.RateLimitRemaining)
-		}
 		result := "ok"
-		var warnings []string
-		for _, name := range resources {
-			if rs := r.Resources[name]; rs != nil {
-				warnings = append(warnings, rs.Warnings...)
-			}
-		}
-		if len(warnings) > 0 {
-			result += "; " + strings.Join(warnings, "; ")
+		if len(repoWarnings(r)) > 0 {
+			result = "warned"
 		}
 		if r.Err != nil {
-			result = "FAILED: " + r.Err.Error()
+			result = "failed"
 		}
-		row = append(row, fmt.Sprint(r.Requests), left, result)
+		row = append(row, fmt.Sprint(r.Requests), result)
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
+		if r.RateLimitRemaining >= 0 && r.Requests > 0 {
+			if l, ok := left[r.Provider]; !ok || r.RateLimitRemaining < l.RateLimitRemaining {
+				left[r.Provider] = r
+			}
+		}
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\n%d repos, %d requests, %s.\n", len(sum.Repos), sum.Requests(), sum.Duration.Round(time.Millisecond))
+	for _, r := range sum.Repos {
+		if r.Err != nil {
+			fmt.Fprintf(w, "%s failed: %v\n", r.Repo, r.Err)
+			continue
+		}
+		for _, warning := range repoWarnings(r) {
+			fmt.Fprintf(w, "%s warned: %s\n", r.Repo, warning)
+		}
+	}
+	fmt.Fprintf(w, "\n%d repos, %d API requests, %s.", len(sum.Repos), sum.Requests(), sum.Duration.Round(time.Millisecond))
+	providers := make([]string, 0, len(left))
+	for p := range left {
+		providers = append(providers, p)
+	}
+	sort.Strings(providers)
+	for _, p := range providers {
+		l := left[p]
+		fmt.Fprintf(w, " %s API: %d requests left", config.Provider(p).Title(), l.RateLimitRemaining)
+		if !l.RateLimitReset.IsZero() {
+			fmt.Fprintf(w, " until %s", l.RateLimitReset.Local().Format("15:04"))
+		}
+		fmt.Fprint(w, ".")
+	}
+	fmt.Fprintln(w)
+}
+
+// repoWarnings are what a repo's resources could not get wholly
+// (collectors.Sink.Warn), in the order of the resources' names.
+func repoWarnings(r collectors.RepoSummary) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(r.Resources)) {
+		out = append(out, r.Resources[name].Warnings...)
+	}
+	return out
+}
+
+// shorten cuts s to n characters, ending in "…" when it was longer.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // showProgress draws live progress on a terminal, or logs each repo as it

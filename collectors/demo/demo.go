@@ -119,6 +119,10 @@ func Generate(ctx context.Context, st *store.Store, opt Options) (Summary, error
 			if err != nil {
 				return err
 			}
+			// The demo holds every record from its first week.
+			if _, err := tx.InitHistoryStart(ctx, id, clk.start); err != nil {
+				return err
+			}
 			ids[i] = id
 			if d.name == repoMonolith {
 				if err := tx.ReplaceModules(ctx, id, Modules()); err != nil {

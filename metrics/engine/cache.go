@@ -84,8 +84,19 @@ type viewReports struct {
 	report, previous metrics.Report
 	weekly           []metrics.WeekReport
 	open             []metrics.OpenFact
-	leadSeconds      []float64             // every lead time of the window, in no order
-	slowest          []metrics.ShippedFact // the slowest changes of the window, slowest first (then by id)
+	leadSeconds      []float64               // every lead time of the window, in no order
+	slowest          []metrics.ShippedFact   // the slowest changes of the window, slowest first (then by id)
+	keys             []metrics.KeyComparison // the DORA keys against the previous period, judged
+}
+
+// reportsAt is what a view's reports are computed at beside their scope and
+// window: the present, which cuts a window reaching past it for the
+// comparison of the keys, and the scope's history; gated says the
+// computation holds a slot of the gate already.
+type reportsAt struct {
+	now     time.Time
+	history scopeHistory
+	gated   bool
 }
 
 // slowestComplete says whether slowest holds every change of the window.
@@ -150,6 +161,14 @@ func (rp *Reports) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _
 // metrics/query, have whole seconds at both ends) and whether the previous
 // period's report is in.
 func cacheKey(r Resolved, w metrics.Window, previous bool) string {
+	b := reposKey(r)
+	lo, hi := w.Seconds()
+	fmt.Fprintf(b, "|%d|%d|%t", lo, hi, previous)
+	return b.String()
+}
+
+// reposKey starts a cache key with r's repos, in id order, and its modules.
+func reposKey(r Resolved) *strings.Builder {
 	ids := slices.Clone(r.IDs)
 	slices.Sort(ids)
 	var b strings.Builder
@@ -161,18 +180,16 @@ func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 		b.WriteString(m)
 		b.WriteByte(0)
 	}
-	lo, hi := w.Seconds()
-	fmt.Fprintf(&b, "|%d|%d|%t", lo, hi, previous)
-	return b.String()
+	return &b
 }
 
 // viewReports returns the reports of a view: from the cache of generation
 // g (ok as generation's), or computed from facts — once for every view
 // that asks at the same time, in a slot of the gate when the window is
 // long — and cached when every repo of the scope has a fresh rollup.
-func (rp *Reports) viewReports(ctx context.Context, g int64, ok bool, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
+func (rp *Reports) viewReports(ctx context.Context, g int64, ok bool, r Resolved, w, prev metrics.Window, previous bool, at reportsAt) (*viewReports, error) {
 	if !ok {
-		return rp.computeViewReports(ctx, r, w, prev, previous)
+		return rp.computeViewReports(ctx, r, w, prev, previous, at)
 	}
 	key := cacheKey(r, w, previous)
 	c := &rp.cache
@@ -191,8 +208,9 @@ func (rp *Reports) viewReports(ctx context.Context, g int64, ok bool, r Resolved
 				return nil, err
 			}
 			defer release()
+			at.gated = true // the keys' comparison runs in this slot
 		}
-		vr, cacheable, err := rp.computeViewReportsFresh(ctx, r, w, prev, previous)
+		vr, cacheable, err := rp.computeViewReportsFresh(ctx, r, w, prev, previous, at)
 		if err != nil || !cacheable {
 			return vr, err
 		}
@@ -229,14 +247,16 @@ func (c *pageCache) evict() {
 	}
 }
 
-func (rp *Reports) computeViewReports(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, error) {
-	vr, _, err := rp.computeViewReportsFresh(ctx, r, w, prev, previous)
+func (rp *Reports) computeViewReports(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool, at reportsAt) (*viewReports, error) {
+	vr, _, err := rp.computeViewReportsFresh(ctx, r, w, prev, previous, at)
 	return vr, err
 }
 
-// computeViewReportsFresh computes a view's reports from facts; cacheable
-// says every repo's facts came from a fresh rollup.
-func (rp *Reports) computeViewReportsFresh(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool) (*viewReports, bool, error) {
+// computeViewReportsFresh computes a view's reports from facts, and the
+// keys' comparison from rows; cacheable says every repo's facts came from
+// a fresh rollup and nothing depends on the present (the window ends
+// before it).
+func (rp *Reports) computeViewReportsFresh(ctx context.Context, r Resolved, w, prev metrics.Window, previous bool, at reportsAt) (*viewReports, bool, error) {
 	if !previous {
 		prev = metrics.Window{}
 	}
@@ -276,7 +296,17 @@ func (rp *Reports) computeViewReportsFresh(ctx context.Context, r Resolved, w, p
 	}
 	vr.leadSeconds = as.Window.LeadSeconds()
 	vr.slowest = as.Window.Slowest()
-	return vr, len(stale) == 0, nil
+	if previous {
+		keys := metrics.OnlyKeys(metrics.CompareKeys(vr.report, vr.previous), metrics.DORAKeys...)
+		var judged bool
+		if vr.keys, judged, err = rp.judgeKeys(ctx, r, keys, prev, w, at); err != nil {
+			return nil, false, err
+		}
+		if !judged {
+			return vr, false, nil // the gate was full: judged on a later view
+		}
+	}
+	return vr, len(stale) == 0 && !w.To.After(at.now), nil
 }
 
 // scoped fills a report's scope with the resolved repos and team.

@@ -193,27 +193,11 @@ func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Tim
 		return p, nil
 
 	case periodB:
-		p.opt.Kind = impact.ComparePeriods
-		a, b := req.PeriodA, req.PeriodB
-		if !a.To.After(b.From) {
-			p.opt.Break = b.From
-		}
 		r, err := l.reports.Resolve(ctx, req.Scope)
 		if err != nil {
 			return nil, err
 		}
-		p.scopeA, p.scopeB = r, r
-		ma, mb := cutAtNow(a, now), cutAtNow(b, now)
-		p.before = impact.CompareSide{Label: "period A", Window: ma, Planned: a}
-		p.after = impact.CompareSide{Label: "period B", Window: mb, Planned: b}
-		p.load = metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)}
-		if p.load.To.Sub(p.load.From) > ma.To.Sub(ma.From)+mb.To.Sub(mb.From) {
-			// Apart: each side's rows, not the years between them (each
-			// period is at most ten years, so what a comparison holds is
-			// bounded).
-			p.load, p.loadB = ma, mb
-		}
-		return p, nil
+		return periodsPlan(r, req.PeriodA, req.PeriodB, now, p.opt), nil
 	}
 
 	// Before and after a date or a decision.
@@ -262,27 +246,37 @@ func (l *DecisionLog) plan(ctx context.Context, req CompareRequest, now time.Tim
 	return p, nil
 }
 
+// periodsPlan is the plan of a comparison of period a (before) with
+// period b (after) of r's repos, each cut at now: what `tach report
+// compare --period-a A --period-b B` runs, and what judges the change of
+// the headline keys against an earlier period (judgeKeys).
+func periodsPlan(r Resolved, a, b metrics.Window, now time.Time, opt impact.CompareOptions) *comparePlan {
+	p := &comparePlan{opt: opt, scopeA: r, scopeB: r}
+	p.opt.Kind = impact.ComparePeriods
+	if !a.To.After(b.From) {
+		p.opt.Break = b.From
+	}
+	ma, mb := cutAtNow(a, now), cutAtNow(b, now)
+	p.before = impact.CompareSide{Label: "period A", Window: ma, Planned: a}
+	p.after = impact.CompareSide{Label: "period B", Window: mb, Planned: b}
+	p.load = metrics.Window{From: earlierOf(ma.From, mb.From), To: laterOf(ma.To, mb.To)}
+	if p.load.To.Sub(p.load.From) > ma.To.Sub(ma.From)+mb.To.Sub(mb.From) {
+		// Apart: each side's rows, not the years between them (each
+		// period is at most ten years, so what a comparison holds is
+		// bounded).
+		p.load, p.loadB = ma, mb
+	}
+	return p
+}
+
 // run reads the plan's rows and compares, stopping when ctx ends.
 func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Comparison, error) {
-	before, after := p.before, p.after
-	var err error
-	if before.Dataset, err = l.reports.Dataset(ctx, p.scopeA, p.load); err != nil {
-		return impact.Comparison{}, fmt.Errorf("compare: %w", err)
-	}
-	after.Dataset = before.Dataset
-	if !p.loadB.From.IsZero() {
-		if after.Dataset, err = l.reports.Dataset(ctx, p.scopeB, p.loadB); err != nil {
-			return impact.Comparison{}, fmt.Errorf("compare: %w", err)
-		}
-	}
-	opt := p.opt
-	opt.Stop = func() error {
+	c, _, err := l.reports.runPlan(ctx, p, func() error {
 		if l.onStep != nil {
 			l.onStep()
 		}
 		return ctx.Err()
-	}
-	c, err := impact.Compare(before, after, opt)
+	})
 	if err != nil {
 		return c, fmt.Errorf("compare: %w", err)
 	}
@@ -290,7 +284,115 @@ func (l *DecisionLog) run(ctx context.Context, p *comparePlan) (impact.Compariso
 	fillScope(&c.Before, p.scopeA)
 	fillScope(&c.After, p.scopeB)
 	c.Settings.WindowDays, c.Settings.GapDays = p.windowDays, p.gapDays
-	return c, nil
+	if p.opt.Kind == impact.CompareScopes {
+		return c, nil
+	}
+	anchor := int64(0)
+	if p.decision != nil {
+		anchor = p.decision.ID
+	}
+	err = l.findConfounders(ctx, &c, [2]Resolved{p.scopeA, p.scopeB}, [2]metrics.Window{p.before.Window, p.after.Window}, anchor, p.opt.Break, p.gapDays)
+	return c, err
+}
+
+// findConfounders fills c's confounders: the recorded decisions, other
+// than the one compared (anchor), whose scope shares a repo (whole or
+// through a module) with either side's scope and
+// whose day falls in one of the sides' windows (after the first side's
+// first day). Around a date (at), it also finds the longest window of
+// whole weeks that holds none of them.
+func (l *DecisionLog) findConfounders(ctx context.Context, c *impact.Comparison, scopes [2]Resolved, sides [2]metrics.Window, anchor int64, at time.Time, gap int) error {
+	decisions, err := l.st.Decisions(ctx)
+	if err != nil {
+		return fmt.Errorf("compare: the other decisions: %w", err)
+	}
+	loc := l.reports.rules.Location
+	compared := map[string]bool{}
+	for _, r := range scopes {
+		for _, name := range r.touchedRepos() {
+			compared[name] = true
+		}
+	}
+	labels := [2]string{c.Before.Label, c.After.Label}
+	var dates []time.Time
+	for _, d := range decisions {
+		day, err := time.ParseInLocation(time.DateOnly, d.DecidedOn, loc)
+		if d.ID == anchor || err != nil {
+			continue
+		}
+		// A decision on the first side's first day does not split it: both
+		// sides lie wholly after it.
+		side := -1
+		for i, w := range sides {
+			if w.Contains(day) && (i > 0 || day.After(w.From)) {
+				side = i
+			}
+		}
+		if side < 0 {
+			continue
+		}
+		if shares, err := l.sharesRepo(ctx, d, compared); err != nil || !shares {
+			if err != nil {
+				return fmt.Errorf("compare: decision %d's scope: %w", d.ID, err)
+			}
+			continue
+		}
+		origin := at
+		if origin.IsZero() {
+			origin = sides[0].From
+		}
+		week := metrics.WindowDays(metrics.Window{From: origin, To: day}, loc) / 7
+		c.Confounders = append(c.Confounders, impact.Confounder{ID: d.ID, Date: d.DecidedOn, Title: d.Title, Kind: d.Kind, Side: labels[side], Week: week})
+		dates = append(dates, day)
+	}
+	if len(dates) > 0 && (c.Kind == impact.CompareDecision || c.Kind == impact.CompareDate) {
+		if n := impact.CleanWindowDays(at, gap, dates); n > 0 {
+			c.CleanWindowDays = &n
+		}
+	}
+	return nil
+}
+
+// sharesRepo reports whether decision d's scope holds one of the compared
+// repos, whole or through a module: a decision about everything does; one whose team or repos are no
+// longer known does not.
+func (l *DecisionLog) sharesRepo(ctx context.Context, d store.Decision, compared map[string]bool) (bool, error) {
+	if d.ScopeTeam == "" && len(d.ScopeRepos) == 0 {
+		return true, nil
+	}
+	res, err := l.reports.Resolve(ctx, DecisionScope(d))
+	if errors.Is(err, ErrUnknownScope) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(res.touchedRepos(), func(name string) bool { return compared[name] }), nil
+}
+
+// runPlan reads a plan's rows and compares, asking stop between steps. It
+// returns the rows of the after side too. CI runs, the largest table, are
+// read only when CI duration is compared.
+func (rp *Reports) runPlan(ctx context.Context, p *comparePlan, stop func() error) (impact.Comparison, metrics.Dataset, error) {
+	load := rp.Dataset
+	if p.opt.Measures != nil && !slices.Contains(p.opt.Measures, "ci_duration") {
+		load = rp.datasetWithoutCI
+	}
+	before, after := p.before, p.after
+	var err error
+	if before.Dataset, err = load(ctx, p.scopeA, p.load); err != nil {
+		return impact.Comparison{}, after.Dataset, err
+	}
+	after.Dataset = before.Dataset
+	if !p.loadB.From.IsZero() {
+		if after.Dataset, err = load(ctx, p.scopeB, p.loadB); err != nil {
+			return impact.Comparison{}, after.Dataset, err
+		}
+	}
+	opt := p.opt
+	opt.Stop = stop
+	c, err := impact.Compare(before, after, opt)
+	return c, after.Dataset, err
 }
 
 // DecisionScope is a decision's own scope: its team, its repos and

@@ -311,3 +311,58 @@ func TestComparePeriodsApart(t *testing.T) {
 		t.Errorf("periods apart compare differently from the rows of the whole span:\n%s\n%s", gotJSON, wantJSON)
 	}
 }
+
+// The other decisions inside the windows are named, in the scope compared
+// only, and the longest window that avoids them is offered.
+func TestCompareFindsConfounders(t *testing.T) {
+	org := newCmpOrg(t)
+	ctx := context.Background()
+	for _, in := range []engine.DecisionInput{
+		{Date: "2026-03-16", Title: "Bigger api runners", Kind: "tooling", Repos: []string{"acme/api"}},   // before, in scope: 3 weeks of room
+		{Date: "2026-05-18", Title: "Core on-call rota", Kind: "process", Team: "core"},                   // after, in scope: 6 weeks
+		{Date: "2026-03-30", Title: "Worker queue", Kind: "architecture", Repos: []string{"acme/worker"}}, // before, another repo
+		{Date: "2026-06-15", Title: "Everything later", Kind: "other"},                                    // outside both windows
+	} {
+		if _, err := org.log.AddDecision(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c, err := org.log.Compare(ctx, engine.CompareRequest{DecisionID: 1}, cmpEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range c.Confounders {
+		got = append(got, fmt.Sprintf("#%d %s %s %.0f", d.ID, d.Date, d.Side, d.Week))
+	}
+	if strings.Join(got, "; ") != "#2 2026-03-16 before -3; #3 2026-05-18 after 6" {
+		t.Errorf("confounders %q", got)
+	}
+	if c.CleanWindowDays == nil || *c.CleanWindowDays != 21 {
+		t.Errorf("clean window %v, want 21 days", c.CleanWindowDays)
+	}
+	if !strings.HasPrefix(c.Notes[0], `2 other decisions fall in the windows compared: #2 "Bigger api runners" (2026-03-16, before) and #3 "Core on-call rota" (2026-05-18, after). The estimate mixes their effects with this one's. The longest window that avoids them is 3 weeks on each side.`) {
+		t.Errorf("note %q", c.Notes[0])
+	}
+	// The lead time drops at the decision and nowhere else: both estimates
+	// agree, so there is nothing to reconcile.
+	if lt := cmpMeasure(t, c, "lead_time"); lt.Reconcile != "" {
+		t.Errorf("lead time reconciled: %s", lt.Reconcile)
+	}
+	// Over the team, the worker's decision is one more.
+	c, err = org.log.Compare(ctx, engine.CompareRequest{DecisionID: 1, Scope: engine.Scope{Team: "core"}}, cmpEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Confounders) != 3 || *c.CleanWindowDays != 7 {
+		t.Errorf("over the team: %d confounders, clean window %v", len(c.Confounders), c.CleanWindowDays)
+	}
+	// Within the clean window, none is left.
+	c, err = org.log.Compare(ctx, engine.CompareRequest{DecisionID: 1, WindowDays: 21}, cmpEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Confounders) != 0 || c.CleanWindowDays != nil {
+		t.Errorf("3 weeks each side still hold %+v", c.Confounders)
+	}
+}

@@ -92,6 +92,9 @@ func (l *DecisionLog) CheckDecision(ctx context.Context, in DecisionInput) (stor
 		return d, invalid("the date %q is not a date: want YYYY-MM-DD", in.Date)
 	}
 	kind := strings.ToLower(strings.TrimSpace(in.Kind))
+	if kind == "" {
+		return d, invalid("choose a kind: %s", strings.Join(store.DecisionKinds, ", "))
+	}
 	if !slices.Contains(store.DecisionKinds, kind) {
 		return d, invalid("the kind %q is not one of %s", in.Kind, strings.Join(store.DecisionKinds, ", "))
 	}

@@ -51,6 +51,16 @@ type Resolved struct {
 	Modules []ResolvedModule
 }
 
+// touchedRepos are the names of the repos the scope reads: its whole
+// repos and its modules' repos.
+func (r Resolved) touchedRepos() []string {
+	out := slices.Clone(r.Names)
+	for _, m := range r.Modules {
+		out = append(out, m.Repo)
+	}
+	return out
+}
+
 // ModuleRefs are the scope's modules as REPO:NAME, sorted.
 func (r Resolved) ModuleRefs() []string {
 	out := make([]string, len(r.Modules))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -20,6 +21,10 @@ type Reports struct {
 	cache   pageCache
 	views   flights[*viewReports] // views being computed, by generation and cache key
 	gate    *Gate                 // nil: heavy work is not bounded
+	// comparisons keeps the comparisons that judge the headline keys,
+	// and judging coalesces identical ones (keys.go).
+	comparisons comparisonCache
+	judging     flights[impact.Comparison]
 }
 
 // TeamsOf gives the teams over the repos in the database: the config's
@@ -74,8 +79,19 @@ func (rp *Reports) readTeams(ctx context.Context, repos []store.Repo) ([]store.T
 	return rp.st.Teams(ctx)
 }
 
-// Dataset loads the rows a report over w needs for the resolved repos.
+// Dataset loads the rows a report over w needs for the resolved repos
+// (and the rows of its modules' repos that touch them).
 func (rp *Reports) Dataset(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
+	return rp.dataset(ctx, r, w, true)
+}
+
+// datasetWithoutCI is Dataset without the CI runs.
+func (rp *Reports) datasetWithoutCI(ctx context.Context, r Resolved, w metrics.Window) (metrics.Dataset, error) {
+	return rp.dataset(ctx, r, w, false)
+}
+
+// dataset is Dataset, its CI runs read only when withCI.
+func (rp *Reports) dataset(ctx context.Context, r Resolved, w metrics.Window, withCI bool) (metrics.Dataset, error) {
 	lo, hi := w.Seconds()
 	changes, err := rp.st.ChangesForWindow(ctx, r.IDs, lo, hi)
 	if err != nil {
@@ -89,15 +105,20 @@ func (rp *Reports) Dataset(ctx context.Context, r Resolved, w metrics.Window) (m
 	if err != nil {
 		return metrics.Dataset{}, err
 	}
-	runs, err := rp.st.CIRunsForWindow(ctx, r.IDs, lo, hi)
-	if err != nil {
-		return metrics.Dataset{}, err
+	var runs []store.CIRun
+	if withCI {
+		if runs, err = rp.st.CIRunsForWindow(ctx, r.IDs, lo, hi); err != nil {
+			return metrics.Dataset{}, err
+		}
 	}
 	ds := assembleDataset(changes, deps, incidents, runs)
 	if len(r.Modules) > 0 {
 		md, err := rp.moduleData(ctx, r.Modules, w)
 		if err != nil {
 			return metrics.Dataset{}, err
+		}
+		if !withCI {
+			md.CIRuns = nil
 		}
 		ds = joinDatasets(ds, md)
 	}
@@ -108,7 +129,11 @@ func (rp *Reports) Dataset(ctx context.Context, r Resolved, w metrics.Window) (m
 // rollups where they are fresh (see rollup.go) and from rows elsewhere:
 // the same report either way.
 func (rp *Reports) Report(ctx context.Context, sc Scope, w metrics.Window, now time.Time) (metrics.Report, error) {
-	r, err := rp.Resolve(ctx, sc)
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return metrics.Report{}, err
+	}
+	r, err := m.resolve(sc)
 	if err != nil {
 		return metrics.Report{}, err
 	}
@@ -116,12 +141,20 @@ func (rp *Reports) Report(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("report: %w", err)
 	}
-	return scoped(rep, r), nil
+	rep = scoped(rep, r)
+	rep.PartialHistory = historyOf(r, m.byID).partial(w)
+	return rep, nil
 }
 
-// Weekly computes every measure for each whole week of w.
+// Weekly computes every measure for each week of w's weekly series
+// (metrics.SeriesWeeks: part weeks at its ends included), each week
+// marked by where the scope's history starts.
 func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
-	r, err := rp.Resolve(ctx, sc)
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := m.resolve(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -129,5 +162,5 @@ func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return nil, fmt.Errorf("weekly report: %w", err)
 	}
-	return weeks, nil
+	return withHistory(weeks, historyOf(r, m.byID)), nil
 }

@@ -379,16 +379,24 @@ func (rp *Reports) facts(ctx context.Context, r Resolved, w metrics.Window) (met
 // rows elsewhere (given to the first sink). It returns the repos read from
 // rows.
 func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks []metrics.FactSink) (stale []int64, err error) {
+	return rp.feedTo(ctx, r, w, len(sinks), func(i int, _ int64) metrics.FactSink { return sinks[i] }, false)
+}
+
+// feedTo is feed with the sink of each worker (0 to workers − 1) and repo
+// given by sinkOf; byRepo says that the sinks differ by repo, so the
+// repos read from rows are read one by one (else together, into worker
+// 0's sink).
+func (rp *Reports) feedTo(ctx context.Context, r Resolved, w metrics.Window, workers int, sinkOf func(worker int, repoID int64) metrics.FactSink, byRepo bool) (stale []int64, err error) {
 	lo, hi := w.Seconds()
 	version := rollupVersion(rp.rules)
-	parts := make([][]int64, len(sinks))
+	parts := make([][]int64, workers)
 	for i, id := range r.IDs {
-		parts[i%len(sinks)] = append(parts[i%len(sinks)], id)
+		parts[i%workers] = append(parts[i%workers], id)
 	}
-	stales := make([][]int64, len(sinks))
-	errs := make([]error, len(sinks))
+	stales := make([][]int64, workers)
+	errs := make([]error, workers)
 	var wg sync.WaitGroup
-	for i := range sinks {
+	for i := range workers {
 		read := func() {
 			errs[i] = rp.st.ReadRollups(ctx, func(rr *store.RollupRead) error {
 				fresh, err := rr.Fresh(ctx, parts[i], version)
@@ -403,7 +411,7 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 						continue
 					}
 					ids = append(ids, id)
-					if err := unpackOpen(open, sinks[i]); err != nil {
+					if err := unpackOpen(open, sinkOf(i, id)); err != nil {
 						return fmt.Errorf("repo %d: %w", id, err)
 					}
 				}
@@ -416,14 +424,14 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 					if err := ctx.Err(); err != nil {
 						return err
 					}
-					if err := unpackPeriod(b, p, lo, hi, sinks[i]); err != nil {
+					if err := unpackPeriod(b, p, lo, hi, sinkOf(i, repoID)); err != nil {
 						return fmt.Errorf("repo %d: %w", repoID, err)
 					}
 					return nil
 				})
 			})
 		}
-		if len(sinks) == 1 {
+		if workers == 1 {
 			read()
 		} else {
 			wg.Go(read)
@@ -437,20 +445,42 @@ func (rp *Reports) feed(ctx context.Context, r Resolved, w metrics.Window, sinks
 		stale = append(stale, s...)
 	}
 	if len(stale) > 0 {
-		ds, err := rp.Dataset(ctx, Resolved{IDs: stale}, w)
-		if err != nil {
-			return nil, err
+		// Each repo's rows on their own when the sinks differ by repo (a
+		// rollup turns stale for a sync's moment: few repos, rarely).
+		groups := [][]int64{stale}
+		if byRepo {
+			groups = make([][]int64, len(stale))
+			for i, id := range stale {
+				groups[i] = []int64{id}
+			}
 		}
-		metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinks[0])
+		for _, ids := range groups {
+			ds, err := rp.Dataset(ctx, Resolved{IDs: ids}, w)
+			if err != nil {
+				return nil, err
+			}
+			metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinkOf(0, ids[0]))
+		}
 	}
 	if len(r.Modules) > 0 {
 		// Modules are read from their rows: nothing of them is cached.
-		ds, err := rp.moduleData(ctx, r.Modules, w)
-		if err != nil {
-			return nil, err
+		// Each repo's modules on their own when the sinks differ by repo.
+		ids, by := modulesByRepo(r.Modules)
+		groups := [][]ResolvedModule{r.Modules}
+		if byRepo {
+			groups = make([][]ResolvedModule, len(ids))
+			for i, id := range ids {
+				groups[i] = by[id]
+			}
 		}
-		metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinks[0])
-		stale = append(stale, moduleRepoIDs(r.Modules)...)
+		for _, mods := range groups {
+			ds, err := rp.moduleData(ctx, mods, w)
+			if err != nil {
+				return nil, err
+			}
+			metrics.FactsOf(ds, rp.rules).Keep(w).Feed(sinkOf(0, mods[0].RepoID))
+		}
+		stale = append(stale, ids...)
 	}
 	return stale, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -39,6 +40,7 @@ type View struct {
 	indexOnce, weeklyOnce sync.Once
 	weekly                []metrics.WeekReport
 	index                 metrics.DatasetIndex
+	history               scopeHistory // where each scoped repo's history starts
 
 	reports *viewReports // from facts: the reports, lead times and slowest changes
 	open    metrics.OpenWork
@@ -89,11 +91,12 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 	}
 	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, rp.rules.Location), HasPrevious: o.previous, Now: now, Rules: rp.rules}
 	v.Repos, v.Teams = m.byID, m.teams // shared: read only
+	v.history = historyOf(r, m.byID)
 	v.Modules = allModules(m.repos, m.modules)
 	if v.Decisions, err = rp.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}
-	if v.reports, err = rp.viewReports(ctx, gen, genOK, r, w, v.Previous, o.previous); err != nil {
+	if v.reports, err = rp.viewReports(ctx, gen, genOK, r, w, v.Previous, o.previous, reportsAt{now: now, history: v.history}); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}
 	v.open = metrics.OpenWorkOf(v.reports.open, rp.rules, now)
@@ -228,7 +231,11 @@ func isMidnight(t time.Time) bool {
 }
 
 // Report is every measure over the window.
-func (v *View) Report() metrics.Report { return withOpenWork(v.reports.report, v.open) }
+func (v *View) Report() metrics.Report {
+	rep := withOpenWork(v.reports.report, v.open)
+	rep.PartialHistory = v.history.partial(v.Window)
+	return rep
+}
 
 // LeadTimeSeconds are the lead times of the changes counted in the window's
 // lead time, in no particular order.
@@ -241,16 +248,31 @@ func (v *View) PreviousReport() (rep metrics.Report, ok bool) {
 	if !v.HasPrevious {
 		return metrics.Report{}, false
 	}
-	return withOpenWork(v.reports.previous, v.open), true
+	rep = withOpenWork(v.reports.previous, v.open)
+	rep.PartialHistory = v.history.partial(v.Previous)
+	return rep, true
 }
 
-// Weekly is every measure for each whole week of the window.
+// Keys are the headline measures of the window against the previous
+// period, each judged by the tests of decision impact on the rows of both
+// (impact.JudgeKeys), or not judged when either period reaches before the
+// history start of a scoped repo; nil when the view was loaded without
+// WithPrevious. They are the five DORA keys: the previous period's CI
+// runs are not read.
+func (v *View) Keys() []metrics.KeyComparison {
+	return slices.Clone(v.reports.keys)
+}
+
+// Weekly is every measure for each week of the window's weekly series:
+// its whole weeks, and the part weeks at its ends (metrics.SeriesWeeks).
 func (v *View) Weekly() []metrics.WeekReport {
 	v.weeklyOnce.Do(func() {
 		v.weekly = make([]metrics.WeekReport, len(v.reports.weekly))
 		for i, w := range v.reports.weekly {
-			v.weekly[i] = metrics.WeekReport{Start: w.Start, Report: withOpenWork(w.Report, v.open)}
+			w.Report = withOpenWork(w.Report, v.open)
+			v.weekly[i] = w
 		}
+		withHistory(v.weekly, v.history)
 	})
 	return v.weekly
 }

@@ -84,6 +84,12 @@ var CompareMeasures = []MeasureDef{
 	{"ci_duration", "CI duration", "seconds", StatMedian, LowerIsBetter, "runs"},
 }
 
+// measureDef is the MeasureDef of a key of CompareMeasures.
+func measureDef(key string) MeasureDef {
+	i := slices.IndexFunc(CompareMeasures, func(d MeasureDef) bool { return d.Key == key })
+	return CompareMeasures[i]
+}
+
 // CompareSide is one side of a comparison: the rows and the window they are
 // read over.
 type CompareSide struct {
@@ -109,6 +115,10 @@ type CompareOptions struct {
 	// server passes its request's cancellation here, so a comparison
 	// nobody waits for any more stops within milliseconds.
 	Stop func() error
+	// Measures are the keys of the measures to compare, in
+	// CompareMeasures' order whatever their order here; nil means all. A
+	// measure's result is the same whichever others are compared.
+	Measures []string
 }
 
 // Comparison is the result of Compare: its JSON is the machine output of
@@ -125,6 +135,50 @@ type Comparison struct {
 	Measures []MeasureComparison `json:"measures"`
 	Summary  string              `json:"summary"` // the words (Summary, Notes, each measure's) are written by render.Explain
 	Notes    []string            `json:"notes"`
+	// Confounders are the other recorded decisions of the compared scope
+	// whose date falls in either window: the estimate mixes their effects
+	// with the one compared. Filled by the engine; [] when there are none.
+	Confounders []Confounder `json:"confounders"`
+	// CleanWindowDays is the longest window, in whole weeks, whose sides
+	// hold none of the confounders (before and after a date only); null
+	// when there are none, or when not even a week avoids them.
+	CleanWindowDays *int `json:"clean_window_days"`
+}
+
+// Confounder is another decision inside a compared window.
+type Confounder struct {
+	ID    int64   `json:"id"`
+	Date  string  `json:"date"` // YYYY-MM-DD
+	Title string  `json:"title"`
+	Kind  string  `json:"kind"`
+	Side  string  `json:"side"` // the label of the side whose window holds it
+	Week  float64 `json:"week"` // weeks from the break (negative before it); from the first side's start without one
+}
+
+// CleanWindowDays is the longest side, in whole weeks (as days), of a
+// before/after comparison around at with a gap of gapDays, whose two
+// windows hold none of the dates: a date before at must not fall after the
+// before side's start (the before side then lies wholly after it), a date
+// after at must fall at or after the after side's end. 0 when not even one
+// week fits.
+func CleanWindowDays(at time.Time, gapDays int, dates []time.Time) int {
+	days := func(from, to time.Time) int {
+		return int(math.Floor(metrics.WindowDays(metrics.Window{From: from, To: to}, at.Location())))
+	}
+	longest := math.MaxInt
+	for _, d := range dates {
+		var room int
+		if d.Before(at) {
+			room = days(d, at) // before = [at − room, at) starts on d at the earliest
+		} else {
+			room = days(metrics.AddDays(at, gapDays), d) // after = [at+gap, at+gap+room) ends on d at the latest
+		}
+		longest = min(longest, max(room, 0))
+	}
+	if longest == math.MaxInt || longest < 7 {
+		return 0
+	}
+	return longest / 7 * 7
 }
 
 // ComparedDecision is the decision a comparison is anchored on.
@@ -210,6 +264,9 @@ type MeasureComparison struct {
 	ITS      *InterruptedTS   `json:"its"`
 	Weekly   []ComparisonWeek `json:"weekly"`
 	Summary  string           `json:"summary"`
+	// Reconcile, when the before/after estimate and the interrupted time
+	// series disagree, says in one sentence why (render.Explain); "".
+	Reconcile string `json:"reconcile"`
 }
 
 // TrendGuard is the weekly series before the break fitted with a line.
@@ -266,7 +323,8 @@ func Compare(before, after CompareSide, opt CompareOptions) (Comparison, error) 
 			Confidence: 0.95, Resamples: opt.Resamples, Seed: opt.Seed,
 			MinObservations: MinObservations, TrendAlpha: TrendAlpha,
 		},
-		Notes: []string{},
+		Notes:       []string{},
+		Confounders: []Confounder{},
 	}
 	c.Partial = c.Before.Partial || c.After.Partial
 	if !opt.Break.IsZero() {
@@ -282,6 +340,11 @@ func Compare(before, after CompareSide, opt CompareOptions) (Comparison, error) 
 		return Comparison{}, err
 	}
 	for i, def := range CompareMeasures {
+		if opt.Measures != nil && !slices.Contains(opt.Measures, def.Key) {
+			continue
+		}
+		// Each measure has its own bootstrap stream, by its place in
+		// CompareMeasures.
 		m, err := compareMeasure(def, bObs, aObs, opt, uint64(i))
 		if err != nil {
 			return Comparison{}, err
@@ -645,7 +708,7 @@ func verdictFor(def MeasureDef, iv stats.Interval, none float64) string {
 func weekIndex(c *Comparison, bObs, aObs sideObs, origin, beforeFrom, afterFrom time.Time, loc *time.Location) {
 	for i := range c.Measures {
 		m := &c.Measures[i]
-		def := CompareMeasures[i]
+		def := measureDef(m.Key)
 		add := func(side string, bins []metrics.Window, weeks []map[string]observation, start time.Time) {
 			o := origin
 			if o.IsZero() {

@@ -414,3 +414,29 @@ func TestCompareStops(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanWindowDays(t *testing.T) {
+	at := time.Date(2026, 4, 6, 0, 0, 0, 0, time.UTC)
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, c := range []struct {
+		gap   int
+		dates []string
+		want  int
+	}{
+		{0, []string{"2026-03-16"}, 21},               // before: [Mar 16, Apr 6) starts on it
+		{0, []string{"2026-03-17"}, 14},               // 20 days of room: whole weeks only
+		{0, []string{"2026-05-18", "2026-03-02"}, 35}, // the nearer one bounds it
+		{7, []string{"2026-04-27"}, 14},               // after: [Apr 13, Apr 27) ends on it
+		{0, []string{"2026-04-06"}, 0},                // the same day: nothing separates them
+		{0, []string{"2026-04-09"}, 0},                // under a week of room
+		{0, nil, 0},
+	} {
+		var dates []time.Time
+		for _, d := range c.dates {
+			dates = append(dates, day(d))
+		}
+		if got := impact.CleanWindowDays(at, c.gap, dates); got != c.want {
+			t.Errorf("gap %d, %v: %d, want %d", c.gap, c.dates, got, c.want)
+		}
+	}
+}

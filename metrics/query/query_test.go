@@ -75,6 +75,13 @@ func TestWindow(t *testing.T) {
 func TestSurfacesSayTheSame(t *testing.T) {
 	window := func(p query.Parser, v url.Values) error { _, err := p.Window(v); return err }
 	compare := func(p query.Parser, v url.Values) error { _, err := p.Compare(v); return err }
+	weekIn := func(p query.Parser, v url.Values) error {
+		w, err := p.Window(v)
+		if err == nil {
+			_, _, err = p.WeekIn(v, w.Window)
+		}
+		return err
+	}
 	for _, c := range []struct {
 		read       func(query.Parser, url.Values) error
 		raw        string
@@ -98,6 +105,12 @@ func TestSurfacesSayTheSame(t *testing.T) {
 		{window, "from=1969-12-29",
 			"--from 1969-12-29 is out of range: give a date between 1970 and 2200",
 			"from 1969-12-29 is out of range: give a date between 1970 and 2200"},
+		{weekIn, "weeks=4&week=2026-01-07",
+			"--week 2026-01-07 is outside the window from 2026-02-02 to 2026-03-02: choose a week inside it, or a window that holds it (--from 2026-01-05 --to 2026-01-12)",
+			"week 2026-01-07 is outside the window from 2026-02-02 to 2026-03-02: choose a week inside it, or a window that holds it (from=2026-01-05&to=2026-01-12)"},
+		{weekIn, "week=2026-02-31",
+			`--week "2026-02-31" is not a date: day out of range; write it as YYYY-MM-DD, for example 2026-03-02`,
+			`week "2026-02-31" is not a date: day out of range; write it as YYYY-MM-DD, for example 2026-03-02`},
 		{compare, "period_a=2026-01-05&period_b=2026-06-01..2026-07-27",
 			`--period-a "2026-01-05" is not a period: want FROM..TO, like 2026-01-05..2026-03-02 (TO is the day after it)`,
 			`period_a "2026-01-05" is not a period: want FROM..TO, like 2026-01-05..2026-03-02 (TO is the day after it)`},
@@ -158,6 +171,33 @@ func TestWeek(t *testing.T) {
 	_, err = p.Week(values("week=2026-03-03"))
 	if err == nil || err.Error() != "--week 2026-03-03: the week of 2026-03-02 is not complete yet (it ends on 2026-03-09); choose an earlier week" {
 		t.Errorf("this week: %v", err)
+	}
+}
+
+func TestWeekIn(t *testing.T) {
+	p := query.New(query.Params, now, time.UTC)
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, time.UTC) }
+	// A window from Wednesday 4 February to now (Wednesday 4 March).
+	w := metrics.Window{From: day(2, 4), To: now}
+	for _, c := range []struct {
+		raw      string
+		from, to time.Time
+	}{
+		{"week=2026-02-11", day(2, 9), day(2, 16)},        // a whole week, from its Wednesday
+		{"week=2026-02-02", day(2, 4), day(2, 9)},         // the first, part week: from the window's start
+		{"week=2026-03-03", day(3, 2), now},               // the week in progress: to the window's end
+		{"week=%202026-02-16%20", day(2, 16), day(2, 23)}, // its Monday, spaced
+	} {
+		week, given, err := p.WeekIn(values(c.raw), w)
+		if err != nil || !given || !week.From.Equal(c.from) || !week.To.Equal(c.to) {
+			t.Errorf("%s: %v %t %v; want [%v, %v)", c.raw, week, given, err, c.from, c.to)
+		}
+	}
+	if week, given, err := p.WeekIn(values(""), w); given || err != nil || !week.From.IsZero() {
+		t.Errorf("no week: %v %t %v", week, given, err)
+	}
+	if _, _, err := p.WeekIn(values("week=2026-03-10"), w); err == nil {
+		t.Error("a week after the window: no error")
 	}
 }
 
@@ -231,6 +271,14 @@ func FuzzSurfacesAgree(f *testing.F) {
 			{"scope", func(p query.Parser) (any, error) { return p.Scope(v) }},
 			{"window", func(p query.Parser) (any, error) { return p.Window(v) }},
 			{"week", func(p query.Parser) (any, error) { return p.Week(v) }},
+			{"week in a window", func(p query.Parser) (any, error) {
+				w, err := p.Window(v)
+				if err != nil {
+					return nil, err
+				}
+				week, _, err := p.WeekIn(v, w.Window)
+				return week, err
+			}},
 			{"compare", func(p query.Parser) (any, error) { return p.Compare(v) }},
 		} {
 			a, errW := r.read(web)

@@ -156,6 +156,32 @@ func (p Parser) Week(v url.Values) (time.Time, error) {
 	return start, err
 }
 
+// WeekIn reads week for a page over the window w — a measure page lists
+// the rows of one week of its weekly series: any day of a week that
+// overlaps w gives that week (Monday to Monday), cut to w as the series
+// cuts its part weeks (metrics.SeriesWeeks). given is false, and the week
+// empty, when week is absent. Unlike the reviewed week (Week), the week
+// may still be running: it ends where w does.
+func (p Parser) WeekIn(v url.Values, w metrics.Window) (_ metrics.Window, given bool, _ error) {
+	value := get(v, "week")
+	if value == "" {
+		return metrics.Window{}, false, nil
+	}
+	day, err := p.Day("week", value)
+	if err != nil {
+		return metrics.Window{}, true, err
+	}
+	start := metrics.WeekStart(day, p.loc)
+	for _, week := range metrics.SeriesWeeks(w, p.loc) {
+		if metrics.WeekStart(week.From, p.loc).Equal(start) {
+			return week, true, nil
+		}
+	}
+	at := func(t time.Time) string { return t.In(p.loc).Format(time.DateOnly) }
+	return metrics.Window{}, true, p.bad("week", "%s %s is outside the window from %s to %s: choose a week inside it, or a window that holds it (%s)",
+		p.Name("week"), value, at(w.From), at(w.To), p.Given("from", at(start), "to", at(metrics.AddDays(start, 7))))
+}
+
 // ParseSpan reads a length: weeks (8w), days (10d) or a bare number of
 // weeks, at most MaxWeeks. It returns days.
 func ParseSpan(value string) (days int, ok bool) {

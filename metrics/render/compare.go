@@ -167,6 +167,9 @@ func AfterSide(kind string) string {
 
 func compareNotes(c impact.Comparison) []string {
 	notes := []string{}
+	if w := Confounders(c); w != "" {
+		notes = append(notes, strings.TrimSpace(w+" "+CleanWindow(c)))
+	}
 	if c.After.Partial && c.After.CutAt != nil {
 		notes = append(notes, fmt.Sprintf("The %s window is cut at the present (%s): %s days measured, and the weekly series leave out the week in progress.",
 			AfterSide(c.Kind), *c.After.CutAt, formatFloat(c.After.Days, 1)))
@@ -234,6 +237,7 @@ func Explain(c *impact.Comparison) {
 			g.Note = trendNote(*m, *g)
 		}
 		m.Summary = measureSentence(*m, c.Kind, c.Before.Label, c.After.Label)
+		m.Reconcile = reconcile(*m, c.Kind, c.Settings.GapDays)
 	}
 	c.Summary = overallSummary(*c)
 	c.Notes = compareNotes(*c)

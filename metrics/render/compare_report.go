@@ -158,6 +158,12 @@ func CompareText(w io.Writer, c impact.Comparison) error {
 			return err
 		}
 	}
+	if rs := Reconciliations(c); len(rs) > 0 {
+		fmt.Fprintln(w, "\nWhere the before/after and the time series disagree:")
+		for _, r := range rs {
+			fmt.Fprintln(w, wrap("- "+r, 100))
+		}
+	}
 	fmt.Fprintln(w)
 	for _, n := range c.Notes {
 		fmt.Fprintln(w, wrap("Note: "+n, 100))
@@ -182,6 +188,13 @@ func CompareMarkdown(w io.Writer, c impact.Comparison) error {
 		fmt.Fprintln(w, "|---|---|---|")
 		for _, r := range its {
 			fmt.Fprintf(w, "| %s | %s | %s |\n", r[0], r[1], r[2])
+		}
+	}
+	if rs := Reconciliations(c); len(rs) > 0 {
+		fmt.Fprintln(w, "\n**Where the before/after and the time series disagree**")
+		fmt.Fprintln(w)
+		for _, r := range rs {
+			fmt.Fprintf(w, "- %s\n", mdEscape(r))
 		}
 	}
 	fmt.Fprintln(w)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/review"
 )
 
@@ -34,17 +35,20 @@ type digestText struct {
 	link  string   // the page, "" without a configured link
 }
 
-type digestKey struct{ name, value, baseline, change, direction string }
+// digestKey is a key measure of the digest with its change judged by the
+// compare engine (verdict and the counts of both sides, as everywhere the
+// weekly review is shown).
+type digestKey struct{ name, value, baseline, change, verdict, counts string }
 
 func newDigestText(r review.Review, link string) digestText {
 	d := digestText{title: fmt.Sprintf("Weekly review — %s, week of %s", scopeName(r.Scope), r.Week.From)}
 	for _, k := range r.Keys {
 		d.keys = append(d.keys, digestKey{name: k.Name, value: HumanValue(k.Unit, k.Value), baseline: HumanValue(k.Unit, k.Baseline),
-			change: HumanChange(k), direction: k.Direction})
+			change: HumanChange(k), verdict: k.Verdict, counts: KeyCounts(k)})
 	}
 	for _, k := range r.Keys {
-		if notable(k) {
-			d.notes = append(d.notes, fmt.Sprintf("%s got %s: %s against %s (%s).", k.Name, k.Direction, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), HumanChange(k)))
+		if notableKey(k) {
+			d.notes = append(d.notes, fmt.Sprintf("%s %s: %s against %s (%s; %s).", k.Name, k.Verdict, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), HumanChange(k), KeyCounts(k)))
 		}
 	}
 	changes, failed := 0, 0
@@ -81,12 +85,12 @@ func newDigestText(r review.Review, link string) digestText {
 	return d
 }
 
-// notable is a key measure that moved enough to say so in a digest: a
-// rate by 5 points or more, any other by a quarter or more of its
-// baseline. The table beside it shows every move.
-func notable(k metrics.KeyComparison) bool {
-	if k.Direction != "better" && k.Direction != "worse" {
-		return false
+// notableKey is a key measure that moved enough to say so in a digest:
+// improved or worsened by the compare engine's test, and a rate by 5
+// points or more, any other by a quarter or more of its baseline. The table beside it shows every move.
+func notableKey(k metrics.KeyComparison) bool {
+	if k.Verdict != impact.VerdictImproved && k.Verdict != impact.VerdictWorsened {
+		return false // the compare engine's verdict, never a bare move
 	}
 	if k.Unit == "rate" {
 		return k.Diff != nil && math.Abs(*k.Diff) >= 0.05
@@ -148,16 +152,17 @@ func (d digestText) markdown(tables bool) string {
 	return b.String()
 }
 
+// withDirection is a key's change with its verdict and counts: "▲ +200 %,
+// worsened (median of 12 vs 40 changes)".
 func withDirection(k digestKey) string {
-	if k.direction == "better" || k.direction == "worse" {
-		return k.change + " " + k.direction
+	s := k.change
+	if k.verdict != "" {
+		s += ", " + k.verdict
 	}
-	return k.change
-}
-
-// slackText escapes the three characters Slack's mrkdwn reads as markup.
-func slackText(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	if k.counts != "" {
+		s += " (" + k.counts + ")"
+	}
+	return s
 }
 
 func (d digestText) slack() any {

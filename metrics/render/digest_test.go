@@ -20,8 +20,9 @@ func digestReview() review.Review {
 		Week:     review.Period{From: "2026-11-30", To: "2026-12-07"},
 		Baseline: review.Period{From: "2026-11-02", To: "2026-11-30"},
 		Keys: []metrics.KeyComparison{
-			{Key: "deployment_frequency", Name: "Deployment frequency", Unit: "per_week", Value: f(12), Baseline: f(10), Diff: f(2), Relative: f(0.2), Direction: "better"},
-			{Key: "lead_time", Name: "Lead time for changes", Unit: "seconds", Value: f(3 * 86400), Baseline: f(86400), Diff: f(2 * 86400), Relative: f(2), LowerIsBetter: true, Direction: "worse"},
+			{Key: "deployment_frequency", Name: "Deployment frequency", Unit: "per_week", Value: f(12), Baseline: f(10), Diff: f(2), Relative: f(0.2), Verdict: "not enough data"},
+			{Key: "lead_time", Name: "Lead time for changes", Unit: "seconds", Value: f(3 * 86400), Baseline: f(86400), Diff: f(2 * 86400), Relative: f(2), LowerIsBetter: true, Direction: "worse",
+				Verdict: "worsened", N: 12, BaselineN: 40, NUnit: "changes"},
 			{Key: "change_failure_rate", Name: "Change failure rate", Unit: "rate", Value: nil, Baseline: f(0.1), Direction: ""},
 		},
 		Shipped:            []review.Deployment{{Repo: "acme/api", Failed: true, Changes: []review.Change{{Title: "x"}, {Title: "y"}}}},
@@ -61,7 +62,9 @@ func TestDigestPerPlatform(t *testing.T) {
 	enc.SetEscapeHTML(false)
 	enc.Encode(slack)
 	raw := buf.String()
-	for _, want := range []string{"Lead time for changes", "3.0 d", "worse", "Shipped: 1 deployment to production, 2 changes. 1 failed.", "<" + wantLink + "|Open the weekly review>", "pay&lt;ments&gt;"} {
+	// The compare engine's verdicts with the counts of both sides, never a
+	// bare "better" or "worse".
+	for _, want := range []string{"Lead time for changes", "3.0 d", "▲ +200 %, worsened (median of 12 vs 40 changes)", "Lead time for changes worsened: 3.0 d against 1.0 d", "20 %, not enough data", "Shipped: 1 deployment to production, 2 changes. 1 failed.", "<" + wantLink + "|Open the weekly review>", "pay&lt;ments&gt;"} {
 		if !strings.Contains(raw, want) {
 			t.Errorf("slack lacks %q:\n%s", want, raw)
 		}
@@ -85,7 +88,7 @@ func TestDigestPerPlatform(t *testing.T) {
 	}
 
 	mm := body("mattermost")["text"].(string)
-	if strings.Contains(mm, "Deployment frequency got") || !strings.Contains(mm, "Lead time for changes got worse") {
+	if strings.Contains(mm, "Deployment frequency not enough data:") || !strings.Contains(mm, "Lead time for changes worsened: 3.0 d against 1.0 d") {
 		t.Errorf("notable: a +20 %% move is listed, or a +200 %% one is not:\n%s", mm)
 	}
 	if !strings.Contains(mm, "New refactor radar signal: ") || !strings.Contains(mm, "acme/shop") {

@@ -29,10 +29,20 @@ func MarkdownCode(s string) string {
 // text must already be escaped. The URL is re-encoded so parentheses,
 // spaces and angle brackets cannot end the link early.
 func MarkdownLink(text, rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	u := safeURL(rawURL)
+	if u == "" {
 		return text
 	}
-	safe := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", `"`, "%22").Replace(u.String())
+	safe := strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", `"`, "%22").Replace(u)
 	return "[" + text + "](" + safe + ")"
+}
+
+// safeURL is rawURL re-encoded when it is an http or https URL with a
+// host, and "" for anything else (javascript:, relative).
+func safeURL(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return u.String()
 }

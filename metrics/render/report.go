@@ -67,6 +67,9 @@ func MetricsText(w io.Writer, r metrics.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if note := HistoryNote(r.PartialHistory, "this window"); note != "" {
+		fmt.Fprintf(w, "\n%s\n", note)
+	}
 	fmt.Fprintln(w, "\nThe window is [from, to). Every rule is in docs/metrics.md.")
 	return nil
 }
@@ -78,6 +81,9 @@ func MetricsMarkdown(w io.Writer, r metrics.Report) error {
 	fmt.Fprintln(w, "|---|---|---|---|")
 	for _, row := range metricRows(r) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s |\n", row.name, row.value, row.tier, mdEscape(row.detail))
+	}
+	if note := HistoryNote(r.PartialHistory, "this window"); note != "" {
+		fmt.Fprintf(w, "\n%s\n", MarkdownText(note))
 	}
 	_, err := fmt.Fprintln(w, "\nThe window is [from, to). Every rule is in docs/metrics.md.")
 	return err

@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/review"
 )
 
@@ -25,16 +26,17 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	fmt.Fprintf(w, "tach weekly review — %s, the week %s to %s against the %d weeks before (%s)\n\n",
 		plain(weeklyScopeName(r.Scope)), r.Week.From, r.Week.To, review.BaselineWeeks, r.Scope.Timezone)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "MEASURE\tTHIS WEEK\t%d WEEKS BEFORE\tCHANGE\n", review.BaselineWeeks)
+	fmt.Fprintf(tw, "MEASURE\tTHIS WEEK\t%d WEEKS BEFORE\tCHANGE\tVERDICT\tFROM\n", review.BaselineWeeks)
 	for _, k := range r.Keys {
-		change := HumanChange(k)
-		if k.Direction == "better" || k.Direction == "worse" {
-			change += " " + k.Direction
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), change)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline),
+			HumanChange(k), HumanVerdict(k), KeyCounts(k))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	fmt.Fprintf(w, "\n%s\n", JudgedNote())
+	if note := HistoryNote(r.Before.PartialHistory, baselineName); note != "" {
+		fmt.Fprintf(w, "\n%s No change against them is judged.\n", note)
 	}
 
 	changes := 0
@@ -94,6 +96,60 @@ func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	return err
 }
 
+// baselineName is the weekly review's baseline in a sentence.
+var baselineName = fmt.Sprintf("the %d weeks before", review.BaselineWeeks)
+
+// JudgedNote says how a change against an earlier period is judged.
+func JudgedNote() string {
+	return fmt.Sprintf("A change is improved or worsened only when the test of decision impact says so (its 95 %% interval excludes no change); "+
+		"each side needs %d observations (%d weeks for a rate per week), else: not enough data.", impact.MinObservations, impact.MinObservations)
+}
+
+// HistoryNote says a period (named as the sentence names it: "this
+// window", "the previous period") starts before the history start of some
+// repos: "Partial history: tach holds every record of acme/api from
+// 2026-08-10 14:02 UTC; this window is covered from then." Repos that
+// share a history start are named together, at most historyNamed of them.
+// "" when p is nil.
+func HistoryNote(p *metrics.PartialHistory, period string) string {
+	if p == nil {
+		return ""
+	}
+	var starts []string
+	for i := 0; i < len(p.Repos); {
+		j := i
+		for j < len(p.Repos) && p.Repos[j].HistoryStart == p.Repos[i].HistoryStart {
+			j++
+		}
+		var names []string
+		for _, r := range p.Repos[i:min(j, i+historyNamed)] {
+			names = append(names, r.Repo)
+		}
+		if j-i > historyNamed {
+			names = append(names, fmt.Sprintf("%d more repos", j-i-historyNamed))
+		}
+		starts = append(starts, joinAnd(names)+" from "+historyTime(p.Repos[i].HistoryStart))
+		i = j
+	}
+	s := "Partial history: tach holds every record of " + strings.Join(starts, "; of ")
+	if p.CoveredFrom == nil {
+		return s + "; none of " + period + " is covered."
+	}
+	return s + "; " + period + " is covered from " + historyTime(*p.CoveredFrom) + "."
+}
+
+// historyNamed is how many repos of one history start a note names.
+const historyNamed = 5
+
+// historyTime shows an RFC 3339 instant as "2026-08-10 14:02 UTC".
+func historyTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.UTC().Format("2006-01-02 15:04 MST")
+}
+
 func weeklyScopeName(s metrics.Scope) string {
 	switch {
 	case s.Team != nil:
@@ -132,13 +188,14 @@ func WeeklyMarkdown(out io.Writer, r review.Review, loc *time.Location) error {
 	p("The week [%s, %s) against the %d weeks before it [%s, %s), times in %s. Rules: docs/metrics.md.\n\n",
 		r.Week.From, r.Week.To, review.BaselineWeeks, r.Baseline.From, r.Baseline.To, MarkdownText(r.Scope.Timezone))
 
-	p("| Measure | This week | %d weeks before | Change |\n|---|---|---|---|\n", review.BaselineWeeks)
+	p("| Measure | This week | %d weeks before | Change | Verdict | From |\n|---|---|---|---|---|---|\n", review.BaselineWeeks)
 	for _, k := range r.Keys {
-		change := HumanChange(k)
-		if k.Direction == "better" || k.Direction == "worse" {
-			change += " (" + k.Direction + ")"
-		}
-		p("| %s | %s | %s | %s |\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline), change)
+		p("| %s | %s | %s | %s | %s | %s |\n", k.Name, HumanValue(k.Unit, k.Value), HumanValue(k.Unit, k.Baseline),
+			HumanChange(k), HumanVerdict(k), KeyCounts(k))
+	}
+	p("\n%s\n", JudgedNote())
+	if note := HistoryNote(r.Before.PartialHistory, baselineName); note != "" {
+		p("\n%s No change against them is judged.\n", MarkdownText(note))
 	}
 
 	changes := 0
@@ -285,10 +342,13 @@ func markdownIncident(in review.Incident) string {
 	return fmt.Sprintf("%s %s", MarkdownText(in.Repo), MarkdownLink(fmt.Sprintf("#%d %s", in.Number, MarkdownText(in.Title)), in.URL)) + openFor(in)
 }
 
-// openFor is " — open for 2h 10m", or " — still open".
+// openFor is " — open for 2h 10m", or " — still open, for 3.2 d so far".
 func openFor(in review.Incident) string {
 	if in.OpenSeconds != nil {
 		return " — open for " + HumanDuration(in.OpenSeconds)
+	}
+	if in.OpenSoFarSeconds != nil {
+		return " — still open, for " + HumanDuration(in.OpenSoFarSeconds) + " so far"
 	}
 	return " — still open"
 }

@@ -73,10 +73,7 @@ type RadarSignal struct {
 
 // Period is a half-open range of days, [From, To), YYYY-MM-DD in the rules'
 // timezone.
-type Period struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-}
+type Period = metrics.Period
 
 // Change is a change as the review lists it.
 type Change struct {
@@ -120,7 +117,10 @@ type Incident struct {
 	CreatedAt   time.Time  `json:"created_at"`
 	ResolvedAt  *time.Time `json:"resolved_at"`
 	OpenSeconds *float64   `json:"open_seconds"` // resolved − created; null while open
-	Attributed  bool       `json:"attributed"`   // attributed to a production deployment
+	// OpenSoFarSeconds is how long an incident still open has been open
+	// (the review's generated_at − created); null once resolved.
+	OpenSoFarSeconds *float64 `json:"open_so_far_seconds"`
+	Attributed       bool     `json:"attributed"` // attributed to a production deployment
 }
 
 // WeekOf returns the Monday that starts the week holding day, and checks
@@ -151,6 +151,9 @@ type Input struct {
 	WeekStart time.Time      // Monday 00:00 in the rules' timezone (WeekOf)
 	This      metrics.Report // the week's report, scoped
 	Before    metrics.Report // the baseline's report
+	// Keys are the headline measures of This against Before, judged
+	// (impact.JudgeKeys); nil lays them side by side, not judged.
+	Keys []metrics.KeyComparison
 	// Data holds the rows of the week: its deployments with their changes
 	// and incidents, the incidents created or resolved in it, and every
 	// open change.
@@ -171,7 +174,7 @@ func Build(in Input) Review {
 		Baseline:           period(base, loc),
 		This:               in.This,
 		Before:             in.Before,
-		Keys:               metrics.CompareKeys(in.This, in.Before),
+		Keys:               in.Keys,
 		StaleReviewSeconds: in.Rules.StaleAfter().Seconds(),
 		GeneratedAt:        in.Now.UTC(),
 		// The changes whose lead time is above the baseline's p90.
@@ -227,6 +230,9 @@ func Build(in Input) Review {
 		slices.SortStableFunc(rev.Outliers, func(a, b Change) int {
 			return cmp.Compare(*b.LeadTimeSeconds, *a.LeadTimeSeconds)
 		})
+	}
+	if rev.Keys == nil {
+		rev.Keys = metrics.CompareKeys(in.This, in.Before)
 	}
 	rev.normalize()
 	return rev
@@ -288,6 +294,8 @@ func (b builder) incident(in metrics.Incident) Incident {
 	}
 	if !in.ResolvedAt.IsZero() {
 		ri.OpenSeconds = stats.FloatOrNil(max(in.ResolvedAt.Sub(in.CreatedAt), 0).Seconds(), true)
+	} else {
+		ri.OpenSoFarSeconds = stats.FloatOrNil(max(b.now.Sub(in.CreatedAt), 0).Seconds(), true)
 	}
 	return ri
 }

@@ -3,6 +3,7 @@ package stats
 import (
 	"math"
 	"slices"
+	"sort"
 )
 
 // Percentile returns the p-quantile of xs, p in [0, 1] (clamped), by linear
@@ -77,4 +78,34 @@ func RateOrNil(part, whole int) *float64 {
 		return nil
 	}
 	return FloatOrNil(float64(part)/float64(whole), true)
+}
+
+// PercentileWithout is Percentile of the values of all once those of part
+// are taken out (a multiset difference): both sorted, part a sub-multiset
+// of all. It reads O(log² n) values, not all of them, so that a breakdown
+// can ask it for each of a thousand parts. ok is false when nothing is
+// left.
+func PercentileWithout(all, part []float64, p float64) (value float64, ok bool) {
+	n := len(all) - len(part)
+	if n <= 0 || math.IsNaN(p) {
+		return 0, false
+	}
+	h := float64(n-1) * min(max(p, 0), 1)
+	lo := int(math.Floor(h))
+	x := nthWithout(all, part, lo)
+	if lo >= n-1 {
+		return x, true
+	}
+	return x + (h-float64(lo))*(nthWithout(all, part, lo+1)-x), true
+}
+
+// nthWithout is the k-th smallest value (from 0) of all without part.
+// The values left at or below x number ≤(all, x) − ≤(part, x), which
+// grows with x; the k-th is the least value of all at which it passes k
+// (that value is left: were every copy of it in part, the count would
+// pass k at a smaller value already).
+func nthWithout(all, part []float64, k int) float64 {
+	atOrBelow := func(s []float64, x float64) int { return sort.Search(len(s), func(j int) bool { return s[j] > x }) }
+	i := sort.Search(len(all), func(i int) bool { return atOrBelow(all, all[i])-atOrBelow(part, all[i]) > k })
+	return all[i]
 }

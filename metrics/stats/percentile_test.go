@@ -3,6 +3,7 @@ package stats
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -81,4 +82,34 @@ func valueOrNil(p *float64) string {
 		return "nil"
 	}
 	return fmt.Sprint(*p)
+}
+
+// PercentileWithout is Percentile of what is left, on random multisets
+// with ties (the case its search must get right).
+func TestPercentileWithoutIsPercentileOfTheRest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for range 2000 {
+		n := 1 + rng.IntN(40)
+		all := make([]float64, n)
+		for i := range all {
+			all[i] = float64(rng.IntN(12))
+		}
+		var part, rest []float64
+		for _, x := range all {
+			if rng.IntN(3) == 0 {
+				part = append(part, x)
+			} else {
+				rest = append(rest, x)
+			}
+		}
+		slices.Sort(all)
+		slices.Sort(part)
+		for _, p := range []float64{0, 0.25, 0.5, 0.75, 0.9, 1} {
+			got, ok := PercentileWithout(all, part, p)
+			want, wantOK := Percentile(rest, p)
+			if ok != wantOK || math.Abs(got-want) > 1e-9 {
+				t.Fatalf("all %v without %v, p%v: %v %t; want %v %t", all, part, p, got, ok, want, wantOK)
+			}
+		}
+	}
 }

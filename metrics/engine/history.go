@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/store"
+)
+
+// Where each repo's history starts (docs/metrics.md, "Where history
+// starts"): tach holds all of a repo's records from its history start
+// (store.Repo.HistoryStart) on. Before it, and after the repository was
+// created at its provider (before that there was nothing to miss), the
+// repo has a gap: a report whose window meets a scoped repo's gap says so,
+// a week inside every scoped repo's gap has no values, and a comparison of
+// periods that meet one is not made.
+
+// repoGap is the span in which tach may miss a repo's records: [from, to)
+// in Unix seconds, from = −∞ when the repo's creation is not known.
+type repoGap struct {
+	name     string
+	start    time.Time // the history start
+	from, to int64
+}
+
+// scopeHistory is the gaps of a scope's repos (those that have one), of
+// its repos in all.
+type scopeHistory struct {
+	gaps  []repoGap
+	repos int
+}
+
+// historyOf reads the gaps of r's repos, whole or holding a module of it,
+// from the repos of the database.
+func historyOf(r Resolved, byID map[int64]store.Repo) scopeHistory {
+	ids := append(slices.Clone(r.IDs), moduleRepoIDs(r.Modules)...)
+	h := scopeHistory{repos: len(ids)}
+	for _, id := range ids {
+		repo := byID[id]
+		if repo.HistoryStart.IsZero() {
+			continue // not known: nothing is claimed
+		}
+		g := repoGap{name: repo.Name, start: repo.HistoryStart, from: math.MinInt64, to: repo.HistoryStart.Unix()}
+		if !repo.CreatedAt.IsZero() {
+			g.from = repo.CreatedAt.Unix()
+		}
+		if g.from < g.to {
+			h.gaps = append(h.gaps, g)
+		}
+	}
+	slices.SortFunc(h.gaps, func(a, b repoGap) int {
+		if a.name < b.name {
+			return -1
+		}
+		if a.name > b.name {
+			return 1
+		}
+		return 0
+	})
+	return h
+}
+
+// meets reports whether g and the window [lo, hi) overlap.
+func (g repoGap) meets(lo, hi int64) bool { return lo < g.to && g.from < hi && lo < hi }
+
+// covers reports whether every repo of the scope holds all its records
+// for the whole of w.
+func (h scopeHistory) covers(w metrics.Window) bool {
+	lo, hi := w.Seconds()
+	for _, g := range h.gaps {
+		if g.meets(lo, hi) {
+			return false
+		}
+	}
+	return true
+}
+
+// partial is a report's PartialHistory over w: nil when every repo covers
+// it; else the repos that do not, and the part of w from which every repo
+// does (null when none of it).
+func (h scopeHistory) partial(w metrics.Window) *metrics.PartialHistory {
+	lo, hi := w.Seconds()
+	var p *metrics.PartialHistory
+	from := lo
+	for _, g := range h.gaps {
+		if !g.meets(lo, hi) {
+			continue
+		}
+		if p == nil {
+			p = &metrics.PartialHistory{}
+		}
+		p.Repos = append(p.Repos, metrics.RepoHistoryStart{Repo: g.name, HistoryStart: g.start.UTC().Format(time.RFC3339)})
+		from = max(from, g.to)
+	}
+	if p != nil && from < hi {
+		f, t := time.Unix(from, 0).UTC().Format(time.RFC3339), time.Unix(hi, 0).UTC().Format(time.RFC3339)
+		p.CoveredFrom, p.CoveredTo = &f, &t
+	}
+	return p
+}
+
+// week says how much of the scope holds all its records for the whole of
+// a week: none of it (the week has no values), part of it, or all.
+func (h scopeHistory) week(w metrics.Window) (none, partial bool) {
+	repos := h.repos
+	lo, hi := w.Seconds()
+	missing := 0
+	for _, g := range h.gaps {
+		if g.meets(lo, hi) {
+			missing++
+		}
+	}
+	return missing > 0 && missing >= repos, missing > 0 && missing < repos
+}
+
+// withHistory marks the weeks of a scope by its history h.
+func withHistory(weeks []metrics.WeekReport, h scopeHistory) []metrics.WeekReport {
+	for i := range weeks {
+		w := metrics.Window{From: weeks[i].Start, To: weeks[i].End}
+		if w.To.IsZero() {
+			w.To = metrics.AddDays(w.From, 7)
+		}
+		weeks[i].NoHistory, weeks[i].PartialHistory = h.week(w)
+	}
+	return weeks
+}

@@ -1,0 +1,146 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/store"
+)
+
+// The change of the headline keys against an earlier period — the
+// overview's cards, the weekly review's week in numbers — judged as `tach
+// report compare --period-a PREV --period-b CUR` judges it (METRICS.md,
+// "Where history starts, and changes against an earlier period").
+
+// judgeKeys judges the change of keys (of the reports of cur against prev,
+// metrics.CompareKeys) by the comparison of the two periods
+// (periodsPlan): better or worse only when its test says so, and not at
+// all when either period reaches before the history start of a repo of r.
+//
+// The comparison is heavy work: it runs in a slot of the gate (unless the
+// caller holds one, at.gated), once for the callers that ask at the same
+// time, and is kept while the generation stands. When the gate is full the
+// keys are returned not judged (Verdict "") and judged is false: a page
+// shows them without a verdict rather than not at all, and is not cached.
+func (rp *Reports) judgeKeys(ctx context.Context, r Resolved, keys []metrics.KeyComparison, prev, cur metrics.Window, at reportsAt) (_ []metrics.KeyComparison, judged bool, _ error) {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = k.Key
+	}
+	opt := impact.CompareOptions{Rules: rp.rules, Measures: impact.KeyMeasures(names...)}
+	key := comparisonKey(r, prev, cur, opt.Measures)
+	judged = true
+	g, genOK := rp.generation(ctx)
+	c, ok := rp.comparisons.get(g, key)
+	if !ok {
+		var err error
+		c, err = rp.judging.do(ctx, strconv.FormatInt(g, 10)+"/"+key, func(ctx context.Context) (impact.Comparison, error) {
+			if !at.gated {
+				release, err := rp.gate.Compute(ctx)
+				if err != nil {
+					return impact.Comparison{}, err
+				}
+				defer release()
+			}
+			c, _, err := rp.runPlan(ctx, periodsPlan(r, prev, cur, at.now, opt), ctx.Err)
+			// Rows of a repo whose rollup is stale change without the
+			// generation moving; a period reaching past the present is
+			// cut at it: neither is kept.
+			if err == nil && genOK && !cur.To.After(at.now) && !prev.To.After(at.now) && rp.allFresh(ctx, r) {
+				rp.comparisons.put(g, key, c)
+			}
+			return c, err
+		})
+		switch {
+		case errors.Is(err, ErrBusy):
+			judged = false
+		case err != nil:
+			return nil, false, fmt.Errorf("compare with the previous period: %w", err)
+		}
+	}
+	if judged {
+		impact.JudgeKeys(keys, c)
+	}
+	if !at.history.covers(metrics.Window{From: earlierOf(prev.From, cur.From), To: laterOf(prev.To, cur.To)}) {
+		impact.NoHistory(keys)
+	}
+	return keys, judged, nil
+}
+
+// allFresh reports whether every repo of r has a fresh rollup.
+func (rp *Reports) allFresh(ctx context.Context, r Resolved) bool {
+	n := -1
+	err := rp.st.ReadRollups(ctx, func(rr *store.RollupRead) error {
+		fresh, err := rr.Fresh(ctx, r.IDs, rollupVersion(rp.rules))
+		n = len(fresh)
+		return err
+	})
+	return err == nil && n == len(r.IDs)
+}
+
+// comparisonKey names a comparison of two periods of r's repos.
+func comparisonKey(r Resolved, prev, cur metrics.Window, measures []string) string {
+	b := reposKey(r)
+	for _, w := range []metrics.Window{prev, cur} {
+		lo, hi := w.Seconds()
+		fmt.Fprintf(b, "|%d|%d", lo, hi)
+	}
+	b.WriteString("|" + strings.Join(measures, ","))
+	return b.String()
+}
+
+// comparisonCache keeps the comparisons that judge keys while the store's
+// generation stands, as the page cache keeps reports: the weekly review is
+// not a view of the page cache, and its comparison (the bootstrap of four
+// measures) costs more than the rest of the page. A comparison is a few
+// kilobytes; the cache keeps at most comparisonsKept.
+type comparisonCache struct {
+	mu  sync.Mutex
+	gen int64
+	m   map[string]impact.Comparison
+}
+
+const comparisonsKept = 512
+
+func (cc *comparisonCache) get(gen int64, key string) (impact.Comparison, bool) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.gen != gen {
+		return impact.Comparison{}, false
+	}
+	c, ok := cc.m[key]
+	return c, ok
+}
+
+func (cc *comparisonCache) put(gen int64, key string, c impact.Comparison) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.gen != gen || cc.m == nil || len(cc.m) >= comparisonsKept {
+		cc.gen, cc.m = gen, map[string]impact.Comparison{}
+	}
+	cc.m[key] = c
+}
+
+// JudgeChange judges the change of keys from prev to cur in a scope as
+// the overview's cards and the weekly review are judged (judgeKeys): a
+// measure page's headline against its earlier period. When the gate is
+// full the keys come back not judged (Verdict ""), as on the overview.
+func (rp *Reports) JudgeChange(ctx context.Context, sc Scope, keys []metrics.KeyComparison, prev, cur metrics.Window, now time.Time) ([]metrics.KeyComparison, error) {
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("judge change: %w", err)
+	}
+	r, err := m.resolve(sc)
+	if err != nil {
+		return nil, err
+	}
+	keys, _, err = rp.judgeKeys(ctx, r, keys, prev, cur, reportsAt{now: now, history: historyOf(r, m.byID)})
+	return keys, err
+}
