@@ -38,8 +38,9 @@ func TestDemoAnswersOnlyItsOwnNames(t *testing.T) {
 // TestServeAllowedHosts: with allowed_hosts in the config, tach serve
 // without sign-in answers those names too.
 func TestServeAllowedHosts(t *testing.T) {
-	cfg := writeConfig(t, "allowed_hosts: [tach.lan]\n")
-	copyFile(t, demoDB, filepath.Join(filepath.Dir(cfg), "tach.db"))
+	db := filepath.Join(t.TempDir(), "tach.db")
+	copyFile(t, demoDB, db)
+	cfg := writeConfigFor(t, db, "allowed_hosts: [tach.lan]\n")
 	s := startServe(t, "--config", cfg, "--listen", "127.0.0.1:0")
 	c := s.client()
 	for host, want := range map[string]int{

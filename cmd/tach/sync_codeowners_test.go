@@ -90,13 +90,14 @@ func TestSyncGitLabModulesFromCodeowners(t *testing.T) {
 	srv.Token = "x"
 	p := srv.AddProject(billingHistory(weekStart()))
 	p.Files = map[string]string{"docs/CODEOWNERS": "[Ledger][2] @acme/ledger\n/ledger/\n^[Docs]\n*.md @alice\n"}
-	cfg := writeConfig(t, fmt.Sprintf("gitlab:\n  token: x\n  base_url: %s\nrepos:\n  - gitlab: acme/platform/billing\n    modules: {from: codeowners}\n", srv.BaseURL()))
+	db := filepath.Join(t.TempDir(), "tach.db")
+	cfg := writeConfigFor(t, db, fmt.Sprintf("gitlab:\n  token: x\n  base_url: %s\nrepos:\n  - gitlab: acme/platform/billing\n    modules: {from: codeowners}\n", srv.BaseURL()))
 	tachRun(t, "sync", "--config", cfg)
 	const route = "GET /projects/:id/repository/files/:file_path"
 	if n := srv.Requests(route); n != 2 {
 		t.Errorf("%d CODEOWNERS requests, want 2 (the root, then docs/)", n)
 	}
-	st, err := store.OpenExisting(context.Background(), filepath.Join(filepath.Dir(cfg), "tach.db"))
+	st, err := store.OpenExisting(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
