@@ -4,7 +4,7 @@ BIN     ?= bin/tach
 DEMO_DB ?= tach-demo.db
 LISTEN  ?= 127.0.0.1:8080
 
-.PHONY: all build demo test lint vet fmt-check unit unit-postgres assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz bench-scale plans-postgres deploy-check clean
+.PHONY: all build demo test lint vet fmt-check unit race unit-postgres assets templ templ-check browser screenshots bench bench-web bench-sync reliability fuzz bench-scale plans-postgres deploy-check clean
 
 all: build
 
@@ -19,10 +19,12 @@ demo: build
 	./$(BIN) demo --db $(DEMO_DB) --listen $(LISTEN)
 
 # Everything CI checks: formatting, vet, stale templ output, the whole test
-# suite with the race detector, the browser tests in headless Chromium, and
-# the tests of everything that reads or writes the store again on
+# suite (the browser tests in headless Chromium included), the suite again
+# with the race detector (-short: without the whole-demo recomputations,
+# which have no concurrency and take minutes under it, nor the browser),
+# and the tests of everything that reads or writes the store again on
 # PostgreSQL.
-test: lint templ-check unit browser unit-postgres
+test: lint templ-check unit race unit-postgres
 
 lint: fmt-check vet
 
@@ -34,11 +36,15 @@ vet:
 	$(GO) vet ./...
 
 unit:
-	$(GO) test -race -count=1 ./...
+	@./web/tools/fetch-echarts.sh || true
+	$(GO) test -count=1 ./...
+
+race:
+	$(GO) test -race -short -count=1 ./...
 
 # The packages whose tests open a store (through store/storetest), on
 # PostgreSQL: a throwaway cluster on a free port (.ci/postgres.sh), or the
-# database TACH_TEST_POSTGRES names. Without the race detector (make unit
+# database TACH_TEST_POSTGRES names. Without the race detector (make race
 # has run them with it on SQLite). Skipped with a message when PostgreSQL
 # is not installed, unless TACH_REQUIRE_POSTGRES=1 (CI).
 PG_PACKAGES ?= ./store/... ./metrics/... ./collectors/... ./web/ ./cmd/tach/...
@@ -65,8 +71,8 @@ templ-check:
 	after=$$(cat templates/*_templ.go | cksum); \
 	if [ "$$before" != "$$after" ]; then echo "templates/*_templ.go were stale (regenerated now): commit them"; exit 1; fi
 
-# Headless Chromium; skipped with a message when it is missing (and under
-# -race in make unit, where it would be slow).
+# Headless Chromium; skipped with a message when it is missing (and in
+# make race's -short run, where it would be slow).
 browser:
 	@./web/tools/fetch-echarts.sh || true
 	$(GO) test -count=1 -run TestBrowser ./web

@@ -20,6 +20,7 @@ import (
 // same rows, JSON byte for byte, for scopes, windows (whole weeks, any
 // instants, the whole history) and two time zones.
 func TestDemoReportsAreTheReference(t *testing.T) {
+	storetest.Long(t)
 	ctx := context.Background()
 	end := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	st := storetest.New(t)

@@ -37,6 +37,7 @@ func demoStore(t *testing.T) *store.Store {
 // source again. Run with TACH_TEST_POSTGRES, it copies PostgreSQL into
 // SQLite and back.
 func TestCopyRoundTrip(t *testing.T) {
+	storetest.Long(t)
 	src := demoStore(t)
 	mid, err := store.Open(ctx, filepath.Join(t.TempDir(), "copy.db"))
 	if err != nil {
@@ -89,6 +90,7 @@ func TestCopyRoundTrip(t *testing.T) {
 
 // A target that holds data is refused, unless told to replace it.
 func TestCopyRefusesNonEmptyTarget(t *testing.T) {
+	storetest.Long(t)
 	src := demoStore(t)
 	dst := storetest.New(t)
 	mustRepo(t, dst, "acme/already-here")

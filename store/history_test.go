@@ -13,6 +13,7 @@ import (
 // pages must come back whole, in number order, each change with its own
 // reviews, and without another repo's changes.
 func TestRepoHistoryReadsEveryPage(t *testing.T) {
+	storetest.Long(t)
 	st := storetest.New(t)
 	repo := mustRepo(t, st, "acme/api")
 	other := mustRepo(t, st, "acme/web")

@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // These tests write to the shared demo database; each removes what it
@@ -381,6 +382,7 @@ func TestDecisionsPageAndAPI(t *testing.T) {
 // searches the whole history, which -race makes slow: the test keeps to
 // four.)
 func TestCandidates(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	doc := parse(t, get(t, h, "/decisions/candidates").Body.String())
 	items := doc.Find(`[data-testid="candidates"] > li`)

@@ -16,6 +16,7 @@ import (
 	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/metrics/review"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // The first sync of a fresh install records where its history starts:
@@ -194,6 +195,7 @@ func htmlDoc(t *testing.T, h http.Handler, path string) *goquery.Document {
 // /weekly.md and in their JSON — is the compare engine's on the same
 // periods (/api/v1/compare?period_a=…&period_b=…), with the same counts.
 func TestVerdictsAreTheCompareEngines(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	judged := map[string]int{}
 	check := func(where string, keys []metrics.KeyComparison, scope url.Values, a, b string) {

@@ -56,6 +56,7 @@ func sameOutputs(t *testing.T, commands [][]string, a, b []string) {
 // TACH_TEST_POSTGRES) and back into a new file: every report reads the
 // same, byte for byte, from the three.
 func TestCopyReportsTheSameFigures(t *testing.T) {
+	storetest.Long(t)
 	mid := storetest.Database(t)
 	code, out, errOut := tach(t, "copy", "--from", demoDB, "--to", mid)
 	if code != 0 {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/tach-dev/tach/store/storetest"
 	"io"
 	"os"
 	"path/filepath"
@@ -176,6 +177,7 @@ func TestDecisionsBadInputWritesNothing(t *testing.T) {
 }
 
 func TestDecisionsCandidatesAcceptDismiss(t *testing.T) {
+	storetest.Long(t)
 	db := demoCopy(t)
 	code, out, errOut := tach(t, "decisions", "candidates", "--db", db, "--format", "json")
 	if code != 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/impact"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // Every verdict the weekly review prints is the compare engine's on the
@@ -16,6 +17,7 @@ import (
 // report compare --period-a BASELINE --period-b WEEK` judges its measure,
 // with the same observations and counts, in JSON, text and Markdown.
 func TestWeeklyVerdictsAreTheCompareEngines(t *testing.T) {
+	storetest.Long(t)
 	judged := map[string]int{}
 	// The last 12 weeks, each in one of three scopes in turn (the whole
 	// cross product took minutes under the race detector, finding no more).

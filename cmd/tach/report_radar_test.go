@@ -11,6 +11,7 @@ import (
 	"github.com/tach-dev/tach/metrics/radar"
 	"github.com/tach-dev/tach/metrics/render"
 	"github.com/tach-dev/tach/metrics/review"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // The demo plants a degrading module (collectors/demo/degrade.go): the
@@ -138,6 +139,7 @@ func TestReportCompareScopesBeforeAndAfter(t *testing.T) {
 // is in the radar ending with the week, and not in the one ending a week
 // earlier; over the degrading months some appear.
 func TestWeeklyReviewNewRadarSignals(t *testing.T) {
+	storetest.Long(t)
 	radarOf := func(to string) map[string]bool {
 		end, _ := time.Parse(time.DateOnly, to)
 		code, out, errOut := tach(t, "report", "radar", "--db", demoDB, "--from", end.AddDate(0, 0, -84).Format(time.DateOnly), "--to", to, "--format", "json")

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/tach-dev/tach/store/storetest"
 	"strings"
 	"testing"
 )
 
 func TestReportWeekly(t *testing.T) {
+	storetest.Long(t)
 	week := []string{"report", "weekly", "--db", demoDB, "--week", "2026-11-18"}
 	code, out, errOut := tach(t, append(week, "--format", "json")...)
 	if code != 0 {

@@ -35,6 +35,7 @@ func repoRules() map[string]metrics.RepoRules {
 // TestGenerate generates the demo once at full scale and checks it from
 // every side; determinism compares it with a second generation.
 func TestGenerate(t *testing.T) {
+	storetest.Long(t)
 	ctx := context.Background()
 	st := storetest.New(t)
 	sum, err := Generate(ctx, st, testOptions)
@@ -689,6 +690,7 @@ func TestQuota(t *testing.T) {
 // deployment per five changes and two CI runs per change in the generated
 // repos.
 func TestLargeOrganisation(t *testing.T) {
+	storetest.Long(t)
 	st := storetest.New(t)
 	sum, err := Generate(context.Background(), st, Options{End: testEnd, Scale: orgScale + 2000})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 // values where catalog is the whole scope, and is partial where other
 // repos cover it; no change against a period before it is judged.
 func TestHistoryStartInAScope(t *testing.T) {
+	storetest.Long(t)
 	ctx := context.Background()
 	st, eng := demoStore(t)
 	joined := demoEnd.AddDate(0, 0, -7*10).Add(14 * time.Hour) // a Monday afternoon
@@ -103,6 +104,7 @@ func TestHistoryStartInAScope(t *testing.T) {
 // time before its creation holds nothing to miss. One whose history starts
 // after its creation has a gap from its creation on.
 func TestHistoryStartBeforeCreation(t *testing.T) {
+	storetest.Long(t)
 	ctx := context.Background()
 	st, eng := demoStore(t)
 	payments, err := st.RepoByName(ctx, "acme/payments")

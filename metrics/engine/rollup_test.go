@@ -80,6 +80,7 @@ func rowReport(t *testing.T, eng *engine.Reports, sc engine.Scope, w metrics.Win
 // windows and time zones; and that a repo whose rows change after its
 // rollup was built is read from its rows until it is derived again.
 func TestRollupReportIsRowReport(t *testing.T) {
+	storetest.Long(t)
 	ctx := context.Background()
 	st, eng := demoStore(t)
 	now := demoEnd.Add(3*24*time.Hour + 5*time.Hour)
@@ -174,6 +175,7 @@ func TestRollupReportIsRowReport(t *testing.T) {
 // is the same when it comes from the cache without rows, and that its lead
 // times and slowest changes, kept in its facts, are those of its rows.
 func TestViewFromRollups(t *testing.T) {
+	storetest.Long(t)
 	ctx := context.Background()
 	_, eng := demoStore(t)
 	now := demoEnd.Add(3*24*time.Hour + 5*time.Hour)

@@ -9,6 +9,7 @@ import (
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // figureOf reads a breakdown's figure from a report.
@@ -37,6 +38,7 @@ var figureOf = map[metrics.Figure]func(metrics.Report) (*float64, int){
 // in either period what the report of that scope and period says — from
 // rollups, and from rows when the rollups do not match the rules.
 func TestSplitIsEachPartsReport(t *testing.T) {
+	storetest.Long(t)
 	ctx := context.Background()
 	st, _ := demoStore(t)
 	teams := func([]store.Repo) []store.Team {

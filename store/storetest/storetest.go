@@ -278,3 +278,14 @@ func SkipOnPostgres(t testing.TB, why string) {
 		t.Skipf("SQLite only: %s", why)
 	}
 }
+
+// Long skips a test in -short runs. It marks the tests that recompute a
+// whole demo to check one path against another, with no concurrency of
+// their own: `make unit` runs them, `make race` (-race -short, where the
+// race detector makes them take minutes) leaves them out.
+func Long(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a whole-demo computation without concurrency: make unit runs it, make race (-short) does not")
+	}
+}
