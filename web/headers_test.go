@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"github.com/tach-dev/tach/store/storetest"
 	"regexp"
 	"testing"
 )
@@ -10,6 +11,7 @@ import (
 // shared cache (no-store: not even to revalidate); tach's versioned
 // static files are cached for a year.
 func TestPagesAndAPINotStored(t *testing.T) {
+	storetest.Long(t)
 	e := newOpsEnv(t, nil)
 	ada := e.login("ada", adaPassword)
 	for _, target := range []string{"/", "/weekly", "/weekly.md", "/changes", "/decisions", "/sync", "/measures/lead-time",

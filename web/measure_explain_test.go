@@ -13,6 +13,7 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/review"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // measureJSON is what these tests read of /api/v1/measures/{measure}.
@@ -144,6 +145,7 @@ func TestMeasureBreakdownExplainsTheChange(t *testing.T) {
 // Every measure page has its breakdown and its change, and each figure's
 // whole is the page's own report's.
 func TestEveryMeasureHasItsBreakdown(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	for _, slug := range []string{"deployment-frequency", "lead-time", "change-failure-rate", "recovery-time", "rework-rate", "cycle-time", "throughput", "pr-size", "ci"} {
 		m := getMeasure(t, h, "/api/v1/measures/"+slug+"?weeks=26")
@@ -172,6 +174,7 @@ func TestEveryMeasureHasItsBreakdown(t *testing.T) {
 // and the page with week= lists only that week's rows and breaks that
 // week down against the 4 weeks before it.
 func TestMeasureWeekShowsThatWeeksRows(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	whole := getMeasure(t, h, "/api/v1/measures/change-failure-rate?weeks=26")
 	var week string
@@ -277,6 +280,7 @@ func TestPartWeeksAreInTheCharts(t *testing.T) {
 // A deployment lists every change it shipped, people's before bots', and
 // a rolled-back one links to the row of the rollback that replaced it.
 func TestDeploymentRowsListEveryChange(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	m := getMeasure(t, h, "/api/v1/measures/deployment-frequency?weeks=52")
 	many, mixed := false, false
@@ -339,6 +343,7 @@ func TestDeploymentRowsListEveryChange(t *testing.T) {
 // breakdown of the week is the review's row: this week and the weeks
 // before, the same numbers.
 func TestWeeklyKeysLinkToTheirBreakdown(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	var rev review.Review
 	if err := json.Unmarshal(get(t, h, "/api/v1/weekly").Body.Bytes(), &rev); err != nil {

@@ -19,12 +19,14 @@ import (
 	"github.com/tach-dev/tach/metrics/engine"
 	"github.com/tach-dev/tach/metrics/review"
 	"github.com/tach-dev/tach/store"
+	"github.com/tach-dev/tach/store/storetest"
 )
 
 // The weekly review, shared: the Copy summary's content, the chat
 // variants of /weekly.md, the week picker, the measures linked over the
 // week, and an open incident's time so far.
 func TestWeeklySummaryAndChat(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	doc := parse(t, get(t, h, "/weekly?team=checkout").Body.String())
 	button := doc.Find(`[data-testid="copy-summary"]`)
@@ -113,6 +115,7 @@ func TestWeeklyPickerAndMeasureLinks(t *testing.T) {
 // An incident still open says how long it has been open, in the JSON, the
 // page and the Markdown.
 func TestWeeklyOpenIncidentSoFar(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	for week := 0; week < 20; week++ {
 		day := demoEnd.AddDate(0, 0, -7*(week+1)).Format("2006-01-02")
@@ -268,6 +271,7 @@ func TestCSVExports(t *testing.T) {
 // accepts it, with Vary; tiny bodies do not; a compressed asset's ETag
 // still revalidates.
 func TestResponsesAreCompressed(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	plain := get(t, h, "/weekly").Body.String()
 	for _, target := range []string{"/weekly", "/api/v1/metrics", "/changes?format=csv"} {
@@ -316,6 +320,7 @@ func TestResponsesAreCompressed(t *testing.T) {
 }
 
 func TestMeasuresIndexAndLocalDocs(t *testing.T) {
+	storetest.Long(t)
 	h := newHandler(t)
 	doc := parse(t, get(t, h, "/measures?team=checkout").Body.String())
 	items := doc.Find(`[data-testid="measure-index"] li`)

@@ -280,9 +280,10 @@ func SkipOnPostgres(t testing.TB, why string) {
 }
 
 // Long skips a test in -short runs. It marks the tests that recompute a
-// whole demo to check one path against another, with no concurrency of
-// their own: `make unit` runs them, `make race` (-race -short, where the
-// race detector makes them take minutes) leaves them out.
+// whole demo, or render many of its pages, to check what they say, with no
+// concurrency of their own: `make unit` runs them, `make race` (-race
+// -short, where the race detector makes them take minutes) leaves them
+// out.
 func Long(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
