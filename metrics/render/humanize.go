@@ -67,8 +67,10 @@ func HumanNumber(v *float64) string {
 	if v == nil {
 		return Dash
 	}
-	if *v == math.Trunc(*v) {
-		return fmt.Sprintf("%.0f", *v)
+	// Rounded first, so 28.999… (29 changes in a week, as a rate) reads
+	// 29, not 29.0.
+	if r := math.Round(*v*10) / 10; r == math.Trunc(r) {
+		return fmt.Sprintf("%.0f", r)
 	}
 	return fmt.Sprintf("%.1f", *v)
 }

@@ -30,3 +30,21 @@ func TestHumanDuration(t *testing.T) {
 		t.Errorf("HumanPercent(nil) = %q", got)
 	}
 }
+
+func TestHumanNumber(t *testing.T) {
+	f := func(v float64) *float64 { return &v }
+	merged, days := 29.0, 7.0 // a week's rate of whole changes: 29.000000000000004
+	for in, want := range map[*float64]string{
+		nil:                  "–",
+		f(40):                "40",
+		f(merged / days * 7): "29",
+		f(28.96):             "29",
+		f(3.5):               "3.5",
+		f(30.75):             "30.8",
+		f(0.04):              "0",
+	} {
+		if got := HumanNumber(in); got != want {
+			t.Errorf("HumanNumber(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
