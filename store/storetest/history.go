@@ -49,12 +49,7 @@ func RemigrateHistoryStart(t testing.TB, path string) {
 
 func exec(t testing.TB, st *store.Store, what, q string, args ...any) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+st.Path()+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.Exec(q, args...); err != nil {
+	if _, err := Raw(t, st.Path()).Exec(q, args...); err != nil {
 		t.Fatalf("storetest: %s: %v", what, err)
 	}
 }
