@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,14 +61,18 @@ func withSchema(b *testing.B, u, schema string) string {
 	return p.String()
 }
 
-// baseSchema is the URL's search_path (its first schema), or tach_bench.
+var notInName = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+
+// baseSchema is the URL's search_path (its first schema, as a plain
+// name), or tach_bench.
 func baseSchema(u string) string {
 	p, err := url.Parse(u)
 	if err != nil {
 		return "tach_bench"
 	}
-	if s := p.Query().Get("search_path"); s != "" {
-		return regexp.MustCompile(`[^a-zA-Z0-9_]`).ReplaceAllString(regexp.MustCompile(`,.*`).ReplaceAllString(s, ""), "_")
+	first, _, _ := strings.Cut(p.Query().Get("search_path"), ",")
+	if name := notInName.ReplaceAllString(strings.TrimSpace(first), "_"); name != "" {
+		return name
 	}
 	return "tach_bench"
 }
