@@ -108,9 +108,13 @@ fuzz:
 # The scale benchmark (docs/performance.md, ## Scale): one table, at 10k,
 # 100k and 1M changes. The demos it generates are kept under .cache/bench
 # (TACH_BENCH_CACHE) and reused while the sources that shape them are
-# unchanged.
+# unchanged. With DB='postgres://…' the parts that use the store (ingest,
+# reports, the web) run on PostgreSQL instead: each demo is copied there
+# with tach copy into a schema of its own (the URL's search_path, default
+# tach_bench, and the scale: tach_bench_1000000; replaced), and the table
+# is compared with the last SQLite run's at the same scale.
 bench-scale:
-	$(GO) test ./bench -run '^$$' -bench Scale -benchtime 1x -timeout 3h
+	TACH_BENCH_DB='$(DB)' $(GO) test ./bench -run '^$$' -bench Scale -benchtime 1x -timeout 3h
 
 bench: bench-sync bench-web bench-scale
 

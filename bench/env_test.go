@@ -29,8 +29,11 @@ type env struct {
 	scales           []int
 	key              string // of the sources the demos depend on, as this run found them
 
+	pg string // TACH_BENCH_DB: the PostgreSQL database the store-dependent parts use, or ""
+
 	mu       sync.Mutex
 	datasets map[int]*dataset
+	copies   map[int]*pgCopy // of the datasets into pg
 }
 
 func newEnv(b *testing.B) *env {
@@ -40,7 +43,10 @@ func newEnv(b *testing.B) *env {
 		b.Fatal(err)
 	}
 	root := filepath.Dir(wd) // bench/ is at the repository's root
-	e := &env{root: root, datasets: map[int]*dataset{}}
+	e := &env{root: root, datasets: map[int]*dataset{}, copies: map[int]*pgCopy{}, pg: benchDB(b)}
+	if e.pg != "" {
+		engineName = enginePostgres
+	}
 	e.cache = os.Getenv("TACH_BENCH_CACHE")
 	if e.cache == "" {
 		e.cache = filepath.Join(root, ".cache", "bench")
@@ -61,6 +67,7 @@ func newEnv(b *testing.B) *env {
 	}
 	e.machine = machine()
 	e.key = e.sourcesKey()
+	runInfo.cache, runInfo.machine, runInfo.scale = e.cache, e.machine, e.largest()
 	return e
 }
 

@@ -23,7 +23,8 @@ const pageSize = 100
 // schema twice: through the store's upserts, as a sync does, and as plain
 // batched INSERTs (the store's bulk insert: multi-row statements, ids
 // given), the fastest SQLite writes these rows on this machine. The ratio
-// of the two rates is the figure.
+// of the two rates is the figure. With TACH_BENCH_DB, the same on
+// PostgreSQL: each run writes into a new schema of its own.
 func benchIngest(b *testing.B, e *env) {
 	ctx := context.Background()
 	dir := b.TempDir()
@@ -55,7 +56,7 @@ func benchIngest(b *testing.B, e *env) {
 	rows := len(changes) + reviews
 
 	target := func(name string) *store.Store {
-		st, err := store.Open(ctx, filepath.Join(dir, name))
+		st, err := store.Open(ctx, e.ingestDB(b, dir, name))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -125,11 +126,12 @@ func benchIngest(b *testing.B, e *env) {
 	rate := func(d time.Duration) float64 { return float64(rows) / d.Seconds() }
 	p, one, page, again := median(tPlain), median(tOne), median(tPage), median(tAgain)
 	note := fmt.Sprintf("%d changes with %d reviews, %d changes a transaction, median of 3", len(changes), reviews, pageSize)
-	record("ingest", "plain batched INSERT, one transaction", fmt.Sprintf("%.0f rows/s", rate(median(tOneTx))), "", "", "the most SQLite writes these rows on this machine")
-	record("ingest", "plain batched INSERT, a page a transaction (the reference)", fmt.Sprintf("%.0f rows/s", rate(p)), "", "", note)
-	record("ingest", "store upsert, a page at a time (UpsertChanges)", fmt.Sprintf("%.0f rows/s, ratio %.2f", rate(page), p.Seconds()/page.Seconds()),
-		"ratio ≥ 0.5", verdict(p.Seconds()/page.Seconds() >= 0.5), "what the collectors call")
-	record("ingest", "store upsert, one change at a time (UpsertChange)", fmt.Sprintf("%.0f rows/s, ratio %.2f", rate(one), p.Seconds()/one.Seconds()),
-		"", "", "")
-	record("ingest", "re-sync of the same rows (nothing changed)", fmt.Sprintf("%.0f rows/s", rate(again)), "", "", "one SELECT a page, no write")
+	recordNum("ingest", "plain batched INSERT, one transaction", fmt.Sprintf("%.0f rows/s", rate(median(tOneTx))), "", "", "the most "+engineName+" writes these rows on this machine",
+		rate(median(tOneTx)), true)
+	recordNum("ingest", "plain batched INSERT, a page a transaction (the reference)", fmt.Sprintf("%.0f rows/s", rate(p)), "", "", note, rate(p), true)
+	recordNum("ingest", "store upsert, a page at a time (UpsertChanges)", fmt.Sprintf("%.0f rows/s, ratio %.2f", rate(page), p.Seconds()/page.Seconds()),
+		"ratio ≥ 0.5", verdict(p.Seconds()/page.Seconds() >= 0.5), "what the collectors call", rate(page), true)
+	recordNum("ingest", "store upsert, one change at a time (UpsertChange)", fmt.Sprintf("%.0f rows/s, ratio %.2f", rate(one), p.Seconds()/one.Seconds()),
+		"", "", "", rate(one), true)
+	recordNum("ingest", "re-sync of the same rows (nothing changed)", fmt.Sprintf("%.0f rows/s", rate(again)), "", "", "one SELECT a page, no write", rate(again), true)
 }

@@ -11,7 +11,10 @@
 // figures with a target are taken at the largest), TACH_BENCH_LOAD the
 // seconds of each web load phase (default 20), TACH_BENCH_SYNC_PRS the pull
 // request counts of the sync memory runs (default 10000,30000,100000).
-// Nothing here runs under plain `go test`: only with -bench.
+// TACH_BENCH_DB=postgres://… runs the parts that use the store on
+// PostgreSQL (postgres_test.go) and compares the table with SQLite's
+// (compare_test.go). Nothing here runs under plain `go test`: only with
+// -bench.
 package bench
 
 import (
@@ -26,7 +29,15 @@ import (
 
 // row is one line of the table.
 type row struct {
-	section, figure, value, target, verdict, note string
+	Section, Figure, Value, Target, Verdict, Note string
+	// Engine is the store the figure was measured on (SQLite or
+	// PostgreSQL), "" for the machine.
+	Engine string
+	// Num is the figure as a number, for the comparison of the engines
+	// (compare_test.go): seconds, MB or rows/s; 0 when it has none.
+	// HigherIsBetter says which way it is good.
+	Num            float64 `json:",omitempty"`
+	HigherIsBetter bool    `json:",omitempty"`
 }
 
 var (
@@ -37,9 +48,29 @@ var (
 // record adds a line to the table. verdict is "met", "missed" or "" (no
 // target).
 func record(section, figure, value, target, verdict, note string) {
+	recordNum(section, figure, value, target, verdict, note, 0, false)
+}
+
+// recordNum is record for a figure the engines are compared on: num is
+// its value (seconds, MB, rows/s), higher says more is better.
+func recordNum(section, figure, value, target, verdict, note string, num float64, higher bool) {
 	tableMu.Lock()
 	defer tableMu.Unlock()
-	table = append(table, row{section, figure, value, target, verdict, note})
+	table = append(table, row{Section: section, Figure: figure, Value: value, Target: target, Verdict: verdict, Note: note,
+		Engine: sectionEngine(section), Num: num, HigherIsBetter: higher})
+}
+
+// sectionEngine is the store a section's figures were measured on: the
+// demos are generated into SQLite, and the sync writes a SQLite file, on
+// either engine; ingest, reports and the web use the run's store.
+func sectionEngine(section string) string {
+	switch section {
+	case "machine":
+		return ""
+	case "demo", "sync":
+		return engineSQLite
+	}
+	return engineName
 }
 
 func verdict(ok bool) string {
@@ -53,24 +84,25 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	if len(table) > 0 {
 		printTable()
+		saveAndCompare()
 	}
 	os.Exit(code)
 }
 
 func printTable() {
 	order := map[string]int{"machine": 0, "demo": 1, "ingest": 2, "reports": 3, "growth": 4, "web": 5, "sync": 6}
-	sort.SliceStable(table, func(i, j int) bool { return order[table[i].section] < order[table[j].section] })
+	sort.SliceStable(table, func(i, j int) bool { return order[table[i].Section] < order[table[j].Section] })
 	fmt.Println()
-	fmt.Println("tach at scale (docs/performance.md, ## Scale)")
+	fmt.Printf("tach at scale on %s (docs/performance.md, ## Scale)\n", engineName)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SECTION\tFIGURE\tVALUE\tTARGET\t\tNOTE")
+	fmt.Fprintln(tw, "SECTION\tENGINE\tFIGURE\tVALUE\tTARGET\t\tNOTE")
 	for _, r := range table {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", r.section, r.figure, r.value, r.target, r.verdict, r.note)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Section, r.Engine, r.Figure, r.Value, r.Target, r.Verdict, r.Note)
 	}
 	tw.Flush()
 	missed := 0
 	for _, r := range table {
-		if r.verdict == "MISSED" {
+		if r.Verdict == "MISSED" {
 			missed++
 		}
 	}
