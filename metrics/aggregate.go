@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tach-dev/tach/metrics/stats"
@@ -104,6 +105,10 @@ type Aggregate struct {
 	open                                       []OpenFact
 
 	slowest *slowestHeap
+
+	// counted's sorted values of each figure (breakdown.go), read only.
+	sortedMu sync.Mutex
+	sorted   map[Figure][]float64
 }
 
 // NewAggregate starts the report of w under r.

@@ -121,7 +121,8 @@ func splitKey(r Resolved, current, previous metrics.Window) string {
 // comparisonCache keeps comparisons: a measure page's split reads every
 // repo's rollups over both periods (at a thousand repos, 100 ms and more
 // a request), and is read, never changed, by the pages that show it. A
-// split of a thousand repos over 24 weeks holds a few megabytes; the
+// split of a thousand repos over 24 weeks holds a few megabytes, and
+// tens once its figures' sorted values are kept (metrics.Aggregate); the
 // cache keeps at most splitsKept.
 type splitCache struct {
 	mu  sync.Mutex
@@ -129,7 +130,7 @@ type splitCache struct {
 	m   map[string]*metrics.Split
 }
 
-const splitsKept = 8
+const splitsKept = 4
 
 func (sc *splitCache) get(gen int64, key string) (*metrics.Split, bool) {
 	sc.mu.Lock()
