@@ -5,6 +5,7 @@ import (
 	"container/heap"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tach-dev/tach/metrics/stats"
@@ -104,6 +105,10 @@ type Aggregate struct {
 	open                                       []OpenFact
 
 	slowest *slowestHeap
+
+	// counted's sorted values of each figure (breakdown.go), read only.
+	sortedMu sync.Mutex
+	sorted   map[Figure][]float64
 }
 
 // NewAggregate starts the report of w under r.
@@ -411,14 +416,24 @@ type bag struct {
 	f      []float64
 }
 
-// bagChunk is how many values a chunk holds.
-const bagChunk = 1 << 14
+// bagChunk is how many values a chunk holds at most. The first holds
+// bagFirstChunk and each next one twice the last: a split keeps a bag per
+// figure, repo and period, most of them small, and a thousand repos' bags
+// of bagChunk values each would take a gigabyte.
+const (
+	bagChunk      = 1 << 14
+	bagFirstChunk = 1 << 6
+)
 
 func (b *bag) add(x float64) {
 	if b.f == nil && x >= 0 && x <= math.MaxUint32 && x == math.Trunc(x) {
 		v := uint32(x)
 		if k := len(b.chunks); k == 0 || len(b.chunks[k-1]) == cap(b.chunks[k-1]) {
-			b.chunks = append(b.chunks, make([]uint32, 0, bagChunk))
+			size := bagFirstChunk
+			if k > 0 {
+				size = min(bagChunk, max(bagFirstChunk, 2*cap(b.chunks[k-1])))
+			}
+			b.chunks = append(b.chunks, make([]uint32, 0, size))
 		}
 		c := &b.chunks[len(b.chunks)-1]
 		*c = append(*c, v)

@@ -88,8 +88,21 @@ func (a *Aggregate) counted(f Figure) counted {
 	default:
 		return counted{}
 	}
+	// The sorted values are kept while the bag holds as many (a bag only
+	// grows): a split is kept between requests (engine.Reports.Split) and
+	// each view of it breaks down several figures, each reading the
+	// whole's values and each part's.
+	a.sortedMu.Lock()
+	defer a.sortedMu.Unlock()
+	if v, ok := a.sorted[f]; ok && len(v) == b.len() {
+		return counted{values: v, n: len(v)}
+	}
 	values := slices.Clone(b.floats())
 	slices.Sort(values)
+	if a.sorted == nil {
+		a.sorted = map[Figure][]float64{}
+	}
+	a.sorted[f] = values
 	return counted{values: values, n: len(values)}
 }
 

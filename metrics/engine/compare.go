@@ -395,6 +395,29 @@ func (rp *Reports) runPlan(ctx context.Context, p *comparePlan, stop func() erro
 	return c, after.Dataset, err
 }
 
+// runPlanFacts is runPlan reading the plan's facts — from the rollups,
+// from rows only for a repo whose rollup is stale — instead of its rows:
+// the same comparison (impact.CompareSide.Facts) for a fraction of the
+// reading and the memory. Only the comparison is returned, not the rows.
+func (rp *Reports) runPlanFacts(ctx context.Context, p *comparePlan, stop func() error) (impact.Comparison, error) {
+	before, after := p.before, p.after
+	f, err := rp.facts(ctx, p.scopeA, p.load)
+	if err != nil {
+		return impact.Comparison{}, err
+	}
+	before.Facts, after.Facts = &f, &f
+	if !p.loadB.From.IsZero() {
+		fb, err := rp.facts(ctx, p.scopeB, p.loadB)
+		if err != nil {
+			return impact.Comparison{}, err
+		}
+		after.Facts = &fb
+	}
+	opt := p.opt
+	opt.Stop = stop
+	return impact.Compare(before, after, opt)
+}
+
 // DecisionScope is a decision's own scope: its team, its repos and
 // modules, or everything.
 func DecisionScope(d store.Decision) Scope {

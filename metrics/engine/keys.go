@@ -49,7 +49,14 @@ func (rp *Reports) judgeKeys(ctx context.Context, r Resolved, keys []metrics.Key
 				}
 				defer release()
 			}
-			c, _, err := rp.runPlan(ctx, periodsPlan(r, prev, cur, at.now, opt), ctx.Err)
+			plan := periodsPlan(r, prev, cur, at.now, opt)
+			var c impact.Comparison
+			var err error
+			if impact.FromFacts(opt.Measures) {
+				c, err = rp.runPlanFacts(ctx, plan, ctx.Err)
+			} else {
+				c, _, err = rp.runPlan(ctx, plan, ctx.Err)
+			}
 			// Rows of a repo whose rollup is stale change without the
 			// generation moving; a period reaching past the present is
 			// cut at it: neither is kept.

@@ -25,6 +25,8 @@ type Reports struct {
 	// and judging coalesces identical ones (keys.go).
 	comparisons comparisonCache
 	judging     flights[impact.Comparison]
+	// splits keeps the splits of measure pages (split.go).
+	splits splitCache
 }
 
 // TeamsOf gives the teams over the repos in the database: the config's

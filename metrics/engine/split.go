@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tach-dev/tach/metrics"
 )
@@ -25,13 +26,17 @@ const ModuleRefSep = " + "
 // REPO:NAME refs joined with " + ", read from their rows as a page reads
 // them.
 func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metrics.Window) (*metrics.Split, error) {
-	m, _, _, err := rp.meta(ctx)
+	m, g, genOK, err := rp.meta(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("split: %w", err)
 	}
 	r, err := m.resolve(sc)
 	if err != nil {
 		return nil, err
+	}
+	key := splitKey(r, current, previous)
+	if split, ok := rp.splits.get(g, key); genOK && ok {
+		return split, nil
 	}
 	span := metrics.Window{From: earlierOf(current.From, previous.From), To: laterOf(current.To, previous.To)}
 	if HeavyWindow(span) {
@@ -57,7 +62,8 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 		byID[id] = p
 		modules.Parts = append(modules.Parts, p)
 	}
-	if _, err := rp.feedTo(ctx, r, span, workers(len(r.IDs), span), func(_ int, id int64) metrics.FactSink { return byID[id] }, true); err != nil {
+	stale, err := rp.feedTo(ctx, r, span, workers(len(r.IDs), span), func(_ int, id int64) metrics.FactSink { return byID[id] }, true)
+	if err != nil {
 		return nil, fmt.Errorf("split: %w", err)
 	}
 	total := metrics.NewSplitPart("", current, previous, rp.rules)
@@ -92,5 +98,55 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 	}
 	split := metrics.NewSplit(total, rp.rules, dims...)
 	split.PreviousHistory = historyOf(r, m.byID).partial(previous)
+	// Read only from fresh rollups, the split stands while the generation
+	// does (rows read for a stale rollup or a module can change without
+	// it moving).
+	if genOK && len(stale) == 0 && len(r.Modules) == 0 {
+		rp.splits.put(g, key, split)
+	}
 	return split, nil
+}
+
+// splitKey names the split of r's repos over two periods.
+func splitKey(r Resolved, current, previous metrics.Window) string {
+	b := reposKey(r)
+	for _, w := range []metrics.Window{current, previous} {
+		lo, hi := w.Seconds()
+		fmt.Fprintf(b, "|%d|%d", lo, hi)
+	}
+	return b.String()
+}
+
+// splitCache keeps splits while the store's generation stands, as
+// comparisonCache keeps comparisons: a measure page's split reads every
+// repo's rollups over both periods (at a thousand repos, 100 ms and more
+// a request), and is read, never changed, by the pages that show it. A
+// split of a thousand repos over 24 weeks holds a few megabytes, and
+// tens once its figures' sorted values are kept (metrics.Aggregate); the
+// cache keeps at most splitsKept.
+type splitCache struct {
+	mu  sync.Mutex
+	gen int64
+	m   map[string]*metrics.Split
+}
+
+const splitsKept = 4
+
+func (sc *splitCache) get(gen int64, key string) (*metrics.Split, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.gen != gen {
+		return nil, false
+	}
+	s, ok := sc.m[key]
+	return s, ok
+}
+
+func (sc *splitCache) put(gen int64, key string, s *metrics.Split) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.gen != gen || sc.m == nil || len(sc.m) >= splitsKept {
+		sc.gen, sc.m = gen, map[string]*metrics.Split{}
+	}
+	sc.m[key] = s
 }

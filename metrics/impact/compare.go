@@ -8,6 +8,7 @@
 package impact
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
@@ -95,8 +96,13 @@ func measureDef(key string) MeasureDef {
 type CompareSide struct {
 	Label   string          // "before", "after", "A", "team checkout", ...
 	Dataset metrics.Dataset // may hold more rows than the window needs
-	Window  metrics.Window  // what is measured: the planned window, cut at the present
-	Planned metrics.Window  // the window as asked for; zero when it is Window
+	// Facts, when not nil, are read instead of Dataset: the side's rows
+	// reduced to what is compared (metrics.FactsOf, or the rollups), which
+	// give the same comparison of the measures FromFacts accepts
+	// (observeFacts).
+	Facts   *metrics.Facts
+	Window  metrics.Window // what is measured: the planned window, cut at the present
+	Planned metrics.Window // the window as asked for; zero when it is Window
 }
 
 // CompareOptions set how a comparison is made.
@@ -435,7 +441,12 @@ func observeSide(s CompareSide, r metrics.Rules, loc *time.Location, stop func()
 				return sideObs{}, err
 			}
 		}
-		o := observeWindow(s.Dataset, p, r, loc)
+		var o map[string]observation
+		if s.Facts != nil {
+			o = observeFacts(*s.Facts, p, r, loc)
+		} else {
+			o = observeWindow(s.Dataset, p, r, loc)
+		}
 		if i < len(bins) {
 			so.weeks = append(so.weeks, o)
 		}
@@ -544,6 +555,116 @@ func observeWindow(ds metrics.Dataset, w metrics.Window, r metrics.Rules, loc *t
 	out["change_failure_rate"] = observation{count: failed, total: len(production)}
 	out["rework_rate"] = observation{count: rework, total: len(production)}
 	return out
+}
+
+// FromFacts reports whether a comparison of measures (nil: all) from
+// facts (CompareSide.Facts) is the one from rows, value for value. The
+// design effect of a median's Mann–Whitney test sums in the order of the
+// values within a week, so the facts must give each week's values in the
+// rows' order: the changes' by deployment and ID, the CI runs' by end and ID. Recoveries,
+// restores and merged changes carry no ID to order ties by, so recovery
+// time, time to restore and PR size are compared from rows.
+func FromFacts(measures []string) bool {
+	if measures == nil {
+		return false
+	}
+	for _, m := range measures {
+		switch m {
+		case "recovery_time", "time_to_restore", "pr_size":
+			return false
+		}
+	}
+	return true
+}
+
+// observeFacts is observeWindow from facts: the same values of every
+// measure that FromFacts accepts, in the same order, and the same counts.
+func observeFacts(f metrics.Facts, w metrics.Window, r metrics.Rules, loc *time.Location) map[string]observation {
+	lo, hi := w.Seconds()
+	in := func(t int64) bool { return t >= lo && t < hi }
+	counts := func(bot bool) bool { return r.IncludeBotChanges || !bot }
+	var lead, recovery, restore, sizes, ci []float64
+	var parts [4][]float64
+	var shipped []metrics.ShippedFact
+	for _, s := range f.Shipped {
+		if in(s.At) && counts(s.Bot) {
+			shipped = append(shipped, s)
+		}
+	}
+	// LeadTimeRows' order: deployed, then ID.
+	slices.SortFunc(shipped, func(a, b metrics.ShippedFact) int {
+		return cmp.Or(cmp.Compare(a.At, b.At), cmp.Compare(a.ChangeID, b.ChangeID))
+	})
+	for _, s := range shipped {
+		lead = append(lead, s.Lead)
+		for i := range parts {
+			if s.Known&(1<<i) != 0 {
+				parts[i] = append(parts[i], s.Parts[i])
+			}
+		}
+	}
+	merged := 0
+	for _, m := range f.Merged {
+		if !in(m.At) || !counts(m.Bot) {
+			continue
+		}
+		merged++
+		if m.SizeKnown {
+			sizes = append(sizes, float64(m.Lines))
+		}
+	}
+	for _, d := range f.Recoveries {
+		if in(d.At) {
+			recovery = append(recovery, d.Seconds)
+		}
+	}
+	for _, d := range f.Restores {
+		if in(d.At) {
+			restore = append(restore, d.Seconds)
+		}
+	}
+	var runs []metrics.CIFact
+	for _, c := range f.CIRuns {
+		if in(c.At) && c.Known {
+			runs = append(runs, c)
+		}
+	}
+	// CIRunsIn's order: end, then ID.
+	slices.SortFunc(runs, func(a, b metrics.CIFact) int { return cmp.Or(cmp.Compare(a.At, b.At), cmp.Compare(a.ID, b.ID)) })
+	for _, c := range runs {
+		ci = append(ci, c.Seconds)
+	}
+	production, failed, rework := 0, 0, 0
+	for _, d := range f.Deploys {
+		if d.Production && in(d.At) {
+			production++
+			failed += b2i(d.Failed)
+			rework += b2i(d.Rework)
+		}
+	}
+	days := metrics.WindowDays(w, loc)
+	return map[string]observation{
+		"lead_time":            {values: lead},
+		"coding_time":          {values: parts[metrics.PartCoding]},
+		"pickup_time":          {values: parts[metrics.PartPickup]},
+		"review_time":          {values: parts[metrics.PartReview]},
+		"deploy_time":          {values: parts[metrics.PartDeploy]},
+		"recovery_time":        {values: recovery},
+		"time_to_restore":      {values: restore},
+		"pr_size":              {values: sizes},
+		"ci_duration":          {values: ci},
+		"deployment_frequency": {count: production, days: days},
+		"throughput":           {count: merged, days: days},
+		"change_failure_rate":  {count: failed, total: production},
+		"rework_rate":          {count: rework, total: production},
+	}
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func intervalOf(iv stats.Interval, of string) *CompareInterval {

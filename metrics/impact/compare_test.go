@@ -440,3 +440,80 @@ func TestCleanWindowDays(t *testing.T) {
 		}
 	}
 }
+
+// A comparison read from facts (what the engine reads from the rollups)
+// is the comparison read from the rows, JSON byte for byte: the facts
+// hold the same values, and no statistic depends on their order.
+func TestCompareFromFactsIsFromRows(t *testing.T) {
+	for seed := range uint64(4) {
+		rng := rand.New(rand.NewPCG(seed, 42))
+		var ds metrics.Dataset
+		var next int64
+		weeks := 6 + int(seed)*3
+		from, to := T.AddDate(0, 0, -7*weeks), T.AddDate(0, 0, 7*weeks)
+		synth(rng, &ds, baseline, from, T, &next)
+		synth(rng, &ds, baseline, T, to, &next)
+		// The store keeps whole seconds; some changes are bots', some
+		// CI runs not finished or cancelled.
+		sec := func(t *time.Time) { *t = t.Truncate(time.Second) }
+		for i := range ds.Changes {
+			c := &ds.Changes[i]
+			for _, t := range []*time.Time{&c.CreatedAt, &c.ReadyAt, &c.FirstCommitAt, &c.FirstReviewAt, &c.MergedAt, &c.DeployedAt} {
+				sec(t)
+			}
+			if i%7 == 0 {
+				c.Author = "renovate[bot]"
+			}
+		}
+		for i := range ds.Deployments {
+			d := &ds.Deployments[i]
+			for _, t := range []*time.Time{&d.CreatedAt, &d.FinishedAt, &d.RecoveredAt} {
+				sec(t)
+			}
+		}
+		for i := range ds.Incidents {
+			sec(&ds.Incidents[i].CreatedAt)
+			sec(&ds.Incidents[i].ResolvedAt)
+		}
+		for i := range ds.CIRuns {
+			r := &ds.CIRuns[i]
+			for _, t := range []*time.Time{&r.CreatedAt, &r.StartedAt, &r.FinishedAt} {
+				sec(t)
+			}
+			switch i % 11 {
+			case 1:
+				r.Conclusion = "cancelled"
+			case 2:
+				r.Conclusion = "failure"
+			case 3:
+				r.StartedAt = time.Time{}
+			}
+		}
+		for _, rules := range []metrics.Rules{metrics.DefaultRules(), func() metrics.Rules { r := metrics.DefaultRules(); r.IncludeBotChanges = true; return r }()} {
+			// The after side cut mid-week, at an instant that is not a whole second.
+			cut := to.Add(-50*time.Hour - 300*time.Millisecond)
+			measures := []string{"lead_time", "coding_time", "pickup_time", "review_time", "deploy_time", "ci_duration",
+				"deployment_frequency", "throughput", "change_failure_rate", "rework_rate"}
+			if !impact.FromFacts(measures) || impact.FromFacts(nil) || impact.FromFacts([]string{"lead_time", "pr_size"}) {
+				t.Fatal("FromFacts")
+			}
+			opt := impact.CompareOptions{Kind: impact.ComparePeriods, Rules: rules, Break: T, Resamples: 400, Measures: measures}
+			b := impact.CompareSide{Label: "A", Dataset: ds, Window: metrics.Window{From: from, To: T}}
+			a := impact.CompareSide{Label: "B", Dataset: ds, Window: metrics.Window{From: T, To: cut}, Planned: metrics.Window{From: T, To: to}}
+			fromRows := explained(b, a, opt)
+			f := metrics.FactsOf(ds, rules)
+			b.Dataset, a.Dataset, b.Facts, a.Facts = metrics.Dataset{}, metrics.Dataset{}, &f, &f
+			fromFacts := explained(b, a, opt)
+			jr, _ := json.Marshal(fromRows)
+			jf, _ := json.Marshal(fromFacts)
+			if string(jr) != string(jf) {
+				i := 0
+				for i < len(jr) && i < len(jf) && jr[i] == jf[i] {
+					i++
+				}
+				lo := max(0, i-300)
+				t.Fatalf("seed %d: differs at %d: from facts …%s…, from rows …%s…", seed, i, jf[lo:min(len(jf), i+80)], jr[lo:min(len(jr), i+80)])
+			}
+		}
+	}
+}

@@ -2,8 +2,10 @@ package stats
 
 import (
 	"math"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
+	"sort"
 )
 
 // The tests and intervals of the before/after comparison. Each documents the
@@ -524,11 +526,13 @@ func expandedTail(n1, n2 int) float64 {
 }
 
 // clusteredSample is a sample sorted once, with each cluster as the
-// positions of its values in the sorted order.
+// positions of its values in the sorted order (ascending).
 type clusteredSample struct {
 	sorted   []float64
 	clusters [][]int
 	counts   []int
+	drawn    []int // resampledMedian's draws of each cluster
+	byRank   bool  // find the median by rank (few large clusters), not by counting
 }
 
 func newClusteredSample(clusters [][]float64) clusteredSample {
@@ -556,10 +560,18 @@ func newClusteredSample(clusters [][]float64) clusteredSample {
 		}
 		return a.cluster - b.cluster
 	})
-	s := clusteredSample{sorted: make([]float64, len(items)), clusters: make([][]int, k), counts: make([]int, len(items))}
+	s := clusteredSample{sorted: make([]float64, len(items)), clusters: make([][]int, k), drawn: make([]int, k)}
 	for i, it := range items {
 		s.sorted[i] = it.v
 		s.clusters[it.cluster] = append(s.clusters[it.cluster], i)
+	}
+	// Counting touches every value a resample holds; finding the median by
+	// its rank costs about k·log²n. Both find the same value.
+	n := len(items)
+	lg := bits.Len(uint(n)) + 1
+	s.byRank = k*lg*lg < n
+	if !s.byRank {
+		s.counts = make([]int, n)
 	}
 	return s
 }
@@ -567,8 +579,19 @@ func newClusteredSample(clusters [][]float64) clusteredSample {
 // resampledMedian draws as many clusters as the sample has, with
 // replacement, and returns the type-7 median of the values they hold.
 // Because the values are sorted, counting how often each position is drawn
-// finds the middle ones in O(n), with no sort.
+// finds the middle ones in O(n), with no sort; with few clusters for many
+// values, the middle ones are found by their rank (medianByRank).
 func (s clusteredSample) resampledMedian(rng *rand.Rand) float64 {
+	if s.byRank {
+		clear(s.drawn)
+		total := 0
+		for range len(s.clusters) {
+			j := rng.IntN(len(s.clusters))
+			s.drawn[j]++
+			total += len(s.clusters[j])
+		}
+		return s.medianByRank(total)
+	}
 	clear(s.counts)
 	total := 0
 	for range len(s.clusters) {
@@ -578,6 +601,36 @@ func (s clusteredSample) resampledMedian(rng *rand.Rand) float64 {
 		}
 	}
 	return medianOfCounts(s.sorted, s.counts, total)
+}
+
+// medianByRank is medianOfCounts of the resample that holds cluster j
+// drawn[j] times (total values in all): the k-th smallest value is sorted at
+// the first position p where the values drawn at positions ≤ p outnumber k.
+func (s clusteredSample) medianByRank(total int) float64 {
+	h := float64(total-1) / 2
+	lo := int(math.Floor(h))
+	frac := h - float64(lo)
+	vLo := s.sorted[s.positionOfRank(lo)]
+	if frac == 0 {
+		return vLo
+	}
+	return vLo + frac*(s.sorted[s.positionOfRank(lo+1)]-vLo)
+}
+
+// positionOfRank is the first position p at which more than k of the
+// resample's values lie at positions ≤ p.
+func (s clusteredSample) positionOfRank(k int) int {
+	return sort.Search(len(s.sorted), func(p int) bool {
+		n := 0
+		for j, d := range s.drawn {
+			if d == 0 {
+				continue
+			}
+			c := s.clusters[j]
+			n += d * sort.Search(len(c), func(i int) bool { return c[i] > p })
+		}
+		return n > k
+	})
 }
 
 // resampledMedian draws len(sorted) indices with replacement and returns the
