@@ -47,8 +47,9 @@ type prFiles struct {
 	files   []store.ChangeFile
 	after   *githubv4.String // the next page's cursor while more is true
 	more    bool
-	renamed bool // a file was renamed: REST knows its old path
-	known   bool // GraphQL answered: files is every file
+	renamed bool              // a file was renamed: REST knows its old path
+	prev    map[string]string // old path by new, from REST once renamed (renamedFrom)
+	known   bool              // GraphQL answered: files is every file
 }
 
 // add takes a page of files.
@@ -77,7 +78,9 @@ func filesOf(n prNode) *prFiles {
 
 // completeFiles fetches what the first page of files left out: the other
 // pages (GraphQL, many pull requests a query) and the old paths of
-// renames (REST).
+// renames (REST). They do not wait for each other: a rename seen on the
+// first page is read while the other pages are asked, all within the
+// repo's request slots.
 func (s *repoSync) completeFiles(ctx context.Context, pfs []*prFiles) error {
 	var more []*prFiles
 	for _, pf := range pfs {
@@ -85,19 +88,40 @@ func (s *repoSync) completeFiles(ctx context.Context, pfs []*prFiles) error {
 			more = append(more, pf)
 		}
 	}
-	if err := s.filesByNumber(ctx, more); err != nil {
-		return err
-	}
-	// The renames' pages do not wait for each other: at once, within the
-	// repo's request slots.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.p.opts.RangeWorkers)
-	for _, pf := range pfs {
-		if pf != nil && pf.renamed {
-			g.Go(func() error { return s.renamedFrom(gctx, pf) })
+	renames := func() {
+		for _, pf := range pfs {
+			if pf != nil && pf.renamed && pf.prev == nil {
+				pf.prev = map[string]string{}
+				g.Go(func() error { return s.renamedFrom(gctx, pf) })
+			}
 		}
 	}
-	return g.Wait()
+	renames()
+	if len(more) > 0 {
+		// The other pages may show renames of their own; their files are
+		// not touched by renamedFrom, which fills prev only.
+		if err := s.filesByNumber(gctx, more); err != nil {
+			cancel()
+			_ = g.Wait()
+			return err
+		}
+		renames()
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	for _, pf := range pfs {
+		if pf == nil || len(pf.prev) == 0 {
+			continue
+		}
+		for i := range pf.files {
+			pf.files[i].PreviousPath = pf.prev[pf.files[i].Path]
+		}
+	}
+	return nil
 }
 
 // filesByNumber asks for the files of pull requests by number, up to a
@@ -185,7 +209,7 @@ type restFile struct {
 // REST (100 files a page). REST lists at most 3000 files, so GraphQL's
 // list stays the list of files; REST only adds the old paths.
 func (s *repoSync) renamedFrom(ctx context.Context, pf *prFiles) error {
-	prev := map[string]string{}
+	prev := pf.prev
 	u := s.p.client.url(s.repoPath("pulls", strconv.FormatInt(pf.number, 10), "files"), url.Values{"per_page": {strconv.Itoa(s.p.opts.PageSize)}})
 	for u != "" {
 		var page []restFile
@@ -199,9 +223,6 @@ func (s *repoSync) renamedFrom(ctx context.Context, pf *prFiles) error {
 			}
 		}
 		u = ans.next
-	}
-	for i := range pf.files {
-		pf.files[i].PreviousPath = prev[pf.files[i].Path]
 	}
 	return nil
 }

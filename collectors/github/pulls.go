@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shurcooL/githubv4"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/store"
@@ -168,73 +169,130 @@ func (s *repoSync) syncChanges(ctx context.Context) error {
 			return err
 		}
 	}
-	// The next page is asked as soon as this one's cursor is known, while
-	// this one's files are completed and its rows written.
-	pages := collectors.NewPagesAhead[pullRequestsQuery](ctx)
+	// The next page is asked as soon as this one's cursor is known; each
+	// page's files are completed at once, while later pages are asked (the
+	// page chain is the walk's longest), and its rows are written in order
+	// once they are complete, at most pagesPending pages behind.
+	g, gctx := errgroup.WithContext(ctx)
+	pages := collectors.NewPagesAhead[pullRequestsQuery](gctx)
 	defer pages.Close()
+	written := make(chan *pendingPage, pagesPending)
+	g.Go(func() error {
+		for pp := range written {
+			if err := s.writePullRequests(gctx, w, mergesWalk, pp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	size := s.p.opts.PullRequestPageSize
 	ask := func(after *githubv4.String) {
 		pages.Ask(func(ctx context.Context) (pullRequestsQuery, error) { return s.pullRequestPage(ctx, after, &size) })
 	}
 	ask(nil)
-	for {
-		q, err := pages.Next()
-		if err != nil {
-			return err
-		}
-		s.observeGraphQL(q.RateLimit)
-		if q.Repository == nil {
-			return errRepoGone(s.repo.Name)
-		}
-		conn := q.Repository.PullRequests
-		var changes []store.Change
-		var files []*prFiles
-		done := !conn.PageInfo.HasNextPage
-		for _, n := range conn.Nodes {
-			if n.UpdatedAt.Before(stopAt) {
-				done = true
-				break
+	// The pages read before a failure are still written: the loop's error
+	// does not stop the writer, which stops it only by its own.
+	loopErr := func() error {
+		defer close(written)
+		for {
+			q, err := pages.Next()
+			if err != nil {
+				return err
 			}
-			w.saw(n.UpdatedAt)
-			changes = append(changes, toChange(n))
-			files = append(files, filesOf(n))
-		}
-		if !done {
-			ask(conn.PageInfo.EndCursor)
-		}
-		if err := s.completeFiles(ctx, files); err != nil {
-			return err
-		}
-		deploys := s.mergeDeployments(changes)
-		write := func(b *collectors.Batch) error {
-			for i, c := range changes {
-				var err error
-				if f := files[i]; f != nil && f.known {
-					_, err = b.ChangeWithFiles(ctx, c, f.files)
-				} else {
-					_, err = b.Change(ctx, c) // fetched by the change_files step
-				}
-				if err != nil {
-					return err
-				}
+			s.observeGraphQL(q.RateLimit)
+			if q.Repository == nil {
+				return errRepoGone(s.repo.Name)
 			}
-			return nil
+			conn := q.Repository.PullRequests
+			pp := &pendingPage{done: !conn.PageInfo.HasNextPage, complete: make(chan struct{})}
+			for _, n := range conn.Nodes {
+				if n.UpdatedAt.Before(stopAt) {
+					pp.done = true
+					break
+				}
+				w.saw(n.UpdatedAt)
+				pp.changes = append(pp.changes, toChange(n))
+				pp.files = append(pp.files, filesOf(n))
+			}
+			pp.newest = w.newest
+			if !pp.done {
+				ask(conn.PageInfo.EndCursor)
+			}
+			// Its error is the writer's to return, in order: the pages
+			// before it are still written.
+			g.Go(func() error {
+				defer close(pp.complete)
+				pp.err = s.completeFiles(gctx, pp.files)
+				return nil
+			})
+			select {
+			case written <- pp:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+			if pp.done {
+				return nil
+			}
 		}
-		// Merges ship themselves: their deployments are committed first, so
-		// the changes' watermark never passes a merge that has none.
-		if mergesWalk != nil {
-			mergesWalk.newest = w.newest
-			if err := commitDeploys(ctx, mergesWalk, done, deploys); err != nil {
+	}()
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	return loopErr
+}
+
+// pagesPending is how many pages of pull requests may wait for their files
+// before the walk stops asking for more.
+const pagesPending = 3
+
+// pendingPage is a page of pull requests whose files are being completed.
+type pendingPage struct {
+	changes  []store.Change
+	files    []*prFiles
+	newest   time.Time // the walk's newest update once this page was read
+	done     bool      // the walk's last page
+	complete chan struct{}
+	err      error // completeFiles's, once complete is closed
+}
+
+// writePullRequests writes a page of pull requests once its files are
+// complete: the changes with their files, and, with deployments.source
+// merges, the merges' deployments first, so the changes' watermark never
+// passes a merge that has none.
+func (s *repoSync) writePullRequests(ctx context.Context, w, mergesWalk *walk, pp *pendingPage) error {
+	select {
+	case <-pp.complete:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if pp.err != nil {
+		return pp.err
+	}
+	write := func(b *collectors.Batch) error {
+		for i, c := range pp.changes {
+			var err error
+			if f := pp.files[i]; f != nil && f.known {
+				_, err = b.ChangeWithFiles(ctx, c, f.files)
+			} else {
+				_, err = b.Change(ctx, c) // fetched by the change_files step
+			}
+			if err != nil {
 				return err
 			}
 		}
-		if done {
-			return w.finish(ctx, "", write)
-		}
-		if err := w.page(ctx, write); err != nil {
+		return nil
+	}
+	if mergesWalk != nil {
+		mergesWalk.newest = pp.newest
+		if err := commitDeploys(ctx, mergesWalk, pp.done, s.mergeDeployments(pp.changes)); err != nil {
 			return err
 		}
 	}
+	if pp.done {
+		w.newest = pp.newest
+		return w.finish(ctx, "", write)
+	}
+	return w.page(ctx, write)
 }
 
 // pullRequestPage asks for the page of pull requests after the cursor. A
