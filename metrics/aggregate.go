@@ -274,12 +274,13 @@ func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
 	rep.CycleTime = CycleTime{Coding: cycle(&a.parts[PartCoding]), Pickup: cycle(&a.parts[PartPickup]), Review: cycle(&a.parts[PartReview]), Deploy: cycle(&a.parts[PartDeploy])}
 
 	production := a.production
+	rates := w.withData() // the weeks with values (Window.DataFrom)
 	df := DeploymentFrequency{Deployments: production, FailedAttempts: a.failedAttempts, SuccessRate: stats.RateOrNil(production, production+a.failedAttempts)}
 	if production > 0 {
 		slices.Sort(a.prodTimes)
-		df.PerWeek = perWeek(production, w, loc)
-		df.DeployDaysPerWeekMedian = stats.MedianOrNil(deployDaysOf(a.prodTimes, Weeks(w, loc), loc))
-		df.DeployDaysPerMonthMedian = stats.MedianOrNil(deployDaysOf(a.prodTimes, MonthsOrFourWeekBlocks(w, loc), loc))
+		df.PerWeek = perWeek(production, rates, loc)
+		df.DeployDaysPerWeekMedian = stats.MedianOrNil(deployDaysOf(a.prodTimes, Weeks(rates, loc), loc))
+		df.DeployDaysPerMonthMedian = stats.MedianOrNil(deployDaysOf(a.prodTimes, MonthsOrFourWeekBlocks(rates, loc), loc))
 		df.Tier = DeploymentFrequencyTier(df.DeployDaysPerWeekMedian, df.DeployDaysPerMonthMedian)
 	}
 	rep.DeploymentFrequency = df
@@ -293,7 +294,7 @@ func (a *Aggregate) Report(now time.Time) (rep Report, ok bool) {
 	rep.TimeToRestore = TimeToRestore{Count: a.restore.len()}
 	rep.TimeToRestore.MedianSeconds, _, _ = a.restore.percentiles(0.5)
 
-	rep.Throughput = Throughput{Merged: a.merged, PerWeek: perWeek(a.merged, w, loc)}
+	rep.Throughput = Throughput{Merged: a.merged, PerWeek: perWeek(a.merged, rates, loc)}
 	rep.PRSize = PRSize{Count: a.lines.len()}
 	rep.PRSize.MedianLines, rep.PRSize.P75Lines, _ = a.lines.percentiles(0.5, 0.75)
 

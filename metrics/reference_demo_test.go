@@ -81,6 +81,9 @@ func TestDemoReportsAreTheReference(t *testing.T) {
 			if noCI {
 				ds.CIRuns = nil
 			}
+			if w, err = eng.WithDataFrom(ctx, r, w); err != nil {
+				t.Fatal(err)
+			}
 			return metrics.Compute(ds, w, rules, now)
 		}
 		twelve := metrics.LastWholeWeeks(now, 12, loc)

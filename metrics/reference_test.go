@@ -65,7 +65,7 @@ func deploymentFrequency(ds Dataset, w Window, r Rules, production []Deployment)
 	if len(production) == 0 {
 		return f
 	}
-	f.PerWeek = perWeek(len(production), w, r.Timezone())
+	f.PerWeek = perWeek(len(production), w.withData(), r.Timezone())
 	f.DeployDaysPerWeekMedian = stats.MedianOrNil(deployDayCounts(DeployDaysPerWeek(ds, w, r)))
 	f.DeployDaysPerMonthMedian = stats.MedianOrNil(deployDayCounts(DeployDaysPerMonth(ds, w, r)))
 	f.Tier = DeploymentFrequencyTier(f.DeployDaysPerWeekMedian, f.DeployDaysPerMonthMedian)
@@ -76,7 +76,7 @@ func deploymentFrequency(ds Dataset, w Window, r Rules, production []Deployment)
 // each 4-week block from w.From when none is), its deploy days: the rows
 // behind deploy_days_per_month_median.
 func DeployDaysPerMonth(ds Dataset, w Window, r Rules) []DeployDays {
-	return deployDaysIn(ds, MonthsOrFourWeekBlocks(w, r.Timezone()), r.Timezone())
+	return deployDaysIn(ds, MonthsOrFourWeekBlocks(w.withData(), r.Timezone()), r.Timezone())
 }
 
 func deployDayCounts(rows []DeployDays) []float64 {
@@ -170,7 +170,7 @@ func reworkRate(production []Deployment) ReworkRate {
 
 // throughput: like deployment frequency, no merged change means no rate.
 func throughput(merged []Change, w Window, loc *time.Location) Throughput {
-	return Throughput{Merged: len(merged), PerWeek: perWeek(len(merged), w, loc)}
+	return Throughput{Merged: len(merged), PerWeek: perWeek(len(merged), w.withData(), loc)}
 }
 
 func prSize(merged []Change) PRSize {

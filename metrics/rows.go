@@ -283,10 +283,11 @@ type DeployDays struct {
 	Days   int
 }
 
-// DeployDaysPerWeek returns, for each whole week in w, its deploy days: the
-// rows behind deploy_days_per_week_median.
+// DeployDaysPerWeek returns, for each whole week in w with data
+// (Window.DataFrom), its deploy days: the rows behind
+// deploy_days_per_week_median.
 func DeployDaysPerWeek(ds Dataset, w Window, r Rules) []DeployDays {
-	return deployDaysIn(ds, Weeks(w, r.Timezone()), r.Timezone())
+	return deployDaysIn(ds, Weeks(w.withData(), r.Timezone()), r.Timezone())
 }
 
 func deployDaysIn(ds Dataset, periods []Window, loc *time.Location) []DeployDays {

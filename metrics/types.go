@@ -232,6 +232,23 @@ type RepoHistory struct {
 type Window struct {
 	From time.Time
 	To   time.Time
+	// DataFrom, when after From, is where the scope's data starts in the
+	// window: the weeks before it have no values (they lie before every
+	// scoped repo's history start), so a rate per week and the deploy
+	// days a week or month are taken over [DataFrom, To) only, as the
+	// mean of the weekly values a chart shows (docs/metrics.md, "Where
+	// history starts"). The counts are the window's.
+	DataFrom time.Time
+}
+
+// withData is the part of w over which its rates are taken: from
+// DataFrom when that is later than From.
+func (w Window) withData() Window {
+	if w.DataFrom.After(w.From) {
+		w.From = w.DataFrom
+	}
+	w.DataFrom = time.Time{}
+	return w
 }
 
 // Contains reports whether t is inside the window.

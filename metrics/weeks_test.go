@@ -116,12 +116,12 @@ func TestMonthsAndFourWeekBlocks(t *testing.T) {
 		wantMonths int
 		wantBlocks []Window // of MonthsOrFourWeekBlocks
 	}{
-		{"two whole months inside", Window{d(1, 15), d(4, 10)}, 2, []Window{{d(2, 1), d(3, 1)}, {d(3, 1), d(4, 1)}}},
-		{"exactly one month", Window{d(1, 1), d(2, 1)}, 1, []Window{{d(1, 1), d(2, 1)}}},
+		{"two whole months inside", Window{From: d(1, 15), To: d(4, 10)}, 2, []Window{{From: d(2, 1), To: d(3, 1)}, {From: d(3, 1), To: d(4, 1)}}},
+		{"exactly one month", Window{From: d(1, 1), To: d(2, 1)}, 1, []Window{{From: d(1, 1), To: d(2, 1)}}},
 		// 15 Jan – 20 Feb holds no whole month: 4-week blocks from 15 Jan,
 		// only one of which fits (the next would end 12 March).
-		{"no whole month: 4-week blocks", Window{d(1, 15), d(2, 20)}, 0, []Window{{d(1, 15), d(2, 12)}}},
-		{"shorter than 4 weeks: nothing", Window{d(1, 15), d(2, 5)}, 0, nil},
+		{"no whole month: 4-week blocks", Window{From: d(1, 15), To: d(2, 20)}, 0, []Window{{From: d(1, 15), To: d(2, 12)}}},
+		{"shorter than 4 weeks: nothing", Window{From: d(1, 15), To: d(2, 5)}, 0, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -141,7 +141,7 @@ func TestMonthsAndFourWeekBlocks(t *testing.T) {
 	}
 	// Months are local: in New York, March starts at 05:00 UTC on 1 March.
 	ny := mustLoad(t, "America/New_York")
-	m := Months(Window{time.Date(2025, 2, 20, 0, 0, 0, 0, ny), time.Date(2025, 4, 10, 0, 0, 0, 0, ny)}, ny)
+	m := Months(Window{From: time.Date(2025, 2, 20, 0, 0, 0, 0, ny), To: time.Date(2025, 4, 10, 0, 0, 0, 0, ny)}, ny)
 	if len(m) != 1 || !m[0].From.Equal(time.Date(2025, 3, 1, 5, 0, 0, 0, time.UTC)) || !m[0].To.Equal(time.Date(2025, 4, 1, 4, 0, 0, 0, time.UTC)) {
 		t.Errorf("NY months = %v, want March 05:00Z → April 04:00Z", m)
 	}
@@ -153,7 +153,7 @@ func TestSeriesWeeksKeepPartWeeks(t *testing.T) {
 	day := func(d int) time.Time { return time.Date(2025, 3, d, 0, 0, 0, 0, time.UTC) }
 	w := Window{From: day(5), To: day(26)}
 	weeks := SeriesWeeks(w, time.UTC)
-	want := []Window{{day(5), day(10)}, {day(10), day(17)}, {day(17), day(24)}, {day(24), day(26)}}
+	want := []Window{{From: day(5), To: day(10)}, {From: day(10), To: day(17)}, {From: day(17), To: day(24)}, {From: day(24), To: day(26)}}
 	if len(weeks) != len(want) {
 		t.Fatalf("SeriesWeeks = %v, want %v", weeks, want)
 	}

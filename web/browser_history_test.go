@@ -178,7 +178,7 @@ func TestBrowserVerdictsAndHistory(t *testing.T) {
 			}
 		}
 		note, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('[data-testid="history-note"]').innerText`))
-		if !strings.Contains(note, "acme/api from 2025-11-04") || !strings.Contains(note, "the previous period is covered from 2025-11-04 12:00 UTC. No change against it is judged.") {
+		if !strings.Contains(note, "acme/api from 2025-11-04") || !strings.Contains(note, "the previous period is covered from 2025-11-04 12:00 UTC. Rates per week count only the weeks with data. No change against it is judged.") {
 			t.Errorf("history note %q", note)
 		}
 

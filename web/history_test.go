@@ -87,7 +87,7 @@ func TestFreshInstallOverviewJudgesNothing(t *testing.T) {
 	// without a change or an effect.
 	href := card.Find(`a[href^="/measures/"]`).First().AttrOr("href", "")
 	measureAgrees(t, h, "fresh install, "+href, href, api.Widgets.Keys[0])
-	if note := htmlDoc(t, h, href).Find(`[data-testid="history-note"]`).Text(); !strings.Contains(note, "the period before is covered from 2025-11-04 12:00 UTC. No change against it is judged.") {
+	if note := htmlDoc(t, h, href).Find(`[data-testid="history-note"]`).Text(); !strings.Contains(note, "the period before is covered from 2025-11-04 12:00 UTC. Rates per week count only the weeks with data. No change against it is judged.") {
 		t.Errorf("the measure page's history note %q", note)
 	}
 	var res struct {

@@ -54,6 +54,14 @@ func TestModuleScopeOnPagesAndLists(t *testing.T) {
 	if got := doc.Find(`[data-testid="scope"]`).Text(); !strings.HasPrefix(got, mod+" · ") {
 		t.Errorf("scope line %q", got)
 	}
+	// A module's overview is not "a scope without repos", and its weekly
+	// review is named after it (both said so of a module before).
+	if body := get(t, h, "/?module="+mod).Body.String(); strings.Contains(body, "This scope has no repos") {
+		t.Error("the overview of a module says the scope has no repos")
+	}
+	if body := get(t, h, "/weekly?module="+mod).Body.String(); !strings.Contains(body, mod+" · the week ") {
+		t.Errorf("the weekly review of a module does not name it:\n%.600s", body)
+	}
 	if rec := get(t, h, "/?module=acme/shop-monolith:nope"); rec.Code != http.StatusNotFound || !strings.Contains(rec.Body.String(), "has no module") {
 		t.Errorf("an unknown module: %d", rec.Code)
 	}

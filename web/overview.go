@@ -127,7 +127,7 @@ func overviewEmpty(ov *overview) *templates.Empty {
 		return &templates.Empty{Title: "No data yet",
 			Why: "The database holds no repository.",
 			Fix: "Add repos to the config and run `tach sync --config tach.yaml`, or try `tach demo`."}
-	case len(ov.v.Scope.IDs) == 0:
+	case len(ov.v.Scope.IDs) == 0 && len(ov.v.Scope.Modules) == 0:
 		return &templates.Empty{Title: "This scope has no repos",
 			Why: "The team's repos are not in the database yet, or the repos chosen are not the team's.",
 			Fix: "Run `tach sync` after adding the team's repos to the config, or pick other filters."}

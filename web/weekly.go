@@ -253,13 +253,10 @@ func weeklySummary(sum render.WeeklySummary) templates.WeeklySummary {
 }
 
 func scopeWords(sc metrics.Scope) string {
-	switch {
-	case sc.Team != nil:
+	if sc.Team != nil {
 		return "Team " + *sc.Team
-	case len(sc.Repos) == 1:
-		return sc.Repos[0]
 	}
-	return fmt.Sprintf("%d repos", len(sc.Repos))
+	return render.WeeklyScopeName(sc)
 }
 
 func reviewChangeCell(c review.Change, detail string) templates.Cell {

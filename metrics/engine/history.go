@@ -25,20 +25,25 @@ type repoGap struct {
 	from, to int64
 }
 
-// scopeHistory is the gaps of a scope's repos (those that have one), of
-// its repos in all.
+// scopeHistory is the gaps of a scope's repos (those that have one), and
+// when each of its repos was created (math.MinInt64: not known).
 type scopeHistory struct {
-	gaps  []repoGap
-	repos int
+	gaps    []repoGap
+	created []int64
 }
 
 // historyOf reads the gaps of r's repos, whole or holding a module of it,
 // from the repos of the database.
 func historyOf(r Resolved, byID map[int64]store.Repo) scopeHistory {
 	ids := append(slices.Clone(r.IDs), moduleRepoIDs(r.Modules)...)
-	h := scopeHistory{repos: len(ids)}
+	var h scopeHistory
 	for _, id := range ids {
 		repo := byID[id]
+		created := int64(math.MinInt64)
+		if !repo.CreatedAt.IsZero() {
+			created = repo.CreatedAt.Unix()
+		}
+		h.created = append(h.created, created)
 		if repo.HistoryStart.IsZero() {
 			continue // not known: nothing is claimed
 		}
@@ -102,17 +107,38 @@ func (h scopeHistory) partial(w metrics.Window) *metrics.PartialHistory {
 }
 
 // week says how much of the scope holds all its records for the whole of
-// a week: none of it (the week has no values), part of it, or all.
+// a week: none of it (the week has no values), part of it, or all. A repo
+// created after the week neither holds nor misses it: it had nothing.
 func (h scopeHistory) week(w metrics.Window) (none, partial bool) {
-	repos := h.repos
 	lo, hi := w.Seconds()
+	existing := 0
+	for _, c := range h.created {
+		if c < hi {
+			existing++
+		}
+	}
 	missing := 0
 	for _, g := range h.gaps {
 		if g.meets(lo, hi) {
 			missing++
 		}
 	}
-	return missing > 0 && missing >= repos, missing > 0 && missing < repos
+	return missing > 0 && missing >= existing, missing > 0 && missing < existing
+}
+
+// dataFrom is where the scope's data starts in w (metrics.Window.DataFrom):
+// the start of the first week of w's weekly series that has values, or
+// w.To when none has.
+func (h scopeHistory) dataFrom(w metrics.Window, loc *time.Location) time.Time {
+	if len(h.gaps) == 0 {
+		return w.From
+	}
+	for _, wk := range metrics.SeriesWeeks(w, loc) {
+		if none, _ := h.week(wk); !none {
+			return wk.From
+		}
+	}
+	return w.To
 }
 
 // withHistory marks the weeks of a scope by its history h.

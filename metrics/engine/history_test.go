@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -76,6 +77,19 @@ func TestHistoryStartInAScope(t *testing.T) {
 				t.Errorf("%+v: %s judged %q", c.scope, k.Key, k.Verdict)
 			}
 		}
+	}
+
+	// A rate per week counts only the weeks with data: catalog's three
+	// weeks before its history are not three weeks without deployments.
+	cat, err := eng.Report(ctx, engine.Scope{Repos: []string{"acme/catalog"}}, twelve, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if df := cat.DeploymentFrequency; df.Deployments == 0 || df.PerWeek == nil || math.Abs(*df.PerWeek-float64(df.Deployments)/9) > 1e-9 {
+		t.Errorf("catalog's deployments a week over the 9 weeks it covers: %d deployments, %v a week", df.Deployments, deref(df.PerWeek))
+	}
+	if tp := cat.Throughput; tp.Merged == 0 || tp.PerWeek == nil || math.Abs(*tp.PerWeek-float64(tp.Merged)/9) > 1e-9 {
+		t.Errorf("catalog's throughput over the 9 weeks it covers: %d merged, %v a week", tp.Merged, deref(tp.PerWeek))
 	}
 
 	// The weekly review of the week after catalog joined compares with
@@ -159,5 +173,46 @@ func TestKeysWithTheGateFull(t *testing.T) {
 		if k.Verdict == "" {
 			t.Errorf("%s not judged with the gate free", k.Key)
 		}
+	}
+}
+
+// A repo created after a week neither covers nor misses it: the weeks
+// before the demo's history start have no values for the whole
+// organisation, though acme/payments, created later, missed nothing then
+// (they read as partial, with zeros, before); and the rates are over the
+// weeks from the history start.
+func TestWeeksBeforeEveryHistoryHaveNoValues(t *testing.T) {
+	storetest.Long(t)
+	ctx := context.Background()
+	st, eng := demoStore(t)
+	repos, err := st.Repos(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var start time.Time
+	for _, r := range repos {
+		if r.Name == "acme/shop-monolith" {
+			start = r.HistoryStart
+		}
+	}
+	if start.IsZero() || start.Weekday() != time.Monday {
+		t.Fatalf("the demo's history start %v", start)
+	}
+	w := metrics.Window{From: start.AddDate(0, 0, -7*8), To: start.AddDate(0, 0, 7*8)}
+	weeks, err := eng.Weekly(ctx, engine.Scope{}, w, demoEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, wk := range weeks {
+		if before := i < 8; wk.NoHistory != before || wk.PartialHistory {
+			t.Errorf("week of %s: no history %v, partial %v", wk.Start.Format(time.DateOnly), wk.NoHistory, wk.PartialHistory)
+		}
+	}
+	rep, err := eng.Report(ctx, engine.Scope{}, w, demoEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if df := rep.DeploymentFrequency; df.PerWeek == nil || math.Abs(*df.PerWeek-float64(df.Deployments)/8) > 1e-9 {
+		t.Errorf("%d deployments, %v a week; want them over the 8 weeks with data", df.Deployments, deref(df.PerWeek))
 	}
 }

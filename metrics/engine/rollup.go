@@ -526,6 +526,9 @@ func feedMerged[A mergeableSink[A]](ctx context.Context, rp *Reports, r Resolved
 // when prev is not empty, the period before, on workers goroutines,
 // merged. fill configures each part alike.
 func (rp *Reports) aggregate(ctx context.Context, r Resolved, w, prev metrics.Window, fill func(*metrics.Aggregates)) (*metrics.Aggregates, []int64, error) {
+	if err := rp.withDataFrom(ctx, r, &w, &prev); err != nil {
+		return nil, nil, err
+	}
 	span := w
 	if prev.From.Before(prev.To) {
 		span.From = prev.From
@@ -539,8 +542,34 @@ func (rp *Reports) aggregate(ctx context.Context, r Resolved, w, prev metrics.Wi
 	})
 }
 
+// WithDataFrom returns w with where r's data starts in it (DataFrom), by
+// its repos' history starts: rates per week are taken from there.
+func (rp *Reports) WithDataFrom(ctx context.Context, r Resolved, w metrics.Window) (metrics.Window, error) {
+	if err := rp.withDataFrom(ctx, r, &w); err != nil {
+		return metrics.Window{}, err
+	}
+	return w, nil
+}
+
+func (rp *Reports) withDataFrom(ctx context.Context, r Resolved, ws ...*metrics.Window) error {
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return err
+	}
+	h := historyOf(r, m.byID)
+	for _, w := range ws {
+		if w.From.Before(w.To) {
+			w.DataFrom = h.dataFrom(*w, rp.rules.Timezone())
+		}
+	}
+	return nil
+}
+
 // report computes the report of r's repos over w from their facts.
 func (rp *Reports) report(ctx context.Context, r Resolved, w metrics.Window, now time.Time) (metrics.Report, error) {
+	if err := rp.withDataFrom(ctx, r, &w); err != nil {
+		return metrics.Report{}, err
+	}
 	a, _, err := feedMerged(ctx, rp, r, w, func() *metrics.Aggregate { return metrics.NewAggregate(w, rp.rules) })
 	if err != nil {
 		return metrics.Report{}, err

@@ -63,6 +63,9 @@ func rowReport(t *testing.T, eng *engine.Reports, sc engine.Scope, w metrics.Win
 	if err != nil {
 		t.Fatal(err)
 	}
+	if w, err = eng.WithDataFrom(ctx, r, w); err != nil {
+		t.Fatal(err)
+	}
 	rep := metrics.ComputeFacts(metrics.FactsOf(ds, eng.Rules()), w, eng.Rules(), now)
 	rep.Scope.Repos = r.Names
 	if rep.Scope.Repos == nil {

@@ -92,6 +92,11 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, rp.rules.Location), HasPrevious: o.previous, Now: now, Rules: rp.rules}
 	v.Repos, v.Teams = m.byID, m.teams // shared: read only
 	v.history = historyOf(r, m.byID)
+	// Rates per week, and the rows behind them, over the weeks with data.
+	v.Window.DataFrom = v.history.dataFrom(v.Window, rp.rules.Timezone())
+	if v.Previous.From.Before(v.Previous.To) {
+		v.Previous.DataFrom = v.history.dataFrom(v.Previous, rp.rules.Timezone())
+	}
 	v.Modules = allModules(m.repos, m.modules)
 	if v.Decisions, err = rp.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)

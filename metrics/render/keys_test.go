@@ -69,15 +69,35 @@ func TestHistoryNote(t *testing.T) {
 		{Repo: "acme/api", HistoryStart: "2025-12-08T00:00:00Z"}, {Repo: "acme/web", HistoryStart: "2025-12-08T00:00:00Z"},
 		{Repo: "acme/new", HistoryStart: "2026-01-05T00:00:00Z"},
 	}}
-	want := "Partial history: tach holds every record of acme/api and acme/web from 2025-12-08 00:00 UTC; of acme/new from 2026-01-05 00:00 UTC; this window is covered from 2026-01-05 00:00 UTC."
+	want := "Partial history: tach holds every record of acme/api and acme/web from 2025-12-08 00:00 UTC; of acme/new from 2026-01-05 00:00 UTC; this window is covered from 2026-01-05 00:00 UTC. Rates per week count only the weeks with data."
 	if got := render.HistoryNote(p, "this window"); got != want {
 		t.Errorf("%s\nwant %s", got, want)
 	}
 	p.CoveredFrom, p.CoveredTo = nil, nil
-	if got := render.HistoryNote(p, "the previous period"); !strings.HasSuffix(got, "; none of the previous period is covered.") {
+	if got := render.HistoryNote(p, "the previous period"); !strings.HasSuffix(got, "; none of the previous period is covered. Rates per week count only the weeks with data.") {
 		t.Errorf("nothing covered: %s", got)
 	}
 	if render.HistoryNote(nil, "this window") != "" {
 		t.Error("a covered window has a note")
+	}
+}
+
+// A weekly review of a module names it (it said "0 repos"), beside the
+// repos it has; a team and repo scopes read as before.
+func TestWeeklyScopeName(t *testing.T) {
+	team := "platform"
+	for _, c := range []struct {
+		scope metrics.Scope
+		want  string
+	}{
+		{metrics.Scope{Modules: []string{"acme/shop:checkout"}}, "acme/shop:checkout"},
+		{metrics.Scope{Repos: []string{"acme/web"}, Modules: []string{"acme/shop:checkout"}}, "acme/web, acme/shop:checkout"},
+		{metrics.Scope{Team: &team, Modules: []string{"acme/shop:checkout"}}, "team platform"},
+		{metrics.Scope{Repos: []string{"acme/web"}}, "acme/web"},
+		{metrics.Scope{Repos: []string{"acme/web", "acme/api"}}, "2 repos"},
+	} {
+		if got := render.WeeklyScopeName(c.scope); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.scope, got, c.want)
+		}
 	}
 }

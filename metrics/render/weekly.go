@@ -24,7 +24,7 @@ import (
 func WeeklyText(w io.Writer, r review.Review, loc *time.Location) error {
 	when := func(t time.Time) string { return t.In(loc).Format("Mon 2 Jan 15:04") }
 	fmt.Fprintf(w, "tach weekly review — %s, the week %s to %s against the %d weeks before (%s)\n\n",
-		plain(weeklyScopeName(r.Scope)), r.Week.From, r.Week.To, review.BaselineWeeks, r.Scope.Timezone)
+		plain(WeeklyScopeName(r.Scope)), r.Week.From, r.Week.To, review.BaselineWeeks, r.Scope.Timezone)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "MEASURE\tTHIS WEEK\t%d WEEKS BEFORE\tCHANGE\tVERDICT\tFROM\n", review.BaselineWeeks)
 	for _, k := range r.Keys {
@@ -108,7 +108,8 @@ func JudgedNote() string {
 // HistoryNote says a period (named as the sentence names it: "this
 // window", "the previous period") starts before the history start of some
 // repos: "Partial history: tach holds every record of acme/api from
-// 2026-08-10 14:02 UTC; this window is covered from then." Repos that
+// 2026-08-10 14:02 UTC; this window is covered from then. Rates per week
+// count only the weeks with data." Repos that
 // share a history start are named together, at most historyNamed of them.
 // "" when p is nil.
 func HistoryNote(p *metrics.PartialHistory, period string) string {
@@ -133,10 +134,14 @@ func HistoryNote(p *metrics.PartialHistory, period string) string {
 	}
 	s := "Partial history: tach holds every record of " + strings.Join(starts, "; of ")
 	if p.CoveredFrom == nil {
-		return s + "; none of " + period + " is covered."
+		return s + "; none of " + period + " is covered." + ratesNote
 	}
-	return s + "; " + period + " is covered from " + historyTime(*p.CoveredFrom) + "."
+	return s + "; " + period + " is covered from " + historyTime(*p.CoveredFrom) + "." + ratesNote
 }
+
+// ratesNote says how a rate per week treats the weeks before the history
+// (metrics.Window.DataFrom).
+const ratesNote = " Rates per week count only the weeks with data."
 
 // historyNamed is how many repos of one history start a note names.
 const historyNamed = 5
@@ -150,10 +155,14 @@ func historyTime(s string) string {
 	return t.UTC().Format("2006-01-02 15:04 MST")
 }
 
-func weeklyScopeName(s metrics.Scope) string {
+// WeeklyScopeName names a weekly review's scope: a team, its modules and
+// repos when it has modules (as scopeName), one repo, or how many repos.
+func WeeklyScopeName(s metrics.Scope) string {
 	switch {
 	case s.Team != nil:
 		return "team " + *s.Team
+	case len(s.Modules) > 0:
+		return scopeName(s)
 	case len(s.Repos) == 1:
 		return s.Repos[0]
 	}
