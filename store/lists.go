@@ -168,17 +168,42 @@ func repoFilter(col string, ids []int64) (string, []any) {
 // (docs/metrics.md, "Modules").
 type ModuleFilter struct {
 	PathIDs []int64
+	// Authors are the parts of repos a team's people wrote (a team by
+	// members): the changes of those logins, compared lower-case.
+	Authors []RepoAuthors
+}
+
+// RepoAuthors are the changes of some people in one repo.
+type RepoAuthors struct {
+	RepoID int64
+	Logins []string // lower-case
 }
 
 // scoped is where with the module filter's rows OR'd in: col is the
 // list's repo column, rows how the list's row relates to the module's
 // changes (a subquery's condition on the ids of those changes).
 func (m ModuleFilter) scoped(where string, args []any, rows string) (string, []any) {
-	if len(m.PathIDs) == 0 {
+	var parts []string
+	var touchArgs []any
+	if len(m.PathIDs) > 0 {
+		parts = append(parts, `SELECT change_id FROM change_files WHERE path_id IN (`+placeholders(len(m.PathIDs))+`)`)
+		touchArgs = append(touchArgs, int64Args(m.PathIDs)...)
+	}
+	for _, a := range m.Authors {
+		if len(a.Logins) == 0 {
+			continue
+		}
+		parts = append(parts, `SELECT id FROM changes WHERE repo_id = ? AND LOWER(author) IN (`+placeholders(len(a.Logins))+`)`)
+		touchArgs = append(touchArgs, a.RepoID)
+		for _, l := range a.Logins {
+			touchArgs = append(touchArgs, l)
+		}
+	}
+	if len(parts) == 0 {
 		return where, args
 	}
-	touching := `SELECT change_id FROM change_files WHERE path_id IN (` + placeholders(len(m.PathIDs)) + `)`
-	return "(" + where + " OR " + strings.ReplaceAll(rows, "{changes}", touching) + ")", append(args, int64Args(m.PathIDs)...)
+	touching := strings.Join(parts, " UNION ")
+	return "(" + where + " OR " + strings.ReplaceAll(rows, "{changes}", touching) + ")", append(args, touchArgs...)
 }
 
 const (

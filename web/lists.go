@@ -40,7 +40,16 @@ func (s *Server) listRequest(r *http.Request) (listRequest, error) {
 	if lr.repoIDs == nil {
 		lr.repoIDs = []int64{}
 	}
-	if len(res.Modules) > 0 {
+	byPaths := false
+	for _, m := range res.Modules {
+		if len(m.Authors) > 0 {
+			// A team's people in a repo it does not hold whole.
+			lr.modules.Authors = append(lr.modules.Authors, store.RepoAuthors{RepoID: m.RepoID, Logins: m.Authors})
+		} else {
+			byPaths = true
+		}
+	}
+	if byPaths {
 		if lr.modules.PathIDs, err = s.reports.ModulePathIDs(r.Context(), res); err != nil {
 			return listRequest{}, err
 		}

@@ -90,4 +90,29 @@ teams:
 			t.Errorf("team %s: merged %v, deployments %v, PR size median %v; want %v, %v, %v", c.team, merged, deploys, size, c.merged, c.deploys, c.size)
 		}
 	}
+
+	// The rows behind those numbers: the lists of a members team hold its
+	// people's changes and the deployments that shipped them (they were
+	// empty: the lists knew modules by paths only).
+	srv2 := startServe(t, "--config", cfg, "--listen", "127.0.0.1:0")
+	c := srv2.client()
+	for _, tc := range []struct {
+		path  string
+		total int
+	}{
+		{"/api/v1/changes?team=search&weeks=4", 2},
+		{"/api/v1/deployments?team=search&weeks=4", 2},
+		{"/api/v1/changes?team=infra&weeks=4", 1},
+		{"/api/v1/changes?team=everyone&weeks=4", 6},
+	} {
+		status, body := srv2.do(c, "GET", tc.path, nil)
+		var page struct {
+			Page struct {
+				Total int `json:"total"`
+			} `json:"page"`
+		}
+		if status != 200 || json.Unmarshal([]byte(body), &page) != nil || page.Page.Total != tc.total {
+			t.Errorf("%s: %d, %d rows; want %d\n%.300s", tc.path, status, page.Page.Total, tc.total, body)
+		}
+	}
 }
