@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	register("report", "print a report: metrics, weekly, compare", runReport)
+	register("report", "print a report: metrics, weekly, compare, radar", runReport)
 }
 
 // reportKinds are the reports `tach report` prints; later issues add more.
