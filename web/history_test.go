@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -174,6 +175,17 @@ func TestFreshInstallGap(t *testing.T) {
 	}
 	if note := doc.Find(`[data-testid="history-note"]`).Text(); !strings.Contains(note, "this window is covered from 2025-11-04 12:00 UTC") {
 		t.Errorf("history note %q", note)
+	}
+
+	// The rates are over the 16 weeks with data (from 10 November), not
+	// the 26 of the window; the period before is no data, not zero.
+	df := rep.DeploymentFrequency
+	if df.Deployments == 0 || df.PerWeek == nil || math.Abs(*df.PerWeek-float64(df.Deployments)/16) > 1e-9 {
+		t.Errorf("%d deployments at %v a week; want them over the 16 weeks with data", df.Deployments, df.PerWeek)
+	}
+	want := fmt.Sprintf("%d deployments in 16 weeks vs no data before", df.Deployments)
+	if cards := doc.Find(`[data-testid="key-cards"]`).Text(); !strings.Contains(cards, want) {
+		t.Errorf("the deployment frequency card does not say %q:\n%s", want, cards)
 	}
 }
 

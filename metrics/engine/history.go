@@ -141,6 +141,17 @@ func (h scopeHistory) dataFrom(w metrics.Window, loc *time.Location) time.Time {
 	return w.To
 }
 
+// weeksWithData counts the weeks of w's weekly series that have values.
+func (h scopeHistory) weeksWithData(w metrics.Window, loc *time.Location) int {
+	n := 0
+	for _, wk := range metrics.SeriesWeeks(w, loc) {
+		if none, _ := h.week(wk); !none {
+			n++
+		}
+	}
+	return n
+}
+
 // withHistory marks the weeks of a scope by its history h.
 func withHistory(weeks []metrics.WeekReport, h scopeHistory) []metrics.WeekReport {
 	for i := range weeks {

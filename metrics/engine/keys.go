@@ -77,6 +77,15 @@ func (rp *Reports) judgeKeys(ctx context.Context, r Resolved, keys []metrics.Key
 	}
 	if !at.history.covers(metrics.Window{From: earlierOf(prev.From, cur.From), To: laterOf(prev.To, cur.To)}) {
 		impact.NoHistory(keys)
+		// A rate per week is over the weeks with data (Window.DataFrom):
+		// so are the weeks its counts name ("107 deployments in 16 weeks",
+		// not in the 26 of a window whose first 10 tach never read).
+		loc := rp.rules.Timezone()
+		for i := range keys {
+			if keys[i].Unit == metrics.UnitPerWeek {
+				keys[i].N, keys[i].BaselineN = at.history.weeksWithData(cur, loc), at.history.weeksWithData(prev, loc)
+			}
+		}
 	}
 	return keys, judged, nil
 }

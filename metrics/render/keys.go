@@ -76,6 +76,10 @@ func KeyCounts(c metrics.KeyComparison) string {
 		return ""
 	case c.Unit == metrics.UnitRate && c.Count != nil && c.BaselineCount != nil:
 		return fmt.Sprintf("%d of %d vs %d of %d deployments", *c.Count, c.N, *c.BaselineCount, c.BaselineN)
+	case c.Count != nil && c.BaselineCount != nil && c.BaselineN == 0 && c.Verdict == metrics.VerdictNotEnoughHistory:
+		// The period before lies wholly before the history: not 0 of
+		// anything, but nothing tach read.
+		return fmt.Sprintf("%d %s in %s vs no data before", *c.Count, rateNouns[c.Key], plural(c.N, "week"))
 	case c.Count != nil && c.BaselineCount != nil:
 		return fmt.Sprintf("%d %s in %s vs %d in %s", *c.Count, rateNouns[c.Key], plural(c.N, "week"), *c.BaselineCount, plural(c.BaselineN, "week"))
 	}

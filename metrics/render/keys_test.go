@@ -52,6 +52,8 @@ func TestKeyCounts(t *testing.T) {
 			"12 deployments in 1 week vs 41 in 4 weeks"},
 		{metrics.KeyComparison{Key: metrics.KeyThroughput, Unit: metrics.UnitPerWeek, NUnit: "weeks", N: 12, BaselineN: 12, Count: n(230), BaselineCount: n(198)},
 			"230 changes merged in 12 weeks vs 198 in 12 weeks"},
+		{metrics.KeyComparison{Key: metrics.KeyDeploymentFrequency, Unit: metrics.UnitPerWeek, NUnit: "weeks", N: 16, BaselineN: 0, Count: n(107), BaselineCount: n(0), Verdict: metrics.VerdictNotEnoughHistory},
+			"107 deployments in 16 weeks vs no data before"}, // the period before lies before the history
 		{metrics.KeyComparison{Key: metrics.KeyLeadTime, Unit: metrics.UnitSeconds}, ""}, // not judged
 	}
 	for _, c := range cases {
