@@ -44,11 +44,14 @@ func (t Target) ID() string {
 }
 
 // String names the destination without its secret: "slack webhook at
-// hooks.slack.com".
+// hooks.slack.com" (the generic one: "webhook at example.com").
 func (t Target) String() string {
 	host := "an invalid URL"
 	if u, err := url.Parse(t.URL); err == nil && u.Host != "" {
 		host = u.Host
+	}
+	if t.Platform == "webhook" {
+		return "webhook at " + host
 	}
 	return t.Platform + " webhook at " + host
 }

@@ -39,7 +39,7 @@ func (s *Server) syncPage(w http.ResponseWriter, r *http.Request) error {
 	for _, st := range states {
 		lastErr := templates.Cell{Text: render.Dash, Muted: true}
 		if st.LastError != "" {
-			lastErr = templates.Cell{Text: truncate(st.LastError, 120), Title: st.LastError + " (" + st.LastErrorAt.UTC().Format(time.RFC3339) + ")", Tags: []string{"error"}}
+			lastErr = templates.Cell{Text: truncate(st.LastError, 120), Title: st.LastError + " (" + st.LastErrorAt.UTC().Format(time.RFC3339) + ")", Tags: []string{lastErrorTag(st)}}
 		}
 		success := timeCell(st.LastSuccessAt, loc)
 		if !st.LastSuccessAt.IsZero() {
@@ -159,4 +159,14 @@ func mapRows[T, U any](in []T, f func(T) U) []U {
 		out[i] = f(v)
 	}
 	return out
+}
+
+// lastErrorTag says what a sync state's last error is: a sync that
+// finished but warned records its warnings at the moment it succeeded —
+// a warning (tach sync says "warned"), not an error.
+func lastErrorTag(st store.SyncState) string {
+	if !st.LastSuccessAt.IsZero() && !st.LastSuccessAt.Before(st.LastErrorAt) {
+		return "warning"
+	}
+	return "error"
 }
