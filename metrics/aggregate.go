@@ -111,6 +111,13 @@ type Aggregate struct {
 	sorted   map[Figure][]float64
 }
 
+// Empty reports whether nothing of the window was counted: no change,
+// deployment, attempt, recovery, incident or CI run.
+func (a *Aggregate) Empty() bool {
+	return a.production == 0 && a.failedAttempts == 0 && a.merged == 0 && a.ciRuns == 0 && a.openIncidents == 0 &&
+		a.lead.len() == 0 && a.rec.len() == 0 && a.restore.len() == 0 && a.lines.len() == 0
+}
+
 // NewAggregate starts the report of w under r.
 func NewAggregate(w Window, r Rules) *Aggregate {
 	a := &Aggregate{w: w, r: r}

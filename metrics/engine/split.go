@@ -56,11 +56,13 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 	}
 	modules := metrics.SplitDimension{Name: metrics.DimensionModule}
 	ids, by := modulesByRepo(r.Modules)
+	memberParts := map[*metrics.SplitPart]bool{}
 	for _, id := range ids {
 		refs := Resolved{Modules: by[id]}.ModuleRefs()
 		p := metrics.NewSplitPart(strings.Join(refs, ModuleRefSep), current, previous, rp.rules)
 		byID[id] = p
 		modules.Parts = append(modules.Parts, p)
+		memberParts[p] = !slices.ContainsFunc(by[id], func(m ResolvedModule) bool { return len(m.Authors) == 0 })
 	}
 	stale, err := rp.feedTo(ctx, r, span, workers(len(r.IDs), span), func(_ int, id int64) metrics.FactSink { return byID[id] }, true)
 	if err != nil {
@@ -70,6 +72,11 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 	for _, p := range append(slices.Clone(repos.Parts), modules.Parts...) {
 		total.Merge(p)
 	}
+	// A team's people in a repo they wrote nothing of in either period
+	// are no part of it: a row of nothing would only hide the others.
+	modules.Parts = slices.DeleteFunc(modules.Parts, func(p *metrics.SplitPart) bool {
+		return memberParts[p] && p.Current.Empty() && p.Previous.Empty()
+	})
 	var dims []metrics.SplitDimension
 	for _, d := range []metrics.SplitDimension{repos, modules} {
 		if len(d.Parts) > 0 {

@@ -108,3 +108,34 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+// A team by people in repos they wrote nothing of: those repos are no
+// row of its breakdown (each was a row of nothing), the others are.
+func TestSplitOfPeopleLeavesOutRepoTheyDidNotTouch(t *testing.T) {
+	storetest.Long(t)
+	ctx := context.Background()
+	st, _ := demoStore(t)
+	teams := func([]store.Repo) []store.Team {
+		return []store.Team{{Name: "people", Members: []string{"jonas-b"}}}
+	}
+	eng := engine.NewReports(st, metrics.DefaultRules(), teams)
+	current := metrics.LastWholeWeeks(demoEnd, 4, nil)
+	previous := metrics.Window{From: current.From.AddDate(0, 0, -28), To: current.From}
+	split, err := eng.Split(ctx, engine.Scope{Team: "people"}, current, previous)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := split.Breakdown(metrics.FigurePRSize) // N: the changes merged
+	var rows []string
+	for _, dim := range b.By {
+		for _, row := range dim.Rows {
+			rows = append(rows, row.Name)
+			if row.Current.N == 0 && row.Previous.N == 0 {
+				t.Errorf("%s: a row with nothing merged in either period", row.Name)
+			}
+		}
+	}
+	if len(rows) == 0 || len(rows) >= 5 || b.Total.Current.N == 0 {
+		t.Errorf("rows %v of the demo's 5 repos, %d merged in all", rows, b.Total.Current.N)
+	}
+}
