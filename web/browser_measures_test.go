@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"strconv"
@@ -180,6 +181,7 @@ func TestBrowserMeasures(t *testing.T) {
 			document.querySelectorAll('[data-chart]').forEach(el => {
 				const o = echarts.getInstanceByDom(el).getOption();
 				const id = el.id;
+				if (id.startsWith('chart-spark-')) return; // a card's sparkline: a trend, no axes by design
 				if (!o.legend || !o.legend.length || o.legend[0].show === false) out.push(id + ': no legend');
 				(o.grid || []).forEach(g => { if (!g.containLabel) out.push(id + ': labels may be cut'); });
 				(o.yAxis || []).forEach((a, i) => {
@@ -232,6 +234,35 @@ func TestBrowserMeasures(t *testing.T) {
 			noProblems(t, w)
 		})
 	}
+
+	// The same on a database synced with a short history (freshHandler:
+	// 120 days of a fake GitHub): every chart of the overview and the
+	// measure pages over 26 weeks, most of them before the history, keeps
+	// its legend, units and labels, beside its "no data" band.
+	t.Run("charts on a fresh install", func(t *testing.T) {
+		fresh := httptest.NewServer(freshHandler(t))
+		t.Cleanup(fresh.Close)
+		ctx, w := tab(t, b, strings.TrimPrefix(fresh.URL, "http://"))
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(1360, 1700)); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/?weeks=26", "/measures/deployment-frequency?weeks=26", "/measures/lead-time?weeks=26",
+			"/measures/change-failure-rate?weeks=26", "/measures/cycle-time?weeks=26", "/measures/throughput?weeks=26", "/measures/ci?weeks=26"} {
+			if err := chromedp.Do(ctx, chromedp.Navigate(fresh.URL+path)); err != nil {
+				t.Fatalf("%s: %v", path, err)
+			}
+			if _, err := chromedp.Run(ctx, chromedp.Poll[bool](chartsDrawn, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+				t.Fatalf("%s: charts did not draw: %v", path, err)
+			}
+			checkCharts(t, ctx, path)
+			band, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`[...document.querySelectorAll('[data-chart]')].some(el =>
+				(echarts.getInstanceByDom(el).getOption().series || []).some(s => s.id === 'no-data-0'))`))
+			if err != nil || !band {
+				t.Errorf("%s: no chart shades the weeks before the history (%v)", path, err)
+			}
+		}
+		noProblems(t, w)
+	})
 
 	t.Run("part weeks are shaded", func(t *testing.T) {
 		ctx, w := measureTab(t, 1360)
