@@ -219,7 +219,7 @@ func (s *Server) receiveWebhook(w http.ResponseWriter, r *http.Request, provider
 		s.writeJSON(w, status, webhookReply{Status: "error", Error: msg})
 	}
 	if wh == nil {
-		refuse(http.StatusNotFound, webhookBadRequest, "this server does not receive webhooks: run tach serve with --config")
+		refuse(http.StatusNotFound, webhookBadRequest, "this server does not receive webhooks: run tach serve with --config naming a config that lists repos")
 		return
 	}
 	secret, key := wh.opt.GitHubSecret, "webhooks.github_secret (or TACH_GITHUB_WEBHOOK_SECRET)"
