@@ -71,8 +71,11 @@ func TestAnMRMergedWhileTheSyncRunsGetsItsSquashCommit(t *testing.T) {
 	shaS8 := gt.SHA("squash-8")
 	var queries atomic.Int32
 	h.srv.OnRequest = func(endpoint string) {
-		// Pages of two MRs: the fourth has !7 and !8. The REST list (one
-		// page of 100) was read with the first.
+		// A first sync: the older half of its window has no MRs (one
+		// query, sent with the newer half's first), the newer half pages
+		// of two: the fourth query is the one for !5 and !6, before the
+		// page with !7 and !8. The REST list (one page of 100) was read
+		// with the first page.
 		if endpoint == "POST /api/graphql TachMergeRequests" && queries.Add(1) == 4 {
 			h.srv.Edit(func() {
 				late.State, late.MergedAt, late.UpdatedAt = "merged", at(7*day+hour), at(7*day+hour)

@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/store"
@@ -20,9 +23,11 @@ import (
 // comments, approvals (system notes: the approvals API has no times) and
 // draft/ready toggles. The cursor is a keyset on (updated_at, id), so an
 // MR updated while the sync pages moves behind it without shifting others.
-const mergeRequestsQuery = `query TachMergeRequests($fullPath: ID!, $updatedAfter: Time, $first: Int!, $after: String) {
+// updatedBefore (null: none) bounds the older half of a first sync's
+// window; GitLab's updatedAfter and updatedBefore are both inclusive.
+const mergeRequestsQuery = `query TachMergeRequests($fullPath: ID!, $updatedAfter: Time, $updatedBefore: Time, $first: Int!, $after: String) {
   project(fullPath: $fullPath) {
-    mergeRequests(updatedAfter: $updatedAfter, sort: UPDATED_ASC, first: $first, after: $after) {
+    mergeRequests(updatedAfter: $updatedAfter, updatedBefore: $updatedBefore, sort: UPDATED_ASC, first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
         id iid title state draft
@@ -204,20 +209,130 @@ type mrConnection struct {
 	Nodes    []gqlMergeRequest `json:"nodes"`
 }
 
-// mergeRequestsGraphQL syncs MRs page by page, each page committed with
-// the watermark it reaches. The next page is asked as soon as this one's
-// cursor is known, while this one's squash commits (and notes or commits
-// beyond the first 100) are read and its rows written.
+// mergeRequestsGraphQL syncs MRs page by page, each page committed as it
+// is read. A first sync walks its window in two halves at once (see
+// splitWindow), a re-sync from the watermark in one walk.
 func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st store.SyncState) error {
 	from := since(st, proj.sink).UTC().Truncate(time.Second)
-	watermark := from
-	squash := p.newSquashCommits(ctx, proj, from)
+	mid, ok := splitWindow(st, proj.sink, from)
+	if !ok || p.opts.singleWalk {
+		return p.mergeRequestWalk(ctx, proj, from, time.Time{}, from,
+			func(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
+				return proj.commitMergeRequests(ctx, &st, mrs, watermark, last)
+			})
+	}
+	h := &mrHalves{proj: proj, st: st}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return p.mergeRequestWalk(gctx, proj, from, mid, from, h.commitOlder) })
+	g.Go(func() error { return p.mergeRequestWalk(gctx, proj, mid, time.Time{}, from, h.commitNewer) })
+	return g.Wait()
+}
+
+// splitWindow returns the middle of a first sync's window, from its start
+// to now (the sink's clock), to the second: the window's merge requests
+// are then read as two chains of pages at once, the older half (updated
+// from its start to the middle, both inclusive) and the newer (from the
+// middle on), each about half as long as the one chain a single walk is.
+// ok is false on a re-sync (the changes have a watermark), which walks
+// once from it as it always did, and for a window too short to split.
+func splitWindow(st store.SyncState, sink *collectors.Sink, from time.Time) (mid time.Time, ok bool) {
+	if !st.Watermark.IsZero() {
+		return time.Time{}, false
+	}
+	now := time.Now
+	if n := sink.Options().Now; n != nil {
+		now = n
+	}
+	mid = from.Add(now().UTC().Sub(from) / 2).Truncate(time.Second)
+	return mid, mid.After(from)
+}
+
+// mrHalves commits the pages of a first sync's two halves into the one
+// state of the changes. The watermark is the newest update under which
+// every merge request is stored, so only the older half moves it (a page
+// of the newer is committed with the watermark as it was): a sync that
+// fails in either half leaves the watermark within the older half, and
+// the next sync reads the rest again (upserting is idempotent). The commit
+// that finishes the second of the halves takes the newer's watermark too
+// and says done; none before it does.
+//
+// An MR at the middle comes in both halves, the same: written twice, it
+// changes nothing. One of the older half updated while the sync runs moves
+// to the newer half's end, and the newer half may write it before the
+// older half commits the page that read it as it was: that older read is
+// left out (written), as a single walk, which reads it again after, never
+// writes it back.
+type mrHalves struct {
+	proj *project
+	mu   sync.Mutex // held through each commit: st and the fields below
+	st   store.SyncState
+	// newer is the newest update the newer half read; finished counts the
+	// halves whose last page is committed.
+	newer    time.Time
+	finished int
+	// written is the update of each MR as committed, by iid.
+	written map[int64]time.Time
+}
+
+func (h *mrHalves) commitOlder(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
+	return h.commit(ctx, mrs, watermark, time.Time{}, last)
+}
+
+func (h *mrHalves) commitNewer(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
+	return h.commit(ctx, mrs, time.Time{}, watermark, last)
+}
+
+// commit writes a page of either half: older is the older half's
+// watermark (zero for a page of the newer), newer the newer half's.
+func (h *mrHalves) commit(ctx context.Context, mrs []mergeRequest, older, newer time.Time, last bool) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.newer = later(h.newer, newer)
+	if last {
+		h.finished++
+	}
+	done := h.finished == 2
+	watermark := older
+	if done {
+		watermark = later(watermark, h.newer)
+	}
+	if h.written == nil {
+		h.written = map[int64]time.Time{}
+	}
+	fresh := make([]mergeRequest, 0, len(mrs))
+	for _, m := range mrs {
+		if w, ok := h.written[m.IID]; ok && w.After(m.UpdatedAt) {
+			continue // the other half wrote it as updated since
+		}
+		fresh = append(fresh, m)
+	}
+	if err := h.proj.commitMergeRequests(ctx, &h.st, fresh, watermark, done); err != nil {
+		return err
+	}
+	for _, m := range fresh {
+		h.written[m.IID] = m.UpdatedAt
+	}
+	return nil
+}
+
+// mrCommit commits a page of merge requests with the watermark the walk
+// reached and whether it was the walk's last page.
+type mrCommit func(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error
+
+// mergeRequestWalk reads the merge requests updated from after (and up to
+// before, when not zero), page by page, and hands each page to commit with
+// the newest update read so far (at least watermark). The next page is
+// asked as soon as this one's cursor is known, while this one's squash
+// commits (and notes or commits beyond the first 100) are read and its
+// rows written.
+func (p *Provider) mergeRequestWalk(ctx context.Context, proj *project, after, before, watermark time.Time, commit mrCommit) error {
+	squash := p.newSquashCommits(ctx, proj, after, before)
 	pages := collectors.NewPagesAhead[mrConnection](ctx)
 	defer pages.Close()
 	pageSize := p.opts.GraphQLPageSize // changed only by the page in flight
-	ask := func(after any) {
+	ask := func(cursor any) {
 		pages.Ask(func(ctx context.Context) (mrConnection, error) {
-			return p.mergeRequestPage(ctx, proj, from, after, &pageSize)
+			return p.mergeRequestPage(ctx, proj, after, before, cursor, &pageSize)
 		})
 	}
 	ask(nil)
@@ -254,7 +369,7 @@ func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st s
 			watermark = later(watermark, m.UpdatedAt)
 			mrs = append(mrs, m)
 		}
-		if err := proj.commitMergeRequests(ctx, &st, mrs, watermark, last); err != nil {
+		if err := commit(ctx, mrs, watermark, last); err != nil {
 			return err
 		}
 		if last {
@@ -263,10 +378,15 @@ func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st s
 	}
 }
 
-// mergeRequestPage asks for the page of merge requests after the cursor
-// (nil: the first), again without closedAt on a GitLab that lacks it, or
-// smaller on one that finds it too complex (size, which later pages keep).
-func (p *Provider) mergeRequestPage(ctx context.Context, proj *project, from time.Time, after any, size *int) (mrConnection, error) {
+// mergeRequestPage asks for the page of merge requests updated from a
+// time (up to another, when not zero) after the cursor (nil: the first),
+// again without closedAt on a GitLab that lacks it, or smaller on one
+// that finds it too complex (size, which later pages keep).
+func (p *Provider) mergeRequestPage(ctx context.Context, proj *project, from, before time.Time, after any, size *int) (mrConnection, error) {
+	var updatedBefore any // null: no bound
+	if !before.IsZero() {
+		updatedBefore = before.UTC().Format(time.RFC3339)
+	}
 	for {
 		var data struct {
 			Project *struct {
@@ -274,7 +394,7 @@ func (p *Provider) mergeRequestPage(ctx context.Context, proj *project, from tim
 			} `json:"project"`
 		}
 		vars := map[string]any{"fullPath": proj.repo.Name, "updatedAfter": from.Format(time.RFC3339),
-			"first": *size, "after": after}
+			"updatedBefore": updatedBefore, "first": *size, "after": after}
 		withClosedAt := !p.noClosedAt.Load()
 		err := p.graphql(ctx, proj, collectors.ResourceChanges, "list merge requests", mergeRequestsQueryFor(withClosedAt), vars, &data)
 		if withClosedAt && refusedField(err, "MergeRequest."+closedAtField) {

@@ -19,7 +19,7 @@ import (
 // commits or sizes, so each MR costs three more requests (commits, notes,
 // diffs; more when they run past a page).
 func (p *Provider) mergeRequestsREST(ctx context.Context, proj *project, st store.SyncState) error {
-	fetch := p.mergeRequestPages(ctx, proj, "all", "list merge requests (GET /projects/:id/merge_requests)")
+	fetch := p.mergeRequestPages(ctx, proj, "all", time.Time{}, "list merge requests (GET /projects/:id/merge_requests)")
 	return walkUpdated(ctx, since(st, proj.sink), fetch, mrUpdated, mrID, func(items []*gl.BasicMergeRequest, wm time.Time, last bool) error {
 		mrs := make([]mergeRequest, 0, len(items))
 		for _, it := range items {
@@ -40,14 +40,19 @@ func (p *Provider) mergeRequestsREST(ctx context.Context, proj *project, st stor
 }
 
 // mergeRequestPages reads pages of the project's merge requests in a state
-// (all, merged, ...) updated since a time, oldest update first; op names
-// the list in errors.
-func (p *Provider) mergeRequestPages(ctx context.Context, proj *project, state, op string) fetchPage[*gl.BasicMergeRequest] {
+// (all, merged, ...) updated since a time (and up to before, inclusive,
+// when it is not zero), oldest update first; op names the list in errors.
+func (p *Provider) mergeRequestPages(ctx context.Context, proj *project, state string, before time.Time, op string) fetchPage[*gl.BasicMergeRequest] {
 	return func(after time.Time, page gl.RequestOptionFunc) ([]*gl.BasicMergeRequest, *gl.Response, error) {
-		items, resp, err := p.client.MergeRequests.ListProjectMergeRequests(proj.id, &gl.ListProjectMergeRequestsOptions{
+		opts := &gl.ListProjectMergeRequestsOptions{
 			ListOptions: gl.ListOptions{PerPage: int64(p.opts.PageSize)},
 			State:       ptr(state), OrderBy: ptr("updated_at"), Sort: ptr("asc"), UpdatedAfter: &after,
-		}, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceChanges)}, page)...)
+		}
+		if !before.IsZero() {
+			opts.UpdatedBefore = ptr(before.UTC())
+		}
+		items, resp, err := p.client.MergeRequests.ListProjectMergeRequests(proj.id, opts,
+			withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceChanges)}, page)...)
 		if err != nil {
 			return nil, resp, p.apiError(proj.repo.Name, op, resp, err)
 		}

@@ -10,14 +10,19 @@ import (
 // squashCommits finds the squash commits of merged MRs for the GraphQL
 // sync: GitLab's GraphQL MergeRequest has no squashCommitSha, its REST
 // merge request list has squash_commit_sha. It pages the list of merged
-// MRs updated since the sync's start (100 a page, oldest update first) only
-// as far as the GraphQL pages need, so each page of that list is read once
-// per sync, and none when no merged MR changed.
+// MRs updated since the walk's start (and up to its end, for the older half
+// of a first sync's window; 100 a page, oldest update first) only as far as
+// the GraphQL pages need, so each page of that list is read once per sync,
+// and none when no merged MR changed. Each half of a first sync has its
+// own, so the newer half's lookups do not page through the older half's
+// list first.
 //
 // A merge request's squash commit never changes once it is merged, so any
 // listing of a merged MR gives it. One merged after its turn in the list
 // passed (merged while the sync ran) is found by reading the list again
-// from where it ended, once; one still missing then has no squash commit.
+// from where it ended, once, to its very end (with no updated_before: an MR
+// of the older half updated during the sync is now in the newer); one still
+// missing then has no squash commit.
 type squashCommits struct {
 	p     *Provider
 	proj  *project
@@ -27,14 +32,16 @@ type squashCommits struct {
 	shas map[int64]string
 }
 
-func (p *Provider) newSquashCommits(ctx context.Context, proj *project, from time.Time) *squashCommits {
+// newSquashCommits lists the merged MRs updated from a time, up to another
+// when before is not zero.
+func (p *Provider) newSquashCommits(ctx context.Context, proj *project, from, before time.Time) *squashCommits {
 	sc := &squashCommits{p: p, proj: proj, shas: map[int64]string{}}
-	sc.pager = sc.listFrom(ctx, from)
+	sc.pager = sc.listFrom(ctx, from, before)
 	return sc
 }
 
-func (sc *squashCommits) listFrom(ctx context.Context, from time.Time) *updatedPager[*gl.BasicMergeRequest] {
-	fetch := sc.p.mergeRequestPages(ctx, sc.proj, "merged",
+func (sc *squashCommits) listFrom(ctx context.Context, from, before time.Time) *updatedPager[*gl.BasicMergeRequest] {
+	fetch := sc.p.mergeRequestPages(ctx, sc.proj, "merged", before,
 		"list merged merge requests for their squash commits (GET /projects/:id/merge_requests?state=merged)")
 	return newUpdatedPager(from, fetch, mrUpdated, mrID)
 }
@@ -50,7 +57,7 @@ func (sc *squashCommits) lookup(ctx context.Context, iid int64) (string, error) 
 			if reread {
 				return "", nil
 			}
-			sc.pager, reread = sc.listFrom(ctx, sc.pager.watermark), true
+			sc.pager, reread = sc.listFrom(ctx, sc.pager.watermark, time.Time{}), true
 		}
 		items, err := sc.pager.next(ctx)
 		if err != nil {

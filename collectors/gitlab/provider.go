@@ -90,6 +90,10 @@ type Options struct {
 	// as before ranges came from the branch's history: tests hold the two
 	// to the same rows.
 	compareEveryRange bool
+	// singleWalk reads a first sync's merge requests in one walk, as a
+	// re-sync does, not in two halves at once: tests hold the two to the
+	// same rows.
+	singleWalk bool
 }
 
 func (o Options) withDefaults() Options {

@@ -43,6 +43,8 @@ func TestEveryQueryIsAcceptedByGitLabsSchema(t *testing.T) {
 		return map[string]any{"fullPath": p.Path, "updatedAfter": since, "first": first, "after": nil}
 	}
 	one := map[string]any{"fullPath": p.Path, "iid": "1", "after": nil}
+	olderHalf := page(DefaultGraphQLPageSize) // of a first sync's window
+	olderHalf["updatedBefore"] = end.Add(-5 * 24 * time.Hour).Format(time.RFC3339)
 	for name, q := range map[string]struct {
 		query string
 		vars  map[string]any
@@ -50,6 +52,7 @@ func TestEveryQueryIsAcceptedByGitLabsSchema(t *testing.T) {
 	}{
 		"merge requests":                  {mergeRequestsQueryFor(true), page(DefaultGraphQLPageSize), "mergeRequests"},
 		"merge requests without closedAt": {mergeRequestsQueryFor(false), page(DefaultGraphQLPageSize), "mergeRequests"},
+		"merge requests updated before":   {mergeRequestsQueryFor(true), olderHalf, "mergeRequests"},
 		"more notes of a merge request":   {mergeRequestNotesQuery, one, "mergeRequest"},
 		"more commits of a merge request": {mergeRequestCommitsQuery, one, "mergeRequest"},
 		"pipelines":                       {pipelinesQueryFor(false), page(100), "pipelines"},

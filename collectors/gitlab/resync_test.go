@@ -169,11 +169,14 @@ func TestResumeAfterCancellationEqualsCleanSync(t *testing.T) {
 			for n := 1; n < total; n += step {
 				h := &harness{t: t, srv: clean.srv, st: newStore(t)}
 				ctx, cancel := context.WithCancel(context.Background())
-				hc := &http.Client{Transport: &cancelAfter{next: clean.srv.Client().Transport, n: int64(n), cancel: cancel}}
-				interrupted := h.provider(func(o *gitlab.Options) { o.HTTPClient = hc })
+				ca := &cancelAfter{next: clean.srv.Client().Transport, n: int64(n), cancel: cancel}
+				interrupted := h.provider(func(o *gitlab.Options) { o.HTTPClient = &http.Client{Transport: ca} })
 				sum := h.sync(ctx, interrupted, repo(p.Path))
 				cancel()
-				if err := repoSummary(t, sum, p.Path).Err; err == nil {
+				// A sync may need fewer requests than the clean one: by REST,
+				// the first sync asks GraphQL once or twice (the first page
+				// of each half of its window, at once) before it falls back.
+				if err := repoSummary(t, sum, p.Path).Err; err == nil && ca.seen.Load() > int64(n) {
 					t.Fatalf("cancelled after %d requests: the sync reported no error", n)
 				}
 				h.mustSync(repo(p.Path))

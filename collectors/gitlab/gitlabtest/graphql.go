@@ -331,9 +331,10 @@ func (s *Server) gqlProject(p *Project) obj {
 	}
 }
 
-// gqlMergeRequests is project.mergeRequests(updatedAfter, sort:
-// UPDATED_ASC, first, after): a keyset on (updated_at, id), so an MR that
-// is updated while a client pages moves behind the cursor. The fake serves
+// gqlMergeRequests is project.mergeRequests(updatedAfter, updatedBefore,
+// sort: UPDATED_ASC, first, after): a keyset on (updated_at, id), so an MR
+// that is updated while a client pages moves behind the cursor. Both
+// bounds are inclusive, as GitLab's (updated_at >= / <=). The fake serves
 // no other order. iids keeps only the merge requests of those iids.
 func (s *Server) gqlMergeRequests(p *Project, args map[string]any) (any, error) {
 	if sort := argString(args, "sort"); sort != "UPDATED_ASC" {
@@ -344,6 +345,10 @@ func (s *Server) gqlMergeRequests(p *Project, args map[string]any) (any, error) 
 		return nil, &queryFailure{fmt.Sprintf("Query has complexity of %d, which exceeds max complexity of 250", 250*first/s.MaxMergeRequestsPerQuery+1)}
 	}
 	after, hasAfter, err := argTime(args, "updatedAfter")
+	if err != nil {
+		return nil, err
+	}
+	before, hasBefore, err := argTime(args, "updatedBefore")
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +363,9 @@ func (s *Server) gqlMergeRequests(p *Project, args map[string]any) (any, error) 
 	})
 	cu, cid := decodeKeyset(argString(args, "after"))
 	return keysetConnection(ms, args,
-		func(m *MergeRequest) bool { return !hasAfter || !m.UpdatedAt.Before(after) },
+		func(m *MergeRequest) bool {
+			return (!hasAfter || !m.UpdatedAt.Before(after)) && (!hasBefore || !m.UpdatedAt.After(before))
+		},
 		func(m *MergeRequest) bool { return m.UpdatedAt.After(cu) || m.UpdatedAt.Equal(cu) && m.ID > cid },
 		func(m *MergeRequest) string { return encodeKeyset(m.UpdatedAt, m.ID) },
 		func(m *MergeRequest) obj { return s.gqlMergeRequest(p, m) }), nil

@@ -189,14 +189,17 @@ func (s *Server) mergeRequest(p *Project, iid string) *MergeRequest {
 	return nil
 }
 
+// mergeRequests is GET /projects/:id/merge_requests: state, and
+// updated_after and updated_before, both inclusive as GitLab's.
 func (s *Server) mergeRequests(p *Project, q url.Values) []any {
 	after, hasAfter := timeParam(q, "updated_after")
+	before, hasBefore := timeParam(q, "updated_before")
 	var out []*MergeRequest
 	for _, m := range p.MergeRequests {
 		if st := q.Get("state"); st != "" && st != "all" && st != m.State {
 			continue
 		}
-		if hasAfter && m.UpdatedAt.Before(after) {
+		if hasAfter && m.UpdatedAt.Before(after) || hasBefore && m.UpdatedAt.After(before) {
 			continue
 		}
 		out = append(out, m)
