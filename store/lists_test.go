@@ -188,3 +188,26 @@ func TestListDeploymentsAndIncidents(t *testing.T) {
 		t.Errorf("open incidents: %+v", open.Rows)
 	}
 }
+
+// A team by people: the changes of some logins in a repo the scope does
+// not hold whole (matched without case), beside the repos it does.
+func TestListChangesOfAuthors(t *testing.T) {
+	st, api, web := listFixture(t)
+	for _, c := range []struct {
+		repos   []int64
+		authors []store.RepoAuthors
+		want    int
+	}{
+		{[]int64{}, []store.RepoAuthors{{RepoID: api, Logins: []string{"bob"}}}, 0},        // bob wrote in acme/web only
+		{[]int64{}, []store.RepoAuthors{{RepoID: web, Logins: []string{"bob"}}}, 1},        // #12
+		{[]int64{}, []store.RepoAuthors{{RepoID: api, Logins: []string{"ada", "bob"}}}, 8}, // acme/api's eight, all ada's
+		{[]int64{web}, []store.RepoAuthors{{RepoID: api, Logins: []string{"carol"}}}, 4},   // the whole repo only
+		{[]int64{web}, []store.RepoAuthors{{RepoID: api, Logins: []string{"ada"}}}, 12},    // the repo and ada's in the other
+		{[]int64{}, []store.RepoAuthors{{RepoID: web, Logins: []string{}}}, 0},             // no logins: nothing
+	} {
+		p, err := st.ListChanges(ctx, store.ChangeFilter{RepoIDs: c.repos, Modules: store.ModuleFilter{Authors: c.authors}})
+		if err != nil || p.Total != c.want {
+			t.Errorf("repos %v, authors %+v: %d rows, want %d (%v)", c.repos, c.authors, p.Total, c.want, err)
+		}
+	}
+}
