@@ -310,6 +310,7 @@ type WeeklyPage struct {
 // input to its Monday).
 type WeekPicker struct {
 	Value string  // the reviewed week's Monday, YYYY-MM-DD
+	Min   string  // the first week with data's Monday (a Monday anchors the picker's step)
 	Max   string  // the last complete week's Monday
 	Keep  []Param // the scope
 }

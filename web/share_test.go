@@ -99,6 +99,16 @@ func TestWeeklyPickerAndMeasureLinks(t *testing.T) {
 	if picker.Find(`input[type="hidden"][name="team"][value="checkout"]`).Length() != 1 {
 		t.Error("the picker drops the team")
 	}
+	// No week before the history is offered: the demo's starts on Monday
+	// 3 March 2025, a fresh install's (synced 4 November 2025, a Tuesday)
+	// from the week after.
+	if got := in.AttrOr("min", ""); got != "2025-03-03" {
+		t.Errorf("the demo's week picker starts at %q, want its history's first week 2025-03-03", got)
+	}
+	fresh := parse(t, get(t, freshHandler(t), "/weekly").Body.String())
+	if got := fresh.Find(`#week-pick`).AttrOr("min", ""); got != "2025-11-10" {
+		t.Errorf("the fresh install's week picker starts at %q, want 2025-11-10", got)
+	}
 	// Each measure links to its page over the reviewed week and the weeks
 	// it is compared with, that week's rows shown and its breakdown.
 	first := doc.Find(`[data-testid="weekly-keys-table"] tbody tr td a`).First()

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -92,6 +93,26 @@ func (s *Server) absoluteURL(r *http.Request, path string) string {
 	return scheme + "://" + r.Host + path
 }
 
+// firstWeek is the first week the week picker offers: the Monday on or
+// after the scope's earliest history start (the week it starts in is not
+// whole), or, when none is known, 5 January 1970 — a Monday, which
+// anchors the picker's weekly step all the same.
+func (s *Server) firstWeek(ctx context.Context, q Query, loc *time.Location) (time.Time, error) {
+	res, err := s.reports.Resolve(ctx, q.Scope)
+	if err != nil {
+		return time.Time{}, err
+	}
+	start, err := s.reports.HistoryStart(ctx, res)
+	if err != nil || start.IsZero() {
+		return time.Date(1970, 1, 5, 0, 0, 0, 0, loc), err
+	}
+	monday := metrics.WeekStart(start, loc)
+	if monday.Before(start) {
+		monday = metrics.AddDays(monday, 7)
+	}
+	return monday, nil
+}
+
 func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 	q, rev, err := s.weeklyReview(r)
 	if err != nil {
@@ -125,7 +146,12 @@ func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {
 		page.ChatLinks = append(page.ChatLinks, templates.Link{Label: f.label, Href: link("/weekly.md", withValues(exportValues, "flavor", f.flavor)),
 			Title: "the summary in " + f.label + "'s syntax, to paste into a channel"})
 	}
-	page.Picker = templates.WeekPicker{Value: rev.Week.From, Max: review.LastCompleteWeek(s.now(), loc).Format(time.DateOnly), Keep: scopeParams(scope)}
+	last := review.LastCompleteWeek(s.now(), loc)
+	first, err := s.firstWeek(r.Context(), q, loc)
+	if err != nil {
+		return err
+	}
+	page.Picker = templates.WeekPicker{Value: rev.Week.From, Min: first.Format(time.DateOnly), Max: last.Format(time.DateOnly), Keep: scopeParams(scope)}
 	page.Summary = weeklySummary(render.Summarize(rev, loc, s.absoluteURL(r, weeklyHref(q, rev.Week.From))))
 
 	page.Keys = templates.Table{TestID: "weekly-keys-table", Columns: []templates.Column{

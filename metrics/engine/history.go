@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"math"
 	"slices"
 	"time"
@@ -65,6 +66,23 @@ func historyOf(r Resolved, byID map[int64]store.Repo) scopeHistory {
 		return 0
 	})
 	return h
+}
+
+// HistoryStart is the earliest history start of r's repos (whole or
+// holding a module of it), zero when none is known: before it tach holds
+// no repo of the scope whole.
+func (rp *Reports) HistoryStart(ctx context.Context, r Resolved) (time.Time, error) {
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	var first time.Time
+	for _, id := range append(slices.Clone(r.IDs), moduleRepoIDs(r.Modules)...) {
+		if hs := m.byID[id].HistoryStart; !hs.IsZero() && (first.IsZero() || hs.Before(first)) {
+			first = hs
+		}
+	}
+	return first, nil
 }
 
 // meets reports whether g and the window [lo, hi) overlap.
