@@ -161,14 +161,14 @@ func (rp *Reports) meta(ctx context.Context) (_ *cachedMeta, g int64, ok bool, _
 // metrics/query, have whole seconds at both ends) and whether the previous
 // period's report is in.
 func cacheKey(r Resolved, w metrics.Window, previous bool) string {
-	b := reposKey(r)
-	lo, hi := w.Seconds()
-	fmt.Fprintf(b, "|%d|%d|%t", lo, hi, previous)
+	b := reposKey(r, w)
+	fmt.Fprintf(b, "|%t", previous)
 	return b.String()
 }
 
-// reposKey starts a cache key with r's repos, in id order, and its modules.
-func reposKey(r Resolved) *strings.Builder {
+// reposKey starts a cache key with r's repos, in id order, its modules,
+// and windows as the facts read them (metrics.Window.Seconds).
+func reposKey(r Resolved, windows ...metrics.Window) *strings.Builder {
 	ids := slices.Clone(r.IDs)
 	slices.Sort(ids)
 	var b strings.Builder
@@ -180,7 +180,41 @@ func reposKey(r Resolved) *strings.Builder {
 		b.WriteString(m)
 		b.WriteByte(0)
 	}
+	for _, w := range windows {
+		lo, hi := w.Seconds()
+		fmt.Fprintf(&b, "|%d|%d", lo, hi)
+	}
 	return &b
+}
+
+// genCache keeps values while the store's generation stands, at most kept
+// of them: the next put after that, or after the generation moved, starts
+// afresh.
+type genCache[T any] struct {
+	mu   sync.Mutex
+	kept int
+	gen  int64
+	m    map[string]T
+}
+
+func (c *genCache[T]) get(gen int64, key string) (T, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		var none T
+		return none, false
+	}
+	v, ok := c.m[key]
+	return v, ok
+}
+
+func (c *genCache[T]) put(gen int64, key string, v T) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.m == nil || len(c.m) >= c.kept {
+		c.gen, c.m = gen, map[string]T{}
+	}
+	c.m[key] = v
 }
 
 // viewReports returns the reports of a view: from the cache of generation

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
@@ -103,46 +102,17 @@ func (rp *Reports) allFresh(ctx context.Context, r Resolved) bool {
 
 // comparisonKey names a comparison of two periods of r's repos.
 func comparisonKey(r Resolved, prev, cur metrics.Window, measures []string) string {
-	b := reposKey(r)
-	for _, w := range []metrics.Window{prev, cur} {
-		lo, hi := w.Seconds()
-		fmt.Fprintf(b, "|%d|%d", lo, hi)
-	}
+	b := reposKey(r, prev, cur)
 	b.WriteString("|" + strings.Join(measures, ","))
 	return b.String()
 }
 
-// comparisonCache keeps the comparisons that judge keys while the store's
-// generation stands, as the page cache keeps reports: the weekly review is
-// not a view of the page cache, and its comparison (the bootstrap of four
-// measures) costs more than the rest of the page. A comparison is a few
-// kilobytes; the cache keeps at most comparisonsKept.
-type comparisonCache struct {
-	mu  sync.Mutex
-	gen int64
-	m   map[string]impact.Comparison
-}
-
+// The comparisons that judge keys are kept while the store's generation
+// stands (Reports.comparisons), as the page cache keeps reports: the
+// weekly review is not a view of the page cache, and its comparison (the
+// bootstrap of four measures) costs more than the rest of the page. A
+// comparison is a few kilobytes; at most comparisonsKept are kept.
 const comparisonsKept = 512
-
-func (cc *comparisonCache) get(gen int64, key string) (impact.Comparison, bool) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if cc.gen != gen {
-		return impact.Comparison{}, false
-	}
-	c, ok := cc.m[key]
-	return c, ok
-}
-
-func (cc *comparisonCache) put(gen int64, key string, c impact.Comparison) {
-	cc.mu.Lock()
-	defer cc.mu.Unlock()
-	if cc.gen != gen || cc.m == nil || len(cc.m) >= comparisonsKept {
-		cc.gen, cc.m = gen, map[string]impact.Comparison{}
-	}
-	cc.m[key] = c
-}
 
 // JudgeChange judges the change of keys from prev to cur in a scope as
 // the overview's cards and the weekly review are judged (judgeKeys): a

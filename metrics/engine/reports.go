@@ -23,10 +23,10 @@ type Reports struct {
 	gate    *Gate                 // nil: heavy work is not bounded
 	// comparisons keeps the comparisons that judge the headline keys,
 	// and judging coalesces identical ones (keys.go).
-	comparisons comparisonCache
+	comparisons genCache[impact.Comparison]
 	judging     flights[impact.Comparison]
 	// splits keeps the splits of measure pages (split.go).
-	splits splitCache
+	splits genCache[*metrics.Split]
 }
 
 // TeamsOf gives the teams over the repos in the database: the config's
@@ -42,7 +42,8 @@ func NewReports(st *store.Store, rules metrics.Rules, teamsOf TeamsOf) *Reports 
 	if rules.Location == nil {
 		rules.Location = time.UTC
 	}
-	return &Reports{st: st, rules: rules, teamsOf: teamsOf}
+	return &Reports{st: st, rules: rules, teamsOf: teamsOf,
+		comparisons: genCache[impact.Comparison]{kept: comparisonsKept}, splits: genCache[*metrics.Split]{kept: splitsKept}}
 }
 
 // UseGate bounds the heavy work of these reports and of the decision logs

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/tach-dev/tach/metrics"
 )
@@ -34,7 +33,7 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 	if err != nil {
 		return nil, err
 	}
-	key := splitKey(r, current, previous)
+	key := reposKey(r, current, previous).String()
 	if split, ok := rp.splits.get(g, key); genOK && ok {
 		return split, nil
 	}
@@ -114,46 +113,11 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 	return split, nil
 }
 
-// splitKey names the split of r's repos over two periods.
-func splitKey(r Resolved, current, previous metrics.Window) string {
-	b := reposKey(r)
-	for _, w := range []metrics.Window{current, previous} {
-		lo, hi := w.Seconds()
-		fmt.Fprintf(b, "|%d|%d", lo, hi)
-	}
-	return b.String()
-}
-
-// splitCache keeps splits while the store's generation stands, as
-// comparisonCache keeps comparisons: a measure page's split reads every
-// repo's rollups over both periods (at a thousand repos, 100 ms and more
-// a request), and is read, never changed, by the pages that show it. A
-// split of a thousand repos over 24 weeks holds a few megabytes, and
-// tens once its figures' sorted values are kept (metrics.Aggregate); the
-// cache keeps at most splitsKept.
-type splitCache struct {
-	mu  sync.Mutex
-	gen int64
-	m   map[string]*metrics.Split
-}
-
+// Splits are kept while the store's generation stands (Reports.splits),
+// as the comparisons are: a measure page's split reads every repo's
+// rollups over both periods (at a thousand repos, 100 ms and more a
+// request), and is read, never changed, by the pages that show it. A
+// split of a thousand repos over 24 weeks holds a few megabytes, and tens
+// once its figures' sorted values are kept (metrics.Aggregate); at most
+// splitsKept are kept.
 const splitsKept = 4
-
-func (sc *splitCache) get(gen int64, key string) (*metrics.Split, bool) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if sc.gen != gen {
-		return nil, false
-	}
-	s, ok := sc.m[key]
-	return s, ok
-}
-
-func (sc *splitCache) put(gen int64, key string, s *metrics.Split) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if sc.gen != gen || sc.m == nil || len(sc.m) >= splitsKept {
-		sc.gen, sc.m = gen, map[string]*metrics.Split{}
-	}
-	sc.m[key] = s
-}
