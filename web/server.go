@@ -30,7 +30,7 @@ import (
 type Reports interface {
 	Rules() metrics.Rules
 	Resolve(ctx context.Context, sc engine.Scope) (engine.Resolved, error)
-	HistoryStart(ctx context.Context, r engine.Resolved) (time.Time, error)
+	FirstWholeWeek(ctx context.Context, r engine.Resolved) (time.Time, error)
 	View(ctx context.Context, sc engine.Scope, w metrics.Window, now time.Time, opts ...engine.ViewOption) (*engine.View, error)
 	WeeklyReview(ctx context.Context, sc engine.Scope, weekStart, now time.Time) (review.Review, error)
 	Split(ctx context.Context, sc engine.Scope, current, previous metrics.Window) (*metrics.Split, error)

@@ -93,24 +93,19 @@ func (s *Server) absoluteURL(r *http.Request, path string) string {
 	return scheme + "://" + r.Host + path
 }
 
-// firstWeek is the first week the week picker offers: the Monday on or
-// after the scope's earliest history start (the week it starts in is not
-// whole), or, when none is known, 5 January 1970 — a Monday, which
-// anchors the picker's weekly step all the same.
+// firstWeek is the first week the week picker offers: the scope's first
+// whole week of history, or, when none is known, 5 January 1970 — a
+// Monday, which anchors the picker's weekly step all the same.
 func (s *Server) firstWeek(ctx context.Context, q Query, loc *time.Location) (time.Time, error) {
 	res, err := s.reports.Resolve(ctx, q.Scope)
 	if err != nil {
 		return time.Time{}, err
 	}
-	start, err := s.reports.HistoryStart(ctx, res)
-	if err != nil || start.IsZero() {
+	week, err := s.reports.FirstWholeWeek(ctx, res)
+	if err != nil || week.IsZero() {
 		return time.Date(1970, 1, 5, 0, 0, 0, 0, loc), err
 	}
-	monday := metrics.WeekStart(start, loc)
-	if monday.Before(start) {
-		monday = metrics.AddDays(monday, 7)
-	}
-	return monday, nil
+	return week, nil
 }
 
 func (s *Server) weeklyPage(w http.ResponseWriter, r *http.Request) error {

@@ -36,9 +36,8 @@ type scopeHistory struct {
 // historyOf reads the gaps of r's repos, whole or holding a module of it,
 // from the repos of the database.
 func historyOf(r Resolved, byID map[int64]store.Repo) scopeHistory {
-	ids := append(slices.Clone(r.IDs), moduleRepoIDs(r.Modules)...)
 	var h scopeHistory
-	for _, id := range ids {
+	for _, id := range historyRepoIDs(r) {
 		repo := byID[id]
 		created := int64(math.MinInt64)
 		if !repo.CreatedAt.IsZero() {
@@ -68,21 +67,36 @@ func historyOf(r Resolved, byID map[int64]store.Repo) scopeHistory {
 	return h
 }
 
-// HistoryStart is the earliest history start of r's repos (whole or
-// holding a module of it), zero when none is known: before it tach holds
-// no repo of the scope whole.
-func (rp *Reports) HistoryStart(ctx context.Context, r Resolved) (time.Time, error) {
+// historyRepoIDs are the repos whose history is r's: its whole repos and
+// those it holds modules of.
+func historyRepoIDs(r Resolved) []int64 {
+	return append(slices.Clone(r.IDs), moduleRepoIDs(r.Modules)...)
+}
+
+// FirstWholeWeek is the start of the first week every day of which lies
+// after the history start of one of r's repos (the week a history starts
+// in is not whole: docs/metrics.md, "Where history starts"); zero when
+// none of them has a known history start.
+func (rp *Reports) FirstWholeWeek(ctx context.Context, r Resolved) (time.Time, error) {
 	m, _, _, err := rp.meta(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
 	var first time.Time
-	for _, id := range append(slices.Clone(r.IDs), moduleRepoIDs(r.Modules)...) {
+	for _, id := range historyRepoIDs(r) {
 		if hs := m.byID[id].HistoryStart; !hs.IsZero() && (first.IsZero() || hs.Before(first)) {
 			first = hs
 		}
 	}
-	return first, nil
+	if first.IsZero() {
+		return first, nil
+	}
+	loc := rp.rules.Timezone()
+	week := metrics.WeekStart(first, loc)
+	if week.Before(first) {
+		week = metrics.AddDays(week, 7)
+	}
+	return week, nil
 }
 
 // meets reports whether g and the window [lo, hi) overlap.
@@ -144,30 +158,32 @@ func (h scopeHistory) week(w metrics.Window) (none, partial bool) {
 	return missing > 0 && missing >= existing, missing > 0 && missing < existing
 }
 
-// dataFrom is where the scope's data starts in w (metrics.Window.DataFrom):
-// the start of the first week of w's weekly series that has values, or
-// w.To when none has.
-func (h scopeHistory) dataFrom(w metrics.Window, loc *time.Location) time.Time {
-	if len(h.gaps) == 0 {
-		return w.From
-	}
-	for _, wk := range metrics.SeriesWeeks(w, loc) {
-		if none, _ := h.week(wk); !none {
-			return wk.From
+// withDataFrom returns w with where the scope's data starts in it
+// (metrics.Window.DataFrom): the start of the first week of w's weekly
+// series that has values, or w.To when none has.
+func (h scopeHistory) withDataFrom(w metrics.Window, loc *time.Location) metrics.Window {
+	switch {
+	case !w.From.Before(w.To):
+	case len(h.gaps) == 0:
+		w.DataFrom = w.From
+	default:
+		w.DataFrom = w.To
+		if weeks := h.weeksWithValues(w, loc); len(weeks) > 0 {
+			w.DataFrom = weeks[0].From
 		}
 	}
-	return w.To
+	return w
 }
 
-// weeksWithData counts the weeks of w's weekly series that have values.
-func (h scopeHistory) weeksWithData(w metrics.Window, loc *time.Location) int {
-	n := 0
+// weeksWithValues are the weeks of w's weekly series that have values.
+func (h scopeHistory) weeksWithValues(w metrics.Window, loc *time.Location) []metrics.Window {
+	var out []metrics.Window
 	for _, wk := range metrics.SeriesWeeks(w, loc) {
 		if none, _ := h.week(wk); !none {
-			n++
+			out = append(out, wk)
 		}
 	}
-	return n
+	return out
 }
 
 // withHistory marks the weeks of a scope by its history h.

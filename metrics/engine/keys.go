@@ -82,7 +82,7 @@ func (rp *Reports) judgeKeys(ctx context.Context, r Resolved, keys []metrics.Key
 		loc := rp.rules.Timezone()
 		for i := range keys {
 			if keys[i].Unit == metrics.UnitPerWeek {
-				keys[i].N, keys[i].BaselineN = at.history.weeksWithData(cur, loc), at.history.weeksWithData(prev, loc)
+				keys[i].N, keys[i].BaselineN = len(at.history.weeksWithValues(cur, loc)), len(at.history.weeksWithValues(prev, loc))
 			}
 		}
 	}

@@ -558,9 +558,7 @@ func (rp *Reports) withDataFrom(ctx context.Context, r Resolved, ws ...*metrics.
 	}
 	h := historyOf(r, m.byID)
 	for _, w := range ws {
-		if w.From.Before(w.To) {
-			w.DataFrom = h.dataFrom(*w, rp.rules.Timezone())
-		}
+		*w = h.withDataFrom(*w, rp.rules.Timezone())
 	}
 	return nil
 }

@@ -93,10 +93,7 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 	v.Repos, v.Teams = m.byID, m.teams // shared: read only
 	v.history = historyOf(r, m.byID)
 	// Rates per week, and the rows behind them, over the weeks with data.
-	v.Window.DataFrom = v.history.dataFrom(v.Window, rp.rules.Timezone())
-	if v.Previous.From.Before(v.Previous.To) {
-		v.Previous.DataFrom = v.history.dataFrom(v.Previous, rp.rules.Timezone())
-	}
+	v.Window, v.Previous = v.history.withDataFrom(v.Window, rp.rules.Timezone()), v.history.withDataFrom(v.Previous, rp.rules.Timezone())
 	v.Modules = allModules(m.repos, m.modules)
 	if v.Decisions, err = rp.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
