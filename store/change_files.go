@@ -298,7 +298,7 @@ func (s *Store) FilesOfChanges(ctx context.Context, changeIDs []int64) (map[int6
 		part := changeIDs[start:min(start+chunk, len(changeIDs))]
 		rows, err := s.read.QueryContext(ctx, `SELECT f.change_id, p.path, COALESCE(pp.path, ''), f.additions, f.deletions
 			FROM change_files f JOIN paths p ON p.id = f.path_id LEFT JOIN paths pp ON pp.id = f.previous_path_id
-			WHERE f.change_id IN (`+placeholders(len(part))+`) AND f.renamed_away = 0 ORDER BY f.change_id, p.path`, int64Args(part)...)
+			WHERE f.change_id IN (`+placeholders(len(part))+`) AND f.renamed_away = 0 ORDER BY f.change_id, p.path`, sqlArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("load change files: %w", err)
 		}
@@ -350,7 +350,7 @@ func (s *Store) ChangesTouchingPaths(ctx context.Context, pathIDs []int64) ([]in
 	const chunk = 500
 	for start := 0; start < len(pathIDs); start += chunk {
 		part := pathIDs[start:min(start+chunk, len(pathIDs))]
-		rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT change_id FROM change_files WHERE path_id IN (`+placeholders(len(part))+`)`, int64Args(part)...)
+		rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT change_id FROM change_files WHERE path_id IN (`+placeholders(len(part))+`)`, sqlArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("changes touching paths: %w", err)
 		}
@@ -389,7 +389,7 @@ func (s *Store) LinesInPaths(ctx context.Context, pathIDs []int64) (map[int64]Ch
 	for start := 0; start < len(pathIDs); start += chunk {
 		part := pathIDs[start:min(start+chunk, len(pathIDs))]
 		rows, err := s.read.QueryContext(ctx, `SELECT change_id, SUM(additions), SUM(deletions) FROM change_files
-			WHERE path_id IN (`+placeholders(len(part))+`) GROUP BY change_id`, int64Args(part)...)
+			WHERE path_id IN (`+placeholders(len(part))+`) GROUP BY change_id`, sqlArgs(part)...)
 		if err != nil {
 			return nil, fmt.Errorf("lines in paths: %w", err)
 		}

@@ -235,7 +235,7 @@ func (s *Store) ChangesForWindow(ctx context.Context, repoIDs []int64, from, to 
 		return nil, nil
 	}
 	in := placeholders(len(repoIDs))
-	ids := int64Args(repoIDs)
+	ids := sqlArgs(repoIDs)
 	// One indexed search per reason, united: an OR across the join would
 	// scan every change of the repos.
 	where := `c.id IN (

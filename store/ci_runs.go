@@ -48,7 +48,7 @@ func (s *Store) CIRunsForWindow(ctx context.Context, repoIDs []int64, from, to i
 	if len(repoIDs) == 0 {
 		return nil, nil
 	}
-	args := append(int64Args(repoIDs), from, to)
+	args := append(sqlArgs(repoIDs), from, to)
 	rows, err := s.read.QueryContext(ctx, `SELECT id, repo_id, provider_id, name, branch, event, sha, status, conclusion, url,
 		created_at, started_at, finished_at, updated_at FROM ci_runs
 		WHERE repo_id IN (`+placeholders(len(repoIDs))+`) AND finished_at >= ? AND finished_at < ? ORDER BY finished_at, id`, args...)

@@ -121,7 +121,7 @@ func (s *Store) DeploymentsForWindow(ctx context.Context, repoIDs []int64, from,
 		return nil, nil
 	}
 	in := placeholders(len(repoIDs))
-	args := int64Args(repoIDs)
+	args := sqlArgs(repoIDs)
 	where := `repo_id IN (` + in + `) AND ((finished_at >= ? AND finished_at < ?) OR (recovered_at >= ? AND recovered_at < ?))
 		ORDER BY finished_at, id`
 	return s.queryDeployments(ctx, "load deployments for window", where, append(args, from, to, from, to)...)

@@ -92,7 +92,7 @@ func (s *Store) IncidentsForWindow(ctx context.Context, repoIDs []int64, from, t
 		return nil, nil
 	}
 	in := placeholders(len(repoIDs))
-	args := int64Args(repoIDs)
+	args := sqlArgs(repoIDs)
 	where := `id IN (
 		SELECT id FROM incidents WHERE repo_id IN (` + in + `) AND created_at >= ? AND created_at < ?
 		UNION SELECT id FROM incidents WHERE repo_id IN (` + in + `) AND resolved_at >= ? AND resolved_at < ?
@@ -101,8 +101,8 @@ func (s *Store) IncidentsForWindow(ctx context.Context, repoIDs []int64, from, t
 			WHERE d.repo_id IN (` + in + `) AND d.finished_at >= ? AND d.finished_at < ?)
 		ORDER BY created_at, id`
 	args = append(args, from, to)
-	args = append(append(args, int64Args(repoIDs)...), from, to)
-	args = append(args, int64Args(repoIDs)...)
-	args = append(append(args, int64Args(repoIDs)...), from, to)
+	args = append(append(args, sqlArgs(repoIDs)...), from, to)
+	args = append(args, sqlArgs(repoIDs)...)
+	args = append(append(args, sqlArgs(repoIDs)...), from, to)
 	return s.queryIncidents(ctx, "load incidents for window", where, args...)
 }

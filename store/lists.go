@@ -158,7 +158,7 @@ func (s *Store) orderBy(list, idCol string, o ListOptions) (string, []any, PageI
 // repoFilter is "col IN (?, …)"; an empty list matches nothing (a scope
 // that resolved to no repos has no rows).
 func repoFilter(col string, ids []int64) (string, []any) {
-	return col + " IN (" + placeholders(len(ids)) + ")", int64Args(ids)
+	return col + " IN (" + placeholders(len(ids)) + ")", sqlArgs(ids)
 }
 
 // ModuleFilter adds a scope's modules to a list's repos: the rows of the
@@ -187,17 +187,14 @@ func (m ModuleFilter) scoped(where string, args []any, rows string) (string, []a
 	var touchArgs []any
 	if len(m.PathIDs) > 0 {
 		parts = append(parts, `SELECT change_id FROM change_files WHERE path_id IN (`+placeholders(len(m.PathIDs))+`)`)
-		touchArgs = append(touchArgs, int64Args(m.PathIDs)...)
+		touchArgs = append(touchArgs, sqlArgs(m.PathIDs)...)
 	}
 	for _, a := range m.Authors {
 		if len(a.Logins) == 0 {
 			continue
 		}
 		parts = append(parts, `SELECT id FROM changes WHERE repo_id = ? AND LOWER(author) IN (`+placeholders(len(a.Logins))+`)`)
-		touchArgs = append(touchArgs, a.RepoID)
-		for _, l := range a.Logins {
-			touchArgs = append(touchArgs, l)
-		}
+		touchArgs = append(append(touchArgs, a.RepoID), sqlArgs(a.Logins)...)
 	}
 	if len(parts) == 0 {
 		return where, args

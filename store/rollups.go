@@ -114,7 +114,7 @@ func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) 
 	}
 	for start := 0; start < len(d.Unlinked); start += 500 {
 		part := d.Unlinked[start:min(start+500, len(d.Unlinked))]
-		if _, err := tx.exec(ctx, `DELETE FROM deployment_changes WHERE change_id IN (`+placeholders(len(part))+`)`, int64Args(part)...); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM deployment_changes WHERE change_id IN (`+placeholders(len(part))+`)`, sqlArgs(part)...); err != nil {
 			return err
 		}
 	}
@@ -194,7 +194,7 @@ func (r *RollupRead) Fresh(ctx context.Context, repoIDs []int64, version string)
 		return out, nil
 	}
 	rows, err := r.tx.QueryContext(ctx, `SELECT repo_id, open FROM rollup_repos WHERE repo_id IN (`+placeholders(len(repoIDs))+`)
-		AND fresh = 1 AND version = ?`, append(int64Args(repoIDs), r.tx.d.versionArg(version))...)
+		AND fresh = 1 AND version = ?`, append(sqlArgs(repoIDs), r.tx.d.versionArg(version))...)
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +290,7 @@ func (s *Store) ChangesByID(ctx context.Context, ids []int64) ([]Change, error) 
 	const batch = 500
 	for start := 0; start < len(ids); start += batch {
 		part := ids[start:min(start+batch, len(ids))]
-		cs, err := s.queryChanges(ctx, "load changes by id", "c.id IN ("+placeholders(len(part))+") ORDER BY c.id", int64Args(part)...)
+		cs, err := s.queryChanges(ctx, "load changes by id", "c.id IN ("+placeholders(len(part))+") ORDER BY c.id", sqlArgs(part)...)
 		if err != nil {
 			return nil, err
 		}

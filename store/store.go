@@ -426,10 +426,11 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }
 
-func int64Args(ids []int64) []any {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+// sqlArgs are a list's values as a statement's arguments.
+func sqlArgs[T any](xs []T) []any {
+	args := make([]any, len(xs))
+	for i, x := range xs {
+		args[i] = x
 	}
 	return args
 }
