@@ -294,7 +294,7 @@ func (rp *Reports) computeViewReportsFresh(ctx context.Context, r Resolved, w, p
 	if !previous {
 		prev = metrics.Window{}
 	}
-	as, stale, err := rp.aggregate(ctx, r, w, prev, func(as *metrics.Aggregates) { as.Window.KeepSlowest(slowestKept) })
+	as, stale, err := rp.aggregate(ctx, r, at.history, w, prev, func(as *metrics.Aggregates) { as.Window.KeepSlowest(slowestKept) })
 	if err != nil {
 		return nil, false, err
 	}

@@ -140,12 +140,13 @@ func (rp *Reports) Report(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	rep, err := rp.report(ctx, r, w, now)
+	h := historyOf(r, m.byID)
+	rep, err := rp.report(ctx, r, h, w, now)
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("report: %w", err)
 	}
 	rep = scoped(rep, r)
-	rep.PartialHistory = historyOf(r, m.byID).partial(w)
+	rep.PartialHistory = h.partial(w)
 	return rep, nil
 }
 
@@ -161,9 +162,10 @@ func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return nil, err
 	}
-	weeks, err := rp.weekly(ctx, r, w, now)
+	h := historyOf(r, m.byID)
+	weeks, err := rp.weekly(ctx, r, h, w, now)
 	if err != nil {
 		return nil, fmt.Errorf("weekly report: %w", err)
 	}
-	return withHistory(weeks, historyOf(r, m.byID)), nil
+	return withHistory(weeks, h), nil
 }

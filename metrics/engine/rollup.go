@@ -524,11 +524,11 @@ func feedMerged[A mergeableSink[A]](ctx context.Context, rp *Reports, r Resolved
 
 // aggregate computes the aggregates of r's repos for w, its weeks and,
 // when prev is not empty, the period before, on workers goroutines,
-// merged. fill configures each part alike.
-func (rp *Reports) aggregate(ctx context.Context, r Resolved, w, prev metrics.Window, fill func(*metrics.Aggregates)) (*metrics.Aggregates, []int64, error) {
-	if err := rp.withDataFrom(ctx, r, &w, &prev); err != nil {
-		return nil, nil, err
-	}
+// merged, their rates over the weeks with data by r's history h. fill
+// configures each part alike.
+func (rp *Reports) aggregate(ctx context.Context, r Resolved, h scopeHistory, w, prev metrics.Window, fill func(*metrics.Aggregates)) (*metrics.Aggregates, []int64, error) {
+	loc := rp.rules.Timezone()
+	w, prev = h.withDataFrom(w, loc), h.withDataFrom(prev, loc)
 	span := w
 	if prev.From.Before(prev.To) {
 		span.From = prev.From
@@ -545,29 +545,17 @@ func (rp *Reports) aggregate(ctx context.Context, r Resolved, w, prev metrics.Wi
 // WithDataFrom returns w with where r's data starts in it (DataFrom), by
 // its repos' history starts: rates per week are taken from there.
 func (rp *Reports) WithDataFrom(ctx context.Context, r Resolved, w metrics.Window) (metrics.Window, error) {
-	if err := rp.withDataFrom(ctx, r, &w); err != nil {
-		return metrics.Window{}, err
-	}
-	return w, nil
-}
-
-func (rp *Reports) withDataFrom(ctx context.Context, r Resolved, ws ...*metrics.Window) error {
 	m, _, _, err := rp.meta(ctx)
 	if err != nil {
-		return err
+		return metrics.Window{}, err
 	}
-	h := historyOf(r, m.byID)
-	for _, w := range ws {
-		*w = h.withDataFrom(*w, rp.rules.Timezone())
-	}
-	return nil
+	return historyOf(r, m.byID).withDataFrom(w, rp.rules.Timezone()), nil
 }
 
-// report computes the report of r's repos over w from their facts.
-func (rp *Reports) report(ctx context.Context, r Resolved, w metrics.Window, now time.Time) (metrics.Report, error) {
-	if err := rp.withDataFrom(ctx, r, &w); err != nil {
-		return metrics.Report{}, err
-	}
+// report computes the report of r's repos over w from their facts, its
+// rates over the weeks with data by r's history h.
+func (rp *Reports) report(ctx context.Context, r Resolved, h scopeHistory, w metrics.Window, now time.Time) (metrics.Report, error) {
+	w = h.withDataFrom(w, rp.rules.Timezone())
 	a, _, err := feedMerged(ctx, rp, r, w, func() *metrics.Aggregate { return metrics.NewAggregate(w, rp.rules) })
 	if err != nil {
 		return metrics.Report{}, err
@@ -587,8 +575,8 @@ func (rp *Reports) report(ctx context.Context, r Resolved, w metrics.Window, now
 
 // weekly computes the report of each whole week of w from the facts of r's
 // repos.
-func (rp *Reports) weekly(ctx context.Context, r Resolved, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
-	as, _, err := rp.aggregate(ctx, r, w, metrics.Window{}, nil)
+func (rp *Reports) weekly(ctx context.Context, r Resolved, h scopeHistory, w metrics.Window, now time.Time) ([]metrics.WeekReport, error) {
+	as, _, err := rp.aggregate(ctx, r, h, w, metrics.Window{}, nil)
 	if err != nil {
 		return nil, err
 	}

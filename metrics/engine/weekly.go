@@ -25,14 +25,14 @@ func (rp *Reports) WeeklyReview(ctx context.Context, sc Scope, weekStart, now ti
 	if err != nil {
 		return review.Review{}, err
 	}
-	in := review.Input{WeekStart: weekStart, Rules: rp.rules, Now: now, Names: map[int64]string{}}
-	if in.This, err = rp.report(ctx, r, week, now); err != nil {
-		return review.Review{}, fmt.Errorf("weekly review: %w", err)
-	}
-	if in.Before, err = rp.report(ctx, r, base, now); err != nil {
-		return review.Review{}, fmt.Errorf("weekly review: %w", err)
-	}
 	hist := historyOf(r, m.byID)
+	in := review.Input{WeekStart: weekStart, Rules: rp.rules, Now: now, Names: map[int64]string{}}
+	if in.This, err = rp.report(ctx, r, hist, week, now); err != nil {
+		return review.Review{}, fmt.Errorf("weekly review: %w", err)
+	}
+	if in.Before, err = rp.report(ctx, r, hist, base, now); err != nil {
+		return review.Review{}, fmt.Errorf("weekly review: %w", err)
+	}
 	in.This, in.Before = scoped(in.This, r), scoped(in.Before, r)
 	in.This.PartialHistory, in.Before.PartialHistory = hist.partial(week), hist.partial(base)
 	if in.Keys, _, err = rp.judgeKeys(ctx, r, metrics.CompareKeys(in.This, in.Before), base, week, reportsAt{now: now, history: hist}); err != nil {
