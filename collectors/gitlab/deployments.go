@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -31,6 +32,10 @@ func (p *Provider) syncDeployments(ctx context.Context, proj *project) error {
 		return fmt.Errorf("sync %s: %w", proj.repo.Name, err)
 	}
 	tiers := &environmentTiers{p: p, proj: proj}
+	if st.Watermark.IsZero() {
+		tiers.prefetch(ctx) // a first sync: deployments to come, none with its tier
+	}
+	defer tiers.wait()
 	fetch := func(after time.Time, page gl.RequestOptionFunc) ([]*gl.Deployment, *gl.Response, error) {
 		items, resp, err := p.client.Deployments.ListProjectDeployments(proj.id, &gl.ListProjectDeploymentsOptions{
 			ListOptions: gl.ListOptions{PerPage: int64(p.opts.PageSize)},
@@ -143,32 +148,70 @@ func deploymentStatus(s string) string {
 	return "pending" // created, running, blocked
 }
 
-// environmentTiers reads the project's environments once per sync, when
-// a deployment's environment tier is needed and the deployment did not
-// carry it.
+// environmentTiers are the tiers of the project's environments by name,
+// read once per sync (GET /projects/:id/environments): on the first use,
+// or, on a first sync, from its start, beside the first page of
+// deployments (prefetch), which all lack the tier.
 type environmentTiers struct {
-	p      *Provider
-	proj   *project
-	loaded bool
+	p    *Provider
+	proj *project
+	once sync.Once
+	done chan struct{} // closed when read
+	// byName and err are the list as read.
 	byName map[string]string
+	err    error
+}
+
+// prefetch starts reading the list now; wait must be called before the
+// sync of the deployments returns (the request counts in its summary).
+func (t *environmentTiers) prefetch(ctx context.Context) {
+	t.once.Do(func() {
+		t.done = make(chan struct{})
+		go func() {
+			defer close(t.done)
+			t.byName, t.err = t.read(ctx)
+		}()
+	})
+}
+
+// wait waits for a prefetch to end.
+func (t *environmentTiers) wait() {
+	if t.done != nil {
+		<-t.done
+	}
 }
 
 // tier returns an environment's tier, reading the list on first use.
 func (t *environmentTiers) tier(ctx context.Context, name string) (string, error) {
-	if !t.loaded {
-		const op = "list environments (GET /projects/:id/environments)"
-		envs, err := listAll(ctx, func(page gl.RequestOptionFunc) ([]*gl.Environment, *gl.Response, error) {
-			return t.p.client.Environments.ListEnvironments(t.proj.id, &gl.ListEnvironmentsOptions{
-				ListOptions: gl.ListOptions{PerPage: 100},
-			}, withPage([]gl.RequestOptionFunc{t.proj.reqCtx(ctx, collectors.ResourceDeployments)}, page)...)
-		})
-		if err != nil && !featureOff(nil, err) {
-			return "", t.p.apiError(t.proj.repo.Name, op, nil, err)
-		}
-		t.loaded, t.byName = true, map[string]string{}
-		for _, e := range envs {
-			t.byName[e.Name] = e.Tier
-		}
+	t.once.Do(func() {
+		t.done = make(chan struct{})
+		defer close(t.done)
+		t.byName, t.err = t.read(ctx)
+	})
+	select {
+	case <-t.done:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	if t.err != nil {
+		return "", t.err
 	}
 	return t.byName[name], nil
+}
+
+func (t *environmentTiers) read(ctx context.Context) (map[string]string, error) {
+	const op = "list environments (GET /projects/:id/environments)"
+	envs, err := listAll(ctx, func(page gl.RequestOptionFunc) ([]*gl.Environment, *gl.Response, error) {
+		return t.p.client.Environments.ListEnvironments(t.proj.id, &gl.ListEnvironmentsOptions{
+			ListOptions: gl.ListOptions{PerPage: 100},
+		}, withPage([]gl.RequestOptionFunc{t.proj.reqCtx(ctx, collectors.ResourceDeployments)}, page)...)
+	})
+	if err != nil && !featureOff(nil, err) {
+		return nil, t.p.apiError(t.proj.repo.Name, op, nil, err)
+	}
+	byName := map[string]string{}
+	for _, e := range envs {
+		byName[e.Name] = e.Tier
+	}
+	return byName, nil
 }

@@ -71,8 +71,8 @@ func TestAnMRMergedWhileTheSyncRunsGetsItsSquashCommit(t *testing.T) {
 	shaS8 := gt.SHA("squash-8")
 	var queries atomic.Int32
 	h.srv.OnRequest = func(endpoint string) {
-		// A first sync: the older half of its window has no MRs (one
-		// query, sent with the newer half's first), the newer half pages
+		// A first sync in two halves: the older half of its window has no
+		// MRs (one query, sent with the newer half's first), the newer half pages
 		// of two: the fourth query is the one for !5 and !6, before the
 		// page with !7 and !8. The REST list (one page of 100) was read
 		// with the first page.
@@ -83,7 +83,7 @@ func TestAnMRMergedWhileTheSyncRunsGetsItsSquashCommit(t *testing.T) {
 			})
 		}
 	}
-	prov := h.provider(func(o *gitlab.Options) { o.PageSize = 100 })
+	prov := h.provider(gitlab.MRParts(2), func(o *gitlab.Options) { o.PageSize = 100 })
 	if err := h.sync(context.Background(), prov, repo(p.Path)).Repos[0].Err; err != nil {
 		t.Fatal(err)
 	}

@@ -20,10 +20,12 @@ import (
 	"github.com/tach-dev/tach/store/storetest"
 )
 
-// A first sync reads its window's merge requests in two halves at once:
-// the older, updated from the window's start to its middle (GraphQL
-// updatedBefore, REST updated_before for the squash commits), and the
-// newer, from the middle on. These tests sync a generated project whose
+// A first sync reads its window's merge requests in parts at once (three
+// by default; the tests of an update, a failure or a fallback during the
+// sync use two halves, the same code): the older, updated from the
+// window's start to its middle (GraphQL updatedBefore, REST updated_before
+// for the squash commits), and the newer, from the middle on; its
+// pipelines in two. These tests sync a generated project whose
 // merge requests span the middle: with a history of 120 days before now,
 // the middle is now − 60 days, and the merge requests run from 101 days
 // to 1 day before now.
@@ -32,6 +34,11 @@ const halvesHistory = 120 * day
 
 // halvesMiddle is where a first sync with halvesHistory splits its window.
 var halvesMiddle = now.Add(-halvesHistory / 2)
+
+// unbounded is a project's request slots for the tests that hold a
+// request back until another half has read its pages: held, it keeps its
+// slot, and the other half must not wait for one.
+const unbounded = 100
 
 func halvesProject(name string) *gt.Project {
 	return gt.GenerateHistory(name, gt.History{MergeRequests: 60, Deployments: 15, Pipelines: 30, Incidents: 3,
@@ -225,10 +232,13 @@ func TestFirstSyncInHalvesStoresWhatOneWalkStores(t *testing.T) {
 	for _, src := range []string{"deployments", "merges"} {
 		t.Run(src, func(t *testing.T) {
 			var dumps []string
-			for _, single := range []bool{true, false} {
+			// One walk, two halves, and the default's three parts (whose
+			// requests are not counted here: the rows say it all).
+			for _, parts := range []int{1, 2, 0} {
+				single := parts == 1
 				h := halvesHarness(t, srv)
 				watch := newMRWatch(srv.Client().Transport)
-				prov := h.provider(func(o *gitlab.Options) {
+				prov := h.provider(gitlab.MRParts(parts), func(o *gitlab.Options) {
 					o.HTTPClient = &http.Client{Transport: watch}
 					if single {
 						gitlab.SingleWalk(o)
@@ -242,12 +252,15 @@ func TestFirstSyncInHalvesStoresWhatOneWalkStores(t *testing.T) {
 				newer := watch.count(func(r mrRequest) bool { return r.gql && r.newer() })
 				olderList := watch.count(func(r mrRequest) bool { return !r.gql && r.older() && r.before.Equal(halvesMiddle) })
 				switch {
-				case single && older+newer+olderList > 0:
-					t.Fatalf("one walk asked for a half of the window")
-				case !single && (older < 2 || newer < 2 || olderList < 1):
+				case single:
+					if older+newer+olderList > 0 {
+						t.Fatalf("one walk asked for a half of the window")
+					}
+				case parts == 0:
+				case older < 2 || newer < 2 || olderList < 1:
 					t.Fatalf("in halves: %d GraphQL pages of the older half, %d of the newer, %d of the older's merged list; want both halves read",
 						older, newer, olderList)
-				case !single:
+				default:
 					iid := strconv.FormatInt(atMiddle.IID, 10)
 					if !watch.iids["older"][iid] || !watch.iids["newer"][iid] {
 						t.Errorf("!%s, updated at the middle, was not read by both halves", iid)
@@ -266,8 +279,10 @@ func TestFirstSyncInHalvesStoresWhatOneWalkStores(t *testing.T) {
 				}
 				dumps = append(dumps, storetest.Dump(t, h.st.Path()))
 			}
-			if dumps[0] != dumps[1] {
-				t.Errorf("rows of one walk (-) differ from rows of two halves (+):\n%s", storetest.Diff(dumps[0], dumps[1]))
+			for i, what := range []string{"two halves", "three parts"} {
+				if dumps[0] != dumps[i+1] {
+					t.Errorf("rows of one walk (-) differ from rows of %s (+):\n%s", what, storetest.Diff(dumps[0], dumps[i+1]))
+				}
 			}
 		})
 	}
@@ -284,7 +299,7 @@ func TestAnMRUpdatedDuringAFirstSyncIsNotLost(t *testing.T) {
 		p := srv.AddProject(halvesProject(name))
 		h := halvesHarness(t, srv)
 		watch := newMRWatch(srv.Client().Transport)
-		return h, p, watch, h.provider(func(o *gitlab.Options) { o.HTTPClient = &http.Client{Transport: watch} })
+		return h, p, watch, h.provider(gitlab.MRParts(2), func(o *gitlab.Options) { o.HTTPClient, o.ProjectRequests = &http.Client{Transport: watch}, unbounded })
 	}
 	olderMRs := func(p *gt.Project) []*gt.MergeRequest {
 		var out []*gt.MergeRequest
@@ -452,7 +467,7 @@ func TestAFailureInOneHalfLeavesTheWatermarkUnderWhatIsUnstored(t *testing.T) {
 				failed = true
 				return answer(http.StatusOK, `{"data": null}`)
 			}
-			prov := h.provider(func(o *gitlab.Options) { o.HTTPClient = &http.Client{Transport: watch} })
+			prov := h.provider(gitlab.MRParts(2), func(o *gitlab.Options) { o.HTTPClient, o.ProjectRequests = &http.Client{Transport: watch}, unbounded })
 			if err := h.sync(ctx, prov, repo(name)).Repos[0].Err; err == nil || !failed {
 				t.Fatalf("the %s half's third page failed: %v; the sync: %v", failing, failed, err)
 			}
@@ -510,7 +525,7 @@ func TestGraphQLUnavailableInEitherHalfFallsBackToREST(t *testing.T) {
 				}
 				return nil
 			}
-			prov := h.provider(func(o *gitlab.Options) { o.HTTPClient = &http.Client{Transport: watch} })
+			prov := h.provider(gitlab.MRParts(2), func(o *gitlab.Options) { o.HTTPClient, o.ProjectRequests = &http.Client{Transport: watch}, unbounded })
 			srv.ResetCounts()
 			if err := h.sync(ctx, prov, repo(name)).Repos[0].Err; err != nil {
 				t.Fatal(err)

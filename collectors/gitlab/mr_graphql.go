@@ -1,6 +1,7 @@
 package gitlab
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strconv"
@@ -23,8 +24,8 @@ import (
 // comments, approvals (system notes: the approvals API has no times) and
 // draft/ready toggles. The cursor is a keyset on (updated_at, id), so an
 // MR updated while the sync pages moves behind it without shifting others.
-// updatedBefore (null: none) bounds the older half of a first sync's
-// window; GitLab's updatedAfter and updatedBefore are both inclusive.
+// updatedBefore (null: none) bounds a part of a first sync's window but
+// the newest; GitLab's updatedAfter and updatedBefore are both inclusive.
 const mergeRequestsQuery = `query TachMergeRequests($fullPath: ID!, $updatedAfter: Time, $updatedBefore: Time, $first: Int!, $after: String) {
   project(fullPath: $fullPath) {
     mergeRequests(updatedAfter: $updatedAfter, updatedBefore: $updatedBefore, sort: UPDATED_ASC, first: $first, after: $after) {
@@ -210,107 +211,131 @@ type mrConnection struct {
 }
 
 // mergeRequestsGraphQL syncs MRs page by page, each page committed as it
-// is read. A first sync walks its window in two halves at once (see
+// is read. A first sync walks its window in parts at once (see
 // splitWindow), a re-sync from the watermark in one walk.
 func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st store.SyncState) error {
 	from := since(st, proj.sink).UTC().Truncate(time.Second)
-	mid, ok := splitWindow(st, proj.sink, from)
-	if !ok || p.opts.singleWalk {
+	bounds := splitWindow(st, proj.sink, from, cmp.Or(p.opts.mrParts, defaultMRParts))
+	if len(bounds) == 0 || p.opts.singleWalk {
 		return p.mergeRequestWalk(ctx, proj, from, time.Time{}, from,
 			func(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
 				return proj.commitMergeRequests(ctx, &st, mrs, watermark, last)
 			})
 	}
-	h := &mrHalves{proj: proj, st: st}
+	w := &mrWalks{proj: proj, st: st, walks: len(bounds) + 1}
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return p.mergeRequestWalk(gctx, proj, from, mid, from, h.commitOlder) })
-	g.Go(func() error { return p.mergeRequestWalk(gctx, proj, mid, time.Time{}, from, h.commitNewer) })
+	for i := range w.walks {
+		after, before := from, time.Time{} // the newest part: no end
+		if i > 0 {
+			after = bounds[i-1]
+		}
+		if i < len(bounds) {
+			before = bounds[i]
+		}
+		g.Go(func() error {
+			return p.mergeRequestWalk(gctx, proj, after, before, from, func(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
+				return w.commit(ctx, i, mrs, watermark, last)
+			})
+		})
+	}
 	return g.Wait()
 }
 
-// splitWindow returns the middle of a first sync's window, from its start
-// to now (the sink's clock), to the second: the window's merge requests
-// are then read as two chains of pages at once, the older half (updated
-// from its start to the middle, both inclusive) and the newer (from the
-// middle on), each about half as long as the one chain a single walk is.
-// ok is false on a re-sync (the changes have a watermark), which walks
+// defaultMRParts is how many parts a first sync reads its merge requests in: a
+// project's merge requests are its longest chain of pages (a page's cursor
+// names the next, and 50 is the most GitLab's complexity limit lets a page
+// of them hold).
+const defaultMRParts = 3
+
+// splitWindow cuts a first sync's window, from its start to now (the
+// sink's clock), into parts of equal length, to the second, and returns
+// where each part but the last ends: the window's pages are then read as
+// that many chains at once, part i updated from bounds[i-1] (from, for the
+// first) to bounds[i], both inclusive, and the last from the last bound
+// on, each about as long as the one chain a single walk is ÷ parts. It
+// returns none on a re-sync (the resource has a watermark), which walks
 // once from it as it always did, and for a window too short to split.
-func splitWindow(st store.SyncState, sink *collectors.Sink, from time.Time) (mid time.Time, ok bool) {
-	if !st.Watermark.IsZero() {
-		return time.Time{}, false
+func splitWindow(st store.SyncState, sink *collectors.Sink, from time.Time, parts int) (bounds []time.Time) {
+	if !st.Watermark.IsZero() || parts < 2 {
+		return nil
 	}
 	now := time.Now
 	if n := sink.Options().Now; n != nil {
 		now = n
 	}
-	mid = from.Add(now().UTC().Sub(from) / 2).Truncate(time.Second)
-	return mid, mid.After(from)
+	span := now().UTC().Sub(from)
+	prev := from
+	for i := 1; i < parts; i++ {
+		b := from.Add(span * time.Duration(i) / time.Duration(parts)).Truncate(time.Second)
+		if !b.After(prev) {
+			return nil
+		}
+		bounds = append(bounds, b)
+		prev = b
+	}
+	return bounds
 }
 
-// mrHalves commits the pages of a first sync's two halves into the one
-// state of the changes. The watermark is the newest update under which
-// every merge request is stored, so only the older half moves it (a page
-// of the newer is committed with the watermark as it was): a sync that
-// fails in either half leaves the watermark within the older half, and
-// the next sync reads the rest again (upserting is idempotent). The commit
-// that finishes the second of the halves takes the newer's watermark too
-// and says done; none before it does.
+// mrWalks commits the pages of a first sync's parts into the one state of
+// the changes. The watermark is the newest update under which every merge
+// request is stored, so only the oldest part moves it (a page of another
+// is committed with the watermark as it was): a sync that fails in any
+// part leaves the watermark within the oldest, and the next sync reads the
+// rest again (upserting is idempotent). The commit that finishes the last
+// of the parts takes the newest update of all and says done; none before
+// it does.
 //
-// An MR at the middle comes in both halves, the same: written twice, it
-// changes nothing. One of the older half updated while the sync runs moves
-// to the newer half's end, and the newer half may write it before the
-// older half commits the page that read it as it was: that older read is
+// An MR at a bound comes in both parts beside it, the same: written twice,
+// it changes nothing. One of an older part updated while the sync runs
+// moves to the newest part's end, and that part may write it before the
+// older one commits the page that read it as it was: that older read is
 // left out (written), as a single walk, which reads it again after, never
 // writes it back.
-type mrHalves struct {
-	proj *project
-	mu   sync.Mutex // held through each commit: st and the fields below
-	st   store.SyncState
-	// newer is the newest update the newer half read; finished counts the
-	// halves whose last page is committed.
+type mrWalks struct {
+	proj  *project
+	walks int
+	mu    sync.Mutex // held through each commit: st and the fields below
+	st    store.SyncState
+	// newer is the newest update the parts but the oldest read; finished
+	// counts the parts whose last page is committed.
 	newer    time.Time
 	finished int
 	// written is the update of each MR as committed, by iid.
 	written map[int64]time.Time
 }
 
-func (h *mrHalves) commitOlder(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
-	return h.commit(ctx, mrs, watermark, time.Time{}, last)
-}
-
-func (h *mrHalves) commitNewer(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
-	return h.commit(ctx, mrs, time.Time{}, watermark, last)
-}
-
-// commit writes a page of either half: older is the older half's
-// watermark (zero for a page of the newer), newer the newer half's.
-func (h *mrHalves) commit(ctx context.Context, mrs []mergeRequest, older, newer time.Time, last bool) error {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.newer = later(h.newer, newer)
+// commit writes a page of part i (0 the oldest) read up to watermark.
+func (w *mrWalks) commit(ctx context.Context, part int, mrs []mergeRequest, watermark time.Time, last bool) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var older time.Time
+	if part == 0 {
+		older = watermark
+	} else {
+		w.newer = later(w.newer, watermark)
+	}
 	if last {
-		h.finished++
+		w.finished++
 	}
-	done := h.finished == 2
-	watermark := older
+	done := w.finished == w.walks
 	if done {
-		watermark = later(watermark, h.newer)
+		older = later(older, w.newer)
 	}
-	if h.written == nil {
-		h.written = map[int64]time.Time{}
+	if w.written == nil {
+		w.written = map[int64]time.Time{}
 	}
 	fresh := make([]mergeRequest, 0, len(mrs))
 	for _, m := range mrs {
-		if w, ok := h.written[m.IID]; ok && w.After(m.UpdatedAt) {
-			continue // the other half wrote it as updated since
+		if at, ok := w.written[m.IID]; ok && at.After(m.UpdatedAt) {
+			continue // another part wrote it as updated since
 		}
 		fresh = append(fresh, m)
 	}
-	if err := h.proj.commitMergeRequests(ctx, &h.st, fresh, watermark, done); err != nil {
+	if err := w.proj.commitMergeRequests(ctx, &w.st, fresh, older, done); err != nil {
 		return err
 	}
 	for _, m := range fresh {
-		h.written[m.IID] = m.UpdatedAt
+		w.written[m.IID] = m.UpdatedAt
 	}
 	return nil
 }

@@ -10,18 +10,18 @@ import (
 // squashCommits finds the squash commits of merged MRs for the GraphQL
 // sync: GitLab's GraphQL MergeRequest has no squashCommitSha, its REST
 // merge request list has squash_commit_sha. It pages the list of merged
-// MRs updated since the walk's start (and up to its end, for the older half
-// of a first sync's window; 100 a page, oldest update first) only as far as
-// the GraphQL pages need, so each page of that list is read once per sync,
-// and none when no merged MR changed. Each half of a first sync has its
-// own, so the newer half's lookups do not page through the older half's
-// list first.
+// MRs updated since the walk's start (and up to its end, for a part of a
+// first sync's window but the newest; 100 a page, oldest update first)
+// only as far as the GraphQL pages need, so each page of that list is read
+// once per sync, and none when no merged MR changed. Each part of a first
+// sync has its own, so a newer part's lookups do not page through an older
+// part's list first.
 //
 // A merge request's squash commit never changes once it is merged, so any
 // listing of a merged MR gives it. One merged after its turn in the list
 // passed (merged while the sync ran) is found by reading the list again
 // from where it ended, once, to its very end (with no updated_before: an MR
-// of the older half updated during the sync is now in the newer); one still
+// of an older part updated during the sync is now in the newest); one still
 // missing then has no squash commit.
 type squashCommits struct {
 	p     *Provider

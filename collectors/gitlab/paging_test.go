@@ -104,11 +104,11 @@ func TestGraphQLUnavailableFallsBackToREST(t *testing.T) {
 	if got := dump(t, h.st); got != want {
 		t.Errorf("REST rows differ from GraphQL rows:\n%s", diffLines(want, got))
 	}
-	// A first sync asks the first page of each half of its window at once;
-	// the half answered 404 first stops the other, whose page may not have
-	// gone out yet: once or twice, and never again.
-	if n := base.srv.Requests("POST /api/graphql TachMergeRequests"); n < 1 || n > 2 {
-		t.Errorf("GraphQL asked %d times after it answered 404, want once per half of the window at most", n)
+	// A first sync asks the first page of each part of its window at once;
+	// the part answered 404 first stops the others, whose pages may not
+	// have gone out yet: once per part at most, and never again.
+	if n := base.srv.Requests("POST /api/graphql TachMergeRequests"); n < 1 || n > 3 {
+		t.Errorf("GraphQL asked %d times after it answered 404, want once per part of the window at most", n)
 	}
 	for _, ep := range []string{"commits", "notes", "diffs"} {
 		if n := base.srv.Requests("GET /projects/:id/merge_requests/:iid/" + ep); n != 7 {
@@ -141,12 +141,12 @@ func TestQueryOverTheComplexityLimitAsksForFewer(t *testing.T) {
 	if n := h.srv.Requests("GET /projects/:id/merge_requests/:iid/notes"); n != 0 {
 		t.Errorf("fell back to REST (%d notes requests) instead of asking for fewer", n)
 	}
-	// A first sync: each half of the window learns the size on its own.
-	// The newer half holds all 30: 50 and 25 are refused, 12 a page are
-	// served, 3 pages; the older half's one (empty) page is refused at 50
-	// and 25 too, then served at 12.
-	if n := h.srv.Requests("POST /api/graphql TachMergeRequests"); n != 5+3 {
-		t.Errorf("%d merge request queries, want 8", n)
+	// A first sync: each of the window's three parts learns the size on
+	// its own. The newest holds all 30: 50 and 25 are refused, 12 a page
+	// are served, 3 pages; each older part's one (empty) page is refused
+	// at 50 and 25 too, then served at 12.
+	if n := h.srv.Requests("POST /api/graphql TachMergeRequests"); n != 5+3+3 {
+		t.Errorf("%d merge request queries, want 11", n)
 	}
 }
 

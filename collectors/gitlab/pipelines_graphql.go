@@ -7,9 +7,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/store"
@@ -20,9 +22,9 @@ import (
 // per finished pipeline) and, for deployments.source workflow with a deploy
 // job named, their jobs. GitLab lists them newest id first, keyed on the
 // id: a pipeline updated while the sync pages keeps its place.
-const pipelinesQuery = `query TachPipelines($fullPath: ID!, $updatedAfter: Time, $first: Int!, $after: String) {
+const pipelinesQuery = `query TachPipelines($fullPath: ID!, $updatedAfter: Time, $updatedBefore: Time, $first: Int!, $after: String) {
   project(fullPath: $fullPath) {
-    pipelines(updatedAfter: $updatedAfter, first: $first, after: $after) {
+    pipelines(updatedAfter: $updatedAfter, updatedBefore: $updatedBefore, first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes {
         id iid name status source ref refPath sha path
@@ -128,21 +130,113 @@ const clockMargin = time.Minute
 // pipelinesGraphQL syncs pipelines (and, with deployments.source workflow,
 // the deployments they make) by GraphQL, 100 a page with their times. Each
 // page is committed as it is read; the watermarks move once the last page
-// is in, since the pages are in id order, not in order of update.
+// is in, since the pages are in id order, not in order of update. A first
+// sync reads its window in parts at once, as the merge requests do
+// (splitWindow): the pipelines updated up to a bound (updatedBefore,
+// inclusive), and those updated from it on.
 func (p *Provider) pipelinesGraphQL(ctx context.Context, proj *project) error {
 	runState, depState, workflow, from, err := proj.pipelineStates(ctx)
 	if err != nil {
 		return err
 	}
 	from = from.UTC().Truncate(time.Second)
-	withJobs := workflow && proj.repo.Workflow != ""
-	origin := ""
+	w := &pipelineWalks{proj: proj, runState: runState, depState: depState, workflow: workflow,
+		withJobs: workflow && proj.repo.Workflow != "", watermark: from, walks: 1}
 	if u, err := url.Parse(proj.webURL); err == nil && u.Host != "" {
-		origin = u.Scheme + "://" + u.Host
+		w.origin = u.Scheme + "://" + u.Host
 	}
-	watermark, bound := from, time.Time{}
-	var after any // nil: the first page
+	bounds := splitWindow(runState, proj.sink, from, pipelineParts)
+	if len(bounds) == 0 || p.opts.singleWalk {
+		return p.pipelineWalk(ctx, w, from, time.Time{})
+	}
+	w.walks = len(bounds) + 1
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range w.walks {
+		after, before := from, time.Time{} // the newest part: no end
+		if i > 0 {
+			after = bounds[i-1]
+		}
+		if i < len(bounds) {
+			before = bounds[i]
+		}
+		g.Go(func() error { return p.pipelineWalk(gctx, w, after, before) })
+	}
+	return g.Wait()
+}
+
+// pipelineParts is how many parts a first sync reads its pipelines in.
+const pipelineParts = 2
+
+// pipelineWalks is the state a sync's walks of pipelines (one, or a first
+// sync's parts) commit into.
+type pipelineWalks struct {
+	proj               *project
+	workflow, withJobs bool
+	origin             string // the instance's scheme and host, for pages' URLs
+
+	mu                 sync.Mutex // held through each commit: the fields below
+	runState, depState store.SyncState
+	// watermark is the newest update read; bound the earliest of GitLab's
+	// clock at each walk's first page, less clockMargin.
+	watermark, bound time.Time
+	walks, finished  int
+	// written is the update of each pipeline as committed, by id: a
+	// pipeline updated while a first sync's parts run can be read by two,
+	// and the older read is not written over the newer.
+	written map[string]time.Time
+}
+
+// pipelineRow is a pipeline's CI run and the deployment it makes, if any.
+type pipelineRow struct {
+	run store.CIRun
+	dep *store.Deployment
+}
+
+// commit writes a page of a walk; last says it was the walk's last. The
+// commit that ends the last walk moves the watermarks and marks the
+// resources synced.
+func (w *pipelineWalks) commit(ctx context.Context, rows []pipelineRow, watermark, bound time.Time, last bool) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.watermark, w.bound = later(w.watermark, watermark), earliest(w.bound, bound)
+	if last {
+		w.finished++
+	}
+	done := w.finished == w.walks
+	wm := time.Time{} // the watermarks stay until the last page
+	if done {
+		wm = earliest(w.watermark, w.bound)
+	}
+	if w.written == nil {
+		w.written = map[string]time.Time{}
+	}
+	runs := make([]store.CIRun, 0, len(rows))
+	var deps []store.Deployment
+	for _, r := range rows {
+		if at, ok := w.written[r.run.ProviderID]; ok && at.After(r.run.UpdatedAt) {
+			continue // another part wrote it as updated since
+		}
+		runs = append(runs, r.run)
+		if r.dep != nil {
+			deps = append(deps, *r.dep)
+		}
+	}
+	if err := w.proj.commitPipelines(ctx, &w.runState, &w.depState, w.workflow, runs, deps, wm, done); err != nil {
+		return err
+	}
+	for _, r := range runs {
+		w.written[r.ProviderID] = r.UpdatedAt
+	}
+	return nil
+}
+
+// pipelineWalk reads the pipelines updated from after (and up to before,
+// when not zero), page by page, and commits each.
+func (p *Provider) pipelineWalk(ctx context.Context, w *pipelineWalks, after, before time.Time) error {
+	proj := w.proj
+	var cursor any // nil: the first page
 	pageSize := 100
+	var bound time.Time
 	for {
 		var data struct {
 			Project *struct {
@@ -152,8 +246,13 @@ func (p *Provider) pipelinesGraphQL(ctx context.Context, proj *project) error {
 				} `json:"pipelines"`
 			} `json:"project"`
 		}
-		vars := map[string]any{"fullPath": proj.repo.Name, "updatedAfter": from.Format(time.RFC3339), "first": pageSize, "after": after}
-		at, err := p.graphqlAt(ctx, proj, collectors.ResourceCIRuns, "list pipelines", pipelinesQueryFor(withJobs), vars, &data)
+		var updatedBefore any // null: no bound
+		if !before.IsZero() {
+			updatedBefore = before.Format(time.RFC3339)
+		}
+		vars := map[string]any{"fullPath": proj.repo.Name, "updatedAfter": after.Format(time.RFC3339), "updatedBefore": updatedBefore,
+			"first": pageSize, "after": cursor}
+		at, err := p.graphqlAt(ctx, proj, collectors.ResourceCIRuns, "list pipelines", pipelinesQueryFor(w.withJobs), vars, &data)
 		if n := p.smallerPage(err, pageSize, "pipelines", proj.repo.Name); n > 0 {
 			pageSize = n
 			continue
@@ -169,33 +268,26 @@ func (p *Provider) pipelinesGraphQL(ctx context.Context, proj *project) error {
 		}
 		conn := data.Project.Pipelines
 		if conn == nil { // CI/CD turned off in this project
-			return proj.commitPipelines(ctx, &runState, &depState, workflow, nil, nil, earliest(watermark, bound), true)
+			return w.commit(ctx, nil, time.Time{}, bound, true)
 		}
-		runs := make([]store.CIRun, 0, len(conn.Nodes))
-		var deps []store.Deployment
+		rows := make([]pipelineRow, 0, len(conn.Nodes))
+		var watermark time.Time
 		for _, n := range conn.Nodes {
-			run, dep, err := p.gqlPipelineRows(ctx, proj, n, origin)
+			run, dep, err := p.gqlPipelineRows(ctx, proj, n, w.origin)
 			if err != nil {
 				return err
 			}
 			watermark = later(watermark, run.UpdatedAt)
-			runs = append(runs, run)
-			if dep != nil {
-				deps = append(deps, *dep)
-			}
+			rows = append(rows, pipelineRow{run, dep})
 		}
 		last := !conn.PageInfo.HasNextPage || len(conn.Nodes) == 0
-		wm := time.Time{} // the watermarks stay until the last page
-		if last {
-			wm = earliest(watermark, bound)
-		}
-		if err := proj.commitPipelines(ctx, &runState, &depState, workflow, runs, deps, wm, last); err != nil {
+		if err := w.commit(ctx, rows, watermark, bound, last); err != nil {
 			return err
 		}
 		if last {
 			return nil
 		}
-		after = conn.PageInfo.EndCursor
+		cursor = conn.PageInfo.EndCursor
 	}
 }
 

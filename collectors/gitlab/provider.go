@@ -66,6 +66,12 @@ type Options struct {
 	// DisableGraphQL makes merge requests and pipelines come from REST
 	// only.
 	DisableGraphQL bool
+	// ProjectRequests is how many requests of one project are in flight at
+	// once (default 6). A project's resources sync at once, each a chain
+	// of requests (a page's cursor or link names the next), all within
+	// these: a project's sync takes about as long as its longest chain,
+	// or its requests ÷ ProjectRequests (docs/performance.md).
+	ProjectRequests int
 
 	// MaxRetries bounds the retries of one request (5xx, 429, network
 	// errors); 0 means DefaultMaxRetries, a negative value none.
@@ -90,10 +96,13 @@ type Options struct {
 	// as before ranges came from the branch's history: tests hold the two
 	// to the same rows.
 	compareEveryRange bool
-	// singleWalk reads a first sync's merge requests in one walk, as a
-	// re-sync does, not in two halves at once: tests hold the two to the
-	// same rows.
+	// singleWalk reads a first sync's merge requests and pipelines in one
+	// walk each, as a re-sync does, not in parts at once: tests hold the
+	// two to the same rows.
 	singleWalk bool
+	// mrParts is how many parts a first sync reads its merge requests in
+	// (0: defaultMRParts).
+	mrParts int
 }
 
 func (o Options) withDefaults() Options {
@@ -129,6 +138,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Sleep == nil {
 		o.Sleep = sleepCtx
+	}
+	if o.ProjectRequests <= 0 {
+		o.ProjectRequests = 6
 	}
 	return o
 }
@@ -228,6 +240,8 @@ type project struct {
 	webURL        string
 	// changesDone is closed when the merge requests' step has ended.
 	changesDone <-chan struct{}
+	// slots bound the project's requests in flight (Options.ProjectRequests).
+	slots chan struct{}
 }
 
 // SyncRepo brings one project's rows up to date: the project itself, then
@@ -291,7 +305,7 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 	// After the first sync: the right source? (collectors.CheckDeploySource)
 	// Only a hint: a failure of its own is logged, and it is tried next time.
 	err = collectors.CheckDeploySource(ctx, sink, func(ctx context.Context) (collectors.Discovery, error) {
-		return p.Discover(countAs(ctx, sink, collectors.ResourceDeploySource), repo.Name)
+		return p.Discover(countAs(ctx, sink, collectors.ResourceDeploySource, nil), repo.Name)
 	})
 	if err != nil {
 		if ctx.Err() != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
@@ -56,6 +57,7 @@ func (p *Provider) syncRanges(ctx context.Context, proj *project) error {
 	}
 	var pairs []pair
 	var ends []collectors.RangeEnds
+	var endsOf []store.Deployment // the deployment of each of ends
 	for _, d := range need {
 		prev, ok := previousDeployment(history, d)
 		if !ok {
@@ -65,6 +67,7 @@ func (p *Provider) syncRanges(ctx context.Context, proj *project) error {
 		pairs = append(pairs, pr)
 		if !strings.EqualFold(prev.SHA, d.SHA) {
 			ends = append(ends, pr.RangeEnds)
+			endsOf = append(endsOf, d)
 		}
 	}
 	// In the order they went live: a merge request hidden in a merged
@@ -73,7 +76,13 @@ func (p *Provider) syncRanges(ctx context.Context, proj *project) error {
 	var line *collectors.BranchLine
 	var hidden []store.Change
 	if len(ends) > 0 && !p.opts.compareEveryRange {
-		if line, err = p.walkBranch(ctx, proj, ends); err != nil {
+		// A first sync reads the line in two chains at once; a re-sync
+		// needs about a page of it.
+		var split *collectors.RangeEnds
+		if state.LastSuccessAt.IsZero() && !p.opts.singleWalk {
+			split = splitPoint(endsOf, ends, proj.defaultBranch)
+		}
+		if line, err = p.walkBranch(ctx, proj, ends, split); err != nil {
 			return err
 		}
 		if hidden, err = p.hiddenChanges(ctx, proj, line); err != nil {
@@ -212,13 +221,32 @@ func (p *Provider) hiddenChanges(ctx context.Context, proj *project, line *colle
 }
 
 // walkBranch reads the default branch's first-parent line, 100 commits a
-// page, as deep as the ranges need.
-func (p *Provider) walkBranch(ctx context.Context, proj *project, ends []collectors.RangeEnds) (*collectors.BranchLine, error) {
-	// The pages after the first list from the tip the first one showed,
-	// so that a push during the walk cannot shift them.
+// page, as deep as the ranges need. With a split point, it reads the line
+// in two chains at once (collectors.SplitHistory): from the tip, and from
+// the split point's sha down.
+func (p *Provider) walkBranch(ctx context.Context, proj *project, ends []collectors.RangeEnds, split *collectors.RangeEnds) (*collectors.BranchLine, error) {
+	pages := p.firstParentPages(proj, proj.defaultBranch)
+	if split != nil {
+		oldest := ends[0]
+		for _, e := range ends {
+			if e.PrevAt.Before(oldest.PrevAt) {
+				oldest = e
+			}
+		}
+		var stop func()
+		pages, stop = collectors.SplitHistory(ctx, pages, p.firstParentPages(proj, split.SHA), split.SHA, split.At, oldest.PrevSHA, oldest.PrevAt)
+		defer stop()
+	}
+	return collectors.WalkBranch(ctx, ends, true, pages)
+}
+
+// firstParentPages lists ref's first-parent line (GET
+// /projects/:id/repository/commits?first_parent=true), 100 commits a page.
+// The pages after the first list from the tip the first one showed, so
+// that a push during the walk cannot shift them.
+func (p *Provider) firstParentPages(proj *project, ref string) collectors.HistoryPages {
 	var next gl.RequestOptionFunc
-	ref := proj.defaultBranch
-	pages := func(ctx context.Context) (string, []collectors.HistoryCommit, bool, error) {
+	return func(ctx context.Context) (string, []collectors.HistoryCommit, bool, error) {
 		opts := &gl.ListCommitsOptions{ListOptions: gl.ListOptions{PerPage: int64(p.opts.PageSize)},
 			RefName: ptr(ref), FirstParent: ptr(true)}
 		cs, resp, err := p.client.Commits.ListCommits(proj.id, opts, withPage([]gl.RequestOptionFunc{proj.reqCtx(ctx, collectors.ResourceRanges)}, next)...)
@@ -245,7 +273,44 @@ func (p *Provider) walkBranch(ctx context.Context, proj *project, ends []collect
 		}
 		return tip, page, more, nil
 	}
-	return collectors.WalkBranch(ctx, ends, true, pages)
+}
+
+// splitPoint is where a first sync splits its walk of the branch's line
+// (walkBranch): the sha of a deployment made from the default branch (so
+// most likely on its line) about halfway in time between the oldest
+// range's base and the newest deployment; nil when no deployment to range
+// went out from the default branch.
+func splitPoint(pairs []store.Deployment, ends []collectors.RangeEnds, defaultBranch string) *collectors.RangeEnds {
+	if len(ends) == 0 {
+		return nil
+	}
+	oldest, newest := ends[0].PrevAt, ends[0].At
+	for _, e := range ends {
+		if e.PrevAt.Before(oldest) {
+			oldest = e.PrevAt
+		}
+		if e.At.After(newest) {
+			newest = e.At
+		}
+	}
+	middle := oldest.Add(newest.Sub(oldest) / 2)
+	var best *collectors.RangeEnds
+	for i, e := range ends {
+		if pairs[i].Ref != defaultBranch {
+			continue
+		}
+		if best == nil || absDuration(e.At.Sub(middle)) < absDuration(best.At.Sub(middle)) {
+			best = &ends[i]
+		}
+	}
+	return best
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // successfulBySource keeps the successful, finished deployments of one

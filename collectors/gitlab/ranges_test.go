@@ -3,8 +3,10 @@ package gitlab_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,13 +120,28 @@ func TestRangesFromHistoryLinkAsCompares(t *testing.T) {
 		counts map[string]int
 		ranged int
 	}
-	sync := func(compareEveryRange bool) result {
+	// refs are the ref_name of each request for the line's commits.
+	var refsMu sync.Mutex
+	var refs []string
+	sync := func(compareEveryRange, singleWalk bool) result {
 		t.Helper()
 		h := &harness{t: t, srv: srv, st: storetest.New(t)}
+		refs = nil
 		pr := h.provider(func(o *gitlab.Options) {
 			o.PageSize = 100
+			o.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				if strings.HasSuffix(r.URL.Path, "/repository/commits") {
+					refsMu.Lock()
+					refs = append(refs, r.URL.Query().Get("ref_name"))
+					refsMu.Unlock()
+				}
+				return srv.Client().Transport.RoundTrip(r)
+			})}
 			if compareEveryRange {
 				gitlab.CompareEveryRange(o)
+			}
+			if singleWalk {
+				gitlab.SingleWalk(o)
 			}
 		})
 		srv.ResetCounts()
@@ -150,9 +167,24 @@ func TestRangesFromHistoryLinkAsCompares(t *testing.T) {
 		}
 		return res
 	}
-	before, after := sync(true), sync(false)
-	if before.dump != after.dump {
-		t.Errorf("rows differ between compare ranges (-) and history ranges (+):\n%s", storetest.Diff(before.dump, after.dump))
+	before, single := sync(true, false), sync(false, true)
+	if before.dump != single.dump {
+		t.Errorf("rows differ between compare ranges (-) and history ranges (+):\n%s", storetest.Diff(before.dump, single.dump))
+	}
+	// A first sync reads the line in two chains at once: from the tip,
+	// and from a deployment's sha halfway down. The same rows.
+	after := sync(false, false)
+	if single.dump != after.dump {
+		t.Errorf("rows differ between one walk of the line (-) and two chains (+):\n%s", storetest.Diff(single.dump, after.dump))
+	}
+	fromSHA := 0
+	for _, r := range refs {
+		if len(r) == 40 {
+			fromSHA++
+		}
+	}
+	if fromSHA == 0 || fromSHA == len(refs) {
+		t.Errorf("the line's pages were asked from %v: want some from the branch and some from a deployment's sha", refs)
 	}
 	// Each range holds the merge and squash commits the compare's held.
 	shipping := map[string]bool{}
@@ -196,8 +228,11 @@ func TestRangesFromHistoryLinkAsCompares(t *testing.T) {
 	// The first-parent line, 100 commits a page; a merge base for each
 	// merge request into another branch whose commit the line does not
 	// show: the stacked one (on the default branch), the hotfix (not).
-	if pages := (len(p.History) + 99) / 100; after.counts[list] != pages || after.counts[base] != 2 {
-		t.Errorf("%d pages of the branch's commits and %d merge bases; want %d and 2", after.counts[list], after.counts[base], pages)
+	// In two chains, the page where they meet may be read in part by
+	// each: one page more at most.
+	if pages := (len(p.History) + 99) / 100; single.counts[list] != pages || after.counts[list] < pages || after.counts[list] > pages+1 || after.counts[base] != 2 {
+		t.Errorf("%d pages of the branch's commits in one walk, %d in two chains, and %d merge bases; want %d, %d or one more, and 2",
+			single.counts[list], after.counts[list], after.counts[base], pages, pages)
 	}
 	t.Logf("compare path: %d range requests (%d compares); history path: %d (%d compares, %d commit pages, %d merge bases)",
 		before.ranged, before.counts[cmp], after.ranged, after.counts[cmp], after.counts[list], after.counts[base])
@@ -240,3 +275,8 @@ func TestResyncRangesFromTheLinesFirstPage(t *testing.T) {
 		t.Errorf("re-sync with nothing new: %d range requests, want 0", n)
 	}
 }
+
+// roundTripFunc is an http.RoundTripper of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

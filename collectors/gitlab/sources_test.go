@@ -142,10 +142,10 @@ func testSourceWorkflow(t *testing.T, rest bool) {
 			t.Errorf("%d job lists read, want 4 (the finished default-branch pipelines, M1's in two pages)", n)
 		}
 	} else {
-		// One page of pipelines with their first 100 jobs; one more page of
-		// M1's jobs.
-		if n := h.srv.Requests("POST /api/graphql TachPipelines") + h.srv.Requests("POST /api/graphql TachPipelineJobs"); n != 2 {
-			t.Errorf("%d GraphQL requests for pipelines, want 2 (%v)", n, h.srv.Counts())
+		// A page of pipelines with their first 100 jobs for each half of
+		// the first sync's window; one more page of M1's jobs.
+		if n := h.srv.Requests("POST /api/graphql TachPipelines") + h.srv.Requests("POST /api/graphql TachPipelineJobs"); n != 3 {
+			t.Errorf("%d GraphQL requests for pipelines, want 3 (%v)", n, h.srv.Counts())
 		}
 		if n := h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id/jobs") + h.srv.Requests("GET /projects/:id/pipelines/:pipeline_id"); n != 0 {
 			t.Errorf("read %d pipelines or job lists by REST, want 0", n)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -26,38 +27,90 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	if err := t.host.Check(req); err != nil {
 		return nil, err
 	}
+	c, counted := req.Context().Value(counterKey{}).(counter)
+	release, err := c.hold(req.Context())
+	if err != nil {
+		return nil, err
+	}
 	resp, err := t.next.RoundTrip(req)
 	remaining, reset := -1, time.Time{}
 	if resp != nil {
 		remaining, reset = t.budget.observe(resp.Header)
 	}
-	if c, ok := req.Context().Value(counterKey{}).(counter); ok {
+	if counted {
 		c.sink.Request(c.resource, remaining, reset)
 	}
-	return resp, err
+	if err != nil || resp == nil || resp.Body == nil {
+		release()
+		return resp, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
 }
 
 // counter names where a request is counted: the repo's sink and the
-// resource being synced.
+// resource being synced, and the project's request slots.
 type counter struct {
 	sink     *collectors.Sink
 	resource string
+	// slots bound the project's requests in flight (nil: no bound): an
+	// attempt holds one from its start to the end of its answer's body,
+	// not while it waits for a retry or a rate limit (retryablehttp waits
+	// above this transport).
+	slots chan struct{}
+}
+
+// hold takes one of the counter's request slots and returns its release
+// (which may be called more than once).
+func (c counter) hold(ctx context.Context) (func(), error) {
+	if c.slots == nil {
+		return func() {}, nil
+	}
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-c.slots }) }, nil
+}
+
+// releasingBody frees the request's slot when its body is read to the
+// end or closed, whichever comes first.
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releasingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil {
+		b.release()
+	}
+	return n, err
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
 }
 
 type counterKey struct{}
 
-// countAs returns ctx carrying where its requests are counted.
-func countAs(ctx context.Context, sink *collectors.Sink, resource string) context.Context {
+// countAs returns ctx carrying where its requests are counted, and the
+// slots that bound them (nil: none).
+func countAs(ctx context.Context, sink *collectors.Sink, resource string, slots chan struct{}) context.Context {
 	if sink == nil {
 		return ctx
 	}
-	return context.WithValue(ctx, counterKey{}, counter{sink: sink, resource: resource})
+	return context.WithValue(ctx, counterKey{}, counter{sink: sink, resource: resource, slots: slots})
 }
 
 // reqCtx is the request option that runs a client-go call with ctx,
 // counted against the project's resource.
 func (proj *project) reqCtx(ctx context.Context, resource string) gl.RequestOptionFunc {
-	return gl.WithContext(countAs(ctx, proj.sink, resource))
+	return gl.WithContext(countAs(ctx, proj.sink, resource, proj.slots))
 }
 
 // closingErrorHandler is retryablehttp's pass-through error handler, but
