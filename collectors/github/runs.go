@@ -115,12 +115,24 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 		reread = now
 	}
 	firstETag := ""
-	for u := first; ; {
-		var p runsPage
-		ans, err := s.p.client.get(ctx, u, etag, &p)
+	// The next page is asked while this one's runs are written.
+	pages := collectors.NewPagesAhead[runsAnswer](ctx)
+	defer pages.Close()
+	ask := func(u, etag string) {
+		pages.Ask(func(ctx context.Context) (runsAnswer, error) {
+			var a runsAnswer
+			var err error
+			a.answer, err = s.p.client.get(ctx, u, etag, &a.page)
+			return a, err
+		})
+	}
+	ask(first, etag)
+	for isFirst := true; ; isFirst = false {
+		got, err := pages.Next()
 		if err != nil {
 			return err
 		}
+		p, ans := got.page, got.answer
 		if ans.notModified { // nothing new, nothing changed
 			if deploys != nil {
 				if err := deploys.finish(ctx, "", nil); err != nil {
@@ -129,10 +141,9 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 			}
 			return w.finish(ctx, w.old.ETag, nil)
 		}
-		if u == first {
+		if isFirst {
 			firstETag = etagFor(first, ans.etag)
 		}
-		etag = ""
 		done := ans.next == ""
 		var runs []store.CIRun
 		var deps []store.Deployment
@@ -168,6 +179,9 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 				firstETag = "" // read again next time, from the first page
 			}
 		}
+		if !done {
+			ask(ans.next, "")
+		}
 		if deploys != nil {
 			deploys.newest = w.newest
 			if err := commitDeploys(ctx, deploys, done, deps); err != nil {
@@ -188,8 +202,13 @@ func (s *repoSync) syncCIRuns(ctx context.Context) error {
 		if err := w.page(ctx, write); err != nil {
 			return err
 		}
-		u = ans.next
 	}
+}
+
+// runsAnswer is a page of runs as answered.
+type runsAnswer struct {
+	page   runsPage
+	answer restAnswer
 }
 
 func earliest(a, b time.Time) time.Time {
