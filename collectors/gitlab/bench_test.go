@@ -3,9 +3,7 @@ package gitlab_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -208,24 +206,10 @@ type inFlight struct {
 	now, most atomic.Int64
 }
 
-var traceStart = time.Now()
-
 func (f *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
 	n := f.now.Add(1)
 	for m := f.most.Load(); n > m && !f.most.CompareAndSwap(m, n); m = f.most.Load() {
 	}
 	defer f.now.Add(-1)
-	t0 := time.Since(traceStart)
-	resp, err := f.next.RoundTrip(r)
-	if os.Getenv("TRACE") != "" {
-		name := r.URL.Path
-		if r.Body != nil && r.GetBody != nil {
-			b, _ := r.GetBody()
-			buf := make([]byte, 120)
-			k, _ := io.ReadFull(b, buf)
-			name += " " + string(buf[:k])
-		}
-		fmt.Fprintf(os.Stderr, "TRACE %6.2f %6.2f %s\n", t0.Seconds(), time.Since(traceStart).Seconds(), name)
-	}
-	return resp, err
+	return f.next.RoundTrip(r)
 }
