@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
-
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/store"
 )
@@ -223,22 +221,11 @@ func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st s
 			})
 	}
 	w := &mrWalks{proj: proj, st: st, walks: len(bounds) + 1}
-	g, gctx := errgroup.WithContext(ctx)
-	for i := range w.walks {
-		after, before := from, time.Time{} // the newest part: no end
-		if i > 0 {
-			after = bounds[i-1]
-		}
-		if i < len(bounds) {
-			before = bounds[i]
-		}
-		g.Go(func() error {
-			return p.mergeRequestWalk(gctx, proj, after, before, from, func(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
-				return w.commit(ctx, i, mrs, watermark, last)
-			})
+	return walkParts(ctx, from, bounds, func(ctx context.Context, part int, after, before time.Time) error {
+		return p.mergeRequestWalk(ctx, proj, after, before, from, func(ctx context.Context, mrs []mergeRequest, watermark time.Time, last bool) error {
+			return w.commit(ctx, part, mrs, watermark, last)
 		})
-	}
-	return g.Wait()
+	})
 }
 
 // defaultMRParts is how many parts a first sync reads its merge requests in: a
@@ -246,35 +233,6 @@ func (p *Provider) mergeRequestsGraphQL(ctx context.Context, proj *project, st s
 // names the next, and 50 is the most GitLab's complexity limit lets a page
 // of them hold).
 const defaultMRParts = 3
-
-// splitWindow cuts a first sync's window, from its start to now (the
-// sink's clock), into parts of equal length, to the second, and returns
-// where each part but the last ends: the window's pages are then read as
-// that many chains at once, part i updated from bounds[i-1] (from, for the
-// first) to bounds[i], both inclusive, and the last from the last bound
-// on, each about as long as the one chain a single walk is ÷ parts. It
-// returns none on a re-sync (the resource has a watermark), which walks
-// once from it as it always did, and for a window too short to split.
-func splitWindow(st store.SyncState, sink *collectors.Sink, from time.Time, parts int) (bounds []time.Time) {
-	if !st.Watermark.IsZero() || parts < 2 {
-		return nil
-	}
-	now := time.Now
-	if n := sink.Options().Now; n != nil {
-		now = n
-	}
-	span := now().UTC().Sub(from)
-	prev := from
-	for i := 1; i < parts; i++ {
-		b := from.Add(span * time.Duration(i) / time.Duration(parts)).Truncate(time.Second)
-		if !b.After(prev) {
-			return nil
-		}
-		bounds = append(bounds, b)
-		prev = b
-	}
-	return bounds
-}
 
 // mrWalks commits the pages of a first sync's parts into the one state of
 // the changes. The watermark is the newest update under which every merge

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/tach-dev/tach/collectors"
 	"github.com/tach-dev/tach/store"
@@ -150,18 +149,9 @@ func (p *Provider) pipelinesGraphQL(ctx context.Context, proj *project) error {
 		return p.pipelineWalk(ctx, w, from, time.Time{})
 	}
 	w.walks = len(bounds) + 1
-	g, gctx := errgroup.WithContext(ctx)
-	for i := range w.walks {
-		after, before := from, time.Time{} // the newest part: no end
-		if i > 0 {
-			after = bounds[i-1]
-		}
-		if i < len(bounds) {
-			before = bounds[i]
-		}
-		g.Go(func() error { return p.pipelineWalk(gctx, w, after, before) })
-	}
-	return g.Wait()
+	return walkParts(ctx, from, bounds, func(ctx context.Context, _ int, after, before time.Time) error {
+		return p.pipelineWalk(ctx, w, after, before)
+	})
 }
 
 // pipelineParts is how many parts a first sync reads its pipelines in.
