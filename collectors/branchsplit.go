@@ -2,6 +2,7 @@ package collectors
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,7 +36,7 @@ func SplitHistory(ctx context.Context, top, fromMid HistoryPages, mid string, mi
 			case <-actx.Done():
 				return
 			}
-			if err != nil || !more || reaches(page, stopSHA, stopAt) {
+			if err != nil || !more || holds(page, stopSHA) || below(page, stopAt) {
 				return
 			}
 		}
@@ -46,14 +47,13 @@ func SplitHistory(ctx context.Context, top, fromMid HistoryPages, mid string, mi
 	}
 }
 
-// reaches reports whether a page holds sha or reaches below at less
-// skewMargin.
-func reaches(page []HistoryCommit, sha string, at time.Time) bool {
-	for _, c := range page {
-		if strings.EqualFold(c.SHA, sha) {
-			return true
-		}
-	}
+// holds reports whether a page lists sha.
+func holds(page []HistoryCommit, sha string) bool {
+	return slices.ContainsFunc(page, func(c HistoryCommit) bool { return strings.EqualFold(c.SHA, sha) })
+}
+
+// below reports whether a page reaches below at less skewMargin.
+func below(page []HistoryCommit, at time.Time) bool {
 	return len(page) > 0 && page[len(page)-1].Committed.Before(at.Add(-skewMargin))
 }
 
@@ -105,7 +105,7 @@ func (s *splitHistory) next(ctx context.Context) (string, []HistoryCommit, bool,
 		s.goAlone()
 		return tip, page, more, nil
 	}
-	if !more || reaches(page, "", s.midAt) {
+	if !more || below(page, s.midAt) {
 		s.goAlone() // mid is not on the line
 	}
 	return tip, page, more, nil

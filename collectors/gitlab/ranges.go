@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
 
@@ -299,18 +298,11 @@ func splitPoint(pairs []store.Deployment, ends []collectors.RangeEnds, defaultBr
 		if pairs[i].Ref != defaultBranch {
 			continue
 		}
-		if best == nil || absDuration(e.At.Sub(middle)) < absDuration(best.At.Sub(middle)) {
+		if best == nil || e.At.Sub(middle).Abs() < best.At.Sub(middle).Abs() {
 			best = &ends[i]
 		}
 	}
 	return best
-}
-
-func absDuration(d time.Duration) time.Duration {
-	if d < 0 {
-		return -d
-	}
-	return d
 }
 
 // successfulBySource keeps the successful, finished deployments of one
