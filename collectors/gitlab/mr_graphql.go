@@ -259,7 +259,7 @@ type mrWalks struct {
 	newer    time.Time
 	finished int
 	// written is the update of each MR as committed, by iid.
-	written map[int64]time.Time
+	written writes[int64]
 }
 
 // commit writes a page of part i (0 the oldest) read up to watermark.
@@ -280,11 +280,11 @@ func (w *mrWalks) commit(ctx context.Context, part int, mrs []mergeRequest, wate
 		older = later(older, w.newer)
 	}
 	if w.written == nil {
-		w.written = map[int64]time.Time{}
+		w.written = writes[int64]{}
 	}
 	fresh := make([]mergeRequest, 0, len(mrs))
 	for _, m := range mrs {
-		if at, ok := w.written[m.IID]; ok && at.After(m.UpdatedAt) {
+		if w.written.stale(m.IID, m.UpdatedAt) {
 			continue // another part wrote it as updated since
 		}
 		fresh = append(fresh, m)

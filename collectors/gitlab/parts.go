@@ -56,3 +56,14 @@ func walkParts(ctx context.Context, from time.Time, bounds []time.Time, walk fun
 	}
 	return g.Wait()
 }
+
+// writes is the update of each item a first sync's parts committed, by
+// key: an item updated while the parts run can be read by two, and the
+// older read is not written over the newer.
+type writes[K comparable] map[K]time.Time
+
+// stale reports whether another part wrote k as updated after updated.
+func (w writes[K]) stale(k K, updated time.Time) bool {
+	at, ok := w[k]
+	return ok && at.After(updated)
+}

@@ -170,10 +170,9 @@ type pipelineWalks struct {
 	// clock at each walk's first page, less clockMargin.
 	watermark, bound time.Time
 	walks, finished  int
-	// written is the update of each pipeline as committed, by id: a
-	// pipeline updated while a first sync's parts run can be read by two,
-	// and the older read is not written over the newer.
-	written map[string]time.Time
+	// written is the update of each pipeline as committed, by id (see
+	// writes).
+	written writes[string]
 }
 
 // pipelineRow is a pipeline's CI run and the deployment it makes, if any.
@@ -198,12 +197,12 @@ func (w *pipelineWalks) commit(ctx context.Context, rows []pipelineRow, watermar
 		wm = earliest(w.watermark, w.bound)
 	}
 	if w.written == nil {
-		w.written = map[string]time.Time{}
+		w.written = writes[string]{}
 	}
 	runs := make([]store.CIRun, 0, len(rows))
 	var deps []store.Deployment
 	for _, r := range rows {
-		if at, ok := w.written[r.run.ProviderID]; ok && at.After(r.run.UpdatedAt) {
+		if w.written.stale(r.run.ProviderID, r.run.UpdatedAt) {
 			continue // another part wrote it as updated since
 		}
 		runs = append(runs, r.run)
