@@ -253,7 +253,7 @@ func (p *Provider) SyncRepo(ctx context.Context, repo collectors.Repo, sink *col
 		return fmt.Errorf("sync %s: a GitHub repo is named owner/name", repo.Name)
 	}
 	s := &repoSync{p: p, repo: repo, sink: sink, owner: owner, name: name,
-		log: p.log.With("repo", repo.Name), slots: make(chan struct{}, p.opts.RepoRequests)}
+		log: p.log.With("repo", repo.Name), slots: collectors.NewRequestSlots(p.opts.RepoRequests)}
 	opts := sink.Options()
 	s.now = time.Now
 	if opts.Now != nil {
@@ -307,9 +307,9 @@ type repoSync struct {
 	sink        *collectors.Sink
 	owner, name string
 	log         *slog.Logger
-	now         func() time.Time // the run's clock (collectors.Options.Now)
-	slots       chan struct{}    // the repo's requests in flight (Options.RepoRequests)
-	since       time.Time        // how far back a first sync goes
+	now         func() time.Time         // the run's clock (collectors.Options.Now)
+	slots       *collectors.RequestSlots // the repo's requests in flight (Options.RepoRequests)
+	since       time.Time                // how far back a first sync goes
 
 	defaultBranch string
 }

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,22 +65,7 @@ type call struct {
 	// slots bound the repo's requests in flight (nil: no bound): a
 	// request holds one from its attempt to the end of its answer's body,
 	// not while it waits for a rate limit or a retry.
-	slots chan struct{}
-}
-
-// hold takes one of the call's request slots and returns its release
-// (which may be called more than once).
-func (c call) hold(ctx context.Context) (func(), error) {
-	if c.slots == nil {
-		return func() {}, nil
-	}
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	var once sync.Once
-	return func() { once.Do(func() { <-c.slots }) }, nil
+	slots *collectors.RequestSlots
 }
 
 type callKey struct{}
@@ -224,7 +208,7 @@ func (c call) count(ri rateInfo) {
 // request slots; done ends the attempt's context and frees the slot once
 // the body is read.
 func (t *transport) send(ctx context.Context, c call, req *http.Request, authz string) (resp *http.Response, done context.CancelFunc, err error) {
-	release, err := c.hold(ctx)
+	release, err := c.slots.Hold(ctx, false)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -15,7 +15,7 @@ import (
 // it: acme%2Fplatform%2Fbilling) and records its id, default branch and
 // url. A missing project is ErrRepoNotFound, naming it.
 func (p *Provider) syncProject(ctx context.Context, repo collectors.Repo, sink *collectors.Sink) (*project, error) {
-	proj := &project{repo: repo, sink: sink, slots: newRequestSlots(p.opts.ProjectRequests)}
+	proj := &project{repo: repo, sink: sink, slots: collectors.NewRequestSlots(p.opts.ProjectRequests)}
 	got, resp, err := p.client.Projects.GetProject(repo.Name, &gl.GetProjectOptions{
 		License: ptr(false), Statistics: ptr(false), WithCustomAttributes: ptr(false),
 	}, proj.reqCtx(ctx, collectors.ResourceRepo))

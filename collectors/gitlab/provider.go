@@ -241,7 +241,7 @@ type project struct {
 	// changesDone is closed when the merge requests' step has ended.
 	changesDone <-chan struct{}
 	// slots bound the project's requests in flight (Options.ProjectRequests).
-	slots *requestSlots
+	slots *collectors.RequestSlots
 }
 
 // SyncRepo brings one project's rows up to date: the project itself, then

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	gl "gitlab.com/gitlab-org/api/client-go"
@@ -57,86 +56,16 @@ type counter struct {
 	// attempt holds one from its start to the end of its answer's body,
 	// not while it waits for a retry or a rate limit (retryablehttp waits
 	// above this transport).
-	slots *requestSlots
+	slots *collectors.RequestSlots
 }
 
-// hold takes one of the counter's request slots and returns its release
-// (which may be called more than once).
+// hold takes one of the counter's request slots and returns its release.
+// A freed slot goes to the deployments and their ranges first: that chain
+// starts late (the ranges need the deployments) and ends a first sync,
+// while the merge requests' and pipelines' parts have slack.
 func (c counter) hold(ctx context.Context) (func(), error) {
-	if c.slots == nil {
-		return func() {}, nil
-	}
 	first := c.resource == collectors.ResourceRanges || c.resource == collectors.ResourceDeployments
-	if err := c.slots.acquire(ctx, first); err != nil {
-		return nil, err
-	}
-	var once sync.Once
-	return func() { once.Do(c.slots.release) }, nil
-}
-
-// requestSlots bound a project's requests in flight. A freed slot goes to
-// a request of the deployments or their ranges first: those chains start
-// late (the ranges wait for the deployments) and end a first sync, while
-// the merge requests' and pipelines' parts have slack.
-type requestSlots struct {
-	mu          sync.Mutex
-	free        int
-	first, rest []chan struct{} // waiting, in order
-}
-
-func newRequestSlots(n int) *requestSlots { return &requestSlots{free: n} }
-
-func (s *requestSlots) acquire(ctx context.Context, first bool) error {
-	s.mu.Lock()
-	if s.free > 0 {
-		s.free--
-		s.mu.Unlock()
-		return nil
-	}
-	granted := make(chan struct{}, 1)
-	if first {
-		s.first = append(s.first, granted)
-	} else {
-		s.rest = append(s.rest, granted)
-	}
-	s.mu.Unlock()
-	select {
-	case <-granted:
-		return nil
-	case <-ctx.Done():
-		s.mu.Lock()
-		waiting := dropWaiter(&s.first, granted) || dropWaiter(&s.rest, granted)
-		s.mu.Unlock()
-		if !waiting {
-			s.release() // granted as the context ended: pass it on
-		}
-		return ctx.Err()
-	}
-}
-
-func (s *requestSlots) release() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, q := range []*[]chan struct{}{&s.first, &s.rest} {
-		if len(*q) > 0 {
-			next := (*q)[0]
-			*q = (*q)[1:]
-			next <- struct{}{}
-			return
-		}
-	}
-	s.free++
-}
-
-// dropWaiter removes w from q, reporting whether it was there.
-func dropWaiter(q *[]chan struct{}, w chan struct{}) bool {
-	for i, c := range *q {
-		if c == w {
-			*q = append((*q)[:i:i], (*q)[i+1:]...)
-			return true
-		}
-	}
-	return false
+	return c.slots.Hold(ctx, first)
 }
 
 // releasingBody frees the request's slot when its body is read to the
@@ -164,7 +93,7 @@ type counterKey struct{}
 
 // countAs returns ctx carrying where its requests are counted, and the
 // slots that bound them (nil: none).
-func countAs(ctx context.Context, sink *collectors.Sink, resource string, slots *requestSlots) context.Context {
+func countAs(ctx context.Context, sink *collectors.Sink, resource string, slots *collectors.RequestSlots) context.Context {
 	if sink == nil {
 		return ctx
 	}

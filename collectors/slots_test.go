@@ -1,4 +1,4 @@
-package gitlab
+package collectors
 
 import (
 	"context"
@@ -6,12 +6,12 @@ import (
 	"time"
 )
 
-// A project's request slots: a freed slot goes to a waiting request of the
-// deployments or their ranges before one of the other resources, queued
+// Request slots: a freed slot goes to a waiter that asked first (the
+// GitLab deployments or their ranges) before one of the others, queued
 // earlier or not; a waiter whose context ends leaves the queue, and a slot
 // granted to it as it ended is passed on, not lost.
 func TestRequestSlotsServeTheDeploymentsChainFirst(t *testing.T) {
-	s := newRequestSlots(1)
+	s := NewRequestSlots(1)
 	ctx := context.Background()
 	if err := s.acquire(ctx, false); err != nil {
 		t.Fatal(err)
