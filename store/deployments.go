@@ -127,6 +127,19 @@ func (s *Store) DeploymentsForWindow(ctx context.Context, repoIDs []int64, from,
 	return s.queryDeployments(ctx, "load deployments for window", where, append(args, from, to, from, to)...)
 }
 
+// RecoveredDeployments returns the change failures of the given repos
+// recovered in [from, to) (Unix seconds): the rows of recovery time alone,
+// for a comparison that needs no other (a few hundred where the window's
+// deployments are hundreds of thousands).
+func (s *Store) RecoveredDeployments(ctx context.Context, repoIDs []int64, from, to int64) ([]Deployment, error) {
+	if len(repoIDs) == 0 {
+		return nil, nil
+	}
+	where := `repo_id IN (` + placeholders(len(repoIDs)) + `) AND production = 1 AND failed = 1 AND recovered_at >= ? AND recovered_at < ?
+		ORDER BY finished_at, id`
+	return s.queryDeployments(ctx, "load recovered deployments", where, append(sqlArgs(repoIDs), from, to)...)
+}
+
 // DeploymentsNeedingRange lists a repo's deployments of a source whose
 // commit range has not been fetched yet, oldest first.
 func (s *Store) DeploymentsNeedingRange(ctx context.Context, repoID int64, source string) ([]Deployment, error) {

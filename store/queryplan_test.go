@@ -194,6 +194,8 @@ func runHotQueries(t *testing.T, st *Store, ids []int64, from, to time.Time, wri
 		must(err)
 		_, err = st.DeploymentsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
+		_, err = st.RecoveredDeployments(ctx, scope, from.Unix(), to.Unix())
+		must(err)
 		_, err = st.IncidentsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
 		_, err = st.CIRunsForWindow(ctx, scope, from.Unix(), to.Unix())

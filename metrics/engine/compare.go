@@ -401,15 +401,24 @@ func (rp *Reports) runPlan(ctx context.Context, p *comparePlan, stop func() erro
 // reading and the memory. Only the comparison is returned, not the rows.
 func (rp *Reports) runPlanFacts(ctx context.Context, p *comparePlan, stop func() error) (impact.Comparison, error) {
 	before, after := p.before, p.after
+	// As runPlan: CI runs, the most facts, only when CI is compared
+	// (sorting them was an eighth of the overview's first judgement).
+	withCI := p.opt.Measures == nil || slices.Contains(p.opt.Measures, "ci_duration")
 	f, err := rp.facts(ctx, p.scopeA, p.load)
 	if err != nil {
 		return impact.Comparison{}, err
+	}
+	if !withCI {
+		f.CIRuns = nil
 	}
 	before.Facts, after.Facts = &f, &f
 	if !p.loadB.From.IsZero() {
 		fb, err := rp.facts(ctx, p.scopeB, p.loadB)
 		if err != nil {
 			return impact.Comparison{}, err
+		}
+		if !withCI {
+			fb.CIRuns = nil
 		}
 		after.Facts = &fb
 	}

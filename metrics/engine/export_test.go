@@ -2,7 +2,10 @@ package engine
 
 import (
 	"context"
+	"time"
 
+	"github.com/tach-dev/tach/metrics"
+	"github.com/tach-dev/tach/metrics/impact"
 	"github.com/tach-dev/tach/store"
 )
 
@@ -34,3 +37,23 @@ func ComparesWaiting(l *DecisionLog) int { return l.compares.waiting() }
 
 // ViewsWaiting is how many callers wait for rp's views to be computed now.
 func ViewsWaiting(rp *Reports) int { return rp.views.waiting() }
+
+// KeysCompared compares the measures of keys over prev and cur as the
+// overview's judgement does (compareKeys), and as a comparison of every
+// row of both periods does (runPlan).
+func KeysCompared(ctx context.Context, rp *Reports, sc Scope, prev, cur metrics.Window, now time.Time, measures []string) (split, rows impact.Comparison, err error) {
+	m, _, _, err := rp.meta(ctx)
+	if err != nil {
+		return split, rows, err
+	}
+	r, err := m.resolve(sc)
+	if err != nil {
+		return split, rows, err
+	}
+	opt := impact.CompareOptions{Rules: rp.rules, Measures: measures}
+	if split, err = rp.compareKeys(ctx, periodsPlan(r, prev, cur, now, opt)); err != nil {
+		return split, rows, err
+	}
+	rows, _, err = rp.runPlan(ctx, periodsPlan(r, prev, cur, now, opt), ctx.Err)
+	return split, rows, err
+}

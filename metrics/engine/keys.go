@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,14 +50,7 @@ func (rp *Reports) judgeKeys(ctx context.Context, r Resolved, keys []metrics.Key
 				}
 				defer release()
 			}
-			plan := periodsPlan(r, prev, cur, at.now, opt)
-			var c impact.Comparison
-			var err error
-			if impact.FromFacts(opt.Measures) {
-				c, err = rp.runPlanFacts(ctx, plan, ctx.Err)
-			} else {
-				c, _, err = rp.runPlan(ctx, plan, ctx.Err)
-			}
+			c, err := rp.compareKeys(ctx, periodsPlan(r, prev, cur, at.now, opt))
 			// Rows of a repo whose rollup is stale change without the
 			// generation moving; a period reaching past the present is
 			// cut at it: neither is kept.
@@ -87,6 +82,59 @@ func (rp *Reports) judgeKeys(ctx context.Context, r Resolved, keys []metrics.Key
 		}
 	}
 	return keys, judged, nil
+}
+
+// compareKeys runs a plan of the keys' measures. The measures facts
+// compare as rows do come from the facts; recovery time, which facts
+// cannot order as rows do (impact.FromFacts), from the change failures
+// recovered in the periods alone. Reading every row of both periods
+// instead took 87 s at ten thousand repos, for a few hundred recoveries.
+// Each measure has its own bootstrap stream and weekly series, so two
+// comparisons give what one would, measure for measure.
+func (rp *Reports) compareKeys(ctx context.Context, plan *comparePlan) (impact.Comparison, error) {
+	if impact.FromFacts(plan.opt.Measures) {
+		return rp.runPlanFacts(ctx, plan, ctx.Err)
+	}
+	var fromFacts, fromRows []string
+	for _, m := range plan.opt.Measures {
+		if impact.FromFacts([]string{m}) {
+			fromFacts = append(fromFacts, m)
+		} else {
+			fromRows = append(fromRows, m)
+		}
+	}
+	if !slices.Equal(fromRows, []string{"recovery_time"}) || len(plan.scopeA.Modules) > 0 || !plan.loadB.From.IsZero() {
+		// A module's deployments are its changes' (moduleData): rows.
+		c, _, err := rp.runPlan(ctx, plan, ctx.Err)
+		return c, err
+	}
+	rows := *plan
+	rows.opt.Measures = fromRows
+	lo, hi := plan.load.Seconds()
+	recovered, err := rp.st.RecoveredDeployments(ctx, plan.scopeA.IDs, lo, hi)
+	if err != nil {
+		return impact.Comparison{}, err
+	}
+	rows.before.Dataset = metrics.Dataset{Deployments: mapSlice(recovered, toDeployment)}
+	rows.after.Dataset = rows.before.Dataset
+	opt := rows.opt
+	opt.Stop = ctx.Err
+	c, err := impact.Compare(rows.before, rows.after, opt)
+	if err != nil || len(fromFacts) == 0 {
+		return c, err
+	}
+	facts := *plan
+	facts.opt.Measures = fromFacts
+	fc, err := rp.runPlanFacts(ctx, &facts, ctx.Err)
+	if err != nil {
+		return impact.Comparison{}, err
+	}
+	// In CompareMeasures' order, as one comparison lists them.
+	fc.Measures = append(fc.Measures, c.Measures...)
+	slices.SortStableFunc(fc.Measures, func(a, b impact.MeasureComparison) int {
+		return cmp.Compare(impact.MeasureIndex(a.Key), impact.MeasureIndex(b.Key))
+	})
+	return fc, nil
 }
 
 // allFresh reports whether every repo of r has a fresh rollup.

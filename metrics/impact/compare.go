@@ -87,8 +87,13 @@ var CompareMeasures = []MeasureDef{
 
 // measureDef is the MeasureDef of a key of CompareMeasures.
 func measureDef(key string) MeasureDef {
-	i := slices.IndexFunc(CompareMeasures, func(d MeasureDef) bool { return d.Key == key })
-	return CompareMeasures[i]
+	return CompareMeasures[MeasureIndex(key)]
+}
+
+// MeasureIndex is a measure's place in CompareMeasures, the order a
+// comparison lists its measures in; -1 for no measure.
+func MeasureIndex(key string) int {
+	return slices.IndexFunc(CompareMeasures, func(d MeasureDef) bool { return d.Key == key })
 }
 
 // CompareSide is one side of a comparison: the rows and the window they are
