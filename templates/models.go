@@ -45,14 +45,28 @@ type Filter struct {
 	Teams   []Option // "" = every repo
 	Repos   []Option // multi-select
 	Modules []Option // multi-select of REPO:NAME; none: the field is not shown
-	From    string   // YYYY-MM-DD
-	To      string   // YYYY-MM-DD, exclusive
-	Presets []Link   // last 4, 12, 26, 52 weeks
-	Selects []Select // page-specific (state, kind, ...)
-	Search  *Search  // a text search, on lists
-	Keep    []Param  // hidden parameters to keep (sort, direction)
+	// RepoNames and ModuleNames, when set, replace the multi-selects with
+	// typed fields: there are too many to list.
+	RepoNames, ModuleNames *TypedNames
+	From                   string   // YYYY-MM-DD
+	To                     string   // YYYY-MM-DD, exclusive
+	Presets                []Link   // last 4, 12, 26, 52 weeks
+	Selects                []Select // page-specific (state, kind, ...)
+	Search                 *Search  // a text search, on lists
+	Keep                   []Param  // hidden parameters to keep (sort, direction)
 	// NoWindow hides the window fields (the weekly review has a week).
 	NoWindow bool
+}
+
+// TypedNames is a field of names typed, comma-separated, that stands for
+// a multi-select with too many options to list (an organisation's ten
+// thousand repos were 800 KB of every page): the browser suggests names
+// from Suggest as one types (tach.js).
+type TypedNames struct {
+	Value   string // the names chosen, ", "-separated
+	Count   int    // how many there are to choose from
+	Example string // a name, for the placeholder
+	Suggest string // GET Suggest+"&q=TEXT" answers {"names": [...]}
 }
 
 // Option is one choice of a select.

@@ -81,7 +81,7 @@ func (s *Server) comparePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := templates.ComparePage{
 		Page:  templates.Page{Nav: nav(q, "compare"), Assets: s.assetURLs()},
-		Forms: compareForms(q, decisions, choices),
+		Forms: s.compareForms(q, decisions, choices),
 	}
 	if !q.Compare.HasAnchor() {
 		p.Title = "Compare"
@@ -620,7 +620,7 @@ var (
 )
 
 // compareForms fills the forms with the current comparison.
-func compareForms(q Query, decisions []store.Decision, ch scopeChoices) templates.CompareForms {
+func (s *Server) compareForms(q Query, decisions []store.Decision, ch scopeChoices) templates.CompareForms {
 	c := q.Compare
 	f := templates.CompareForms{Action: "/compare", At: c.AtParam, PeriodA: c.PeriodAParam, PeriodB: c.PeriodBParam, Period: c.PeriodParam}
 	f.Decisions = append(f.Decisions, templates.Option{Value: "", Label: "— none: compare around the date —", Selected: c.Decision == 0})
@@ -653,10 +653,8 @@ func compareForms(q Query, decisions []store.Decision, ch scopeChoices) template
 		f.Teams = append(f.Teams, templates.Option{Value: t.Name, Label: t.Name, Selected: t.Name == q.Scope.Team})
 		f.VsTeams = append(f.VsTeams, templates.Option{Value: t.Name, Label: t.Name, Selected: t.Name == c.VsTeam})
 	}
-	for _, r := range ch.repos {
-		f.Repos = append(f.Repos, templates.Option{Value: r, Label: r, Selected: slices.Contains(q.Scope.Repos, r)})
-		f.VsRepos = append(f.VsRepos, templates.Option{Value: r, Label: r, Selected: slices.Contains(c.VsRepos, r)})
-	}
+	f.Repos, f.RepoNames = s.names("repo", ch.repos, q.Scope.Repos)
+	f.VsRepos, f.VsRepoNames = s.names("repo", ch.repos, c.VsRepos)
 	f.ScopeBefore, f.ScopeAfter = c.BeforeParam, c.AfterParam
 	switch {
 	case c.PeriodAParam != "":

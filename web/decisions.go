@@ -253,19 +253,17 @@ func (s *Server) renderDecisionForm(w http.ResponseWriter, r *http.Request, stat
 	if f.in.Team != "" && !teams[f.in.Team] {
 		p.Teams = append(p.Teams, templates.Option{Value: f.in.Team, Label: f.in.Team + " (unknown)", Selected: true})
 	}
-	for _, name := range ch.repos {
-		p.Repos = append(p.Repos, templates.Option{Value: name, Label: name, Selected: slices.Contains(f.in.Repos, name)})
-	}
+	// An unknown name entered stays selected, so the message beside it
+	// makes sense (a typed field keeps whatever was typed).
+	p.Repos, p.RepoNames = s.names("repo", ch.repos, f.in.Repos)
 	for _, name := range f.in.Repos {
-		if !slices.Contains(ch.repos, name) && strings.TrimSpace(name) != "" {
+		if p.RepoNames == nil && !slices.Contains(ch.repos, name) && strings.TrimSpace(name) != "" {
 			p.Repos = append(p.Repos, templates.Option{Value: name, Label: name + " (unknown)", Selected: true})
 		}
 	}
-	for _, name := range ch.modules {
-		p.Modules = append(p.Modules, templates.Option{Value: name, Label: name, Selected: slices.Contains(f.in.Modules, name)})
-	}
+	p.Modules, p.ModuleNames = s.names("module", ch.modules, f.in.Modules)
 	for _, name := range f.in.Modules {
-		if !slices.Contains(ch.modules, name) && strings.TrimSpace(name) != "" {
+		if p.ModuleNames == nil && !slices.Contains(ch.modules, name) && strings.TrimSpace(name) != "" {
 			p.Modules = append(p.Modules, templates.Option{Value: name, Label: name + " (unknown)", Selected: true})
 		}
 	}

@@ -109,12 +109,8 @@ func (s *Server) filter(q Query, path string, c scopeChoices) *templates.Filter 
 	for _, t := range c.teams {
 		f.Teams = append(f.Teams, templates.Option{Value: t.Name, Label: t.Name, Selected: t.Name == q.Scope.Team})
 	}
-	for _, r := range c.repos {
-		f.Repos = append(f.Repos, templates.Option{Value: r, Label: r, Selected: slices.Contains(q.Scope.Repos, r)})
-	}
-	for _, m := range c.modules {
-		f.Modules = append(f.Modules, templates.Option{Value: m, Label: m, Selected: slices.Contains(q.Scope.Modules, m)})
-	}
+	f.Repos, f.RepoNames = s.names("repo", c.repos, q.Scope.Repos)
+	f.Modules, f.ModuleNames = s.names("module", c.modules, q.Scope.Modules)
 	scope := scopeOnly(q)
 	for _, n := range []int{4, 12, 26, 52} {
 		v := cloneValues(scope)

@@ -59,6 +59,7 @@ func (s *Server) routes() *http.ServeMux {
 	handle("GET /api/v1/decisions/candidates", s.apiCandidates)
 	handle("GET /api/v1/compare", s.apiCompare)
 	handle("GET /api/v1/scopes", s.apiScopes)
+	handle("GET /api/v1/scopes/names", s.apiScopeNames)
 
 	// Assets and health.
 	mux.Handle("GET /static/", s.assets)

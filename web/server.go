@@ -85,6 +85,10 @@ type Options struct {
 	// Ops adds what tach serve needs beyond the dashboard: sign-in,
 	// webhooks, /readyz, /metrics, request logs (ops.go); nil: none.
 	Ops *OpsOptions
+	// NamesListed is how many repos (or modules) a form lists as options;
+	// past it they are typed, with suggestions (scope_names.go). 0:
+	// DefaultNamesListed.
+	NamesListed int
 }
 
 // Server holds the handlers' dependencies.
@@ -99,6 +103,7 @@ type Server struct {
 	assets    *assets
 	ops       *OpsOptions   // ops.go
 	limiter   *loginLimiter // login_limit.go
+	listed    int           // Options.NamesListed
 }
 
 // New returns the dashboard's handler, with the security headers on every
@@ -122,6 +127,9 @@ func NewServer(opt Options) *Server {
 	}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	if s.listed = opt.NamesListed; s.listed <= 0 {
+		s.listed = DefaultNamesListed
 	}
 	return s
 }

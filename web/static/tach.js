@@ -281,9 +281,48 @@
     });
   }
 
+  // A typed names field (past a few hundred repos or modules a form takes
+  // them typed, comma-separated) suggests names as one types: the name
+  // being typed, after the last comma, is looked up in data-suggest, and
+  // each answer is offered as the field's whole value with that name
+  // completed. Without script the field still takes names typed in full.
+  function startNameSuggestions() {
+    document.querySelectorAll("input[data-suggest]").forEach(function (input) {
+      var list = document.getElementById(input.getAttribute("list"));
+      var timer = 0, asked = null, seq = 0;
+      input.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          var parts = input.value.split(",");
+          var word = parts.pop().trim();
+          var head = parts.map(function (p) { return p.trim(); }).filter(function (p) { return p !== ""; });
+          if (word === asked) return;
+          asked = word;
+          var mine = ++seq;
+          if (word === "") {
+            list.replaceChildren();
+            return;
+          }
+          fetch(input.getAttribute("data-suggest") + "&q=" + encodeURIComponent(word), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+            .then(function (r) { return r.ok ? r.json() : { names: [] }; })
+            .then(function (body) {
+              if (mine !== seq) return; // a later keystroke asked since
+              list.replaceChildren.apply(list, body.names.map(function (name) {
+                var o = document.createElement("option");
+                o.value = head.concat([name]).join(", ");
+                return o;
+              }));
+            })
+            .catch(function () {});
+        }, 120);
+      });
+    });
+  }
+
   function startAll() {
     startCopy();
     startWeekPicker();
+    startNameSuggestions();
     start();
   }
 
