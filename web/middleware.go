@@ -163,12 +163,60 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 // a bound on request headers.
 func NewHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
-		Handler:           h,
+		Handler:           writeDeadlineFromFirstByte(h, writeTimeout),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
+
+// writeTimeout bounds how long a response takes to write.
+const writeTimeout = 60 * time.Second
+
+// writeDeadlineFromFirstByte gives each response d to be written from its
+// first byte, not from the request's arrival (http.Server's WriteTimeout):
+// a page that took longer than d to compute (the first overview of ten
+// thousand repos, a long comparison) was computed, logged 200 and thrown
+// away, the client given nothing. A slow reader is still cut off, and a
+// client that leaves ends the computation through the request's context.
+func writeDeadlineFromFirstByte(h http.Handler, d time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(&deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), d: d}, r)
+	})
+}
+
+// deadlineWriter sets its connection's write deadline at the first byte.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc      *http.ResponseController
+	d       time.Duration
+	started bool
+}
+
+func (w *deadlineWriter) start() {
+	if !w.started {
+		w.started = true
+		w.rc.SetWriteDeadline(time.Now().Add(w.d)) // an error: the server's own WriteTimeout stands
+	}
+}
+
+func (w *deadlineWriter) WriteHeader(code int) {
+	w.start()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *deadlineWriter) Write(b []byte) (int, error) {
+	w.start()
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *deadlineWriter) Flush() {
+	w.start()
+	w.rc.Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
