@@ -25,14 +25,28 @@ const clients = 20
 // next request as soon as the last is answered. The server's own time per
 // request comes from its request log; the clients' time includes the
 // loopback HTTP. The server's peak memory is its VmHWM.
+//
+// TACH_BENCH_WEB_DB serves a database already made instead (a file, or a
+// postgres:// URL with its search_path), with TACH_BENCH_WEB_END its
+// demo's end (YYYY-MM-DD): the organisation of ten million changes lives
+// on in its PostgreSQL copy after its SQLite file is gone.
 func benchWeb(b *testing.B, e *env) {
-	d := e.dataset(b, e.largest())
 	seconds := 20
 	if s, err := strconv.Atoi(os.Getenv("TACH_BENCH_LOAD")); err == nil && s > 0 {
 		seconds = s
 	}
+	db, end := os.Getenv("TACH_BENCH_WEB_DB"), time.Time{}
+	if db == "" {
+		d := e.dataset(b, e.largest())
+		db, end = e.storeDB(b, d), d.End
+	} else {
+		var err error
+		if end, err = time.Parse(time.DateOnly, os.Getenv("TACH_BENCH_WEB_END")); err != nil {
+			b.Fatalf("TACH_BENCH_WEB_DB needs TACH_BENCH_WEB_END=YYYY-MM-DD, its demo's end: %v", err)
+		}
+	}
 	port := freePort(b)
-	cmd := exec.Command(e.bin, "serve", "--db", e.storeDB(b, d), "--listen", fmt.Sprintf("127.0.0.1:%d", port))
+	cmd := exec.Command(e.bin, "serve", "--db", db, "--listen", fmt.Sprintf("127.0.0.1:%d", port))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		b.Fatal(err)
@@ -48,7 +62,7 @@ func benchWeb(b *testing.B, e *env) {
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
 	waitUp(b, base+"/healthz")
 
-	window := fmt.Sprintf("from=%s&to=%s", d.End.AddDate(0, 0, -84).Format(time.DateOnly), d.End.Format(time.DateOnly))
+	window := fmt.Sprintf("from=%s&to=%s", end.AddDate(0, 0, -84).Format(time.DateOnly), end.Format(time.DateOnly))
 	pages := []struct{ name, path string }{
 		{"overview", "/?" + window},
 		{"measure page (lead time)", "/measures/lead-time?" + window},

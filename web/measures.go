@@ -405,11 +405,7 @@ func unknownMeasure(slug string) error {
 
 // viewChoices are the filter choices a view already loaded.
 func viewChoices(v *engine.View) scopeChoices {
-	c := scopeChoices{teams: v.Teams}
-	for _, r := range v.Repos {
-		c.repos = append(c.repos, r.Name)
-	}
-	slices.Sort(c.repos)
+	c := scopeChoices{teams: v.Teams, repos: v.RepoNames} // shared: read only
 	for _, m := range v.Modules {
 		c.modules = append(c.modules, m.Ref())
 	}

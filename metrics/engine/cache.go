@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
 	"strconv"
@@ -53,23 +55,55 @@ type cachedMeta struct {
 	teams    []store.Team
 	modules  []store.Module
 	resolved sync.Map // scope key → resolvedScope
+
+	// What every page's filters list, made once: at ten thousand repos,
+	// sorting their names and building their modules for each request
+	// was a third of the overview's time.
+	listsOnce sync.Once
+	names     []string         // every repo's name, sorted
+	all       []ResolvedModule // allModules
 }
 
 type resolvedScope struct {
-	r   Resolved
-	err error
+	r       Resolved
+	err     error
+	history scopeHistory
 }
 
 // resolve is resolve(sc, m.repos, m.teams), remembered.
 func (m *cachedMeta) resolve(sc Scope) (Resolved, error) {
+	r, _, err := m.resolveWithHistory(sc)
+	return r, err
+}
+
+// resolveWithHistory is resolve, with where the scope's history starts
+// (historyOf), remembered with it.
+func (m *cachedMeta) resolveWithHistory(sc Scope) (Resolved, scopeHistory, error) {
 	key := sc.Team + "\x00" + strings.Join(sc.Repos, "\x00") + "\x01" + strings.Join(sc.Modules, "\x00")
 	if v, ok := m.resolved.Load(key); ok {
 		rs := v.(resolvedScope)
-		return rs.r, rs.err
+		return rs.r, rs.history, rs.err
 	}
 	r, err := resolve(sc, m.repos, m.teams, m.modules)
-	m.resolved.Store(key, resolvedScope{r, err})
-	return r, err
+	var h scopeHistory
+	if err == nil {
+		h = historyOf(r, m.byID)
+	}
+	m.resolved.Store(key, resolvedScope{r, err, h})
+	return r, h, err
+}
+
+// lists returns every repo's name, sorted, and every module.
+func (m *cachedMeta) lists() ([]string, []ResolvedModule) {
+	m.listsOnce.Do(func() {
+		m.names = make([]string, len(m.repos))
+		for i, r := range m.repos {
+			m.names[i] = r.Name
+		}
+		slices.Sort(m.names)
+		m.all = allModules(m.repos, m.modules)
+	})
+	return m.names, m.all
 }
 
 type cacheEntry struct {
@@ -169,22 +203,35 @@ func cacheKey(r Resolved, w metrics.Window, previous bool) string {
 // reposKey starts a cache key with r's repos, in id order, its modules,
 // and windows as the facts read them (metrics.Window.Seconds).
 func reposKey(r Resolved, windows ...metrics.Window) *strings.Builder {
-	ids := slices.Clone(r.IDs)
-	slices.Sort(ids)
 	var b strings.Builder
-	for _, id := range ids {
-		b.WriteString(strconv.FormatInt(id, 36))
-		b.WriteByte(',')
-	}
-	for _, m := range r.ModuleRefs() {
-		b.WriteString(m)
-		b.WriteByte(0)
+	if r.reposKey != nil {
+		b.WriteString(*r.reposKey)
+	} else {
+		b.WriteString(scopeReposKey(r))
 	}
 	for _, w := range windows {
 		lo, hi := w.Seconds()
 		fmt.Fprintf(&b, "|%d|%d", lo, hi)
 	}
 	return &b
+}
+
+// scopeReposKey names r's repos and modules: a digest of their sorted IDs
+// and references, made once per scope (resolve) — written out, ten
+// thousand repos' IDs were a 50 KB key built for every request.
+func scopeReposKey(r Resolved) string {
+	ids := slices.Clone(r.IDs)
+	slices.Sort(ids)
+	h := sha256.New()
+	var buf []byte
+	for _, id := range ids {
+		buf = strconv.AppendInt(buf[:0], id, 36)
+		h.Write(append(buf, ','))
+	}
+	for _, m := range r.ModuleRefs() {
+		h.Write(append([]byte(m), 0))
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // genCache keeps values while the store's generation stands, at most kept

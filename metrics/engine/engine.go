@@ -49,6 +49,8 @@ type Resolved struct {
 	// Modules are the modules of the scope whose repo is not in it as a
 	// whole, by REPO:NAME.
 	Modules []ResolvedModule
+
+	reposKey *string // reposKey's part of the repos and modules, made once by resolve
 }
 
 // touchedRepos are the names of the repos the scope reads: its whole
@@ -128,6 +130,8 @@ func resolve(sc Scope, repos []store.Repo, teams []store.Team, mods []store.Modu
 		i := slices.IndexFunc(teams, func(t store.Team) bool { return t.Name == sc.Team })
 		res.Modules = append(res.Modules, memberModules(teams[i], repos, res.IDs)...)
 	}
+	key := scopeReposKey(res)
+	res.reposKey = &key
 	return res, nil
 }
 

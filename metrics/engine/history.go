@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tach-dev/tach/metrics"
@@ -31,12 +32,18 @@ type repoGap struct {
 type scopeHistory struct {
 	gaps    []repoGap
 	created []int64
+	// weeks remembers week's answers: a history is kept with its scope
+	// while the generation stands (cachedMeta), and each view asks about
+	// the same few dozen weeks, each a pass over every repo.
+	weeks *sync.Map // [2]int64{lo, hi} → weekHistory
 }
+
+type weekHistory struct{ none, partial bool }
 
 // historyOf reads the gaps of r's repos, whole or holding a module of it,
 // from the repos of the database.
 func historyOf(r Resolved, byID map[int64]store.Repo) scopeHistory {
-	var h scopeHistory
+	h := scopeHistory{weeks: &sync.Map{}}
 	for _, id := range historyRepoIDs(r) {
 		repo := byID[id]
 		created := int64(math.MinInt64)
@@ -143,6 +150,13 @@ func (h scopeHistory) partial(w metrics.Window) *metrics.PartialHistory {
 // created after the week neither holds nor misses it: it had nothing.
 func (h scopeHistory) week(w metrics.Window) (none, partial bool) {
 	lo, hi := w.Seconds()
+	if h.weeks != nil {
+		if v, ok := h.weeks.Load([2]int64{lo, hi}); ok {
+			wh := v.(weekHistory)
+			return wh.none, wh.partial
+		}
+		defer func() { h.weeks.Store([2]int64{lo, hi}, weekHistory{none, partial}) }()
+	}
 	existing := 0
 	for _, c := range h.created {
 		if c < hi {

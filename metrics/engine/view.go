@@ -33,9 +33,10 @@ type View struct {
 	// list. Empty WithoutRows.
 	Data      metrics.Dataset
 	Repos     map[int64]store.Repo // every repo in the database, by id
+	RepoNames []string             // every repo's name, sorted
 	Decisions []store.Decision     // the decisions that concern the scope, oldest first
 	Teams     []store.Team         // every team, for filters
-	Modules   []ResolvedModule     // every module of every repo, for filters
+	Modules   []ResolvedModule     // every module of every repo, for filters (shared: read only)
 
 	indexOnce, weeklyOnce sync.Once
 	weekly                []metrics.WeekReport
@@ -85,16 +86,16 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.resolve(sc)
+	r, h, err := m.resolveWithHistory(sc)
 	if err != nil {
 		return nil, err
 	}
 	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, rp.rules.Location), HasPrevious: o.previous, Now: now, Rules: rp.rules}
 	v.Repos, v.Teams = m.byID, m.teams // shared: read only
-	v.history = historyOf(r, m.byID)
+	v.RepoNames, v.Modules = m.lists()
+	v.history = h
 	// Rates per week, and the rows behind them, over the weeks with data.
 	v.Window, v.Previous = v.history.withDataFrom(v.Window, rp.rules.Timezone()), v.history.withDataFrom(v.Previous, rp.rules.Timezone())
-	v.Modules = allModules(m.repos, m.modules)
 	if v.Decisions, err = rp.decisionsFor(ctx, v.Scope, v.Teams); err != nil {
 		return nil, fmt.Errorf("load view: %w", err)
 	}
