@@ -44,7 +44,7 @@ func newEnv(b *testing.B) *env {
 	}
 	root := filepath.Dir(wd) // bench/ is at the repository's root
 	e := &env{root: root, datasets: map[int]*dataset{}, copies: map[int]*pgCopy{}, pg: benchDB(b)}
-	if e.pg != "" {
+	if e.pg != "" || strings.HasPrefix(os.Getenv("TACH_BENCH_WEB_DB"), "postgres://") {
 		engineName = enginePostgres
 	}
 	e.cache = os.Getenv("TACH_BENCH_CACHE")
