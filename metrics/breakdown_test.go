@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -192,4 +193,34 @@ func medianOrNilOf(xs []float64) *float64 {
 	n := len(sorted)
 	m := (sorted[(n-1)/2] + sorted[n/2]) / 2
 	return &m
+}
+
+// A split keeps each figure's breakdown for the requests that read it: the
+// one given again is the one computed, and a copy without the change
+// (WithoutChange, for a change not judged) leaves it whole.
+func TestBreakdownIsKeptWhole(t *testing.T) {
+	prev := Window{From: hr(0), To: hr(14 * 24)}
+	cur := Window{From: prev.To, To: hr(28 * 24)}
+	byRepo := map[string]Facts{}
+	for r, name := range []string{"a", "b", "c"} {
+		var f Facts
+		for i := range 8 {
+			at := hr(float64(i*80+r) + 0.5)
+			f.Shipped = append(f.Shipped, ShippedFact{At: at.Unix(), ChangeID: int64(i + 1), Lead: float64((i + 1) * (r + 1) * 3600)})
+		}
+		byRepo[name] = f
+	}
+	s := splitOf(cur, prev, byRepo, nil)
+	first := s.Breakdown(FigureLeadTime)
+	if first.Total.Change == nil || rowNamed(t, first, DimensionRepo, "a").Change == nil {
+		t.Fatal("the breakdown has no change to keep")
+	}
+	_ = first.WithoutChange()
+	again := s.Breakdown(FigureLeadTime)
+	if again.Total.Change == nil || rowNamed(t, again, DimensionRepo, "a").Change == nil {
+		t.Error("WithoutChange emptied the kept breakdown")
+	}
+	if fresh := s.breakdown(FigureLeadTime); !reflect.DeepEqual(fresh, again) {
+		t.Errorf("kept %+v\nfresh %+v", again, fresh)
+	}
 }

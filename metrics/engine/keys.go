@@ -171,10 +171,10 @@ func (rp *Reports) JudgeChange(ctx context.Context, sc Scope, keys []metrics.Key
 	if err != nil {
 		return nil, fmt.Errorf("judge change: %w", err)
 	}
-	r, err := m.resolve(sc)
+	r, h, err := m.resolveWithHistory(sc)
 	if err != nil {
 		return nil, err
 	}
-	keys, _, err = rp.judgeKeys(ctx, r, keys, prev, cur, reportsAt{now: now, history: historyOf(r, m.byID)})
+	keys, _, err = rp.judgeKeys(ctx, r, keys, prev, cur, reportsAt{now: now, history: h})
 	return keys, err
 }

@@ -136,11 +136,10 @@ func (rp *Reports) Report(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	r, err := m.resolve(sc)
+	r, h, err := m.resolveWithHistory(sc)
 	if err != nil {
 		return metrics.Report{}, err
 	}
-	h := historyOf(r, m.byID)
 	rep, err := rp.report(ctx, r, h, w, now)
 	if err != nil {
 		return metrics.Report{}, fmt.Errorf("report: %w", err)
@@ -158,11 +157,10 @@ func (rp *Reports) Weekly(ctx context.Context, sc Scope, w metrics.Window, now t
 	if err != nil {
 		return nil, err
 	}
-	r, err := m.resolve(sc)
+	r, h, err := m.resolveWithHistory(sc)
 	if err != nil {
 		return nil, err
 	}
-	h := historyOf(r, m.byID)
 	weeks, err := rp.weekly(ctx, r, h, w, now)
 	if err != nil {
 		return nil, fmt.Errorf("weekly report: %w", err)

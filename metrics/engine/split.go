@@ -29,7 +29,7 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 	if err != nil {
 		return nil, fmt.Errorf("split: %w", err)
 	}
-	r, err := m.resolve(sc)
+	r, hist, err := m.resolveWithHistory(sc)
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +103,7 @@ func (rp *Reports) Split(ctx context.Context, sc Scope, current, previous metric
 		dims = append(dims, teams)
 	}
 	split := metrics.NewSplit(total, rp.rules, dims...)
-	split.PreviousHistory = historyOf(r, m.byID).partial(previous)
+	split.PreviousHistory = hist.partial(previous)
 	// Read only from fresh rollups, the split stands while the generation
 	// does (rows read for a stale rollup or a module can change without
 	// it moving).

@@ -21,11 +21,10 @@ func (rp *Reports) WeeklyReview(ctx context.Context, sc Scope, weekStart, now ti
 	if err != nil {
 		return review.Review{}, err
 	}
-	r, err := m.resolve(sc)
+	r, hist, err := m.resolveWithHistory(sc)
 	if err != nil {
 		return review.Review{}, err
 	}
-	hist := historyOf(r, m.byID)
 	in := review.Input{WeekStart: weekStart, Rules: rp.rules, Now: now, Names: map[int64]string{}}
 	if in.This, err = rp.report(ctx, r, hist, week, now); err != nil {
 		return review.Review{}, fmt.Errorf("weekly review: %w", err)
