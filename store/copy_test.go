@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +72,32 @@ func TestCopyRoundTrip(t *testing.T) {
 	}
 	if a, b := storetest.Dump(t, src.Path()), storetest.Dump(t, back.Path()); a != b {
 		t.Errorf("the round trip changed rows:\n%s", storetest.Diff(a, b))
+	}
+	// On PostgreSQL the copy sets each table's foreign keys aside for its
+	// COPY and adds them back: every one is there again, and checked.
+	if db := storetest.Raw(t, back.Path()); db.IsPostgres() {
+		keys := func(path string) []string {
+			rows, err := storetest.Raw(t, path).Query(`SELECT t.relname || '.' || c.conname || ' ' || pg_get_constraintdef(c.oid) || ' validated=' || c.convalidated
+				FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+				WHERE c.contype = 'f' AND n.nspname = current_schema() ORDER BY 1`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var k string
+				if err := rows.Scan(&k); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, k)
+			}
+			return out
+		}
+		before, after := keys(src.Path()), keys(back.Path())
+		if len(before) < 10 || strings.Join(before, "\n") != strings.Join(after, "\n") {
+			t.Errorf("foreign keys after the copy:\n%s\nbefore:\n%s", strings.Join(after, "\n"), strings.Join(before, "\n"))
+		}
 	}
 	// The copy's rollups are fresh: a report reads them, as the source's.
 	var fresh int

@@ -281,12 +281,61 @@ func (postgresDialect) columns(ctx context.Context, q queryer, table string) ([]
 }
 
 // copyIn: COPY FROM STDIN, through pgx on the transaction's connection.
+//
+// The table's foreign keys are dropped for the COPY and added back after
+// it, in the same transaction: PostgreSQL then checks each with one join,
+// not a lookup per row queued to the COPY's end (18 of the 69 minutes of
+// copying ten million changes went to change_files' 48 million checks).
+// A copy that fails or is killed leaves the table as it was, keys and
+// all; rows that break a key fail the copy as before.
 func (d postgresDialect) copyIn(ctx context.Context, tx *Tx, table string, cols []string, next func() ([]any, bool, error)) error {
-	return tx.conn.Raw(func(dc any) error {
+	keys, err := foreignKeys(ctx, tx, table)
+	if err != nil {
+		return err
+	}
+	ident := pgx.Identifier{table}.Sanitize()
+	for _, k := range keys {
+		if _, err := tx.exec(ctx, `ALTER TABLE `+ident+` DROP CONSTRAINT `+pgx.Identifier{k.name}.Sanitize()); err != nil {
+			return fmt.Errorf("set aside the foreign key %s: %w", k.name, err)
+		}
+	}
+	err = tx.conn.Raw(func(dc any) error {
 		conn := dc.(*stdlib.Conn).Conn()
 		_, err := conn.CopyFrom(ctx, pgx.Identifier{table}, cols, &copySource{next: next, clean: d.args})
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := tx.exec(ctx, `ALTER TABLE `+ident+` ADD CONSTRAINT `+pgx.Identifier{k.name}.Sanitize()+` `+k.def); err != nil {
+			return fmt.Errorf("check the foreign key %s: %w", k.name, err)
+		}
+	}
+	return nil
+}
+
+// foreignKey is a foreign key of a table, as PostgreSQL writes it.
+type foreignKey struct{ name, def string }
+
+// foreignKeys are table's foreign keys, in the schema in use.
+func foreignKeys(ctx context.Context, tx *Tx, table string) ([]foreignKey, error) {
+	rows, err := tx.query(ctx, `SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c
+		JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+		WHERE c.contype = 'f' AND n.nspname = current_schema() AND t.relname = ? ORDER BY c.conname`, table)
+	if err != nil {
+		return nil, fmt.Errorf("foreign keys of %s: %w", table, err)
+	}
+	defer rows.Close()
+	var out []foreignKey
+	for rows.Next() {
+		var k foreignKey
+		if err := rows.Scan(&k.name, &k.def); err != nil {
+			return nil, fmt.Errorf("foreign keys of %s: %w", table, err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
 }
 
 // copySource feeds pgx's CopyFrom.
