@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -179,4 +180,70 @@ func TestReplicasShareUsersSessionsAndGeneration(t *testing.T) {
 	if g1, err := b.Generation(ctx); err != nil || g1 == g0 {
 		t.Fatalf("a repo written on one replica left the other's generation at %d (%v): its page cache would go stale", g1, err)
 	}
+}
+
+// A replica that follows the generation (tach serve) answers it from
+// memory, sees another replica's move within moments and its own writes at
+// once; when its listening connection dies it reads the row for each ask
+// until the connection is back.
+func TestGenerationFollowedAcrossReplicas(t *testing.T) {
+	a, b := twoReplicas(t)
+	watch, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	a.WatchGeneration(watch, slog.New(slog.DiscardHandler))
+	eventually := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if ok() {
+				return
+			}
+		}
+		t.Fatalf("%s: not within 10 s", what)
+	}
+	eventually("the watch listens", a.GenerationFollowed)
+	gen := func(st *store.Store) int64 {
+		t.Helper()
+		g, err := st.Generation(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	addRepo := func(st *store.Store, name string) {
+		t.Helper()
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.UpsertRepo(ctx, store.Repo{Provider: store.GitHub, Name: name})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	g0 := gen(a)
+	// Another replica moves it (a new repo moves the generation).
+	addRepo(b, "acme/from-b")
+	want := gen(b)
+	if want <= g0 {
+		t.Fatalf("a new repo did not move the generation: %d → %d", g0, want)
+	}
+	eventually("a sees b's move", func() bool { return gen(a) == want })
+	// Its own write: seen at once, notification or not.
+	addRepo(a, "acme/from-a")
+	if got, row := gen(a), gen(b); got != row {
+		t.Fatalf("right after its own write a says %d, the row %d", got, row)
+	}
+
+	// The listening connection dies: asked at once, a reads the row.
+	pid := store.GenerationWatchPID(a)
+	if _, err := storetest.Raw(t, a.Path()).Exec(`SELECT pg_terminate_backend(?)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	eventually("a notices the lost connection", func() bool { return !a.GenerationFollowed() })
+	addRepo(b, "acme/while-down")
+	if got, row := gen(a), gen(b); got != row {
+		t.Fatalf("without its watch a says %d, the row %d", got, row)
+	}
+	eventually("the watch listens again", func() bool { return a.GenerationFollowed() && store.GenerationWatchPID(a) != pid })
+	addRepo(b, "acme/after")
+	want = gen(b)
+	eventually("a follows again", func() bool { return gen(a) == want })
 }

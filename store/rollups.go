@@ -243,10 +243,22 @@ func (r *RollupRead) Periods(ctx context.Context, repoIDs []int64, from, to int,
 // Generation is a number that moves whenever a rollup is built or turns
 // stale: what was computed from fresh rollups stays right while it has
 // not moved.
+//
+// Followed (WatchGeneration), it is answered from memory while the watch
+// can vouch for it; else read.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
+	w := s.gen.Load()
+	if g, ok := w.known(); ok {
+		return g, nil
+	}
 	var g int64
 	if err := s.read.QueryRowContext(ctx, `SELECT gen FROM rollup_generation`).Scan(&g); err != nil {
 		return 0, fmt.Errorf("read rollup generation: %w", err)
+	}
+	if w != nil {
+		w.observe(g)
+		w.fresh.Store(true)
+		return w.gen.Load(), nil
 	}
 	return g, nil
 }

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +34,7 @@ type Store struct {
 	write *db
 	read  *db
 	lock  *SyncLock
+	gen   atomic.Pointer[generationWatch] // set by WatchGeneration
 }
 
 // ErrNotFound is returned by lookups of one row that does not exist.
@@ -270,7 +272,9 @@ func (s *Store) Write(ctx context.Context, fn func(tx *Tx) error) error {
 		t.Rollback()
 		return err
 	}
-	return t.Commit()
+	err = t.Commit()
+	s.wrote()
+	return err
 }
 
 // Tx is a write transaction. On SQLite its statements are prepared once

@@ -44,6 +44,10 @@ type OpsOptions struct {
 	// servers on one database, which /readyz reports; nil: this server
 	// shares its database with no other (SQLite) or runs no sync.
 	SyncLock SyncLock
+	// GenerationFollowed reports whether the store's generation is
+	// followed by a listening connection (PostgreSQL), which /readyz
+	// reports; nil: it is read for each page (SQLite).
+	GenerationFollowed func() bool
 	// NoSync says why this server runs no sync, for POST /api/v1/sync
 	// ("" : it was started without a config).
 	NoSync string
@@ -338,6 +342,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "sync lock: held (this replica runs the scheduled sync)")
 	default:
 		fmt.Fprintln(w, "sync lock: not held (another replica runs the scheduled sync)")
+	}
+	switch {
+	case s.ops.GenerationFollowed == nil:
+	case s.ops.GenerationFollowed():
+		fmt.Fprintln(w, "generation: followed (a listening connection tells this replica when the data moved)")
+	default:
+		fmt.Fprintln(w, "generation: read for each page (the listening connection is down; the server's log says why)")
 	}
 }
 

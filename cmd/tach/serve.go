@@ -129,6 +129,9 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	}
 	st := opt.st
 	warnExposed(log, st)
+	// Every page asks whether the generation moved: on PostgreSQL, from a
+	// connection that listens for it rather than a query a page.
+	st.WatchGeneration(ctx, log)
 
 	// Who may come in.
 	users, err := st.CountUsers(ctx)
@@ -196,6 +199,9 @@ func serve(ctx context.Context, env *cli, opt serveOptions) error {
 	lock := st.SyncLock()
 	if sched != nil && lock.Shared() {
 		opts.Ops.SyncLock = lock
+	}
+	if lock.Shared() { // PostgreSQL
+		opts.Ops.GenerationFollowed = st.GenerationFollowed
 	}
 	if sched != nil {
 		opts.Sync = sched

@@ -59,6 +59,15 @@ repos:
 		t.Fatalf("both replicas say they hold the sync lock:\n%s\n%s", holder.stderr, other.stderr)
 	}
 
+	// Each follows the generation from a listening connection, not a
+	// query a page.
+	for _, r := range []*binary{holder, other} {
+		waitUntil(t, "a replica to follow the generation", func() bool {
+			_, body := get(t, r, "/readyz")
+			return strings.Contains(body, "generation: followed")
+		})
+	}
+
 	// The other serves what the holder synced, and its page cache follows
 	// the database when the holder writes more.
 	before := deployments(t, holder)
