@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -92,7 +93,26 @@ func scanDecision(sc interface{ Scan(...any) error }) (Decision, error) {
 }
 
 // Decisions lists every decision, oldest first.
+//
+// Followed (WatchGeneration), the list is kept between reads while the
+// decisions have not moved.
 func (s *Store) Decisions(ctx context.Context) ([]Decision, error) {
+	w := s.gen.Load()
+	if kept, ok := w.keptDecisionsNow(); ok {
+		return kept, nil
+	}
+	var epoch int64
+	if w != nil {
+		epoch = w.decisionsEpoch.Load() // before the read: a move during it is not kept
+	}
+	out, err := s.readDecisions(ctx)
+	if err == nil && w != nil {
+		w.decisions.Store(&keptDecisions{epoch: epoch, list: slices.Clone(out)})
+	}
+	return out, err
+}
+
+func (s *Store) readDecisions(ctx context.Context) ([]Decision, error) {
 	rows, err := s.read.QueryContext(ctx, decisionSelect+` ORDER BY decided_on, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list decisions: %w", err)

@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Following the generation. Every page a replica serves asks whether the
+// Following the generation (and the decisions). Every page a replica serves asks whether the
 // store's generation moved (its caches stand while it has not). On SQLite
 // that is a read of one row, in-process; on PostgreSQL it was a round trip
 // on every request, to a server competing for the same CPUs — most of the
@@ -21,7 +22,10 @@ import (
 // Generation answers from memory while that connection lives. A write of
 // this process makes the next Generation read the row, since the
 // notification comes after the commit and a page asked right after a
-// write must see it; the value only moves forward.
+// write must see it; the value only moves forward. The decisions, which
+// every page lists for its scope, are kept the same way: the list read is
+// kept while no notification of theirs (and no write of this process)
+// came since the read began.
 
 // generationWatch is what the watch knows of the generation.
 type generationWatch struct {
@@ -29,6 +33,30 @@ type generationWatch struct {
 	listening atomic.Bool  // the connection is up and LISTENs
 	fresh     atomic.Bool  // no write of this process since gen was read
 	pid       atomic.Int32 // the listening connection's server process
+
+	// decisionsEpoch moves with each notification of the decisions, each
+	// write of this process and each new connection; decisions holds the
+	// list read in an epoch.
+	decisionsEpoch atomic.Int64
+	decisions      atomic.Pointer[keptDecisions]
+}
+
+// keptDecisions is the decisions list as read in an epoch.
+type keptDecisions struct {
+	epoch int64
+	list  []Decision
+}
+
+// keptDecisionsNow returns the decisions read in this epoch, if any.
+func (w *generationWatch) keptDecisionsNow() ([]Decision, bool) {
+	if w == nil || !w.listening.Load() {
+		return nil, false
+	}
+	k := w.decisions.Load()
+	if k == nil || k.epoch != w.decisionsEpoch.Load() {
+		return nil, false
+	}
+	return slices.Clone(k.list), true
 }
 
 // observe moves the known generation forward to g.
@@ -88,13 +116,17 @@ func (w *generationWatch) listen(ctx context.Context, pc *postgresConfig) error 
 	}
 	defer conn.Close(context.Background())
 	w.pid.Store(int32(conn.PgConn().PID()))
-	var channel string
-	if err := conn.QueryRow(ctx, `SELECT 'tach_generation_' || md5(current_schema())`).Scan(&channel); err != nil {
+	var genChannel, decisionsChannel string
+	if err := conn.QueryRow(ctx, `SELECT 'tach_generation_' || md5(current_schema()), 'tach_decisions_' || md5(current_schema())`).
+		Scan(&genChannel, &decisionsChannel); err != nil {
 		return err
 	}
-	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{channel}.Sanitize()); err != nil {
-		return err
+	for _, ch := range []string{genChannel, decisionsChannel} {
+		if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{ch}.Sanitize()); err != nil {
+			return err
+		}
 	}
+	w.decisionsEpoch.Add(1) // what was kept may have moved while no one listened
 	read := func() error {
 		var g int64
 		if err := conn.QueryRow(ctx, `SELECT gen FROM rollup_generation`).Scan(&g); err != nil {
@@ -110,11 +142,16 @@ func (w *generationWatch) listen(ctx context.Context, pc *postgresConfig) error 
 	w.fresh.Store(true)
 	w.listening.Store(true)
 	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
 			if errors.Is(err, context.Canceled) {
 				return nil
 			}
 			return err
+		}
+		if n.Channel == decisionsChannel {
+			w.decisionsEpoch.Add(1)
+			continue
 		}
 		if err := read(); err != nil {
 			return err
@@ -126,6 +163,7 @@ func (w *generationWatch) listen(ctx context.Context, pc *postgresConfig) error 
 func (s *Store) wrote() {
 	if w := s.gen.Load(); w != nil {
 		w.fresh.Store(false)
+		w.decisionsEpoch.Add(1)
 	}
 }
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -246,4 +247,65 @@ func TestGenerationFollowedAcrossReplicas(t *testing.T) {
 	addRepo(b, "acme/after")
 	want = gen(b)
 	eventually("a follows again", func() bool { return gen(a) == want })
+}
+
+// The decisions every page lists are kept while they do not move: a
+// decision another replica records, edits or deletes is listed within
+// moments, one recorded here at once.
+func TestDecisionsFollowedAcrossReplicas(t *testing.T) {
+	a, b := twoReplicas(t)
+	watch, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	a.WatchGeneration(watch, slog.New(slog.DiscardHandler))
+	titles := func(st *store.Store) string {
+		t.Helper()
+		ds, err := st.Decisions(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, d := range ds {
+			out = append(out, d.Title)
+		}
+		return strings.Join(out, ",")
+	}
+	eventually := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if ok() {
+				return
+			}
+		}
+		t.Fatalf("%s: not within 10 s (a lists %q, b %q)", what, titles(a), titles(b))
+	}
+	eventually("the watch listens", a.GenerationFollowed)
+	write := func(st *store.Store, fn func(tx *store.Tx) error) {
+		t.Helper()
+		if err := st.Write(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if titles(a) != "" {
+		t.Fatalf("decisions before any: %q", titles(a))
+	}
+	var id int64
+	write(b, func(tx *store.Tx) (err error) {
+		id, err = tx.InsertDecision(ctx, store.Decision{DecidedOn: "2026-01-05", Title: "split the monolith", Kind: "architecture"})
+		return err
+	})
+	eventually("a lists b's decision", func() bool { return titles(a) == "split the monolith" })
+	write(b, func(tx *store.Tx) error {
+		return tx.UpdateDecision(ctx, store.Decision{ID: id, DecidedOn: "2026-01-05", Title: "split the monolith in two", Kind: "architecture"})
+	})
+	eventually("a lists b's edit", func() bool { return titles(a) == "split the monolith in two" })
+	// Recorded here: listed at once.
+	write(a, func(tx *store.Tx) error {
+		_, err := tx.InsertDecision(ctx, store.Decision{DecidedOn: "2026-02-02", Title: "new ORM", Kind: "data-access"})
+		return err
+	})
+	if got := titles(a); got != "split the monolith in two,new ORM" {
+		t.Fatalf("right after its own write a lists %q", got)
+	}
+	write(b, func(tx *store.Tx) error { return tx.DeleteDecision(ctx, id) })
+	eventually("a drops b's deleted decision", func() bool { return titles(a) == "new ORM" })
 }
