@@ -296,8 +296,21 @@ func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error
 	if err != nil {
 		return nil, fmt.Errorf("upsert changes: %w", err)
 	}
-	// Reviews: a change whose reviews changed was updated.
-	refs := reviewRefs(cs)
+	// Reviews: a change whose reviews changed was updated. Those stored as
+	// they are given are not written again: an upsert that finds its row
+	// unchanged still locks it, which on PostgreSQL writes the row's page
+	// (a re-sync of unchanged pages was a third of SQLite's speed there).
+	kept, err := tx.storedReviews(ctx, out)
+	if err != nil {
+		return nil, fmt.Errorf("upsert reviews: %w", err)
+	}
+	var refs []reviewRef
+	for _, rf := range reviewRefs(cs) {
+		r := cs[rf.c].Reviews[rf.r]
+		if old, ok := kept[reviewKey{out[rf.c].ID, r.ProviderID}]; !ok || old != (storedReview{r.Author, r.AuthorIsBot, r.State, r.SubmittedAt.Unix()}) {
+			refs = append(refs, rf)
+		}
+	}
 	byID := make(map[int64]int, len(cs))
 	for i, u := range out {
 		byID[u.ID] = i
@@ -320,6 +333,57 @@ func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error
 		})
 	if err != nil {
 		return nil, fmt.Errorf("upsert reviews: %w", err)
+	}
+	return out, nil
+}
+
+// reviewKey names a stored review; storedReview is what an upsert
+// compares of it.
+type (
+	reviewKey struct {
+		changeID   int64
+		providerID string
+	}
+	storedReview struct {
+		author    string
+		bot       bool
+		state     string
+		submitted int64
+	}
+)
+
+// storedReviews reads the reviews stored for the changes of a page that
+// were stored already (not Inserted).
+func (tx *Tx) storedReviews(ctx context.Context, page []Upserted) (map[reviewKey]storedReview, error) {
+	var ids []any
+	for _, u := range page {
+		if u.Result != Inserted {
+			ids = append(ids, u.ID)
+		}
+	}
+	out := map[reviewKey]storedReview{}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		rows, err := tx.query(ctx, `SELECT change_id, provider_id, author, author_is_bot, state, submitted_at FROM reviews
+			WHERE change_id IN (`+placeholders(len(part))+`)`, part...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k reviewKey
+			var r storedReview
+			var bot int64
+			if err := rows.Scan(&k.changeID, &k.providerID, &r.author, &bot, &r.state, &r.submitted); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			r.bot = bot != 0
+			out[k] = r
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
