@@ -77,22 +77,9 @@ func TestCopyRoundTrip(t *testing.T) {
 	// COPY and adds them back: every one is there again, and checked.
 	if db := storetest.Raw(t, back.Path()); db.IsPostgres() {
 		keys := func(path string) []string {
-			rows, err := storetest.Raw(t, path).Query(`SELECT t.relname || '.' || c.conname || ' ' || pg_get_constraintdef(c.oid) || ' validated=' || c.convalidated
+			return storetest.Raw(t, path).Strings(t, `SELECT t.relname || '.' || c.conname || ' ' || pg_get_constraintdef(c.oid) || ' validated=' || c.convalidated
 				FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
 				WHERE c.contype = 'f' AND n.nspname = current_schema() ORDER BY 1`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var out []string
-			for rows.Next() {
-				var k string
-				if err := rows.Scan(&k); err != nil {
-					t.Fatal(err)
-				}
-				out = append(out, k)
-			}
-			return out
 		}
 		before, after := keys(src.Path()), keys(back.Path())
 		if len(before) < 10 || strings.Join(before, "\n") != strings.Join(after, "\n") {

@@ -194,12 +194,9 @@ func TestGenerationFollowedAcrossReplicas(t *testing.T) {
 	a.WatchGeneration(watch, slog.New(slog.DiscardHandler))
 	eventually := func(what string, ok func() bool) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if ok() {
-				return
-			}
+		if !within10s(ok) {
+			t.Fatalf("%s: not within 10 s", what)
 		}
-		t.Fatalf("%s: not within 10 s", what)
 	}
 	eventually("the watch listens", a.GenerationFollowed)
 	gen := func(st *store.Store) int64 {
@@ -271,12 +268,9 @@ func TestDecisionsFollowedAcrossReplicas(t *testing.T) {
 	}
 	eventually := func(what string, ok func() bool) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if ok() {
-				return
-			}
+		if !within10s(ok) {
+			t.Fatalf("%s: not within 10 s (a lists %q, b %q)", what, titles(a), titles(b))
 		}
-		t.Fatalf("%s: not within 10 s (a lists %q, b %q)", what, titles(a), titles(b))
 	}
 	eventually("the watch listens", a.GenerationFollowed)
 	write := func(st *store.Store, fn func(tx *store.Tx) error) {
@@ -308,4 +302,14 @@ func TestDecisionsFollowedAcrossReplicas(t *testing.T) {
 	}
 	write(b, func(tx *store.Tx) error { return tx.DeleteDecision(ctx, id) })
 	eventually("a drops b's deleted decision", func() bool { return titles(a) == "new ORM" })
+}
+
+// within10s reports whether ok holds within 10 s.
+func within10s(ok func() bool) bool {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if ok() {
+			return true
+		}
+	}
+	return false
 }

@@ -217,7 +217,7 @@ func (db *DB) Tables(t testing.TB) []string {
 	if db.pg {
 		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name`
 	}
-	return db.strings(t, q)
+	return db.Strings(t, q)
 }
 
 // Columns lists a table's columns in order.
@@ -227,10 +227,11 @@ func (db *DB) Columns(t testing.TB, table string) []string {
 	if db.pg {
 		q = `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position`
 	}
-	return db.strings(t, q, table)
+	return db.Strings(t, q, table)
 }
 
-func (db *DB) strings(t testing.TB, q string, args ...any) []string {
+// Strings runs a query of one text column and returns its rows.
+func (db *DB) Strings(t testing.TB, q string, args ...any) []string {
 	t.Helper()
 	rows, err := db.Query(q, args...)
 	if err != nil {
