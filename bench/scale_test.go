@@ -7,6 +7,10 @@
 // Generating the large demos is slow, so they are kept under
 // $TACH_BENCH_CACHE (default .cache/bench at the repository's root), keyed
 // by the sources that shape them, and reused while those do not change.
+// One of a million changes or more made by other sources is kept until
+// TACH_BENCH_STALE says: =use measures on it, =replace makes it anew.
+// TACH_BENCH_WEB_DB (with TACH_BENCH_WEB_END, its demo's end) serves a
+// database already made to the web part instead.
 // TACH_BENCH_SCALES picks the demo sizes (default 10000,100000,1000000; the
 // figures with a target are taken at the largest), TACH_BENCH_LOAD the
 // seconds of each web load phase (default 20), TACH_BENCH_SYNC_PRS the pull
