@@ -147,8 +147,8 @@ func readEvent(eventType string, payload []byte) (*event, error) {
 			return nil, err
 		}
 		ev.name, ev.action, repo, ev.run = "workflow_run", e.GetAction(), e.Repo, body.Run
-		if ev.run == nil || ev.run.ID == 0 || ev.run.CreatedAt.IsZero() {
-			return nil, errors.New("no workflow run, or one without id or time")
+		if ev.run == nil || ev.run.ID == 0 || ev.run.CreatedAt.IsZero() || ev.run.UpdatedAt.IsZero() {
+			return nil, errors.New("no workflow run, or one without id, created_at or updated_at")
 		}
 	default:
 		return nil, fmt.Errorf("unexpected event %T", parsed)
