@@ -98,18 +98,17 @@ func scanDecision(sc interface{ Scan(...any) error }) (Decision, error) {
 // decisions have not moved.
 func (s *Store) Decisions(ctx context.Context) ([]Decision, error) {
 	w := s.gen.Load()
-	if kept, ok := w.keptDecisionsNow(); ok {
-		return kept, nil
+	if w == nil {
+		return s.readDecisions(ctx)
 	}
-	var epoch int64
-	if w != nil {
-		epoch = w.decisionsEpoch.Load() // before the read: a move during it is not kept
+	kept, ok := w.decisions.get(w)
+	if !ok {
+		var err error
+		if kept, err = w.decisions.read(func() ([]Decision, error) { return s.readDecisions(ctx) }); err != nil {
+			return nil, err
+		}
 	}
-	out, err := s.readDecisions(ctx)
-	if err == nil && w != nil {
-		w.decisions.Store(&keptDecisions{epoch: epoch, list: slices.Clone(out)})
-	}
-	return out, err
+	return slices.Clone(kept), nil
 }
 
 func (s *Store) readDecisions(ctx context.Context) ([]Decision, error) {

@@ -3,84 +3,75 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"slices"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// Following the generation (and the decisions). Every page a replica serves asks whether the
-// store's generation moved (its caches stand while it has not). On SQLite
-// that is a read of one row, in-process; on PostgreSQL it was a round trip
-// on every request, to a server competing for the same CPUs — most of the
-// overview's median at a million changes. WatchGeneration follows the
-// generation instead: a connection of its own LISTENs to what the
-// generation's trigger sends when it moves (0010_generation_notify), and
-// Generation answers from memory while that connection lives. A write of
-// this process makes the next Generation read the row, since the
-// notification comes after the commit and a page asked right after a
-// write must see it; the value only moves forward. The decisions, which
-// every page lists for its scope, are kept the same way: the list read is
-// kept while no notification of theirs (and no write of this process)
-// came since the read began.
+// Following the generation and the decisions. Every page a replica serves
+// asks whether the store's generation moved (its caches stand while it has
+// not) and lists the decisions of its scope. On SQLite each is a read
+// in-process; on PostgreSQL each was a round trip on every request, to a
+// server competing for the same CPUs — most of the overview's median at a
+// million changes. WatchGeneration follows both instead: a connection of
+// its own LISTENs to what their triggers send when they move
+// (0010_generation_notify), and each value read is kept until a
+// notification of it, a write of this process (a page asked right after a
+// write must see it; the notification comes after the commit) or a new
+// connection says it may have moved.
 
-// generationWatch is what the watch knows of the generation.
+// generationWatch is what the watch keeps.
 type generationWatch struct {
-	gen       atomic.Int64
 	listening atomic.Bool  // the connection is up and LISTENs
-	fresh     atomic.Bool  // no write of this process since gen was read
 	pid       atomic.Int32 // the listening connection's server process
-
-	// decisionsEpoch moves with each notification of the decisions, each
-	// write of this process and each new connection; decisions holds the
-	// list read in an epoch.
-	decisionsEpoch atomic.Int64
-	decisions      atomic.Pointer[keptDecisions]
+	gen       followed[int64]
+	decisions followed[[]Decision]
 }
 
-// keptDecisions is the decisions list as read in an epoch.
-type keptDecisions struct {
+// followed is a value kept while it has not moved: epoch moves with each
+// sign that it may have; the value kept was read in an epoch.
+type followed[T any] struct {
+	epoch atomic.Int64
+	kept  atomic.Pointer[keptValue[T]]
+}
+
+type keptValue[T any] struct {
 	epoch int64
-	list  []Decision
+	v     T
 }
 
-// keptDecisionsNow returns the decisions read in this epoch, if any.
-func (w *generationWatch) keptDecisionsNow() ([]Decision, bool) {
+// get returns the value kept, when the watch can vouch for it.
+func (f *followed[T]) get(w *generationWatch) (T, bool) {
+	var zero T
 	if w == nil || !w.listening.Load() {
-		return nil, false
+		return zero, false
 	}
-	k := w.decisions.Load()
-	if k == nil || k.epoch != w.decisionsEpoch.Load() {
-		return nil, false
+	k := f.kept.Load()
+	if k == nil || k.epoch != f.epoch.Load() {
+		return zero, false
 	}
-	return slices.Clone(k.list), true
+	return k.v, true
 }
 
-// observe moves the known generation forward to g.
-func (w *generationWatch) observe(g int64) {
-	for {
-		cur := w.gen.Load()
-		if g <= cur || w.gen.CompareAndSwap(cur, g) {
-			return
-		}
+// read reads the value with load and keeps it, unless it may have moved
+// while it was read.
+func (f *followed[T]) read(load func() (T, error)) (T, error) {
+	epoch := f.epoch.Load()
+	v, err := load()
+	if err == nil {
+		f.kept.Store(&keptValue[T]{epoch: epoch, v: v})
 	}
+	return v, err
 }
 
-// known returns the generation when the watch can vouch for it.
-func (w *generationWatch) known() (int64, bool) {
-	if w == nil || !w.listening.Load() || !w.fresh.Load() {
-		return 0, false
-	}
-	return w.gen.Load(), true
-}
+func (f *followed[T]) moved() { f.epoch.Add(1) }
 
-// WatchGeneration follows the generation until ctx ends, for a process
-// that serves pages (tach serve); it does nothing on SQLite. A lost
-// connection is opened again, after 1 s, then up to 30 s; meanwhile
-// Generation reads the row, as without a watch.
+// WatchGeneration follows the generation and the decisions until ctx ends,
+// for a process that serves pages (tach serve); it does nothing on
+// SQLite. A lost connection is opened again, after 1 s, then up to 30 s;
+// meanwhile each is read when asked, as without a watch.
 func (s *Store) WatchGeneration(ctx context.Context, log *slog.Logger) {
 	pc := s.lock.pc
 	if pc == nil || s.gen.Load() != nil {
@@ -126,20 +117,8 @@ func (w *generationWatch) listen(ctx context.Context, pc *postgresConfig) error 
 			return err
 		}
 	}
-	w.decisionsEpoch.Add(1) // what was kept may have moved while no one listened
-	read := func() error {
-		var g int64
-		if err := conn.QueryRow(ctx, `SELECT gen FROM rollup_generation`).Scan(&g); err != nil {
-			return fmt.Errorf("read rollup generation: %w", err)
-		}
-		w.observe(g)
-		return nil
-	}
-	// LISTENing before the read: a move after it is notified.
-	if err := read(); err != nil {
-		return err
-	}
-	w.fresh.Store(true)
+	// What was kept may have moved while no one listened.
+	w.moved()
 	w.listening.Store(true)
 	for {
 		n, err := conn.WaitForNotification(ctx)
@@ -150,24 +129,27 @@ func (w *generationWatch) listen(ctx context.Context, pc *postgresConfig) error 
 			return err
 		}
 		if n.Channel == decisionsChannel {
-			w.decisionsEpoch.Add(1)
-			continue
-		}
-		if err := read(); err != nil {
-			return err
+			w.decisions.moved()
+		} else {
+			w.gen.moved()
 		}
 	}
+}
+
+// moved says that anything kept may have moved.
+func (w *generationWatch) moved() {
+	w.gen.moved()
+	w.decisions.moved()
 }
 
 // wrote tells the watch that this process committed a write.
 func (s *Store) wrote() {
 	if w := s.gen.Load(); w != nil {
-		w.fresh.Store(false)
-		w.decisionsEpoch.Add(1)
+		w.moved()
 	}
 }
 
-// GenerationFollowed reports whether Generation answers from memory now:
+// GenerationFollowed reports whether the generation is followed now:
 // WatchGeneration runs and its connection listens (/readyz says it).
 func (s *Store) GenerationFollowed() bool {
 	w := s.gen.Load()

@@ -248,17 +248,19 @@ func (r *RollupRead) Periods(ctx context.Context, repoIDs []int64, from, to int,
 // can vouch for it; else read.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
 	w := s.gen.Load()
-	if g, ok := w.known(); ok {
+	if w == nil {
+		return s.readGeneration(ctx)
+	}
+	if g, ok := w.gen.get(w); ok {
 		return g, nil
 	}
+	return w.gen.read(func() (int64, error) { return s.readGeneration(ctx) })
+}
+
+func (s *Store) readGeneration(ctx context.Context) (int64, error) {
 	var g int64
 	if err := s.read.QueryRowContext(ctx, `SELECT gen FROM rollup_generation`).Scan(&g); err != nil {
 		return 0, fmt.Errorf("read rollup generation: %w", err)
-	}
-	if w != nil {
-		w.observe(g)
-		w.fresh.Store(true)
-		return w.gen.Load(), nil
 	}
 	return g, nil
 }
