@@ -307,7 +307,7 @@ func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error
 	var refs []reviewRef
 	for _, rf := range reviewRefs(cs) {
 		r := cs[rf.c].Reviews[rf.r]
-		if old, ok := kept[reviewKey{out[rf.c].ID, r.ProviderID}]; !ok || old != (storedReview{r.Author, r.AuthorIsBot, r.State, r.SubmittedAt.Unix()}) {
+		if old, ok := kept[reviewKey{out[rf.c].ID, r.ProviderID}]; !ok || !sameReview(old, r) {
 			refs = append(refs, rf)
 		}
 	}
@@ -337,55 +337,45 @@ func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error
 	return out, nil
 }
 
-// reviewKey names a stored review; storedReview is what an upsert
-// compares of it.
-type (
-	reviewKey struct {
-		changeID   int64
-		providerID string
-	}
-	storedReview struct {
-		author    string
-		bot       bool
-		state     string
-		submitted int64
-	}
-)
+// reviewKey names a stored review.
+type reviewKey struct {
+	changeID   int64
+	providerID string
+}
 
 // storedReviews reads the reviews stored for the changes of a page that
 // were stored already (not Inserted).
-func (tx *Tx) storedReviews(ctx context.Context, page []Upserted) (map[reviewKey]storedReview, error) {
-	var ids []any
+func (tx *Tx) storedReviews(ctx context.Context, page []Upserted) (map[reviewKey]Review, error) {
+	var stored []Change
 	for _, u := range page {
 		if u.Result != Inserted {
-			ids = append(ids, u.ID)
+			stored = append(stored, Change{ID: u.ID})
 		}
 	}
-	out := map[reviewKey]storedReview{}
-	for start := 0; start < len(ids); start += 500 {
-		part := ids[start:min(start+500, len(ids))]
-		rows, err := tx.query(ctx, `SELECT change_id, provider_id, author, author_is_bot, state, submitted_at FROM reviews
-			WHERE change_id IN (`+placeholders(len(part))+`)`, part...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var k reviewKey
-			var r storedReview
-			var bot int64
-			if err := rows.Scan(&k.changeID, &k.providerID, &r.author, &bot, &r.state, &r.submitted); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			r.bot = bot != 0
-			out[k] = r
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+	if err := attachReviews(ctx, txQueries{tx}, stored); err != nil {
+		return nil, err
+	}
+	out := map[reviewKey]Review{}
+	for _, c := range stored {
+		for _, r := range c.Reviews {
+			out[reviewKey{c.ID, r.ProviderID}] = r
 		}
 	}
 	return out, nil
+}
+
+// sameReview reports whether a stored review holds what an upsert of r
+// would write (reviewUpsert's comparison; times in whole seconds).
+func sameReview(stored, r Review) bool {
+	return stored.Author == r.Author && stored.AuthorIsBot == r.AuthorIsBot && stored.State == r.State &&
+		stored.SubmittedAt.Unix() == r.SubmittedAt.Unix()
+}
+
+// txQueries lets a write transaction serve where a queryer reads.
+type txQueries struct{ tx *Tx }
+
+func (q txQueries) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return q.tx.query(ctx, query, args...)
 }
 
 func (tx *Tx) upsertChangesOneByOne(ctx context.Context, cs []Change) ([]Upserted, error) {

@@ -171,6 +171,12 @@ func (s *Store) queryChanges(ctx context.Context, op, where string, args ...any)
 
 // attachReviews loads the reviews of the given changes.
 func (s *Store) attachReviews(ctx context.Context, changes []Change) error {
+	return attachReviews(ctx, s.read, changes)
+}
+
+// attachReviews loads the reviews of changes through q (the read pool, or
+// a write transaction: txQueries).
+func attachReviews(ctx context.Context, q queryer, changes []Change) error {
 	if len(changes) == 0 {
 		return nil
 	}
@@ -187,7 +193,7 @@ func (s *Store) attachReviews(ctx context.Context, changes []Change) error {
 		for _, c := range changes[start:end] {
 			ids = append(ids, c.ID)
 		}
-		rows, err := s.read.QueryContext(ctx, `SELECT change_id, provider_id, author, author_is_bot, state, submitted_at
+		rows, err := q.QueryContext(ctx, `SELECT change_id, provider_id, author, author_is_bot, state, submitted_at
 			FROM reviews WHERE change_id IN (`+placeholders(len(ids))+`) ORDER BY submitted_at, change_id, provider_id`, ids...)
 		if err != nil {
 			return fmt.Errorf("load reviews: %w", err)
