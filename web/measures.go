@@ -405,11 +405,7 @@ func unknownMeasure(slug string) error {
 
 // viewChoices are the filter choices a view already loaded.
 func viewChoices(v *engine.View) scopeChoices {
-	c := scopeChoices{teams: v.Teams, repos: v.RepoNames} // shared: read only
-	for _, m := range v.Modules {
-		c.modules = append(c.modules, m.Ref())
-	}
-	return c
+	return scopeChoices{teams: v.Teams, repos: v.RepoNames, modules: v.ModuleRefs} // shared: read only
 }
 
 // tierRows is a measure's tier table, with the current tier marked.

@@ -39,26 +39,16 @@ type scopeChoices struct {
 	modules []string // REPO:NAME, every repo's, (unassigned) included
 }
 
+// choices are what the filters offer (shared with the engine's cache:
+// read only).
 func (s *Server) choices(ctx context.Context) (scopeChoices, error) {
 	var c scopeChoices
-	repos, err := s.store.Repos(ctx)
-	if err != nil {
+	var err error
+	if c.repos, c.modules, err = s.reports.ScopeNames(ctx); err != nil {
 		return c, err
 	}
-	for _, r := range repos {
-		c.repos = append(c.repos, r.Name)
-	}
-	if c.teams, err = s.reports.TeamList(ctx); err != nil {
-		return c, err
-	}
-	mods, err := s.reports.ModuleList(ctx)
-	if err != nil {
-		return c, err
-	}
-	for _, m := range mods {
-		c.modules = append(c.modules, m.Ref())
-	}
-	return c, nil
+	c.teams, err = s.reports.TeamList(ctx)
+	return c, err
 }
 
 // nav is the navigation with the scope and window kept in every link.

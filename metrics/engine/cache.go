@@ -60,8 +60,8 @@ type cachedMeta struct {
 	// sorting their names and building their modules for each request
 	// was a third of the overview's time.
 	listsOnce sync.Once
-	names     []string         // every repo's name, sorted
-	all       []ResolvedModule // allModules
+	names     []string // every repo's name, sorted
+	refs      []string // every module's REPO:NAME (allModules' order)
 }
 
 type resolvedScope struct {
@@ -93,17 +93,19 @@ func (m *cachedMeta) resolveWithHistory(sc Scope) (Resolved, scopeHistory, error
 	return r, h, err
 }
 
-// lists returns every repo's name, sorted, and every module.
-func (m *cachedMeta) lists() ([]string, []ResolvedModule) {
+// lists returns every repo's name, sorted, and every module's reference.
+func (m *cachedMeta) lists() (names, refs []string) {
 	m.listsOnce.Do(func() {
 		m.names = make([]string, len(m.repos))
 		for i, r := range m.repos {
 			m.names[i] = r.Name
 		}
 		slices.Sort(m.names)
-		m.all = allModules(m.repos, m.modules)
+		for _, mod := range allModules(m.repos, m.modules) {
+			m.refs = append(m.refs, mod.Ref())
+		}
 	})
-	return m.names, m.all
+	return m.names, m.refs
 }
 
 type cacheEntry struct {

@@ -33,10 +33,11 @@ type View struct {
 	// list. Empty WithoutRows.
 	Data      metrics.Dataset
 	Repos     map[int64]store.Repo // every repo in the database, by id
-	RepoNames []string             // every repo's name, sorted
 	Decisions []store.Decision     // the decisions that concern the scope, oldest first
 	Teams     []store.Team         // every team, for filters
-	Modules   []ResolvedModule     // every module of every repo, for filters (shared: read only)
+	// RepoNames and ModuleRefs are every repo's name, sorted, and every
+	// module's REPO:NAME, for filters (shared: read only).
+	RepoNames, ModuleRefs []string
 
 	indexOnce, weeklyOnce sync.Once
 	weekly                []metrics.WeekReport
@@ -92,7 +93,7 @@ func (rp *Reports) View(ctx context.Context, sc Scope, w metrics.Window, now tim
 	}
 	v := &View{Scope: r, Window: w, Previous: PreviousWindow(w, rp.rules.Location), HasPrevious: o.previous, Now: now, Rules: rp.rules}
 	v.Repos, v.Teams = m.byID, m.teams // shared: read only
-	v.RepoNames, v.Modules = m.lists()
+	v.RepoNames, v.ModuleRefs = m.lists()
 	v.history = h
 	// Rates per week, and the rows behind them, over the weeks with data.
 	v.Window, v.Previous = v.history.withDataFrom(v.Window, rp.rules.Timezone()), v.history.withDataFrom(v.Previous, rp.rules.Timezone())
