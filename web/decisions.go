@@ -253,21 +253,25 @@ func (s *Server) renderDecisionForm(w http.ResponseWriter, r *http.Request, stat
 	if f.in.Team != "" && !teams[f.in.Team] {
 		p.Teams = append(p.Teams, templates.Option{Value: f.in.Team, Label: f.in.Team + " (unknown)", Selected: true})
 	}
-	// An unknown name entered stays selected, so the message beside it
-	// makes sense (a typed field keeps whatever was typed).
-	p.Repos, p.RepoNames = s.names("repo", ch.repos, f.in.Repos)
-	for _, name := range f.in.Repos {
-		if p.RepoNames == nil && !slices.Contains(ch.repos, name) && strings.TrimSpace(name) != "" {
-			p.Repos = append(p.Repos, templates.Option{Value: name, Label: name + " (unknown)", Selected: true})
-		}
+	// A typed field keeps whatever was typed; a select adds what it lacks.
+	if p.Repos, p.RepoNames = s.names("repo", ch.repos, f.in.Repos); p.RepoNames == nil {
+		p.Repos = withUnknown(p.Repos, ch.repos, f.in.Repos)
 	}
-	p.Modules, p.ModuleNames = s.names("module", ch.modules, f.in.Modules)
-	for _, name := range f.in.Modules {
-		if p.ModuleNames == nil && !slices.Contains(ch.modules, name) && strings.TrimSpace(name) != "" {
-			p.Modules = append(p.Modules, templates.Option{Value: name, Label: name + " (unknown)", Selected: true})
-		}
+	if p.Modules, p.ModuleNames = s.names("module", ch.modules, f.in.Modules); p.ModuleNames == nil {
+		p.Modules = withUnknown(p.Modules, ch.modules, f.in.Modules)
 	}
 	return s.renderStatus(w, r, status, templates.DecisionForm(p))
+}
+
+// withUnknown adds to a select's options each name chosen that is not
+// among all, selected, so the message beside the field makes sense.
+func withUnknown(opts []templates.Option, all, chosen []string) []templates.Option {
+	for _, name := range chosen {
+		if !slices.Contains(all, name) && strings.TrimSpace(name) != "" {
+			opts = append(opts, templates.Option{Value: name, Label: name + " (unknown)", Selected: true})
+		}
+	}
+	return opts
 }
 
 // scopeChoice is the scope radio a form shows checked for in.
