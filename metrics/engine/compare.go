@@ -101,6 +101,12 @@ type comparePlan struct {
 	gapDays        int
 }
 
+// comparesCI reports whether the plan compares CI duration (the CI runs
+// are read only then).
+func (p *comparePlan) comparesCI() bool {
+	return p.opt.Measures == nil || slices.Contains(p.opt.Measures, "ci_duration")
+}
+
 // key is what makes two plans the same comparison, for coalescing.
 func (p *comparePlan) key() string {
 	var b strings.Builder
@@ -375,7 +381,7 @@ func (l *DecisionLog) sharesRepo(ctx context.Context, d store.Decision, compared
 // read only when CI duration is compared.
 func (rp *Reports) runPlan(ctx context.Context, p *comparePlan, stop func() error) (impact.Comparison, metrics.Dataset, error) {
 	load := rp.Dataset
-	if p.opt.Measures != nil && !slices.Contains(p.opt.Measures, "ci_duration") {
+	if !p.comparesCI() {
 		load = rp.datasetWithoutCI
 	}
 	before, after := p.before, p.after
@@ -403,24 +409,22 @@ func (rp *Reports) runPlanFacts(ctx context.Context, p *comparePlan, stop func()
 	before, after := p.before, p.after
 	// As runPlan: CI runs, the most facts, only when CI is compared
 	// (sorting them was an eighth of the overview's first judgement).
-	withCI := p.opt.Measures == nil || slices.Contains(p.opt.Measures, "ci_duration")
-	f, err := rp.facts(ctx, p.scopeA, p.load)
-	if err != nil {
+	load := func(r Resolved, w metrics.Window) (*metrics.Facts, error) {
+		f, err := rp.facts(ctx, r, w)
+		if !p.comparesCI() {
+			f.CIRuns = nil
+		}
+		return &f, err
+	}
+	var err error
+	if before.Facts, err = load(p.scopeA, p.load); err != nil {
 		return impact.Comparison{}, err
 	}
-	if !withCI {
-		f.CIRuns = nil
-	}
-	before.Facts, after.Facts = &f, &f
+	after.Facts = before.Facts
 	if !p.loadB.From.IsZero() {
-		fb, err := rp.facts(ctx, p.scopeB, p.loadB)
-		if err != nil {
+		if after.Facts, err = load(p.scopeB, p.loadB); err != nil {
 			return impact.Comparison{}, err
 		}
-		if !withCI {
-			fb.CIRuns = nil
-		}
-		after.Facts = &fb
 	}
 	opt := p.opt
 	opt.Stop = stop
