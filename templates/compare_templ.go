@@ -2482,7 +2482,7 @@ func scopeFields(prefix, teamName, repoName, teamLabel, repoLabel string, teams,
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = NamesField(prefix+"-repo", repoName, prefix+"-repo", 3, repos, typed).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = NamesField(prefix+"-repo", repoName, prefix+"-repo", "", 3, repos, typed).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
