@@ -131,20 +131,26 @@ func (e *env) pgCopy(b *testing.B, d *dataset) *pgCopy {
 	}
 	// Fresh statistics for the planner, as a server's autovacuum would
 	// have after a while.
-	db, err := sql.Open("pgx", target)
-	if err != nil {
-		b.Fatal(store.Redact(target, err))
-	}
-	if _, err := db.Exec(`ANALYZE`); err != nil {
-		b.Fatal(store.Redact(target, err))
-	}
-	db.Close()
+	analyze(b, target)
 	body, _ := json.MarshalIndent(c, "", "  ")
 	if err := os.WriteFile(side, body, 0o644); err != nil {
 		b.Fatal(err)
 	}
 	e.copies[d.Scale] = &c
 	return &c
+}
+
+// analyze gathers the planner's statistics of a PostgreSQL database's
+// tables, as autovacuum does by itself a while after they changed.
+func analyze(b *testing.B, database string) {
+	db, err := sql.Open("pgx", database)
+	if err != nil {
+		b.Fatal(store.Redact(database, err))
+	}
+	defer db.Close()
+	if _, err := db.Exec(`ANALYZE`); err != nil {
+		b.Fatal(store.Redact(database, err))
+	}
 }
 
 // countChanges is the number of rows of changes in a database; -1 when it

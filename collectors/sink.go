@@ -144,22 +144,49 @@ func (b *Batch) Change(ctx context.Context, c store.Change) (int64, error) {
 	return id, err
 }
 
-// ChangeWithFiles writes a change of the repo with its files: all of them,
-// in place of those stored. New or changed files make the change count as
-// updated.
-func (b *Batch) ChangeWithFiles(ctx context.Context, c store.Change, files []store.ChangeFile) (int64, error) {
-	c.RepoID = b.repoID
-	id, res, err := b.tx.UpsertChange(ctx, c)
+// PageChange is a change of a page a sync read and, when the page told
+// them, its files.
+type PageChange struct {
+	Change     store.Change
+	Files      []store.ChangeFile
+	FilesKnown bool // false: the change_files step fetches them
+}
+
+// Changes writes a page of changes of the repo, each with its files when
+// known: what Change and ChangeWithFiles on each would write and count,
+// in a handful of statements for the page instead of several for each
+// change (store.UpsertChanges, store.ReplaceChangesFiles).
+func (b *Batch) Changes(ctx context.Context, page []PageChange) error {
+	cs := make([]store.Change, len(page))
+	for i, p := range page {
+		cs[i] = p.Change
+		cs[i].RepoID = b.repoID
+	}
+	ups, err := b.tx.UpsertChanges(ctx, cs)
 	if err != nil {
-		b.count(res)
-		return id, err
+		return err
 	}
-	fres, err := b.tx.ReplaceChangeFiles(ctx, b.repoID, id, files)
-	if res == store.Unchanged && fres != store.Unchanged {
-		res = store.Updated
+	var files []store.ChangeFiles
+	var at []int
+	for i, p := range page {
+		if p.FilesKnown {
+			files = append(files, store.ChangeFiles{ChangeID: ups[i].ID, RepoID: b.repoID, Files: p.Files})
+			at = append(at, i)
+		}
 	}
-	b.count(res)
-	return id, err
+	fres, err := b.tx.ReplaceChangesFiles(ctx, files)
+	if err != nil {
+		return err
+	}
+	for j, i := range at {
+		if ups[i].Result == store.Unchanged && fres[j] != store.Unchanged {
+			ups[i].Result = store.Updated
+		}
+	}
+	for _, u := range ups {
+		b.count(u.Result)
+	}
+	return nil
 }
 
 // ChangeFiles writes the files of a stored change of the repo: all of

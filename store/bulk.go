@@ -8,15 +8,12 @@ import (
 )
 
 // Bulk loading: rows known to be new (a generated demo, a benchmark's
-// reference load) go in with multi-row INSERT statements of up to
-// bulkRows rows each, with ids the caller assigned (NextIDs), instead of a
-// SELECT and an INSERT per row. The rows written are exactly the ones the
-// upserts would write for the same values on an empty table: the same
-// columns, the same encoding, derived columns left at their defaults.
-
-// bulkRows is how many rows one INSERT statement carries. Beyond about 64
-// rows a statement, binding dominates and bigger statements win nothing.
-const bulkRows = 64
+// reference load) go in with a statement per dialect.bulkRows rows (a
+// multi-row VALUES list on SQLite, arrays unnested on PostgreSQL), with ids
+// the caller assigned (NextIDs), instead of a SELECT and an INSERT per row.
+// The rows written are exactly the ones the upserts would write for the
+// same values on an empty table: the same columns, the same encoding,
+// derived columns left at their defaults.
 
 // IDs are the next free row ids of the tables a bulk load writes.
 type IDs struct {
@@ -41,20 +38,17 @@ func (s *Store) NextIDs(ctx context.Context) (IDs, error) {
 // insertRows writes rows of width cols with one statement per bulkRows rows.
 // conflict is appended to each statement (an ON CONFLICT clause, or "").
 func (tx *Tx) insertRows(ctx context.Context, verb, table string, cols []string, conflict string, rows int, row func(i int, args []any) []any) error {
-	if rows == 0 {
-		return nil
-	}
-	head := verb + ` INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
-	one := `(` + placeholders(len(cols)) + `)`
-	args := make([]any, 0, bulkRows*len(cols))
-	for start := 0; start < rows; start += bulkRows {
-		n := min(bulkRows, rows-start)
+	head := verb + ` INTO ` + table + ` (` + strings.Join(cols, ", ") + `) `
+	per := tx.d.bulkRows()
+	args := make([]any, 0, min(rows, per)*len(cols))
+	for start := 0; start < rows; start += per {
+		n := min(per, rows-start)
 		args = args[:0]
 		for i := start; i < start+n; i++ {
 			args = row(i, args)
 		}
-		q := head + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") + conflict
-		if _, err := tx.exec(ctx, q, args...); err != nil {
+		source, sargs := tx.d.bulkSource(len(cols), n, args)
+		if _, err := tx.exec(ctx, head+source+conflict, sargs...); err != nil {
 			return fmt.Errorf("insert into %s: %w", table, err)
 		}
 	}
@@ -65,15 +59,16 @@ func (tx *Tx) insertRows(ctx context.Context, verb, table string, cols []string,
 // (RETURNING …): scan reads each.
 func (tx *Tx) insertReturning(ctx context.Context, table string, cols []string, suffix string, n int,
 	row func(i int, args []any) []any, scan func(*sql.Rows) error) error {
-	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) VALUES `
-	one := `(` + placeholders(len(cols)) + `)`
-	for start := 0; start < n; start += bulkRows {
-		part := min(bulkRows, n-start)
+	head := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) `
+	per := tx.d.bulkRows()
+	for start := 0; start < n; start += per {
+		part := min(per, n-start)
 		args := make([]any, 0, part*len(cols))
 		for i := start; i < start+part; i++ {
 			args = row(i, args)
 		}
-		rows, err := tx.query(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", part), ", ")+suffix, args...)
+		source, sargs := tx.d.bulkSource(len(cols), part, args)
+		rows, err := tx.query(ctx, head+source+suffix, sargs...)
 		if err != nil {
 			return err
 		}

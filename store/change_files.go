@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -73,61 +74,174 @@ func fileRows(files []ChangeFile) []fileRow {
 // nothing when the stored files are the same: Unchanged; Inserted when
 // the change had no files fetched before, Updated when they differed.
 func (tx *Tx) ReplaceChangeFiles(ctx context.Context, repoID, changeID int64, files []ChangeFile) (Result, error) {
-	rows := fileRows(files)
-	var fetched int
-	if err := tx.queryRow(ctx, `SELECT files_fetched FROM changes WHERE id = ? AND repo_id = ?`, changeID, repoID).Scan(&fetched); err != nil {
-		return Unchanged, fmt.Errorf("replace files of change %d: %w", changeID, err)
-	}
-	// A change whose files a webhook made stale still has its old rows.
-	stored, err := tx.storedFileRows(ctx, changeID)
+	res, err := tx.ReplaceChangesFiles(ctx, []ChangeFiles{{ChangeID: changeID, RepoID: repoID, Files: files}})
 	if err != nil {
-		return Unchanged, fmt.Errorf("replace files of change %d: %w", changeID, err)
+		return Unchanged, err
 	}
-	res := Updated
-	switch {
-	case fetched == 0 && len(stored) == 0:
-		res = Inserted
-	case slices.Equal(stored, rows):
-		res = Unchanged
-	}
-	if res != Unchanged {
-		if len(stored) > 0 {
-			if _, err := tx.exec(ctx, `DELETE FROM change_files WHERE change_id = ?`, changeID); err != nil {
-				return Unchanged, fmt.Errorf("replace files of change %d: %w", changeID, err)
-			}
-		}
-		if err := tx.insertFileRows(ctx, repoID, map[int64][]fileRow{changeID: rows}, []int64{changeID}); err != nil {
-			return Unchanged, fmt.Errorf("replace files of change %d: %w", changeID, err)
-		}
-	}
-	if fetched == 0 {
-		if _, err := tx.exec(ctx, `UPDATE changes SET files_fetched = 1 WHERE id = ?`, changeID); err != nil {
-			return Unchanged, fmt.Errorf("replace files of change %d: %w", changeID, err)
-		}
-	}
-	return res, nil
+	return res[0], nil
 }
 
-// storedFileRows reads a change's rows, sorted by path.
-func (tx *Tx) storedFileRows(ctx context.Context, changeID int64) ([]fileRow, error) {
-	rs, err := tx.query(ctx, `SELECT p.path, COALESCE(pp.path, ''), f.additions, f.deletions, f.renamed_away
-		FROM change_files f JOIN paths p ON p.id = f.path_id LEFT JOIN paths pp ON pp.id = f.previous_path_id
-		WHERE f.change_id = ? ORDER BY p.path`, changeID)
+// ReplaceChangesFiles is ReplaceChangeFiles for the changes of a page,
+// with a handful of statements instead of several per change. The rows
+// written and the results, in the order of cfs, are those of
+// ReplaceChangeFiles called on each.
+func (tx *Tx) ReplaceChangesFiles(ctx context.Context, cfs []ChangeFiles) ([]Result, error) {
+	out := make([]Result, len(cfs))
+	ids := make([]int64, len(cfs))
+	seen := make(map[int64]bool, len(cfs))
+	for i, cf := range cfs {
+		if seen[cf.ChangeID] {
+			// The same change twice: in order, one at a time.
+			for j := range cfs {
+				res, err := tx.ReplaceChangesFiles(ctx, cfs[j:j+1])
+				if err != nil {
+					return nil, err
+				}
+				out[j] = res[0]
+			}
+			return out, nil
+		}
+		seen[cf.ChangeID] = true
+		ids[i] = cf.ChangeID
+	}
+	fetched, err := tx.filesFetched(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	defer rs.Close()
-	var out []fileRow
-	for rs.Next() {
+	// A change whose files a webhook made stale still has its old rows.
+	stored, err := tx.storedFileRows(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("replace files of changes: %w", err)
+	}
+	rows := make(map[int64][]fileRow, len(cfs))
+	byRepo := map[int64][]int64{}
+	var repos, replaced, marked []int64
+	for i, cf := range cfs {
+		f, ok := fetched[cf.ChangeID]
+		if !ok || f.repo != cf.RepoID {
+			return nil, fmt.Errorf("replace files of change %d: %w", cf.ChangeID, sql.ErrNoRows)
+		}
+		mine := fileRows(cf.Files)
+		old := stored[cf.ChangeID]
+		switch {
+		case !f.fetched && len(old) == 0:
+			out[i] = Inserted
+		case slices.Equal(old, mine):
+			out[i] = Unchanged
+		default:
+			out[i] = Updated
+		}
+		if !f.fetched {
+			marked = append(marked, cf.ChangeID)
+		}
+		if out[i] == Unchanged {
+			continue
+		}
+		if len(old) > 0 {
+			replaced = append(replaced, cf.ChangeID)
+		}
+		rows[cf.ChangeID] = mine
+		if _, ok := byRepo[cf.RepoID]; !ok {
+			repos = append(repos, cf.RepoID)
+		}
+		byRepo[cf.RepoID] = append(byRepo[cf.RepoID], cf.ChangeID)
+	}
+	if err := tx.execIDs(ctx, `DELETE FROM change_files WHERE change_id IN (%s)`, replaced); err != nil {
+		return nil, fmt.Errorf("replace files of changes: %w", err)
+	}
+	for _, repo := range repos {
+		if err := tx.insertFileRows(ctx, repo, rows, byRepo[repo]); err != nil {
+			return nil, fmt.Errorf("replace files of changes: %w", err)
+		}
+	}
+	if err := tx.execIDs(ctx, `UPDATE changes SET files_fetched = 1 WHERE id IN (%s)`, marked); err != nil {
+		return nil, fmt.Errorf("replace files of changes: %w", err)
+	}
+	return out, nil
+}
+
+// fetchedFlag is a change's repo and whether its files are fetched.
+type fetchedFlag struct {
+	repo    int64
+	fetched bool
+}
+
+// filesFetched reads the repo and files_fetched of changes by id.
+func (tx *Tx) filesFetched(ctx context.Context, ids []int64) (map[int64]fetchedFlag, error) {
+	out := make(map[int64]fetchedFlag, len(ids))
+	err := tx.queryIDs(ctx, `SELECT id, repo_id, files_fetched FROM changes WHERE id IN (%s)`, ids, func(rs *sql.Rows) error {
+		var id int64
+		var f fetchedFlag
+		var fetched int
+		if err := rs.Scan(&id, &f.repo, &fetched); err != nil {
+			return err
+		}
+		f.fetched = fetched != 0
+		out[id] = f
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("replace files of changes: %w", err)
+	}
+	return out, nil
+}
+
+// storedFileRows reads changes' rows, each change's sorted by path.
+func (tx *Tx) storedFileRows(ctx context.Context, ids []int64) (map[int64][]fileRow, error) {
+	out := map[int64][]fileRow{}
+	err := tx.queryIDs(ctx, `SELECT f.change_id, p.path, COALESCE(pp.path, ''), f.additions, f.deletions, f.renamed_away
+		FROM change_files f JOIN paths p ON p.id = f.path_id LEFT JOIN paths pp ON pp.id = f.previous_path_id
+		WHERE f.change_id IN (%s) ORDER BY f.change_id, p.path`, ids, func(rs *sql.Rows) error {
+		var id int64
 		var r fileRow
 		var away int
-		if err := rs.Scan(&r.path, &r.previous, &r.adds, &r.dels, &away); err != nil {
-			return nil, err
+		if err := rs.Scan(&id, &r.path, &r.previous, &r.adds, &r.dels, &away); err != nil {
+			return err
 		}
 		r.away = away != 0
-		out = append(out, r)
+		out[id] = append(out[id], r)
+		return nil
+	})
+	return out, err
+}
+
+// idChunk is how many ids one IN (…) list of queryIDs and execIDs holds,
+// under SQLite's limit of variables.
+const idChunk = 500
+
+// queryIDs runs query, whose %s takes a list of placeholders, for ids in
+// chunks, and gives each row to scan.
+func (tx *Tx) queryIDs(ctx context.Context, query string, ids []int64, scan func(*sql.Rows) error) error {
+	for start := 0; start < len(ids); start += idChunk {
+		part := ids[start:min(start+idChunk, len(ids))]
+		rs, err := tx.query(ctx, fmt.Sprintf(query, placeholders(len(part))), sqlArgs(part)...)
+		if err != nil {
+			return err
+		}
+		for rs.Next() {
+			if err := scan(rs); err != nil {
+				rs.Close()
+				return err
+			}
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return err
+		}
 	}
-	return out, rs.Err()
+	return nil
+}
+
+// execIDs runs statement, whose %s takes a list of placeholders, for ids
+// in chunks.
+func (tx *Tx) execIDs(ctx context.Context, statement string, ids []int64) error {
+	for start := 0; start < len(ids); start += idChunk {
+		part := ids[start:min(start+idChunk, len(ids))]
+		if _, err := tx.exec(ctx, fmt.Sprintf(statement, placeholders(len(part))), sqlArgs(part)...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // insertFileRows writes the rows of changes (in the order of ids) whose
@@ -237,16 +351,12 @@ func (tx *Tx) InsertChangeFiles(ctx context.Context, cfs []ChangeFiles) error {
 			return fmt.Errorf("insert change files: %w", err)
 		}
 	}
-	const chunk = 500
-	for start := 0; start < len(cfs); start += chunk {
-		part := cfs[start:min(start+chunk, len(cfs))]
-		args := make([]any, len(part))
-		for i, cf := range part {
-			args[i] = cf.ChangeID
-		}
-		if _, err := tx.exec(ctx, `UPDATE changes SET files_fetched = 1 WHERE id IN (`+placeholders(len(part))+`)`, args...); err != nil {
-			return fmt.Errorf("insert change files: %w", err)
-		}
+	ids := make([]int64, len(cfs))
+	for i, cf := range cfs {
+		ids[i] = cf.ChangeID
+	}
+	if err := tx.execIDs(ctx, `UPDATE changes SET files_fetched = 1 WHERE id IN (%s)`, ids); err != nil {
+		return fmt.Errorf("insert change files: %w", err)
 	}
 	return nil
 }

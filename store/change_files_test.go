@@ -3,6 +3,7 @@ package store_test
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tach-dev/tach/store"
@@ -212,4 +213,94 @@ func TestInsertChangeFilesIsReplace(t *testing.T) {
 	if a, b := storetest.Dump(t, bulk.Path()), storetest.Dump(t, one.Path()); a != b {
 		t.Errorf("bulk load differs from replaces:\n%s", storetest.Diff(b, a))
 	}
+}
+
+// A page's files are written at once, each change's result and rows as
+// ReplaceChangeFiles says, round after round of new, unchanged, changed
+// and stale files, in two repos.
+func TestReplaceChangesFiles(t *testing.T) {
+	I, U, N := store.Inserted, store.Updated, store.Unchanged
+	rounds := []struct {
+		stale bool // a push marked every change's files stale first
+		files [][]store.ChangeFile
+		want  []store.Result
+	}{
+		{files: [][]store.ChangeFile{
+			{{Path: "a.go", Additions: 3}, {Path: "b.go", PreviousPath: "old/b.go", Deletions: 2}},
+			{{Path: "a.go", Additions: 1, Deletions: 1}},
+			nil,
+			{{Path: "c.go"}},
+		}, want: []store.Result{I, I, I, I}},
+		{files: [][]store.ChangeFile{
+			{{Path: "b.go", PreviousPath: "old/b.go", Deletions: 2}, {Path: "a.go", Additions: 3}}, // listed in another order
+			{{Path: "a.go", Additions: 2, Deletions: 1}},                                         // as many rows, one changed
+			nil,
+			nil, // emptied
+		}, want: []store.Result{N, U, N, U}},
+		{stale: true, files: [][]store.ChangeFile{
+			{{Path: "a.go", Additions: 3}, {Path: "b.go", PreviousPath: "old/b.go", Deletions: 2}},
+			{{Path: "d.go", PreviousPath: "a.go"}, {Path: "a.go"}},
+			{{Path: "e.go", Additions: 9}},
+			nil,
+		}, want: []store.Result{N, U, I, I}},
+	}
+	st := storetest.New(t)
+	repos := []int64{mustRepo(t, st, "acme/api"), mustRepo(t, st, "acme/web")}
+	var ids []int64
+	for i := range rounds[0].files {
+		ids = append(ids, writeChange(t, st, repos[i%2], int64(i+1), store.StateMerged))
+	}
+	for round, r := range rounds {
+		if r.stale {
+			for i := range ids {
+				if err := st.Write(ctx, func(tx *store.Tx) error {
+					_, err := tx.MarkChangeFilesStale(ctx, repos[i%2], int64(i+1))
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		var cfs []store.ChangeFiles
+		for i, fs := range r.files {
+			cfs = append(cfs, store.ChangeFiles{ChangeID: ids[i], RepoID: repos[i%2], Files: fs})
+		}
+		var got []store.Result
+		err := st.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			got, err = tx.ReplaceChangesFiles(ctx, cfs)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, r.want) {
+			t.Errorf("round %d: results %v, want %v", round, got, r.want)
+		}
+		for i, fs := range r.files {
+			if got, want := filesOf(t, st, ids[i]), sortedFiles(fs); !reflect.DeepEqual(got, want) {
+				t.Errorf("round %d, change %d: files %+v, want %+v", round, i+1, got, want)
+			}
+		}
+		for _, repo := range repos {
+			if refs, err := st.ChangesNeedingFiles(ctx, repo); err != nil || len(refs) > 0 {
+				t.Errorf("round %d: changes still needing files: %v, %v", round, refs, err)
+			}
+		}
+	}
+	// A change of another repo is refused.
+	err := st.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.ReplaceChangesFiles(ctx, []store.ChangeFiles{{ChangeID: ids[0], RepoID: repos[1]}})
+		return err
+	})
+	if err == nil {
+		t.Fatal("files of a change written under another repo")
+	}
+}
+
+// sortedFiles are files as FilesOfChanges gives them back: by path.
+func sortedFiles(fs []store.ChangeFile) []store.ChangeFile {
+	out := slices.Clone(fs)
+	slices.SortFunc(out, func(a, b store.ChangeFile) int { return strings.Compare(a.Path, b.Path) })
+	return out
 }

@@ -61,9 +61,13 @@ type dialect interface {
 	contains(haystack string) string
 	// greatest is the larger of two values.
 	greatest(a, b string) string
-	// valuesRow is one row of a VALUES list of parameters of these SQL
-	// types (integer, bigint, text), as the engine needs it typed.
-	valuesRow(types []string) string
+	// bulkSource is n rows of width values each (args, row after row) as
+	// one statement takes them: after `INSERT INTO t (cols)`, or as
+	// `FROM (source) AS v` with columns column1, column2, …; with the
+	// arguments that go with it. bulkRows is how many rows one statement
+	// should carry.
+	bulkSource(width, n int, args []any) (string, []any)
+	bulkRows() int
 	// versionArg is a rollup's version as the version column holds it
 	// (TEXT in SQLite; PostgreSQL's text holds no NUL, its column is BYTEA).
 	versionArg(v string) any

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver, registered as "sqlite"
 )
@@ -93,9 +94,14 @@ func (sqliteDialect) nocaseEq(col string) string  { return col + " = ? COLLATE N
 func (sqliteDialect) contains(h string) string    { return "instr(" + h + ", lower(?)) > 0" }
 func (sqliteDialect) greatest(a, b string) string { return "MAX(" + a + ", " + b + ")" }
 
-func (sqliteDialect) valuesRow(types []string) string {
-	return "(" + placeholders(len(types)) + ")"
+// bulkSource: a multi-row VALUES list. Beyond about 64 rows a statement,
+// binding dominates and bigger statements win nothing.
+func (sqliteDialect) bulkSource(width, n int, args []any) (string, []any) {
+	one := "(" + placeholders(width) + ")"
+	return "VALUES " + strings.TrimSuffix(strings.Repeat(one+", ", n), ", "), args
 }
+
+func (sqliteDialect) bulkRows() int { return 64 }
 
 func (sqliteDialect) versionArg(v string) any { return v }
 
@@ -145,8 +151,8 @@ func (sqliteDialect) columns(ctx context.Context, q queryer, table string) ([]co
 
 // copyIn: multi-row INSERTs of up to bulkRows rows, statements prepared
 // once for the transaction.
-func (sqliteDialect) copyIn(ctx context.Context, tx *Tx, table string, cols []string, next func() ([]any, bool, error)) error {
-	const chunk = 16 * bulkRows
+func (d sqliteDialect) copyIn(ctx context.Context, tx *Tx, table string, cols []string, next func() ([]any, bool, error)) error {
+	chunk := 16 * d.bulkRows()
 	buf := make([][]any, 0, chunk)
 	flush := func() error {
 		err := tx.insertRows(ctx, "INSERT", table, cols, "", len(buf), func(i int, args []any) []any { return append(args, buf[i]...) })

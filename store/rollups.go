@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
@@ -65,26 +64,25 @@ func (s *Store) SaveDerivedRollup(ctx context.Context, repoID int64, d DerivedDi
 }
 
 func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) error {
-	// UPDATE … FROM (VALUES …): a statement per bulkRows rows. Each row is
-	// guarded by the repo, as SaveDerived's are.
-	update := func(table, set string, types []string, rows int, row func(i int, args []any) []any) error {
-		width := len(types)
-		for start := 0; start < rows; start += bulkRows {
-			n := min(bulkRows, rows-start)
-			args := make([]any, 0, n*width+1)
+	// UPDATE … FROM (the rows) AS v: a statement per bulkRows rows. Each
+	// row is guarded by the repo, as SaveDerived's are.
+	update := func(table, set string, width, rows int, row func(i int, args []any) []any) error {
+		per := tx.d.bulkRows()
+		for start := 0; start < rows; start += per {
+			n := min(per, rows-start)
+			args := make([]any, 0, n*width)
 			for i := start; i < start+n; i++ {
 				args = row(i, args)
 			}
-			one := tx.d.valuesRow(types)
-			q := `UPDATE ` + table + ` SET ` + set + ` FROM (VALUES ` + strings.TrimSuffix(strings.Repeat(one+", ", n), ", ") +
-				`) AS v WHERE ` + table + `.id = v.column1 AND ` + table + `.repo_id = ?`
-			if _, err := tx.exec(ctx, q, append(args, repoID)...); err != nil {
+			source, sargs := tx.d.bulkSource(width, n, args)
+			q := `UPDATE ` + table + ` SET ` + set + ` FROM (` + source + `) AS v WHERE ` + table + `.id = v.column1 AND ` + table + `.repo_id = ?`
+			if _, err := tx.exec(ctx, q, append(sargs, repoID)...); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	err := update("changes", "first_review_at = v.column2, first_approval_at = v.column3", []string{"bigint", "bigint", "bigint"}, len(d.Changes), func(i int, args []any) []any {
+	err := update("changes", "first_review_at = v.column2, first_approval_at = v.column3", 3, len(d.Changes), func(i int, args []any) []any {
 		c := d.Changes[i]
 		return append(args, c.ID, unix(c.FirstReviewAt), unix(c.FirstApprovalAt))
 	})
@@ -93,7 +91,7 @@ func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) 
 	}
 	err = update("deployments", `production = v.column2, failed_attempt = v.column3, failed = v.column4, failure_cause = v.column5,
 		rollback = v.column6, rework = v.column7, recovered_at = v.column8, recovered_by = v.column9`,
-		[]string{"bigint", "integer", "integer", "integer", "text", "integer", "integer", "bigint", "text"}, len(d.Deployments), func(i int, args []any) []any {
+		9, len(d.Deployments), func(i int, args []any) []any {
 			x := d.Deployments[i]
 			return append(args, x.ID, boolInt(x.Production), boolInt(x.FailedAttempt), boolInt(x.Failed), x.FailureCause, boolInt(x.Rollback),
 				boolInt(x.Rework), unix(x.RecoveredAt), x.RecoveredBy)
@@ -101,7 +99,7 @@ func (tx *Tx) saveDerivedDiff(ctx context.Context, repoID int64, d DerivedDiff) 
 	if err != nil {
 		return err
 	}
-	err = update("incidents", "deployment_id = v.column2", []string{"bigint", "bigint"}, len(d.Incidents), func(i int, args []any) []any {
+	err = update("incidents", "deployment_id = v.column2", 2, len(d.Incidents), func(i int, args []any) []any {
 		in := d.Incidents[i]
 		var dep any
 		if in.DeploymentID != 0 {

@@ -269,18 +269,14 @@ func (s *repoSync) writePullRequests(ctx context.Context, w, mergesWalk *walk, p
 		return pp.err
 	}
 	write := func(b *collectors.Batch) error {
+		page := make([]collectors.PageChange, len(pp.changes))
 		for i, c := range pp.changes {
-			var err error
+			page[i] = collectors.PageChange{Change: c}
 			if f := pp.files[i]; f != nil && f.known {
-				_, err = b.ChangeWithFiles(ctx, c, f.files)
-			} else {
-				_, err = b.Change(ctx, c) // fetched by the change_files step
-			}
-			if err != nil {
-				return err
-			}
+				page[i].Files, page[i].FilesKnown = f.files, true
+			} // else fetched by the change_files step
 		}
-		return nil
+		return b.Changes(ctx, page)
 	}
 	if mergesWalk != nil {
 		mergesWalk.newest = pp.newest

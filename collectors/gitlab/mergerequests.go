@@ -41,21 +41,19 @@ func (p *Provider) syncMergeRequests(ctx context.Context, proj *project) error {
 func (proj *project) commitMergeRequests(ctx context.Context, st *store.SyncState, mrs []mergeRequest, watermark time.Time, done bool) error {
 	st.Watermark = later(st.Watermark, watermark)
 	return proj.sink.Commit(ctx, collectors.ResourceChanges, *st, done, func(b *collectors.Batch) error {
-		for _, m := range mrs {
-			c := m.change()
-			var err error
-			if m.FilesKnown {
-				_, err = b.ChangeWithFiles(ctx, c, m.Files)
-			} else {
-				_, err = b.Change(ctx, c) // fetched by the change_files step
-			}
-			if err != nil {
-				return err
-			}
-			if proj.repo.Source != string(sourceMerges) {
-				continue
-			}
-			if d, ok := proj.mergeDeployment(c); ok {
+		page := make([]collectors.PageChange, len(mrs))
+		for i, m := range mrs {
+			// Files not known are fetched by the change_files step.
+			page[i] = collectors.PageChange{Change: m.change(), Files: m.Files, FilesKnown: m.FilesKnown}
+		}
+		if err := b.Changes(ctx, page); err != nil {
+			return err
+		}
+		if proj.repo.Source != string(sourceMerges) {
+			return nil
+		}
+		for _, p := range page {
+			if d, ok := proj.mergeDeployment(p.Change); ok {
 				if _, err := b.Deployment(ctx, d); err != nil {
 					return err
 				}
