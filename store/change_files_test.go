@@ -233,7 +233,7 @@ func TestReplaceChangesFiles(t *testing.T) {
 		}, want: []store.Result{I, I, I, I}},
 		{files: [][]store.ChangeFile{
 			{{Path: "b.go", PreviousPath: "old/b.go", Deletions: 2}, {Path: "a.go", Additions: 3}}, // listed in another order
-			{{Path: "a.go", Additions: 2, Deletions: 1}},                                         // as many rows, one changed
+			{{Path: "a.go", Additions: 2, Deletions: 1}},                                           // as many rows, one changed
 			nil,
 			nil, // emptied
 		}, want: []store.Result{N, U, N, U}},
