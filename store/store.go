@@ -57,14 +57,12 @@ func Open(ctx context.Context, database string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := createSchema(ctx, write, pc); err != nil {
+		if err := createSchema(ctx, read, pc); err != nil {
 			write.Close()
 			read.Close()
 			return nil, err
 		}
-		d := postgresDialect{}
-		s = &Store{path: pc.redacted, d: d, write: &db{write, d}, read: &db{read, d}}
-		s.lock = newSyncLock(pc)
+		s = postgresStore(pc, write, read)
 	} else {
 		write, read, err := openSQLite(database)
 		if err != nil {
@@ -106,15 +104,28 @@ func openExistingPostgres(ctx context.Context, database string) (*Store, error) 
 	}
 	var has bool
 	err = read.QueryRowContext(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&has)
-	write.Close()
-	read.Close()
+	if err != nil || !has {
+		write.Close()
+		read.Close()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", pc.redacted, redactErr(err, pc.password))
 	}
 	if !has {
 		return nil, fmt.Errorf("open database: %s holds no tach database (no schema_version table in its schema); run `tach migrate`, `tach sync` or `tach copy` into it first", pc.redacted)
 	}
-	return Open(ctx, database)
+	s := postgresStore(pc, write, read)
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// postgresStore is a store over a PostgreSQL database's pools.
+func postgresStore(pc *postgresConfig, write, read *sql.DB) *Store {
+	d := postgresDialect{}
+	return &Store{path: pc.redacted, d: d, write: &db{write, d}, read: &db{read, d}, lock: newSyncLock(pc)}
 }
 
 // Path is the database file's path, or its URL with the password hidden.
@@ -142,7 +153,7 @@ func (s *Store) Close() error {
 // (0005_generation_meta.postgres.sql) and is applied in its place.
 func (s *Store) migrate(ctx context.Context) error {
 	var current int
-	if err := s.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
+	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_version`).Scan(&current); err != nil {
 		// A new database. Under the write lock: replicas starting together
 		// create it once.
 		err := s.Write(ctx, func(tx *Tx) error {
