@@ -265,7 +265,7 @@ func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error
 		}
 		id, _ := old[0].(int64)
 		out[i] = Upserted{ID: id, Result: Unchanged}
-		vals := changeVals(c)
+		vals := tx.d.args(changeVals(c)) // as the engine stores them
 		if sameValues(old[1:], vals) {
 			continue
 		}
@@ -301,7 +301,7 @@ func (tx *Tx) UpsertChanges(ctx context.Context, cs []Change) ([]Upserted, error
 	}
 	var refs []reviewRef
 	for _, rf := range reviewRefs(cs) {
-		r := cs[rf.c].Reviews[rf.r]
+		r := tx.storedReview(cs[rf.c].Reviews[rf.r])
 		if old, ok := kept[reviewKey{out[rf.c].ID, r.ProviderID}]; !ok || !sameReview(old, r) {
 			refs = append(refs, rf)
 		}
@@ -357,6 +357,13 @@ func (tx *Tx) storedReviews(ctx context.Context, page []Upserted) (map[reviewKey
 		}
 	}
 	return out, nil
+}
+
+// storedReview is r as the engine stores it (PostgreSQL: a NUL as U+FFFD).
+func (tx *Tx) storedReview(r Review) Review {
+	v := tx.d.args([]any{r.ProviderID, r.Author, r.State})
+	r.ProviderID, r.Author, r.State = v[0].(string), v[1].(string), v[2].(string)
+	return r
 }
 
 // sameReview reports whether a stored review holds what an upsert of r

@@ -103,3 +103,48 @@ func TestUpsertChangesIsUpsertChange(t *testing.T) {
 		t.Fatalf("duplicate: %+v, %v", c.Title, err)
 	}
 }
+
+// A NUL in a provider's text is kept by SQLite and stored as U+FFFD by
+// PostgreSQL (whose text holds none), on the bulk paths as on the
+// one-row ones, and a page written again with it is unchanged.
+func TestNULInBulkWrites(t *testing.T) {
+	st := storetest.New(t)
+	repo := mustRepo(t, st, "acme/api")
+	base := at("2026-01-05T10:00:00Z")
+	mk := func(n int64, title string) store.Change {
+		return store.Change{RepoID: repo, Number: n, Title: title, Author: "a\x00da", State: store.StateOpen, CreatedAt: base, UpdatedAt: base,
+			Reviews: []store.Review{{ProviderID: "r\x00", Author: "bob", State: "commented", SubmittedAt: base}}}
+	}
+	page := []store.Change{mk(1, "fix \x00 this"), mk(2, "plain")}
+	write := func() []store.Upserted {
+		var ups []store.Upserted
+		if err := st.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			ups, err = tx.UpsertChanges(ctx, page)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ups
+	}
+	write()
+	nul := "\x00"
+	if st.Engine() == store.Postgres {
+		nul = "\uFFFD"
+	}
+	c, err := st.ChangeByNumber(ctx, repo, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Title != "fix "+nul+" this" || c.Author != "a"+nul+"da" || len(c.Reviews) != 1 || c.Reviews[0].ProviderID != "r"+nul {
+		t.Errorf("read back %+q by %+q, reviews %+q", c.Title, c.Author, c.Reviews[0].ProviderID)
+	}
+	if st.Engine() == store.SQLite {
+		return // the rest is of PostgreSQL's replacement
+	}
+	for i, u := range write() {
+		if u.Result != store.Inserted && u.Result != store.Unchanged {
+			t.Errorf("change %d written again: %v", i+1, u.Result)
+		}
+	}
+}

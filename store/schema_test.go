@@ -96,3 +96,34 @@ func TestMigrationsMakeTheSameSchemaOnBothEngines(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A bulk write on PostgreSQL sends each column as an array typed by its
+// values, and a column of NULLs only as bigint (postgresDialect.bulkSource):
+// right while every column that may hold NULL is an integer. A nullable
+// text or bytea column fails here, before a bulk write of NULLs into it
+// fails in a sync.
+func TestNullableColumnsAreIntegers(t *testing.T) {
+	base := os.Getenv("TACH_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("TACH_TEST_POSTGRES is not set: the rule is PostgreSQL's")
+	}
+	ctx := context.Background()
+	st, err := Open(ctx, planSchema(t, base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	odd, err := queryStrings(ctx, st.read, `SELECT table_name || '.' || column_name || ' ' || data_type FROM information_schema.columns
+		WHERE table_schema = current_schema() AND is_nullable = 'YES' AND data_type NOT IN ('bigint', 'integer') ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(odd) > 0 {
+		t.Errorf("nullable columns that are not integers: %v (give them a NOT NULL default, or type bulkSource's arrays by the column)", odd)
+	}
+	nullable, err := queryStrings(ctx, st.read, `SELECT column_name FROM information_schema.columns
+		WHERE table_schema = current_schema() AND is_nullable = 'YES' AND table_name = 'changes' ORDER BY 1`)
+	if err != nil || !slices.Contains(nullable, "merged_at") {
+		t.Fatalf("the check sees no nullable column of changes: %v, %v", nullable, err)
+	}
+}
