@@ -76,6 +76,10 @@ type dialect interface {
 	idTable() string
 	idList(ids []int64) any
 
+	// readRollups is ReadRollups: readRollupsInTx, or what the engine
+	// does in fewer round trips.
+	readRollups(ctx context.Context, read *db, r rollupRead) error
+
 	// explicitIDs is run after rows were inserted into table with ids
 	// chosen by the caller, so that the next row given none takes a free one.
 	explicitIDs(ctx context.Context, tx *Tx, table string) error

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -280,6 +282,98 @@ func (postgresDialect) versionArg(v string) any { return []byte(v) }
 
 func (postgresDialect) idTable() string        { return "unnest(CAST(? AS bigint[])) AS j(value)" }
 func (postgresDialect) idList(ids []int64) any { return ids }
+
+// readRollups: the transaction and both queries in one round trip (a
+// pipeline of pgx), where readRollupsInTx takes five: the periods are
+// asked for every repo, and those of repos not fresh are skipped. A
+// report of one repo over 12 weeks took 1.3 ms in-process, SQLite's 0.5.
+func (postgresDialect) readRollups(ctx context.Context, read *db, r rollupRead) error {
+	conn, err := read.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c := dc.(*stdlib.Conn).Conn()
+		b := &pgx.Batch{}
+		b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
+		b.Queue(`SELECT repo_id, open FROM rollup_repos WHERE repo_id = ANY($1) AND fresh = 1 AND version = $2`, r.ids, r.version)
+		periods := r.from <= r.to
+		if periods {
+			b.Queue(`SELECT p.key, p.facts FROM unnest(CAST($1 AS bigint[])) AS j(value)
+				JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + $2 AND j.value * 1048576 + $3`, r.ids, r.from, r.to)
+		}
+		b.Queue(`COMMIT`)
+		res := c.SendBatch(ctx, b)
+		err := readRollupBatch(res, r, periods)
+		if cerr := res.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil && c.PgConn().TxStatus() != 'I' {
+			// Failed inside the transaction the batch began: end it, or
+			// drop the connection.
+			if _, rerr := c.Exec(ctx, `ROLLBACK`); rerr != nil {
+				return errors.Join(err, driver.ErrBadConn)
+			}
+		}
+		return err
+	})
+}
+
+// readRollupBatch reads the answers of readRollups' pipeline.
+func readRollupBatch(res pgx.BatchResults, r rollupRead, periods bool) error {
+	if _, err := res.Exec(); err != nil {
+		return err
+	}
+	rows, err := res.Query()
+	if err != nil {
+		return err
+	}
+	open := make(map[int64][]byte, len(r.ids))
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			rows.Close()
+			return err
+		}
+		open[id] = b
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := r.fresh(open); err != nil {
+		return err
+	}
+	if periods {
+		if rows, err = res.Query(); err != nil {
+			return err
+		}
+		var key int64
+		var facts pgtype.DriverBytes
+		for rows.Next() {
+			if err := rows.Scan(&key, &facts); err != nil {
+				rows.Close()
+				return err
+			}
+			repo := key >> periodBits
+			if _, ok := open[repo]; !ok {
+				continue
+			}
+			if err := r.period(repo, int(key&MaxPeriod), facts); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	_, err = res.Exec()
+	return err
+}
 
 // explicitIDs moves the table's identity past the ids written.
 func (postgresDialect) explicitIDs(ctx context.Context, tx *Tx, table string) error {

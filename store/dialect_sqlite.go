@@ -120,6 +120,11 @@ func (sqliteDialect) idList(ids []int64) any {
 	return string(append(b, ']'))
 }
 
+// readRollups: in-process, a round trip costs nothing.
+func (sqliteDialect) readRollups(ctx context.Context, read *db, r rollupRead) error {
+	return readRollupsInTx(ctx, read, r)
+}
+
 // explicitIDs: an INTEGER PRIMARY KEY takes max + 1 by itself.
 func (sqliteDialect) explicitIDs(context.Context, *Tx, string) error { return nil }
 

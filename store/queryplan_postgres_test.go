@@ -47,6 +47,17 @@ func (l *queryLog) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.Trace
 
 func (l *queryLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
 
+// A pipeline's queries (ReadRollups) are recorded as the others.
+func (l *queryLog) TraceBatchStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceBatchStartData) context.Context {
+	return ctx
+}
+
+func (l *queryLog) TraceBatchQuery(ctx context.Context, c *pgx.Conn, d pgx.TraceBatchQueryData) {
+	l.TraceQueryStart(ctx, c, pgx.TraceQueryStartData{SQL: d.SQL, Args: d.Args})
+}
+
+func (l *queryLog) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
+
 func TestHotQueriesUseIndexesOnPostgres(t *testing.T) {
 	base := os.Getenv("TACH_TEST_POSTGRES")
 	if base == "" {
@@ -131,6 +142,13 @@ func checkPlans(t *testing.T, st *Store, log *queryLog, run func(), setup string
 	log.mu.Unlock()
 	if len(queries) < 15 {
 		t.Fatalf("only %d queries recorded: is the tracer in use?", len(queries))
+	}
+	pipelined := false
+	for q := range queries {
+		pipelined = pipelined || strings.Contains(q, "JOIN rollup_periods")
+	}
+	if !pipelined {
+		t.Fatal("the rollups' periods query (sent in a pipeline) was not recorded")
 	}
 
 	conn, err := st.read.Conn(ctx)

@@ -200,12 +200,8 @@ func runHotQueries(t *testing.T, st *Store, ids []int64, from, to time.Time, wri
 		must(err)
 		_, err = st.CIRunsForWindow(ctx, scope, from.Unix(), to.Unix())
 		must(err)
-		must(st.ReadRollups(ctx, func(r *RollupRead) error {
-			if _, err := r.Fresh(ctx, scope, "v"); err != nil {
-				return err
-			}
-			return r.Periods(ctx, scope, 700, 740, func(int64, int, []byte) error { return nil })
-		}))
+		must(st.ReadRollups(ctx, scope, "v", 700, 740, func(map[int64][]byte) error { return nil },
+			func(int64, int, []byte) error { return nil }))
 		_, err = st.ChangesByID(ctx, []int64{1, 2, 3})
 		must(err)
 		// The list pages, by their default sort.

@@ -164,63 +164,75 @@ func (tx *Tx) markRollupStale(ctx context.Context, repoID int64) error {
 	return err
 }
 
-// RollupRead is one consistent read of rollups: the state of each repo and
-// the periods of the fresh ones, from one snapshot of the database.
-type RollupRead struct {
-	tx *snapshotTx
-}
-
-// ReadRollups runs fn in a read transaction, so that the freshness it sees
-// and the rollups it reads are of the same moment.
-func (s *Store) ReadRollups(ctx context.Context, fn func(r *RollupRead) error) error {
-	tx, err := s.read.BeginTx(ctx, s.d.snapshot())
-	if err != nil {
-		return fmt.Errorf("read rollups: %w", err)
+// ReadRollups reads the rollups of repoIDs from one snapshot of the
+// database: fresh gets the open facts of each repo whose rollup is fresh
+// and was built with version; then period gets each packed period in
+// [from, to] of those repos (its bytes valid only during the call; none
+// when from > to), in the order of repoIDs, then of periods.
+func (s *Store) ReadRollups(ctx context.Context, repoIDs []int64, version string, from, to int,
+	fresh func(open map[int64][]byte) error, period func(repoID int64, p int, facts []byte) error) error {
+	from, to = max(from, 0), min(to, MaxPeriod)
+	if len(repoIDs) == 0 {
+		return fresh(map[int64][]byte{})
 	}
-	defer tx.Rollback()
-	if err := fn(&RollupRead{tx: &snapshotTx{tx, s.d}}); err != nil {
+	if err := s.d.readRollups(ctx, s.read, rollupRead{repoIDs, s.d.versionArg(version), from, to, fresh, period}); err != nil {
 		return fmt.Errorf("read rollups: %w", err)
 	}
 	return nil
 }
 
-// Fresh returns, of the given repos, the ones whose rollup is fresh and was
-// built with version, and their open facts.
-func (r *RollupRead) Fresh(ctx context.Context, repoIDs []int64, version string) (map[int64][]byte, error) {
-	out := make(map[int64][]byte, len(repoIDs))
-	if len(repoIDs) == 0 {
-		return out, nil
-	}
-	rows, err := r.tx.QueryContext(ctx, `SELECT repo_id, open FROM rollup_repos WHERE repo_id IN (`+placeholders(len(repoIDs))+`)
-		AND fresh = 1 AND version = ?`, append(sqlArgs(repoIDs), r.tx.d.versionArg(version))...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var open []byte
-		if err := rows.Scan(&id, &open); err != nil {
-			return nil, err
-		}
-		out[id] = open
-	}
-	return out, rows.Err()
+// rollupRead is what ReadRollups reads, and where it gives it.
+type rollupRead struct {
+	ids      []int64
+	version  any
+	from, to int
+	fresh    func(open map[int64][]byte) error
+	period   func(repoID int64, p int, facts []byte) error
 }
 
-// Periods calls fn with each packed period in [from, to] of the given
-// repos. The bytes are valid only during the call.
-func (r *RollupRead) Periods(ctx context.Context, repoIDs []int64, from, to int, fn func(repoID int64, period int, facts []byte) error) error {
-	if len(repoIDs) == 0 {
-		return nil
+// readRollupsInTx is ReadRollups as two queries in a read transaction:
+// the fresh repos, then their periods.
+func readRollupsInTx(ctx context.Context, read *db, r rollupRead) error {
+	tx, err := read.BeginTx(ctx, read.d.snapshot())
+	if err != nil {
+		return err
 	}
-	from, to = max(from, 0), min(to, MaxPeriod)
-	if from > to {
+	defer tx.Rollback()
+	q := &snapshotTx{tx, read.d}
+	rows, err := q.QueryContext(ctx, `SELECT repo_id, open FROM rollup_repos WHERE repo_id IN (`+placeholders(len(r.ids))+`)
+		AND fresh = 1 AND version = ?`, append(sqlArgs(r.ids), r.version)...)
+	if err != nil {
+		return err
+	}
+	open := make(map[int64][]byte, len(r.ids))
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			rows.Close()
+			return err
+		}
+		open[id] = b
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if err := r.fresh(open); err != nil {
+		return err
+	}
+	var ids []int64
+	for _, id := range r.ids {
+		if _, ok := open[id]; ok {
+			ids = append(ids, id)
+		}
+	}
+	if r.from > r.to || len(ids) == 0 {
 		return nil
 	}
 	// One range of keys per repo, from a list of the repos.
-	rows, err := r.tx.QueryContext(ctx, `SELECT p.key, p.facts FROM `+r.tx.d.idTable()+`
-		JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + ? AND j.value * 1048576 + ?`, r.tx.d.idList(repoIDs), from, to)
+	rows, err = q.QueryContext(ctx, `SELECT p.key, p.facts FROM `+read.d.idTable()+`
+		JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + ? AND j.value * 1048576 + ?`, read.d.idList(ids), r.from, r.to)
 	if err != nil {
 		return err
 	}
@@ -231,7 +243,7 @@ func (r *RollupRead) Periods(ctx context.Context, repoIDs []int64, from, to int,
 		if err := rows.Scan(&key, &facts); err != nil {
 			return err
 		}
-		if err := fn(key>>periodBits, int(key&MaxPeriod), facts); err != nil {
+		if err := r.period(key>>periodBits, int(key&MaxPeriod), facts); err != nil {
 			return err
 		}
 	}

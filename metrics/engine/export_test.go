@@ -6,7 +6,6 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/impact"
-	"github.com/tach-dev/tach/store"
 )
 
 // FreshRollups counts the repos whose rollup rp reads.
@@ -20,11 +19,10 @@ func FreshRollups(ctx context.Context, rp *Reports) (int, error) {
 		ids[i] = r.ID
 	}
 	n := 0
-	err = rp.st.ReadRollups(ctx, func(r *store.RollupRead) error {
-		fresh, err := r.Fresh(ctx, ids, rollupVersion(rp.rules))
+	err = rp.st.ReadRollups(ctx, ids, rollupVersion(rp.rules), 1, 0, func(fresh map[int64][]byte) error {
 		n = len(fresh)
-		return err
-	})
+		return nil
+	}, nil)
 	return n, err
 }
 

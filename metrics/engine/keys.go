@@ -12,7 +12,6 @@ import (
 
 	"github.com/tach-dev/tach/metrics"
 	"github.com/tach-dev/tach/metrics/impact"
-	"github.com/tach-dev/tach/store"
 )
 
 // The change of the headline keys against an earlier period — the
@@ -140,11 +139,10 @@ func (rp *Reports) compareKeys(ctx context.Context, plan *comparePlan) (impact.C
 // allFresh reports whether every repo of r has a fresh rollup.
 func (rp *Reports) allFresh(ctx context.Context, r Resolved) bool {
 	n := -1
-	err := rp.st.ReadRollups(ctx, func(rr *store.RollupRead) error {
-		fresh, err := rr.Fresh(ctx, r.IDs, rollupVersion(rp.rules))
+	err := rp.st.ReadRollups(ctx, r.IDs, rollupVersion(rp.rules), 1, 0, func(fresh map[int64][]byte) error {
 		n = len(fresh)
-		return err
-	})
+		return nil
+	}, nil)
 	return err == nil && n == len(r.IDs)
 }
 

@@ -398,27 +398,25 @@ func (rp *Reports) feedTo(ctx context.Context, r Resolved, w metrics.Window, wor
 	var wg sync.WaitGroup
 	for i := range workers {
 		read := func() {
-			errs[i] = rp.st.ReadRollups(ctx, func(rr *store.RollupRead) error {
-				fresh, err := rr.Fresh(ctx, parts[i], version)
-				if err != nil {
-					return err
-				}
-				ids := make([]int64, 0, len(fresh))
-				for _, id := range parts[i] {
-					open, ok := fresh[id]
-					if !ok {
-						stales[i] = append(stales[i], id)
-						continue
+			from, to := periodOf(lo), periodOf(hi-1)
+			if hi <= lo {
+				from, to = 1, 0 // no period
+			}
+			errs[i] = rp.st.ReadRollups(ctx, parts[i], version, from, to,
+				func(fresh map[int64][]byte) error {
+					for _, id := range parts[i] {
+						open, ok := fresh[id]
+						if !ok {
+							stales[i] = append(stales[i], id)
+							continue
+						}
+						if err := unpackOpen(open, sinkOf(i, id)); err != nil {
+							return fmt.Errorf("repo %d: %w", id, err)
+						}
 					}
-					ids = append(ids, id)
-					if err := unpackOpen(open, sinkOf(i, id)); err != nil {
-						return fmt.Errorf("repo %d: %w", id, err)
-					}
-				}
-				if hi <= lo || len(ids) == 0 {
 					return nil
-				}
-				return rr.Periods(ctx, ids, periodOf(lo), periodOf(hi-1), func(repoID int64, p int, b []byte) error {
+				},
+				func(repoID int64, p int, b []byte) error {
 					// A thousand repos over years are a hundred thousand
 					// periods: stop as soon as nobody waits for them.
 					if err := ctx.Err(); err != nil {
@@ -429,7 +427,6 @@ func (rp *Reports) feedTo(ctx context.Context, r Resolved, w metrics.Window, wor
 					}
 					return nil
 				})
-			})
 		}
 		if workers == 1 {
 			read()
