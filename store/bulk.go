@@ -72,18 +72,22 @@ func (tx *Tx) insertReturning(ctx context.Context, table string, cols []string, 
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := scanEach(rows, scan); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// scanEach gives each row to scan, and closes rows.
+func scanEach(rows *sql.Rows, scan func(*sql.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 var (

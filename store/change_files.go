@@ -218,14 +218,7 @@ func (tx *Tx) queryIDs(ctx context.Context, query string, ids []int64, scan func
 		if err != nil {
 			return err
 		}
-		for rs.Next() {
-			if err := scan(rs); err != nil {
-				rs.Close()
-				return err
-			}
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
+		if err := scanEach(rs, scan); err != nil {
 			return err
 		}
 	}

@@ -329,21 +329,8 @@ func readRollupBatch(res pgx.BatchResults, r rollupRead, periods bool) error {
 	if err != nil {
 		return err
 	}
-	open := make(map[int64][]byte, len(r.ids))
-	for rows.Next() {
-		var id int64
-		var b []byte
-		if err := rows.Scan(&id, &b); err != nil {
-			rows.Close()
-			return err
-		}
-		open[id] = b
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if err := r.fresh(open); err != nil {
+	open, err := r.giveOpen(rows.Next, rows.Scan, func() error { rows.Close(); return rows.Err() })
+	if err != nil {
 		return err
 	}
 	if periods {

@@ -190,6 +190,27 @@ type rollupRead struct {
 	period   func(repoID int64, p int, facts []byte) error
 }
 
+// giveOpen gathers the rows of (repo_id, open) that next and scan read,
+// ends them with done, and gives them to r.fresh.
+func (r rollupRead) giveOpen(next func() bool, scan func(dest ...any) error, done func() error) (map[int64][]byte, error) {
+	open := make(map[int64][]byte, len(r.ids))
+	var err error
+	for err == nil && next() {
+		var id int64
+		var b []byte
+		if err = scan(&id, &b); err == nil {
+			open[id] = b
+		}
+	}
+	if derr := done(); err == nil {
+		err = derr
+	}
+	if err == nil {
+		err = r.fresh(open)
+	}
+	return open, err
+}
+
 // readRollupsInTx is ReadRollups as two queries in a read transaction:
 // the fresh repos, then their periods.
 func readRollupsInTx(ctx context.Context, read *db, r rollupRead) error {
@@ -204,21 +225,8 @@ func readRollupsInTx(ctx context.Context, read *db, r rollupRead) error {
 	if err != nil {
 		return err
 	}
-	open := make(map[int64][]byte, len(r.ids))
-	for rows.Next() {
-		var id int64
-		var b []byte
-		if err := rows.Scan(&id, &b); err != nil {
-			rows.Close()
-			return err
-		}
-		open[id] = b
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if err := r.fresh(open); err != nil {
+	open, err := r.giveOpen(rows.Next, rows.Scan, func() error { rows.Close(); return rows.Err() })
+	if err != nil {
 		return err
 	}
 	var ids []int64
