@@ -44,10 +44,7 @@ type scopeChoices struct {
 func (s *Server) choices(ctx context.Context) (scopeChoices, error) {
 	var c scopeChoices
 	var err error
-	if c.repos, c.modules, err = s.reports.ScopeNames(ctx); err != nil {
-		return c, err
-	}
-	c.teams, err = s.reports.TeamList(ctx)
+	c.teams, c.repos, c.modules, err = s.reports.ScopeChoices(ctx)
 	return c, err
 }
 

@@ -37,7 +37,7 @@ type Reports interface {
 	JudgeChange(ctx context.Context, sc engine.Scope, keys []metrics.KeyComparison, prev, cur metrics.Window, now time.Time) ([]metrics.KeyComparison, error)
 	TeamList(ctx context.Context) ([]store.Team, error)
 	ModuleList(ctx context.Context) ([]engine.ResolvedModule, error)
-	ScopeNames(ctx context.Context) (repos, modules []string, err error)
+	ScopeChoices(ctx context.Context) (teams []store.Team, repos, modules []string, err error)
 	ModulePathIDs(ctx context.Context, r engine.Resolved) ([]int64, error)
 	Radar(ctx context.Context, sc engine.Scope, w metrics.Window) (radar.Report, error)
 }

@@ -136,16 +136,16 @@ func (rp *Reports) ModuleList(ctx context.Context) ([]ResolvedModule, error) {
 	return allModules(m.repos, m.modules), nil
 }
 
-// ScopeNames returns every repo's name, sorted, and every module's
-// REPO:NAME: what a filter offers, made once per generation (shared: read
-// only).
-func (rp *Reports) ScopeNames(ctx context.Context) (repos, modules []string, err error) {
+// ScopeChoices returns the teams, every repo's name, sorted, and every
+// module's REPO:NAME: what a filter offers, made once per generation
+// (shared: read only).
+func (rp *Reports) ScopeChoices(ctx context.Context) (teams []store.Team, repos, modules []string, err error) {
 	m, _, _, err := rp.meta(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	repos, modules = m.lists()
-	return repos, modules, nil
+	return m.teams, repos, modules, nil
 }
 
 func allModules(repos []store.Repo, mods []store.Module) []ResolvedModule {
