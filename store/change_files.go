@@ -114,8 +114,8 @@ func (tx *Tx) ReplaceChangesFiles(ctx context.Context, cfs []ChangeFiles) ([]Res
 		return nil, fmt.Errorf("replace files of changes: %w", err)
 	}
 	rows := make(map[int64][]fileRow, len(cfs))
-	byRepo := map[int64][]int64{}
-	var repos, replaced, marked []int64
+	var written []ChangeFiles
+	var replaced, marked []int64
 	for i, cf := range cfs {
 		f, ok := fetched[cf.ChangeID]
 		if !ok || f.repo != cf.RepoID {
@@ -141,18 +141,13 @@ func (tx *Tx) ReplaceChangesFiles(ctx context.Context, cfs []ChangeFiles) ([]Res
 			replaced = append(replaced, cf.ChangeID)
 		}
 		rows[cf.ChangeID] = mine
-		if _, ok := byRepo[cf.RepoID]; !ok {
-			repos = append(repos, cf.RepoID)
-		}
-		byRepo[cf.RepoID] = append(byRepo[cf.RepoID], cf.ChangeID)
+		written = append(written, cf)
 	}
 	if err := tx.execIDs(ctx, `DELETE FROM change_files WHERE change_id IN (%s)`, replaced); err != nil {
 		return nil, fmt.Errorf("replace files of changes: %w", err)
 	}
-	for _, repo := range repos {
-		if err := tx.insertFileRows(ctx, repo, rows, byRepo[repo]); err != nil {
-			return nil, fmt.Errorf("replace files of changes: %w", err)
-		}
+	if err := tx.insertFilesByRepo(ctx, written, rows); err != nil {
+		return nil, fmt.Errorf("replace files of changes: %w", err)
 	}
 	if err := tx.execIDs(ctx, `UPDATE changes SET files_fetched = 1 WHERE id IN (%s)`, marked); err != nil {
 		return nil, fmt.Errorf("replace files of changes: %w", err)
@@ -231,6 +226,25 @@ func (tx *Tx) execIDs(ctx context.Context, statement string, ids []int64) error 
 	for start := 0; start < len(ids); start += idChunk {
 		part := ids[start:min(start+idChunk, len(ids))]
 		if _, err := tx.exec(ctx, fmt.Sprintf(statement, placeholders(len(part))), sqlArgs(part)...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertFilesByRepo writes the rows (by change id) of the changes cfs
+// name, repo after repo in the order they first appear.
+func (tx *Tx) insertFilesByRepo(ctx context.Context, cfs []ChangeFiles, rows map[int64][]fileRow) error {
+	byRepo := map[int64][]int64{}
+	var repos []int64
+	for _, cf := range cfs {
+		if _, ok := byRepo[cf.RepoID]; !ok {
+			repos = append(repos, cf.RepoID)
+		}
+		byRepo[cf.RepoID] = append(byRepo[cf.RepoID], cf.ChangeID)
+	}
+	for _, repo := range repos {
+		if err := tx.insertFileRows(ctx, repo, rows, byRepo[repo]); err != nil {
 			return err
 		}
 	}
@@ -329,20 +343,12 @@ type ChangeFiles struct {
 // InsertChangeFiles stores the files of changes that have none stored (a
 // bulk load's new changes) and marks their files fetched.
 func (tx *Tx) InsertChangeFiles(ctx context.Context, cfs []ChangeFiles) error {
-	byRepo := map[int64][]int64{}
-	var repos []int64
 	rows := make(map[int64][]fileRow, len(cfs))
 	for _, cf := range cfs {
-		if _, ok := byRepo[cf.RepoID]; !ok {
-			repos = append(repos, cf.RepoID)
-		}
-		byRepo[cf.RepoID] = append(byRepo[cf.RepoID], cf.ChangeID)
 		rows[cf.ChangeID] = fileRows(cf.Files)
 	}
-	for _, repo := range repos {
-		if err := tx.insertFileRows(ctx, repo, rows, byRepo[repo]); err != nil {
-			return fmt.Errorf("insert change files: %w", err)
-		}
+	if err := tx.insertFilesByRepo(ctx, cfs, rows); err != nil {
+		return fmt.Errorf("insert change files: %w", err)
 	}
 	ids := make([]int64, len(cfs))
 	for i, cf := range cfs {

@@ -126,6 +126,18 @@ func createSchema(ctx context.Context, db *sql.DB, pc *postgresConfig) error {
 	return nil
 }
 
+// holdsTach checks that the schema the URL names holds tach's tables.
+func holdsTach(ctx context.Context, db *sql.DB, pc *postgresConfig) error {
+	var has bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&has); err != nil {
+		return fmt.Errorf("open database %s: %w", pc.redacted, redactErr(err, pc.password))
+	}
+	if !has {
+		return fmt.Errorf("open database: %s holds no tach database (no schema_version table in its schema); run `tach migrate`, `tach sync` or `tach copy` into it first", pc.redacted)
+	}
+	return nil
+}
+
 // RedactURL is a database name fit for messages: a PostgreSQL URL with
 // its password replaced by xxxxx; a file path as it is.
 func RedactURL(database string) string {
@@ -190,10 +202,18 @@ func (postgresDialect) rebind(q string) string { return rebindDollar(q) }
 func (postgresDialect) args(a []any) []any {
 	for i, v := range a {
 		if s, ok := v.(string); ok && strings.IndexByte(s, 0) >= 0 {
-			a[i] = strings.ReplaceAll(s, "\x00", "\uFFFD")
+			a[i] = pgText(s)
 		}
 	}
 	return a
+}
+
+// pgText is s as PostgreSQL's text holds it: a NUL as U+FFFD.
+func pgText(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }
 
 func (postgresDialect) migrationSuffix() string { return ".postgres.sql" }
@@ -252,7 +272,7 @@ func (d postgresDialect) bulkSource(width, n int, args []any) (string, []any) {
 			case string:
 				typ = "text"
 				if strings.IndexByte(x, 0) >= 0 {
-					v = strings.ReplaceAll(x, "\x00", "\uFFFD")
+					v = pgText(x)
 				}
 			case []byte:
 				typ = "bytea"
@@ -295,13 +315,13 @@ func (postgresDialect) readRollups(ctx context.Context, read *db, r rollupRead) 
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
 		c := dc.(*stdlib.Conn).Conn()
+		freshQuery, periodsQuery := rollupQueries(read.d)
 		b := &pgx.Batch{}
 		b.Queue(`BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`)
-		b.Queue(`SELECT repo_id, open FROM rollup_repos WHERE repo_id = ANY($1) AND fresh = 1 AND version = $2`, r.ids, r.version)
+		b.Queue(rebindDollar(freshQuery), r.ids, r.version)
 		periods := r.from <= r.to
 		if periods {
-			b.Queue(`SELECT p.key, p.facts FROM unnest(CAST($1 AS bigint[])) AS j(value)
-				JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + $2 AND j.value * 1048576 + $3`, r.ids, r.from, r.to)
+			b.Queue(rebindDollar(periodsQuery), r.ids, r.from, r.to)
 		}
 		b.Queue(`COMMIT`)
 		res := c.SendBatch(ctx, b)
@@ -337,24 +357,13 @@ func readRollupBatch(res pgx.BatchResults, r rollupRead, periods bool) error {
 		if rows, err = res.Query(); err != nil {
 			return err
 		}
-		var key int64
 		var facts pgtype.DriverBytes
-		for rows.Next() {
-			if err := rows.Scan(&key, &facts); err != nil {
-				rows.Close()
-				return err
-			}
-			repo := key >> periodBits
-			if _, ok := open[repo]; !ok {
-				continue
-			}
-			if err := r.period(repo, int(key&MaxPeriod), facts); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		err = r.givePeriods(open, rows.Next, func() (int64, []byte, error) {
+			var key int64
+			err := rows.Scan(&key, &facts)
+			return key, facts, err
+		}, func() error { rows.Close(); return rows.Err() })
+		if err != nil {
 			return err
 		}
 	}

@@ -211,6 +211,35 @@ func (r rollupRead) giveOpen(next func() bool, scan func(dest ...any) error, don
 	return open, err
 }
 
+// givePeriods gives r.period each row of (key, facts) that next and scan
+// read of a repo in open (the fresh ones), and ends the rows with done.
+func (r rollupRead) givePeriods(open map[int64][]byte, next func() bool, scan func() (int64, []byte, error), done func() error) error {
+	var err error
+	for err == nil && next() {
+		var key int64
+		var facts []byte
+		if key, facts, err = scan(); err == nil {
+			if _, ok := open[key>>periodBits]; ok {
+				err = r.period(key>>periodBits, int(key&MaxPeriod), facts)
+			}
+		}
+	}
+	if derr := done(); err == nil {
+		err = derr
+	}
+	return err
+}
+
+// rollupQueries are ReadRollups' two queries over a list of repos
+// (d.idTable, given by d.idList): the open facts of the fresh ones, then
+// the packed periods in a range of each one's keys.
+func rollupQueries(d dialect) (fresh, periods string) {
+	return `SELECT x.repo_id, x.open FROM ` + d.idTable() + ` JOIN rollup_repos x ON x.repo_id = j.value
+			WHERE x.fresh = 1 AND x.version = ?`,
+		`SELECT p.key, p.facts FROM ` + d.idTable() + `
+			JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + ? AND j.value * 1048576 + ?`
+}
+
 // readRollupsInTx is ReadRollups as two queries in a read transaction:
 // the fresh repos, then their periods.
 func readRollupsInTx(ctx context.Context, read *db, r rollupRead) error {
@@ -220,8 +249,8 @@ func readRollupsInTx(ctx context.Context, read *db, r rollupRead) error {
 	}
 	defer tx.Rollback()
 	q := &snapshotTx{tx, read.d}
-	rows, err := q.QueryContext(ctx, `SELECT repo_id, open FROM rollup_repos WHERE repo_id IN (`+placeholders(len(r.ids))+`)
-		AND fresh = 1 AND version = ?`, append(sqlArgs(r.ids), r.version)...)
+	freshQuery, periodsQuery := rollupQueries(read.d)
+	rows, err := q.QueryContext(ctx, freshQuery, read.d.idList(r.ids), r.version)
 	if err != nil {
 		return err
 	}
@@ -238,24 +267,15 @@ func readRollupsInTx(ctx context.Context, read *db, r rollupRead) error {
 	if r.from > r.to || len(ids) == 0 {
 		return nil
 	}
-	// One range of keys per repo, from a list of the repos.
-	rows, err = q.QueryContext(ctx, `SELECT p.key, p.facts FROM `+read.d.idTable()+`
-		JOIN rollup_periods p ON p.key BETWEEN j.value * 1048576 + ? AND j.value * 1048576 + ?`, read.d.idList(ids), r.from, r.to)
-	if err != nil {
+	if rows, err = q.QueryContext(ctx, periodsQuery, read.d.idList(ids), r.from, r.to); err != nil {
 		return err
 	}
-	defer rows.Close()
 	var facts sql.RawBytes
-	for rows.Next() {
+	return r.givePeriods(open, rows.Next, func() (int64, []byte, error) {
 		var key int64
-		if err := rows.Scan(&key, &facts); err != nil {
-			return err
-		}
-		if err := r.period(key>>periodBits, int(key&MaxPeriod), facts); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+		err := rows.Scan(&key, &facts)
+		return key, facts, err
+	}, func() error { rows.Close(); return rows.Err() })
 }
 
 // Generation is a number that moves whenever a rollup is built or turns

@@ -47,31 +47,20 @@ func Open(ctx context.Context, database string) (*Store, error) {
 	if database == "" {
 		return nil, errors.New("open database: no path given")
 	}
-	var s *Store
 	if IsPostgres(database) {
-		pc, err := parsePostgres(database)
-		if err != nil {
-			return nil, err
-		}
-		write, read, err := openPostgres(ctx, pc)
-		if err != nil {
-			return nil, err
-		}
-		if err := createSchema(ctx, read, pc); err != nil {
-			write.Close()
-			read.Close()
-			return nil, err
-		}
-		s = postgresStore(pc, write, read)
-	} else {
-		write, read, err := openSQLite(database)
-		if err != nil {
-			return nil, err
-		}
-		d := sqliteDialect{}
-		s = &Store{path: database, d: d, write: &db{write, d}, read: &db{read, d}}
-		s.lock = newSyncLock(nil)
+		return openPostgresStore(ctx, database, false)
 	}
+	write, read, err := openSQLite(database)
+	if err != nil {
+		return nil, err
+	}
+	d := sqliteDialect{}
+	s := &Store{path: database, d: d, write: &db{write, d}, read: &db{read, d}, lock: newSyncLock(nil)}
+	return s.migrated(ctx)
+}
+
+// migrated applies s's pending migrations, or closes it.
+func (s *Store) migrated(ctx context.Context) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -83,7 +72,7 @@ func Open(ctx context.Context, database string) (*Store, error) {
 // only read (a report of a missing file is a typo, not a new database).
 func OpenExisting(ctx context.Context, database string) (*Store, error) {
 	if IsPostgres(database) {
-		return openExistingPostgres(ctx, database)
+		return openPostgresStore(ctx, database, true)
 	}
 	if _, err := os.Stat(database); err != nil {
 		return nil, fmt.Errorf("open database: %s does not exist; run `tach sync` or `tach demo --db %s` first", database, database)
@@ -91,9 +80,11 @@ func OpenExisting(ctx context.Context, database string) (*Store, error) {
 	return Open(ctx, database)
 }
 
-// openExistingPostgres opens a PostgreSQL database that must hold tach's
-// tables already: an empty one is a wrong URL or schema, not a new store.
-func openExistingPostgres(ctx context.Context, database string) (*Store, error) {
+// openPostgresStore opens a PostgreSQL database: the schema its URL
+// names is created when missing, unless existing says it must hold tach's
+// tables already (an empty one is then a wrong URL or schema, not a new
+// store).
+func openPostgresStore(ctx context.Context, database string, existing bool) (*Store, error) {
 	pc, err := parsePostgres(database)
 	if err != nil {
 		return nil, err
@@ -102,30 +93,18 @@ func openExistingPostgres(ctx context.Context, database string) (*Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	var has bool
-	err = read.QueryRowContext(ctx, `SELECT to_regclass('schema_version') IS NOT NULL`).Scan(&has)
-	if err != nil || !has {
-		write.Close()
-		read.Close()
+	d := postgresDialect{}
+	s := &Store{path: pc.redacted, d: d, write: &db{write, d}, read: &db{read, d}, lock: newSyncLock(pc)}
+	if existing {
+		err = holdsTach(ctx, read, pc)
+	} else {
+		err = createSchema(ctx, read, pc)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", pc.redacted, redactErr(err, pc.password))
-	}
-	if !has {
-		return nil, fmt.Errorf("open database: %s holds no tach database (no schema_version table in its schema); run `tach migrate`, `tach sync` or `tach copy` into it first", pc.redacted)
-	}
-	s := postgresStore(pc, write, read)
-	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
-	return s, nil
-}
-
-// postgresStore is a store over a PostgreSQL database's pools.
-func postgresStore(pc *postgresConfig, write, read *sql.DB) *Store {
-	d := postgresDialect{}
-	return &Store{path: pc.redacted, d: d, write: &db{write, d}, read: &db{read, d}, lock: newSyncLock(pc)}
+	return s.migrated(ctx)
 }
 
 // Path is the database file's path, or its URL with the password hidden.
